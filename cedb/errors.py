@@ -1,0 +1,39 @@
+"""Domain errors. Each message says what is wrong and what to do about it.
+
+The CLI root catches CedbError, prints ``Error: <message>`` on stderr and exits
+with ``exit_code``; anything else is a bug and keeps its traceback.
+"""
+
+
+class CedbError(Exception):
+    """Base class of every error a user can cause. Exit code 1."""
+
+    exit_code = 1
+
+
+class InvalidValue(CedbError):
+    """A value is out of range, has the wrong unit or cannot be parsed."""
+
+
+class NotFound(CedbError):
+    """A paper, result or file that was named does not exist."""
+
+
+class DuplicateError(CedbError):
+    """The record already exists (same DOI, same title and year, same result)."""
+
+
+class ConflictError(CedbError):
+    """Same paper and conditions, different value: a curator must decide."""
+
+
+class ChecksFailed(CedbError):
+    """A check found problems; the findings were reported. Exit code 3."""
+
+    exit_code = 3
+
+
+class NetworkError(CedbError):
+    """A remote service could not be reached or answered badly. Exit code 4."""
+
+    exit_code = 4
