@@ -28,9 +28,17 @@ class ConflictError(CedbError):
 
 
 class ChecksFailed(CedbError):
-    """A check found problems; the findings were reported. Exit code 3."""
+    """A check found problems. Exit code 3.
+
+    ``findings`` (one line each, e.g. ``file:line: message``) are printed before
+    the one-line error.
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str, findings: list[str] | None = None):
+        super().__init__(message)
+        self.findings = list(findings or [])
 
 
 class NetworkError(CedbError):

@@ -1,0 +1,344 @@
+"""Bibliographic records: BibTeX in and out (pybtex), DOIs, citation keys, Crossref.
+
+Pure apart from ``fetch_crossref``, which makes one HTTP request.
+"""
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from cedb.errors import InvalidValue, NetworkError, NotFound
+from cedb.models import ReferenceCreate
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|https?://doi\.[a-z]+/)", re.I)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>{}]+")
+_STOP_WORDS = {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "by", "at", "from"}
+
+
+# --------------------------------------------------------------------------- DOIs and keys
+
+
+def normalise_doi(text: str) -> str:
+    """``https://doi.org/10.1039/D4EB00034J`` -> ``10.1039/d4eb00034j``; InvalidValue if not a DOI."""
+    from urllib.parse import unquote
+
+    doi = _DOI_PREFIX.sub("", unquote(text.strip())).strip().rstrip(".,;").lower()
+    if not _DOI.match(doi):
+        raise InvalidValue(f"{text!r} is not a DOI: expected something like 10.1039/d4eb00034j")
+    return doi
+
+
+def looks_like_doi(text: str) -> bool:
+    try:
+        normalise_doi(text)
+    except InvalidValue:
+        return False
+    return True
+
+
+def find_doi(fields: dict[str, str]) -> str | None:
+    """The DOI of an entry from its ``doi`` field, else a DOI inside ``url`` or ``note``."""
+    for name in ("doi", "url", "note", "howpublished"):
+        value = fields.get(name)
+        if not value:
+            continue
+        match = _DOI_IN_TEXT.search(value.replace("\\_", "_"))
+        if match:
+            try:
+                return normalise_doi(match.group(0))
+            except InvalidValue:
+                continue
+    return None
+
+
+def title_key(title: str | None) -> str | None:
+    """Lower-case letters and digits only, accents stripped: how duplicates are recognised."""
+    if not title:
+        return None
+    text = unicodedata.normalize("NFKD", latex_to_text(title))
+    key = "".join(ch for ch in text.lower() if ch.isalnum() and ch.isascii())
+    return key or None
+
+
+def _ascii_word(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
+
+
+def make_key(authors: str | None, year: int | None, title: str | None) -> str:
+    """A readable citation key: first author's family name, year, first title word (sun2025advances)."""
+    family = ""
+    if authors:
+        first = authors.split(" and ")[0]
+        family = _ascii_word(first.split(",")[0] if "," in first else first.split()[-1])
+    word = ""
+    for token in re.findall(r"[^\W_]+", latex_to_text(title or "")):
+        if token.lower() not in _STOP_WORDS:
+            word = _ascii_word(token)
+            break
+    key = f"{family or 'anon'}{year or ''}{word}"
+    return key[:80]
+
+
+# --------------------------------------------------------------------------- LaTeX
+
+
+_LATEX_COMMAND_WITH_ARG = re.compile(r"\\(?:textit|textbf|emph|textrm|mathrm|textsc|text|mbox)\s*\{([^{}]*)\}")
+_MATH_SCRIPT = re.compile(r"\$\s*([_^])\s*\{?([^${}]*)\}?\s*\$")
+
+
+def latex_to_text(text: str) -> str:
+    """Readable Unicode from BibTeX LaTeX: accents decoded, braces dropped, LiNO$_3$ -> LiNO3."""
+    import codecs
+
+    import latexcodec  # noqa: F401  (registers the 'ulatex' codec; a pybtex dependency)
+
+    text = _MATH_SCRIPT.sub(lambda m: m.group(2), text)
+    text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
+    try:
+        text = codecs.decode(text, "ulatex")
+    except Exception:  # latexcodec can fail on odd input; the raw text is still readable
+        pass
+    text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
+    text = text.replace("{", "").replace("}", "").replace("\\&", "&").replace("\\%", "%")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- BibTeX in
+
+
+@dataclass
+class BibEntry:
+    """One entry of a BibTeX file: a reference ready to add, or why it was rejected."""
+
+    key: str
+    line: int
+    reference: ReferenceCreate | None = None
+    error: str | None = None
+
+
+@dataclass
+class BibFile:
+    entries: list[BibEntry] = field(default_factory=list)
+
+
+_ENTRY_START = re.compile(r"@\s*([A-Za-z]+)\s*[{(]")
+
+
+def _split_entries(text: str) -> list[tuple[int, str, str]]:
+    """(line, type, raw text) of every @entry, by brace matching, so one broken entry stays local."""
+    chunks = []
+    position = 0
+    while True:
+        match = _ENTRY_START.search(text, position)
+        if not match:
+            break
+        entry_type = match.group(1).lower()
+        start = match.start()
+        opener = text[match.end() - 1]
+        closer = "}" if opener == "{" else ")"
+        depth, index = 0, match.end() - 1
+        end = None
+        while index < len(text):
+            char = text[index]
+            if char == opener if opener == "(" else char == "{":
+                depth += 1
+            elif char == closer if opener == "(" else char == "}":
+                depth -= 1
+                if depth == 0:
+                    end = index + 1
+                    break
+            elif char == "@" and depth == 1 and text[index - 1] == "\n":
+                break  # a new entry starts before this one closed: unbalanced braces
+            index += 1
+        line = text.count("\n", 0, start) + 1
+        if end is None:
+            # Unbalanced: take up to the next entry so the rest of the file still parses.
+            following = _ENTRY_START.search(text, match.end())
+            end = following.start() if following else len(text)
+            chunks.append((line, entry_type, text[start:end] + "\x00unbalanced"))
+        else:
+            chunks.append((line, entry_type, text[start:end]))
+        position = end
+    return chunks
+
+
+def parse_bibtex(text: str) -> BibFile:
+    """Parse every entry of a BibTeX text; a broken entry is reported, the others kept."""
+    from pybtex.database import parse_string
+
+    result = BibFile()
+    for line, entry_type, raw in _split_entries(text):
+        if entry_type in ("comment", "preamble", "string"):
+            continue
+        key_match = re.match(r"@\s*\w+\s*[{(]\s*([^,\s]*)", raw)
+        key = key_match.group(1) if key_match and key_match.group(1) else "?"
+        if raw.endswith("\x00unbalanced"):
+            result.entries.append(BibEntry(key, line, error="unbalanced braces"))
+            continue
+        try:
+            data = parse_string(raw, "bibtex")
+            (parsed_key, entry), = data.entries.items()
+        except Exception as exc:  # pybtex raises several unrelated types for syntax errors
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            result.entries.append(BibEntry(key, line, error=f"cannot parse: {message}"))
+            continue
+        try:
+            reference = _entry_to_reference(parsed_key, entry, raw)
+        except InvalidValue as exc:
+            result.entries.append(BibEntry(parsed_key, line, error=str(exc)))
+            continue
+        except ValueError as exc:  # pydantic validation
+            first = str(exc).splitlines()
+            result.entries.append(BibEntry(parsed_key, line, error=" ".join(first[:3])))
+            continue
+        result.entries.append(BibEntry(parsed_key, line, reference=reference))
+    return result
+
+
+def _person_to_text(person) -> str:
+    family = " ".join(person.prelast_names + person.last_names)
+    given = " ".join(person.first_names + person.middle_names)
+    name = f"{family}, {given}" if given else family
+    if person.lineage_names:
+        name = f"{family}, {' '.join(person.lineage_names)}, {given}"
+    return latex_to_text(name)
+
+
+def _entry_to_reference(key: str, entry, raw: str) -> ReferenceCreate:
+    fields = {name.lower(): str(value) for name, value in entry.fields.items()}
+    authors = " and ".join(_person_to_text(p) for p in entry.persons.get("author", [])) or None
+    year = None
+    if fields.get("year"):
+        match = re.search(r"\d{4}", fields["year"])
+        if not match:
+            raise InvalidValue(f"year {fields['year']!r} is not a year")
+        year = int(match.group(0))
+    journal = fields.get("journal") or fields.get("booktitle") or fields.get("publisher")
+    return ReferenceCreate(
+        key=key,
+        doi=find_doi(fields),
+        title=latex_to_text(fields["title"]) if fields.get("title") else None,
+        authors=authors,
+        journal=latex_to_text(journal) if journal else None,
+        year=year,
+        volume=fields.get("volume"),
+        pages=fields.get("pages", "").replace("--", "–") or None,
+        entry_type=entry.type.lower(),
+        bibtex=raw.strip(),
+    )
+
+
+# --------------------------------------------------------------------------- BibTeX out
+
+
+def to_bibtex(references) -> str:
+    """A .bib text for ``references`` (Reference rows), keyed by their cedb keys.
+
+    A stored original entry is re-emitted with its fields; others are built from
+    the stored metadata. The output round-trips through pybtex.
+    """
+    from pybtex.database import BibliographyData, Entry, Person, parse_string
+
+    data = BibliographyData()
+    for ref in references:
+        entry = None
+        if ref.bibtex:
+            try:
+                (_, entry), = parse_string(ref.bibtex, "bibtex").entries.items()
+            except Exception:
+                entry = None
+        if entry is None:
+            fields = {}
+            if ref.title:
+                fields["title"] = ref.title
+            if ref.journal:
+                fields["journal"] = ref.journal
+            if ref.year:
+                fields["year"] = str(ref.year)
+            if ref.volume:
+                fields["volume"] = ref.volume
+            if ref.pages:
+                fields["pages"] = ref.pages.replace("–", "--")
+            if ref.note:
+                fields["note"] = ref.note
+            persons = {"author": [Person(a) for a in ref.authors.split(" and ")]} if ref.authors else {}
+            entry = Entry(ref.entry_type or "article", fields=fields, persons=persons)
+        if ref.doi:
+            entry.fields["doi"] = ref.doi
+        data.entries[ref.key] = entry
+    return data.to_string("bibtex")
+
+
+# --------------------------------------------------------------------------- Crossref
+
+
+def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: float) -> ReferenceCreate:
+    """Metadata for ``doi`` from the Crossref REST API (``GET {base_url}/works/{doi}``)."""
+    import socket
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from cedb import __version__
+
+    doi = normalise_doi(doi)
+    url = f"{base_url}/works/{urllib.parse.quote(doi, safe='/')}"
+    agent = f"cedb/{__version__} (https://pypi.org/project/cedb/"
+    agent += f"; mailto:{email})" if email else ")"
+    request = urllib.request.Request(url, headers={"User-Agent": agent, "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise NotFound(f"Crossref does not know DOI {doi}: check it, or add the paper from a .bib file") from None
+        raise NetworkError(f"Crossref answered HTTP {exc.code} for {doi}: try again later") from None
+    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise NetworkError(
+            f"cannot reach Crossref at {base_url} ({reason}): check the network or CEDB_CROSSREF_URL, "
+            "or add the paper from a .bib file"
+        ) from None
+    try:
+        message = json.loads(body)["message"]
+        return crossref_to_reference(message, doi)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise NetworkError(f"Crossref sent a malformed answer for {doi}: try again later") from None
+
+
+def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
+    """A ReferenceCreate from a Crossref ``message`` object (fields Crossref lacks stay empty)."""
+    title = " ".join(message.get("title") or []) or None
+    authors = []
+    for person in message.get("author") or []:
+        family = person.get("family") or person.get("name")
+        if not family:
+            continue
+        given = person.get("given")
+        authors.append(f"{family}, {given}" if given else family)
+    year = None
+    for date_field in ("published-print", "published-online", "issued", "published"):
+        parts = (message.get(date_field) or {}).get("date-parts") or []
+        if parts and parts[0] and parts[0][0]:
+            year = int(parts[0][0])
+            break
+    journal = " ".join(message.get("container-title") or []) or None
+    author_text = " and ".join(authors) or None
+    entry_type = {"journal-article": "article", "proceedings-article": "inproceedings",
+                  "book-chapter": "incollection", "book": "book"}.get(message.get("type"), "misc")
+    if message.get("DOI") and normalise_doi(message["DOI"]) != doi:
+        raise ValueError("DOI mismatch")
+    return ReferenceCreate(
+        key=make_key(author_text, year, title),
+        doi=doi,
+        title=latex_to_text(title) if title else None,
+        authors=author_text,
+        journal=journal,
+        year=year,
+        volume=message.get("volume"),
+        pages=(message.get("page") or "").replace("-", "–") or None,
+        entry_type=entry_type,
+    )

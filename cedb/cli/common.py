@@ -1,0 +1,162 @@
+"""What every command shares: the chosen database, one transaction, output formats.
+
+Commands parse arguments, call library functions and render; they never build SQL.
+"""
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from cedb.config import Settings
+
+_state: dict[str, Any] = {"db": None, "engine": None}
+
+
+def set_database(db: str | None) -> None:
+    _state["db"] = db
+    _state["engine"] = None
+
+
+def settings() -> Settings:
+    return Settings.resolve(_state["db"])
+
+
+def engine(*, prepare: bool = True, load_bundled: bool = True):
+    """The engine for the chosen database; a new database is set up on first use."""
+    if _state["engine"] is None:
+        from cedb.db import make_engine, prepare as prepare_database
+
+        new_engine = make_engine(settings().database_url)
+        if prepare:
+            created = prepare_database(new_engine, load_bundled=load_bundled)
+            if created:
+                note(f"Created a new cedb database at {display_url(settings().database_url)}"
+                     + (" with the bundled review dataset" if load_bundled else ""))
+        _state["engine"] = new_engine
+    return _state["engine"]
+
+
+def display_url(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def transaction() -> Iterator[Any]:
+    """One session, one transaction: the whole command happens or nothing does."""
+    from cedb.db import session_scope
+
+    with session_scope(engine()) as session:
+        yield session
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    md = "md"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def note(message: str) -> None:
+    """A message for the person (stderr), never mixed into the data on stdout."""
+    typer.echo(message, err=True)
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 200
+    return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None,
+                   highlight=False, soft_wrap=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, indent=2)
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
+         title: str | None = None) -> None:
+    """Print rows as a rich table, CSV, JSON, JSON lines or a Markdown table."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == Format.json:
+        typer.echo(dumps([{c: row.get(c) for c in columns} for row in rows]))
+    elif fmt == Format.jsonl:
+        for row in rows:
+            typer.echo(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False,
+                                  default=_json_default))
+    elif fmt == Format.csv:
+        from cedb.exports import csv_safe
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([csv_safe(_cell(row.get(c))) for c in columns])
+        typer.echo(buffer.getvalue(), nl=False)
+    elif fmt == Format.md:
+        from cedb.exports import markdown_table
+
+        typer.echo(markdown_table(columns, [[_cell(row.get(c)) for c in columns] for row in rows]))
+    else:
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*[_escape(_cell(row.get(c))) for c in columns])
+        console().print(table)
+        if not rows:
+            note("No rows.")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def emit_record(record: dict[str, Any], fmt: Format) -> None:
+    """One record: a two-column table on a terminal, JSON for scripts."""
+    if fmt in (Format.json, Format.jsonl):
+        typer.echo(dumps(record))
+        return
+    rows = [{"field": k, "value": _cell(v)} for k, v in record.items()]
+    emit(rows, fmt, ["field", "value"])

@@ -1,0 +1,69 @@
+"""cedb export: review tables (like the review's Table 2) with a matching .bib."""
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cedb.cli import common, filters as f
+
+app = typer.Typer(help="Export review tables and data sets.", no_args_is_help=True)
+
+
+class TableFormat(str, Enum):
+    csv = "csv"
+    md = "md"
+    latex = "latex"
+    xlsx = "xlsx"
+    html = "html"
+    json = "json"
+
+
+@app.command("table")
+def table_command(
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for xlsx).", show_default=False)] = None,
+    bib: Annotated[Optional[Path], typer.Option("--bib", help="Also write the cited references to this .bib file.", show_default=False)] = None,
+    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
+    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
+    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
+    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
+    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
+    year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
+) -> None:
+    """Export a Table 2-style table: grouped by strategy, numbered references, a caption stating the selection."""
+    params = {k: v for k, v in locals().items() if k not in ("fmt", "output", "bib")}
+    from cedb import exports, query
+    from cedb.errors import InvalidValue
+
+    filters = f.make_filters(**params)
+    if fmt == TableFormat.xlsx and output is None:
+        raise InvalidValue("xlsx is a binary format: give the file with -o table.xlsx")
+    with common.transaction() as session:
+        rows = query.run(session.connection(), filters)
+        profile_obj = filters.resolved_profile()
+        caption = exports.caption(
+            profile_description=profile_obj.description if (practical is not None or min_current or min_capacity) else None,
+            practical=practical, strict=strict, min_ce=min_ce, max_ce=max_ce, count=len(rows),
+        )
+        table = exports.build_table(rows, caption=caption)
+        bib_text = None
+        if bib is not None:
+            from cedb import crud
+            from cedb.bibliography import to_bibtex
+
+            bib_text = to_bibtex([crud.get_reference(session=session, key=k) for k in table.references])
+    if fmt == TableFormat.xlsx:
+        exports.write_xlsx(table, output)
+    else:
+        text = exports.render(table, fmt.value)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+    if bib is not None:
+        bib.write_text(bib_text, encoding="utf-8")
+    written = [str(p) for p in (output, bib) if p]
+    common.note(f"{len(rows)} results, {len(table.references)} references"
+                + (f"; wrote {', '.join(written)}" if written else ""))

@@ -1,0 +1,84 @@
+"""The root of the ``cedb`` command: global options, command groups, the error boundary."""
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from cedb import __version__
+from cedb.cli import common
+from cedb.cli import curate as curate_cli
+from cedb.cli import db as db_cli
+from cedb.cli import export as export_cli
+from cedb.cli import paper as paper_cli
+from cedb.cli import query as query_cli
+from cedb.cli import result as result_cli
+
+app = typer.Typer(
+    name="cedb",
+    help="A curated database of lithium metal anode coulombic efficiency (CE) results.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cedb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[
+        Optional[str],
+        typer.Option("--db", help="SQLite file or SQLAlchemy URL. Overrides CEDB_DATABASE_URL.",
+                     envvar=None, show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """A curated database of lithium metal anode coulombic efficiency (CE) results.
+
+    The database is --db, else CEDB_DATABASE_URL, else a SQLite file in your user
+    data directory, created with the bundled review dataset on first use.
+    """
+    common.set_database(db)
+
+
+app.add_typer(db_cli.app, name="db")
+app.command("init")(db_cli.init_command)
+app.add_typer(paper_cli.app, name="paper")
+app.add_typer(result_cli.app, name="result")
+app.add_typer(curate_cli.app, name="curate")
+app.command("query")(query_cli.query_command)
+app.add_typer(export_cli.app, name="export")
+# Command groups of later features register here.
+
+
+def run() -> None:
+    """Entry point: user errors become one line on stderr and an exit code, bugs keep tracebacks."""
+    from cedb.errors import CedbError
+
+    try:
+        app()
+    except CedbError as exc:
+        for finding in getattr(exc, "findings", []):
+            typer.echo(finding, err=True)
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted; nothing was written.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # database server problems are the user's to fix, not bugs
+        import sqlalchemy.exc
+
+        if isinstance(exc, sqlalchemy.exc.OperationalError):
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            typer.echo(f"Error: cannot use the database: {reason}", err=True)
+            sys.exit(1)
+        raise

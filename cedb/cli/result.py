@@ -1,0 +1,188 @@
+"""cedb result: add, edit, show, remove and import CE results."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cedb.cli import common
+
+app = typer.Typer(help="Add, edit, show, remove and import CE results.", no_args_is_help=True)
+
+_Text = Optional[str]
+
+
+def _opt(*names: str, help: str):
+    return typer.Option(*names, help=help, show_default=False)
+
+
+Ce = Annotated[_Text, _opt("--ce", help="CE in percent, e.g. 99.6.")]
+Current = Annotated[_Text, _opt("--current", help="Current density; bare number = mA cm⁻², or with a unit ('20 A/m^2').")]
+Capacity = Annotated[_Text, _opt("--capacity", help="Areal capacity; bare number = mAh cm⁻², or with a unit.")]
+Cycles = Annotated[_Text, _opt("--cycles", help="Number of cycles the CE refers to.")]
+Cell = Annotated[_Text, _opt("--cell", help="li-cu|li-li|full|anode-free (Li||Cu, Li|Cu accepted).")]
+Method = Annotated[_Text, _opt("--method", help="conventional|aurbach|zhang|chiang|zhang-full|unspecified.")]
+Category = Annotated[_Text, _opt("--category", help="composite-anode|electrolyte|interface|other.")]
+Label = Annotated[_Text, _opt("--label", help="Short strategy label, e.g. 'RCF host'.")]
+Host = Annotated[_Text, _opt("--host", help="Host material.")]
+Electrolyte = Annotated[_Text, _opt("--electrolyte", help="Electrolyte as reported.")]
+Additive = Annotated[_Text, _opt("--additive", help="Additive(s) as reported.")]
+Statistic = Annotated[_Text, _opt("--statistic", help="average|maximum|stabilised|exceeding.")]
+Source = Annotated[_Text, _opt("--source", help="Key of the paper the number was read from (e.g. a review).")]
+Location = Annotated[_Text, _opt("--location", help="Where in the source: 'Fig. 9c', 'Table 2', 'Section 3.1'.")]
+Note = Annotated[_Text, _opt("--note", help="Free-text note.")]
+FullCell = Annotated[Optional[bool], _opt("--full-cell-derived/--not-full-cell-derived", help="CE derived from full-cell data (marked # in tables).")]
+Temperature = Annotated[_Text, _opt("--temperature", help="Temperature (°C, or with a unit).")]
+EcRatio = Annotated[_Text, _opt("--ec-ratio", help="Electrolyte/capacity ratio (g Ah⁻¹).")]
+NpRatio = Annotated[_Text, _opt("--np-ratio", help="N/P ratio.")]
+CathodeLoading = Annotated[_Text, _opt("--cathode-loading", help="Cathode areal capacity (mAh cm⁻²).")]
+Status = Annotated[_Text, _opt("--status", help="draft|verified|rejected.")]
+Curator = Annotated[_Text, _opt("--curator", help="Who curated it.")]
+Quote = Annotated[_Text, _opt("--quote", help="The sentence the value was read from.")]
+
+
+def _collect(values: dict) -> dict:
+    names = {"full_cell": "full_cell_derived"}
+    return {names.get(k, k): v for k, v in values.items() if v is not None}
+
+
+REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"),
+            ("current", "Current density (mA cm⁻²)"), ("capacity", "Areal capacity (mAh cm⁻²)"))
+
+
+@app.command("add")
+def add_command(
+    paper: Annotated[_Text, _opt("--paper", help="Citation key of the paper reporting the result.")] = None,
+    ce: Ce = None, current: Current = None, capacity: Capacity = None, cycles: Cycles = None,
+    cell: Cell = None, method: Method = None, category: Category = None, label: Label = None,
+    host: Host = None, electrolyte: Electrolyte = None, additive: Additive = None,
+    statistic: Statistic = None, source: Source = None, location: Location = None, note: Note = None,
+    full_cell: FullCell = None, temperature: Temperature = None, ec_ratio: EcRatio = None,
+    np_ratio: NpRatio = None, cathode_loading: CathodeLoading = None, status: Status = None,
+    curator: Curator = None, quote: Quote = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; missing required values are an error.")] = False,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Add one CE result (paper, CE, current density and capacity are required)."""
+    values = _collect({k: v for k, v in locals().items() if k not in ("no_input", "fmt")})
+    from cedb import crud, results
+    from cedb.errors import InvalidValue
+
+    interactive = sys.stdin.isatty() and not no_input
+    for name, prompt in REQUIRED:
+        if values.get(name) in (None, ""):
+            if not interactive:
+                raise InvalidValue(f"missing --{name}: give it on the command line (prompting is off)")
+            values[name] = typer.prompt(prompt)
+    result = results.normalise(values)
+    with common.transaction() as session:
+        measurement = crud.add_result(session=session, result=result)
+        record = _record(session, measurement.id)
+    common.note(f"Added result {measurement.id}")
+    common.emit_record(record, fmt)
+
+
+@app.command("edit")
+def edit_command(
+    id: Annotated[int, typer.Argument(help="Result id (see `cedb query`).")],
+    paper: Annotated[_Text, _opt("--paper", help="Move the result to another paper.")] = None,
+    ce: Ce = None, current: Current = None, capacity: Capacity = None, cycles: Cycles = None,
+    cell: Cell = None, method: Method = None, category: Category = None, label: Label = None,
+    host: Host = None, electrolyte: Electrolyte = None, additive: Additive = None,
+    statistic: Statistic = None, source: Source = None, location: Location = None, note: Note = None,
+    full_cell: FullCell = None, temperature: Temperature = None, ec_ratio: EcRatio = None,
+    np_ratio: NpRatio = None, cathode_loading: CathodeLoading = None, status: Status = None,
+    curator: Curator = None, quote: Quote = None,
+) -> None:
+    """Change fields of a result; conditions may not come to duplicate another result."""
+    values = _collect({k: v for k, v in locals().items() if k != "id"})
+    from cedb import crud, results
+    from cedb.errors import InvalidValue
+
+    if not values:
+        raise InvalidValue("nothing to change: give at least one --field value")
+    changes = results.ResultInput(paper=values.pop("paper", ""), source=values.pop("source", None))
+    for name, value in values.items():
+        name = results.ALIASES.get(name, name)
+        target = changes.strategy if name in results.STRATEGY_FIELDS else changes.measurement
+        target[name] = results.normalise_field(name, value)
+    with common.transaction() as session:
+        crud.update_result(session=session, id=id, changes=changes)
+    common.note(f"Updated result {id}")
+
+
+@app.command("rm")
+def rm_command(id: Annotated[int, typer.Argument(help="Result id.")]) -> None:
+    """Remove a result."""
+    from cedb import crud
+
+    with common.transaction() as session:
+        crud.remove_result(session=session, id=id)
+    common.note(f"Removed result {id}")
+
+
+@app.command("show")
+def show_command(
+    id: Annotated[int, typer.Argument(help="Result id.")],
+    profile: Annotated[str, typer.Option("--profile", help="Practical-condition profile.")] = "review",
+    strict: Annotated[bool, typer.Option("--strict", help="Strict inequalities.")] = False,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Show every field of a result, its provenance and the practical verdict with the reason."""
+    with common.transaction() as session:
+        record = _record(session, id, profile=profile, strict=strict)
+    common.emit_record(record, fmt)
+
+
+def _record(session, id: int, *, profile: str = "review", strict: bool = False) -> dict:
+    import json
+
+    from cedb import crud
+    from cedb.models import Reference, Strategy
+    from cedb.practical import get_profile, verdict
+    from cedb.query import lce
+
+    m = crud.get_measurement(session=session, id=id)
+    reference = session.get(Reference, m.reference_id)
+    strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
+    source = session.get(Reference, m.source_id) if m.source_id else None
+    chosen = get_profile(profile)
+    judged = verdict(m, chosen, strict=strict)
+    record = {"id": m.id, "paper": reference.key, "doi": reference.doi, "year": reference.year}
+    for name in ("category", "label", "host", "electrolyte", "additive"):
+        value = getattr(strategy, name) if strategy else None
+        record[name] = value.value if hasattr(value, "value") else value
+    for name in ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles",
+                 "ce_percent", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah",
+                 "np_ratio", "cathode_loading_mAh_cm2"):
+        value = getattr(m, name)
+        record[name] = value.value if hasattr(value, "value") else value
+    record["lce"] = lce(m.ce_percent)
+    record["method_params"] = json.loads(m.method_params) if m.method_params else None
+    record["practical"] = judged.practical
+    record["practical_reason"] = f"{judged.word} ({chosen.name}{', strict' if strict else ''}): {judged.reason}"
+    record["source"] = source.key if source else None
+    for name in ("location", "quote", "status", "curator", "note", "created_at", "updated_at"):
+        value = getattr(m, name)
+        record[name] = value.value if hasattr(value, "value") else value
+    return record
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="Spreadsheet (.csv or .xlsx).")],
+    mapping: Annotated[Path, typer.Option("--map", help="YAML column mapping (see curation/README.md).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row, write nothing.")] = False,
+) -> None:
+    """Import results from a spreadsheet through a column mapping, reporting each rejected row."""
+    from cedb import spreadsheet
+
+    column_map = spreadsheet.read_mapping(mapping)
+    with common.transaction() as session:
+        report = spreadsheet.import_rows(session=session, path=file, mapping=column_map, dry_run=dry_run)
+    for row, reason in report.rejected:
+        common.note(f"row {row}: rejected: {reason}")
+    common.note(report.summary())
+    if report.rejected:
+        raise typer.Exit(1)

@@ -1,0 +1,273 @@
+"""Data access: keyword-only functions taking ``session=``. They never commit.
+
+The caller (one CLI command, one curation load) owns the transaction, so a
+command either fully happens or leaves the database as it was.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from cedb.bibliography import title_key
+from cedb.errors import ConflictError, DuplicateError, InvalidValue, NotFound
+from cedb.models import (
+    Measurement,
+    MeasurementCreate,
+    Reference,
+    ReferenceCreate,
+    Strategy,
+    StrategyCreate,
+    utcnow,
+)
+from cedb.results import CONDITION_FIELDS, ResultInput
+
+# --------------------------------------------------------------------------- references
+
+
+def get_reference(*, session: Session, key: str) -> Reference:
+    reference = session.exec(select(Reference).where(Reference.key == key)).first()
+    if reference is None:
+        raise NotFound(f"no paper with key {key!r}: see `cedb paper list`, or add it with `cedb paper add`")
+    return reference
+
+
+def find_reference(*, session: Session, key: str) -> Reference | None:
+    return session.exec(select(Reference).where(Reference.key == key)).first()
+
+
+def find_duplicate(*, session: Session, create: ReferenceCreate) -> tuple[Reference, str] | None:
+    """An existing reference that is the same paper (same DOI, or same title and year)."""
+    if create.doi:
+        found = session.exec(select(Reference).where(Reference.doi == create.doi)).first()
+        if found:
+            return found, f"DOI {create.doi}"
+    key = title_key(create.title)
+    if key and create.year:
+        found = session.exec(
+            select(Reference).where(Reference.title_key == key, Reference.year == create.year)
+        ).first()
+        if found:
+            return found, "title and year"
+    return None
+
+
+def unique_key(*, session: Session, key: str) -> str:
+    """``key``, or ``key`` + b, c, ... if it is taken (BibTeX's convention for same author-year)."""
+    candidate, suffix = key, ord("b")
+    while find_reference(session=session, key=candidate) is not None:
+        candidate = f"{key}{chr(suffix)}"
+        suffix += 1
+    return candidate
+
+
+@dataclass
+class AddOutcome:
+    reference: Reference
+    action: str  # added | skipped | replaced
+    detail: str = ""
+
+
+def add_reference(*, session: Session, create: ReferenceCreate, on_duplicate: str = "error") -> AddOutcome:
+    """Add a paper; a duplicate (DOI, or title + year) is refused, skipped or replaced."""
+    duplicate = find_duplicate(session=session, create=create)
+    if duplicate is None and find_reference(session=session, key=create.key) is not None:
+        existing = get_reference(session=session, key=create.key)
+        duplicate = (existing, f"citation key {create.key}")
+    if duplicate is not None:
+        existing, why = duplicate
+        if on_duplicate == "skip":
+            return AddOutcome(existing, "skipped", f"same {why} as {existing.key}")
+        if on_duplicate == "replace":
+            data = create.model_dump(exclude={"key"})
+            for name, value in data.items():
+                setattr(existing, name, value)
+            existing.title_key = title_key(create.title)
+            session.add(existing)
+            session.flush()
+            return AddOutcome(existing, "replaced", f"same {why} as {existing.key}")
+        raise DuplicateError(
+            f"{create.key} is already in the database as {existing.key} (same {why}): "
+            "use --on-duplicate skip or replace"
+        )
+    reference = Reference.model_validate(create, update={"title_key": title_key(create.title)})
+    session.add(reference)
+    session.flush()
+    return AddOutcome(reference, "added")
+
+
+def list_references(*, session: Session) -> list[Reference]:
+    return list(session.exec(select(Reference).order_by(Reference.key)))
+
+
+def count_citing(*, session: Session, reference: Reference) -> int:
+    """Measurements that belong to or were read from ``reference``."""
+    return session.exec(
+        select(func.count(Measurement.id)).where(
+            (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
+        )
+    ).one()
+
+
+def remove_reference(*, session: Session, key: str, cascade: bool = False) -> int:
+    """Delete a paper; refuses while measurements cite it unless ``cascade``. Returns rows removed."""
+    reference = get_reference(session=session, key=key)
+    citing = count_citing(session=session, reference=reference)
+    if citing and not cascade:
+        raise InvalidValue(
+            f"{key} is cited by {citing} measurement(s): remove them first or use --cascade"
+        )
+    removed = 0
+    if citing:
+        rows = session.exec(
+            select(Measurement).where(
+                (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
+            )
+        ).all()
+        for row in rows:
+            session.delete(row)
+        removed = len(rows)
+    for strategy in session.exec(select(Strategy).where(Strategy.reference_id == reference.id)):
+        session.delete(strategy)
+    session.delete(reference)
+    session.flush()
+    return removed
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+def upsert_strategy(*, session: Session, reference: Reference, fields: dict[str, Any]) -> tuple[Strategy, str]:
+    """The strategy of ``reference`` with this label, created or updated; returns (row, action)."""
+    label = fields["label"]
+    strategy = session.exec(
+        select(Strategy).where(Strategy.reference_id == reference.id, Strategy.label == label)
+    ).first()
+    if strategy is None:
+        strategy = Strategy.model_validate(StrategyCreate(reference_id=reference.id, **fields))
+        session.add(strategy)
+        session.flush()
+        return strategy, "added"
+    changed = False
+    for name, value in fields.items():
+        if getattr(strategy, name) != value:
+            setattr(strategy, name, value)
+            changed = True
+    if changed:
+        session.add(strategy)
+        session.flush()
+    return strategy, "updated" if changed else "unchanged"
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def get_measurement(*, session: Session, id: int) -> Measurement:
+    measurement = session.get(Measurement, id)
+    if measurement is None:
+        raise NotFound(f"no result with id {id}: see `cedb query`")
+    return measurement
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) <= 1e-9 * max(1, abs(b))
+    return a == b
+
+
+def same_conditions(*, session: Session, reference_id: int, strategy_id: int | None,
+                    values: dict[str, Any], exclude_id: int | None = None) -> list[Measurement]:
+    """Measurements of the same paper and strategy under the same conditions."""
+    query = select(Measurement).where(Measurement.reference_id == reference_id)
+    query = query.where(
+        Measurement.strategy_id == strategy_id if strategy_id is not None else Measurement.strategy_id.is_(None)
+    )
+    for name in CONDITION_FIELDS:
+        value = values.get(name)
+        column = getattr(Measurement, name)
+        query = query.where(column.is_(None) if value is None else column == value)
+    if exclude_id is not None:
+        query = query.where(Measurement.id != exclude_id)
+    return list(session.exec(query))
+
+
+def check_new_result(*, session: Session, reference_id: int, strategy_id: int | None,
+                     values: dict[str, Any], exclude_id: int | None = None) -> None:
+    """Refuse a duplicate (same conditions, same CE) or a conflict (same conditions, other CE)."""
+    for other in same_conditions(session=session, reference_id=reference_id, strategy_id=strategy_id,
+                                 values=values, exclude_id=exclude_id):
+        if _same(other.ce_percent, values["ce_percent"]):
+            raise DuplicateError(
+                f"the same result is already recorded as id {other.id} (same paper, conditions "
+                f"and CE {other.ce_percent:g} %): nothing to add"
+            )
+        raise ConflictError(
+            f"id {other.id} records CE {other.ce_percent:g} % for the same paper and conditions, "
+            f"not {values['ce_percent']:g} %: check the source, then `cedb result edit {other.id} --ce ...` "
+            "or give other conditions"
+        )
+
+
+def add_result(*, session: Session, result: ResultInput) -> Measurement:
+    """Add one validated result (creating its strategy when named); refuses duplicates and conflicts."""
+    reference = get_reference(session=session, key=result.paper)
+    source = get_reference(session=session, key=result.source) if result.source else None
+    strategy = None
+    if result.strategy:
+        strategy, _ = upsert_strategy(session=session, reference=reference, fields=result.strategy)
+    values = dict(result.measurement)
+    check_new_result(session=session, reference_id=reference.id,
+                     strategy_id=strategy.id if strategy else None, values=values)
+    create = MeasurementCreate(
+        reference_id=reference.id,
+        strategy_id=strategy.id if strategy else None,
+        source_id=source.id if source else None,
+        **values,
+    )
+    measurement = Measurement.model_validate(create)
+    session.add(measurement)
+    session.flush()
+    return measurement
+
+
+def update_result(*, session: Session, id: int, changes: ResultInput) -> Measurement:
+    """Change fields of a result; the conditions it ends up with must not duplicate another."""
+    measurement = get_measurement(session=session, id=id)
+    if changes.paper and changes.paper != "-":
+        measurement.reference_id = get_reference(session=session, key=changes.paper).id
+    if changes.source:
+        measurement.source_id = get_reference(session=session, key=changes.source).id
+    if changes.strategy:
+        reference = session.get(Reference, measurement.reference_id)
+        current = session.get(Strategy, measurement.strategy_id) if measurement.strategy_id else None
+        fields = {}
+        if current is not None:
+            fields = {name: getattr(current, name) for name in
+                      ("category", "label", "host", "electrolyte", "additive", "description")}
+            fields = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items() if v is not None}
+        fields.update(changes.strategy)
+        if "category" not in fields:
+            raise InvalidValue("a strategy needs its category: give --category")
+        strategy, _ = upsert_strategy(session=session, reference=reference, fields=fields)
+        measurement.strategy_id = strategy.id
+    for name, value in changes.measurement.items():
+        setattr(measurement, name, value)
+    # Re-validate the whole row: the table model does not validate on setattr.
+    data = measurement.model_dump(exclude={"id", "created_at", "updated_at"})
+    MeasurementCreate.model_validate(data)
+    values = {name: getattr(measurement, name) for name in CONDITION_FIELDS + ("ce_percent",)}
+    values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+    check_new_result(session=session, reference_id=measurement.reference_id,
+                     strategy_id=measurement.strategy_id, values=values, exclude_id=measurement.id)
+    measurement.updated_at = utcnow()
+    session.add(measurement)
+    session.flush()
+    return measurement
+
+
+def remove_result(*, session: Session, id: int) -> Measurement:
+    measurement = get_measurement(session=session, id=id)
+    session.delete(measurement)
+    session.flush()
+    return measurement

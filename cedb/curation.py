@@ -1,0 +1,471 @@
+"""Curation files: one YAML file per paper, the reviewable source of truth.
+
+``check`` reports every problem with file and line; ``load`` upserts in the
+caller's transaction (running it twice changes nothing); ``dump`` writes the
+database back out so that dump -> load -> dump gives identical files.
+The format is documented in curation/README.md.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from cedb import crud
+from cedb.errors import ChecksFailed, CedbError, NotFound
+from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
+from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS, normalise_field
+
+FORMAT_HEADER = "# cedb curation file, format 1\n"
+REFERENCE_KEYS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
+                  "entry_type", "note", "bibtex")
+STRATEGY_KEYS = ("label", "category", "host", "electrolyte", "additive", "description")
+MEASUREMENT_KEYS = ("strategy",) + MEASUREMENT_FIELDS[:-5] + ("source",) + MEASUREMENT_FIELDS[-5:]
+TOP_KEYS = ("reference", "strategies", "measurements")
+
+
+# --------------------------------------------------------------------------- reading with line numbers
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line of each key (1-based) and of itself."""
+
+    line: int = 0
+    lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+def _loader(problems: list[tuple[int, str]]):
+    import yaml
+
+    class Loader(yaml.SafeLoader):  # safe: builds only plain data, never Python objects
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        mapping = _LineDict()
+        mapping.line = node.start_mark.line + 1
+        mapping.lines = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                problems.append((key_node.start_mark.line + 1, f"key {key!r} is not text"))
+                key = str(key)
+            if key in mapping:
+                problems.append((key_node.start_mark.line + 1, f"duplicate key {key!r}"))
+            mapping[key] = loader.construct_object(value_node, deep=True)
+            mapping.lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return Loader
+
+
+@dataclass
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class PaperRecord:
+    """A checked curation file: values validated and canonical."""
+
+    path: str
+    reference: dict[str, Any]
+    strategies: list[dict[str, Any]]
+    measurements: list[dict[str, Any]]  # with 'strategy' (label or None) and 'source' (key or None)
+
+
+@dataclass
+class CheckReport:
+    records: list[PaperRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Curation files named or inside the named folders (*.yaml, *.yml), sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise NotFound(f"no such file or folder: {path}")
+    return files
+
+
+def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckReport:
+    """Validate curation files: schema, units, ranges, unknown and duplicate keys, references."""
+    report = CheckReport()
+    files = expand(paths)
+    report.files = len(files)
+    for path in files:
+        record = _check_file(path, report.problems)
+        if record is not None:
+            report.records.append(record)
+    _check_across(report, known_keys)
+    return report
+
+
+def _read(path: Path, problems: list[Problem]):
+    import yaml
+
+    raw_problems: list[tuple[int, str]] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), 1, f"cannot read: {exc}"))
+        return None
+    try:
+        data = yaml.load(text, Loader=_loader(raw_problems))  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(str(path), line, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    problems.extend(Problem(str(path), line, message) for line, message in raw_problems)
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), 1, "expected a mapping with reference, strategies, measurements"))
+        return None
+    return data
+
+
+def _unknown(mapping: _LineDict, allowed: tuple[str, ...], what: str, path: Path, problems: list[Problem]) -> None:
+    for key in mapping:
+        if key not in allowed:
+            problems.append(Problem(str(path), mapping.line_of(key),
+                                    f"unknown key {key!r} in {what}: allowed are {', '.join(allowed)}"))
+
+
+def _check_file(path: Path, problems: list[Problem]) -> PaperRecord | None:
+    data = _read(path, problems)
+    if data is None:
+        return None
+    before = len(problems)
+    _unknown(data, TOP_KEYS, "the file", path, problems)
+    reference = data.get("reference")
+    if not isinstance(reference, dict):
+        problems.append(Problem(str(path), data.line, "missing 'reference' mapping"))
+        return None
+    ref = _check_reference(reference, path, problems)
+
+    strategies, labels = [], set()
+    for item in _list(data, "strategies", path, problems):
+        if not isinstance(item, dict):
+            problems.append(Problem(str(path), data.line_of("strategies"), "each strategy must be a mapping"))
+            continue
+        _unknown(item, STRATEGY_KEYS, "a strategy", path, problems)
+        values = {}
+        for key in STRATEGY_KEYS:
+            if item.get(key) is None:
+                continue
+            try:
+                values[key] = normalise_field(key, item[key])
+            except CedbError as exc:
+                problems.append(Problem(str(path), item.line_of(key), str(exc)))
+        for required in ("label", "category"):
+            if item.get(required) is None:
+                problems.append(Problem(str(path), item.line, f"a strategy needs a {required}"))
+        if values.get("label") in labels:
+            problems.append(Problem(str(path), item.line_of("label"), f"strategy label {values['label']!r} appears twice"))
+        labels.add(values.get("label"))
+        strategies.append(values)
+
+    measurements, seen = [], {}
+    for item in _list(data, "measurements", path, problems):
+        if not isinstance(item, dict):
+            problems.append(Problem(str(path), data.line_of("measurements"), "each measurement must be a mapping"))
+            continue
+        _unknown(item, MEASUREMENT_KEYS, "a measurement", path, problems)
+        values: dict[str, Any] = {"strategy": item.get("strategy"), "source": item.get("source"),
+                                  "_line": item.line}
+        if values["strategy"] is not None and values["strategy"] not in labels:
+            problems.append(Problem(str(path), item.line_of("strategy"),
+                                    f"strategy {values['strategy']!r} is not a label of this file's strategies"))
+        if item.get("ce_percent") is None:
+            problems.append(Problem(str(path), item.line, "a measurement needs ce_percent"))
+        for key in MEASUREMENT_FIELDS:
+            if key not in item or item[key] is None:
+                continue
+            try:
+                values[key] = normalise_field(key, item[key])
+            except CedbError as exc:
+                problems.append(Problem(str(path), item.line_of(key), str(exc)))
+        identity = _identity(values)
+        if identity in seen:
+            problems.append(Problem(str(path), item.line,
+                                    f"same strategy and conditions as the measurement on line {seen[identity]}"))
+        seen[identity] = item.line
+        measurements.append(values)
+    if len(problems) > before:
+        return None
+    return PaperRecord(str(path), ref, strategies, measurements)
+
+
+def _list(data: _LineDict, key: str, path: Path, problems: list[Problem]) -> list:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(Problem(str(path), data.line_of(key), f"{key!r} must be a list"))
+        return []
+    return value
+
+
+def _check_reference(reference: _LineDict, path: Path, problems: list[Problem]) -> dict[str, Any]:
+    _unknown(reference, REFERENCE_KEYS, "the reference", path, problems)
+    values = {k: reference[k] for k in REFERENCE_KEYS if reference.get(k) is not None}
+    authors = values.get("authors")
+    if isinstance(authors, list):
+        values["authors"] = " and ".join(str(a) for a in authors)
+    for key in ("title", "journal", "volume", "pages", "note", "bibtex", "key", "doi", "entry_type"):
+        if key in values:
+            values[key] = str(values[key])
+    try:
+        values = ReferenceCreate.model_validate(values).model_dump()
+    except CedbError as exc:
+        problems.append(Problem(str(path), reference.line_of("doi"), str(exc)))
+    except ValueError as exc:
+        for error in getattr(exc, "errors", lambda: [])():
+            name = error["loc"][0] if error.get("loc") else "reference"
+            problems.append(Problem(str(path), reference.line_of(str(name)), f"{name}: {error['msg']}"))
+    if "key" not in reference:
+        problems.append(Problem(str(path), reference.line, "the reference needs a key"))
+    return values
+
+
+def _identity(values: dict[str, Any]) -> tuple:
+    return (values.get("strategy"),) + tuple(values.get(k) for k in CONDITION_FIELDS)
+
+
+def _check_across(report: CheckReport, known_keys: set[str]) -> None:
+    keys: dict[str, str] = {}
+    dois: dict[str, str] = {}
+    for record in report.records:
+        key, doi = record.reference.get("key"), record.reference.get("doi")
+        if key in keys:
+            report.problems.append(Problem(record.path, 1, f"key {key!r} is also used by {keys[key]}"))
+        keys[key] = record.path
+        if doi and doi in dois:
+            report.problems.append(Problem(record.path, 1, f"DOI {doi} is also used by {dois[doi]}"))
+        if doi:
+            dois[doi] = record.path
+    for record in report.records:
+        for values in record.measurements:
+            source = values.get("source")
+            if source and source not in keys and source not in known_keys:
+                report.problems.append(Problem(record.path, values["_line"],
+                                               f"source {source!r} is not a key of any curation file or paper in the database"))
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class LoadReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    files: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.files} file(s): {self.added} added, {self.updated} updated, "
+                f"{self.unchanged} unchanged")
+
+
+def load(*, session: Session, paths: list[Path]) -> LoadReport:
+    """Check, then upsert every record of the files; nothing is written if any file has a problem."""
+    known = {key for key in session.exec(select(Reference.key))}
+    checked = check(paths, known_keys=known)
+    if checked.problems:
+        raise ChecksFailed(
+            f"{len(checked.problems)} problem(s) in the curation files, nothing loaded: "
+            "fix them (see `cedb curate check`) and load again",
+            findings=[str(p) for p in checked.problems],
+        )
+    report = LoadReport(files=checked.files)
+    references: dict[str, Reference] = {}
+    for record in checked.records:
+        references[record.reference["key"]] = _upsert_reference(session, record.reference, report)
+    for record in checked.records:
+        reference = references[record.reference["key"]]
+        strategies = {}
+        for values in record.strategies:
+            strategy, action = crud.upsert_strategy(session=session, reference=reference, fields=values)
+            _count(report, action)
+            strategies[values["label"]] = strategy
+        for values in record.measurements:
+            source = None
+            if values.get("source"):
+                source = references.get(values["source"]) or crud.get_reference(session=session, key=values["source"])
+            strategy = strategies.get(values.get("strategy"))
+            _upsert_measurement(session, reference, strategy, source, values, report)
+    session.flush()
+    return report
+
+
+def _count(report: LoadReport, action: str) -> None:
+    setattr(report, action, getattr(report, action) + 1)
+
+
+def _upsert_reference(session: Session, values: dict[str, Any], report: LoadReport) -> Reference:
+    from cedb.bibliography import title_key
+
+    reference = crud.find_reference(session=session, key=values["key"])
+    if reference is None:
+        outcome = crud.add_reference(session=session, create=ReferenceCreate.model_validate(values))
+        _count(report, "added")
+        return outcome.reference
+    changed = False
+    for name in REFERENCE_KEYS:
+        value = values.get(name, "article" if name == "entry_type" else None)
+        if getattr(reference, name) != value:
+            setattr(reference, name, value)
+            changed = True
+    if changed:
+        reference.title_key = title_key(reference.title)
+        session.add(reference)
+    _count(report, "updated" if changed else "unchanged")
+    return reference
+
+
+def _upsert_measurement(session, reference, strategy, source, values, report) -> None:
+    from cedb.models import MeasurementCreate, Status, utcnow
+
+    fields = {k: values.get(k) for k in MEASUREMENT_FIELDS}
+    fields["method"] = fields["method"] or "unspecified"
+    fields["status"] = fields["status"] or Status.draft.value
+    fields["full_cell_derived"] = bool(fields["full_cell_derived"])
+    existing = crud.same_conditions(session=session, reference_id=reference.id,
+                                    strategy_id=strategy.id if strategy else None, values=fields)
+    source_id = source.id if source else None
+    if not existing:
+        create = MeasurementCreate(reference_id=reference.id, strategy_id=strategy.id if strategy else None,
+                                   source_id=source_id, **fields)
+        session.add(Measurement.model_validate(create))
+        _count(report, "added")
+        return
+    measurement = existing[0]
+    changed = measurement.source_id != source_id
+    for name, value in fields.items():
+        current = getattr(measurement, name)
+        current = current.value if hasattr(current, "value") else current
+        if current != value:
+            changed = True
+    if changed:
+        for name, value in fields.items():
+            setattr(measurement, name, value)
+        measurement.source_id = source_id
+        measurement.updated_at = utcnow()
+        session.add(measurement)
+    _count(report, "updated" if changed else "unchanged")
+
+
+def load_bundled(*, session: Session) -> LoadReport:
+    """Load the review dataset shipped with cedb (curation/*.yaml)."""
+    from cedb.resources import curation_dir
+
+    return load(session=session, paths=[curation_dir()])
+
+
+# --------------------------------------------------------------------------- dump
+
+
+def _clean(value: Any) -> Any:
+    if hasattr(value, "value"):
+        value = value.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def file_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", key) + ".yaml"
+
+
+def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
+    """The curation-file mapping of one paper, in the documented key order."""
+    ref = {}
+    for name in REFERENCE_KEYS:
+        value = getattr(reference, name)
+        if name == "entry_type" and value == "article":
+            continue
+        if value is None:
+            continue
+        ref[name] = value.split(" and ") if name == "authors" else _clean(value)
+    strategies = list(session.exec(select(Strategy).where(Strategy.reference_id == reference.id)
+                                   .order_by(Strategy.label)))
+    labels = {s.id: s.label for s in strategies}
+    document: dict[str, Any] = {"reference": ref}
+    if strategies:
+        document["strategies"] = [
+            {name: _clean(getattr(s, name)) for name in STRATEGY_KEYS if getattr(s, name) is not None}
+            for s in strategies
+        ]
+    measurements = list(session.exec(select(Measurement).where(Measurement.reference_id == reference.id)))
+    source_keys = {}
+    for m in measurements:
+        if m.source_id is not None and m.source_id not in source_keys:
+            source_keys[m.source_id] = session.get(Reference, m.source_id).key
+    rows = []
+    for m in measurements:
+        row: dict[str, Any] = {}
+        if m.strategy_id is not None:
+            row["strategy"] = labels[m.strategy_id]
+        for name in MEASUREMENT_KEYS[1:]:
+            if name == "source":
+                if m.source_id is not None:
+                    row["source"] = source_keys[m.source_id]
+                continue
+            value = getattr(m, name)
+            if value is None:
+                continue
+            if name == "method_params":
+                value = json.loads(value)
+            row[name] = _clean(value)
+        rows.append(row)
+
+    def order(row: dict[str, Any]) -> tuple:
+        return tuple("" if row.get(k) is None else str(row.get(k)) for k in
+                     ("strategy",) + CONDITION_FIELDS + ("ce_percent",))
+
+    if rows:
+        document["measurements"] = sorted(rows, key=order)
+    return document
+
+
+def dumps(document: dict[str, Any]) -> str:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value: str):
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return FORMAT_HEADER + yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True,
+                                     width=100, default_flow_style=False)
+
+
+def dump(*, session: Session, directory: Path) -> list[Path]:
+    """Write one curation file per paper into ``directory``; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for reference in session.exec(select(Reference).order_by(Reference.key)):
+        path = directory / file_name(reference.key)
+        path.write_text(dumps(paper_document(session, reference)), encoding="utf-8")
+        written.append(path)
+    return written

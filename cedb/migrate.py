@@ -1,0 +1,94 @@
+"""Alembic, driven from cedb: upgrade, downgrade, current revision and drift check.
+
+The script directory is ``migrations/`` (found in a checkout or inside the wheel,
+see ``cedb.resources``). env.py takes the connection from ``config.attributes``.
+"""
+
+from sqlalchemy.engine import Connection, Engine
+
+
+def alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    from cedb.resources import migrations_dir
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def script_directory():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    return script_directory().get_current_head()
+
+
+def is_known(revision: str) -> bool:
+    from alembic.util import CommandError
+
+    try:
+        return script_directory().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade_connection(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(connection), revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade in one transaction; returns (before, after) revisions."""
+    from cedb.db import current_revision
+
+    with engine.connect() as connection, connection.begin():
+        before = current_revision(connection)
+        upgrade_connection(connection, revision)
+        return before, current_revision(connection)
+
+
+def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
+    """Downgrade in one transaction; returns (before, after) revisions."""
+    from cedb.db import current_revision
+
+    with engine.connect() as connection, connection.begin():
+        before = current_revision(connection)
+        downgrade_connection(connection, revision)
+        return before, current_revision(connection)
+
+
+def drift(engine: Engine) -> list[str]:
+    """Differences between the models and the database schema (empty list: they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import cedb.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        diffs = compare_metadata(context, SQLModel.metadata)
+    return [_describe(diff) for diff in diffs]
+
+
+def _describe(diff) -> str:
+    if isinstance(diff, list):  # column modifications come as lists of tuples
+        return "; ".join(_describe(item) for item in diff)
+    action, *rest = diff
+    target = rest[0] if rest else ""
+    name = getattr(target, "name", None) or str(target)
+    return f"{action}: {name}"

@@ -1,0 +1,88 @@
+"""Adding papers from BibTeX files and DOIs, with a per-entry report (the API behind `cedb paper add`)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session
+
+from cedb import bibliography, crud
+from cedb.config import Settings
+from cedb.errors import CedbError, InvalidValue, NotFound
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "key: why"
+    replaced: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "file:line key: why"
+
+    def lines(self) -> list[str]:
+        return [f"skipped {s}" for s in self.skipped] + [f"rejected {r}" for r in self.rejected]
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added", f"{len(self.skipped)} skipped as duplicates"]
+        if self.replaced:
+            parts.append(f"{len(self.replaced)} replaced")
+        parts.append(f"{len(self.rejected)} rejected")
+        return ", ".join(parts)
+
+
+def add(*, session: Session, sources: list[str], on_duplicate: str | None, settings: Settings) -> AddReport:
+    """Add every BibTeX entry of the files and every DOI in ``sources``.
+
+    A broken BibTeX entry is reported and skipped; a DOI that cannot be fetched, a
+    missing file or (with on_duplicate='error') a duplicate stops the command, and
+    the caller's transaction then leaves the database as it was.
+    """
+    report = AddReport()
+    # A batch file skips (and reports) what is already there; a single DOI is refused.
+    for source in sources:
+        path = Path(source)
+        if path.suffix.lower() == ".bib" or path.exists():
+            _add_bibtex(session=session, path=path, on_duplicate=on_duplicate or "skip", report=report)
+        elif bibliography.looks_like_doi(source):
+            create = bibliography.fetch_crossref(
+                source, base_url=settings.crossref_url, email=settings.email,
+                timeout_s=settings.http_timeout_s,
+            )
+            create = create.model_copy(update={"key": crud.unique_key(session=session, key=create.key)})
+            outcome = crud.add_reference(session=session, create=create, on_duplicate=on_duplicate or "error")
+            _record(outcome, report)
+        else:
+            raise InvalidValue(f"{source!r} is neither a .bib file nor a DOI: give a path or a DOI like 10.1039/d4eb00034j")
+    return report
+
+
+def _record(outcome: crud.AddOutcome, report: AddReport) -> None:
+    key = outcome.reference.key
+    {"added": report.added, "replaced": report.replaced}.get(outcome.action, report.skipped).append(
+        key if outcome.action != "skipped" else f"{key}: {outcome.detail}"
+    )
+
+
+def _add_bibtex(*, session: Session, path: Path, on_duplicate: str, report: AddReport) -> None:
+    if not path.is_file():
+        raise NotFound(f"no such file: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="latin-1")
+    parsed = bibliography.parse_bibtex(text)
+    if not parsed.entries:
+        raise InvalidValue(f"{path} holds no BibTeX entries")
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        where = f"{path}:{entry.line} {entry.key}"
+        if entry.error:
+            report.rejected.append(f"{where}: {entry.error}")
+            continue
+        if entry.key in seen:
+            report.skipped.append(f"{where}: the key {entry.key} appears earlier in this file")
+            continue
+        seen.add(entry.key)
+        try:
+            outcome = crud.add_reference(session=session, create=entry.reference, on_duplicate=on_duplicate)
+        except CedbError as exc:
+            raise type(exc)(f"{where}: {exc}") from None
+        _record(outcome, report)

@@ -1,0 +1,187 @@
+"""Finding results again: filters -> one SELECT with bound parameters -> rows with stable keys.
+
+The practical verdict is computed in SQL (a CASE over the profile's thresholds),
+so filtering on it uses the index and scales with the database.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cedb.errors import InvalidValue
+from cedb.models import Category, Cell, Measurement, Method, Reference, Status, Strategy
+from cedb.practical import Profile, get_profile
+from cedb.vocabulary import parse_word
+
+# The keys of a query row, in order (JSON, CSV, the ML export build on them).
+ROW_KEYS = (
+    "id", "paper", "doi", "year", "category", "label", "host", "electrolyte", "additive", "cell",
+    "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
+    "statistic", "full_cell_derived", "practical", "lce",
+)
+EXTRA_KEYS = ("status", "source", "location", "method_params", "note")
+
+
+@dataclass
+class Filters:
+    practical: bool | None = None  # True: practical only; False: not practical only
+    profile: str = "review"
+    strict: bool = False
+    min_current: float | None = None  # profile threshold overrides
+    min_capacity: float | None = None
+    min_ce: float | None = None
+    max_ce: float | None = None
+    category: list[str] = field(default_factory=list)
+    cell: list[str] = field(default_factory=list)
+    method: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    host: str | None = None
+    electrolyte: str | None = None
+    additive: str | None = None
+    paper: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    ids: list[int] = field(default_factory=list)
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+
+    def resolved_profile(self) -> Profile:
+        return get_profile(self.profile, current=self.min_current, capacity=self.min_capacity)
+
+
+def _like(column, text: str):
+    """Case-insensitive substring match; %, _ and \\ in the text are matched literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def _threshold_expr(threshold, strict: bool):
+    column = getattr(Measurement, threshold.field)
+    op = threshold.op
+    if strict:
+        op = {">=": ">", "<=": "<"}.get(op, op)
+    value = sa.bindparam(None, threshold.value, type_=sa.Float)
+    return {">=": column >= value, ">": column > value, "<=": column <= value, "<": column < value}[op]
+
+
+def practical_expr(profile: Profile, strict: bool):
+    """SQL CASE: 1 practical, 0 not, NULL unknown (the same rule as cedb.practical.verdict)."""
+    passes = [_threshold_expr(t, strict) for t in profile.thresholds]
+    fails = [
+        sa.and_(getattr(Measurement, t.field).is_not(None), sa.not_(expr))
+        for t, expr in zip(profile.thresholds, passes)
+    ]
+    return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
+
+
+def build(filters: Filters):
+    """The SELECT for ``filters``: every user value is a bound parameter."""
+    profile = filters.resolved_profile()
+    practical = practical_expr(profile, filters.strict).label("practical")
+    source = sa.orm.aliased(Reference, name="source_reference")
+    columns = [
+        Measurement.id.label("id"),
+        Reference.key.label("paper"),
+        Reference.doi.label("doi"),
+        Reference.year.label("year"),
+        Strategy.category.label("category"),
+        Strategy.label.label("label"),
+        Strategy.host.label("host"),
+        Strategy.electrolyte.label("electrolyte"),
+        Strategy.additive.label("additive"),
+        Measurement.cell.label("cell"),
+        Measurement.method.label("method"),
+        Measurement.current_density_mA_cm2.label("current_density_mA_cm2"),
+        Measurement.areal_capacity_mAh_cm2.label("areal_capacity_mAh_cm2"),
+        Measurement.cycles.label("cycles"),
+        Measurement.ce_percent.label("ce_percent"),
+        Measurement.statistic.label("statistic"),
+        Measurement.full_cell_derived.label("full_cell_derived"),
+        practical,
+        Measurement.status.label("status"),
+        source.key.label("source"),
+        Measurement.location.label("location"),
+        Measurement.method_params.label("method_params"),
+        Measurement.note.label("note"),
+    ]
+    query = (
+        sa.select(*columns)
+        .select_from(Measurement)
+        .join(Reference, Reference.id == Measurement.reference_id)
+        .outerjoin(Strategy, Strategy.id == Measurement.strategy_id)
+        .outerjoin(source, source.id == Measurement.source_id)
+    )
+    conditions = []
+    if filters.practical is True:
+        conditions.append(sa.and_(*[_threshold_expr(t, filters.strict) for t in profile.thresholds]))
+    elif filters.practical is False:
+        conditions.append(practical_expr(profile, filters.strict) == 0)
+    if filters.min_ce is not None:
+        conditions.append(Measurement.ce_percent >= filters.min_ce)
+    if filters.max_ce is not None:
+        conditions.append(Measurement.ce_percent <= filters.max_ce)
+    for values, enum_cls, column, what in (
+        (filters.category, Category, Strategy.category, "category"),
+        (filters.cell, Cell, Measurement.cell, "cell"),
+        (filters.method, Method, Measurement.method, "method"),
+        (filters.status, Status, Measurement.status, "status"),
+    ):
+        if values:
+            words = [parse_word(enum_cls, v, what).value for v in values]
+            conditions.append(column.in_(words))
+    for text, column in ((filters.host, Strategy.host), (filters.electrolyte, Strategy.electrolyte),
+                         (filters.additive, Strategy.additive)):
+        if text:
+            conditions.append(_like(column, text))
+    if filters.paper:
+        conditions.append(sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower()))
+    if filters.year_from is not None:
+        conditions.append(Reference.year >= filters.year_from)
+    if filters.year_to is not None:
+        conditions.append(Reference.year <= filters.year_to)
+    if filters.ids:
+        conditions.append(Measurement.id.in_(filters.ids))
+    if conditions:
+        query = query.where(*conditions)
+    sort_key = filters.sort or "id"
+    if sort_key == "lce":
+        sort_key = "ce_percent"
+    by_name = {column.key: column for column in columns}
+    if sort_key not in by_name:
+        raise InvalidValue(f"cannot sort by {filters.sort!r}: use one of {', '.join(ROW_KEYS)}")
+    order = by_name[sort_key]
+    order_by = [order.desc() if filters.descending else order.asc(), Measurement.id.asc()]
+    # NULLs last in either direction, on SQLite and PostgreSQL alike.
+    query = query.order_by(sa.case((order.is_(None), 1), else_=0), *order_by)
+    if filters.limit is not None:
+        if filters.limit < 0:
+            raise InvalidValue("--limit must be 0 or more")
+        query = query.limit(filters.limit)
+    return query
+
+
+def lce(ce_percent: float | None) -> float | None:
+    """Logarithmic CE, -log10(1 - CE) (Kim et al. 2023); None at 100 %."""
+    if ce_percent is None or ce_percent >= 100:
+        return None
+    return -math.log10(1 - ce_percent / 100)
+
+
+def _row(mapping) -> dict[str, Any]:
+    row = dict(mapping)
+    practical = row["practical"]
+    row["practical"] = None if practical is None else bool(practical)
+    row["full_cell_derived"] = bool(row["full_cell_derived"])
+    row["lce"] = lce(row["ce_percent"])
+    return row
+
+
+def run(connection: Connection, filters: Filters, *, extra: bool = False) -> list[dict[str, Any]]:
+    """Rows for ``filters`` as dicts with the ROW_KEYS (and EXTRA_KEYS when ``extra``)."""
+    keys = ROW_KEYS + (EXTRA_KEYS if extra else ())
+    result = connection.execute(build(filters)).mappings()
+    return [{key: row[key] for key in keys} for row in map(_row, result)]

@@ -1,0 +1,138 @@
+"""Turning what a user typed (CLI, curation file, spreadsheet) into a validated result (pure).
+
+Every entry point passes raw values through ``normalise``, so "20 A/m^2", "Li||Cu"
+and "99.6 %" mean the same everywhere and a bad value is refused the same way.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cedb import units
+from cedb.errors import InvalidValue
+from cedb.models import Category, Cell, Method, Statistic, Status
+from cedb.vocabulary import parse_word
+
+# Measurement fields a user can set, with how to read each one.
+QUANTITY_FIELDS = {
+    "current_density_mA_cm2": units.CURRENT_DENSITY,
+    "areal_capacity_mAh_cm2": units.AREAL_CAPACITY,
+    "cathode_loading_mAh_cm2": units.AREAL_CAPACITY,
+    "temperature_C": units.TEMPERATURE,
+    "ec_ratio_g_Ah": units.EC_RATIO,
+}
+WORD_FIELDS = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
+TEXT_FIELDS = ("location", "quote", "curator", "note")
+STRATEGY_FIELDS = ("category", "label", "host", "electrolyte", "additive", "description")
+MEASUREMENT_FIELDS = (
+    "cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
+    "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah", "np_ratio",
+    "cathode_loading_mAh_cm2", "method_params", "location", "quote", "status", "curator", "note",
+)
+
+# Short names used by the CLI and spreadsheets.
+ALIASES = {
+    "ce": "ce_percent", "current": "current_density_mA_cm2", "capacity": "areal_capacity_mAh_cm2",
+    "temperature": "temperature_C", "ec_ratio": "ec_ratio_g_Ah", "cathode_loading": "cathode_loading_mAh_cm2",
+    "e/c": "ec_ratio_g_Ah", "n/p": "np_ratio",
+}
+
+
+@dataclass
+class ResultInput:
+    """A validated result: the measurement values, its strategy, its paper and source keys."""
+
+    paper: str
+    measurement: dict[str, Any] = field(default_factory=dict)
+    strategy: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+
+def _bool(value: object, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "y", "1", "#"):
+        return True
+    if text in ("false", "no", "n", "0", ""):
+        return False
+    raise InvalidValue(f"{what} {value!r} is not true or false")
+
+
+def normalise_field(name: str, value: Any) -> Any:
+    """One measurement or strategy field, validated and in its canonical unit or word."""
+    name = ALIASES.get(name, name)
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.strip() and name not in ("ce_percent",):
+        return None
+    if name == "ce_percent":
+        return units.ce_percent(value)
+    if name in QUANTITY_FIELDS:
+        quantity = QUANTITY_FIELDS[name]
+        if name == "temperature_C":
+            return units.to_canonical(value, quantity)
+        return units.positive(value, quantity)
+    if name == "np_ratio":
+        number = units.to_canonical(value, units.Quantity("N/P ratio", "dimensionless", ""))
+        if number <= 0:
+            raise InvalidValue(f"N/P ratio must be positive, got {value!r}")
+        return number
+    if name == "cycles":
+        return units.cycles(value)
+    if name in WORD_FIELDS:
+        return parse_word(WORD_FIELDS[name], value, name).value
+    if name == "category":
+        return parse_word(Category, value, "category").value
+    if name == "full_cell_derived":
+        return _bool(value, "full_cell_derived")
+    if name == "method_params":
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise InvalidValue(f"method_params {value!r} is not JSON") from None
+        if not isinstance(value, dict):
+            raise InvalidValue("method_params must be a mapping of parameter names to values")
+        return json.dumps(value, sort_keys=True)
+    if name in TEXT_FIELDS or name in STRATEGY_FIELDS:
+        text = str(value).strip()
+        if "\x00" in text:
+            raise InvalidValue(f"{name} contains a NUL character")
+        return text or None
+    raise InvalidValue(f"unknown field {name!r}")
+
+
+def normalise(raw: dict[str, Any]) -> ResultInput:
+    """Validate a flat mapping (paper, ce, current, ..., label, host, source) into a ResultInput."""
+    values = {ALIASES.get(k, k): v for k, v in raw.items()}
+    paper = values.pop("paper", None)
+    if not paper or not str(paper).strip():
+        raise InvalidValue("a result needs its paper: give the citation key (see `cedb paper list`)")
+    if values.get("ce_percent") is None:
+        raise InvalidValue("a result needs its CE: give it in percent, e.g. --ce 99.6")
+    source = values.pop("source", None)
+    result = ResultInput(paper=str(paper).strip(), source=str(source).strip() if source else None)
+    for name, value in values.items():
+        if name in STRATEGY_FIELDS:
+            result.strategy[name] = normalise_field(name, value)
+        elif name in MEASUREMENT_FIELDS:
+            result.measurement[name] = normalise_field(name, value)
+        else:
+            raise InvalidValue(f"unknown field {name!r}")
+    result.strategy = {k: v for k, v in result.strategy.items() if v is not None}
+    if result.strategy and "label" not in result.strategy:
+        result.strategy["label"] = _default_label(result.strategy)
+    if result.strategy and "category" not in result.strategy:
+        raise InvalidValue("a strategy needs its category: composite-anode|electrolyte|interface|other")
+    return result
+
+
+def _default_label(strategy: dict[str, Any]) -> str:
+    for name in ("host", "electrolyte", "additive"):
+        if strategy.get(name):
+            return str(strategy[name])[:200]
+    return strategy.get("category", "unlabelled")
+
+
+CONDITION_FIELDS = ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles")

@@ -1,0 +1,146 @@
+"""Quantities with units (pint) -> the canonical units cedb stores.
+
+``"20 A/m^2"`` is 2 mA cm⁻²; ``"500 uA cm-2"`` is 0.5; a bare number is taken in
+the canonical unit. Written forms of papers are accepted: ``cm-2``, ``cm2``,
+``cm⁻²``, ``mA h``, ``mAh/cm2``.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cedb.errors import InvalidValue
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One kind of quantity cedb stores: its canonical unit and how to name it."""
+
+    name: str
+    unit: str  # pint spelling of the canonical unit
+    label: str  # how people write it
+
+
+CURRENT_DENSITY = Quantity("current density", "mA/cm^2", "mA cm⁻²")
+AREAL_CAPACITY = Quantity("areal capacity", "mA*h/cm^2", "mAh cm⁻²")
+CAPACITY = Quantity("capacity", "mA*h", "mAh")
+CURRENT = Quantity("current", "mA", "mA")
+TIME = Quantity("time", "h", "h")
+TEMPERATURE = Quantity("temperature", "degC", "°C")
+EC_RATIO = Quantity("E/C ratio", "g/(A*h)", "g Ah⁻¹")
+
+_SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+
+
+@lru_cache(maxsize=1)
+def registry():
+    import pint
+
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    return ureg
+
+
+def _normalise_unit_text(text: str) -> str:
+    text = text.translate(_SUPERSCRIPTS).replace("−", "-").replace("–", "-").replace("µ", "u")
+    text = text.replace("μ", "u").replace("·", "*").replace("×", "*")
+    text = re.sub(r"\bmA\s*h\b", "mAh", text)
+    text = re.sub(r"\buA\s*h\b", "uAh", text)
+    text = re.sub(r"\bAh\b", "A*h", text)
+    text = re.sub(r"\bmAh\b", "mA*h", text)
+    text = re.sub(r"\buAh\b", "uA*h", text)
+    # "cm-2", "cm2", "m-2" -> explicit powers; "cm^-2" stays.
+    text = re.sub(r"\b(cm|mm|m)\s*(-?\d)\b", r"\1^\2", text)
+    # "mA cm^-2" with a space is a product in pint already; "mA/cm^2" too.
+    text = re.sub(r"\bdeg\s*C\b|°C|℃", "degC", text)
+    return text.strip()
+
+
+def to_canonical(value: object, quantity: Quantity) -> float:
+    """``value`` (number or text with a unit) in ``quantity``'s canonical unit.
+
+    InvalidValue names the quantity, the value and the unit expected.
+    """
+    if isinstance(value, bool):
+        raise InvalidValue(f"{quantity.name} {value!r} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if not text:
+            raise InvalidValue(f"{quantity.name} is empty: give a number in {quantity.label}")
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            number = _convert_text(text, quantity)
+    if not math.isfinite(number):
+        raise InvalidValue(f"{quantity.name} {value!r} is not a finite number")
+    return number
+
+
+def _convert_text(text: str, quantity: Quantity) -> float:
+    import pint
+
+    ureg = registry()
+    try:
+        parsed = ureg.Quantity(_normalise_unit_text(text))
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, AssertionError):
+        raise InvalidValue(
+            f"cannot read {quantity.name} {text!r}: give a number with a unit such as "
+            f"'{quantity.label}'"
+        ) from None
+    if not isinstance(parsed, ureg.Quantity):
+        return float(parsed)
+    if parsed.dimensionless:
+        return float(parsed.magnitude)
+    try:
+        # 12 significant digits: unit factors like 1e-4 leave float noise (1.9999999999999998).
+        return float(f"{parsed.to(quantity.unit).magnitude:.12g}")
+    except pint.errors.DimensionalityError:
+        raise InvalidValue(
+            f"{quantity.name} {text!r} has the wrong unit: expected {quantity.label} or an "
+            "equivalent unit"
+        ) from None
+
+
+def positive(value: object, quantity: Quantity) -> float:
+    """Canonical value that must be > 0."""
+    number = to_canonical(value, quantity)
+    if number <= 0:
+        raise InvalidValue(f"{quantity.name} must be positive, got {value!r}")
+    return number
+
+
+def ce_percent(value: object) -> float:
+    """A CE in percent: in (1, 100]. ``0.995`` is refused as probably a fraction."""
+    if isinstance(value, bool):
+        raise InvalidValue(f"CE {value!r} is not a number")
+    text = str(value).strip().rstrip("%").strip() if not isinstance(value, (int, float)) else value
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"CE {value!r} is not a number: give a percentage such as 99.6") from None
+    if not math.isfinite(number):
+        raise InvalidValue(f"CE {value!r} is not a finite number")
+    if number > 100:
+        raise InvalidValue(f"CE {number:g} % is above 100 %: a coulombic efficiency cannot exceed 100")
+    if number <= 0:
+        raise InvalidValue(f"CE {number:g} % must be positive")
+    if number <= 1:
+        raise InvalidValue(
+            f"CE {number:g} looks like a fraction: give it in percent ({number * 100:g} for {number:g})"
+        )
+    return number
+
+
+def cycles(value: object) -> int:
+    """A cycle count: a whole number >= 1."""
+    try:
+        number = float(str(value).replace(",", "")) if not isinstance(value, (int, float)) else value
+    except ValueError:
+        raise InvalidValue(f"cycles {value!r} is not a whole number") from None
+    if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
+        raise InvalidValue(f"cycles {value!r} is not a whole number")
+    if number < 1:
+        raise InvalidValue(f"cycles must be at least 1, got {value!r}")
+    return int(number)

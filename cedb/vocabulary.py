@@ -1,0 +1,59 @@
+"""The controlled words of cedb (cell, method, category, statistic, status) and their written forms.
+
+Papers and spreadsheets write ``Li||Cu``, ``Li|Cu`` or ``half cell``; cedb stores
+``li-cu``. The same words are used in the CLI, curation files, JSON and exports.
+"""
+
+import re
+from enum import Enum
+
+from cedb.errors import InvalidValue
+from cedb.models import Category, Cell, Method, Statistic, Status
+
+_ALIASES: dict[type[Enum], dict[str, str]] = {
+    Cell: {
+        "li||cu": "li-cu", "li|cu": "li-cu", "li/cu": "li-cu", "licu": "li-cu", "cu||li": "li-cu",
+        "li-cu half cell": "li-cu", "half cell": "li-cu", "half-cell": "li-cu",
+        "li||li": "li-li", "li|li": "li-li", "li/li": "li-li", "symmetric": "li-li",
+        "full cell": "full", "full-cell": "full",
+        "anode free": "anode-free", "anodefree": "anode-free", "af": "anode-free",
+    },
+    Method: {
+        "aurbach's method": "aurbach", "aurbach reservoir": "aurbach", "reservoir": "aurbach",
+        "zhang's method": "zhang", "zhang reservoir": "zhang",
+        "chiang's estimation": "chiang", "chiang estimate": "chiang",
+        "zhang full": "zhang-full", "zhang's estimation": "zhang-full", "zhang full-cell": "zhang-full",
+        "not stated": "unspecified", "unknown": "unspecified", "": "unspecified",
+    },
+    Category: {
+        "composite": "composite-anode", "composite li anode": "composite-anode",
+        "composite li anodes": "composite-anode", "host": "composite-anode",
+        "electrolyte engineering": "electrolyte", "interface engineering": "interface",
+        "interfacial engineering": "interface",
+    },
+    Statistic: {
+        "avg": "average", "mean": "average", "max": "maximum", "up to": "maximum",
+        "stabilized": "stabilised", "stable": "stabilised", ">": "exceeding", "over": "exceeding",
+        "more than": "exceeding",
+    },
+    Status: {},
+}
+
+
+def parse_word(enum_cls: type[Enum], value: object, what: str):
+    """The member of ``enum_cls`` that ``value`` names (case-insensitive, written forms accepted)."""
+    if isinstance(value, enum_cls):
+        return value
+    text = re.sub(r"\s+", " ", str(value).strip().lower())
+    for member in enum_cls:
+        if text == member.value:
+            return member
+    alias = _ALIASES.get(enum_cls, {}).get(text)
+    if alias is not None:
+        return enum_cls(alias)
+    choices = "|".join(member.value for member in enum_cls)
+    raise InvalidValue(f"{what} {value!r} is not known: use one of {choices}")
+
+
+def choices(enum_cls: type[Enum]) -> list[str]:
+    return [member.value for member in enum_cls]
