@@ -1,0 +1,360 @@
+"""Reading cycler files into per-cycle tables, and stage detection on curves with known stages."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cedb import ce, cycling
+from cedb.errors import InvalidValue
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cycling"
+TRUTH = json.loads((FIXTURES / "truth.json").read_text())
+
+
+# --- header units ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, name, unit",
+    [
+        ("Charge capacity (mAh)", "Charge capacity", "mAh"),
+        ("Q_discharge/mA.h", "Q_discharge", "mA.h"),
+        ("Q_charge/mAh/cm2", "Q_charge", "mAh/cm2"),
+        ("Q charge/discharge/mA.h", "Q charge/discharge", "mA.h"),
+        ("Charge_Capacity(Ah)", "Charge_Capacity", "Ah"),
+        ("Capacity [mAh cm-2]", "Capacity", "mAh cm-2"),
+        ("cycle number", "cycle number", None),
+    ],
+)
+def test_split_header(header, name, unit):
+    assert cycling.split_header(header) == (name, unit)
+
+
+@pytest.mark.parametrize(
+    "unit, kind, factor",
+    [
+        ("mAh", "mAh", 1.0),
+        ("mA.h", "mAh", 1.0),
+        ("Ah", "mAh", 1000.0),
+        ("uAh", "mAh", 0.001),
+        ("C", "mAh", 1 / 3.6),  # 1 mAh = 3.6 C
+        ("mAh/cm2", "mAh_cm2", 1.0),
+        ("mAh cm-2", "mAh_cm2", 1.0),
+        ("µAh/cm²", "mAh_cm2", 0.001),
+        ("Ah/m2", "mAh_cm2", 0.1),  # 1000 mAh / 10^4 cm2
+    ],
+)
+def test_capacity_unit_factor(unit, kind, factor):
+    got_kind, got_factor = cycling.capacity_unit_factor(unit)
+    assert got_kind == kind
+    assert got_factor == pytest.approx(factor)
+
+
+@pytest.mark.parametrize("unit", ["Wh", "mAh/g", "s", "V", "banana"])
+def test_non_capacity_units_are_refused(unit):
+    assert cycling.capacity_unit_factor(unit) is None
+
+
+# --- per-cycle tables -----------------------------------------------------------------
+
+
+def test_read_li_cu_csv():
+    table = cycling.read_table(FIXTURES / "li_cu.csv")
+    assert list(table.columns) == ["cycle", "charge_mAh", "discharge_mAh"]
+    assert len(table) == TRUTH["li_cu"]["cycles"]
+    half = cycling.half_cell(table)  # plating = discharge by default
+    assert list(half.columns) == ["cycle", "plated_mAh", "stripped_mAh", "ce_percent"]
+    assert half["plated_mAh"].mean() == pytest.approx(TRUTH["li_cu"]["plated_mAh"], rel=1e-3)
+    # the file's own CE column agrees with stripped / plated
+    raw = pd.read_csv(FIXTURES / "li_cu.csv")
+    assert np.allclose(half["ce_percent"], raw["Coulombic efficiency (%)"], atol=2e-3)
+
+
+def test_read_arbin_xlsx_in_ah_with_plating_on_charge():
+    csv = cycling.read_cycles(FIXTURES / "li_cu.csv")
+    xlsx = cycling.read_cycles(FIXTURES / "li_cu_arbin.xlsx", sheet="Statistics", plating="charge")
+    # Ah -> mAh (x 1000); energy columns named "Charge_Energy(Wh)" are not taken
+    assert np.allclose(xlsx["plated_mAh"], csv["plated_mAh"], atol=1e-4)
+    assert np.allclose(xlsx["ce_percent"], csv["ce_percent"], atol=1e-2)
+
+
+def test_wrong_plating_choice_gives_ce_above_100():
+    # With the XLSX wired the other way, the default choice inverts the CE: a visible
+    # sign that --plating is wrong rather than a silent error.
+    swapped = cycling.read_cycles(FIXTURES / "li_cu_arbin.xlsx", sheet="Statistics")
+    assert swapped["ce_percent"].median() > 100
+
+
+def test_xlsx_first_sheet_without_columns_says_pass_sheet():
+    with pytest.raises(InvalidValue, match="has no cycle column .* or pass sheet"):
+        cycling.read_table(FIXTURES / "li_cu_arbin.xlsx")
+
+
+def test_read_full_cell_csv():
+    full = cycling.read_cycles(FIXTURES / "full_cell.csv", cell="full")
+    assert list(full.columns) == [
+        "cycle", "charge_mAh", "discharge_mAh", "ce_percent", "retention_percent"
+    ]  # fmt: skip
+    truth = TRUTH["full_cell"]
+    assert full["charge_mAh"][0] == pytest.approx(truth["first_charge_mAh"], rel=2e-3)
+    assert full["ce_percent"][0] == pytest.approx(88.0, abs=0.2)  # NCM first-cycle CE
+    assert full["retention_percent"][0] == 100
+
+
+def test_areal_units_stay_areal_or_convert_with_the_area(tmp_path):
+    path = tmp_path / "areal.csv"
+    path.write_text("cycle;Q_charge/mAh/cm2;Q_discharge/uAh cm-2\n1;2.9;3000\n2;2.95;3000\n")
+    areal = cycling.read_table(path)
+    assert list(areal.columns) == ["cycle", "charge_mAh_cm2", "discharge_mAh_cm2"]
+    assert areal["discharge_mAh_cm2"].tolist() == pytest.approx([3.0, 3.0])
+    absolute = cycling.read_table(path, electrode_area_cm2=2.0)
+    assert absolute["charge_mAh"].tolist() == pytest.approx([5.8, 5.9])
+    half = cycling.half_cell(areal)
+    assert half["ce_percent"].tolist() == pytest.approx([2.9 / 3 * 100, 2.95 / 3 * 100])
+
+
+def test_capacity_unit_option_for_headers_without_units(tmp_path):
+    path = tmp_path / "bare.csv"
+    path.write_text("Cycle,Charge,Discharge\n2,0.9,1.0\n1,0.8,1.0\n")
+    with pytest.raises(InvalidValue, match="names no unit; pass the capacity unit"):
+        cycling.read_table(path)
+    table = cycling.read_table(path, capacity_unit="Ah")
+    assert table["cycle"].tolist() == [1, 2]  # sorted
+    assert table["charge_mAh"].tolist() == pytest.approx([800, 900])
+
+
+def test_capacity_unit_option_conflicting_with_header(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("Cycle,Charge (mAh/cm2),Discharge (mAh/cm2)\n1,0.9,1.0\n")
+    with pytest.raises(InvalidValue, match="is in mAh/cm2 but the capacity unit 'mAh'"):
+        cycling.read_table(path, capacity_unit="mAh")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n1,0.9,1.0\n", "cycle 1 appears twice"),
+        ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n2,x,1.0\n", "line 3: a cycle or"),
+        ("Cycle,Charge (mAh),Discharge (mAh/cm2)\n1,0.9,1.0\n", "mix mAh and mAh/cm2"),
+        ("Cycle,Charge (mAh/g),Discharge (mAh/g)\n1,0.9,1.0\n", "not a capacity unit"),
+        ("Cycle,Charge (mAh),Discharge (mAh)\n1,-0.9,1.0\n", "negative capacities"),
+        ("Cycle,Charge (mAh)\n1,0.9\n", "no discharge column"),
+    ],
+)
+def test_bad_tables(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(InvalidValue, match=message):
+        cycling.read_table(path)
+
+
+def test_ambiguous_columns_and_explicit_mapping(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("Cycle,Charge A (mAh),Charge B (mAh),Discharge (mAh)\n1,0.9,0.8,1.0\n")
+    with pytest.raises(InvalidValue, match="several columns look like the charge column"):
+        cycling.read_table(path)
+    table = cycling.read_table(path, columns={"charge": "Charge B (mAh)"})
+    assert table["charge_mAh"].tolist() == [0.8]
+
+
+def test_missing_file_and_unknown_suffix(tmp_path):
+    with pytest.raises(InvalidValue, match="does not exist"):
+        cycling.read_table(tmp_path / "nope.csv")
+    odd = tmp_path / "data.json"
+    odd.write_text("{}")
+    with pytest.raises(InvalidValue, match="cannot read .json as a table"):
+        cycling.read_table(odd)
+
+
+def test_bad_plating_and_cell_choice():
+    table = cycling.read_table(FIXTURES / "li_cu.csv")
+    with pytest.raises(InvalidValue, match="plating must be 'charge' or 'discharge'"):
+        cycling.half_cell(table, plating="plate")
+    with pytest.raises(InvalidValue, match="cell must be 'half' or 'full'"):
+        cycling.read_cycles(FIXTURES / "li_cu.csv", cell="coin")
+
+
+# --- BioLogic ---------------------------------------------------------------------------
+
+
+def test_galvani_reads_the_mpt_fixture():
+    raw = cycling.read_biologic(FIXTURES / "li_cu_gcpl.mpt")
+    assert len(raw) == TRUTH["mpt"]["points"]
+    # galvani's names: "dq/mA.h" is renamed "dQ/mA.h"
+    for column in ("time/s", "I/mA", "dQ/mA.h", "(Q-Qo)/mA.h", "half cycle", "cycle number"):
+        assert column in raw.columns
+    assert raw["I/mA"].min() == pytest.approx(-TRUTH["mpt"]["current_mA"])
+    # reduction steps are flagged ox/red = 0
+    assert not raw.loc[raw["I/mA"] < 0, "ox/red"].any()
+
+
+def test_mpt_reduced_to_cycles():
+    half = cycling.read_cycles(FIXTURES / "li_cu_gcpl.mpt")
+    truth = pd.DataFrame(TRUTH["mpt"]["cycles"])
+    assert half["cycle"].tolist() == truth["cycle"].tolist()  # the OCV rest is not a cycle
+    assert np.allclose(half["plated_mAh"], truth["plated_mAh"], rtol=1e-9)
+    assert np.allclose(half["stripped_mAh"], truth["stripped_mAh"], rtol=1e-9)
+    assert half["ce_percent"].iloc[0] == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize("keep", ["(Q-Qo)/mA.h", "I/mA"])
+def test_reduce_timeseries_without_dq(keep):
+    # Same answer from the cumulative charge or from integrating the current.
+    raw = cycling.read_biologic(FIXTURES / "li_cu_gcpl.mpt")
+    drop = [c for c in ("dQ/mA.h", "(Q-Qo)/mA.h", "I/mA") if c != keep]
+    reduced = cycling.reduce_timeseries(raw.drop(columns=drop))
+    truth = pd.DataFrame(TRUTH["mpt"]["cycles"])
+    rtol = 1e-6  # I/mA is written with 8 significant digits, the charges with 16
+    assert np.allclose(reduced["discharge_mAh"], truth["plated_mAh"], rtol=rtol)
+    assert np.allclose(reduced["charge_mAh"], truth["stripped_mAh"], rtol=rtol)
+
+
+def test_reduce_timeseries_from_half_cycles():
+    raw = pd.DataFrame(
+        {
+            "half cycle": [0, 0, 1, 1, 2, 2, 3, 3],
+            "dQ/mA.h": [-0.5, -0.5, 0.4, 0.5, -0.5, -0.5, 0.45, 0.5],
+        }
+    )
+    table = cycling.reduce_timeseries(raw)
+    assert table["cycle"].tolist() == [1, 2]
+    assert table["discharge_mAh"].tolist() == pytest.approx([1.0, 1.0])
+    assert table["charge_mAh"].tolist() == pytest.approx([0.9, 0.95])
+
+
+def test_reduce_timeseries_needs_cycles_and_charge():
+    with pytest.raises(InvalidValue, match="no 'cycle number' or 'half cycle'"):
+        cycling.reduce_timeseries(pd.DataFrame({"dQ/mA.h": [1.0]}))
+    with pytest.raises(InvalidValue, match="no charge column"):
+        cycling.reduce_timeseries(pd.DataFrame({"cycle number": [1], "Ewe/V": [0.1]}))
+
+
+def test_galvani_error_becomes_invalid_value(tmp_path):
+    path = tmp_path / "broken.mpt"
+    path.write_bytes(b"not an EC-Lab file\r\n")
+    with pytest.raises(InvalidValue, match="galvani cannot read broken.mpt"):
+        cycling.read_biologic(path)
+
+
+# --- half-cell stages on synthetic curves -----------------------------------------------
+
+
+def _li_cu_curve(noise=0.0, seed=1):
+    """Formation 95 -> 98.6 % over cycles 1-10, plateau 99.0 % over 11-80, decay from 81."""
+    cycles = np.arange(1, 121)
+    ce_percent = np.where(
+        cycles <= 10,
+        95 + 0.4 * (cycles - 1),  # 95.0 ... 98.6
+        np.where(cycles <= 80, 99.0, 99.0 - 0.5 * (cycles - 80)),  # 98.5 at cycle 81
+    )
+    ce_percent = ce_percent + np.random.default_rng(seed).normal(0, noise, cycles.size)
+    return pd.DataFrame({"cycle": cycles, "ce_percent": ce_percent})
+
+
+def test_stages_of_a_clean_curve():
+    stages = cycling.detect_half_cell_stages(_li_cu_curve())
+    assert stages.formation_end_cycle == 10
+    assert stages.stable_start_cycle == 11
+    assert stages.stable_end_cycle == 80
+    assert stages.stable_cycles == 70
+    assert stages.stable_ce_percent == pytest.approx(99.0)
+    assert stages.decay_onset_cycle == 81
+    assert stages.spans() == [("formation", 1, 10), ("stable", 11, 80), ("decay", 81, 120)]
+
+
+def test_stages_of_a_noisy_curve():
+    stages = cycling.detect_half_cell_stages(_li_cu_curve(noise=0.05))
+    assert abs(stages.formation_end_cycle - 10) <= 1
+    assert abs(stages.decay_onset_cycle - 81) <= 1
+    assert stages.stable_ce_percent == pytest.approx(99.0, abs=0.03)
+
+
+def test_a_single_outlier_does_not_split_the_plateau():
+    curve = _li_cu_curve()
+    curve.loc[curve["cycle"] == 40, "ce_percent"] = 90.0  # one bad cycle
+    stages = cycling.detect_half_cell_stages(curve)
+    assert (stages.stable_start_cycle, stages.decay_onset_cycle) == (11, 81)
+
+
+def test_stable_from_the_start_and_to_the_end():
+    flat = pd.DataFrame({"cycle": range(1, 31), "ce_percent": [99.5] * 30})
+    stages = cycling.detect_half_cell_stages(flat)
+    assert stages.formation_end_cycle is None
+    assert stages.decay_onset_cycle is None
+    assert stages.stable_cycles == 30
+    assert stages.spans() == [("stable", 1, 30)]
+
+
+def test_no_stable_window():
+    falling = pd.DataFrame({"cycle": range(1, 21), "ce_percent": np.linspace(99, 80, 20)})
+    stages = cycling.detect_half_cell_stages(falling)
+    assert stages.stable_start_cycle is None
+    assert stages.stable_cycles == 0
+    assert stages.spans() == []
+
+
+def test_stage_detection_checks():
+    with pytest.raises(InvalidValue, match="only 3 cycles"):
+        cycling.detect_half_cell_stages(pd.DataFrame({"cycle": [1, 2, 3], "ce_percent": [1, 2, 3]}))
+    with pytest.raises(InvalidValue, match="needs a per-cycle table"):
+        cycling.detect_half_cell_stages(pd.DataFrame({"cycle": [1]}))
+
+
+def test_stages_of_the_li_cu_fixture():
+    truth = TRUTH["li_cu"]
+    stages = cycling.detect_half_cell_stages(cycling.read_cycles(FIXTURES / "li_cu.csv"))
+    # the noisy plateau sets the band a little higher than the model's: +/- 2 cycles
+    assert abs(stages.formation_end_cycle - truth["formation_end_cycle"]) <= 2
+    assert abs(stages.decay_onset_cycle - truth["decay_visible_cycle"]) <= 2
+    assert stages.decay_onset_cycle >= truth["decay_start_cycle"]
+    assert stages.stable_ce_percent == pytest.approx(truth["plateau_ce_percent"], abs=0.02)
+
+
+# --- full-cell reservoir exhaustion -----------------------------------------------------
+
+
+def _full_cell_curve(knee=60, ce_anode=0.995, cycles=150, fade=0.0):
+    """Flat capacity (with an optional linear fade) until the knee, then x ce_anode per cycle."""
+    capacity, rows = 4.0, []
+    for k in range(1, cycles + 1):
+        if k >= knee:
+            capacity *= ce_anode
+        rows.append((k, 4.0 / 0.9 if k == 1 else capacity, capacity * (1 - fade * k)))
+    return pd.DataFrame(rows, columns=["cycle", "charge_mAh", "discharge_mAh"])
+
+
+def test_exhaustion_of_a_synthetic_curve():
+    stages = cycling.detect_reservoir_exhaustion(_full_cell_curve(knee=60))
+    assert stages.exhaustion_cycle == 60
+    assert stages.stage2_slope_per_cycle == pytest.approx(math.log(0.995), rel=1e-6)
+    assert stages.spans() == [("reservoir", 1, 59), ("depleted", 60, 150)]
+
+
+def test_no_exhaustion_when_the_capacity_only_fades_slowly():
+    stages = cycling.detect_reservoir_exhaustion(_full_cell_curve(knee=10_000, fade=1e-4))
+    assert stages.exhaustion_cycle is None
+    assert stages.spans() == [("reservoir", 1, 150)]
+
+
+def test_exhaustion_of_the_full_cell_fixture():
+    truth = TRUTH["full_cell"]
+    full = cycling.read_cycles(FIXTURES / "full_cell.csv", cell="full")
+    stages = cycling.detect_reservoir_exhaustion(full)
+    assert abs(stages.exhaustion_cycle - truth["exhaustion_cycle"]) <= 2
+    # after exhaustion each cycle keeps the anode CE: slope of ln Q = ln(0.996)
+    assert stages.stage2_slope_per_cycle == pytest.approx(math.log(0.996), rel=0.05)
+
+
+def test_eqn_6_recovers_the_fixture_anode_ce_and_eqn_5_overestimates():
+    truth = TRUTH["full_cell"]
+    full = cycling.read_cycles(FIXTURES / "full_cell.csv", cell="full")
+    zhang = ce.zhang_full(full["charge_mAh"], full["discharge_mAh"], truth["q_li_mAh"])
+    assert abs(zhang.cycles - truth["cycles_to_80_percent"]) <= 1
+    assert zhang.ce_percent == pytest.approx(truth["anode_ce_percent"], abs=0.01)
+    chiang = ce.chiang(truth["q_li_mAh"], full["discharge_mAh"][0], zhang.cycles)
+    # the review (section 2.3.2): n Q_cathode overstates the charge passed, so eqn 5 is high
+    assert chiang.ce_percent > zhang.ce_percent + 0.03
