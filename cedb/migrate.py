@@ -89,6 +89,10 @@ def _describe(diff) -> str:
     if isinstance(diff, list):  # column modifications come as lists of tuples
         return "; ".join(_describe(item) for item in diff)
     action, *rest = diff
-    target = rest[0] if rest else ""
-    name = getattr(target, "name", None) or str(target)
-    return f"{action}: {name}"
+    parts = []
+    for item in rest:
+        if item is None or isinstance(item, dict):
+            continue
+        name = getattr(item, "name", None)
+        parts.append(str(name) if name is not None else str(item))
+    return f"{action}: {' '.join(parts[:3])}"

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
+# Mixed-case column names (units in names) must be quoted in CHECK text for PostgreSQL.
 # Stable constraint names so Alembic can alter them on SQLite (batch mode) and PostgreSQL.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -185,16 +186,16 @@ class Measurement(MeasurementBase, table=True):
     __table_args__ = (
         sa.CheckConstraint("ce_percent > 0 AND ce_percent <= 100", name="ce_range"),
         sa.CheckConstraint(
-            "current_density_mA_cm2 IS NULL OR current_density_mA_cm2 > 0", name="current_positive"
+            '"current_density_mA_cm2" IS NULL OR "current_density_mA_cm2" > 0', name="current_positive"
         ),
         sa.CheckConstraint(
-            "areal_capacity_mAh_cm2 IS NULL OR areal_capacity_mAh_cm2 > 0", name="capacity_positive"
+            '"areal_capacity_mAh_cm2" IS NULL OR "areal_capacity_mAh_cm2" > 0', name="capacity_positive"
         ),
         sa.CheckConstraint("cycles IS NULL OR cycles >= 1", name="cycles_positive"),
-        sa.CheckConstraint("ec_ratio_g_Ah IS NULL OR ec_ratio_g_Ah > 0", name="ec_positive"),
+        sa.CheckConstraint('"ec_ratio_g_Ah" IS NULL OR "ec_ratio_g_Ah" > 0', name="ec_positive"),
         sa.CheckConstraint("np_ratio IS NULL OR np_ratio > 0", name="np_positive"),
         sa.CheckConstraint(
-            "cathode_loading_mAh_cm2 IS NULL OR cathode_loading_mAh_cm2 > 0",
+            '"cathode_loading_mAh_cm2" IS NULL OR "cathode_loading_mAh_cm2" > 0',
             name="cathode_loading_positive",
         ),
         sa.CheckConstraint(f"cell IS NULL OR cell IN ({_values(Cell)})", name="cell_known"),

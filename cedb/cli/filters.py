@@ -4,8 +4,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from cedb.query import Filters
-
 Practical = Annotated[Optional[bool], typer.Option("--practical/--not-practical", help="Only results at (or not at) practical conditions; unknown ones are in neither.", show_default=False)]
 Profile = Annotated[str, typer.Option("--profile", help="Practical-condition profile: review, recommended or pouch-500.")]
 Strict = Annotated[bool, typer.Option("--strict", help="Read the thresholds as strict inequalities (> instead of ≥).")]
@@ -28,7 +26,9 @@ Limit = Annotated[Optional[int], typer.Option("--limit", help="At most this many
 
 
 def make_filters(*, practical, profile, strict, min_current, min_capacity, min_ce, max_ce, category, cell,
-                 method, host, electrolyte, additive, paper, year_from, year_to, status, sort, limit) -> Filters:
+                 method, host, electrolyte, additive, paper, year_from, year_to, status, sort, limit):
+    from cedb.query import Filters
+
     descending = bool(sort and sort.startswith("-"))
     return Filters(
         practical=practical, profile=profile, strict=strict, min_current=min_current,

@@ -1,0 +1,123 @@
+"""Find the CE results a text states: ``extract_text`` and ``extract_file``.
+
+Offsets ``start``/``end`` of a candidate index the text *as read*: the string
+given to ``extract_text``; for a file, the decoded file (for HTML the raw markup,
+tags included, so ``source[start:end]`` is the HTML of the sentence); for a
+PDF, the text pypdf extracts, pages joined by a blank line (``read_source``
+returns that string). ``sentence`` is the normalised sentence: one line,
+hyphenation joined, exponents as ``cm-2``, tags removed.
+
+``complete`` is true when CE, current density and areal capacity are all stated;
+the cycle count is optional because many papers report a CE at given conditions
+without one. A candidate without conditions is still returned (complete=false,
+conditions null) with at most 0.5 confidence.
+
+Qualifiers: "average" (average, mean, CE_avg), "up to" (up to, as high as),
+">" (exceeding, over, more than, above, >, ≥), "<", "about" (about,
+approximately, ~), "range" ("97–99%": ``ce_percent`` the low end,
+``ce_high_percent`` the high end). "Average CE of up to 99.5%" gives
+"average, up to".
+"""
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from cedb.errors import InvalidValue, NotFound
+
+SUFFIX_KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                ".html": "html", ".htm": "html", ".pdf": "pdf"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One proposed CE result, with where it was found and how sure the extractor is."""
+
+    ce_percent: float
+    ce_high_percent: float | None  # the high end of a range, else None
+    qualifier: str | None
+    current_density_mA_cm2: float | None
+    areal_capacity_mAh_cm2: float | None
+    cycles: int | None
+    cell: str | None  # li-cu, li-li, full, anode-free
+    method_hint: str | None  # aurbach, reservoir, zhang, chiang, conventional
+    complete: bool
+    confidence: float  # 0-1
+    reason: str
+    sentence: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
+    """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
+    from cedb.extract.normalize import prepare
+    from cedb.extract.rules import sentence_results
+    from cedb.extract.sentences import split_sentences
+
+    mapped = prepare(text, kind)
+    candidates = []
+    for a, b in split_sentences(mapped.text):
+        sentence = mapped.text[a:b]
+        if "%" not in sentence and not any(ch.isdigit() for ch in sentence):
+            continue
+        results, _ = sentence_results(sentence.replace("\n", " "))
+        if not results:
+            continue
+        start, end = mapped.source_span(a, b)
+        for r in results:
+            candidates.append(
+                Candidate(
+                    ce_percent=r.ce_percent,
+                    ce_high_percent=r.ce_high_percent,
+                    qualifier=r.qualifier,
+                    current_density_mA_cm2=r.current_density_mA_cm2,
+                    areal_capacity_mAh_cm2=r.areal_capacity_mAh_cm2,
+                    cycles=r.cycles,
+                    cell=r.cell,
+                    method_hint=r.method_hint,
+                    complete=r.current_density_mA_cm2 is not None and r.areal_capacity_mAh_cm2 is not None,
+                    confidence=r.confidence,
+                    reason=r.reason,
+                    sentence=sentence.replace("\n", " "),
+                    start=start,
+                    end=end,
+                )
+            )
+    return candidates
+
+
+def read_source(path: str | Path) -> tuple[str, str]:
+    """The text of a file as the extractor reads it, and its kind ("text", "markdown", "html").
+
+    A PDF becomes the text of its pages (pypdf), joined by a blank line, read as "text".
+    """
+    path = Path(path)
+    kind = SUFFIX_KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise InvalidValue(f"cannot read {path.name}: use a .txt, .md, .html, .htm or .pdf file")
+    if not path.is_file():
+        raise NotFound(f"no file {path}: check the path")
+    if kind == "pdf":
+        return _pdf_text(path), "text"
+    return path.read_text(encoding="utf-8", errors="replace"), kind
+
+
+def extract_file(path: str | Path) -> list[Candidate]:
+    """Candidates of a .txt, .md, .html/.htm or .pdf file; offsets index ``read_source(path)[0]``."""
+    text, kind = read_source(path)
+    return extract_text(text, kind=kind)
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise InvalidValue(f"cannot read the PDF {path.name} ({exc}): is it a valid, unencrypted PDF?") from exc
+    return "\n\n".join(pages)

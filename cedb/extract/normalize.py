@@ -1,0 +1,106 @@
+"""Normalise plain, Markdown, HTML and PDF-extracted text, keeping an offset map.
+
+After ``prepare`` the text has: ASCII minus in exponents (``cm^-2``), ``||`` for
+cell separators, words re-joined across PDF line-break hyphens, every line break
+turned into a space, and a single ``\\n`` where a blank line (a paragraph, a
+column or a page break) was. The sentence splitter decides which of those
+``\\n`` end a sentence; PDF text has blank lines in mid-sentence.
+"""
+
+import html
+import re
+
+from cedb.extract.mapped import MappedText
+
+KINDS = ("text", "markdown", "html")
+
+# Superscripts become "^" + ASCII so "cm⁻²" reads like "cm^-2" and "cm<sup>-2</sup>".
+_CHARACTERS: dict[int, str] = {
+    0x2212: "-",  # minus sign (PDF exponents: "cm−2")
+    0x2010: "-",  # hyphen
+    0x2011: "-",  # non-breaking hyphen
+    0x2012: "-",  # figure dash, used as a minus by some typesetters
+    0x207B: "^-",  # superscript minus
+    0x207A: "^+",
+    0x00B2: "2",
+    0x00B3: "3",
+    0x00B9: "1",
+    0x2070: "0",
+    **{0x2074 + i: str(4 + i) for i in range(6)},  # ⁴..⁹
+    0x00A0: " ",  # no-break space
+    0x2009: " ",  # thin space (typeset before units and "%")
+    0x202F: " ",
+    0x2002: " ",
+    0x2003: " ",
+    0x2007: " ",
+    0x2008: " ",
+    0x200A: " ",
+    0x00B7: " ",  # middle dot: "mA·cm−2"
+    0x22C5: " ",
+    0x2016: "||",  # double vertical line: "Li‖Cu"
+    0x2225: "||",  # parallel to
+    0xFF5C: "|",
+    0xFF05: "%",
+    0xFF5E: "~",
+    0xFB01: "fi",  # ligatures from PDF extraction
+    0xFB02: "fl",
+    0xFB00: "ff",
+    0xFB03: "ffi",
+    0xFB04: "ffl",
+}
+# Soft hyphen and zero-width characters carry nothing.
+_INVISIBLE = "[\u00ad\u200b\u200c\u200d\ufeff]"
+
+_BLOCK_TAGS = (
+    "p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|thead|tbody|section|article|blockquote|"
+    "title|header|footer|figcaption|figure|caption|dd|dt|dl|pre|hr"
+)
+
+
+def prepare(source: str, kind: str = "text") -> MappedText:
+    """Normalise ``source`` read as ``kind`` ("text", "markdown" or "html")."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    text = MappedText.identity(source)
+    text = text.sub(r"\r\n?", "\n")
+    if kind == "markdown":
+        text = _strip_markdown(text)
+    if kind in ("html", "markdown"):
+        # Markdown may carry inline HTML such as <sup>-2</sup>.
+        text = _strip_html(text)
+    text = text.sub(_INVISIBLE, "")
+    text = text.translate(_CHARACTERS)
+    return _join_lines(text)
+
+
+def _strip_html(text: MappedText) -> MappedText:
+    text = text.sub(r"<(script|style)\b.*?</\1\s*>", "", re.S | re.I)
+    text = text.sub(r"<!--.*?-->", "", re.S)
+    # "cm<sup>-2</sup>" -> "cm^-2"; a citation "<sup>12</sup>" -> "^12", which the
+    # unit patterns skip, instead of gluing "12" onto the exponent.
+    text = text.sub(r"<sup\b[^>]*>", "^", re.I)
+    text = text.sub(r"</?(?:" + _BLOCK_TAGS + r")\b[^>]*>", "\n\n", re.I)
+    text = text.sub(r"<[^>]+>", "")
+    return text.sub(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", lambda m: html.unescape(m.group()))
+
+
+def _strip_markdown(text: MappedText) -> MappedText:
+    text = text.sub(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+", "")  # heading marks
+    # "[text](url)" -> "text"
+    text = text.sub(r"\[(?=[^\]\n]*\]\()", "")
+    text = text.sub(r"\]\([^)\s]*\)", "")
+    return text.sub(r"\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "")
+
+
+def _join_lines(text: MappedText) -> MappedText:
+    # "depo-\nsition" -> "deposition": a line-break hyphen between lower-case letters
+    # is typesetting. Before anything else (an upper case letter, a digit) the
+    # hyphen is kept, since "Li-\nCu" and "LiNi0.8-\n..." are real compounds.
+    text = text.sub(r"(?<=[a-z])-[ \t]*\n\s*(?=[a-z])", "")
+    text = text.sub(r"-[ \t]*\n\s*(?=\S)", "-")
+    # Blank line(s) -> a paragraph mark, single line breaks -> spaces. U+2029 holds
+    # the mark while single "\n" are replaced.
+    text = text.sub(r"[ \t]*\n(?:[ \t]*\n)+[ \t]*", "\u2029")
+    text = text.sub(r"[ \t]*\n[ \t]*", " ")
+    text = text.sub("\u2029", "\n")
+    return text.sub(r"[ \t]{2,}|\t", " ")

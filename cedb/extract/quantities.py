@@ -1,0 +1,154 @@
+"""Find the numbers a CE result is made of, in one normalised sentence.
+
+Every finder returns tokens with their position in the sentence, so the rules
+can give each CE value the conditions of its own clause. Units accept the
+spellings found in papers: ``mA cm-2``, ``mA cm^-2``, ``mA/cm2``, ``mA cm2``,
+``mA h cm-2``, ``mAh/cm2``, ``μA cm-2``, and ``mA cm`` whose superscript was lost
+in extraction. An exponent may be followed by a glued citation (``cm-2.98``).
+"""
+
+import re
+from dataclasses import dataclass
+
+# "1,000" is one thousand; a list "0.5, 1 and 2" has spaces after its commas.
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?)"
+_NUMBER_LIST = NUMBER + r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)" + NUMBER + r")*"
+_NUMBER_RANGE = NUMBER + r"\s*(?:–|-|to)\s*" + NUMBER
+# "cm-2", "cm^-2", "cm^(-2)", "cm2", "cm^2"; nothing at all when the superscript was lost.
+_PER_AREA = r"(?:\s*/\s*|\s*)cm(?:\s*\^?\s*\(?\s*[-–]\s*2\)?|\s*\^?\s*2(?!\d))?(?![A-Za-z])(?!\s*\^?\s*[-–]\s*1)"
+
+# A value does not continue a number, an exponent ("cm-2, 1 mAh") or a formula ("NCM811").
+_NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
+_CURRENT = re.compile(
+    _NOT_AFTER + r"(?P<value>" + _NUMBER_RANGE + "|" + _NUMBER_LIST + r")\s*"
+    r"(?P<unit>mA|μA|µA|uA|A)(?!\s*h\b)(?!h)" + _PER_AREA
+)
+_CAPACITY = re.compile(
+    _NOT_AFTER + r"(?P<value>" + _NUMBER_RANGE + "|" + _NUMBER_LIST + r")\s*"
+    r"(?P<unit>mA\s*h|mAh|μAh|µAh|uAh|Ah)" + _PER_AREA
+)
+# The Li reservoir of the Aurbach protocol is not the cycled capacity.
+_RESERVOIR_BEFORE = re.compile(r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*)\W*(?:of|=|:)?\s*$", re.I)
+_CYCLES = re.compile(
+    r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?\s*"
+    r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r")\s*"
+    r"(?P<kind>(?:stable\s+|consecutive\s+|plating/stripping\s+|plating-stripping\s+|"
+    r"charge/discharge\s+|charge-discharge\s+|formation\s+|deep\s+)?)cycles\b"
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A current density, areal capacity or cycle count found in a sentence."""
+
+    kind: str  # "current", "capacity" or "cycles"
+    values: tuple[float, ...]  # several for "0.5 and 2 mA cm-2"
+    start: int
+    end: int
+    is_range: bool = False
+    lost_exponent: bool = False
+    lower_bound: bool = False
+
+
+def parse_number(text: str) -> float:
+    """``"1,000"`` -> 1000.0, ``"99.5"`` -> 99.5."""
+    return float(text.replace(",", ""))
+
+
+def _values(text: str) -> tuple[tuple[float, ...], bool]:
+    if re.fullmatch(_NUMBER_RANGE, text) and not re.fullmatch(_NUMBER_LIST, text):
+        return tuple(parse_number(n) for n in re.findall(NUMBER, text)), True
+    return tuple(parse_number(n) for n in re.findall(NUMBER, text)), False
+
+
+def _unit_scale(unit: str) -> float:
+    unit = unit.replace(" ", "")
+    if unit.startswith(("μ", "µ", "u")):
+        return 1e-3
+    if unit in ("A", "Ah"):
+        return 1e3
+    return 1.0
+
+
+def find_conditions(sentence: str) -> list[Condition]:
+    """Currents (mA cm⁻²), areal capacities (mAh cm⁻²) and cycle counts in ``sentence``."""
+    found: list[Condition] = []
+    for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT)):
+        for m in regex.finditer(sentence):
+            if kind == "capacity" and _RESERVOIR_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()]):
+                continue
+            values, is_range = _values(m.group("value"))
+            scale = _unit_scale(m.group("unit"))
+            lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
+            found.append(
+                Condition(kind, tuple(v * scale for v in values), m.start("value"), m.end(), is_range, lost)
+            )
+    for m in _CYCLES.finditer(sentence):
+        if "formation" in m.group("kind"):
+            continue  # formation cycles precede the reported ones
+        bound = (m.group("bound") or "").strip()
+        found.append(
+            Condition(
+                "cycles",
+                (parse_number(m.group("value")),),
+                m.start("value"),
+                m.end(),
+                lower_bound=bound in ("more than", ">", "≥", "at least", "exceeding", "beyond"),
+            )
+        )
+    return sorted(found, key=lambda c: c.start)
+
+
+# --- cells and methods -------------------------------------------------------------
+_SEP = r"\s*(?:\|\|?|/|-|–)\s*"
+_CATHODE = r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|S\b|O2\b)"
+_CELLS = (
+    ("anode-free", re.compile(r"(?i:\banode[- ](?:free|less)\b)|\bCu" + _SEP + _CATHODE)),
+    ("full", re.compile(r"\bLi" + _SEP + _CATHODE + r"|\bfull[- ]cells?\b|\bpouch[- ]cells?\b")),
+    ("li-li", re.compile(r"\bLi\s*(?:\|\|?|/)\s*Li\b|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b")),
+    (
+        "li-cu",
+        re.compile(
+            r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bhalf[- ]cells?\b|\basymmetric\s+(?:Li\s+)?cells?\b"
+        ),
+    ),
+)
+CELL_TYPES = tuple(name for name, _ in _CELLS)
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str
+    start: int
+    end: int
+
+
+def find_cells(sentence: str) -> list[Cell]:
+    """Cell configurations named in ``sentence`` ("Li||Cu", "anode-free", ...)."""
+    cells: list[Cell] = []
+    taken: list[tuple[int, int]] = []
+    for kind, regex in _CELLS:
+        for m in regex.finditer(sentence):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue  # "Cu||NCM" is anode-free, not also a Li||NCM full cell
+            cells.append(Cell(kind, m.start(), m.end()))
+            taken.append(m.span())
+    return sorted(cells, key=lambda c: c.start)
+
+
+_METHODS = (
+    ("zhang", re.compile(r"\bZhang[’']s\s+(?:method|protocol)", re.I)),
+    ("aurbach", re.compile(r"\bAurbach", re.I)),
+    ("reservoir", re.compile(r"\breservoir\s+(?:method|protocol|test)", re.I)),
+    ("chiang", re.compile(r"\bChiang[’']s\b", re.I)),
+    ("conventional", re.compile(r"\bconventional\s+(?:method|protocol)", re.I)),
+)
+METHOD_HINTS = tuple(name for name, _ in _METHODS)
+
+
+def find_method(sentence: str) -> str | None:
+    """The CE protocol the sentence names, if any (first of ``METHOD_HINTS`` found)."""
+    for name, regex in _METHODS:
+        if regex.search(sentence):
+            return name
+    return None

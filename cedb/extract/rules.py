@@ -1,0 +1,398 @@
+"""Decide which percentages in a sentence are Li metal CE results, and give each its conditions.
+
+A value is a CE *mention* when the sentence ties it to a CE word: "CE of 99.4%",
+"a 99.5% CE", "Coulombic efficiency (CE) exceeding 98.8%", "a CE of 0.995", or
+it continues a list that started with one ("CEs of 99.2% and 98.7%"). A mention is
+dropped when it is not a result:
+
+* first-cycle CE ("initial CE", "first-cycle CE"): it measures SEI formation,
+  and for a full cell it is not the anode CE;
+* the CE of something else: a cathode, graphite, silicon, or a Zn/Na/K/Mg anode;
+* targets and hypotheticals: the sentence says required, must, threshold,
+  assuming, would ..., or the CE is the premise of a statement
+  ("a battery with a CE of 99.00% endures for 22 cycles");
+* field summaries without conditions ("Li metal anodes have achieved 99.9%
+  under mild conditions"): a generic subject and no current, capacity or cycles;
+* class labels ("high-CE (>99.0%) Li metal anodes").
+
+Each mention then takes the current density, areal capacity, cycle count and
+cell of its own clause. Clauses are cut at ", and", ", while", "whereas", ";"
+between two mentions; conditions opening the sentence before its first comma
+("At 1 mA cm−2 and 1 mAh cm−2, ...") are shared by every mention, and with
+"respectively" a list of n values goes to n mentions in order. A value that is
+missing stays None: conditions are never guessed.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from cedb.extract.quantities import NUMBER, Condition, find_cells, find_conditions, find_method, parse_number
+
+_KEY = re.compile(
+    r"\b(?:CE_?avg|CEavg|CEs?|LCE|[Cc]oulombic\s+[Ee]fficienc(?:y|ies)|[Cc]oulomb\s+[Ee]fficienc(?:y|ies)|"
+    r"(?:plating/stripping|plating-stripping|stripping/plating|cycling)\s+efficienc(?:y|ies))(?![A-Za-z0-9])"
+)
+_NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
+_RANGE = re.compile(
+    _NOT_AFTER + r"(?P<lo>" + NUMBER + r")\s*%?\s*(?:–|-|~)\s*(?P<hi>" + NUMBER + r")\s*%"
+    r"|(?:rang\w*|var\w*)\s+(?:from\s+|between\s+)?(?P<lo2>" + NUMBER + r")\s*%?\s*(?:to|and|–|-)\s*(?P<hi2>"
+    + NUMBER + r")\s*%"
+    r"|between\s+(?P<lo3>" + NUMBER + r")\s*%?\s*and\s*(?P<hi3>" + NUMBER + r")\s*%"
+)
+_PERCENT = re.compile(_NOT_AFTER + r"(?P<v>" + NUMBER + r")\s*%")
+_FRACTION = re.compile(
+    r"^\s*(?:\(CE\)\s*)?(?:of|was|is|=|:|reached|reaches|reaching|approaching|close to)?\s*"
+    r"(?:about|~|≈|up to|over|above|>)?\s*(?P<v>0\.\d{2,4}|1\.0{1,4})(?![\d%])"
+    r"(?!\s*(?:mA|mAh|V\b|C\b|M\b|m\b|g\b|mS|S\b|cm|wt|vol|μm|um|nm|h\b|s\b))"
+)
+# What a percentage is when it is not a CE.
+_OTHER_AFTER = re.compile(
+    r"^\s*(?:of\s+(?:its|their|the)\s+(?:initial\s+|original\s+)?capacity|capacity|retention|of the initial"
+    r"|excess|DOD|depth|porosity|utili[sz]ation|SOC|state of charge|(?:wt|vol|mol)\b)",
+    re.I,
+)
+_OTHER_BEFORE = re.compile(r"(?:retention|retain\w*|utili[sz]ation|porosity|DOD)\W*(?:of|at|is|was)?\s*(?:about|~)?\s*$", re.I)
+_CHEMICAL_AFTER = re.compile(r"^\s*(?:[A-Z][A-Za-z0-9()]*[A-Z0-9)]|[A-Z][a-z]?\d)")
+_FORWARD = re.compile(
+    r"^\s*(?P<words>(?:(?:average|averaged|mean|high|stable|overall|Li|plating/stripping|cycling|initial|"
+    r"first-cycle|first)\s+){0,3})(?=" + _KEY.pattern + ")"
+)
+_GAP_BLOCK = re.compile(
+    r"[%;]|\b(?:retention|retain\w*|utili[sz]ation|DOD|porosity|energy efficiency|voltage efficiency|"
+    r"transference|conductivity)\b",
+    re.I,
+)
+_FIRST_CYCLE_BEFORE = re.compile(r"\b(?:initial|first[- ]cycle|1st[- ]cycle|first)\s+(?:[\w/-]+\s+)?$", re.I)
+_FIRST_CYCLE_IN = re.compile(r"\b(?:first|initial|1st)\s+cycle\b|\bfirst-cycle\b", re.I)
+_OTHER_ELECTRODE = re.compile(
+    r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b|\bLi4Ti5O12\b|\bLTO\b"
+    r"|\b(?:Zn|Na|K|Mg|Ca|Al)\s*(?:\|\|?|/|-)\s*(?:Cu|Ti|SS|Zn|Na|K|Mg|Al|stainless|Au)\b"
+    r"|\b(?:Zn|Na|K|Mg|Ca|zinc|sodium|potassium|magnesium|calcium|alumin(?:i)?um)\s+(?:metal\s+)?"
+    r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b",
+    re.I,
+)
+_CATHODE_ATTACHED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I)
+_CATHODE_SUBJECT = re.compile(r"\bcathodes?\b|\bpositive electrodes?\b", re.I)
+_LI_SUBJECT = re.compile(r"\bLi\s*(?:\|\|?|/|-)|\banode|\bLi metal\b|\bfull[- ]cells?\b", re.I)
+_TARGET = re.compile(
+    r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|targets?|"
+    r"thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|assum\w*|hypothetical\w*|"
+    r"theoretical\w*|suppos\w*|no less than|expected to|when it comes to)\b"
+    r"|\b(?:if|when|once)\s+(?:the\s+)?(?:\w+\s+)?(?:CE|[Cc]oulombic)",
+    re.I,
+)
+_GENERIC = re.compile(
+    r"\b(?:typical\w*|generally|usually|commonly|in general|to date|so far|state-of-the-art|researchers|"
+    r"recent progress|advances?|advancements?|(?:have|has)\s+(?:achieved|demonstrated|reached|shown)|"
+    r"mild conditions|practical conditions|literature)\b|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
+    re.I,
+)
+# A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
+_PREMISE_AFTER = re.compile(
+    r"^\s*\)?\s*(?:(?:or even|and even)\b|(?:endures?|lasts?|survives?|only)\b|"
+    r"(?:can|could|would|will|may|might)\s+(?!be\s+(?:achieved|maintained|obtained|reali[sz]ed|delivered|reached|"
+    r"attained|sustained|retained|kept)))",
+    re.I,
+)
+_SEPARATOR = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
+_QUALIFIERS = (
+    ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
+    ("about", re.compile(r"(?:about|approximately|approx\.|around|nearly|roughly|~|≈|∼|ca\.|close to)\s*$", re.I)),
+    (
+        ">",
+        re.compile(
+            r"(?:over|exceed\w*|more than|greater than|higher than|above|>|≥|at least|beyond|surpass\w*|"
+            r"in excess of)\s*$",
+            re.I,
+        ),
+    ),
+    ("<", re.compile(r"(?:below|less than|lower than|under|<|≤)\s*$", re.I)),
+)
+_AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
+_AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
+
+MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
+
+
+@dataclass
+class Mention:
+    """A CE value in a sentence and why it was taken."""
+
+    value: float
+    high: float | None
+    start: int  # the number, in the sentence
+    end: int
+    anchor: int  # where the mention begins: its CE word, or the number
+    link: str  # "keyword", "after-number", "fraction", "continuation"
+    qualifiers: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    rejected: str | None = None
+
+
+@dataclass
+class Result:
+    """One CE result of a sentence, positions relative to the sentence."""
+
+    ce_percent: float
+    ce_high_percent: float | None
+    qualifier: str | None
+    current_density_mA_cm2: float | None
+    areal_capacity_mAh_cm2: float | None
+    cycles: int | None
+    cell: str | None
+    method_hint: str | None
+    confidence: float
+    reason: str
+    value_start: int
+    value_end: int
+
+
+def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
+    tokens: list[tuple[int, int, float, float | None]] = []
+    for m in _RANGE.finditer(s):
+        lo = m.group("lo") or m.group("lo2") or m.group("lo3")
+        hi = m.group("hi") or m.group("hi2") or m.group("hi3")
+        lo_v, hi_v = parse_number(lo), parse_number(hi)
+        if lo_v < hi_v <= 100:
+            start = m.start("lo") if m.group("lo") else m.start("lo2") if m.group("lo2") else m.start("lo3")
+            tokens.append((start, m.end(), lo_v, hi_v))
+    for m in _PERCENT.finditer(s):
+        if any(a <= m.start() < b for a, b, _, _ in tokens):
+            continue
+        tokens.append((m.start(), m.end(), parse_number(m.group("v")), None))
+    return sorted(tokens)
+
+
+def find_mentions(s: str) -> list[Mention]:
+    """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why)."""
+    keys = list(_KEY.finditer(s))
+    mentions: list[Mention] = []
+    for start, end, value, high in _percent_tokens(s):
+        after, before = s[end : end + 60], s[max(0, start - 40) : start]
+        forward = _FORWARD.match(after)
+        mention = None
+        if forward:
+            mention = Mention(value, high, start, end, start, "after-number", reasons=["CE named right after the value"])
+            if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I):
+                mention.qualifiers.append("average")
+            if re.search(r"initial|first", forward.group("words"), re.I):
+                mention.rejected = "first-cycle CE"
+        elif _OTHER_AFTER.match(after) or _OTHER_BEFORE.search(before) or _CHEMICAL_AFTER.match(after):
+            continue  # capacity retention, Li excess, an additive ("5% FEC"), ...
+        else:
+            key = next((k for k in reversed(keys) if k.end() <= start), None)
+            gap = s[key.end() : start] if key else ""
+            if key and len(gap) <= 100 and not _GAP_BLOCK.search(gap):
+                mention = Mention(value, high, start, end, key.start(), "keyword")
+                mention.reasons.append(
+                    "CE named right before the value" if len(gap) <= 30 else "CE named a clause before the value"
+                )
+                if _AVERAGE_BEFORE.search(s[max(0, key.start() - 40) : key.start()]) or "avg" in key.group():
+                    mention.qualifiers.append("average")
+                elif _AVERAGE_IN.search(gap):
+                    mention.qualifiers.append("average")
+                _reject_keyword_context(s, key, gap, mention)
+            elif mentions and mentions[-1].end <= start and value >= 80:
+                prev = mentions[-1]
+                link_gap = s[prev.end : start]
+                if len(link_gap) <= 120 and not re.search(r"[;]", link_gap):
+                    mention = Mention(value, high, start, end, start, "continuation")
+                    mention.reasons.append("continues a list of CE values")
+                    if "average" in prev.qualifiers and re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s*", link_gap):
+                        mention.qualifiers.append("average")
+                    if prev.rejected:
+                        mention.rejected = prev.rejected
+        if mention is None:
+            continue
+        pre = s[max(mention.anchor, start - 40) : start] if mention.link != "after-number" else before
+        for name, regex in _QUALIFIERS:
+            if regex.search(pre):
+                mention.qualifiers.append(name)
+                break
+        if high is not None:
+            mention.qualifiers.append("range")
+            mention.reasons.append("CE given as a range")
+        mentions.append(mention)
+    for key in keys:
+        fraction = _FRACTION.match(s[key.end() :])
+        if fraction and not any(m.anchor <= key.start() < m.end for m in mentions):
+            value = parse_number(fraction.group("v")) * 100
+            start, end = key.end() + fraction.start("v"), key.end() + fraction.end("v")
+            mention = Mention(value, None, start, end, key.start(), "fraction")
+            mention.reasons.append("CE written as a fraction")
+            if _AVERAGE_BEFORE.search(s[max(0, key.start() - 40) : key.start()]):
+                mention.qualifiers.append("average")
+            for name, regex in _QUALIFIERS:
+                if regex.search(s[key.end() : start]):
+                    mention.qualifiers.append(name)
+                    break
+            _reject_keyword_context(s, key, s[key.end() : start], mention)
+            mentions.append(mention)
+    mentions.sort(key=lambda m: m.start)
+    for i, mention in enumerate(mentions):
+        if mention.rejected:
+            continue
+        if not MIN_CE_PERCENT <= mention.value <= 100 or (mention.high is not None and mention.high > 100):
+            mention.rejected = "value out of range for a CE"
+            continue
+        region_start = mentions[i - 1].end if i else 0
+        before = s[region_start : mention.anchor]
+        gap = s[mention.anchor : mention.start]
+        if _OTHER_ELECTRODE.search(before + " " + gap):
+            mention.rejected = "CE of another electrode (graphite, silicon, Zn, Na, ...)"
+        elif _CATHODE_SUBJECT.search(before) and not _LI_SUBJECT.search(before):
+            mention.rejected = "CE of the cathode"
+        elif _PREMISE_AFTER.match(s[mention.end :]):
+            mention.rejected = "hypothetical: the CE is the premise of a claim"
+    return mentions
+
+
+def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Mention) -> None:
+    if _FIRST_CYCLE_BEFORE.search(s[max(0, key.start() - 30) : key.start()]) or _FIRST_CYCLE_IN.search(gap):
+        mention.rejected = "first-cycle CE"
+    elif re.search(r"[A-Za-z]-$", s[max(0, key.start() - 2) : key.start()]):
+        mention.rejected = "CE used as a class label ('high-CE')"
+    elif _CATHODE_ATTACHED_AFTER.match(s[key.end() :]) or re.search(
+        r"cathode\W*(?:side\W*)?$", s[max(0, key.start() - 20) : key.start()], re.I
+    ):
+        mention.rejected = "CE of the cathode"
+    elif re.search(r"^\s*(?:for|of)\s+the\s+(?:\w+\s+)?cathode", s[mention.end : mention.end + 40], re.I):
+        mention.rejected = "CE of the cathode"
+
+
+def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
+    """The CE results of one normalised sentence, and every mention considered."""
+    mentions = find_mentions(s)
+    kept = [m for m in mentions if not m.rejected]
+    if not kept:
+        return [], mentions
+    target = _TARGET.search(s)
+    if target:
+        for m in kept:
+            m.rejected = f"target or hypothetical statement ('{target.group().strip()}')"
+        return [], mentions
+    conditions = find_conditions(s)
+    cells = find_cells(s)
+    method = find_method(s)
+    regions = _regions(s, kept)
+    first_comma = s.find(",")
+    shared = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
+    respectively = "respectively" in s
+    results = []
+    for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
+        reasons = list(mention.reasons)
+        confidence = {"keyword": 0.9, "after-number": 0.9, "fraction": 0.8, "continuation": 0.75}[mention.link]
+        if mention.reasons and "a clause before" in mention.reasons[0]:
+            confidence -= 0.1
+        values: dict[str, float | None] = {}
+        for kind in ("current", "capacity", "cycles"):
+            own = [c for c in conditions if c.kind == kind and lo <= c.start < hi]
+            value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
+            if value is None and not own:
+                pool = shared if not respectively else [c for c in conditions if c.kind == kind]
+                inherited = [c for c in pool if c.kind == kind]
+                if len(kept) > 1 and inherited:
+                    value, note, penalty = _pick(kind, inherited, mention, index, len(kept), respectively)
+                    if value is not None:
+                        note = note or f"{kind} shared by the {len(kept)} results of the sentence"
+                        penalty += 0.05
+            if note:
+                reasons.append(note)
+            confidence -= penalty
+            values[kind] = value
+        cell = _cell(cells, mention, lo, hi)
+        if cell == "full":
+            confidence -= 0.15
+            reasons.append("full-cell CE also reflects the cathode")
+        stated = [values["current"], values["capacity"], values["cycles"]]
+        if all(v is None for v in stated):
+            generic = _GENERIC.search(s)
+            if generic:
+                mention.rejected = f"generic statement without conditions ('{generic.group()}')"
+                continue
+            confidence = min(confidence, 0.5)
+            reasons.append("no conditions stated")
+        elif values["current"] is None or values["capacity"] is None:
+            confidence -= 0.15
+            reasons.append("incomplete conditions")
+        if len(kept) > 1:
+            confidence -= 0.05
+            reasons.append(f"one of {len(kept)} results in the sentence")
+        if mention.rejected:
+            continue
+        results.append(
+            Result(
+                ce_percent=round(mention.value, 4),
+                ce_high_percent=mention.high,
+                qualifier=_qualifier(mention.qualifiers),
+                current_density_mA_cm2=values["current"],
+                areal_capacity_mAh_cm2=values["capacity"],
+                cycles=None if values["cycles"] is None else int(values["cycles"]),
+                cell=cell,
+                method_hint=method,
+                confidence=round(max(0.05, min(0.99, confidence)), 2),
+                reason="; ".join(reasons),
+                value_start=mention.start,
+                value_end=mention.end,
+            )
+        )
+    return results, mentions
+
+
+def _regions(s: str, mentions: list[Mention]) -> list[tuple[int, int]]:
+    """The clause of each mention: cut between neighbours at the last separator."""
+    cuts = []
+    for left, right in zip(mentions, mentions[1:]):
+        between = s[left.end : right.anchor]
+        separators = list(_SEPARATOR.finditer(between))
+        cuts.append(left.end + separators[-1].start() if separators else right.anchor)
+    starts = [0, *cuts]
+    ends = [*cuts, len(s)]
+    return list(zip(starts, ends))
+
+
+def _pick(
+    kind: str, found: list[Condition], mention: Mention, index: int, count: int, respectively: bool
+) -> tuple[float | None, str | None, float]:
+    """One value of ``kind`` for a mention; (value, reason, confidence penalty)."""
+    if not found:
+        return None, None, 0.0
+    if respectively:
+        lists = [c for c in found if len(c.values) == count and not c.is_range]
+        if lists and count > 1:
+            return lists[0].values[index], f"{kind} paired by 'respectively'", 0.05
+    singles = [c for c in found if len(c.values) == 1]
+    if not singles:
+        c = found[0]
+        what = "a range" if c.is_range else f"{len(c.values)} values"
+        return None, f"{kind} given as {what}; not assigned", 0.15
+    after = [c for c in singles if c.start >= mention.end]
+    chosen = after[0] if after else singles[-1]
+    note, penalty = None, 0.0
+    if len({c.values[0] for c in singles}) > 1:
+        note, penalty = f"several {kind} values in the clause; took the nearest", 0.15
+    if chosen.lost_exponent:
+        note, penalty = f"{kind} unit without its exponent (lost superscript)", penalty + 0.05
+    if chosen.lower_bound:
+        note = "cycle count is a lower bound ('more than')"
+    return chosen.values[0], note, penalty
+
+
+def _cell(cells, mention: Mention, lo: int, hi: int) -> str | None:
+    own = [c for c in cells if lo <= c.start < hi]
+    if not own:
+        kinds = {c.kind for c in cells}
+        return kinds.pop() if len(kinds) == 1 else None
+    kinds = {c.kind for c in own}
+    if "anode-free" in kinds:
+        return "anode-free"
+    if len(kinds) == 1:
+        return own[0].kind
+    return min(own, key=lambda c: abs(c.start - mention.start)).kind
+
+
+def _qualifier(names: list[str]) -> str | None:
+    """"average" first, then the bound or "range": "average, up to"."""
+    ordered = (["average"] if "average" in names else []) + [n for n in names if n != "average"]
+    unique = list(dict.fromkeys(ordered))
+    return ", ".join(unique) if unique else None

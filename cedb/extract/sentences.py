@@ -1,0 +1,80 @@
+"""Split normalised text into sentences (spans in the normalised text).
+
+Rules written for PDF-extracted papers:
+
+* A sentence ends at ``.``, ``!`` or ``?`` (after closing brackets and quotes and
+  after a glued citation: ``cm−2.98 However``, ``(Fig. 9c).107 At``), before a
+  space and an upper-case letter or a digit.
+* A glued citation after a digit only counts when the digit ends a unit exponent
+  (``cm-2.98``, ``kg-1.9–12``) or an element symbol (``Li0.53,54``); otherwise
+  ``1.5 Li`` would end a sentence at the decimal point.
+* Abbreviations (``et al.``, ``Fig. 5``, ``e.g.``) never end a sentence.
+* A paragraph mark ends a sentence only when the text before it ends like a
+  sentence or a numbered heading, or the text after it is a figure or table
+  caption: PDF page and column breaks fall in mid-sentence.
+"""
+
+import re
+
+_CITATION = r"\d{1,3}(?:[–-]\d{1,3})?(?:,\d{1,3}(?:[–-]\d{1,3})?)*"
+_END = re.compile(
+    r"(?P<stop>[.!?])(?P<close>[\"”’)\]]*)(?P<cite>" + _CITATION + r")?(?=\s+[\"“(\[]?[A-Z0-9])"
+)
+_ABBREVIATIONS = {
+    "al", "fig", "figs", "eq", "eqs", "eqn", "ref", "refs", "e.g", "i.e", "vs", "ca", "approx",
+    "no", "vol", "wt", "cf", "resp", "etc", "ch", "sec", "tab", "dr", "prof", "mr", "ms",
+}  # fmt: skip
+_CAPTION = re.compile(r"(?:Fig(?:ure)?s?\.?|Table|Scheme)\s+\d")
+_HEADING = re.compile(r"\s*\d+(?:\.\d+)*\.?\s+\S[^\n]{0,90}$")  # "3.2 Electrolyte engineering"
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of the sentences of ``text``, whitespace trimmed."""
+    cuts = sorted(set(_stop_cuts(text)) | set(_paragraph_cuts(text)))
+    spans = []
+    start = 0
+    for cut in [*cuts, len(text)]:
+        span = _trim(text, start, cut)
+        if span:
+            spans.append(span)
+        start = cut
+    return spans
+
+
+def _stop_cuts(text: str):
+    for match in _END.finditer(text):
+        i = match.start("stop")
+        before = text[max(0, i - 12) : i]
+        word = re.search(r"([A-Za-z.]+)$", before)
+        if match.group("stop") == "." and word and not match.group("cite"):
+            if word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+                continue
+            if len(word.group(1)) == 1 and word.group(1).isupper():
+                continue  # an initial: "J. Smith"
+        if match.group("cite") and not match.group("close"):
+            prev = text[i - 1] if i else ""
+            if prev.isdigit() and not re.search(r"(?:[-–^]|[A-Za-z])\d+$", text[max(0, i - 6) : i]):
+                continue  # a decimal point: "ratio of 1.5 Li"
+        yield match.end()
+
+
+def _paragraph_cuts(text: str):
+    for match in re.finditer(r"\n", text):
+        i = match.start()
+        line_start = text.rfind("\n", 0, i) + 1
+        before = text[line_start:i].rstrip()
+        after = text[i + 1 : i + 40].lstrip()
+        if _CAPTION.match(after):
+            yield i
+        elif re.search(r"[.!?:][\"”’)\]]*(?:" + _CITATION + r")?$", before[-20:]):
+            yield i
+        elif _HEADING.match(before):
+            yield i
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None

@@ -1,0 +1,171 @@
+"""Shared test fixtures: real SQLite files, a real PostgreSQL server, the installed `cedb` command.
+
+PostgreSQL tests use CEDB_TEST_POSTGRES_URL (default: the local server) and are
+skipped when it does not answer. Each test gets its own schema, so runs and tests
+never see each other's rows.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+POSTGRES_URL = os.environ.get("CEDB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_answers() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+POSTGRES_AVAILABLE = _postgres_answers()
+
+
+def cedb_executable() -> str:
+    """The installed `cedb` console script (next to this Python), as a user runs it."""
+    candidate = Path(sys.executable).with_name("cedb")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("cedb")
+    if not found:
+        pytest.fail("the `cedb` command is not installed: pip install '.[test]'")
+    return found
+
+
+@pytest.fixture(scope="session")
+def cedb_bin() -> str:
+    return cedb_executable()
+
+
+def _pg_schema_url(schema: str) -> str:
+    from cedb.config import database_url
+
+    return database_url(POSTGRES_URL) + f"?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL schema (dropped afterwards), as a SQLAlchemy URL."""
+    if not POSTGRES_AVAILABLE:
+        pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}")
+    from cedb.config import database_url
+
+    schema = f"cedb_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_url(POSTGRES_URL), poolclass=sa.NullPool)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """An empty database of each backend (the schema is not created yet)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cedb.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'cedb.sqlite'}"
+
+
+@pytest.fixture
+def engine(database_url):
+    """A migrated, empty database (no bundled data)."""
+    from cedb.db import make_engine, prepare
+
+    engine = make_engine(database_url)
+    prepare(engine, load_bundled=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    """A session in one transaction, committed at the end of the test body when it succeeds."""
+    from cedb.db import session_scope
+
+    with session_scope(engine) as session:
+        yield session
+
+
+class Cli:
+    """Runs the installed `cedb` command against one database, as a user would."""
+
+    def __init__(self, executable: str, url: str, cwd: Path, env: dict | None = None):
+        self.executable = executable
+        self.url = url
+        self.cwd = cwd
+        self.env = {**os.environ, "CEDB_DATABASE_URL": url, "NO_COLOR": "1", **(env or {})}
+        self.env.pop("CEDB_EMAIL", None)
+
+    def __call__(self, *args: str, input: str | None = None, check: bool | None = None,
+                 env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        process = subprocess.run(
+            [self.executable, *map(str, args)], input=input, capture_output=True, text=True,
+            cwd=self.cwd, env={**self.env, **(env or {})}, timeout=timeout,
+        )
+        if check is True and process.returncode != 0:
+            raise AssertionError(f"cedb {' '.join(map(str, args))} failed ({process.returncode}):\n"
+                                 f"{process.stdout}\n{process.stderr}")
+        return process
+
+    def json(self, *args: str, **kwargs):
+        process = self(*args, "--format", "json", check=True, **kwargs)
+        return json.loads(process.stdout)
+
+
+@pytest.fixture
+def cli(cedb_bin, database_url, tmp_path) -> Cli:
+    """`cedb` on a new database of each backend (first use loads the bundled dataset)."""
+    return Cli(cedb_bin, database_url, tmp_path)
+
+
+@pytest.fixture
+def sqlite_cli(cedb_bin, sqlite_url, tmp_path) -> Cli:
+    """`cedb` on a new SQLite database only."""
+    return Cli(cedb_bin, sqlite_url, tmp_path)
+
+
+def assert_user_error(process: subprocess.CompletedProcess, code: int = 1, contains: str = "") -> str:
+    """A user error: the given exit code, one `Error: ...` line on stderr, no traceback."""
+    assert process.returncode == code, (process.returncode, process.stdout, process.stderr)
+    assert "Traceback" not in process.stderr, process.stderr
+    lines = [line for line in process.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(lines) == 1, process.stderr
+    assert contains.lower() in lines[0].lower(), lines[0]
+    return lines[0]
+
+
+def database_snapshot(url: str) -> dict:
+    """Every row of every cedb table, for comparing a database before and after a command."""
+    from cedb.db import make_engine
+
+    engine = make_engine(url)
+    snapshot = {}
+    with engine.connect() as connection:
+        for table in ("reference", "strategy", "measurement", "alembic_version"):
+            if sa.inspect(connection).has_table(table):
+                rows = connection.execute(sa.text(f'SELECT * FROM "{table}"')).all()
+                snapshot[table] = sorted(tuple(map(str, row)) for row in rows)
+    engine.dispose()
+    return snapshot
