@@ -39,6 +39,7 @@ CATEGORY_STYLE: dict[Any, tuple[str, str, str]] = {
     "other": ("^", "#9467bd", "Other"),
     None: ("v", "#7f7f7f", "Not recorded"),
 }
+_NO_CATEGORY = "(none)"  # grouping key for a missing category: pandas cannot group on None
 OUTLINED_CATEGORY = "interface"  # Fig. 5: black borders mark interface engineering
 FULL_CELL_MARK = "#"  # Fig. 5: '#' marks CEs derived from full-cell data
 
@@ -103,15 +104,14 @@ def _require(df: "pd.DataFrame", columns: tuple[str, ...], what: str) -> None:
         raise InvalidValue(f"the {what} plot needs columns {missing}; pass query rows that have them")
 
 
-def _category_key(value: Any) -> Any:
+def _category_key(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+        return _NO_CATEGORY
     return str(value)
 
 
-def _category_style(value: Any) -> tuple[str, str, str]:
-    key = _category_key(value)
-    return CATEGORY_STYLE.get(key, ("P", "#8c564b", str(key)))
+def _category_style(key: str) -> tuple[str, str, str]:
+    return CATEGORY_STYLE.get(None if key == _NO_CATEGORY else key, ("P", "#8c564b", key))
 
 
 def _ce_to_lce(ce_percent):
@@ -159,7 +159,7 @@ def _scatter_by_category(ax, points: "pd.DataFrame", x: str, *, hollow: "pd.Seri
     from matplotlib.lines import Line2D
 
     handles = []
-    for key in sorted(points["category_key"].unique(), key=lambda k: (k is None, str(k))):
+    for key in sorted(points["category_key"].unique(), key=lambda k: (k == _NO_CATEGORY, k)):
         group = points[points["category_key"] == key]
         marker, colour, title = _category_style(key)
         outlined = key == OUTLINED_CATEGORY
@@ -237,7 +237,7 @@ def progress(
         label + (FULL_CELL_MARK if full else "") for label, full in zip(labels, data["full_cell_derived"])
     ]
     with _style():
-        figure = _new_figure()
+        figure = _new_figure(3.0)
         ax = figure.add_subplot()
         handles = _scatter_by_category(ax, data, "x")
         for x, y, text in zip(data["x"], data["ce_percent"], data["text"]):
@@ -253,7 +253,8 @@ def progress(
             from matplotlib.lines import Line2D
 
             handles.append(Line2D([], [], linestyle="none", label="# full-cell derived"))
-        ax.legend(handles=handles, loc="lower right")
+        # Above the axes: inside, the legend would hide points of a crowded year.
+        figure.legend(handles=handles, loc="outside upper center", ncols=2)
         if lce_axis:
             _add_lce_axis(ax)
     columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "text"]
@@ -309,7 +310,7 @@ def conditions(
 
     data["practical"] = data.apply(verdict, axis=1).astype(bool)
     with _style():
-        figure = _new_figure()
+        figure = _new_figure(3.0)
         ax = figure.add_subplot()
         handles = _scatter_by_category(ax, data, column, hollow=~data["practical"])
         if log_x:
@@ -325,8 +326,11 @@ def conditions(
         from matplotlib.patches import Patch
 
         unit = "mAh cm$^{-2}$" if x == "capacity" else "mA cm$^{-2}$"
-        handles.append(Patch(color="#e5f5e0", label=f"$\\geq$ {threshold:g} {unit}"))
-        ax.legend(handles=handles, loc="lower right")
+        handles.append(
+            Patch(facecolor="#e5f5e0", edgecolor="0.3", linewidth=0.5,
+                  label=f"practical, $\\geq$ {threshold:g} {unit}")
+        )  # fmt: skip
+        figure.legend(handles=handles, loc="outside upper center", ncols=2)
     points = data[[c for c in ("id", "ref") if c in data] + [column, "ce_percent", "category", "practical"]]
     points = points.rename(columns={column: "x"}).reset_index(drop=True)
     return PlotResult(figure, points=points, skipped=len(df) - len(data))
@@ -432,7 +436,7 @@ def cycling(
     full = f"discharge_{kind}" in per_cycle and f"plated_{kind}" not in per_cycle
     spans = _spans_frame(stages)
     with _style():
-        figure = _new_figure()
+        figure = _new_figure(3.0)
         ax = figure.add_subplot()
         _shade(ax, spans)
         if not full:
@@ -462,7 +466,7 @@ def cycling(
             right.set_ylabel(CE_LABEL, color="#a50f15")
             right.set_ylim(max(float(points["ce_percent"].min()) - 0.5, 80), 100.5)
         ax.set_xlabel("Cycle number")
-        ax.legend(loc="lower left")
+        figure.legend(loc="outside upper center", ncols=3)
     return PlotResult(figure, points=points, spans=spans)
 
 
