@@ -84,7 +84,7 @@ _TARGET = re.compile(
 _GENERIC = re.compile(
     r"\b(?:typical\w*|generally|usually|commonly|in general|to date|so far|state-of-the-art|researchers|"
     r"recent progress|advances?|advancements?|(?:have|has)\s+(?:achieved|demonstrated|reached|shown)|"
-    r"mild conditions|practical conditions|literature)\b|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
+    r"mild conditions|practical conditions|literature|conventional)\b|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
     re.I,
 )
 # A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
@@ -94,6 +94,7 @@ _PREMISE_AFTER = re.compile(
     r"attained|sustained|retained|kept)))",
     re.I,
 )
+_CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 _SEPARATOR = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
 _QUALIFIERS = (
     ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
@@ -195,10 +196,10 @@ def find_mentions(s: str) -> list[Mention]:
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
                 link_gap = s[prev.end : start]
-                if len(link_gap) <= 120 and not re.search(r"[;]", link_gap):
+                if len(link_gap) <= 120 and not re.search(r";|\bcapacity\b|\bretention\b", link_gap, re.I):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
-                    if "average" in prev.qualifiers and re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s*", link_gap):
+                    if "average" in prev.qualifiers and re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or|to)\s*", link_gap):
                         mention.qualifiers.append("average")
                     if prev.rejected:
                         mention.rejected = prev.rejected
@@ -230,6 +231,8 @@ def find_mentions(s: str) -> list[Mention]:
             mentions.append(mention)
     mentions.sort(key=lambda m: m.start)
     for i, mention in enumerate(mentions):
+        if mention.link == "continuation" and i and mentions[i - 1].rejected:
+            mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
             continue
         if not MIN_CE_PERCENT <= mention.value <= 100 or (mention.high is not None and mention.high > 100):
@@ -274,10 +277,11 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
     conditions = find_conditions(s)
     cells = find_cells(s)
     method = find_method(s)
-    regions = _regions(s, kept)
+    regions = _regions(s, kept, cells)
     first_comma = s.find(",")
-    shared = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
+    opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
     respectively = "respectively" in s
+    owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
@@ -286,16 +290,10 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
             confidence -= 0.1
         values: dict[str, float | None] = {}
         for kind in ("current", "capacity", "cycles"):
-            own = [c for c in conditions if c.kind == kind and lo <= c.start < hi]
+            own = [c for c in owned[index] if c.kind == kind]
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
-            if value is None and not own:
-                pool = shared if not respectively else [c for c in conditions if c.kind == kind]
-                inherited = [c for c in pool if c.kind == kind]
-                if len(kept) > 1 and inherited:
-                    value, note, penalty = _pick(kind, inherited, mention, index, len(kept), respectively)
-                    if value is not None:
-                        note = note or f"{kind} shared by the {len(kept)} results of the sentence"
-                        penalty += 0.05
+            if value is None and not own and len(kept) > 1:
+                value, note, penalty = _inherit(s, kind, kept, index, owned, opening, conditions, respectively)
             if note:
                 reasons.append(note)
             confidence -= penalty
@@ -339,16 +337,63 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
     return results, mentions
 
 
-def _regions(s: str, mentions: list[Mention]) -> list[tuple[int, int]]:
-    """The clause of each mention: cut between neighbours at the last separator."""
+def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
+    """The clause of each mention: cut between neighbours at the last separator.
+
+    The first clause also starts after a separator when the part before it is
+    about another cell ("Li||Li cells cycle ... at 1 mA cm-2, and Li||Cu cells show
+    a CE of 99.2%": the current belongs to the Li||Li test).
+    """
     cuts = []
     for left, right in zip(mentions, mentions[1:]):
         between = s[left.end : right.anchor]
         separators = list(_SEPARATOR.finditer(between))
         cuts.append(left.end + separators[-1].start() if separators else right.anchor)
-    starts = [0, *cuts]
-    ends = [*cuts, len(s)]
-    return list(zip(starts, ends))
+    first = 0
+    for sep in _CLAUSE_BREAK.finditer(s, 0, mentions[0].anchor):
+        before = {c.kind for c in cells if c.end <= sep.start()}
+        after = {c.kind for c in cells if sep.end() <= c.start < mentions[0].anchor}
+        if before and after and not before & after:
+            first = sep.start()
+    return list(zip([first, *cuts], [*cuts, len(s)]))
+
+
+def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively):
+    """A condition a mention takes from the others: (value, reason, penalty).
+
+    * "respectively": a single value of the sentence is shared by all;
+    * an opening phrase before the first comma ("At 1 mA cm-2, ...") is shared by all;
+    * coordinated results with no value of this kind between them ("99.1% in ether
+      and 97.5% in carbonate at 1 mA cm-2", "from 96.1% to 99.2% at ...") share the
+      one value their clauses give.
+    """
+    count = len(mentions)
+    if respectively:
+        pool = [c for c in conditions if c.kind == kind]
+        value, note, penalty = _pick(kind, pool, mentions[index], index, count, respectively)
+        if value is not None:
+            return value, note or f"{kind} shared by the {count} results ('respectively')", penalty + 0.05
+    pool = [c for c in opening if c.kind == kind]
+    if pool:
+        value, note, penalty = _pick(kind, pool, mentions[index], index, count, False)
+        if value is not None:
+            return value, note or f"{kind} of the opening phrase, shared by {count} results", penalty + 0.05
+    group = {index}
+    for step in (-1, 1):
+        i = index
+        while 0 <= i + step < count:
+            a, b = sorted((i, i + step))
+            between = s[mentions[a].end : mentions[b].anchor]
+            if _CLAUSE_BREAK.search(between) or any(
+                c.kind == kind and mentions[a].end <= c.start < mentions[b].anchor for c in conditions
+            ):
+                break
+            i += step
+            group.add(i)
+    pool = [c for i in sorted(group) for c in owned[i] if c.kind == kind]
+    if len(group) > 1 and len(pool) == 1 and len(pool[0].values) == 1:
+        return pool[0].values[0], f"{kind} shared by coordinated results", 0.1
+    return None, None, 0.0
 
 
 def _pick(

@@ -1,0 +1,179 @@
+"""Measure ``cedb.extract`` against the hand labels in this folder.
+
+    /work/venv/bin/python bench/extract/evaluate.py [--verbose] [--review PATH]
+
+Sets:
+* ``review_labels.jsonl``: every CE result of the Sun et al. 2025 review text
+  (EES Batteries 1, 340), one line per sentence with its offsets in the file;
+  sentences with ``"results": []`` are statements that look like results and are not.
+* ``abstract_labels.jsonl``: abstract-style sentences written for this bench, each
+  read with ``extract_text(text, kind=...)``; 0..n results each.
+
+A prediction matches a label when its sentence overlaps the labelled sentence and
+its CE (and range high end) is within 0.05 of the label's. Precision is matched
+predictions / predictions, recall matched labels / labels. A field is right for a
+label when the label was matched and the field agrees; so each field score is at
+most the recall. Targets (each set and overall): every field >= 0.95 and precision
+>= 0.95. The script prints a Markdown table and exits 1 when a target is missed.
+"""
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from cedb.extract import extract_file, extract_text  # noqa: E402
+
+REVIEW_TEXT = Path("/work/shared/seeds/sun2025-high-ce-li-metal-review.txt")
+FIELDS = {
+    "ce_percent": ("ce_percent", "ce_high_percent"),
+    "qualifier": ("qualifier",),
+    "current": ("current_density_mA_cm2",),
+    "capacity": ("areal_capacity_mAh_cm2",),
+    "cycles": ("cycles",),
+    "cell": ("cell",),
+    "complete": ("complete",),
+}
+TARGET_FIELD = 0.95
+TARGET_PRECISION = 0.95
+CE_TOLERANCE = 0.05
+
+
+def load(name: str) -> list[dict]:
+    with open(HERE / name, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _equal(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, abs_tol=1e-6)
+    return a == b
+
+
+def _ce_match(pred: dict, label: dict) -> bool:
+    if abs(pred["ce_percent"] - label["ce_percent"]) > CE_TOLERANCE:
+        return False
+    hi_p, hi_l = pred.get("ce_high_percent"), label.get("ce_high_percent")
+    return (hi_p is None and hi_l is None) or (
+        hi_p is not None and hi_l is not None and abs(hi_p - hi_l) <= CE_TOLERANCE
+    )
+
+
+def match(labels: list[tuple[dict, tuple[int, int]]], preds: list[dict]) -> list[tuple[dict, dict | None]]:
+    """Pair each labelled result (with its sentence span) with at most one prediction."""
+    used: set[int] = set()
+    pairs = []
+    for label, (start, end) in labels:
+        found = None
+        for i, pred in enumerate(preds):
+            if i in used or not (pred["start"] < end and start < pred["end"]):
+                continue
+            if _ce_match(pred, label):
+                found = i
+                break
+        if found is not None:
+            used.add(found)
+        pairs.append((label, preds[found] if found is not None else None))
+    return pairs
+
+
+def _review(path: Path) -> tuple[list, list]:
+    items = load("review_labels.jsonl")
+    preds = [c.to_dict() for c in extract_file(path)]
+    labels = [(r, (item["start"], item["end"])) for item in items for r in item["results"]]
+    for label, _ in labels:
+        label.setdefault("_id", next(i["id"] for i in items if label in i["results"]))
+    pairs = match(labels, preds)
+    matched = {id(p) for _, p in pairs if p is not None}
+    false = [p for p in preds if id(p) not in matched]
+    return pairs, [("review", p) for p in false], len(preds)
+
+
+def _abstracts() -> tuple[list, list, int]:
+    pairs, false, count = [], [], 0
+    for item in load("abstract_labels.jsonl"):
+        preds = [c.to_dict() for c in extract_text(item["text"], kind=item.get("kind", "text"))]
+        count += len(preds)
+        labels = [({**r, "_id": item["id"]}, (0, len(item["text"]))) for r in item["results"]]
+        item_pairs = match(labels, preds)
+        pairs += item_pairs
+        matched = {id(p) for _, p in item_pairs if p is not None}
+        false += [(item["id"], p) for p in preds if id(p) not in matched]
+    return pairs, false, count
+
+
+def score(pairs: list, false: list, predictions: int) -> dict:
+    labels = len(pairs)
+    matched = sum(1 for _, p in pairs if p is not None)
+    result = {
+        "labels": labels,
+        "predictions": predictions,
+        "precision": (predictions - len(false)) / predictions if predictions else 1.0,
+        "recall": matched / labels if labels else 1.0,
+    }
+    for name, keys in FIELDS.items():
+        right = sum(1 for label, p in pairs if p is not None and all(_equal(p.get(k), label.get(k)) for k in keys))
+        result[name] = right / labels if labels else 1.0
+    return result
+
+
+def evaluate(review_path: Path = REVIEW_TEXT) -> dict:
+    """Scores per set and overall, plus the errors, as a dict."""
+    review_pairs, review_false, review_n = _review(review_path)
+    abstract_pairs, abstract_false, abstract_n = _abstracts()
+    scores = {
+        "review": score(review_pairs, review_false, review_n),
+        "abstracts": score(abstract_pairs, abstract_false, abstract_n),
+        "overall": score(review_pairs + abstract_pairs, review_false + abstract_false, review_n + abstract_n),
+    }
+    errors = []
+    for label, pred in review_pairs + abstract_pairs:
+        if pred is None:
+            errors.append(f"missed   {label['_id']}: CE {label['ce_percent']}")
+            continue
+        for name, keys in FIELDS.items():
+            for key in keys:
+                if not _equal(pred.get(key), label.get(key)):
+                    errors.append(f"field    {label['_id']}: {key} = {pred.get(key)!r}, label {label.get(key)!r}")
+    for where, pred in review_false + abstract_false:
+        errors.append(f"false    {where}: CE {pred['ce_percent']} in {pred['sentence'][:90]!r} ({pred['start']})")
+    return {"scores": scores, "errors": errors, "passed": passed(scores)}
+
+
+def passed(scores: dict) -> bool:
+    return all(
+        s["precision"] >= TARGET_PRECISION and all(s[name] >= TARGET_FIELD for name in FIELDS)
+        for s in scores.values()
+    )
+
+
+def table(scores: dict) -> str:
+    columns = ["labels", "predictions", "precision", "recall", *FIELDS]
+    lines = ["| set | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, s in scores.items():
+        cells = [str(s[c]) if isinstance(s[c], int) else f"{s[c]:.3f}" for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, wrong field and false result")
+    parser.add_argument("--review", type=Path, default=REVIEW_TEXT, help="path of the review text")
+    args = parser.parse_args(argv)
+    report = evaluate(args.review)
+    print(table(report["scores"]))
+    print(f"\nTargets: every field >= {TARGET_FIELD}, precision >= {TARGET_PRECISION} (each set and overall).")
+    if args.verbose or not report["passed"]:
+        for line in report["errors"]:
+            print(line)
+    print("PASS" if report["passed"] else "FAIL")
+    return 0 if report["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
