@@ -142,7 +142,8 @@ _NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
 _LETTER_AFTER = r"(?![A-Za-z])"
 # Tried in order where no chemical name starts; the first match wins.
 _GLUE: list[tuple[str, re.Pattern, object]] = [
-    ("RATIO", re.compile(rf"{_NUMBER}(?:\s*:\s*{_NUMBER})+"), None),
+    # "1:1", "1 : 2", and "1/1" as in "EC/DEC (1/1, v/v)"
+    ("RATIO", re.compile(rf"{_NUMBER}(?:\s*:\s*{_NUMBER})+|{_NUMBER}(?:\s*/\s*{_NUMBER})+"), None),
     ("NUM", re.compile(_NUMBER), None),
     ("CONC", re.compile(r"[Mm]ol\s*(?:/\s*kg|·?\s*kg\s*\^?-\s*1)" + _LETTER_AFTER), ("m", 1.0)),
     ("CONC", re.compile(r"[Mm]ol\s*(?:/\s*(?:[Ll]|dm3)|·?\s*(?:[Ll]|dm)\s*\^?-\s*[13])"
@@ -155,13 +156,13 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("PCT", re.compile(r"(?:vol|volume|v/v|v)\s*\.?\s*%|%\s*\(?\s*(?:vol\.?|v/v|by volume)"
                        r"(?![A-Za-z])\s*\)?", re.I), "vol%"),
     ("PCT", re.compile(r"%"), "%"),
-    ("BASIS", re.compile(r"(?:v\s*/\s*v|vol\s*/\s*vol|v\s*:\s*v|by\s+vol(?:ume|\.)?|"
+    ("BASIS", re.compile(r"(?:v(?:\s*/\s*v)+|vol\s*/\s*vol|v\s*:\s*v|by\s+vol(?:ume|\.)?|"
                          r"in\s+volume(?:\s+ratio)?|volume\s+ratio|volumetric\s+ratio|"
                          r"volume|vol\.?|v)(?![A-Za-z])", re.I), "vol"),
-    ("BASIS", re.compile(r"(?:w\s*/\s*w|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|"
+    ("BASIS", re.compile(r"(?:w(?:\s*/\s*w)+|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|"
                          r"in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
                          r"mass\s+ratio|weight|mass|wt\.?|w)(?![A-Za-z])", re.I), "wt"),
-    ("BASIS", re.compile(r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+moles?|"
+    ("BASIS", re.compile(r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+mol(?:es?|\.)?|"
                          r"in\s+molar?(?:\s+ratio)?|in\s+mole\s+ratio|molar\s+ratio|"
                          r"mole\s+ratio|mol\s+ratio|molar|mole|mol\.?)(?![A-Za-z])", re.I), "mol"),
     ("IN", re.compile(r"(?:dissolved\s+)?in(?![A-Za-z])", re.I), None),
@@ -202,14 +203,20 @@ def _lex(text: str, vocab: Vocabulary) -> list[_Token]:
                 if kind == "NUM":
                     token.value = float(m.group(0))
                 elif kind == "RATIO":
-                    token.value = [float(x) for x in re.split(r"\s*:\s*", m.group(0))]
+                    token.value = [float(x) for x in re.split(r"\s*[:/]\s*", m.group(0))]
                 tokens.append(token)
                 pos = m.end()
                 break
         else:
             word = _WORD.match(text, pos).group(0)
+            # Show the whole hyphenated name: "TMS-FNFSI", not just "FNFSI".
+            start = pos
+            while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "()[]/,;+=:":
+                start -= 1
+            whole = _WORD.match(text, start).group(0)
+            inside = f" in '{whole}'" if whole != word else ""
             raise InvalidValue(
-                f"cannot read '{word}' at character {pos + 1} of '{text}'; {_EXPECTED}"
+                f"cannot read '{word}'{inside} at character {pos + 1} of '{text}'; {_EXPECTED}"
             )
     return tokens
 
@@ -229,6 +236,7 @@ class _Mention:
     coef: float | None = None  # mole-ratio coefficient, written or from a ratio
     share: float | None = None  # raw ratio number for a solvent share
     basis: str | None = None  # vol, wt or mol for share
+    at_share: float | None = None  # the "at 50%" share, checked against a ratio
 
     @property
     def name(self) -> str:
@@ -308,7 +316,7 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
         end += 1
     else:
         raise InvalidValue(f"unclosed '(' {state.where(tokens[start])}")
-    inner = [t for t in tokens[start + 1 : end] if t.kind != "FILLER" and t.text != ","]
+    inner = [t for t in tokens[start + 1 : end] if t.kind not in ("FILLER", "EQ") and t.text != ","]
     kinds = [t.kind for t in inner]
     shown = state.text[tokens[start].pos : tokens[end].pos + 1]
     if kinds in (["NUM", "CONC"], ["NUM", "PCT"]):
@@ -335,7 +343,7 @@ def _basis_of(state: _State, tokens: list[_Token], where: _Token) -> str | None:
         if t.kind == "BASIS":
             bases.add(t.value)
         elif t.kind == "PCT" and t.value in ("wt%", "vol%"):
-            bases.add(t.value[:-1].replace("vol", "vol").replace("wt", "wt"))
+            bases.add(t.value.rstrip("%"))  # "(50:50 vol%)"
         else:
             raise InvalidValue(f"cannot read '{t.text}' as a ratio basis {state.where(t)}")
     if len(bases) > 1:
@@ -575,7 +583,7 @@ def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: boo
         if len(rest) == 1 and sum(m.share for m in at_only) < 100:
             rest[0].share, rest[0].basis = 100 - sum(m.share for m in at_only), at_only[0].basis
     for m in solvents:
-        at_share = getattr(m, "at_share", None)
+        at_share = m.at_share
         if at_share is not None:
             total = sum(o.share for o in solvents if o.share is not None)
             if abs(m.share / total - at_share) > _SHARE_TOLERANCE:
