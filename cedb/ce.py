@@ -335,14 +335,16 @@ def zhang_full(
 # The exact stage 2 is kept so that R = 0 gives back the anode-free numbers above.
 
 
-def _life_cycles(ce_fraction: float, retention: float, excess_li_ratio: float) -> float:
-    return excess_li_ratio / (1 - ce_fraction) + math.log(retention) / math.log(ce_fraction)
+def _life_cycles(loss: float, retention: float, excess_li_ratio: float) -> float:
+    # In terms of the loss 1 - CE: at CE = 99.999 % the CE itself keeps only 11 good
+    # digits of 1 - CE, log1p keeps them all.
+    return excess_li_ratio / loss + math.log(retention) / math.log1p(-loss)
 
 
 def _whole_cycles(cycles_exact: float) -> int:
-    # The tolerance keeps the round trip ce_for_cycles(N) -> cycle_life exact at N
-    # instead of N - 1 when floating point lands a hair below the integer.
-    return math.floor(cycles_exact + 1e-9)
+    # The tolerance (1e-9 relative) keeps the round trip ce_for_cycles(N) -> cycle_life
+    # at N instead of N - 1 when floating point lands a hair below the integer.
+    return math.floor(cycles_exact * (1 + 1e-9) + 1e-9)
 
 
 def _excess_li_ratio(value: float) -> float:
@@ -371,7 +373,7 @@ def cycle_life(
     ce_percent = _ce_percent(ce_percent)
     retention = _retention(retention)
     excess_li_ratio = _excess_li_ratio(excess_li_ratio)
-    exact = _life_cycles(ce_percent / 100, retention, excess_li_ratio)
+    exact = _life_cycles((100 - ce_percent) / 100, retention, excess_li_ratio)
     inputs = {"ce_percent": ce_percent, "retention": retention, "excess_li_ratio": excess_li_ratio}
     return LifeResult(ce_percent, lce(ce_percent), _whole_cycles(exact), exact, inputs)
 
@@ -398,18 +400,18 @@ def ce_for_cycles(
             f"{cycles} cycles at any CE; ask for more than {excess_li_ratio:g} cycles"
         )
     if excess_li_ratio == 0:
-        ce_fraction = retention ** (1 / cycles)
+        loss = -math.expm1(math.log(retention) / cycles)  # 1 - r^(1/N), to full precision
     else:
         # Bisect on log10(1 - CE): the answer can sit anywhere from 90 % to 99.9999 %.
         low, high = -16.0, 0.0  # log10(1 - CE); the cycle count falls as this rises
         for _ in range(200):
             middle = (low + high) / 2
-            if _life_cycles(1 - 10**middle, retention, excess_li_ratio) > cycles:
+            if _life_cycles(10**middle, retention, excess_li_ratio) > cycles:
                 low = middle
             else:
                 high = middle
-        ce_fraction = 1 - 10 ** ((low + high) / 2)
-    ce_percent = 100 * ce_fraction
-    exact = _life_cycles(ce_fraction, retention, excess_li_ratio)
+        loss = 10 ** ((low + high) / 2)
+    ce_percent = 100 * (1 - loss)
+    exact = _life_cycles(loss, retention, excess_li_ratio)
     inputs = {"cycles": cycles, "retention": retention, "excess_li_ratio": excess_li_ratio}
     return LifeResult(ce_percent, _lce_or_none(ce_percent), _whole_cycles(exact), exact, inputs)

@@ -84,7 +84,7 @@ def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
 
 
 def split_header(header: str) -> tuple[str, str | None]:
-    """A column header split into its name and unit text: ``"Q charge/mA.h"`` -> ("Q charge", "mA.h").
+    """A column header split into name and unit: ``"Q charge/mA.h"`` -> ("Q charge", "mA.h").
 
     Units in brackets (``Capacity (mAh)``, ``Cap [Ah]``) and after a slash
     (``Q discharge/mA.h``, ``Q_charge/mAh/cm2``) are found; with several slashes
@@ -133,7 +133,8 @@ def _roles(header: str) -> set[str]:
         if _ROLE_PATTERNS["charge"].search(without):
             return found - {"charge", "discharge"}
         found.discard("charge")
-    if "cycle" in found and ({"charge", "discharge", "plated", "stripped"} & found or "half" in plain):
+    capacity_roles = {"charge", "discharge", "plated", "stripped"}
+    if "cycle" in found and (capacity_roles & found or "half" in plain):
         found.discard("cycle")  # "cycle charge", "half cycle" are not the cycle index
     if "efficiency" in plain or "energy" in plain or "time" in plain:
         found -= {"charge", "discharge", "plated", "stripped"}
@@ -260,7 +261,9 @@ def read_table(
     missing = frame[frame.isna().any(axis=1)]
     if not missing.empty:
         row = int(missing.index[0]) + 2  # header is line 1, pandas counts from 0
-        raise InvalidValue(f"{where} line {row}: a cycle or capacity is not a number; fix or delete it")
+        raise InvalidValue(
+            f"{where} line {row}: a cycle or capacity is not a number; fix or delete it"
+        )
     if (frame["cycle"] != frame["cycle"].round()).any():
         raise InvalidValue(f"{where}: the cycle column {chosen['cycle']!r} holds non-integers")
     frame["cycle"] = frame["cycle"].astype(int)
@@ -307,7 +310,7 @@ def half_cell(table: "pd.DataFrame", *, plating: str = "discharge") -> "pd.DataF
 
 
 def full_cell(table: "pd.DataFrame") -> "pd.DataFrame":
-    """Per-cycle full-cell table: cycle, charge_<unit>, discharge_<unit>, ce_percent, retention_percent.
+    """Per-cycle full-cell table: cycle, charge_*, discharge_*, ce_percent, retention_percent.
 
     CE is discharge / charge of the same cycle; retention is relative to the
     first cycle's discharge capacity, as in eqn 6.
@@ -643,7 +646,9 @@ def detect_reservoir_exhaustion(
         return FullCellStages(None, None, None, params)
     best = None
     for knee in x[2:-2]:
-        design = np.column_stack([np.ones_like(x), np.minimum(x - knee, 0), np.maximum(x - knee, 0)])
+        design = np.column_stack(
+            [np.ones_like(x), np.minimum(x - knee, 0), np.maximum(x - knee, 0)]
+        )
         coefficients, *_ = np.linalg.lstsq(design, np.log(y), rcond=None)
         sse = float(np.sum((design @ coefficients - np.log(y)) ** 2))
         if best is None or sse < best[0]:

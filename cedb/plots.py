@@ -101,7 +101,9 @@ def _style():
 def _require(df: "pd.DataFrame", columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InvalidValue(f"the {what} plot needs columns {missing}; pass query rows that have them")
+        raise InvalidValue(
+            f"the {what} plot needs columns {missing}; pass query rows that have them"
+        )
 
 
 def _category_key(value: Any) -> str:
@@ -234,7 +236,8 @@ def progress(
     else:
         labels = pd.Series("", index=data.index)
     data["text"] = [
-        label + (FULL_CELL_MARK if full else "") for label, full in zip(labels, data["full_cell_derived"])
+        label + (FULL_CELL_MARK if full else "")
+        for label, full in zip(labels, data["full_cell_derived"])
     ]
     with _style():
         figure = _new_figure(3.0)
@@ -331,7 +334,8 @@ def conditions(
                   label=f"practical, $\\geq$ {threshold:g} {unit}")
         )  # fmt: skip
         figure.legend(handles=handles, loc="outside upper center", ncols=2)
-    points = data[[c for c in ("id", "ref") if c in data] + [column, "ce_percent", "category", "practical"]]
+    keep = [c for c in ("id", "ref") if c in data]
+    points = data[keep + [column, "ce_percent", "category", "practical"]]
     points = points.rename(columns={column: "x"}).reset_index(drop=True)
     return PlotResult(figure, points=points, skipped=len(df) - len(data))
 
@@ -360,19 +364,20 @@ def life(
 
     low, high = (float(v) for v in ce_range)
     if not 0 < low < high < 100:
-        raise InvalidValue(f"ce_range must be two CEs in percent, 0 < low < high < 100; got {ce_range}")
+        raise InvalidValue(
+            f"ce_range must be two CEs in percent, 0 < low < high < 100; got {ce_range}"
+        )
     if n_points < 2:
         raise InvalidValue("n_points must be at least 2")
     ratios = tuple(float(r) for r in excess_li_ratios)
     if not ratios:
         raise InvalidValue("give at least one excess Li ratio (0 for anode-free)")
     ce_values = 100 - np.geomspace(100 - low, 100 - high, n_points)
+    def cycles_exact(value: float, ratio: float) -> float:
+        return ce.cycle_life(value, retention=retention, excess_li_ratio=ratio).cycles_exact
+
     curves = pd.DataFrame(
-        [
-            (ratio, value, ce.cycle_life(value, retention=retention, excess_li_ratio=ratio).cycles_exact)
-            for ratio in ratios
-            for value in ce_values
-        ],
+        [(ratio, value, cycles_exact(value, ratio)) for ratio in ratios for value in ce_values],
         columns=["excess_li_ratio", "ce_percent", "cycles_exact"],
     )
     marks = pd.DataFrame(
@@ -386,7 +391,9 @@ def life(
             label = "Anode-free" if ratio == 0 else f"Excess Li, $R$ = {ratio:g}"
             ax.plot(curve["ce_percent"], curve["cycles_exact"], label=label)
         if 0.0 in ratios:
-            ax.plot(marks["ce_percent"], marks["cycles"], "o", color="black", markersize=3, zorder=3)
+            ax.plot(
+                marks["ce_percent"], marks["cycles"], "o", color="black", markersize=3, zorder=3
+            )
             for value, cycles in zip(marks["ce_percent"], marks["cycles"]):
                 ax.annotate(
                     f"{value:g} %: {cycles} cycles", (value, cycles), xytext=(-4, 5),
@@ -395,7 +402,9 @@ def life(
         ax.set_yscale("log")
         ax.set_xlabel("Average coulombic efficiency (%)")
         ax.set_ylabel(f"Cycles to {100 * retention:g} % capacity")
-        ax.legend(loc="upper left", title=r"$R = Q_\mathrm{Li}/Q_\mathrm{cathode}$", title_fontsize=6)
+        ax.legend(
+            loc="upper left", title=r"$R = Q_\mathrm{Li}/Q_\mathrm{cathode}$", title_fontsize=6
+        )
     return PlotResult(figure, points=marks, curves=curves)
 
 
@@ -412,7 +421,8 @@ def _spans_frame(stages) -> "pd.DataFrame":
 def _shade(ax, spans: "pd.DataFrame") -> None:
     for stage, first, last in spans.itertuples(index=False):
         # half a cycle either side so a one-cycle stage is still visible
-        ax.axvspan(first - 0.5, last + 0.5, color=STAGE_COLOURS.get(stage, "0.9"), zorder=0, label=stage)
+        colour = STAGE_COLOURS.get(stage, "0.9")
+        ax.axvspan(first - 0.5, last + 0.5, color=colour, zorder=0, label=stage)
 
 
 def cycling(
@@ -445,8 +455,8 @@ def cycling(
                     label="CE")  # fmt: skip
             stable = getattr(stages, "stable_ce_percent", None)
             if stable is not None:
-                ax.axhline(stable, color="black", linestyle="--", linewidth=0.7,
-                           label=f"stable {stable:.2f} % ({stages.stable_cycles} cycles)")  # fmt: skip
+                label = f"stable {stable:.2f} % ({stages.stable_cycles} cycles)"
+                ax.axhline(stable, color="black", linestyle="--", linewidth=0.7, label=label)
                 # the decay can reach 0 %; keep the plateau readable
                 low = max(float(points["ce_percent"].min()), stable - 15)
                 ax.set_ylim(low - 0.5, min(float(points["ce_percent"].max()), 101) + 0.5)

@@ -125,7 +125,8 @@ def test_conditions_by_capacity():
     assert len(result.points) == len(rows)
     assert result.points["x"].tolist() == rows["areal_capacity_mAh_cm2"].tolist()
     drawn = _scatter_offsets(result.figure.axes[0])
-    assert sorted(map(tuple, drawn)) == sorted(zip(rows["areal_capacity_mAh_cm2"], rows["ce_percent"]))
+    expected = zip(rows["areal_capacity_mAh_cm2"], rows["ce_percent"])
+    assert sorted(map(tuple, drawn)) == sorted(expected)
     ax = result.figure.axes[0]
     assert ax.get_xlabel() == "Areal capacity (mAh cm$^{-2}$)"
     # the threshold is drawn at 3 and the shaded region starts there
