@@ -40,6 +40,11 @@ class ReviewTable:
     caption: str
     groups: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     references: list[str] = field(default_factory=list)  # citation keys, index + 1 = number
+    citations: dict[str, str] = field(default_factory=dict)  # key -> short citation text
+
+    def citation(self, key: str) -> str:
+        text = self.citations.get(key)
+        return f"{key}: {text}" if text else key
 
     def flat_rows(self) -> list[dict[str, Any]]:
         return [dict(row, group=title) for title, rows in self.groups for row in rows]
@@ -98,6 +103,23 @@ def build_table(rows: list[dict[str, Any]], *, caption: str) -> ReviewTable:
             })
         table.groups.append((CATEGORY_TITLES[category], out))
     return table
+
+
+def citation_text(reference) -> str:
+    """A short citation from what is recorded: first author, journal, year, DOI; else the note's first clause."""
+    parts = []
+    if reference.authors:
+        names = reference.authors.split(" and ")
+        parts.append(names[0].split(",")[0] + (" et al." if len(names) > 1 else ""))
+    if reference.journal:
+        parts.append(reference.journal)
+    if reference.year:
+        parts.append(str(reference.year))
+    if reference.doi:
+        parts.append(f"doi:{reference.doi}")
+    if len(parts) <= 1 and reference.note:
+        parts.append(re.split(r"\s\(|;", reference.note, maxsplit=1)[0].rstrip(".;"))
+    return ", ".join(parts)
 
 
 def caption(*, profile_description: str | None, practical: bool | None, strict: bool,
@@ -161,7 +183,7 @@ def to_markdown(table: ReviewTable) -> str:
         rows += [[row[c] for c in TABLE_COLUMNS] for row in members]
     lines.append(markdown_table(list(TABLE_COLUMNS), rows))
     lines.append("")
-    lines += [f"{i}. {key}" for i, key in enumerate(table.references, 1)]
+    lines += [f"{i}. {table.citation(key)}" for i, key in enumerate(table.references, 1)]
     return "\n".join(lines) + "\n"
 
 
@@ -184,7 +206,8 @@ def to_json(table: ReviewTable) -> str:
         "columns": list(TABLE_COLUMNS),
         "groups": [{"title": title, "rows": [{c: row[c] for c in TABLE_COLUMNS} | {"paper": row["paper"], "id": row["id"]}
                                               for row in members]} for title, members in table.groups],
-        "references": [{"number": i, "key": key} for i, key in enumerate(table.references, 1)],
+        "references": [{"number": i, "key": key, "citation": table.citations.get(key)}
+                       for i, key in enumerate(table.references, 1)],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -201,7 +224,7 @@ def to_html(table: ReviewTable) -> str:
             out.append("<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in TABLE_COLUMNS) + "</tr>")
         out.append("</tbody>")
     out.append("</table>")
-    out.append("<ol>" + "".join(f"<li>{escape(key)}</li>" for key in table.references) + "</ol>")
+    out.append("<ol>" + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references) + "</ol>")
     return "\n".join(out) + "\n"
 
 
@@ -304,10 +327,11 @@ def write_xlsx(table: ReviewTable, path) -> None:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # openpyxl would treat "=..." as a formula
     references = workbook.create_sheet("References")
-    references.append(["Ref.", "Key"])
+    references.append(["Ref.", "Key", "Citation"])
     for number, key in enumerate(table.references, 1):
-        references.append([number, key])
-        references.cell(row=references.max_row, column=2).data_type = "s"
+        references.append([number, key, table.citations.get(key) or ""])
+        for column in (2, 3):
+            references.cell(row=references.max_row, column=column).data_type = "s"
     workbook.save(path)
 
 

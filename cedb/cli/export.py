@@ -48,12 +48,15 @@ def table_command(
             practical=practical, strict=strict, min_ce=min_ce, max_ce=max_ce, count=len(rows),
         )
         table = exports.build_table(rows, caption=caption)
+        from cedb import crud
+
+        cited = [crud.get_reference(session=session, key=k) for k in table.references]
+        table.citations = {r.key: exports.citation_text(r) for r in cited}
         bib_text = None
         if bib is not None:
-            from cedb import crud
             from cedb.bibliography import to_bibtex
 
-            bib_text = to_bibtex([crud.get_reference(session=session, key=k) for k in table.references])
+            bib_text = to_bibtex(cited)
     if fmt == TableFormat.xlsx:
         exports.write_xlsx(table, output)
     else:
