@@ -18,6 +18,7 @@ Defaults are never silent: an unstated ratio basis is read as volume, a bare
 ``%`` as wt%, and each default is reported in ``warnings``.
 """
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -216,9 +217,19 @@ def _lex(text: str, vocab: Vocabulary) -> list[_Token]:
             whole = _WORD.match(text, start).group(0)
             inside = f" in '{whole}'" if whole != word else ""
             raise InvalidValue(
-                f"cannot read '{word}'{inside} at character {pos + 1} of '{text}'; {_EXPECTED}"
+                f"cannot read '{word}'{inside} at character {pos + 1} of '{text}'; "
+                f"{_EXPECTED}{_suggestion(whole, vocab)}"
             )
     return tokens
+
+
+def _suggestion(word: str, vocab: Vocabulary) -> str:
+    """ "; did you mean ...?" for a word that looks like a misspelt chemical name."""
+    if len(word) < 3 or not any(ch.isalpha() for ch in word):
+        return ""
+    names = {n.casefold(): n for c in vocab.chemicals for n in c.names}
+    close = difflib.get_close_matches(word.casefold(), list(names), n=3, cutoff=0.75)
+    return f"; did you mean {', '.join(repr(names[c]) for c in close)}?" if close else ""
 
 
 # --- parser ----------------------------------------------------------------
@@ -316,7 +327,8 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
         end += 1
     else:
         raise InvalidValue(f"unclosed '(' {state.where(tokens[start])}")
-    inner = [t for t in tokens[start + 1 : end] if t.kind not in ("FILLER", "EQ") and t.text != ","]
+    inner = [t for t in tokens[start + 1 : end]
+             if t.kind not in ("FILLER", "EQ") and t.text not in (",", ";")]
     kinds = [t.kind for t in inner]
     shown = state.text[tokens[start].pos : tokens[end].pos + 1]
     if kinds in (["NUM", "CONC"], ["NUM", "PCT"]):
@@ -502,8 +514,9 @@ def _is_additive(m: _Mention, mentions: list[_Mention]) -> bool:
     if m.after_plus and earlier_salt:
         return True  # "1 M LiTFSI + 0.2 M LiNO3"
     # "0.1 M Li2S5 in 1 M LiTFSI in DOL/DME": dosed into an electrolyte that has a salt
+    # (a salt that is itself added with "+" does not make an electrolyte of its own).
     return any(o.scope > m.scope and o.is_salt and o.qty and o.qty[1] in ("M", "m")
-               for o in mentions)
+               and not o.after_plus for o in mentions)
 
 
 def _resolve_ratio(state: _State, ratio: _Ratio, additive: set[int]) -> None:
