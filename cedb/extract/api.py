@@ -59,7 +59,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
 
     mapped = prepare(text, kind)
     candidates = []
-    for a, b in split_sentences(mapped.text):
+    for a, b in split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html")):
         sentence = mapped.text[a:b]
         if "%" not in sentence and not any(ch.isdigit() for ch in sentence):
             continue

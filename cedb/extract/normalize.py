@@ -85,7 +85,11 @@ def _strip_html(text: MappedText) -> MappedText:
 
 
 def _strip_markdown(text: MappedText) -> MappedText:
+    # A heading or a list item is a block of its own: give it a blank line before and after.
+    text = text.sub(r"\n(?=[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S)", "\n\n")
+    text = text.sub(r"(?m)^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n(?=[^\n])", lambda m: m.group(1) + "\n\n")
     text = text.sub(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+", "")  # heading marks
+    text = text.sub(r"(?m)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", "")  # list marks
     # "[text](url)" -> "text"
     text = text.sub(r"\[(?=[^\]\n]*\]\()", "")
     text = text.sub(r"\]\([^)\s]*\)", "")

@@ -39,7 +39,12 @@ _RANGE = re.compile(
     + NUMBER + r")\s*%"
     r"|between\s+(?P<lo3>" + NUMBER + r")\s*%?\s*and\s*(?P<hi3>" + NUMBER + r")\s*%"
 )
-_PERCENT = re.compile(_NOT_AFTER + r"(?P<v>" + NUMBER + r")\s*%")
+# "97.8 ± 0.2%": the value and its spread.
+_PERCENT = re.compile(_NOT_AFTER + r"(?P<v>" + NUMBER + r")(?P<pm>\s*(?:±|\+/-)\s*" + NUMBER + r")?\s*%")
+# "99.0, 98.5 and 97.2%": one percent sign for a list.
+_PERCENT_LIST = re.compile(
+    _NOT_AFTER + r"(?P<list>" + NUMBER + r"(?:\s*,\s*" + NUMBER + r")*\s*,?\s*(?:and|or)\s*)" + NUMBER + r"\s*%"
+)
 _FRACTION = re.compile(
     r"^\s*(?:\(CE\)\s*)?(?:of|was|is|=|:|reached|reaches|reaching|approaching|close to)?\s*"
     r"(?:about|~|≈|up to|over|above|>)?\s*(?P<v>0\.\d{2,4}|1\.0{1,4})(?![\d%])"
@@ -161,6 +166,11 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
         if any(a <= m.start() < b for a, b, _, _ in tokens):
             continue
         tokens.append((m.start(), m.end(), parse_number(m.group("v")), None))
+    for m in _PERCENT_LIST.finditer(s):
+        for n in re.finditer(NUMBER, m.group("list")):
+            a, b = m.start("list") + n.start(), m.start("list") + n.end()
+            if not any(x <= a < y for x, y, _, _ in tokens):
+                tokens.append((a, b, parse_number(n.group()), None))
     return sorted(tokens)
 
 
@@ -349,13 +359,19 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
         between = s[left.end : right.anchor]
         separators = list(_SEPARATOR.finditer(between))
         cuts.append(left.end + separators[-1].start() if separators else right.anchor)
-    first = 0
+    first, last = 0, len(s)
     for sep in _CLAUSE_BREAK.finditer(s, 0, mentions[0].anchor):
         before = {c.kind for c in cells if c.end <= sep.start()}
         after = {c.kind for c in cells if sep.end() <= c.start < mentions[0].anchor}
         if before and after and not before & after:
             first = sep.start()
-    return list(zip([first, *cuts], [*cuts, len(s)]))
+    for sep in _CLAUSE_BREAK.finditer(s, mentions[-1].end):
+        before = {c.kind for c in cells if mentions[-1].anchor - 80 <= c.start < sep.start()}
+        after = {c.kind for c in cells if c.start >= sep.end()}
+        if before and after and not before & after:
+            last = sep.start()  # "..., while the Li||NCM811 full cell retains 80% after 200 cycles"
+            break
+    return list(zip([first, *cuts], [*cuts, last]))
 
 
 def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively):

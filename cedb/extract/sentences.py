@@ -28,9 +28,14 @@ _CAPTION = re.compile(r"(?:Fig(?:ure)?s?\.?|Table|Scheme)\s+\d")
 _HEADING = re.compile(r"\s*\d+(?:\.\d+)*\.?\s+\S[^\n]{0,90}$")  # "3.2 Electrolyte engineering"
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans ``(start, end)`` of the sentences of ``text``, whitespace trimmed."""
-    cuts = sorted(set(_stop_cuts(text)) | set(_paragraph_cuts(text)))
+def split_sentences(text: str, *, hard_breaks: bool = False) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of the sentences of ``text``, whitespace and end citations trimmed.
+
+    ``hard_breaks``: every paragraph mark ends a sentence (Markdown and HTML, whose
+    paragraphs are real, unlike the blank lines of PDF-extracted text).
+    """
+    paragraphs = (m.start() for m in re.finditer(r"\n", text)) if hard_breaks else _paragraph_cuts(text)
+    cuts = sorted(set(_stop_cuts(text)) | set(paragraphs))
     spans = []
     start = 0
     for cut in [*cuts, len(text)]:
@@ -72,9 +77,15 @@ def _paragraph_cuts(text: str):
             yield i
 
 
+_TRAILING_CITATION = re.compile(r"(?<=[.!?\"”’)\]])\^?" + _CITATION + r"$")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    citation = _TRAILING_CITATION.search(text, start, end)
+    if citation and citation.start() > start:
+        end = citation.start()  # "... 4 mAh cm-2.98": the sentence ends at the period
     return (start, end) if end > start else None
