@@ -83,6 +83,27 @@ def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     return None
 
 
+def parse_capacity(text: str | float) -> tuple[float, str | None]:
+    """A capacity typed by a person: ``"5"`` -> (5.0, None), ``"3 mAh cm-2"`` -> (3.0, "mAh_cm2").
+
+    With a unit the value is converted to mAh or mAh cm^-2 and the kind returned;
+    a bare number keeps whatever unit the caller assumes (kind None).
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text), None
+    match = re.match(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", str(text))
+    if not match:
+        raise InvalidValue(f"capacity {text!r} is not a number; give e.g. 5, '5 mAh' or '3 mAh/cm2'")
+    value, unit = float(match.group(1)), match.group(2)
+    if not unit:
+        return value, None
+    converted = capacity_unit_factor(unit)
+    if converted is None:
+        raise InvalidValue(f"capacity {text!r}: {unit!r} is not a capacity unit; use mAh, Ah or mAh/cm2")
+    kind, factor = converted
+    return value * factor, kind
+
+
 def split_header(header: str) -> tuple[str, str | None]:
     """A column header split into name and unit: ``"Q charge/mA.h"`` -> ("Q charge", "mA.h").
 

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from cedb import __version__
+from cedb.cli import ce as ce_cli
 from cedb.cli import common
 from cedb.cli import curate as curate_cli
 from cedb.cli import db as db_cli
@@ -57,6 +58,8 @@ app.add_typer(result_cli.app, name="result")
 app.add_typer(curate_cli.app, name="curate")
 app.command("query")(query_cli.query_command)
 app.add_typer(export_cli.app, name="export")
+app.add_typer(ce_cli.app, name="ce")
+app.command("life")(ce_cli.life_command)
 # Command groups of later features register here.
 
 

@@ -1,0 +1,251 @@
+"""cedb ce and cedb life: compute CE by the review's methods (Table 1) and the cycle life it implies."""
+
+from dataclasses import replace
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cedb.cli import common
+
+app = typer.Typer(
+    help="Compute the average CE by the methods of the review's Table 1 (eqns 1-6).",
+    no_args_is_help=True,
+)
+
+
+class Plating(str, Enum):
+    charge = "charge"
+    discharge = "discharge"
+
+
+def _opt(*names: str, help: str, **kwargs):
+    return typer.Option(*names, help=help, show_default=kwargs.pop("show_default", False), **kwargs)
+
+
+_CAPACITY_HELP = "bare number, or with a unit ('5 mAh', '3 mAh/cm2'); all in one unit"
+Qt = Annotated[str, _opt("--qt", help=f"Q_T, the Li reservoir deposited on Cu: {_CAPACITY_HELP}.")]
+Qc = Annotated[str, _opt("--qc", help="Q_C, the capacity plated and stripped each cycle.")]
+Qs = Annotated[str, _opt("--qs", help="Q_S, what the final strip to the cut-off recovers.")]
+N = Annotated[int, _opt("-n", "--cycles", help="n, the number of Q_C cycles.")]
+Retention = Annotated[
+    float, _opt("--retention", help="Capacity retention that ends the test, as a fraction.",
+                show_default=True)
+]  # fmt: skip
+Sheet = Annotated[Optional[str], _opt("--sheet", help="XLSX sheet name (default: the first).")]
+Unit = Annotated[
+    Optional[str], _opt("--unit", help="Capacity unit of columns whose header names none (e.g. mAh).")
+]
+Area = Annotated[
+    Optional[float], _opt("--area", help="Electrode area (cm2): converts areal capacities to mAh.")
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _capacities(**texts: str | None) -> dict[str, float]:
+    """Parse capacities; those with units must agree in kind (mAh vs mAh cm-2)."""
+    from cedb.cycling import parse_capacity
+    from cedb.errors import InvalidValue
+
+    values, kinds = {}, {}
+    for name, text in texts.items():
+        if text is None:
+            continue
+        values[name], kind = parse_capacity(text)
+        if kind is not None:
+            kinds[name] = kind
+    if len(set(kinds.values())) > 1:
+        raise InvalidValue(
+            "capacities mix mAh and mAh/cm2 "
+            f"({', '.join(f'{k}: {v.replace('_', '/')}' for k, v in kinds.items())}); "
+            "give them in one kind of unit"
+        )
+    return values
+
+
+def _render(record: dict[str, Any], fmt: common.Format) -> None:
+    """JSON keeps ``inputs`` nested; a table shows one ``inputs.<name>`` row per input."""
+    if fmt in (common.Format.json, common.Format.jsonl):
+        common.emit_record(record, fmt)
+        return
+    flat = {k: v for k, v in record.items() if not isinstance(v, dict)}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                shown = inner
+                if isinstance(inner, list):  # per-cycle capacities: short lists in full
+                    shown = ", ".join(f"{v:g}" for v in inner) if len(inner) <= 8 else (
+                        f"{len(inner)} values")
+                flat[f"{key}.{name}"] = shown
+    common.emit_record(flat, fmt)
+
+
+def _file_inputs(path: Path, **options: Any) -> dict[str, Any]:
+    return {"file": path.name, **{k: v for k, v in options.items() if v is not None}}
+
+
+# --------------------------------------------------------------------------- half cells
+
+
+@app.command("conventional")
+def conventional_command(
+    file: Annotated[
+        Optional[Path],
+        typer.Argument(help="Per-cycle table (CSV, XLSX) or BioLogic .mpr/.mpt file.",
+                       show_default=False),
+    ] = None,
+    plated: Annotated[
+        Optional[list[str]], _opt("--plated", help="Q_plating of a cycle (repeat per cycle).")
+    ] = None,
+    stripped: Annotated[
+        Optional[list[str]], _opt("--stripped", help="Q_stripping of a cycle (repeat per cycle).")
+    ] = None,
+    plating: Annotated[
+        Plating, _opt("--plating", help="Which half cycle plates Li on Cu in the file.",
+                      show_default=True)
+    ] = Plating.discharge,
+    skip: Annotated[int, _opt("--skip", help="Leave out the first K formation cycles.",
+                              show_default=True)] = 0,
+    sheet: Sheet = None,
+    unit: Unit = None,
+    area: Area = None,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Conventional CE, mean of Q_stripping / Q_plating (eqns 1-2), from values or a file."""
+    from cedb import ce
+    from cedb.errors import InvalidValue
+
+    if file is not None:
+        if plated or stripped:
+            raise InvalidValue("give either a FILE or --plated/--stripped values, not both")
+        from cedb import cycling
+
+        table = cycling.read_cycles(file, cell="half", plating=plating.value,
+                                    capacity_unit=unit, sheet=sheet, electrode_area_cm2=area)
+        kind = cycling.capacity_unit_of(table)
+        result = ce.conventional(table[f"plated_{kind}"], table[f"stripped_{kind}"],
+                                 skip_cycles=skip)
+        inputs = _file_inputs(file, plating=plating.value, skip_cycles=skip, sheet=sheet,
+                              unit=unit, area_cm2=area)
+        inputs["cycles_in_file"] = len(table)
+        result = replace(result, inputs=inputs)
+    else:
+        if not plated or not stripped:
+            raise InvalidValue("give a FILE, or --plated and --stripped (once per cycle)")
+        if len(plated) != len(stripped):
+            raise InvalidValue(
+                f"got {len(plated)} --plated and {len(stripped)} --stripped; give one of each per cycle"
+            )
+        values = _capacities(**{f"p{i}": t for i, t in enumerate(plated)},
+                             **{f"s{i}": t for i, t in enumerate(stripped)})
+        result = ce.conventional([values[f"p{i}"] for i in range(len(plated))],
+                                 [values[f"s{i}"] for i in range(len(stripped))], skip_cycles=skip)
+    _render(result.to_dict(), fmt)
+
+
+@app.command("aurbach")
+def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
+                    fmt: common.FormatOption = common.Format.table) -> None:
+    """Aurbach's reservoir CE, (n Q_C + Q_S) / (n Q_C + Q_T) (eqn 3)."""
+    from cedb import ce
+
+    q = _capacities(qt=qt, qc=qc, qs=qs)
+    _render(ce.aurbach(q["qt"], q["qc"], n, q["qs"]).to_dict(), fmt)
+
+
+@app.command("zhang")
+def zhang_command(
+    q0: Annotated[str, _opt("--q0", help="Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")],
+    qt: Qt, qc: Qc, n: N, qs: Qs,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Zhang's reservoir CE: SEI pre-formation with Q_0 (eqn 4), then eqn 3."""
+    from cedb import ce
+
+    q = _capacities(q0=q0, qt=qt, qc=qc, qs=qs)
+    _render(ce.zhang(q["q0"], q["qt"], q["qc"], n, q["qs"]).to_dict(), fmt)
+
+
+# --------------------------------------------------------------------------- full cells
+
+
+@app.command("chiang")
+def chiang_command(
+    q_li: Annotated[str, _opt("--q-li", help="Q_Li, the excess Li on the anode (0 if anode-free).")],
+    q_cathode: Annotated[str, _opt("--q-cathode", help="Q_cathode, the cathode capacity.")],
+    n: Annotated[int, _opt("-n", "--cycles", help="n, the cycles until the retention is reached.")],
+    retention: Retention = 0.8,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Chiang's full-cell estimate, 1 - (Q_Li + (1-r) Q_cathode) / (n Q_cathode) (eqn 5)."""
+    from cedb import ce
+
+    q = _capacities(q_li=q_li, q_cathode=q_cathode)
+    _render(ce.chiang(q["q_li"], q["q_cathode"], n, retention=retention).to_dict(), fmt)
+
+
+@app.command("zhang-full")
+def zhang_full_command(
+    file: Annotated[Path, typer.Argument(help="Per-cycle full-cell table or BioLogic file.")],
+    q_li: Annotated[
+        str, _opt("--q-li", help="Q_Li, the excess Li, in the file's unit or with a unit.")
+    ],
+    retention: Retention = 0.8,
+    sheet: Sheet = None,
+    unit: Unit = None,
+    area: Area = None,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Zhang's full-cell estimate, 1 - (Q_Li + Q_ch,1 - r Q_dis,1) / sum Q_charge (eqn 6)."""
+    from cedb import ce, cycling
+    from cedb.errors import InvalidValue
+
+    table = cycling.read_cycles(file, cell="full", capacity_unit=unit, sheet=sheet,
+                                electrode_area_cm2=area)
+    kind = cycling.capacity_unit_of(table)
+    value, q_kind = cycling.parse_capacity(q_li)
+    if q_kind is not None and q_kind != kind:
+        raise InvalidValue(
+            f"--q-li is in {q_kind.replace('_', '/')} but the file's capacities are in "
+            f"{kind.replace('_', '/')}; give --q-li in the file's unit"
+            + (" or pass --area" if kind == "mAh_cm2" else "")
+        )
+    result = ce.zhang_full(table[f"charge_{kind}"], table[f"discharge_{kind}"], value,
+                           retention=retention)
+    inputs = _file_inputs(file, sheet=sheet, unit=unit, area_cm2=area)
+    inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"))
+    _render(replace(result, inputs=inputs).to_dict(), fmt)
+
+
+# --------------------------------------------------------------------------- cycle life
+
+
+def life_command(
+    ce_value: Annotated[
+        Optional[str], _opt("--ce", help="Average anode CE in percent, e.g. 99.9.")
+    ] = None,
+    cycles: Annotated[
+        Optional[int], _opt("--cycles", help="Cycles wanted: prints the CE they need.")
+    ] = None,
+    retention: Retention = 0.8,
+    excess_li: Annotated[
+        float, _opt("--excess-li", help="Excess Li ratio R = Q_Li / Q_cathode (0: anode-free).",
+                    show_default=True)
+    ] = 0.0,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Cycle life from the average CE (--ce), or the CE needed for a cycle life (--cycles)."""
+    from cedb import ce, units
+    from cedb.errors import InvalidValue
+
+    if (ce_value is None) == (cycles is None):
+        raise InvalidValue("give exactly one of --ce (to get cycles) or --cycles (to get the CE)")
+    if ce_value is not None:
+        result = ce.cycle_life(units.ce_percent(ce_value), retention=retention,
+                               excess_li_ratio=excess_li)
+    else:
+        result = ce.ce_for_cycles(cycles, retention=retention, excess_li_ratio=excess_li)
+    _render(result.to_dict(), fmt)
