@@ -58,10 +58,10 @@ def _capacities(**texts: str | None) -> dict[str, float]:
         if kind is not None:
             kinds[name] = kind
     if len(set(kinds.values())) > 1:
+        named = ", ".join(f"{k}: {v.replace('_', '/')}" for k, v in kinds.items())
         raise InvalidValue(
             "capacities mix mAh and mAh/cm2 "
-            f"({', '.join(f'{k}: {v.replace('_', '/')}' for k, v in kinds.items())}); "
-            "give them in one kind of unit"
+            f"({named}); give them in one kind of unit"
         )
     return values
 
