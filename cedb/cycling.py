@@ -93,13 +93,17 @@ def parse_capacity(text: str | float) -> tuple[float, str | None]:
         return float(text), None
     match = re.match(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", str(text))
     if not match:
-        raise InvalidValue(f"capacity {text!r} is not a number; give e.g. 5, '5 mAh' or '3 mAh/cm2'")
+        raise InvalidValue(
+            f"capacity {text!r} is not a number; give e.g. 5, '5 mAh' or '3 mAh/cm2'"
+        )
     value, unit = float(match.group(1)), match.group(2)
     if not unit:
         return value, None
     converted = capacity_unit_factor(unit)
     if converted is None:
-        raise InvalidValue(f"capacity {text!r}: {unit!r} is not a capacity unit; use mAh, Ah or mAh/cm2")
+        raise InvalidValue(
+            f"capacity {text!r}: {unit!r} is not a capacity unit; use mAh, Ah or mAh/cm2"
+        )
     kind, factor = converted
     return value * factor, kind
 

@@ -1,4 +1,4 @@
-"""cedb ce and cedb life: compute CE by the review's methods (Table 1) and the cycle life it implies."""
+"""cedb ce and cedb life: CE by the review's methods (Table 1) and the cycle life it implies."""
 
 from dataclasses import replace
 from enum import Enum
@@ -25,17 +25,18 @@ def _opt(*names: str, help: str, **kwargs):
 
 
 _CAPACITY_HELP = "bare number, or with a unit ('5 mAh', '3 mAh/cm2'); all in one unit"
-Qt = Annotated[str, _opt("--qt", help=f"Q_T, the Li reservoir deposited on Cu: {_CAPACITY_HELP}.")]
-Qc = Annotated[str, _opt("--qc", help="Q_C, the capacity plated and stripped each cycle.")]
-Qs = Annotated[str, _opt("--qs", help="Q_S, what the final strip to the cut-off recovers.")]
-N = Annotated[int, _opt("-n", "--cycles", help="n, the number of Q_C cycles.")]
+Qt = Annotated[str, _opt("--qt", metavar="Q", help=f"Q_T, the Li reservoir deposited on Cu: {_CAPACITY_HELP}.")]
+Qc = Annotated[str, _opt("--qc", metavar="Q", help="Q_C, the capacity plated and stripped each cycle.")]
+Qs = Annotated[str, _opt("--qs", metavar="Q", help="Q_S, what the final strip to the cut-off recovers.")]
+N = Annotated[int, _opt("-n", "--cycles", metavar="N", help="n, the number of Q_C cycles.")]
 Retention = Annotated[
     float, _opt("--retention", help="Capacity retention that ends the test, as a fraction.",
                 show_default=True)
 ]  # fmt: skip
 Sheet = Annotated[Optional[str], _opt("--sheet", help="XLSX sheet name (default: the first).")]
 Unit = Annotated[
-    Optional[str], _opt("--unit", help="Capacity unit of columns whose header names none (e.g. mAh).")
+    Optional[str],
+    _opt("--unit", help="Capacity unit of columns whose header names none (e.g. mAh)."),
 ]
 Area = Annotated[
     Optional[float], _opt("--area", help="Electrode area (cm2): converts areal capacities to mAh.")
@@ -95,13 +96,13 @@ def conventional_command(
     file: Annotated[
         Optional[Path],
         typer.Argument(help="Per-cycle table (CSV, XLSX) or BioLogic .mpr/.mpt file.",
-                       show_default=False),
+                       metavar="FILE", show_default=False),
     ] = None,
     plated: Annotated[
-        Optional[list[str]], _opt("--plated", help="Q_plating of a cycle (repeat per cycle).")
+        Optional[list[str]], _opt("--plated", metavar="Q", help="Q_plating of a cycle (repeat per cycle).")
     ] = None,
     stripped: Annotated[
-        Optional[list[str]], _opt("--stripped", help="Q_stripping of a cycle (repeat per cycle).")
+        Optional[list[str]], _opt("--stripped", metavar="Q", help="Q_stripping of a cycle (repeat per cycle).")
     ] = None,
     plating: Annotated[
         Plating, _opt("--plating", help="Which half cycle plates Li on Cu in the file.",
@@ -137,7 +138,8 @@ def conventional_command(
             raise InvalidValue("give a FILE, or --plated and --stripped (once per cycle)")
         if len(plated) != len(stripped):
             raise InvalidValue(
-                f"got {len(plated)} --plated and {len(stripped)} --stripped; give one of each per cycle"
+                f"got {len(plated)} --plated and {len(stripped)} --stripped; "
+                "give one of each per cycle"
             )
         values = _capacities(**{f"p{i}": t for i, t in enumerate(plated)},
                              **{f"s{i}": t for i, t in enumerate(stripped)})
@@ -158,7 +160,9 @@ def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
 
 @app.command("zhang")
 def zhang_command(
-    q0: Annotated[str, _opt("--q0", help="Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")],
+    q0: Annotated[
+        str, _opt("--q0", metavar="Q", help="Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")
+    ],
     qt: Qt, qc: Qc, n: N, qs: Qs,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
@@ -174,9 +178,11 @@ def zhang_command(
 
 @app.command("chiang")
 def chiang_command(
-    q_li: Annotated[str, _opt("--q-li", help="Q_Li, the excess Li on the anode (0 if anode-free).")],
-    q_cathode: Annotated[str, _opt("--q-cathode", help="Q_cathode, the cathode capacity.")],
-    n: Annotated[int, _opt("-n", "--cycles", help="n, the cycles until the retention is reached.")],
+    q_li: Annotated[
+        str, _opt("--q-li", metavar="Q", help="Q_Li, the excess Li on the anode (0 if anode-free).")
+    ],
+    q_cathode: Annotated[str, _opt("--q-cathode", metavar="Q", help="Q_cathode, the cathode capacity.")],
+    n: Annotated[int, _opt("-n", "--cycles", metavar="N", help="n, the cycles until the retention is reached.")],
     retention: Retention = 0.8,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
@@ -189,9 +195,11 @@ def chiang_command(
 
 @app.command("zhang-full")
 def zhang_full_command(
-    file: Annotated[Path, typer.Argument(help="Per-cycle full-cell table or BioLogic file.")],
+    file: Annotated[
+        Path, typer.Argument(help="Per-cycle full-cell table or BioLogic file.", metavar="FILE")
+    ],
     q_li: Annotated[
-        str, _opt("--q-li", help="Q_Li, the excess Li, in the file's unit or with a unit.")
+        str, _opt("--q-li", metavar="Q", help="Q_Li, the excess Li, in the file's unit or with a unit.")
     ],
     retention: Retention = 0.8,
     sheet: Sheet = None,
@@ -225,10 +233,10 @@ def zhang_full_command(
 
 def life_command(
     ce_value: Annotated[
-        Optional[str], _opt("--ce", help="Average anode CE in percent, e.g. 99.9.")
+        Optional[str], _opt("--ce", metavar="CE", help="Average anode CE in percent, e.g. 99.9.")
     ] = None,
     cycles: Annotated[
-        Optional[int], _opt("--cycles", help="Cycles wanted: prints the CE they need.")
+        Optional[int], _opt("--cycles", metavar="N", help="Cycles wanted: prints the CE they need.")
     ] = None,
     retention: Retention = 0.8,
     excess_li: Annotated[
