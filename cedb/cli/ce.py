@@ -24,10 +24,15 @@ def _opt(*names: str, help: str, **kwargs):
     return typer.Option(*names, help=help, show_default=kwargs.pop("show_default", False), **kwargs)
 
 
+def _q(name: str, help: str):
+    """A capacity option: text, so that a unit may follow the number."""
+    return _opt(name, metavar="Q", help=help)
+
+
 _CAPACITY_HELP = "bare number, or with a unit ('5 mAh', '3 mAh/cm2'); all in one unit"
-Qt = Annotated[str, _opt("--qt", metavar="Q", help=f"Q_T, the Li reservoir deposited on Cu: {_CAPACITY_HELP}.")]
-Qc = Annotated[str, _opt("--qc", metavar="Q", help="Q_C, the capacity plated and stripped each cycle.")]
-Qs = Annotated[str, _opt("--qs", metavar="Q", help="Q_S, what the final strip to the cut-off recovers.")]
+Qt = Annotated[str, _q("--qt", f"Q_T, the Li reservoir deposited on Cu: {_CAPACITY_HELP}.")]
+Qc = Annotated[str, _q("--qc", "Q_C, the capacity plated and stripped each cycle.")]
+Qs = Annotated[str, _q("--qs", "Q_S, what the final strip to the cut-off recovers.")]
 N = Annotated[int, _opt("-n", "--cycles", metavar="N", help="n, the number of Q_C cycles.")]
 Retention = Annotated[
     float, _opt("--retention", help="Capacity retention that ends the test, as a fraction.",
@@ -99,10 +104,10 @@ def conventional_command(
                        metavar="FILE", show_default=False),
     ] = None,
     plated: Annotated[
-        Optional[list[str]], _opt("--plated", metavar="Q", help="Q_plating of a cycle (repeat per cycle).")
+        Optional[list[str]], _q("--plated", "Q_plating of a cycle (repeat per cycle).")
     ] = None,
     stripped: Annotated[
-        Optional[list[str]], _opt("--stripped", metavar="Q", help="Q_stripping of a cycle (repeat per cycle).")
+        Optional[list[str]], _q("--stripped", "Q_stripping of a cycle (repeat per cycle).")
     ] = None,
     plating: Annotated[
         Plating, _opt("--plating", help="Which half cycle plates Li on Cu in the file.",
@@ -161,7 +166,7 @@ def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
 @app.command("zhang")
 def zhang_command(
     q0: Annotated[
-        str, _opt("--q0", metavar="Q", help="Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")
+        str, _q("--q0", "Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")
     ],
     qt: Qt, qc: Qc, n: N, qs: Qs,
     fmt: common.FormatOption = common.Format.table,
@@ -179,10 +184,12 @@ def zhang_command(
 @app.command("chiang")
 def chiang_command(
     q_li: Annotated[
-        str, _opt("--q-li", metavar="Q", help="Q_Li, the excess Li on the anode (0 if anode-free).")
+        str, _q("--q-li", "Q_Li, the excess Li on the anode (0 if anode-free).")
     ],
-    q_cathode: Annotated[str, _opt("--q-cathode", metavar="Q", help="Q_cathode, the cathode capacity.")],
-    n: Annotated[int, _opt("-n", "--cycles", metavar="N", help="n, the cycles until the retention is reached.")],
+    q_cathode: Annotated[str, _q("--q-cathode", "Q_cathode, the cathode capacity.")],
+    n: Annotated[
+        int, _opt("-n", "--cycles", metavar="N", help="n, the cycles until the retention is reached.")
+    ],
     retention: Retention = 0.8,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
@@ -199,7 +206,7 @@ def zhang_full_command(
         Path, typer.Argument(help="Per-cycle full-cell table or BioLogic file.", metavar="FILE")
     ],
     q_li: Annotated[
-        str, _opt("--q-li", metavar="Q", help="Q_Li, the excess Li, in the file's unit or with a unit.")
+        str, _q("--q-li", "Q_Li, the excess Li, in the file's unit or with a unit.")
     ],
     retention: Retention = 0.8,
     sheet: Sheet = None,
