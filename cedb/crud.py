@@ -140,12 +140,16 @@ def remove_reference(*, session: Session, key: str, cascade: bool = False) -> in
 
 def upsert_strategy(*, session: Session, reference: Reference, fields: dict[str, Any]) -> tuple[Strategy, str]:
     """The strategy of ``reference`` with this label, created or updated; returns (row, action)."""
+    from cedb.formulations import annotate
+
     label = fields["label"]
+    derived = annotate(fields.get("electrolyte"), fields.get("additive"))
     strategy = session.exec(
         select(Strategy).where(Strategy.reference_id == reference.id, Strategy.label == label)
     ).first()
     if strategy is None:
-        strategy = Strategy.model_validate(StrategyCreate(reference_id=reference.id, **fields))
+        strategy = Strategy.model_validate(StrategyCreate(reference_id=reference.id, **fields),
+                                           update=derived)
         session.add(strategy)
         session.flush()
         return strategy, "added"
@@ -155,6 +159,8 @@ def upsert_strategy(*, session: Session, reference: Reference, fields: dict[str,
             setattr(strategy, name, value)
             changed = True
     if changed:
+        for name, value in derived.items():
+            setattr(strategy, name, value)
         session.add(strategy)
         session.flush()
     return strategy, "updated" if changed else "unchanged"

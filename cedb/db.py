@@ -19,7 +19,7 @@ from cedb.errors import CedbError
 
 # The newest migration. tests/test_migrations.py proves it equals Alembic's head,
 # so a database already at head is opened without importing Alembic (start-up time).
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_formulation"
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 # Serialises first-use set-up on a shared PostgreSQL database (an arbitrary constant).

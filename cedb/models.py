@@ -149,6 +149,10 @@ class Strategy(StrategyBase, table=True):
             sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+    # Derived from electrolyte/additive by cedb.formulations (the text stays as reported).
+    electrolyte_canonical: Optional[str] = Field(default=None, index=True)
+    components: Optional[str] = Field(default=None, description="|role:NAME|... index for filters")
+    formulation: Optional[str] = Field(default=None, description="JSON of the parsed formulation")
 
 
 # --------------------------------------------------------------------------- measurements

@@ -41,6 +41,9 @@ class Filters:
     host: str | None = None
     electrolyte: str | None = None
     additive: str | None = None
+    salt: list[str] = field(default_factory=list)  # components, matched through synonyms
+    solvent: list[str] = field(default_factory=list)
+    diluent: list[str] = field(default_factory=list)
     paper: str | None = None
     year_from: int | None = None
     year_to: int | None = None
@@ -57,6 +60,20 @@ def _like(column, text: str):
     """Case-insensitive substring match; %, _ and \\ in the text are matched literally."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def _component(name: str, role: str, *, required: bool):
+    """Strategies whose parsed electrolyte has ``name`` (any synonym) in ``role``."""
+    from cedb.errors import CedbError
+    from cedb.formulations import component_pattern
+
+    try:
+        pattern = component_pattern(role, name)
+    except CedbError:
+        if required:
+            raise
+        return sa.false()
+    return _like(Strategy.components, pattern)
 
 
 def _threshold_expr(threshold, strict: bool):
@@ -133,10 +150,16 @@ def build(filters: Filters):
         if values:
             words = [parse_word(enum_cls, v, what).value for v in values]
             conditions.append(column.in_(words))
-    for text, column in ((filters.host, Strategy.host), (filters.electrolyte, Strategy.electrolyte),
-                         (filters.additive, Strategy.additive)):
+    for text, column in ((filters.host, Strategy.host), (filters.electrolyte, Strategy.electrolyte)):
         if text:
             conditions.append(_like(column, text))
+    if filters.additive:
+        # The additive text as reported, or a parsed additive component (LiPO2F2 finds LiDFP).
+        conditions.append(sa.or_(_like(Strategy.additive, filters.additive),
+                                 _component(filters.additive, "additive", required=False)))
+    for role, names in (("salt", filters.salt), ("solvent", filters.solvent), ("diluent", filters.diluent)):
+        for name in names:
+            conditions.append(_component(name, role, required=True))
     if filters.paper:
         conditions.append(sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower()))
     if filters.year_from is not None:

@@ -29,7 +29,8 @@ def table_command(
     min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
     min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
     method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
+    additive: f.Additive = None, salt: f.Salt = None, solvent: f.Solvent = None,
+    diluent: f.Diluent = None, paper: f.Paper = None, year_from: f.YearFrom = None,
     year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
 ) -> None:
     """Export a Table 2-style table: grouped by strategy, numbered references, a caption stating the selection."""

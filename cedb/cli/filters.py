@@ -16,7 +16,10 @@ Cell = Annotated[Optional[list[str]], typer.Option("--cell", help="li-cu, li-li,
 Method = Annotated[Optional[list[str]], typer.Option("--method", help="CE method (repeatable).", show_default=False)]
 Host = Annotated[Optional[str], typer.Option("--host", help="Host contains this text (case-insensitive).", show_default=False)]
 Electrolyte = Annotated[Optional[str], typer.Option("--electrolyte", help="Electrolyte contains this text (case-insensitive).", show_default=False)]
-Additive = Annotated[Optional[str], typer.Option("--additive", help="Additive contains this text (case-insensitive).", show_default=False)]
+Additive = Annotated[Optional[str], typer.Option("--additive", help="Additive text contains this (case-insensitive), or a parsed additive is this chemical.", show_default=False)]
+Salt = Annotated[Optional[list[str]], typer.Option("--salt", help="Electrolyte contains this salt (any synonym, e.g. LiFSI; repeatable).", show_default=False)]
+Solvent = Annotated[Optional[list[str]], typer.Option("--solvent", help="Electrolyte contains this solvent (any synonym, e.g. DME; repeatable).", show_default=False)]
+Diluent = Annotated[Optional[list[str]], typer.Option("--diluent", help="Electrolyte contains this diluent (e.g. TTE; repeatable).", show_default=False)]
 Paper = Annotated[Optional[str], typer.Option("--paper", help="Only this paper (citation key or DOI).", show_default=False)]
 YearFrom = Annotated[Optional[int], typer.Option("--year-from", help="Published in or after this year.", show_default=False)]
 YearTo = Annotated[Optional[int], typer.Option("--year-to", help="Published in or before this year.", show_default=False)]
@@ -26,7 +29,8 @@ Limit = Annotated[Optional[int], typer.Option("--limit", help="At most this many
 
 
 def make_filters(*, practical, profile, strict, min_current, min_capacity, min_ce, max_ce, category, cell,
-                 method, host, electrolyte, additive, paper, year_from, year_to, status, sort, limit):
+                 method, host, electrolyte, additive, paper, year_from, year_to, status, sort, limit,
+                 salt=None, solvent=None, diluent=None):
     from cedb.query import Filters
 
     descending = bool(sort and sort.startswith("-"))
@@ -34,6 +38,7 @@ def make_filters(*, practical, profile, strict, min_current, min_capacity, min_c
         practical=practical, profile=profile, strict=strict, min_current=min_current,
         min_capacity=min_capacity, min_ce=min_ce, max_ce=max_ce, category=category or [],
         cell=cell or [], method=method or [], host=host, electrolyte=electrolyte, additive=additive,
+        salt=salt or [], solvent=solvent or [], diluent=diluent or [],
         paper=paper, year_from=year_from, year_to=year_to, status=status or [],
         sort=sort.lstrip("-") if sort else None, descending=descending, limit=limit,
     )

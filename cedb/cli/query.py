@@ -8,7 +8,8 @@ def query_command(
     min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
     min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
     method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
+    additive: f.Additive = None, salt: f.Salt = None, solvent: f.Solvent = None,
+    diluent: f.Diluent = None, paper: f.Paper = None, year_from: f.YearFrom = None,
     year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
