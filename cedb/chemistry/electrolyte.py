@@ -404,8 +404,14 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
                 i += 2
                 while i < len(tokens) and tokens[i].kind == "FILLER":
                     i += 1
+                before = tokens[i - 3] if i >= 3 and tokens[i - 2] is t else None
                 if i < len(tokens) and tokens[i].kind == "CHEM":
                     pending_qty = qty
+                elif before is not None and before.kind in ("PLUS", "WITH", "IN", "SEP"):
+                    raise InvalidValue(
+                        f"amount '{_qty_text(qty)}' {state.where(t)} after '{before.text}' "
+                        "is not followed by the chemical it doses"
+                    )
                 else:
                     _attach_trailing(state, qty, t)
                 continue
@@ -509,10 +515,14 @@ def _is_additive(m: _Mention, mentions: list[_Mention]) -> bool:
         return not (m.at and m.lookup.chemical.role in ("solvent", "diluent"))
     if not m.is_salt:
         return True  # a non-salt dosed in mol/L ("1 M AN in FM")
+    # Salts named before the solvent form the salt blend ("0.6 M LiTFSI + 0.4 M LiBOB in
+    # EC/EMC"); one added after a complete electrolyte is an additive ("1 M LiPF6 in
+    # EC/DEC + 0.05 M CsPF6").
     earlier_salt = any(o.is_salt and o.qty and o.qty[1] in ("M", "m") and o.pos < m.pos
                        for o in mentions)
-    if m.after_plus and earlier_salt:
-        return True  # "1 M LiTFSI + 0.2 M LiNO3"
+    earlier_solvent = any(not o.is_salt and o.pos < m.pos for o in mentions)
+    if m.after_plus and earlier_salt and earlier_solvent:
+        return True
     # "0.1 M Li2S5 in 1 M LiTFSI in DOL/DME": dosed into an electrolyte that has a salt
     # (a salt that is itself added with "+" does not make an electrolyte of its own).
     return any(o.scope > m.scope and o.is_salt and o.qty and o.qty[1] in ("M", "m")
