@@ -36,12 +36,13 @@ def conditions(c: Candidate) -> tuple:
 @pytest.mark.parametrize(
     "text",
     [
-        "Li||Cu cells show a CE of 99.2% at 1 mA cm−2 and 2 mAh cm−2 for 100 cycles.",  # unicode minus
-        "Li||Cu cells show a CE of 99.2% at 1 mA cm⁻² and 2 mAh cm⁻² for 100 cycles.",  # superscripts
+        # unicode minus, superscripts, ASCII, slashes, caret, en dash, middle dot, μA, line break
+        "Li||Cu cells show a CE of 99.2% at 1 mA cm−2 and 2 mAh cm−2 for 100 cycles.",
+        "Li||Cu cells show a CE of 99.2% at 1 mA cm⁻² and 2 mAh cm⁻² for 100 cycles.",
         "Li||Cu cells show a CE of 99.2% at 1 mA cm-2 and 2 mAh cm-2 for 100 cycles.",
         "Li||Cu cells show a CE of 99.2% at 1 mA/cm2 and 2 mAh/cm2 for 100 cycles.",
         "Li||Cu cells show a CE of 99.2% at 1 mA cm^-2 and 2 mA h cm^-2 for 100 cycles.",
-        "Li||Cu cells show a CE of 99.2% at 1 mA cm–2 and 2 mAh cm–2 for 100 cycles.",  # en dash as minus
+        "Li||Cu cells show a CE of 99.2% at 1 mA cm–2 and 2 mAh cm–2 for 100 cycles.",
         "Li||Cu cells show a CE of 99.2% at 1 mA·cm−2 and 2 mAh·cm−2 for 100 cycles.",
         "Li||Cu cells show a CE of 99.2 % at 1000 μA cm−2 and 2 mA h cm−2 for 100 cycles.",
         "Li‖Cu cells show a CE of 99.2% at 1 mA cm−2 and 2 mAh\ncm−2 for 100 cycles.",
@@ -55,30 +56,45 @@ def test_unit_notations(text):
 
 
 def test_html_superscripts_and_entities():
-    html = "<p>Li||Cu cells show a CE of 99.2% at 1 mA cm<sup>&minus;2</sup> and 2 mAh cm<sup>-2</sup> for 100 cycles.</p>"
+    html = (
+        "<p>Li||Cu cells show a CE of 99.2% at 1 mA cm<sup>&minus;2</sup> and 2 mAh "
+        "cm<sup>-2</sup> for 100 cycles.</p>"
+    )
     assert conditions(one(html, kind="html")) == (99.2, 1, 2, 100)
 
 
 def test_lost_superscripts_are_read_and_flagged():
-    c = one("The composite anode keeps a CE of 99.2% for 200 cycles at 1 mA cm and 3 mAh cm in carbonate.")
+    c = one(
+        "The composite anode keeps a CE of 99.2% for 200 cycles at 1 mA cm and 3 mAh cm in "
+        "carbonate."
+    )
     assert conditions(c) == (99.2, 1, 3, 200)
     assert "lost superscript" in c.reason and c.confidence < 0.9
 
 
 def test_pdf_hyphenation_and_line_breaks():
-    text = "the Cu-\nNi foam shows an aver-\nage CE of 99.0% at a cur-\nrent density of 2 mA\ncm−2 and a depo-\nsition capacity of 2 mAh cm−2."
+    text = (
+        "the Cu-\nNi foam shows an aver-\nage CE of 99.0% at a cur-\nrent density of 2 mA\ncm−2 "
+        "and a depo-\nsition capacity of 2 mAh cm−2."
+    )
     c = one(text)
     assert conditions(c) == (99.0, 2, 2, None) and c.qualifier == "average"
     assert "Cu-Ni foam" in c.sentence and "deposition" in c.sentence
 
 
 def test_blank_line_inside_a_sentence_does_not_split_it():
-    text = "As a result, the composite anode demonstrates\n\nan exceptional CE of 99.7% across 180 cycles at 1 mA cm−2 and 4 mAh\ncm−2."
+    text = (
+        "As a result, the composite anode demonstrates\n\nan exceptional CE of 99.7% across 180 "
+        "cycles at 1 mA cm−2 and 4 mAh\ncm−2."
+    )
     assert conditions(one(text)) == (99.7, 1, 4, 180)
 
 
 def test_glued_citation_after_the_unit():
-    text = "Guo et al. achieved a CE of about 99.0% over 90 cycles at 2 mA cm−2 and 4 mAh cm−2.98 However, carbon has a low affinity for Li.130,131"
+    text = (
+        "Guo et al. achieved a CE of about 99.0% over 90 cycles at 2 mA cm−2 and 4 mAh cm−2.98 "
+        "However, carbon has a low affinity for Li.130,131"
+    )
     c = one(text)
     assert conditions(c) == (99.0, 2, 4, 90) and c.qualifier == "about"
     assert c.sentence.endswith("4 mAh cm-2.")  # the citation 98 is not part of the sentence
@@ -86,9 +102,17 @@ def test_glued_citation_after_the_unit():
 
 
 def test_more_than_cycles_and_thousands_separator():
-    c = one("The anode runs for more than 450 cycles with a CE of 99.0% at 3 mA cm−2 and 4 mAh cm−2.")
+    c = one(
+        "The anode runs for more than 450 cycles with a CE of 99.0% at 3 mA cm−2 and 4 mAh cm−2."
+    )
     assert c.cycles == 450 and "lower bound" in c.reason
-    assert one("The Li||Cu cell ran for 1,000 cycles at 0.5 mA cm−2 and 0.5 mAh cm−2 with an average CE of 99.45%.").cycles == 1000
+    assert (
+        one(
+            "The Li||Cu cell ran for 1,000 cycles at 0.5 mA cm−2 and 0.5 mAh cm−2 with an "
+            "average CE of 99.45%."
+        ).cycles
+        == 1000
+    )
 
 
 def test_ce_as_a_fraction():
@@ -99,14 +123,26 @@ def test_ce_as_a_fraction():
 def test_range_reports_low_and_high():
     c = one("CEs of 97–99% were measured at 1 mA cm−2 and 1 mAh cm−2 over 100 cycles.")
     assert (c.ce_percent, c.ce_high_percent, c.qualifier) == (97, 99, "range")
-    c = one("Across five electrolytes the average CE ranged from 96.5% to 98.9% at 0.5 mA cm−2 and 1 mAh cm−2.")
+    c = one(
+        "Across five electrolytes the average CE ranged from 96.5% to 98.9% at 0.5 mA cm−2 "
+        "and 1 mAh cm−2."
+    )
     assert (c.ce_percent, c.ce_high_percent, c.qualifier) == (96.5, 98.9, "average, range")
 
 
 def test_plus_minus_and_shared_percent_sign():
-    assert one("The CE of Li||Cu cells is 97.8 ± 0.2% at 0.5 mA cm−2 and 1 mAh cm−2.").ce_percent == 97.8
-    found = extract_text("The CEs were 99.0, 98.5 and 97.2% for E1, E2 and E3 at 1 mA cm−2 and 1 mAh cm−2.")
-    assert [conditions(c) for c in found] == [(99.0, 1, 1, None), (98.5, 1, 1, None), (97.2, 1, 1, None)]
+    assert (
+        one("The CE of Li||Cu cells is 97.8 ± 0.2% at 0.5 mA cm−2 and 1 mAh cm−2.").ce_percent
+        == 97.8
+    )
+    found = extract_text(
+        "The CEs were 99.0, 98.5 and 97.2% for E1, E2 and E3 at 1 mA cm−2 and 1 mAh cm−2."
+    )
+    assert [conditions(c) for c in found] == [
+        (99.0, 1, 1, None),
+        (98.5, 1, 1, None),
+        (97.2, 1, 1, None),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -144,17 +180,33 @@ def test_qualifiers(text, qualifier):
     ],
 )
 def test_cell_types(cell_text, cell):
-    c = one(f"The {cell_text} cells show an average CE of 99.1% over 100 cycles at 1 mA cm−2 and 1 mAh cm−2.")
+    c = one(
+        f"The {cell_text} cells show an average CE of 99.1% over 100 cycles at 1 mA cm−2 and "
+        f"1 mAh cm−2."
+    )
     assert c.cell == cell
 
 
 def test_method_hints():
-    assert one("Using the Aurbach protocol at 0.5 mA cm-2 and 1 mAh cm-2, the average CE is 99.5%.").method_hint == "aurbach"
-    assert one("The reservoir method gives an average CE of 99.6% at 0.5 mA cm−2 and 1 mAh cm−2.").method_hint == "reservoir"
+    assert (
+        one(
+            "Using the Aurbach protocol at 0.5 mA cm-2 and 1 mAh cm-2, the average CE is 99.5%."
+        ).method_hint
+        == "aurbach"
+    )
+    assert (
+        one(
+            "The reservoir method gives an average CE of 99.6% at 0.5 mA cm−2 and 1 mAh cm−2."
+        ).method_hint
+        == "reservoir"
+    )
 
 
 def test_reservoir_capacity_is_not_the_cycled_capacity():
-    c = one("The reservoir method (10 cycles at 0.5 mA h cm−2, reservoir 5 mA h cm−2) yields an average CE of 99.6% at 0.5 mA cm−2.")
+    c = one(
+        "The reservoir method (10 cycles at 0.5 mA h cm−2, reservoir 5 mA h cm−2) yields an "
+        "average CE of 99.6% at 0.5 mA cm−2."
+    )
     assert conditions(c) == (99.6, 0.5, 0.5, 10)
 
 
@@ -163,34 +215,51 @@ def test_reservoir_capacity_is_not_the_cycled_capacity():
 
 def test_two_results_with_their_own_conditions():
     text = (
-        "This composite Li metal maintains a high CE of 99.4% over 150 cycles at a current density of 1 mA cm−2 "
-        "and a deposition capacity of 4 mAh cm−2, and an even higher CE of 99.6% over 200 cycles at a current "
+        "This composite Li metal maintains a high CE of 99.4% over 150 cycles at a current "
+        "density of 1 mA cm−2 "
+        "and a deposition capacity of 4 mAh cm−2, and an even higher CE of 99.6% over 200 "
+        "cycles at a current "
         "density of 2 mA cm−2 and a deposition capacity of 3 mAh cm−2."
     )
     assert [conditions(c) for c in extract_text(text)] == [(99.4, 1, 4, 150), (99.6, 2, 3, 200)]
 
 
 def test_bare_percent_list_after_a_ce_word():
-    text = "The host shows CEs of 99.4 % over 150 cycles at 1 mA cm⁻² and 4 mAh cm⁻², and 99.6 % over 200 cycles at 2 mA cm⁻² and 3 mAh cm⁻²."
+    text = (
+        "The host shows CEs of 99.4 % over 150 cycles at 1 mA cm⁻² and 4 mAh cm⁻², and 99.6 % "
+        "over 200 cycles at 2 mA cm⁻² and 3 mAh cm⁻²."
+    )
     assert [conditions(c) for c in extract_text(text)] == [(99.4, 1, 4, 150), (99.6, 2, 3, 200)]
 
 
 def test_respectively_pairs_values_in_order():
-    text = "Average CEs of 99.2% and 98.7% were obtained at 0.5 and 2 mA cm−2, respectively, with a capacity of 1 mAh cm−2."
+    text = (
+        "Average CEs of 99.2% and 98.7% were obtained at 0.5 and 2 mA cm−2, respectively, with a "
+        "capacity of 1 mAh cm−2."
+    )
     found = extract_text(text)
     assert [conditions(c) for c in found] == [(99.2, 0.5, 1, None), (98.7, 2, 1, None)]
     assert all(c.qualifier == "average" for c in found)
 
 
 def test_opening_conditions_are_shared_and_clause_conditions_are_not():
-    text = "At 1 mA cm−2 and 1 mAh cm−2, the CE of bare Cu dropped to 91.3% within 80 cycles, whereas the coated Cu kept 98.9% for 300 cycles."
+    text = (
+        "At 1 mA cm−2 and 1 mAh cm−2, the CE of bare Cu dropped to 91.3% within 80 cycles, "
+        "whereas the coated Cu kept 98.9% for 300 cycles."
+    )
     assert [conditions(c) for c in extract_text(text)] == [(91.3, 1, 1, 80), (98.9, 1, 1, 300)]
-    text = "In the LHCE, Li||Cu cells achieve an average CE of 99.3% at 0.5 mA cm−2 and 1 mAh cm−2, while at 3 mA cm−2 and 3 mAh cm−2 the average CE reaches 98.8%."
+    text = (
+        "In the LHCE, Li||Cu cells achieve an average CE of 99.3% at 0.5 mA cm−2 and 1 mAh cm−2, "
+        "while at 3 mA cm−2 and 3 mAh cm−2 the average CE reaches 98.8%."
+    )
     assert [conditions(c) for c in extract_text(text)] == [(99.3, 0.5, 1, None), (98.8, 3, 3, None)]
 
 
 def test_conditions_of_another_cell_are_not_taken():
-    text = "Symmetric Li||Li cells cycle stably for 1000 h at 1 mA cm−2 and 1 mAh cm−2, and Li||Cu cells show an average CE of 99.2%."
+    text = (
+        "Symmetric Li||Li cells cycle stably for 1000 h at 1 mA cm−2 and 1 mAh cm−2, and Li||Cu "
+        "cells show an average CE of 99.2%."
+    )
     c = one(text)
     assert conditions(c) == (99.2, None, None, None) and c.cell == "li-cu" and not c.complete
 
@@ -202,29 +271,38 @@ def test_conditions_of_another_cell_are_not_taken():
     "text",
     [
         "The NCM811 cathode delivered an initial CE of 88.6% at 0.1 C.",
-        "When the CE of the cathode is nearly 100% and the capacity retention is 80%, the cell lasts long.",
+        "When the CE of the cathode is nearly 100% and the capacity retention is 80%, the "
+        "cell lasts long.",
         "The graphite anode exhibits a CE of 99.95% over 1000 cycles at 1 mA cm−2 and 2 mAh cm−2.",
         "The silicon anode shows an average CE of 99.6% after formation at 0.5 mA cm−2.",
-        "Zn||Cu cells deliver an average CE of 99.8% over 1,000 cycles at 1 mA cm−2 and 1 mAh cm−2.",
+        "Zn||Cu cells deliver an average CE of 99.8% over 1,000 cycles at 1 mA cm−2 and 1 "
+        "mAh cm−2.",
         "Na||Cu cells showed an average CE of 99.9% at 1 mA cm−2 and 1 mAh cm−2.",
         "The Li||NCM811 full cell shows a first-cycle CE of 89.7%, which reflects the anode loss.",
         "The initial CE of the Li||Cu cell was 96.2% because of SEI formation.",
         "The Li||LFP cell retains 92.4% of its initial capacity after 500 cycles at 1 C.",
         "The Li||NCM523 cell achieves 625 cycles based on 80% capacity retention.",
-        "The electrolyte shows a Li+ transference number of 0.72 and an ionic conductivity of 3.1 mS cm−1.",
+        "The electrolyte shows a Li+ transference number of 0.72 and an ionic conductivity "
+        "of 3.1 mS cm−1.",
         "Adding 5% FEC and 2 wt% LiNO3 to the carbonate electrolyte forms a LiF-rich SEI.",
         "The addition of 10 vol% FEC makes Li deposition uniform.",
         "A CE exceeding 99.99% is required for a Li metal anode to survive 1000 cycles.",
         "However, it is essential to strive for a CE exceeding 99.99% under practical conditions.",
         "An anode-free Li metal battery with a CE of 99.00% endures for 22 cycles.",
-        "Conversely, a battery with a CE of 99.99% can achieve up to 2231 cycles, as illustrated in Fig. 1b.",
-        "Assuming a cathode CE of 100%, an anode with an average CE of 99.5% would reach 80% retention after 40 cycles.",
-        "To compete with graphite, Li metal anodes must reach a CE of at least 99.9% at 3 mA cm−2 and 3 mAh cm−2.",
+        "Conversely, a battery with a CE of 99.99% can achieve up to 2231 cycles, as "
+        "illustrated in Fig. 1b.",
+        "Assuming a cathode CE of 100%, an anode with an average CE of 99.5% would reach 80% "
+        "retention after 40 cycles.",
+        "To compete with graphite, Li metal anodes must reach a CE of at least 99.9% at 3 mA "
+        "cm−2 and 3 mAh cm−2.",
         "Upon surpassing a threshold of 95% CE, the deposition morphology becomes uniform.",
-        "After years of refinement, Li metal anodes have achieved an impressive CE of 99.9% under mild conditions.",
-        "To date, researchers have prepared Li metal anodes achieving CEs that surpass 99.0% and even approach 99.9%.",
+        "After years of refinement, Li metal anodes have achieved an impressive CE of 99.9% "
+        "under mild conditions.",
+        "To date, researchers have prepared Li metal anodes achieving CEs that surpass 99.0% "
+        "and even approach 99.9%.",
         "Fig. 5 Advances in high-CE (>99.0%) Li metal anodes under practical conditions.",
-        "For Li metal anodes with a CE of up to 99.9% or even 99.99%, this level of accuracy is inadequate.",
+        "For Li metal anodes with a CE of up to 99.9% or even 99.99%, this level of accuracy "
+        "is inadequate.",
         "Conventional carbonate electrolytes deliver average CEs of only 80–90% for Li metal.",
         "Li||Cu cells with 20% excess Li were assembled to evaluate the CE.",
     ],
@@ -234,18 +312,27 @@ def test_not_a_result(text):
 
 
 def test_additive_percentage_next_to_a_result():
-    c = one("With 5% FEC, Li||Cu cells achieved an average CE of 98.1% over 200 cycles at 0.5 mA cm−2 and 1 mAh cm−2.")
+    c = one(
+        "With 5% FEC, Li||Cu cells achieved an average CE of 98.1% over 200 cycles at 0.5 mA "
+        "cm−2 and 1 mAh cm−2."
+    )
     assert conditions(c) == (98.1, 0.5, 1, 200)
 
 
 def test_capacity_retention_next_to_a_result():
-    c = one("Li||NCM811 cells retained 85% of their capacity after 300 cycles with an average CE of 99.9%.")
+    c = one(
+        "Li||NCM811 cells retained 85% of their capacity after 300 cycles with an average CE "
+        "of 99.9%."
+    )
     assert (c.ce_percent, c.cycles, c.cell, c.complete) == (99.9, 300, "full", False)
     assert "cathode" in c.reason
 
 
 def test_ce_without_conditions_is_incomplete_and_never_invented():
-    c = one("The optimized electrolyte enables a Coulombic efficiency (CE) of 99.4% for Li metal plating and stripping.")
+    c = one(
+        "The optimized electrolyte enables a Coulombic efficiency (CE) of 99.4% for Li metal "
+        "plating and stripping."
+    )
     assert conditions(c) == (99.4, None, None, None)
     assert not c.complete and c.cell is None
     assert c.confidence <= 0.5 and "no conditions" in c.reason
@@ -263,8 +350,9 @@ def test_every_candidate_has_a_confidence_and_a_reason():
         assert 0 < c.confidence <= 1 and c.reason
     keys = {f.name for f in dataclasses.fields(Candidate)}
     assert keys == {
-        "ce_percent", "ce_high_percent", "qualifier", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
-        "cycles", "cell", "method_hint", "complete", "confidence", "reason", "sentence", "start", "end",
+        "ce_percent", "ce_high_percent", "qualifier", "current_density_mA_cm2",
+        "areal_capacity_mAh_cm2", "cycles", "cell", "method_hint", "complete", "confidence",
+        "reason", "sentence", "start", "end",
     }  # fmt: skip
 
 
@@ -317,7 +405,10 @@ def test_mapped_text_sub_maps_back():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="ab CE%.-−⁻²\n<>/sup1234567890", max_size=80), st.sampled_from(["text", "markdown", "html"]))
+@given(
+    st.text(alphabet="ab CE%.-−⁻²\n<>/sup1234567890", max_size=80),
+    st.sampled_from(["text", "markdown", "html"]),
+)
 def test_prepare_offsets_stay_in_order_and_in_range(source, kind):
     mapped = prepare(source, kind)
     assert len(mapped.starts) == len(mapped.text) == len(mapped.ends)
@@ -337,16 +428,43 @@ def test_prepare_offsets_stay_in_order_and_in_range(source, kind):
 
 def test_compare_known_conflict_new():
     found = extract_text(
-        "The host shows CEs of 99.4 % over 150 cycles at 1 mA cm⁻² and 4 mAh cm⁻², and 99.6 % over 200 cycles "
-        "at 2 mA cm⁻² and 3 mAh cm⁻². Li||Cu cells give an average CE of 98.0% at 5 mA cm−2 and 5 mAh cm−2."
+        "The host shows CEs of 99.4 % over 150 cycles at 1 mA cm⁻² and 4 mAh cm⁻², and 99.6 "
+        "% over 200 cycles "
+        "at 2 mA cm⁻² and 3 mAh cm⁻². Li||Cu cells give an average CE of 98.0% at 5 mA cm−2 "
+        "and 5 mAh cm−2."
     )
     existing = [
-        {"id": 7, "paper": "x", "current_density_mA_cm2": 1.0, "areal_capacity_mAh_cm2": 4.0, "cycles": 150, "ce_percent": 99.43},
-        {"id": 8, "paper": "x", "current_density_mA_cm2": 2.0, "areal_capacity_mAh_cm2": 3.0, "cycles": 200, "ce_percent": 99.2},
-        {"id": 9, "paper": "y", "current_density_mA_cm2": 5.0, "areal_capacity_mAh_cm2": 5.0, "cycles": None, "ce_percent": 98.0},
+        {
+            "id": 7,
+            "paper": "x",
+            "current_density_mA_cm2": 1.0,
+            "areal_capacity_mAh_cm2": 4.0,
+            "cycles": 150,
+            "ce_percent": 99.43,
+        },
+        {
+            "id": 8,
+            "paper": "x",
+            "current_density_mA_cm2": 2.0,
+            "areal_capacity_mAh_cm2": 3.0,
+            "cycles": 200,
+            "ce_percent": 99.2,
+        },
+        {
+            "id": 9,
+            "paper": "y",
+            "current_density_mA_cm2": 5.0,
+            "areal_capacity_mAh_cm2": 5.0,
+            "cycles": None,
+            "ce_percent": 98.0,
+        },
     ]
     report = compare(found, existing, paper="x")
-    assert [(r.status, r.existing_id) for r in report] == [("known", 7), ("conflict", 8), ("new", None)]
+    assert [(r.status, r.existing_id) for r in report] == [
+        ("known", 7),
+        ("conflict", 8),
+        ("new", None),
+    ]
     assert report[1].existing_ce_percent == 99.2
     assert compare(found, existing)[2].status == "known"  # no paper filter: row 9 matches
     assert report[1].to_dict()["status"] == "conflict"
@@ -354,7 +472,14 @@ def test_compare_known_conflict_new():
 
 def test_compare_needs_same_cycles_when_both_state_them():
     c = one("Li||Cu cells give an average CE of 98.0% over 100 cycles at 5 mA cm−2 and 5 mAh cm−2.")
-    row = {"id": 1, "paper": "p", "current_density_mA_cm2": 5, "areal_capacity_mAh_cm2": 5, "cycles": 300, "ce_percent": 98.0}
+    row = {
+        "id": 1,
+        "paper": "p",
+        "current_density_mA_cm2": 5,
+        "areal_capacity_mAh_cm2": 5,
+        "cycles": 300,
+        "ce_percent": 98.0,
+    }
     assert compare([c], [row])[0].status == "new"
     assert compare([c], [{**row, "cycles": None}])[0].status == "known"
     assert compare([c], [{**row, "ce_percent": 98.06}])[0].status == "new"  # other cycles: new

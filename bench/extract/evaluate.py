@@ -63,7 +63,9 @@ def _ce_match(pred: dict, label: dict) -> bool:
     )
 
 
-def match(labels: list[tuple[dict, tuple[int, int]]], preds: list[dict]) -> list[tuple[dict, dict | None]]:
+def match(
+    labels: list[tuple[dict, tuple[int, int]]], preds: list[dict]
+) -> list[tuple[dict, dict | None]]:
     """Pair each labelled result (with its sentence span) with at most one prediction."""
     used: set[int] = set()
     pairs = []
@@ -116,7 +118,11 @@ def score(pairs: list, false: list, predictions: int) -> dict:
         "recall": matched / labels if labels else 1.0,
     }
     for name, keys in FIELDS.items():
-        right = sum(1 for label, p in pairs if p is not None and all(_equal(p.get(k), label.get(k)) for k in keys))
+        right = sum(
+            1
+            for label, p in pairs
+            if p is not None and all(_equal(p.get(k), label.get(k)) for k in keys)
+        )
         result[name] = right / labels if labels else 1.0
     return result
 
@@ -128,7 +134,9 @@ def evaluate(review_path: Path = REVIEW_TEXT) -> dict:
     scores = {
         "review": score(review_pairs, review_false, review_n),
         "abstracts": score(abstract_pairs, abstract_false, abstract_n),
-        "overall": score(review_pairs + abstract_pairs, review_false + abstract_false, review_n + abstract_n),
+        "overall": score(
+            review_pairs + abstract_pairs, review_false + abstract_false, review_n + abstract_n
+        ),
     }
     errors = []
     for label, pred in review_pairs + abstract_pairs:
@@ -138,9 +146,15 @@ def evaluate(review_path: Path = REVIEW_TEXT) -> dict:
         for name, keys in FIELDS.items():
             for key in keys:
                 if not _equal(pred.get(key), label.get(key)):
-                    errors.append(f"field    {label['_id']}: {key} = {pred.get(key)!r}, label {label.get(key)!r}")
+                    errors.append(
+                        f"field    {label['_id']}: {key} = {pred.get(key)!r}, "
+                        f"label {label.get(key)!r}"
+                    )
     for where, pred in review_false + abstract_false:
-        errors.append(f"false    {where}: CE {pred['ce_percent']} in {pred['sentence'][:90]!r} ({pred['start']})")
+        errors.append(
+            f"false    {where}: CE {pred['ce_percent']} in {pred['sentence'][:90]!r} "
+            f"(offset {pred['start']})"
+        )
     return {"scores": scores, "errors": errors, "passed": passed(scores)}
 
 
@@ -162,12 +176,17 @@ def table(scores: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, wrong field and false result")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="list every miss, wrong field and false result"
+    )
     parser.add_argument("--review", type=Path, default=REVIEW_TEXT, help="path of the review text")
     args = parser.parse_args(argv)
     report = evaluate(args.review)
     print(table(report["scores"]))
-    print(f"\nTargets: every field >= {TARGET_FIELD}, precision >= {TARGET_PRECISION} (each set and overall).")
+    print(
+        f"\nTargets: every field >= {TARGET_FIELD}, precision >= {TARGET_PRECISION} "
+        "(each set and overall)."
+    )
     if args.verbose or not report["passed"]:
         for line in report["errors"]:
             print(line)

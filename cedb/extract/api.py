@@ -78,7 +78,8 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     cycles=r.cycles,
                     cell=r.cell,
                     method_hint=r.method_hint,
-                    complete=r.current_density_mA_cm2 is not None and r.areal_capacity_mAh_cm2 is not None,
+                    complete=r.current_density_mA_cm2 is not None
+                    and r.areal_capacity_mAh_cm2 is not None,
                     confidence=r.confidence,
                     reason=r.reason,
                     sentence=sentence.replace("\n", " "),
@@ -106,7 +107,10 @@ def read_source(path: str | Path) -> tuple[str, str]:
 
 
 def extract_file(path: str | Path) -> list[Candidate]:
-    """Candidates of a .txt, .md, .html/.htm or .pdf file; offsets index ``read_source(path)[0]``."""
+    """Candidates of a .txt, .md, .html/.htm or .pdf file; offsets index ``read_source(path)[0]``.
+
+    Raises NotFound for a missing file and InvalidValue for another suffix or a bad PDF.
+    """
     text, kind = read_source(path)
     return extract_text(text, kind=kind)
 
@@ -119,5 +123,7 @@ def _pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as exc:
-        raise InvalidValue(f"cannot read the PDF {path.name} ({exc}): is it a valid, unencrypted PDF?") from exc
+        raise InvalidValue(
+            f"cannot read the PDF {path.name} ({exc}): is it a valid, unencrypted PDF?"
+        ) from exc
     return "\n\n".join(pages)

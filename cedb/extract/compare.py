@@ -49,18 +49,33 @@ def same_conditions(candidate: Candidate, row: Mapping[str, Any]) -> bool:
 
 
 def compare(
-    candidates: Iterable[Candidate], existing: Iterable[Mapping[str, Any]], *, paper: str | None = None
+    candidates: Iterable[Candidate],
+    existing: Iterable[Mapping[str, Any]],
+    *,
+    paper: str | None = None,
 ) -> list[Comparison]:
     """Mark each candidate known, conflict or new against query rows (``paper`` limits the rows)."""
     rows = [r for r in existing if paper is None or r.get("paper") == paper]
     report = []
     for candidate in candidates:
-        matching = [r for r in rows if same_conditions(candidate, r) and r.get("ce_percent") is not None]
-        known = [r for r in matching if abs(float(r["ce_percent"]) - candidate.ce_percent) <= CE_TOLERANCE_PERCENT + 1e-9]
+        matching = [
+            r for r in rows if same_conditions(candidate, r) and r.get("ce_percent") is not None
+        ]
+        known = [
+            r
+            for r in matching
+            if abs(float(r["ce_percent"]) - candidate.ce_percent) <= CE_TOLERANCE_PERCENT + 1e-9
+        ]
         if known:
-            report.append(Comparison(candidate, "known", _id(known[0]), float(known[0]["ce_percent"])))
+            report.append(
+                Comparison(candidate, "known", _id(known[0]), float(known[0]["ce_percent"]))
+            )
         elif matching:
-            report.append(Comparison(candidate, "conflict", _id(matching[0]), float(matching[0]["ce_percent"])))
+            report.append(
+                Comparison(
+                    candidate, "conflict", _id(matching[0]), float(matching[0]["ce_percent"])
+                )
+            )
         else:
             report.append(Comparison(candidate, "new"))
     return report

@@ -81,13 +81,17 @@ def _strip_html(text: MappedText) -> MappedText:
     text = text.sub(r"<sup\b[^>]*>", "^", re.I)
     text = text.sub(r"</?(?:" + _BLOCK_TAGS + r")\b[^>]*>", "\n\n", re.I)
     text = text.sub(r"<[^>]+>", "")
-    return text.sub(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", lambda m: html.unescape(m.group()))
+    return text.sub(
+        r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", lambda m: html.unescape(m.group())
+    )
 
 
 def _strip_markdown(text: MappedText) -> MappedText:
     # A heading or a list item is a block of its own: give it a blank line before and after.
     text = text.sub(r"\n(?=[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S)", "\n\n")
-    text = text.sub(r"(?m)^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n(?=[^\n])", lambda m: m.group(1) + "\n\n")
+    text = text.sub(
+        r"(?m)^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n(?=[^\n])", lambda m: m.group(1) + "\n\n"
+    )
     text = text.sub(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+", "")  # heading marks
     text = text.sub(r"(?m)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", "")  # list marks
     # "[text](url)" -> "text"

@@ -15,7 +15,10 @@ NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?)"
 _NUMBER_LIST = NUMBER + r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)" + NUMBER + r")*"
 _NUMBER_RANGE = NUMBER + r"\s*(?:–|-|to)\s*" + NUMBER
 # "cm-2", "cm^-2", "cm^(-2)", "cm2", "cm^2"; nothing at all when the superscript was lost.
-_PER_AREA = r"(?:\s*/\s*|\s*)cm(?:\s*\^?\s*\(?\s*[-–]\s*2\)?|\s*\^?\s*2(?!\d))?(?![A-Za-z])(?!\s*\^?\s*[-–]\s*1)"
+_PER_AREA = (
+    r"(?:\s*/\s*|\s*)cm(?:\s*\^?\s*\(?\s*[-–]\s*2\)?|\s*\^?\s*2(?!\d))?"
+    r"(?![A-Za-z])(?!\s*\^?\s*[-–]\s*1)"
+)
 
 # A value does not continue a number, an exponent ("cm-2, 1 mAh") or a formula ("NCM811").
 _NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
@@ -28,9 +31,12 @@ _CAPACITY = re.compile(
     r"(?P<unit>mA\s*h|mAh|μAh|µAh|uAh|Ah)" + _PER_AREA
 )
 # The Li reservoir of the Aurbach protocol is not the cycled capacity.
-_RESERVOIR_BEFORE = re.compile(r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*)\W*(?:of|=|:)?\s*$", re.I)
+_RESERVOIR_BEFORE = re.compile(
+    r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*)\W*(?:of|=|:)?\s*$", re.I
+)
 _CYCLES = re.compile(
-    r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?\s*"
+    r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
+    r"\s*"
     r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r")\s*"
     r"(?P<kind>(?:stable\s+|consecutive\s+|plating/stripping\s+|plating-stripping\s+|"
     r"charge/discharge\s+|charge-discharge\s+|formation\s+|deep\s+)?)cycles\b"
@@ -75,13 +81,22 @@ def find_conditions(sentence: str) -> list[Condition]:
     found: list[Condition] = []
     for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT)):
         for m in regex.finditer(sentence):
-            if kind == "capacity" and _RESERVOIR_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()]):
+            if kind == "capacity" and _RESERVOIR_BEFORE.search(
+                sentence[max(0, m.start() - 30) : m.start()]
+            ):
                 continue
             values, is_range = _values(m.group("value"))
             scale = _unit_scale(m.group("unit"))
             lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
             found.append(
-                Condition(kind, tuple(v * scale for v in values), m.start("value"), m.end(), is_range, lost)
+                Condition(
+                    kind,
+                    tuple(v * scale for v in values),
+                    m.start("value"),
+                    m.end(),
+                    is_range,
+                    lost,
+                )
             )
     for m in _CYCLES.finditer(sentence):
         if "formation" in m.group("kind"):
@@ -109,7 +124,8 @@ _CELLS = (
     (
         "li-cu",
         re.compile(
-            r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bhalf[- ]cells?\b|\basymmetric\s+(?:Li\s+)?cells?\b"
+            r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bhalf[- ]cells?\b"
+            r"|\basymmetric\s+(?:Li\s+)?cells?\b"
         ),
     ),
 )

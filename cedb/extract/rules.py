@@ -26,7 +26,14 @@ missing stays None: conditions are never guessed.
 import re
 from dataclasses import dataclass, field
 
-from cedb.extract.quantities import NUMBER, Condition, find_cells, find_conditions, find_method, parse_number
+from cedb.extract.quantities import (
+    NUMBER,
+    Condition,
+    find_cells,
+    find_conditions,
+    find_method,
+    parse_number,
+)
 
 _KEY = re.compile(
     r"\b(?:CE_?avg|CEavg|CEs?|LCE|[Cc]oulombic\s+[Ee]fficienc(?:y|ies)|[Cc]oulomb\s+[Ee]fficienc(?:y|ies)|"
@@ -35,15 +42,27 @@ _KEY = re.compile(
 _NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
 _RANGE = re.compile(
     _NOT_AFTER + r"(?P<lo>" + NUMBER + r")\s*%?\s*(?:–|-|~)\s*(?P<hi>" + NUMBER + r")\s*%"
-    r"|(?:rang\w*|var\w*)\s+(?:from\s+|between\s+)?(?P<lo2>" + NUMBER + r")\s*%?\s*(?:to|and|–|-)\s*(?P<hi2>"
-    + NUMBER + r")\s*%"
+    r"|(?:rang\w*|var\w*)\s+(?:from\s+|between\s+)?(?P<lo2>"
+    + NUMBER
+    + r")\s*%?\s*(?:to|and|–|-)\s*(?P<hi2>"
+    + NUMBER
+    + r")\s*%"
     r"|between\s+(?P<lo3>" + NUMBER + r")\s*%?\s*and\s*(?P<hi3>" + NUMBER + r")\s*%"
 )
 # "97.8 ± 0.2%": the value and its spread.
-_PERCENT = re.compile(_NOT_AFTER + r"(?P<v>" + NUMBER + r")(?P<pm>\s*(?:±|\+/-)\s*" + NUMBER + r")?\s*%")
+_PERCENT = re.compile(
+    _NOT_AFTER + r"(?P<v>" + NUMBER + r")(?P<pm>\s*(?:±|\+/-)\s*" + NUMBER + r")?\s*%"
+)
 # "99.0, 98.5 and 97.2%": one percent sign for a list.
 _PERCENT_LIST = re.compile(
-    _NOT_AFTER + r"(?P<list>" + NUMBER + r"(?:\s*,\s*" + NUMBER + r")*\s*,?\s*(?:and|or)\s*)" + NUMBER + r"\s*%"
+    _NOT_AFTER
+    + r"(?P<list>"
+    + NUMBER
+    + r"(?:\s*,\s*"
+    + NUMBER
+    + r")*\s*,?\s*(?:and|or)\s*)"
+    + NUMBER
+    + r"\s*%"
 )
 _FRACTION = re.compile(
     r"^\s*(?:\(CE\)\s*)?(?:of|was|is|=|:|reached|reaches|reaching|approaching|close to)?\s*"
@@ -52,44 +71,56 @@ _FRACTION = re.compile(
 )
 # What a percentage is when it is not a CE.
 _OTHER_AFTER = re.compile(
-    r"^\s*(?:of\s+(?:its|their|the)\s+(?:initial\s+|original\s+)?capacity|capacity|retention|of the initial"
-    r"|excess|DOD|depth|porosity|utili[sz]ation|SOC|state of charge|(?:wt|vol|mol)\b)",
+    r"^\s*(?:of\s+(?:its|their|the)\s+(?:initial\s+|original\s+)?capacity|capacity|retention"
+    r"|of the initial|excess|DOD|depth|porosity|utili[sz]ation|SOC|state of charge"
+    r"|(?:wt|vol|mol)\b)",
     re.I,
 )
-_OTHER_BEFORE = re.compile(r"(?:retention|retain\w*|utili[sz]ation|porosity|DOD)\W*(?:of|at|is|was)?\s*(?:about|~)?\s*$", re.I)
+_OTHER_BEFORE = re.compile(
+    r"(?:retention|retain\w*|utili[sz]ation|porosity|DOD)\W*(?:of|at|is|was)?\s*(?:about|~)?\s*$",
+    re.I,
+)
 _CHEMICAL_AFTER = re.compile(r"^\s*(?:[A-Z][A-Za-z0-9()]*[A-Z0-9)]|[A-Z][a-z]?\d)")
 _FORWARD = re.compile(
     r"^\s*(?P<words>(?:(?:average|averaged|mean|high|stable|overall|Li|plating/stripping|cycling|initial|"
     r"first-cycle|first)\s+){0,3})(?=" + _KEY.pattern + ")"
 )
 _GAP_BLOCK = re.compile(
-    r"[%;]|\b(?:retention|retain\w*|utili[sz]ation|DOD|porosity|energy efficiency|voltage efficiency|"
-    r"transference|conductivity)\b",
+    r"[%;]|\b(?:retention|retain\w*|utili[sz]ation|DOD|porosity|energy efficiency|"
+    r"voltage efficiency|transference|conductivity)\b",
     re.I,
 )
-_FIRST_CYCLE_BEFORE = re.compile(r"\b(?:initial|first[- ]cycle|1st[- ]cycle|first)\s+(?:[\w/-]+\s+)?$", re.I)
+_FIRST_CYCLE_BEFORE = re.compile(
+    r"\b(?:initial|first[- ]cycle|1st[- ]cycle|first)\s+(?:[\w/-]+\s+)?$", re.I
+)
 _FIRST_CYCLE_IN = re.compile(r"\b(?:first|initial|1st)\s+cycle\b|\bfirst-cycle\b", re.I)
 _OTHER_ELECTRODE = re.compile(
-    r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b|\bLi4Ti5O12\b|\bLTO\b"
+    r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b"
+    r"|\bLi4Ti5O12\b|\bLTO\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|Al)\s*(?:\|\|?|/|-)\s*(?:Cu|Ti|SS|Zn|Na|K|Mg|Al|stainless|Au)\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|zinc|sodium|potassium|magnesium|calcium|alumin(?:i)?um)\s+(?:metal\s+)?"
     r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b",
     re.I,
 )
-_CATHODE_ATTACHED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I)
+_CATHODE_ATTACHED_AFTER = re.compile(
+    r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I
+)
 _CATHODE_SUBJECT = re.compile(r"\bcathodes?\b|\bpositive electrodes?\b", re.I)
 _LI_SUBJECT = re.compile(r"\bLi\s*(?:\|\|?|/|-)|\banode|\bLi metal\b|\bfull[- ]cells?\b", re.I)
 _TARGET = re.compile(
-    r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|targets?|"
-    r"thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|assum\w*|hypothetical\w*|"
-    r"theoretical\w*|suppos\w*|no less than|expected to|when it comes to)\b"
+    r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
+    r"targets?|thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|"
+    r"assum\w*|hypothetical\w*|theoretical\w*|suppos\w*|no less than|expected to|"
+    r"when it comes to)\b"
     r"|\b(?:if|when|once)\s+(?:the\s+)?(?:\w+\s+)?(?:CE|[Cc]oulombic)",
     re.I,
 )
 _GENERIC = re.compile(
-    r"\b(?:typical\w*|generally|usually|commonly|in general|to date|so far|state-of-the-art|researchers|"
-    r"recent progress|advances?|advancements?|(?:have|has)\s+(?:achieved|demonstrated|reached|shown)|"
-    r"mild conditions|practical conditions|literature|conventional)\b|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
+    r"\b(?:typical\w*|generally|usually|commonly|in general|to date|so far|state-of-the-art|"
+    r"researchers|recent progress|advances?|advancements?|"
+    r"(?:have|has)\s+(?:achieved|demonstrated|reached|shown)|"
+    r"mild conditions|practical conditions|literature|conventional)\b"
+    r"|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
     re.I,
 )
 # A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
@@ -100,15 +131,20 @@ _PREMISE_AFTER = re.compile(
     re.I,
 )
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
-_SEPARATOR = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
+_SEPARATOR = re.compile(_CLAUSE_BREAK.pattern + r"|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
 _QUALIFIERS = (
     ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
-    ("about", re.compile(r"(?:about|approximately|approx\.|around|nearly|roughly|~|≈|∼|ca\.|close to)\s*$", re.I)),
+    (
+        "about",
+        re.compile(
+            r"(?:about|approximately|approx\.|around|nearly|roughly|~|≈|∼|ca\.|close to)\s*$", re.I
+        ),
+    ),
     (
         ">",
         re.compile(
-            r"(?:over|exceed\w*|more than|greater than|higher than|above|>|≥|at least|beyond|surpass\w*|"
-            r"in excess of)\s*$",
+            r"(?:over|exceed\w*|more than|greater than|higher than|above|>|≥|at least|beyond|"
+            r"surpass\w*|in excess of)\s*$",
             re.I,
         ),
     ),
@@ -160,7 +196,13 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
         hi = m.group("hi") or m.group("hi2") or m.group("hi3")
         lo_v, hi_v = parse_number(lo), parse_number(hi)
         if lo_v < hi_v <= 100:
-            start = m.start("lo") if m.group("lo") else m.start("lo2") if m.group("lo2") else m.start("lo3")
+            start = (
+                m.start("lo")
+                if m.group("lo")
+                else m.start("lo2")
+                if m.group("lo2")
+                else m.start("lo3")
+            )
             tokens.append((start, m.end(), lo_v, hi_v))
     for m in _PERCENT.finditer(s):
         if any(a <= m.start() < b for a, b, _, _ in tokens):
@@ -183,12 +225,24 @@ def find_mentions(s: str) -> list[Mention]:
         forward = _FORWARD.match(after)
         mention = None
         if forward:
-            mention = Mention(value, high, start, end, start, "after-number", reasons=["CE named right after the value"])
+            mention = Mention(
+                value,
+                high,
+                start,
+                end,
+                start,
+                "after-number",
+                reasons=["CE named right after the value"],
+            )
             if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I):
                 mention.qualifiers.append("average")
             if re.search(r"initial|first", forward.group("words"), re.I):
                 mention.rejected = "first-cycle CE"
-        elif _OTHER_AFTER.match(after) or _OTHER_BEFORE.search(before) or _CHEMICAL_AFTER.match(after):
+        elif (
+            _OTHER_AFTER.match(after)
+            or _OTHER_BEFORE.search(before)
+            or _CHEMICAL_AFTER.match(after)
+        ):
             continue  # capacity retention, Li excess, an additive ("5% FEC"), ...
         else:
             key = next((k for k in reversed(keys) if k.end() <= start), None)
@@ -196,9 +250,14 @@ def find_mentions(s: str) -> list[Mention]:
             if key and len(gap) <= 100 and not _GAP_BLOCK.search(gap):
                 mention = Mention(value, high, start, end, key.start(), "keyword")
                 mention.reasons.append(
-                    "CE named right before the value" if len(gap) <= 30 else "CE named a clause before the value"
+                    "CE named right before the value"
+                    if len(gap) <= 30
+                    else "CE named a clause before the value"
                 )
-                if _AVERAGE_BEFORE.search(s[max(0, key.start() - 40) : key.start()]) or "avg" in key.group():
+                if (
+                    _AVERAGE_BEFORE.search(s[max(0, key.start() - 40) : key.start()])
+                    or "avg" in key.group()
+                ):
                     mention.qualifiers.append("average")
                 elif _AVERAGE_IN.search(gap):
                     mention.qualifiers.append("average")
@@ -206,16 +265,22 @@ def find_mentions(s: str) -> list[Mention]:
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
                 link_gap = s[prev.end : start]
-                if len(link_gap) <= 120 and not re.search(r";|\bcapacity\b|\bretention\b", link_gap, re.I):
+                if len(link_gap) <= 120 and not re.search(
+                    r";|\bcapacity\b|\bretention\b", link_gap, re.I
+                ):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
-                    if "average" in prev.qualifiers and re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or|to)\s*", link_gap):
+                    if "average" in prev.qualifiers and re.fullmatch(
+                        r"\s*(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
+                    ):
                         mention.qualifiers.append("average")
                     if prev.rejected:
                         mention.rejected = prev.rejected
         if mention is None:
             continue
-        pre = s[max(mention.anchor, start - 40) : start] if mention.link != "after-number" else before
+        pre = (
+            s[max(mention.anchor, start - 40) : start] if mention.link != "after-number" else before
+        )
         for name, regex in _QUALIFIERS:
             if regex.search(pre):
                 mention.qualifiers.append(name)
@@ -245,7 +310,9 @@ def find_mentions(s: str) -> list[Mention]:
             mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
             continue
-        if not MIN_CE_PERCENT <= mention.value <= 100 or (mention.high is not None and mention.high > 100):
+        if not MIN_CE_PERCENT <= mention.value <= 100 or (
+            mention.high is not None and mention.high > 100
+        ):
             mention.rejected = "value out of range for a CE"
             continue
         region_start = mentions[i - 1].end if i else 0
@@ -261,7 +328,9 @@ def find_mentions(s: str) -> list[Mention]:
 
 
 def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Mention) -> None:
-    if _FIRST_CYCLE_BEFORE.search(s[max(0, key.start() - 30) : key.start()]) or _FIRST_CYCLE_IN.search(gap):
+    if _FIRST_CYCLE_BEFORE.search(
+        s[max(0, key.start() - 30) : key.start()]
+    ) or _FIRST_CYCLE_IN.search(gap):
         mention.rejected = "first-cycle CE"
     elif re.search(r"[A-Za-z]-$", s[max(0, key.start() - 2) : key.start()]):
         mention.rejected = "CE used as a class label ('high-CE')"
@@ -269,7 +338,9 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
         r"cathode\W*(?:side\W*)?$", s[max(0, key.start() - 20) : key.start()], re.I
     ):
         mention.rejected = "CE of the cathode"
-    elif re.search(r"^\s*(?:for|of)\s+the\s+(?:\w+\s+)?cathode", s[mention.end : mention.end + 40], re.I):
+    elif re.search(
+        r"^\s*(?:for|of)\s+the\s+(?:\w+\s+)?cathode", s[mention.end : mention.end + 40], re.I
+    ):
         mention.rejected = "CE of the cathode"
 
 
@@ -295,7 +366,9 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
-        confidence = {"keyword": 0.9, "after-number": 0.9, "fraction": 0.8, "continuation": 0.75}[mention.link]
+        confidence = {"keyword": 0.9, "after-number": 0.9, "fraction": 0.8, "continuation": 0.75}[
+            mention.link
+        ]
         if mention.reasons and "a clause before" in mention.reasons[0]:
             confidence -= 0.1
         values: dict[str, float | None] = {}
@@ -303,7 +376,9 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
             own = [c for c in owned[index] if c.kind == kind]
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
             if value is None and not own and len(kept) > 1:
-                value, note, penalty = _inherit(s, kind, kept, index, owned, opening, conditions, respectively)
+                value, note, penalty = _inherit(
+                    s, kind, kept, index, owned, opening, conditions, respectively
+                )
             if note:
                 reasons.append(note)
             confidence -= penalty
@@ -388,12 +463,20 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
         pool = [c for c in conditions if c.kind == kind]
         value, note, penalty = _pick(kind, pool, mentions[index], index, count, respectively)
         if value is not None:
-            return value, note or f"{kind} shared by the {count} results ('respectively')", penalty + 0.05
+            return (
+                value,
+                note or f"{kind} shared by the {count} results ('respectively')",
+                penalty + 0.05,
+            )
     pool = [c for c in opening if c.kind == kind]
     if pool:
         value, note, penalty = _pick(kind, pool, mentions[index], index, count, False)
         if value is not None:
-            return value, note or f"{kind} of the opening phrase, shared by {count} results", penalty + 0.05
+            return (
+                value,
+                note or f"{kind} of the opening phrase, shared by {count} results",
+                penalty + 0.05,
+            )
     group = {index}
     for step in (-1, 1):
         i = index
@@ -401,7 +484,8 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
             a, b = sorted((i, i + step))
             between = s[mentions[a].end : mentions[b].anchor]
             if _CLAUSE_BREAK.search(between) or any(
-                c.kind == kind and mentions[a].end <= c.start < mentions[b].anchor for c in conditions
+                c.kind == kind and mentions[a].end <= c.start < mentions[b].anchor
+                for c in conditions
             ):
                 break
             i += step
@@ -453,7 +537,7 @@ def _cell(cells, mention: Mention, lo: int, hi: int) -> str | None:
 
 
 def _qualifier(names: list[str]) -> str | None:
-    """"average" first, then the bound or "range": "average, up to"."""
+    """ "average" first, then the bound or "range": "average, up to"."""
     ordered = (["average"] if "average" in names else []) + [n for n in names if n != "average"]
     unique = list(dict.fromkeys(ordered))
     return ", ".join(unique) if unique else None

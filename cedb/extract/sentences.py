@@ -34,7 +34,9 @@ def split_sentences(text: str, *, hard_breaks: bool = False) -> list[tuple[int, 
     ``hard_breaks``: every paragraph mark ends a sentence (Markdown and HTML, whose
     paragraphs are real, unlike the blank lines of PDF-extracted text).
     """
-    paragraphs = (m.start() for m in re.finditer(r"\n", text)) if hard_breaks else _paragraph_cuts(text)
+    paragraphs = (
+        (m.start() for m in re.finditer(r"\n", text)) if hard_breaks else _paragraph_cuts(text)
+    )
     cuts = sorted(set(_stop_cuts(text)) | set(paragraphs))
     spans = []
     start = 0
