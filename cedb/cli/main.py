@@ -11,7 +11,9 @@ from cedb.cli import common
 from cedb.cli import curate as curate_cli
 from cedb.cli import db as db_cli
 from cedb.cli import export as export_cli
+from cedb.cli import extract as extract_cli
 from cedb.cli import paper as paper_cli
+from cedb.cli import plot as plot_cli
 from cedb.cli import query as query_cli
 from cedb.cli import result as result_cli
 
@@ -60,6 +62,8 @@ app.command("query")(query_cli.query_command)
 app.add_typer(export_cli.app, name="export")
 app.add_typer(ce_cli.app, name="ce")
 app.command("life")(ce_cli.life_command)
+app.add_typer(plot_cli.app, name="plot")
+app.command("extract")(extract_cli.extract_command)
 # Command groups of later features register here.
 
 

@@ -1,0 +1,192 @@
+"""cedb plot: publication figures of the database (Fig. 5 style), cycle life and cycler files."""
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cedb.cli import common, filters as f
+
+app = typer.Typer(
+    help="Draw figures: CE progress, CE vs conditions, cycle life, cycling curves.",
+    no_args_is_help=True,
+)
+
+Output = Annotated[
+    Path,
+    typer.Option("--output", "-o", metavar="FILE",
+                 help="Figure file; the suffix chooses PNG, SVG or PDF.", show_default=False),
+]  # fmt: skip
+
+
+class Axis(str, Enum):
+    capacity = "capacity"
+    current = "current"
+
+
+class Label(str, Enum):
+    ref = "ref"
+    paper = "paper"
+    id = "id"
+
+
+class CellKind(str, Enum):
+    half = "half"
+    full = "full"
+
+
+class Plating(str, Enum):
+    charge = "charge"
+    discharge = "discharge"
+
+
+def _rows(filters) -> "object":
+    """Query rows as a DataFrame, with ``ref`` numbered as `cedb export table` numbers them."""
+    import pandas as pd
+
+    from cedb import exports, query
+
+    with common.transaction() as session:
+        rows = query.run(session.connection(), filters)
+    table = exports.build_table(rows, caption="")
+    numbers = {key: i for i, key in enumerate(table.references, start=1)}
+    frame = pd.DataFrame(rows, columns=list(query.ROW_KEYS))
+    frame["ref"] = frame["paper"].map(numbers)
+    return frame
+
+
+def _save(result, output: Path) -> None:
+    from cedb import plots
+
+    path = plots.save(result.figure, output)
+    shown = len(result.points) if result.points is not None else 0
+    left_out = f"; {result.skipped} rows without a year, value or verdict left out"
+    common.note(f"Wrote {path} ({shown} points{left_out if result.skipped else ''})")
+
+
+@app.command("progress")
+def progress_command(
+    output: Output,
+    lce_axis: Annotated[bool, typer.Option("--lce", help="Add an LCE axis on the right.")] = False,
+    all_conditions: Annotated[
+        bool,
+        typer.Option("--all-conditions", help="Also draw results not at practical conditions."),
+    ] = False,
+    label: Annotated[
+        Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
+                            "table`, citation keys or result ids.")
+    ] = Label.ref,
+    profile: f.Profile = "review", strict: f.Strict = False,
+    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
+    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None,
+    cell: f.Cell = None,
+    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
+    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
+    year_to: f.YearTo = None, status: f.Status = None,
+) -> None:
+    """CE of practical-condition results by year (review Fig. 5), labelled by reference."""
+    from cedb import plots
+
+    filters = f.make_filters(
+        practical=None if all_conditions else True, profile=profile, strict=strict,
+        min_current=min_current, min_capacity=min_capacity, min_ce=min_ce, max_ce=max_ce,
+        category=category, cell=cell, method=method, host=host, electrolyte=electrolyte,
+        additive=additive, paper=paper, year_from=year_from, year_to=year_to, status=status,
+        sort=None, limit=None,
+    )  # fmt: skip
+    frame = _rows(filters)
+    result = plots.progress(frame, label_column=label.value, practical_only=not all_conditions,
+                            lce_axis=lce_axis)
+    _save(result, output)
+
+
+@app.command("conditions")
+def conditions_command(
+    output: Output,
+    x: Annotated[Axis, typer.Option("--x", help="Quantity on the x axis.")] = Axis.capacity,
+    log_x: Annotated[bool, typer.Option("--log-x", help="Logarithmic x axis.")] = False,
+    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
+    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
+    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None,
+    cell: f.Cell = None,
+    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
+    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
+    year_to: f.YearTo = None, status: f.Status = None,
+) -> None:
+    """CE against areal capacity or current density, the profile's practical region shaded."""
+    from cedb import plots
+
+    filters = f.make_filters(
+        practical=practical, profile=profile, strict=strict, min_current=min_current,
+        min_capacity=min_capacity, min_ce=min_ce, max_ce=max_ce, category=category, cell=cell,
+        method=method, host=host, electrolyte=electrolyte, additive=additive, paper=paper,
+        year_from=year_from, year_to=year_to, status=status, sort=None, limit=None,
+    )  # fmt: skip
+    thresholds = {t.field: t.value for t in filters.resolved_profile().thresholds}
+    current = thresholds.get("current_density_mA_cm2", 1.0)
+    capacity = thresholds.get("areal_capacity_mAh_cm2", 3.0)
+    result = plots.conditions(_rows(filters), x=x.value, thresholds=(current, capacity),
+                              log_x=log_x)
+    _save(result, output)
+
+
+@app.command("life")
+def life_command(
+    output: Output,
+    ce_min: Annotated[float, typer.Option("--ce-min", help="Lowest CE (%) on the x axis.")] = 99.0,
+    ce_max: Annotated[
+        float, typer.Option("--ce-max", help="Highest CE (%) on the x axis.")
+    ] = 99.99,
+    excess_li: Annotated[
+        Optional[list[float]],
+        typer.Option("--excess-li", help="Excess Li ratio R = Q_Li/Q_cathode per curve "
+                     "(repeatable; default 0, 1 and 3).", show_default=False),
+    ] = None,
+    retention: Annotated[
+        float, typer.Option("--retention", help="Capacity retention that ends life (fraction).")
+    ] = 0.8,
+) -> None:
+    """Cycle life against average CE (review Fig. 1b), anode-free and with excess Li."""
+    from cedb import plots
+
+    ratios = tuple(excess_li) if excess_li else (0.0, 1.0, 3.0)
+    result = plots.life((ce_min, ce_max), excess_li_ratios=ratios, retention=retention)
+    _save(result, output)
+
+
+@app.command("cycling")
+def cycling_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Per-cycle table or BioLogic file.")],
+    output: Output,
+    cell: Annotated[CellKind, typer.Option("--cell", help="Li||Cu half cell or full cell.")] = (
+        CellKind.half
+    ),
+    plating: Annotated[
+        Plating, typer.Option("--plating", help="Which half cycle plates Li on Cu (half cells).")
+    ] = Plating.discharge,
+    sheet: Annotated[
+        Optional[str], typer.Option("--sheet", help="XLSX sheet.", show_default=False)
+    ] = None,
+    unit: Annotated[
+        Optional[str],
+        typer.Option("--unit", help="Capacity unit for headers without one.", show_default=False),
+    ] = None,
+    area: Annotated[
+        Optional[float],
+        typer.Option("--area", help="Electrode area (cm2) to convert areal capacities.",
+                     show_default=False),
+    ] = None,
+) -> None:
+    """CE (half cell) or capacity (full cell) against cycle, with the detected stages shaded."""
+    from cedb import cycling, plots
+
+    table = cycling.read_cycles(file, cell=cell.value, plating=plating.value, capacity_unit=unit,
+                                sheet=sheet, electrode_area_cm2=area)
+    if cell == CellKind.half:
+        stages = cycling.detect_half_cell_stages(table)
+    else:
+        stages = cycling.detect_reservoir_exhaustion(table)
+    _save(plots.cycling(table, stages), output)
+    for stage, first, last in stages.spans():
+        common.note(f"  {stage}: cycles {first}-{last}")
