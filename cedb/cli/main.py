@@ -7,9 +7,11 @@ import typer
 
 from cedb import __version__
 from cedb.cli import ce as ce_cli
+from cedb.cli import chem as chem_cli
 from cedb.cli import common
 from cedb.cli import curate as curate_cli
 from cedb.cli import db as db_cli
+from cedb.cli import electrolyte as electrolyte_cli
 from cedb.cli import export as export_cli
 from cedb.cli import extract as extract_cli
 from cedb.cli import paper as paper_cli
@@ -64,6 +66,8 @@ app.add_typer(ce_cli.app, name="ce")
 app.command("life")(ce_cli.life_command)
 app.add_typer(plot_cli.app, name="plot")
 app.command("extract")(extract_cli.extract_command)
+app.add_typer(chem_cli.app, name="chem")
+app.add_typer(electrolyte_cli.app, name="electrolyte")
 # Command groups of later features register here.
 
 

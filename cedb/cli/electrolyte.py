@@ -1,0 +1,165 @@
+"""cedb electrolyte: parse electrolyte descriptions and compute their descriptors."""
+
+import csv
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cedb.cli import common
+
+app = typer.Typer(
+    help="Parse electrolyte descriptions and compute elemental descriptors (Kim et al. 2023).",
+    no_args_is_help=True,
+)
+
+
+class Convention(str, Enum):
+    kim2023 = "kim2023"
+    physical = "physical"
+
+
+ConventionOption = Annotated[
+    Convention,
+    typer.Option("--convention", help="kim2023: wt% and vol% alike, on top of 1 L of solvent; "
+                                      "physical: true mass and volume fractions."),
+]
+DensityOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--density", metavar="NAME=G_PER_ML",
+                 help="Density at 25 °C for a chemical the vocabulary has none for "
+                      "(repeatable), e.g. --density BTFE=1.47.", show_default=False),
+]
+
+
+def _densities(items: Optional[list[str]]) -> dict[str, float]:
+    from cedb.chemistry.vocabulary import lookup
+    from cedb.errors import InvalidValue
+
+    densities = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        try:
+            density = float(value)
+        except ValueError:
+            density = None
+        if not sep or density is None or density <= 0:
+            raise InvalidValue(f"--density '{item}' is not NAME=G_PER_ML, e.g. BTFE=1.47")
+        densities[lookup(name).chemical.abbreviation] = density
+    return densities
+
+
+def _warn(warnings) -> None:
+    for warning in warnings:
+        common.note(f"Warning: {warning}")
+
+
+@app.command("parse")
+def parse_command(
+    text: Annotated[str, typer.Argument(help="e.g. '1 M LiPF6 in EC/DMC (1:1 v/v) + 2 wt% VC'.")],
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Parse an electrolyte into salts, solvents and additives with a canonical string."""
+    from cedb.chemistry.electrolyte import parse
+
+    formulation = parse(text)
+    if fmt in (common.Format.json, common.Format.jsonl):
+        typer.echo(common.dumps(formulation.to_dict()))
+        return
+    rows = [c.to_dict() for c in formulation.components]
+    common.emit(rows, fmt, ["name", "role", "amount", "unit", "vocabulary_role"])
+    if fmt == common.Format.table:
+        common.note(f"Canonical: {formulation.canonical}")
+    _warn(formulation.warnings)
+
+
+@app.command("describe")
+def describe_command(
+    text: Annotated[Optional[str], typer.Argument(help="One electrolyte description.",
+                                                  show_default=False)] = None,
+    input_file: Annotated[
+        Optional[Path],
+        typer.Option("--input", "-i", help="CSV file with one electrolyte per row.",
+                     show_default=False),
+    ] = None,
+    column: Annotated[
+        Optional[str],
+        typer.Option("--column", "-c", help="The --input column holding the descriptions.",
+                     show_default=False),
+    ] = None,
+    convention: ConventionOption = Convention.kim2023,
+    density: DensityOption = None,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Elemental descriptors F, O, C, sF ... InOr of one electrolyte or a CSV column."""
+    from cedb.errors import InvalidValue
+
+    densities = _densities(density)
+    if (text is None) == (input_file is None):
+        raise InvalidValue("give one electrolyte TEXT or --input FILE.csv --column NAME")
+    if input_file is None:
+        if column is not None:
+            raise InvalidValue("--column goes with --input FILE.csv")
+        _describe_one(text, convention.value, densities, fmt)
+    else:
+        if column is None:
+            raise InvalidValue("--input needs --column NAME, the column with the descriptions")
+        _describe_file(input_file, column, convention.value, densities, fmt)
+
+
+def _describe_one(text: str, convention: str, densities: dict[str, float],
+                  fmt: common.Format) -> None:
+    from cedb.chemistry.descriptors import describe
+    from cedb.chemistry.electrolyte import parse
+
+    formulation = parse(text)
+    result = describe(formulation, convention=convention, densities_g_mL=densities)
+    if fmt in (common.Format.json, common.Format.jsonl):
+        typer.echo(common.dumps({"text": formulation.text, "canonical": formulation.canonical,
+                                 **result.to_dict()}))
+        return
+    rows = [{"descriptor": k, "value": v} for k, v in result.values.items()]
+    common.emit(rows, fmt, ["descriptor", "value"])
+    if fmt == common.Format.table:
+        common.note(f"Canonical: {formulation.canonical}")
+        common.note(f"Convention: {result.convention}")
+    _warn(result.warnings)
+
+
+def _describe_file(path: Path, column: str, convention: str, densities: dict[str, float],
+                   fmt: common.Format) -> None:
+    from cedb.chemistry.descriptors import DESCRIPTOR_KEYS, describe
+    from cedb.chemistry.electrolyte import parse
+    from cedb.errors import InvalidValue, NotFound
+
+    if not path.is_file():
+        raise NotFound(f"no file {path}")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or [])
+        records = list(reader)
+    if column not in header:
+        raise InvalidValue(f"no column '{column}' in {path}; columns: {', '.join(header)}")
+    added = ["canonical", "convention", *DESCRIPTOR_KEYS, "error"]
+    clashes = [c for c in added if c in header]
+    if clashes:
+        raise InvalidValue(f"{path} already has column(s) {', '.join(clashes)}; rename them")
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    for line, record in enumerate(records, start=2):  # line 1 is the header
+        row: dict[str, Any] = {**record, "convention": convention}
+        try:
+            formulation = parse(record[column] or "")
+            row["canonical"] = formulation.canonical
+            row.update(describe(formulation, convention=convention,
+                                densities_g_mL=densities).values)
+        except InvalidValue as error:
+            failed += 1
+            row["error"] = str(error)
+            common.note(f"{path.name} line {line}: {error}")
+        rows.append(row)
+    common.emit(rows, fmt, header + added)
+    common.note(f"Described {len(rows) - failed} / {len(rows)} rows")
+    if failed:
+        raise typer.Exit(1)
