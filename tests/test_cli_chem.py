@@ -1,0 +1,178 @@
+"""cedb chem and cedb electrolyte, run as the installed command a user types."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import assert_user_error
+
+from cedb.chemistry.descriptors import DESCRIPTOR_KEYS
+
+FIXTURE = Path(__file__).parent / "fixtures" / "electrolytes.csv"
+
+
+@pytest.fixture
+def run(cedb_bin, tmp_path):
+    """Run `cedb ...`; these commands never open the database."""
+    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
+           "NO_COLOR": "1"}
+
+    def call(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([cedb_bin, *map(str, args)], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+
+    yield call
+    assert not (tmp_path / "never.sqlite").exists()
+
+
+def _json(run, *args: str):
+    process = run(*args, "--format", "json")
+    assert process.returncode == 0, process.stderr
+    return json.loads(process.stdout)
+
+
+# --------------------------------------------------------------------------- chem
+
+
+def test_chem_list(run):
+    rows = _json(run, "chem", "list")
+    by_name = {r["abbreviation"]: r for r in rows}
+    assert {"LiFSI", "DME", "TTE", "12-crown-4"} <= set(by_name)
+    assert by_name["DME"]["density_g_mL"] == 0.867
+    assert by_name["LiPF6"]["molar_mass_g_mol"] == pytest.approx(151.91, abs=0.01)
+    assert "TEGDME" in by_name["G4"]["synonyms"]
+
+
+def test_chem_list_by_role_as_csv(run):
+    process = run("chem", "list", "--role", "diluent", "--format", "csv")
+    assert process.returncode == 0, process.stderr
+    rows = list(csv.DictReader(io.StringIO(process.stdout)))
+    assert {r["role"] for r in rows} == {"diluent"}
+    assert "BTFE" in {r["abbreviation"] for r in rows}
+
+
+def test_chem_show_by_synonym(run):
+    data = _json(run, "chem", "show", "tetraglyme")
+    assert data["abbreviation"] == "G4"
+    assert data["formula"] == "C10H22O5"
+    assert data["warnings"] == []
+
+
+def test_chem_show_reports_ambiguity(run):
+    data = _json(run, "chem", "show", "DEE")
+    assert data["name"] == "1,2-diethoxyethane"
+    assert "diethyl ether" in data["warnings"][0]
+    process = run("chem", "show", "DEE")
+    assert process.returncode == 0
+    assert "Warning: 'DEE' is ambiguous" in process.stderr
+
+
+def test_chem_show_unknown_is_a_user_error(run):
+    assert_user_error(run("chem", "show", "tetraglyne"), contains="did you mean 'tetraglyme'")
+
+
+def test_chem_check_passes_on_the_shipped_vocabulary(run):
+    process = run("chem", "check")
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "OK:" in process.stderr
+
+
+# --------------------------------------------------------------------------- electrolyte parse
+
+
+def test_electrolyte_parse_json(run):
+    data = _json(run, "electrolyte", "parse", "1 M LiPF6 EC-DMC (1:1 v) 2% VC")
+    assert data["canonical"] == "LiPF6 1 M | DMC 0.5 vol, EC 0.5 vol | VC 2 wt%"
+    assert data["salts"][0] == {"name": "LiPF6", "role": "salt", "amount": 1.0, "unit": "M",
+                                "vocabulary_role": "salt"}
+    assert [s["name"] for s in data["solvents"]] == ["EC", "DMC"]
+    assert data["additives"][0]["unit"] == "wt%"
+    assert any("read as wt%" in w for w in data["warnings"])
+
+
+def test_electrolyte_parse_table_shows_canonical_and_warnings(run):
+    process = run("electrolyte", "parse", "1 LiFSI - 3 TMS- 3 TTE")
+    assert process.returncode == 0, process.stderr
+    assert "SL" in process.stdout and "mol_ratio" in process.stdout
+    assert "Canonical: LiFSI 1 eq | SL 3 eq, TTE 3 eq | -" in process.stderr
+    assert "Warning: 'TMS' is ambiguous" in process.stderr
+
+
+def test_electrolyte_parse_garbage_is_a_user_error(run):
+    assert_user_error(run("electrolyte", "parse", "1 M LiFSI in TMS-FNFSI"),
+                      contains="cannot read 'FNFSI' in 'TMS-FNFSI' at character 18")
+
+
+# --------------------------------------------------------------------------- describe
+
+
+def test_electrolyte_describe_json_worked_check(run):
+    data = _json(run, "electrolyte", "describe", "1M LiPF6 EC-DMC (3:7 v/v)")
+    assert data["convention"] == "kim2023"
+    assert list(data["descriptors"]) == list(DESCRIPTOR_KEYS)
+    assert data["descriptors"]["C"] == pytest.approx(0.2516, abs=1e-4)
+    assert data["descriptors"]["F"] == pytest.approx(0.03928, abs=1e-4)
+    assert data["canonical"] == "LiPF6 1 M | DMC 0.7 vol, EC 0.3 vol | -"
+
+
+def test_electrolyte_describe_physical_convention_and_density_option(run):
+    data = _json(run, "electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)",
+                 "--density", "BTFE=1.47", "--convention", "physical")
+    assert data["convention"] == "physical"
+    assert data["descriptors"]["F"] > 0
+    assert_user_error(run("electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)"),
+                      contains="no density at 25 °C for BTFE")
+    assert_user_error(run("electrolyte", "describe", "1 M LiPF6 in PC", "--density", "PC"),
+                      contains="is not NAME=G_PER_ML")
+
+
+def test_electrolyte_describe_needs_text_or_input(run):
+    assert_user_error(run("electrolyte", "describe"), contains="give one electrolyte TEXT")
+    assert_user_error(run("electrolyte", "describe", "--input", FIXTURE),
+                      contains="--input needs --column")
+    assert_user_error(run("electrolyte", "describe", "--input", FIXTURE, "--column", "nope"),
+                      contains="no column 'nope'")
+
+
+def test_electrolyte_describe_csv_batch_keeps_row_order_and_reports_failures(run):
+    process = run("electrolyte", "describe", "--input", FIXTURE, "--column", "text",
+                  "--format", "csv")
+    assert process.returncode == 1  # some rows could not be described
+    rows = list(csv.DictReader(io.StringIO(process.stdout)))
+    original = list(csv.DictReader(open(FIXTURE, encoding="utf-8", newline="")))
+    assert [r["text"] for r in rows] == [r["text"] for r in original]
+    assert list(rows[0])[-16:] == ["canonical", "convention", *DESCRIPTOR_KEYS, "error"]
+    failed = [r for r in rows if r["error"]]
+    assert all(r["F"] == "" for r in failed)
+    described = [r for r in rows if not r["error"]]
+    assert all(r["F"] != "" and r["convention"] == "kim2023" for r in described)
+    worked = next(r for r in rows if r["text"] == "1M LiPF6 EC-DMC (3:7 v/v)")
+    assert float(worked["C"]) == pytest.approx(0.2516, abs=1e-4)
+    for row in failed:  # one stderr line per failed row, naming its line in the file
+        line = original.index(next(o for o in original if o["text"] == row["text"])) + 2
+        assert f"electrolytes.csv line {line}: {row['error']}" in process.stderr
+    assert f"Described {len(described)} / {len(rows)} rows" in process.stderr
+
+
+def test_electrolyte_describe_batch_all_good_exits_zero(run, tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("id,electrolyte\n1,4 M LiFSI in DME\n2,LiFSI-1.2DME-3TTE\n", encoding="utf-8")
+    process = run("electrolyte", "describe", "-i", path, "-c", "electrolyte", "-f", "json")
+    assert process.returncode == 0, process.stderr
+    rows = json.loads(process.stdout)
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert rows[1]["canonical"] == "LiFSI 1 eq | DME 1.2 eq, TTE 3 eq | -"
+
+
+def test_every_command_has_help(run):
+    for args in (["chem"], ["chem", "list"], ["chem", "show"], ["chem", "check"],
+                 ["electrolyte"], ["electrolyte", "parse"], ["electrolyte", "describe"]):
+        process = run(*args, "--help")
+        assert process.returncode == 0, process.stderr
+        assert "Usage" in process.stdout
+    top = run("--help").stdout
+    assert "chem" in top and "electrolyte" in top
