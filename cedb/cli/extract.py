@@ -1,0 +1,218 @@
+"""cedb extract: propose CE results found in a paper's text, PDF, Markdown or HTML."""
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cedb.cli import common
+
+
+class Kind(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+
+
+TABLE_COLUMNS = ["ce_percent", "qualifier", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
+                 "cycles", "cell", "complete", "confidence", "start", "end"]  # fmt: skip
+COMPARE_COLUMNS = ["status", "existing_id", "existing_ce_percent"]
+
+
+def extract_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A .txt, .md, .html/.htm or .pdf file, or - for stdin.", metavar="FILE|-"
+        ),
+    ],
+    kind: Annotated[
+        Optional[Kind],
+        typer.Option(
+            "--kind",
+            help="Read the text as this [default: from the suffix; text for stdin].",
+            show_default=False,
+        ),
+    ] = None,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            "--min-confidence", min=0.0, max=1.0, help="Only candidates at least this sure (0-1)."
+        ),
+    ] = 0.0,
+    paper: Annotated[
+        Optional[str],
+        typer.Option(
+            "--paper",
+            help="Citation key of the paper the text is from (for --compare, --to-curation, "
+            "--record).",
+            show_default=False,
+        ),
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Mark each candidate known, conflict or new against the paper's results in the "
+            "database.",
+        ),
+    ] = False,
+    to_curation: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--to-curation",
+            metavar="DIR",
+            help="Write the candidates as draft results to DIR/<paper>.yaml.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --to-curation: replace an existing file.")
+    ] = False,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Add complete candidates to the database as draft results, asking before each.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --record: add without asking.")
+    ] = False,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """Find CE results (CE, conditions, cell) in a text and show them with a confidence and reason.
+
+    Offsets start/end index the text as read: the file's characters (for HTML the raw
+    markup, for a PDF the text pypdf extracts, pages joined by a blank line).
+    """
+    from cedb.errors import InvalidValue
+    from cedb.extract import extract_text, read_source
+
+    for flag, wanted in (
+        ("--compare", compare),
+        ("--to-curation", to_curation),
+        ("--record", record),
+    ):
+        if wanted and not paper:
+            raise InvalidValue(f"{flag} needs the paper's citation key: add --paper KEY")
+    if record and not yes and (source == "-" or not _can_ask()):
+        raise InvalidValue(
+            "--record asks before adding each result, but there is no terminal to ask: "
+            "pass --yes to add them all"
+        )
+    if to_curation is not None and not force:
+        from cedb.curation import file_name
+
+        target = to_curation / file_name(paper.strip())
+        if target.exists():
+            raise InvalidValue(f"{target} exists: review it, or pass --force to replace it")
+    if source == "-":
+        text, read_as, where = sys.stdin.read(), "text", "stdin"
+    else:
+        text, read_as = read_source(source)
+        where = Path(source).name
+    if kind is not None and not source.lower().endswith(".pdf"):
+        read_as = kind.value
+    candidates = [c for c in extract_text(text, kind=read_as) if c.confidence >= min_confidence]
+
+    rows = [c.to_dict() for c in candidates]
+    columns = TABLE_COLUMNS + ["sentence"]
+    if compare:
+        rows = [r.to_dict() for r in _compare(candidates, paper)]
+        columns = TABLE_COLUMNS + COMPARE_COLUMNS + ["sentence"]
+    if fmt == common.Format.table:
+        shown = [{**r, "sentence": _short(r["sentence"])} for r in rows]
+        common.emit(shown, fmt, columns)
+    else:
+        common.emit(rows, fmt, list(rows[0]) if rows else columns)
+    common.note(f"{len(candidates)} candidate(s) in {where}")
+
+    if to_curation is not None:
+        from cedb.extract.drafts import write_drafts
+
+        path = write_drafts(
+            candidates, paper=paper, directory=to_curation, where=where, overwrite=force
+        )
+        common.note(f"Wrote draft results to {path}: review them, then `cedb curate check {path}`")
+    if record:
+        _record(candidates, paper=paper, where=where, ask=not yes)
+
+
+def _can_ask() -> bool:
+    """Whether a person can answer the --record questions (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _short(sentence: str, width: int = 90) -> str:
+    return sentence if len(sentence) <= width else sentence[: width - 1] + "…"
+
+
+def _compare(candidates, paper: str):
+    from cedb import crud, query
+    from cedb.extract import compare
+
+    with common.transaction() as session:
+        crud.get_reference(session=session, key=paper)
+        rows = query.run(session.connection(), query.Filters(paper=paper))
+    return compare(candidates, rows, paper=paper)
+
+
+def _record(candidates, *, paper: str, where: str, ask: bool) -> None:
+    """Add complete candidates as draft results in one transaction; conflicts exit 1.
+
+    Candidates are first compared with all of the paper's results (whatever their
+    strategy): a known one is not added again and a conflicting one is reported, not added.
+    """
+    from cedb import crud, query, results
+    from cedb.errors import ConflictError, DuplicateError
+    from cedb.extract import compare
+    from cedb.extract.drafts import measurement_fields
+
+    complete = [c for c in candidates if c.complete]
+    added, known, conflicts = 0, 0, []
+    with common.transaction() as session:
+        crud.get_reference(session=session, key=paper)
+        rows = query.run(session.connection(), query.Filters(paper=paper))
+        for item in compare(complete, rows, paper=paper):
+            c = item.candidate
+            if item.status == "known":
+                known += 1
+                continue
+            if item.status == "conflict":
+                conflicts.append(
+                    f"id {item.existing_id} records CE {item.existing_ce_percent:g} % for the same "
+                    f"conditions, not {c.ce_percent:g} %: check the text, then `cedb result edit "
+                    f"{item.existing_id} --ce ...` or add it by hand"
+                )
+                continue
+            summary = (f"CE {c.ce_percent:g} % at {c.current_density_mA_cm2:g} mA cm⁻², "
+                       f"{c.areal_capacity_mAh_cm2:g} mAh cm⁻²"
+                       + (f", {c.cycles} cycles" if c.cycles is not None else ""))  # fmt: skip
+            if ask and not typer.confirm(
+                f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True
+            ):
+                continue
+            result = results.normalise({"paper": paper, **measurement_fields(c, where=where)})
+            try:
+                crud.add_result(session=session, result=result)
+                added += 1
+            except DuplicateError:
+                known += 1
+            except ConflictError as exc:
+                conflicts.append(str(exc))
+    for message in conflicts:
+        common.note(f"Conflict: {message}")
+    skipped = len(candidates) - len(complete)
+    summary = f"{added} / {len(complete)} complete candidate(s) recorded as drafts for {paper}"
+    if known:
+        summary += f"; {known} already recorded"
+    if conflicts:
+        summary += f"; {len(conflicts)} conflict(s)"
+    if skipped:
+        summary += f"; {skipped} incomplete left out (add them with `cedb result add`)"
+    common.note(summary)
+    if conflicts:
+        raise typer.Exit(1)

@@ -1,0 +1,191 @@
+"""cedb extract, run as the installed command a user types."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import assert_user_error
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+REVIEW = Path("/work/shared/seeds/sun2025-high-ce-li-metal-review.txt")
+TEXT = (
+    "Li||Cu cells give an average CE of 99.4% at 1 mA cm-2 and 4 mAh cm-2 over 150 cycles. "
+    "The CE of 99.6% was kept at 2 mA cm-2 and 3 mAh cm-2 over 200 cycles. "
+    "A CE of 99.1% was obtained."
+)
+
+
+@pytest.fixture
+def run(cedb_bin, tmp_path):
+    """Run `cedb ...` with a database path in tmp_path that plain extraction never opens."""
+    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
+           "NO_COLOR": "1"}  # fmt: skip
+
+    def call(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([cedb_bin, *map(str, args)], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120, input=input)  # fmt: skip
+
+    yield call
+    assert not (tmp_path / "never.sqlite").exists()  # extraction alone needs no database
+
+
+def _json(process: subprocess.CompletedProcess) -> list[dict]:
+    assert process.returncode == 0, process.stderr
+    return json.loads(process.stdout)
+
+
+def test_help(run):
+    process = run("extract", "--help")
+    assert process.returncode == 0
+    for option in ("--format", "--to-curation", "--paper", "--record", "--compare", "--kind"):
+        assert option in process.stdout
+
+
+def test_review_as_json(run):
+    rows = _json(run("extract", REVIEW, "--format", "json"))
+    assert len(rows) == 11
+    rcf = next(r for r in rows if r["ce_percent"] == 99.7)
+    assert (rcf["current_density_mA_cm2"], rcf["areal_capacity_mAh_cm2"], rcf["cycles"]) == (
+        1,
+        4,
+        180,
+    )
+    source = REVIEW.read_text(encoding="utf-8")
+    assert "99.7%" in source[rcf["start"] : rcf["end"]]
+    assert set(rows[0]) >= {
+        "ce_percent",
+        "qualifier",
+        "complete",
+        "confidence",
+        "reason",
+        "sentence",
+    }
+
+
+def test_table_and_note(run):
+    process = run("extract", FIXTURES / "paper.txt")
+    assert process.returncode == 0, process.stderr
+    assert "99.3" in process.stdout and "ce_percent" in process.stdout
+    assert "1 candidate(s) in paper.txt" in process.stderr
+
+
+def test_stdin_with_kind(run):
+    html = (
+        "<p>Li||Cu cells: average CE of 99.2% at 1 mA cm<sup>-2</sup> and "
+        "1 mAh cm<sup>-2</sup>.</p>"
+    )
+    rows = _json(run("extract", "-", "--kind", "html", "--format", "json", input=html))
+    assert [(r["ce_percent"], r["areal_capacity_mAh_cm2"]) for r in rows] == [(99.2, 1)]
+    assert "<sup>" in html[rows[0]["start"] : rows[0]["end"]]
+
+
+def test_min_confidence(run, tmp_path):
+    (tmp_path / "p.txt").write_text(TEXT, encoding="utf-8")
+    assert len(_json(run("extract", "p.txt", "-f", "json"))) == 3
+    assert [
+        r["ce_percent"]
+        for r in _json(run("extract", "p.txt", "-f", "json", "--min-confidence", "0.6"))
+    ] == [
+        99.4,
+        99.6,
+    ]
+
+
+def test_user_errors(run, tmp_path):
+    assert_user_error(run("extract", "missing.txt"), contains="no file")
+    (tmp_path / "p.docx").write_text("x")
+    assert_user_error(run("extract", "p.docx"), contains=".pdf")
+    (tmp_path / "p.txt").write_text(TEXT, encoding="utf-8")
+    assert_user_error(run("extract", "p.txt", "--to-curation", "out"), contains="--paper")
+    assert_user_error(run("extract", "-", "--record", "--paper", "x", input=TEXT), contains="--yes")
+
+
+def test_to_curation_writes_checkable_drafts(run, tmp_path):
+    (tmp_path / "p.txt").write_text(TEXT, encoding="utf-8")
+    process = run("extract", "p.txt", "--to-curation", "drafts", "--paper", "new2025")
+    assert process.returncode == 0, process.stderr
+    draft = tmp_path / "drafts" / "new2025.yaml"
+    import yaml
+
+    document = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    assert document["reference"] == {"key": "new2025"}
+    rows = document["measurements"]
+    assert [m["ce_percent"] for m in rows] == [99.4, 99.6, 99.1]
+    assert rows[0]["statistic"] == "average" and rows[0]["cell"] == "li-cu"
+    assert all(m["status"] == "draft" and m["quote"] for m in rows)
+    assert "current_density_mA_cm2" not in rows[2]  # no conditions stated: none invented
+    check = run("curate", "check", "--offline", "drafts")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert_user_error(
+        run("extract", "p.txt", "--to-curation", "drafts", "--paper", "new2025"), contains="--force"
+    )
+    again = run("extract", "p.txt", "--to-curation", "drafts", "--paper", "new2025", "--force")
+    assert again.returncode == 0, again.stderr
+
+
+def test_compare_and_record(sqlite_cli, tmp_path):
+    # The bundled dataset holds ref102's two results (99.4 % and 99.6 %, no cell).
+    (tmp_path / "p.txt").write_text(
+        TEXT.replace("Li||Cu cells give", "The host gives"), encoding="utf-8"
+    )
+    rows = sqlite_cli.json("extract", "p.txt", "--paper", "sun2025review-ref102", "--compare")
+    assert [(r["ce_percent"], r["status"]) for r in rows] == [
+        (99.4, "known"),
+        (99.6, "known"),
+        (99.1, "new"),
+    ]
+    assert all(r["existing_id"] for r in rows[:2])
+
+    (tmp_path / "q.txt").write_text(
+        "The host gives a CE of 99.9% at 2 mA cm-2 and 3 mAh cm-2 over 200 cycles. "
+        "The host gives a CE of 98.0% at 5 mA cm-2 and 5 mAh cm-2 over 100 cycles.",
+        encoding="utf-8",
+    )
+    rows = sqlite_cli.json("extract", "q.txt", "--paper", "sun2025review-ref102", "--compare")
+    assert [r["status"] for r in rows] == ["conflict", "new"]
+
+    process = sqlite_cli("extract", "q.txt", "--paper", "sun2025review-ref102", "--record", "--yes")
+    assert process.returncode == 1  # the conflict is reported and not added; the new one is
+    assert "Conflict: id " in process.stderr
+    assert "1 / 2 complete candidate(s) recorded" in process.stderr
+    added = sqlite_cli.json("query", "--paper", "sun2025review-ref102", "--status", "draft")
+    assert [(r["ce_percent"], r["current_density_mA_cm2"], r["cycles"]) for r in added] == [
+        (98.0, 5.0, 100)
+    ]
+
+    again = sqlite_cli("extract", "q.txt", "--paper", "sun2025review-ref102", "--record", "--yes")
+    assert "0 / 2" in again.stderr and "1 already recorded" in again.stderr
+    assert_user_error(
+        sqlite_cli("extract", "q.txt", "--paper", "nosuch", "--record", "--yes"), contains="nosuch"
+    )
+
+
+def test_record_asks_before_each(sqlite_url, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cedb.cli import extract as extract_cli
+    from cedb.cli.main import app
+
+    (tmp_path / "q.txt").write_text(
+        "Li||Cu cells give a CE of 97.1% at 7 mA cm-2 and 7 mAh cm-2. "
+        "Li||Cu cells give a CE of 97.2% at 8 mA cm-2 and 8 mAh cm-2.",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(extract_cli, "_can_ask", lambda: True)
+    runner = CliRunner()
+    args = [
+        "--db",
+        sqlite_url,
+        "extract",
+        str(tmp_path / "q.txt"),
+        "--paper",
+        "sun2025review-ref99",
+        "--record",
+    ]
+    result = runner.invoke(app, args, input="y\nn\n")
+    assert result.exit_code == 0, result.output
+    assert "1 / 2 complete candidate(s) recorded" in result.output
+    again = runner.invoke(app, args, input="y\ny\n")
+    assert "1 / 2" in again.output and "1 already recorded" in again.output
