@@ -501,3 +501,93 @@ def test_bench_meets_the_targets():
             assert scores[field] >= 0.95, field
     assert report["scores"]["review"]["labels"] == 11
     assert report["scores"]["abstracts"]["labels"] >= 40
+
+
+# --- robustness ---------------------------------------------------------------------
+
+
+def test_unknown_kind_is_a_user_error():
+    with pytest.raises(InvalidValue):
+        extract_text("a CE of 99%", kind="docx")
+
+
+def test_long_runs_of_numbers_stay_fast():
+    import time
+
+    numbers = ", ".join(str(i) for i in range(3000))
+    started = time.perf_counter()
+    extract_text(f"The CE values were {numbers} units, at {numbers} mA cm-2.")
+    assert time.perf_counter() - started < 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Li||Cu",
+                "CE",
+                "of",
+                "99.5%",
+                "97–99%",
+                "0.995",
+                "at",
+                "1",
+                "mA cm−2",
+                "mAh cm-2",
+                "and",
+                ",",
+                ".",
+                "cycles",
+                "1,000",
+                "cathode",
+                "average",
+                "up to",
+                "\n",
+                "-\n",
+                "5%",
+                "FEC",
+                "required",
+                "<sup>-2</sup>",
+                "respectively",
+            ]
+        ),
+        max_size=60,
+    )
+)
+def test_any_word_soup_gives_well_formed_candidates(words):
+    text = " ".join(words)
+    for c in extract_text(text):
+        assert 0 <= c.start < c.end <= len(text)
+        assert 40 <= c.ce_percent <= 100 and 0 < c.confidence <= 1 and c.reason
+        assert c.complete == (
+            c.current_density_mA_cm2 is not None and c.areal_capacity_mAh_cm2 is not None
+        )
+
+
+# --- drafts -------------------------------------------------------------------------
+
+
+def test_drafts_map_the_vocabulary(tmp_path):
+    from cedb import curation
+    from cedb.extract.drafts import draft_document, statistic, write_drafts
+
+    assert [statistic(q) for q in ("average, up to", "up to", ">", "about", None)] == [
+        "average", "maximum", "exceeding", None, None,
+    ]  # fmt: skip
+    found = extract_text(
+        "The reservoir method gives an average CE of 99.6% at 0.5 mA cm−2 and 1 mAh cm−2. "
+        "The reservoir method gives an average CE of 99.6% at 0.5 mA cm−2 and 1 mAh cm−2. "
+        "CEs of 97–99% were measured."
+    )
+    document = draft_document(found, paper="x2025", where="x.txt")
+    first, second = document["measurements"]  # the repeated result appears once
+    assert first["method"] == "aurbach" and first["statistic"] == "average"
+    assert first["location"].startswith("x.txt, characters 0-")
+    assert "range up to 99 %" in second["note"] and "current_density_mA_cm2" not in second
+    path = write_drafts(found, paper="x2025", directory=tmp_path)
+    assert curation.check([path]).problems == []
+    with pytest.raises(InvalidValue):
+        write_drafts(found, paper="x2025", directory=tmp_path)
+    with pytest.raises(InvalidValue):
+        draft_document(found, paper=" ")

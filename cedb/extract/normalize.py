@@ -10,6 +10,7 @@ column or a page break) was. The sentence splitter decides which of those
 import html
 import re
 
+from cedb.errors import InvalidValue
 from cedb.extract.mapped import MappedText
 
 KINDS = ("text", "markdown", "html")
@@ -60,7 +61,7 @@ _BLOCK_TAGS = (
 def prepare(source: str, kind: str = "text") -> MappedText:
     """Normalise ``source`` read as ``kind`` ("text", "markdown" or "html")."""
     if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        raise InvalidValue(f"cannot read text as {kind!r}: use one of {', '.join(KINDS)}")
     text = MappedText.identity(source)
     text = text.sub(r"\r\n?", "\n")
     if kind == "markdown":

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 # "1,000" is one thousand; a list "0.5, 1 and 2" has spaces after its commas.
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?)"
-_NUMBER_LIST = NUMBER + r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)" + NUMBER + r")*"
+# At most 9 values: bounded so that a long run of numbers cannot make matching quadratic.
+_NUMBER_LIST = NUMBER + r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)" + NUMBER + r"){0,8}"
 _NUMBER_RANGE = NUMBER + r"\s*(?:–|-|to)\s*" + NUMBER
 # "cm-2", "cm^-2", "cm^(-2)", "cm2", "cm^2"; nothing at all when the superscript was lost.
 _PER_AREA = (

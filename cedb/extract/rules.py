@@ -60,7 +60,7 @@ _PERCENT_LIST = re.compile(
     + NUMBER
     + r"(?:\s*,\s*"
     + NUMBER
-    + r")*\s*,?\s*(?:and|or)\s*)"
+    + r"){0,8}\s*,?\s*(?:and|or)\s*)"  # bounded: a long list of numbers is a table, not a CE list
     + NUMBER
     + r"\s*%"
 )
