@@ -116,7 +116,7 @@ _TARGET = re.compile(
     re.I,
 )
 _GENERIC = re.compile(
-    r"\b(?:typical\w*|generally|usually|commonly|in general|to date|so far|state-of-the-art|"
+    r"\b(?:typical\w*|generally|usually|common|commonly|in general|to date|so far|state-of-the-art|"
     r"researchers|recent progress|advances?|advancements?|"
     r"(?:have|has)\s+(?:achieved|demonstrated|reached|shown)|"
     r"mild conditions|practical conditions|literature|conventional)\b"
