@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cedb.cli import common
+from cedb.cli.record import recordable
 
 app = typer.Typer(
     help="Compute the average CE by the methods of the review's Table 1 (eqns 1-6).",
@@ -72,7 +73,7 @@ def _capacities(**texts: str | None) -> dict[str, float]:
     return values
 
 
-def _render(record: dict[str, Any], fmt: common.Format) -> None:
+def render(record: dict[str, Any], fmt: common.Format) -> None:
     """JSON keeps ``inputs`` nested; a table shows one ``inputs.<name>`` row per input."""
     if fmt in (common.Format.json, common.Format.jsonl):
         common.emit_record(record, fmt)
@@ -97,6 +98,7 @@ def _file_inputs(path: Path, **options: Any) -> dict[str, Any]:
 
 
 @app.command("conventional")
+@recordable("conventional", default_cell="li-cu")
 def conventional_command(
     file: Annotated[
         Optional[Path],
@@ -150,20 +152,22 @@ def conventional_command(
                              **{f"s{i}": t for i, t in enumerate(stripped)})
         result = ce.conventional([values[f"p{i}"] for i in range(len(plated))],
                                  [values[f"s{i}"] for i in range(len(stripped))], skip_cycles=skip)
-    _render(result.to_dict(), fmt)
+    return result
 
 
 @app.command("aurbach")
+@recordable("aurbach", default_cell="li-cu")
 def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
                     fmt: common.FormatOption = common.Format.table) -> None:
     """Aurbach's reservoir CE, (n Q_C + Q_S) / (n Q_C + Q_T) (eqn 3)."""
     from cedb import ce
 
     q = _capacities(qt=qt, qc=qc, qs=qs)
-    _render(ce.aurbach(q["qt"], q["qc"], n, q["qs"]).to_dict(), fmt)
+    return ce.aurbach(q["qt"], q["qc"], n, q["qs"])
 
 
 @app.command("zhang")
+@recordable("zhang", default_cell="li-cu")
 def zhang_command(
     q0: Annotated[
         str, _q("--q0", "Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")
@@ -175,13 +179,14 @@ def zhang_command(
     from cedb import ce
 
     q = _capacities(q0=q0, qt=qt, qc=qc, qs=qs)
-    _render(ce.zhang(q["q0"], q["qt"], q["qc"], n, q["qs"]).to_dict(), fmt)
+    return ce.zhang(q["q0"], q["qt"], q["qc"], n, q["qs"])
 
 
 # --------------------------------------------------------------------------- full cells
 
 
 @app.command("chiang")
+@recordable("chiang", default_cell="full")
 def chiang_command(
     q_li: Annotated[
         str, _q("--q-li", "Q_Li, the excess Li on the anode (0 if anode-free).")
@@ -197,10 +202,11 @@ def chiang_command(
     from cedb import ce
 
     q = _capacities(q_li=q_li, q_cathode=q_cathode)
-    _render(ce.chiang(q["q_li"], q["q_cathode"], n, retention=retention).to_dict(), fmt)
+    return ce.chiang(q["q_li"], q["q_cathode"], n, retention=retention)
 
 
 @app.command("zhang-full")
+@recordable("zhang-full", default_cell="full")
 def zhang_full_command(
     file: Annotated[
         Path, typer.Argument(help="Per-cycle full-cell table or BioLogic file.", metavar="FILE")
@@ -232,7 +238,7 @@ def zhang_full_command(
                            retention=retention)
     inputs = _file_inputs(file, sheet=sheet, unit=unit, area_cm2=area)
     inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"))
-    _render(replace(result, inputs=inputs).to_dict(), fmt)
+    return replace(result, inputs=inputs)
 
 
 # --------------------------------------------------------------------------- cycle life
@@ -263,4 +269,4 @@ def life_command(
                                excess_li_ratio=excess_li)
     else:
         result = ce.ce_for_cycles(cycles, retention=retention, excess_li_ratio=excess_li)
-    _render(result.to_dict(), fmt)
+    render(result.to_dict(), fmt)

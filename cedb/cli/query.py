@@ -19,8 +19,15 @@ def query_command(
 
     filters = f.make_filters(**params)
     with common.transaction() as session:
-        rows = query.run(session.connection(), filters)
-    if fmt == common.Format.table:
+        rows = query.run(session.connection(), filters, extra=True)
+    if fmt in (common.Format.json, common.Format.jsonl):
+        import json
+
+        # The method's inputs (e.g. Aurbach's Q_T, Q_C, n, Q_S) travel with the row.
+        for row in rows:
+            row["method_params"] = json.loads(row["method_params"]) if row["method_params"] else None
+        common.emit(rows, fmt, list(query.ROW_KEYS) + ["method_params"])
+    elif fmt == common.Format.table:
         columns = ["id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
                    "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical"]
         common.emit(rows, fmt, columns)

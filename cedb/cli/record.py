@@ -1,0 +1,97 @@
+"""``--record``: store a computed CE as a result, with its method and the method's inputs.
+
+``recordable`` adds the recording options to a command whose function returns a
+``cedb.ce.CEResult``; it renders the result and, with ``--record``, stores it in
+one transaction through the same validation as `cedb result add`.
+"""
+
+import functools
+import inspect
+from typing import Annotated, Optional
+
+import typer
+
+from cedb.cli import common
+
+
+def _option(*names: str, help: str):
+    return typer.Option(*names, help=help, show_default=False, rich_help_panel="Recording")
+
+
+_TEXT = Optional[str]
+RECORD_OPTIONS = {
+    "record": (Annotated[bool, _option("--record", help="Store the CE as a result of --paper.")], False),
+    "paper": (Annotated[_TEXT, _option("--paper", help="Citation key of the paper the data belong to.")], None),
+    "current": (Annotated[_TEXT, _option("--current", help="Current density of the test (mA cm⁻², or with a unit).")], None),
+    "capacity": (Annotated[_TEXT, _option("--capacity", help="Areal capacity of the test (mAh cm⁻², or with a unit).")], None),
+    "cell": (Annotated[_TEXT, _option("--cell", help="li-cu|li-li|full|anode-free (default from the method).")], None),
+    "category": (Annotated[_TEXT, _option("--category", help="Strategy category: composite-anode|electrolyte|interface|other.")], None),
+    "label": (Annotated[_TEXT, _option("--label", help="Strategy label.")], None),
+    "host": (Annotated[_TEXT, _option("--host", help="Host material.")], None),
+    "electrolyte": (Annotated[_TEXT, _option("--electrolyte", help="Electrolyte as reported.")], None),
+    "additive": (Annotated[_TEXT, _option("--additive", help="Additive(s).")], None),
+    "source": (Annotated[_TEXT, _option("--source", help="Key of the paper the data were read from.")], None),
+    "location": (Annotated[_TEXT, _option("--location", help="Where in the source (e.g. 'Fig. 3b', 'SI Table S2').")], None),
+    "note": (Annotated[_TEXT, _option("--note", help="Free-text note.")], None),
+    "status": (Annotated[_TEXT, _option("--status", help="draft|verified|rejected (default draft).")], None),
+}
+
+
+def recordable(method: str, default_cell: str | None):
+    """Decorate a `cedb ce` command that returns a CEResult: render it, and store it on --record."""
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        extra = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, (annotation, default) in RECORD_OPTIONS.items()
+        ]
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()]
+
+        @functools.wraps(func)
+        def command(**kwargs):
+            options = {name: kwargs.pop(name) for name in RECORD_OPTIONS}
+            result = func(**kwargs)
+            common_render(result, kwargs.get("fmt"))
+            if options.pop("record"):
+                store(result, method=method, default_cell=default_cell, options=options)
+            elif any(v is not None for v in options.values()):
+                common.note("Recording options were given without --record: nothing was stored.")
+
+        command.__signature__ = signature.replace(parameters=parameters + extra)
+        command.__annotations__ = {**func.__annotations__,
+                                   **{name: annotation for name, (annotation, _) in RECORD_OPTIONS.items()}}
+        return command
+
+    return decorate
+
+
+def common_render(result, fmt) -> None:
+    from cedb.cli.ce import render
+
+    render(result.to_dict(), fmt or common.Format.table)
+
+
+def store(result, *, method: str, default_cell: str | None, options: dict) -> int:
+    """Add the computed CE as a measurement; returns its id."""
+    from cedb import crud, results
+    from cedb.errors import InvalidValue
+
+    if not options.get("paper"):
+        raise InvalidValue("--record needs --paper KEY: the paper these data belong to")
+    raw = {k: v for k, v in options.items() if v is not None}
+    raw.setdefault("cell", default_cell)
+    if raw.get("cell") is None:
+        raw.pop("cell")
+    if any(raw.get(k) for k in ("host", "electrolyte", "additive", "label")) and "category" not in raw:
+        raise InvalidValue("a strategy needs its category: give --category with --label/--host/--electrolyte")
+    raw.update(ce=result.ce_percent, method=method, statistic="average",
+               method_params={"method": method, **result.inputs})
+    if result.cycles:
+        raw["cycles"] = result.cycles
+    measurement_input = results.normalise(raw)
+    with common.transaction() as session:
+        measurement = crud.add_result(session=session, result=measurement_input)
+        measurement_id = measurement.id
+    common.note(f"Recorded result {measurement_id} for {options['paper']} (method {method})")
+    return measurement_id
