@@ -22,7 +22,8 @@ ROW_KEYS = (
     "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
     "statistic", "full_cell_derived", "practical", "lce",
 )
-EXTRA_KEYS = ("status", "source", "location", "method_params", "note")
+EXTRA_KEYS = ("status", "source", "location", "method_params", "note", "electrolyte_canonical",
+              "components")
 
 
 @dataclass
@@ -124,6 +125,8 @@ def build(filters: Filters):
         Measurement.location.label("location"),
         Measurement.method_params.label("method_params"),
         Measurement.note.label("note"),
+        Strategy.electrolyte_canonical.label("electrolyte_canonical"),
+        Strategy.components.label("components"),
     ]
     query = (
         sa.select(*columns)

@@ -71,3 +71,60 @@ def table_command(
     written = [str(p) for p in (output, bib) if p]
     common.note(f"{len(rows)} results, {len(table.references)} references"
                 + (f"; wrote {', '.join(written)}" if written else ""))
+
+
+class MlFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Convention(str, Enum):
+    kim2023 = "kim2023"
+    physical = "physical"
+
+
+@app.command("ml")
+def ml_command(
+    fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="csv or parquet.")] = MlFormat.csv,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for parquet).", show_default=False)] = None,
+    dictionary: Annotated[Optional[Path], typer.Option("--dictionary", help="Write the data dictionary (Markdown) here [default: next to -o as NAME.dictionary.md].", show_default=False)] = None,
+    convention: Annotated[Convention, typer.Option("--convention", help="Descriptor mole basis: kim2023 (the paper's) or physical.")] = Convention.kim2023,
+    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
+    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
+    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
+    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
+    additive: f.Additive = None, salt: f.Salt = None, solvent: f.Solvent = None,
+    diluent: f.Diluent = None, paper: f.Paper = None, year_from: f.YearFrom = None,
+    year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
+) -> None:
+    """Export one row per result with conditions, CE, LCE, verdict and electrolyte descriptors, for ML."""
+    params = {k: v for k, v in locals().items() if k not in ("fmt", "output", "dictionary", "convention")}
+    from cedb import mlexport
+    from cedb.errors import InvalidValue
+
+    if fmt == MlFormat.parquet and output is None:
+        raise InvalidValue("parquet is a binary format: give the file with -o data.parquet")
+    filters = f.make_filters(**params)
+    with common.transaction() as session:
+        rows = mlexport.ml_rows(session.connection(), filters, convention=convention.value)
+    table = mlexport.frame(rows)
+    if fmt == MlFormat.parquet:
+        table.to_parquet(output, index=False)
+    else:
+        from cedb.exports import csv_safe
+
+        for column in table.columns:
+            if table[column].dtype == object:
+                table[column] = table[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
+        text = table.to_csv(index=False, lineterminator="\n")
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+    if dictionary is None and output is not None:
+        dictionary = output.with_name(output.stem + ".dictionary.md")
+    if dictionary is not None:
+        dictionary.write_text(mlexport.dictionary_markdown(), encoding="utf-8")
+    parsed = int((table["descriptor_status"] == "ok").sum()) if len(table) else 0
+    common.note(f"{len(table)} rows, descriptors for {parsed}"
+                + (f"; wrote {output}" if output else "") + (f" and {dictionary}" if dictionary else ""))
