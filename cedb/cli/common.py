@@ -112,7 +112,7 @@ def dumps(value: Any) -> str:
 
 
 def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
-         title: str | None = None) -> None:
+         title: str | None = None, headers: dict[str, str] | None = None) -> None:
     """Print rows as a rich table, CSV, JSON, JSON lines or a Markdown table."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == Format.json:
@@ -139,7 +139,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
 
         table = Table(title=title, show_lines=False)
         for column in columns:
-            table.add_column(column, overflow="fold")
+            table.add_column((headers or {}).get(column, column), overflow="fold")
         for row in rows:
             table.add_row(*[_escape(_cell(row.get(c))) for c in columns])
         console().print(table)

@@ -30,6 +30,9 @@ def query_command(
     elif fmt == common.Format.table:
         columns = ["id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
                    "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical"]
-        common.emit(rows, fmt, columns)
+        # Short headers on a terminal; csv/json keep the full, unit-bearing keys.
+        headers = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2": "mAh cm⁻²",
+                   "ce_percent": "CE (%)"}
+        common.emit(rows, fmt, columns, headers=headers)
     else:
         common.emit(rows, fmt, list(query.ROW_KEYS))
