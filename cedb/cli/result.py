@@ -79,8 +79,11 @@ def add_command(
     with common.transaction() as session:
         measurement = crud.add_result(session=session, result=result)
         record = _record(session, measurement.id)
-    common.note(f"Added result {measurement.id}")
-    common.emit_record(record, fmt)
+    common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
+    if fmt == common.Format.table:
+        typer.echo(measurement.id)  # the id alone on stdout, for scripts
+    else:
+        common.emit_record(record, fmt)
 
 
 @app.command("edit")
