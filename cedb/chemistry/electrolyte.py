@@ -177,6 +177,7 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("LP", re.compile(r"[(\[]"), None),
     ("RP", re.compile(r"[)\]]"), None),
 ]
+_STOPS = "()[]/,;+=:"  # characters that end a word in error messages
 _WORD = re.compile(r"[^\s()\[\]/,;+=:]+")
 _EXPECTED = (
     "expected a chemical name (see 'cedb chem list'), an amount such as '1 M' or "
@@ -212,7 +213,7 @@ def _lex(text: str, vocab: Vocabulary) -> list[_Token]:
             word = _WORD.match(text, pos).group(0)
             # Show the whole hyphenated name: "TMS-FNFSI", not just "FNFSI".
             start = pos
-            while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "()[]/,;+=:":
+            while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _STOPS:
                 start -= 1
             whole = _WORD.match(text, start).group(0)
             inside = f" in '{whole}'" if whole != word else ""
@@ -446,7 +447,8 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
             i += 1
             continue
         if pending_qty is not None or pending_coef is not None:
-            raise InvalidValue(f"'{t.text}' {state.where(t)} comes between an amount and its chemical")
+            raise InvalidValue(
+                f"'{t.text}' {state.where(t)} comes between an amount and its chemical")
         if t.kind == "SEP":
             chain = bool(state.mentions) and i > 0 and tokens[i - 1].kind == "CHEM"
             i += 1
@@ -489,7 +491,8 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
                 _attach_trailing(state, qty, t)
             else:
                 if not state.mentions or state.mentions[-1].qty is not None:
-                    raise InvalidValue(f"'at {_qty_text(qty)}' {state.where(t)} follows no chemical")
+                    raise InvalidValue(
+                        f"'at {_qty_text(qty)}' {state.where(t)} follows no chemical")
                 state.mentions[-1].qty, state.mentions[-1].at = qty, True
             i += 3
         elif t.kind == "FILLER":
@@ -703,7 +706,8 @@ def _resolve(state: _State) -> Formulation:
 def parse(text: str, vocabulary: Vocabulary | None = None) -> Formulation:
     """Read an electrolyte description such as '1 M LiPF6 in EC/DMC (1:1 v/v) + 2% VC'."""
     if not isinstance(text, str) or not text.strip():
-        raise InvalidValue("empty electrolyte description; expected e.g. '1 M LiPF6 in EC/DMC (1:1 v/v)'")
+        raise InvalidValue(
+            "empty electrolyte description; expected e.g. '1 M LiPF6 in EC/DMC (1:1 v/v)'")
     vocab = vocabulary or default_vocabulary()
     normalised = normalise_name(text).replace("\u2236", ":")
     state = _State(text=normalised)
@@ -711,7 +715,8 @@ def parse(text: str, vocabulary: Vocabulary | None = None) -> Formulation:
     return _resolve(state)
 
 
-def try_parse(text: str, vocabulary: Vocabulary | None = None) -> tuple[Formulation | None, str | None]:
+def try_parse(text: str, vocabulary: Vocabulary | None = None
+              ) -> tuple[Formulation | None, str | None]:
     """``(formulation, None)`` or ``(None, error message)``: for batches."""
     try:
         return parse(text, vocabulary), None

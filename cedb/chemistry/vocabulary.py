@@ -29,7 +29,9 @@ MOLAR_MASS_TOLERANCE_G_MOL = 0.05
 # "SN" is succinonitrile, "Sn" is tin.
 CASE_SENSITIVE_MAX_LEN = 2
 
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63\uff0d"), "-")
+# Hyphens, en and em dashes, minus signs: all read as "-".
+_DASH_CHARACTERS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63\uff0d"
+_DASHES = dict.fromkeys(map(ord, _DASH_CHARACTERS), "-")
 
 
 def data_path() -> Path:
