@@ -90,6 +90,10 @@ class CheckReport:
     records: list[PaperRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    # Every reference key and measurement source named, also in files with problems, so that an
+    # unresolved source is reported together with the file's other problems.
+    keys: set[str] = field(default_factory=set)
+    sources: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, source key)
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -111,7 +115,7 @@ def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckRepo
     files = expand(paths)
     report.files = len(files)
     for path in files:
-        record = _check_file(path, report.problems)
+        record = _check_file(path, report.problems, report)
         if record is not None:
             report.records.append(record)
     _check_across(report, known_keys)
@@ -132,7 +136,11 @@ def _read(path: Path, problems: list[Problem]):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(str(path), line, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        if isinstance(exc, yaml.constructor.ConstructorError):  # e.g. !!python/object: never executed
+            problems.append(Problem(str(path), line, f"refused YAML tag ({getattr(exc, 'problem', exc)}): "
+                                                     "curation files hold plain data only"))
+        else:
+            problems.append(Problem(str(path), line, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
         return None
     problems.extend(Problem(str(path), line, message) for line, message in raw_problems)
     if not isinstance(data, dict):
@@ -148,7 +156,7 @@ def _unknown(mapping: _LineDict, allowed: tuple[str, ...], what: str, path: Path
                                     f"unknown key {key!r} in {what}: allowed are {', '.join(allowed)}"))
 
 
-def _check_file(path: Path, problems: list[Problem]) -> PaperRecord | None:
+def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> PaperRecord | None:
     data = _read(path, problems)
     if data is None:
         return None
@@ -159,6 +167,8 @@ def _check_file(path: Path, problems: list[Problem]) -> PaperRecord | None:
         problems.append(Problem(str(path), data.line, "missing 'reference' mapping"))
         return None
     ref = _check_reference(reference, path, problems)
+    if isinstance(reference.get("key"), str):
+        report.keys.add(reference["key"])
 
     strategies, labels = [], set()
     for item in _list(data, "strategies", path, problems):
@@ -195,6 +205,9 @@ def _check_file(path: Path, problems: list[Problem]) -> PaperRecord | None:
                                     f"strategy {values['strategy']!r} is not a label of this file's strategies"))
         if item.get("ce_percent") is None:
             problems.append(Problem(str(path), item.line, "a measurement needs ce_percent"))
+        if values["source"] is not None:
+            report.sources.append((str(path), item.line_of("source"), str(values["source"])))
+        valid = True
         for key in MEASUREMENT_FIELDS:
             if key not in item or item[key] is None:
                 continue
@@ -202,11 +215,14 @@ def _check_file(path: Path, problems: list[Problem]) -> PaperRecord | None:
                 values[key] = normalise_field(key, item[key])
             except CedbError as exc:
                 problems.append(Problem(str(path), item.line_of(key), str(exc)))
+                valid = False
         identity = _identity(values)
-        if identity in seen:
+        # Only valid rows: a value left out because of an error would make a false "same conditions".
+        if valid and identity in seen:
             problems.append(Problem(str(path), item.line,
                                     f"same strategy and conditions as the measurement on line {seen[identity]}"))
-        seen[identity] = item.line
+        if valid:
+            seen[identity] = item.line
         measurements.append(values)
     if len(problems) > before:
         return None
@@ -261,12 +277,10 @@ def _check_across(report: CheckReport, known_keys: set[str]) -> None:
             report.problems.append(Problem(record.path, 1, f"DOI {doi} is also used by {dois[doi]}"))
         if doi:
             dois[doi] = record.path
-    for record in report.records:
-        for values in record.measurements:
-            source = values.get("source")
-            if source and source not in keys and source not in known_keys:
-                report.problems.append(Problem(record.path, values["_line"],
-                                               f"source {source!r} is not a key of any curation file or paper in the database"))
+    for path, line, source in report.sources:
+        if source not in report.keys and source not in known_keys:
+            report.problems.append(Problem(path, line,
+                                           f"source {source!r} is not a key of any curation file or paper in the database"))
 
 
 # --------------------------------------------------------------------------- load

@@ -72,7 +72,9 @@ def build_table(rows: list[dict[str, Any]], *, caption: str) -> ReviewTable:
 
     def within(row):
         year = row.get("year")
-        return (year is None, year or 0, row.get("paper") or "", row.get("id") or 0)
+        # Natural order of keys within a year: ...-ref98 before ...-ref100.
+        paper = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", row.get("paper") or "")]
+        return (year is None, year or 0, paper, row.get("id") or 0)
 
     ordered = sorted(rows, key=lambda r: (group_key(r), within(r)))
     for category in CATEGORY_ORDER:

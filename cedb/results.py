@@ -62,6 +62,34 @@ def _bool(value: object, what: str) -> bool:
 def normalise_field(name: str, value: Any) -> Any:
     """One measurement or strategy field, validated and in its canonical unit or word."""
     name = ALIASES.get(name, name)
+    value = _normalise_field(name, value)
+    _check_limits(name, value)
+    return value
+
+
+def _check_limits(name: str, value: Any) -> None:
+    """The model's limits (also CHECKs in the database) as a one-line error, not a pydantic traceback."""
+    import annotated_types as at
+
+    from cedb.models import MeasurementBase, StrategyBase
+
+    model = StrategyBase if name in STRATEGY_FIELDS else MeasurementBase
+    info = model.model_fields.get(name)
+    if info is None or value is None:
+        return
+    for limit in info.metadata:
+        if isinstance(limit, at.MaxLen) and len(value) > limit.max_length:
+            raise InvalidValue(f"{name} is {len(value)} characters long: at most {limit.max_length} allowed")
+        for kind, attribute, fails, text in ((at.Ge, "ge", lambda v, b: v < b, "at least"),
+                                             (at.Le, "le", lambda v, b: v > b, "at most"),
+                                             (at.Gt, "gt", lambda v, b: v <= b, "more than"),
+                                             (at.Lt, "lt", lambda v, b: v >= b, "less than")):
+            if isinstance(limit, kind) and fails(value, getattr(limit, attribute)):
+                raise InvalidValue(f"{name} {value:g} is out of range: it must be {text} "
+                                   f"{getattr(limit, attribute):g}")
+
+
+def _normalise_field(name: str, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str) and not value.strip() and name not in ("ce_percent",):
@@ -74,7 +102,7 @@ def normalise_field(name: str, value: Any) -> Any:
             return units.to_canonical(value, quantity)
         return units.positive(value, quantity)
     if name == "np_ratio":
-        number = units.to_canonical(value, units.Quantity("N/P ratio", "dimensionless", ""))
+        number = units.to_canonical(value, units.Quantity("N/P ratio", "dimensionless", "a plain number"))
         if number <= 0:
             raise InvalidValue(f"N/P ratio must be positive, got {value!r}")
         return number
@@ -121,10 +149,15 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
         else:
             raise InvalidValue(f"unknown field {name!r}")
     result.strategy = {k: v for k, v in result.strategy.items() if v is not None}
+    # Blank is "not given": the model's default applies (None is not a status or a method).
+    result.measurement = {k: v for k, v in result.measurement.items() if v is not None}
     if result.strategy and "label" not in result.strategy:
         result.strategy["label"] = _default_label(result.strategy)
     if result.strategy and "category" not in result.strategy:
         raise InvalidValue("a strategy needs its category: composite-anode|electrolyte|interface|other")
+    # The database's default, set here so that duplicate and conflict checks compare like with like.
+    if result.measurement.get("method") is None:
+        result.measurement["method"] = Method.unspecified.value
     return result
 
 

@@ -102,9 +102,15 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
     if missing:
         raise InvalidValue(f"{path} has no column(s) {', '.join(repr(m) for m in missing)}; "
                            f"it has {', '.join(repr(str(c)) for c in frame.columns)}")
-    report = ImportReport(total=len(frame), dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run)
+    # A dry run keeps its rows until the end, so a later row is checked against the earlier ones
+    # (duplicates and conflicts inside the file are reported exactly as a real import would).
+    outer = session.begin_nested() if dry_run else None
     for index, record in enumerate(frame.to_dict(orient="records")):
         row_number = index + 2  # the header is line 1
+        if all(_is_blank(record.get(column)) for column in mapping.columns.values()):
+            continue  # an empty line is not a result
+        report.total += 1
         raw = dict(mapping.defaults)
         for name, column in mapping.columns.items():
             value = record.get(column)
@@ -121,14 +127,13 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
             except BaseException:
                 savepoint.rollback()
                 raise
-            if dry_run:
-                savepoint.rollback()
-            else:
-                savepoint.commit()
+            savepoint.commit()
         except CedbError as exc:
             report.rejected.append((row_number, str(exc)))
             continue
         report.added.append(row_number)
+    if outer is not None:
+        outer.rollback()
     return report
 
 

@@ -46,11 +46,11 @@ def _normalise_unit_text(text: str) -> str:
     text = text.replace("μ", "u").replace("·", "*").replace("×", "*")
     text = re.sub(r"\bmA\s*h\b", "mAh", text)
     text = re.sub(r"\buA\s*h\b", "uAh", text)
-    text = re.sub(r"\bAh\b", "A*h", text)
-    text = re.sub(r"\bmAh\b", "mA*h", text)
-    text = re.sub(r"\buAh\b", "uA*h", text)
-    # "cm-2", "cm2", "m-2" -> explicit powers; "cm^-2" stays.
+    # Parenthesised so that "g/mAh" is g/(mA*h), not (g/mA)*h.
+    text = re.sub(r"\b(m|u|)Ah\b", r"(\1A*h)", text)
+    # "cm-2", "cm2", "m-2", "(A*h)-1" -> explicit powers; "cm^-2" stays.
     text = re.sub(r"\b(cm|mm|m)\s*(-?\d)\b", r"\1^\2", text)
+    text = re.sub(r"\)\s*(-\d)\b", r")^\1", text)
     # "mA cm^-2" with a space is a product in pint already; "mA/cm^2" too.
     text = re.sub(r"\bdeg\s*C\b|°C|℃", "degC", text)
     return text.strip()
@@ -69,8 +69,12 @@ def to_canonical(value: object, quantity: Quantity) -> float:
         text = str(value).strip()
         if not text:
             raise InvalidValue(f"{quantity.name} is empty: give a number in {quantity.label}")
+        if "," in text:
+            # "3,5" is 3.5 in half the world and 35 in the other: refuse rather than guess.
+            raise InvalidValue(f"{quantity.name} {text!r} has a comma: write decimals with '.' "
+                               "and no thousands separator")
         try:
-            number = float(text.replace(",", ""))
+            number = float(text)
         except ValueError:
             number = _convert_text(text, quantity)
     if not math.isfinite(number):
@@ -82,16 +86,18 @@ def _convert_text(text: str, quantity: Quantity) -> float:
     import pint
 
     ureg = registry()
+    unreadable = InvalidValue(
+        f"cannot read {quantity.name} {text!r}: give a number with a unit such as '{quantity.label}'"
+    )
+    if not re.match(r"[-+−]?(\d|\.\d)", text):  # a bare unit ("mA/cm2") would silently mean 1
+        raise unreadable
     try:
         parsed = ureg.Quantity(_normalise_unit_text(text))
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, AssertionError):
-        raise InvalidValue(
-            f"cannot read {quantity.name} {text!r}: give a number with a unit such as "
-            f"'{quantity.label}'"
-        ) from None
+    except Exception:  # pint's parser raises many kinds (TokenError, ZeroDivisionError, ...) on bad text
+        raise unreadable from None
     if not isinstance(parsed, ureg.Quantity):
         return float(parsed)
-    if parsed.dimensionless:
+    if parsed.units == ureg.dimensionless:  # a plain number; "2 %" or "2 ppm" is a wrong unit below
         return float(parsed.magnitude)
     try:
         # 12 significant digits: unit factors like 1e-4 leave float noise (1.9999999999999998).
@@ -135,8 +141,11 @@ def ce_percent(value: object) -> float:
 
 def cycles(value: object) -> int:
     """A cycle count: a whole number >= 1."""
+    text = str(value).strip()
+    if not isinstance(value, (int, float)) and re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+        text = text.replace(",", "")  # thousands separators only: "1,000" (but not "1,5")
     try:
-        number = float(str(value).replace(",", "")) if not isinstance(value, (int, float)) else value
+        number = float(text) if not isinstance(value, (int, float)) else value
     except ValueError:
         raise InvalidValue(f"cycles {value!r} is not a whole number") from None
     if isinstance(value, bool) or not math.isfinite(number) or number != int(number):

@@ -45,6 +45,8 @@ def parse_word(enum_cls: type[Enum], value: object, what: str):
     if isinstance(value, enum_cls):
         return value
     text = re.sub(r"\s+", " ", str(value).strip().lower())
+    # Papers write Li‖Cu, Li || Cu and Li | Cu as well as Li||Cu.
+    text = re.sub(r"\s*(\|\||\||/)\s*", r"\1", text.replace("‖", "||"))
     for member in enum_cls:
         if text == member.value:
             return member
