@@ -111,19 +111,23 @@ def test_electrolyte_parse_garbage_is_a_user_error(run):
 
 
 def test_electrolyte_describe_json_worked_check(run):
-    data = _json(run, "electrolyte", "describe", "1M LiPF6 EC-DMC (3:7 v/v)")
-    assert data["convention"] == "kim2023"
-    assert list(data["descriptors"]) == list(DESCRIPTOR_KEYS)
-    assert data["descriptors"]["C"] == pytest.approx(0.2516, abs=1e-4)
-    assert data["descriptors"]["F"] == pytest.approx(0.03928, abs=1e-4)
-    assert data["canonical"] == "LiPF6 1 M | DMC 0.7 vol, EC 0.3 vol | -"
+    process = run("electrolyte", "describe", "1M LiPF6 EC-DMC (3:7 v/v)", "--format", "json")
+    assert process.returncode == 0, process.stderr
+    data = json.loads(process.stdout)
+    # Exactly the descriptor keys (issue 5); convention and canonical string go to stderr.
+    assert list(data) == list(DESCRIPTOR_KEYS)
+    assert data["C"] == pytest.approx(0.2516, abs=1e-4)
+    assert data["F"] == pytest.approx(0.03928, abs=1e-4)
+    assert "Convention: kim2023" in process.stderr
+    assert "Canonical: LiPF6 1 M | DMC 0.7 vol, EC 0.3 vol | -" in process.stderr
 
 
 def test_electrolyte_describe_physical_convention_and_density_option(run):
-    data = _json(run, "electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)",
-                 "--density", "BTFE=1.47", "--convention", "physical")
-    assert data["convention"] == "physical"
-    assert data["descriptors"]["F"] > 0
+    process = run("electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)",
+                  "--density", "BTFE=1.47", "--convention", "physical", "--format", "json")
+    assert process.returncode == 0, process.stderr
+    assert "Convention: physical" in process.stderr
+    assert json.loads(process.stdout)["F"] > 0
     assert_user_error(run("electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)"),
                       contains="no density at 25 °C for BTFE")
     assert_user_error(run("electrolyte", "describe", "1 M LiPF6 in PC", "--density", "PC"),

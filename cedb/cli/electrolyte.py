@@ -116,14 +116,13 @@ def _describe_one(text: str, convention: str, densities: dict[str, float],
     formulation = parse(text)
     result = describe(formulation, convention=convention, densities_g_mL=densities)
     if fmt in (common.Format.json, common.Format.jsonl):
-        typer.echo(common.dumps({"text": formulation.text, "canonical": formulation.canonical,
-                                 **result.to_dict()}))
-        return
-    rows = [{"descriptor": k, "value": v} for k, v in result.values.items()]
-    common.emit(rows, fmt, ["descriptor", "value"])
-    if fmt == common.Format.table:
-        common.note(f"Canonical: {formulation.canonical}")
-        common.note(f"Convention: {result.convention}")
+        # Exactly the 13 descriptor keys, so scripts can rely on them; the rest goes to stderr.
+        typer.echo(common.dumps(dict(result.values)))
+    else:
+        rows = [{"descriptor": k, "value": v} for k, v in result.values.items()]
+        common.emit(rows, fmt, ["descriptor", "value"])
+    common.note(f"Canonical: {formulation.canonical}")
+    common.note(f"Convention: {result.convention}")
     _warn(result.warnings)
 
 
