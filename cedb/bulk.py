@@ -1,0 +1,675 @@
+"""Validated bulk writes for `cedb result import` and `cedb curate load`.
+
+The per-row path (``crud.add_result`` in a savepoint per row) runs a handful of
+queries per row; at 10^5-10^6 rows that is hours. Here the same rules hold with a
+few queries per batch:
+
+- values are validated by ``cedb.results`` rules, with each distinct (field, value)
+  normalised once (``normalise``): pint parses "0.5 mA/cm^2" once, not per row;
+- paper and source keys, strategies and the condition tuples already recorded for
+  the papers of a batch are read with one query each into dicts;
+- duplicates and conflicts are found in memory against the database and the rows
+  before them; rows are written with SQLAlchemy Core ``insert()`` executemany, in
+  batches, inside the caller's one transaction (a failure rolls the command back).
+
+Rare cases (a rejected row's message, a duplicate paper) are handed to ``crud``
+after the pending rows are written, so their messages are those of the per-row path.
+Works on SQLite and PostgreSQL alike. Library code: never prints (see
+``terminal_progress`` for the CLI's progress bar).
+"""
+
+import csv
+import math
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from cedb import results
+from cedb.errors import CedbError, InvalidValue, NotFound
+from cedb.models import Measurement, Method, Reference, Status, Strategy, utcnow
+from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
+
+BATCH_SIZE = 5_000
+# Papers whose strategies and recorded conditions stay in memory; older ones are dropped
+# after a batch is written (and read back if a later row names them), so memory stays flat.
+CACHED_PAPERS = 50_000
+_IN_CHUNK = 2_000  # keys per IN (...) list: under SQLite's bound-parameter limit on every version
+
+Progress = Callable[[int, int], None]  # (done, total), units chosen by the caller
+
+MEASUREMENT = Measurement.__table__
+STRATEGY = Strategy.__table__
+REFERENCE = Reference.__table__
+_DERIVED = ("electrolyte_canonical", "components", "formulation")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+_FIELD_CACHE: dict[tuple, tuple[Any, type[CedbError] | None, str]] = {}
+_FIELD_CACHE_LIMIT = 50_000
+_ANNOTATE_CACHE: dict[tuple, dict[str, Any]] = {}
+
+
+def normalise_field(name: str, value: Any) -> Any:
+    """``results.normalise_field`` remembered per (field, type, value): same value, same error."""
+    try:
+        key = (name, type(value), value)
+        hit = _FIELD_CACHE.get(key)
+    except TypeError:  # unhashable (a method_params mapping)
+        return results.normalise_field(name, value)
+    if hit is None:
+        try:
+            hit = (results.normalise_field(name, value), None, "")
+        except CedbError as exc:
+            hit = (None, type(exc), str(exc))
+        if len(_FIELD_CACHE) >= _FIELD_CACHE_LIMIT:
+            _FIELD_CACHE.clear()
+        _FIELD_CACHE[key] = hit
+    if hit[1] is not None:
+        raise hit[1](hit[2])
+    return hit[0]
+
+
+def normalise(raw: dict[str, Any]) -> ResultInput:
+    """The result ``results.normalise(raw)`` gives, faster on repeated values.
+
+    Any error is re-raised by ``results.normalise`` itself, so messages are the same;
+    tests/test_bulk.py checks that both agree.
+    """
+    try:
+        return _normalise(raw)
+    except CedbError:
+        return results.normalise(raw)
+
+
+def _normalise(raw: dict[str, Any]) -> ResultInput:
+    values = {ALIASES.get(k, k): v for k, v in raw.items()}
+    paper = values.pop("paper", None)
+    if not paper or not str(paper).strip() or values.get("ce_percent") is None:
+        raise InvalidValue("incomplete")  # results.normalise says which part is missing
+    source = values.pop("source", None)
+    result = ResultInput(paper=str(paper).strip(), source=str(source).strip() if source else None)
+    strategy, measurement = result.strategy, result.measurement
+    cache = _FIELD_CACHE
+    for name, value in values.items():
+        try:
+            hit = cache[(name, value.__class__, value)]
+        except (KeyError, TypeError):
+            value = normalise_field(name, value)
+        else:
+            if hit[1] is not None:
+                raise hit[1](hit[2])
+            value = hit[0]
+        if name in _STRATEGY_NAMES:
+            if value is not None:
+                strategy[name] = value
+        elif name in _MEASUREMENT_NAMES:
+            if value is not None:
+                measurement[name] = value
+        else:
+            raise InvalidValue("unknown field")
+    if strategy:
+        if "label" not in strategy:
+            strategy["label"] = results._default_label(strategy)
+        if "category" not in strategy:
+            raise InvalidValue("no category")
+    if measurement.get("method") is None:
+        measurement["method"] = Method.unspecified.value
+    return result
+
+
+_STRATEGY_NAMES = frozenset(STRATEGY_FIELDS)
+_MEASUREMENT_NAMES = frozenset(MEASUREMENT_FIELDS)
+
+
+def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
+    """``formulations.annotate`` remembered per (electrolyte, additive) text."""
+    key = (electrolyte, additive)
+    hit = _ANNOTATE_CACHE.get(key)
+    if hit is None:
+        from cedb.formulations import annotate as parse
+
+        if len(_ANNOTATE_CACHE) >= _FIELD_CACHE_LIMIT:
+            _ANNOTATE_CACHE.clear()
+        hit = _ANNOTATE_CACHE[key] = parse(electrolyte, additive)
+    return dict(hit)
+
+
+# --------------------------------------------------------------------------- reading CSV
+
+
+def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """(columns, rows) of a CSV file, streamed, read as ``pd.read_csv(sep=None, engine="python",
+    dtype=object, keep_default_na=False)`` reads it: the delimiter is sniffed from the first
+    line, a BOM is dropped, blank lines are skipped, repeated column names get ``.1``, ``.2``;
+    a short row is padded with None, a long one is an error. Each row is (row number, record)
+    with the row number ``cedb.spreadsheet`` reports (the header is 1, blank lines not counted).
+    """
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+        first = handle.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidValue(f"cannot read {path}: {exc}") from None
+    if first.startswith("\ufeff"):
+        first = first[1:]
+    header_lines = 1
+    while first and not first.strip("\r\n"):
+        first = handle.readline()
+        header_lines += 1
+    if not first:
+        handle.close()
+        raise InvalidValue(f"cannot read {path}: No columns to parse from file")
+    try:
+        delimiter = csv.Sniffer().sniff(first).delimiter
+    except csv.Error:
+        delimiter = ","  # one column (pandas would stop with a traceback here)
+    header = next(csv.reader([first], delimiter=delimiter, quotechar='"', strict=True))
+    columns: list[str] = []
+    for name in header:
+        candidate, count = name, 0
+        while candidate in columns:
+            count += 1
+            candidate = f"{name}.{count}"
+        columns.append(candidate)
+    total = path.stat().st_size
+    width = len(columns)
+
+    def lines() -> Iterator[str]:
+        done = len(first)
+        for number, line in enumerate(handle, 1):
+            done += len(line)
+            if progress is not None and number % 4096 == 0:
+                progress(min(done, total), total)
+            yield line
+        if progress is not None:
+            progress(total, total)
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        index = 0
+        try:
+            reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=True)
+            for fields in reader:
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                if len(fields) > width:
+                    raise InvalidValue(f"cannot read {path}: Expected {width} fields in line "
+                                       f"{reader.line_num + header_lines}, saw {len(fields)}")
+                if len(fields) < width:
+                    fields = fields + [None] * (width - len(fields))
+                index += 1
+                yield index + 1, dict(zip(columns, fields))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InvalidValue(f"cannot read {path}: {exc}") from None
+        finally:
+            handle.close()
+
+    return columns, rows()
+
+
+# --------------------------------------------------------------------------- shared
+
+
+class _Strategy:
+    """A strategy as stored (or about to be): compared by identity in condition keys."""
+
+    __slots__ = ("id", "reference_id", "values")
+
+    def __init__(self, id: int | None, reference_id: int, values: dict[str, Any]):
+        self.id = id
+        self.reference_id = reference_id
+        self.values = values  # STRATEGY_FIELDS and the derived formulation columns
+
+
+class _Paper:
+    """What one paper already has: strategies by label, first result (ce, id) per conditions."""
+
+    __slots__ = ("strategies", "conditions")
+
+    def __init__(self):
+        self.strategies: dict[str, _Strategy] = {}
+        self.conditions: dict[tuple, list] = {}
+
+
+def _chunks(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _measurement_row(reference_id: int, strategy_id: int | None, source_id: int | None,
+                     values: dict[str, Any], now) -> dict[str, Any]:
+    row = dict.fromkeys(MEASUREMENT_FIELDS)
+    row["method"] = Method.unspecified.value
+    row["status"] = Status.draft.value
+    row["full_cell_derived"] = False
+    row.update(values)
+    row["reference_id"] = reference_id
+    row["strategy_id"] = strategy_id
+    row["source_id"] = source_id
+    row["created_at"] = row["updated_at"] = now
+    return row
+
+
+def _new_strategy_row(state: _Strategy) -> dict[str, Any]:
+    row = dict.fromkeys(STRATEGY_FIELDS + _DERIVED)
+    row.update(state.values)
+    row["reference_id"] = state.reference_id
+    return row
+
+
+def _insert_strategies(connection: Connection, states: list[_Strategy]) -> None:
+    """Insert new strategies and give each its id.
+
+    The ids are read back by (paper, label), unique in the schema: RETURNING in parameter
+    order makes SQLAlchemy insert one row per statement on SQLite.
+    """
+    if not states:
+        return
+    connection.execute(sa.insert(STRATEGY), [_new_strategy_row(s) for s in states])
+    waiting = {(s.reference_id, s.values["label"]): s for s in states}
+    query = sa.select(STRATEGY.c.id, STRATEGY.c.reference_id, STRATEGY.c.label)
+    for chunk in _chunks(sorted({s.reference_id for s in states})):
+        for id, reference_id, label in connection.execute(query.where(STRATEGY.c.reference_id.in_(chunk))):
+            state = waiting.get((reference_id, label))
+            if state is not None:
+                state.id = id
+
+
+def _update_strategies(connection: Connection, states: Iterable[_Strategy]) -> None:
+    rows = [dict(_new_strategy_row(s), _id=s.id) for s in states]
+    if rows:
+        columns = STRATEGY_FIELDS + _DERIVED
+        statement = (sa.update(STRATEGY).where(STRATEGY.c.id == sa.bindparam("_id"))
+                     .values({c: sa.bindparam(c) for c in columns}))
+        connection.execute(statement, rows)
+
+
+def _load_papers(connection: Connection, reference_ids: list[int], papers: dict[int, "_Paper"],
+                 *, keep_rows: bool = False) -> dict[int, dict]:
+    """Fill ``papers`` for these references (strategies and first result per conditions).
+
+    Returns every recorded measurement by id (for curation loads, which compare all fields).
+    """
+    by_id: dict[int, _Strategy] = {}
+    rows_by_id: dict[int, dict] = {}
+    for reference_id in reference_ids:
+        papers[reference_id] = _Paper()
+    columns = [STRATEGY.c.id, STRATEGY.c.reference_id] + [STRATEGY.c[c] for c in STRATEGY_FIELDS + _DERIVED]
+    for chunk in _chunks(reference_ids):
+        for row in connection.execute(sa.select(*columns).where(STRATEGY.c.reference_id.in_(chunk))).mappings():
+            values = {c: row[c] for c in STRATEGY_FIELDS + _DERIVED}
+            state = _Strategy(row["id"], row["reference_id"], values)
+            papers[row["reference_id"]].strategies[values["label"]] = state
+            by_id[row["id"]] = state
+    columns = [MEASUREMENT.c.id, MEASUREMENT.c.reference_id, MEASUREMENT.c.strategy_id,
+               MEASUREMENT.c.source_id] + [MEASUREMENT.c[c] for c in MEASUREMENT_FIELDS]
+    for chunk in _chunks(reference_ids):
+        query = sa.select(*columns).where(MEASUREMENT.c.reference_id.in_(chunk)).order_by(MEASUREMENT.c.id)
+        for row in connection.execute(query).mappings():
+            strategy_id = row["strategy_id"]
+            # A strategy of another paper (possible after `result edit --paper`) matches no new row.
+            token = None if strategy_id is None else by_id.get(strategy_id, ("other", strategy_id))
+            key = (token,) + tuple(row[c] for c in CONDITION_FIELDS)
+            papers[row["reference_id"]].conditions.setdefault(key, [row["ce_percent"], row["id"]])
+            if keep_rows:
+                rows_by_id[row["id"]] = dict(row)
+    return rows_by_id
+
+
+def _resolve_keys(connection: Connection, keys: Iterable[str], known: dict[str, int | None]) -> None:
+    missing = sorted({k for k in keys if k not in known})
+    for chunk in _chunks(missing):
+        query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(chunk))
+        found = dict(connection.execute(query).all())
+        for key in chunk:
+            known[key] = found.get(key)
+
+
+# --------------------------------------------------------------------------- results (import)
+
+
+class ResultWriter:
+    """Adds validated results like ``crud.add_result`` does row by row, in batches.
+
+    ``add(row_number, result)`` queues a row; ``close()`` writes the last batch. A row
+    is rejected (``rejected``: row number and the per-row path's message) when its paper
+    or source is unknown, or it duplicates or conflicts with a recorded result or an
+    earlier row; otherwise it is added (``added``) and its strategy created or updated.
+    """
+
+    def __init__(self, session: Session, *, batch_size: int = BATCH_SIZE, cached_papers: int = CACHED_PAPERS):
+        self.session = session
+        self.connection = session.connection()
+        self.batch_size = batch_size
+        self.cached_papers = cached_papers
+        self.added: list[int] = []
+        self.rejected: list[tuple[int, str]] = []
+        self._queue: list[tuple[int, ResultInput]] = []
+        self._keys: dict[str, int | None] = {}
+        self._papers: dict[int, _Paper] = {}
+        self._new_strategies: list[_Strategy] = []
+        self._changed_strategies: dict[int, _Strategy] = {}
+        self._rows: list[tuple[_Strategy | None, dict]] = []
+        self._missing: dict[str, str] = {}
+        self._now = utcnow()
+
+    def add(self, row_number: int, result: ResultInput) -> None:
+        self._queue.append((row_number, result))
+        if len(self._queue) >= self.batch_size:
+            self.flush()
+
+    def close(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        queue, self._queue = self._queue, []
+        if not queue:
+            return
+        _resolve_keys(self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys)
+        wanted = {self._keys[r.paper] for _, r in queue if self._keys.get(r.paper) is not None}
+        if len(self._papers) + len(wanted) > self.cached_papers:
+            for reference_id in [i for i in self._papers if i not in wanted]:
+                del self._papers[reference_id]
+        _load_papers(self.connection, sorted(wanted - self._papers.keys()), self._papers)
+        for row_number, result in queue:
+            try:
+                self._add(row_number, result)
+            except CedbError as exc:
+                self.rejected.append((row_number, str(exc)))
+        self._write()
+
+    def _reference_id(self, key: str) -> int:
+        reference_id = self._keys.get(key)
+        if reference_id is None:
+            if key not in self._missing:
+                from cedb import crud
+
+                try:
+                    crud.get_reference(session=self.session, key=key)
+                except NotFound as exc:
+                    self._missing[key] = str(exc)
+            raise NotFound(self._missing[key])
+        return reference_id
+
+    def _add(self, row_number: int, result: ResultInput) -> None:
+        reference_id = self._reference_id(result.paper)
+        source_id = self._reference_id(result.source) if result.source else None
+        paper = self._papers[reference_id]
+        values = result.measurement
+        fields = result.strategy
+        state = paper.strategies.get(fields["label"]) if fields else None
+        key = (state,) + tuple(values.get(c) for c in CONDITION_FIELDS)
+        if state is not None and key in paper.conditions:
+            self._refuse(reference_id, state, values)
+        if fields:
+            if state is None:
+                state = _Strategy(None, reference_id, dict(fields, **annotate(fields.get("electrolyte"),
+                                                                               fields.get("additive"))))
+                paper.strategies[fields["label"]] = state
+                self._new_strategies.append(state)
+                key = (state,) + key[1:]
+            elif any(state.values.get(n) != v for n, v in fields.items()):
+                # crud.upsert_strategy: the given fields, and the formulation of the given texts.
+                state.values.update(fields)
+                state.values.update(annotate(fields.get("electrolyte"), fields.get("additive")))
+                if state.id is not None:
+                    self._changed_strategies[state.id] = state
+        elif key in paper.conditions:
+            self._refuse(reference_id, None, values)
+        paper.conditions[key] = [values["ce_percent"], None]
+        self._rows.append((state, _measurement_row(reference_id, None, source_id, values, self._now)))
+        self.added.append(row_number)
+
+    def _refuse(self, reference_id: int, state: _Strategy | None, values: dict[str, Any]) -> None:
+        """A duplicate or a conflict: write what is pending, then let crud word the refusal."""
+        from cedb import crud
+
+        self._write()
+        crud.check_new_result(session=self.session, reference_id=reference_id,
+                              strategy_id=state.id if state else None, values=values)
+        # crud found nothing: the in-memory view was stale (it never should be); add the row.
+
+    def _write(self) -> None:
+        _insert_strategies(self.connection, self._new_strategies)
+        _update_strategies(self.connection, self._changed_strategies.values())
+        self._new_strategies, self._changed_strategies = [], {}
+        rows = []
+        for state, row in self._rows:
+            if state is not None:
+                row["strategy_id"] = state.id
+            rows.append(row)
+        if rows:
+            self.connection.execute(sa.insert(MEASUREMENT), rows)
+        self._rows = []
+
+
+def is_blank(value: Any) -> bool:
+    """None, NaN or only white space: a cell with nothing in it."""
+    if value.__class__ is str:
+        return not value or (value[0].isspace() and not value.strip())
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+# --------------------------------------------------------------------------- curation (load)
+
+
+def load_records(*, session: Session, records: list, report, progress: Progress | None = None) -> None:
+    """Upsert checked curation records (``curation.PaperRecord``) as ``curation.load`` defines it.
+
+    References, then each paper's strategies and measurements: new rows are inserted,
+    rows whose values differ are updated, the rest counted unchanged (``report``'s
+    added / updated / unchanged). A new paper that is already recorded under another
+    key (same DOI, or same title and year) stops the load with crud's DuplicateError.
+    """
+    connection = session.connection()
+    total = sum(len(r.strategies) + len(r.measurements) + 1 for r in records)
+    done = 0
+    keys = _upsert_references(session, connection, records, report)
+    done += len(records)
+    now = utcnow()
+    sources = {m["source"] for r in records for m in r.measurements if m.get("source")}
+    _resolve_keys(connection, sources, keys)
+    for start in range(0, len(records), BATCH_SIZE // 5 or 1):
+        chunk = records[start:start + BATCH_SIZE // 5 or 1]
+        papers: dict[int, _Paper] = {}
+        recorded = _load_papers(connection, sorted({keys[r.reference["key"]] for r in chunk}), papers,
+                                keep_rows=True)
+        new_strategies, changed_strategies = [], []
+        inserts: list[tuple[_Strategy | None, dict]] = []
+        updates: list[dict] = []
+        for record in chunk:
+            reference_id = keys[record.reference["key"]]
+            paper = papers[reference_id]
+            for values in record.strategies:
+                state = paper.strategies.get(values["label"])
+                if state is None:
+                    state = _Strategy(None, reference_id, dict(values, **annotate(values.get("electrolyte"),
+                                                                                  values.get("additive"))))
+                    paper.strategies[values["label"]] = state
+                    new_strategies.append(state)
+                    report.added += 1
+                elif any(state.values.get(n) != v for n, v in values.items()):
+                    state.values.update(values)
+                    state.values.update(annotate(values.get("electrolyte"), values.get("additive")))
+                    changed_strategies.append(state)
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+            for values in record.measurements:
+                fields = {k: values.get(k) for k in MEASUREMENT_FIELDS}
+                fields["method"] = fields["method"] or Method.unspecified.value
+                fields["status"] = fields["status"] or Status.draft.value
+                fields["full_cell_derived"] = bool(fields["full_cell_derived"])
+                state = paper.strategies.get(values.get("strategy")) if values.get("strategy") else None
+                source_id = None
+                if values.get("source"):
+                    source_id = keys.get(values["source"])
+                    if source_id is None:
+                        from cedb import crud
+
+                        crud.get_reference(session=session, key=values["source"])  # raises NotFound
+                key = (state,) + tuple(fields[c] for c in CONDITION_FIELDS)
+                hit = paper.conditions.get(key)
+                if hit is None or hit[1] is None:
+                    if hit is None:
+                        paper.conditions[key] = [fields["ce_percent"], None]
+                    inserts.append((state, _measurement_row(reference_id, None, source_id, fields, now)))
+                    report.added += 1
+                    continue
+                current = recorded[hit[1]]
+                if current["source_id"] != source_id or any(current[n] != v for n, v in fields.items()):
+                    updates.append(dict(fields, source_id=source_id, updated_at=now, _id=hit[1]))
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+            done += len(record.strategies) + len(record.measurements) + 1
+        _insert_strategies(connection, new_strategies)
+        _update_strategies(connection, changed_strategies)
+        rows = []
+        for state, row in inserts:
+            if state is not None:
+                row["strategy_id"] = state.id
+            rows.append(row)
+        if rows:
+            connection.execute(sa.insert(MEASUREMENT), rows)
+        if updates:
+            columns = MEASUREMENT_FIELDS + ("source_id", "updated_at")
+            statement = (sa.update(MEASUREMENT).where(MEASUREMENT.c.id == sa.bindparam("_id"))
+                         .values({c: sa.bindparam(c) for c in columns}))
+            connection.execute(statement, updates)
+        if progress is not None:
+            progress(done, total)
+
+
+_REFERENCE_KEYS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
+                   "entry_type", "note", "bibtex")
+
+
+def _upsert_references(session: Session, connection: Connection, records: list, report) -> dict[str, int | None]:
+    """Insert new papers, update changed ones; returns key -> id for every paper of the load."""
+    from cedb.bibliography import title_key
+
+    wanted = [r.reference["key"] for r in records]
+    existing: dict[str, dict] = {}
+    columns = [REFERENCE.c.id, REFERENCE.c.title_key] + [REFERENCE.c[c] for c in _REFERENCE_KEYS]
+    for chunk in _chunks(wanted):
+        for row in connection.execute(sa.select(*columns).where(REFERENCE.c.key.in_(chunk))).mappings():
+            existing[row["key"]] = dict(row)
+    new = [r.reference for r in records if r.reference["key"] not in existing]
+    # Papers already recorded under another key: same DOI, or same title and year (crud.find_duplicate).
+    title_keys = {id(values): title_key(values.get("title")) for values in new}
+    dois: dict[str, str] = {}
+    titles: dict[tuple, str] = {}
+    wanted_dois = sorted({v["doi"] for v in new if v.get("doi")})
+    wanted_titles = sorted({t for t in title_keys.values() if t})
+    for column, wanted_values in ((REFERENCE.c.doi, wanted_dois), (REFERENCE.c.title_key, wanted_titles)):
+        for chunk in _chunks(wanted_values):
+            query = sa.select(REFERENCE.c.key, REFERENCE.c.doi, REFERENCE.c.title_key, REFERENCE.c.year)
+            for row in connection.execute(query.where(column.in_(chunk))):
+                if row.doi:
+                    dois.setdefault(row.doi, row.key)
+                if row.title_key and row.year:
+                    titles.setdefault((row.title_key, row.year), row.key)
+    inserts, updates = [], []
+    now = utcnow()
+    for record in records:
+        values = record.reference
+        current = existing.get(values["key"])
+        if current is None:
+            key = title_keys[id(values)]
+            if (values.get("doi") and values["doi"] in dois) or (key and values.get("year")
+                                                                  and (key, values["year"]) in titles):
+                _write_references(connection, inserts, updates, existing)
+                inserts, updates = [], []
+                from cedb import crud
+                from cedb.models import ReferenceCreate
+
+                crud.add_reference(session=session, create=ReferenceCreate.model_validate(values))
+                raise AssertionError("crud.add_reference accepted a paper bulk found a duplicate of")
+            row = {c: values.get(c) for c in _REFERENCE_KEYS}
+            row["entry_type"] = row["entry_type"] or "article"
+            inserts.append(dict(row, title_key=key, added_at=now))
+            report.added += 1
+        else:
+            changed = {}
+            for name in _REFERENCE_KEYS:
+                value = values.get(name, "article" if name == "entry_type" else None)
+                if current[name] != value:
+                    changed[name] = value
+            if changed:
+                # The paper leaves its old DOI and title: a later new paper may take them.
+                if dois.get(current["doi"]) == values["key"]:
+                    del dois[current["doi"]]
+                if titles.get((current["title_key"], current["year"])) == values["key"]:
+                    del titles[(current["title_key"], current["year"])]
+                current.update(changed)
+                current["title_key"] = title_key(current["title"])
+                updates.append(dict({c: current[c] for c in _REFERENCE_KEYS}, title_key=current["title_key"],
+                                    _id=current["id"]))
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            if current["doi"]:
+                dois.setdefault(current["doi"], values["key"])
+            if current["title_key"] and current["year"]:
+                titles.setdefault((current["title_key"], current["year"]), values["key"])
+            continue
+        if values.get("doi"):
+            dois.setdefault(values["doi"], values["key"])
+        if key and values.get("year"):
+            titles.setdefault((key, values["year"]), values["key"])
+    _write_references(connection, inserts, updates, existing)
+    return {key: row["id"] for key, row in existing.items()}
+
+
+def _write_references(connection: Connection, inserts: list[dict], updates: list[dict],
+                      existing: dict[str, dict]) -> None:
+    if inserts:
+        connection.execute(sa.insert(REFERENCE), inserts)
+        by_key = {row["key"]: row for row in inserts}
+        query = sa.select(REFERENCE.c.key, REFERENCE.c.id)
+        for chunk in _chunks(list(by_key)):
+            for key, id in connection.execute(query.where(REFERENCE.c.key.in_(chunk))):
+                existing[key] = dict(by_key[key], id=id)
+    if updates:
+        columns = _REFERENCE_KEYS + ("title_key",)
+        statement = (sa.update(REFERENCE).where(REFERENCE.c.id == sa.bindparam("_id"))
+                     .values({c: sa.bindparam(c) for c in columns}))
+        connection.execute(statement, updates)
+
+
+# --------------------------------------------------------------------------- progress bar
+
+
+@contextmanager
+def terminal_progress(description: str) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr when stderr is a terminal, else None (nothing printed).
+
+    For the CLI: ``with bulk.terminal_progress("Importing") as progress: import_rows(..., progress=progress)``.
+    """
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from cedb.cli.common import console
+
+    with Bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+             console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
