@@ -243,6 +243,18 @@ _UNICODE_LATEX = {
 }
 # A chemical formula token: element symbols with counts (LiNO3, Mo2N, Li2S5, LiPF6, CuF2).
 _FORMULA = re.compile(r"\b(?:[A-Z][a-z]?\d*){2,}\b")
+_ELEMENT = re.compile(r"([A-Z][a-z]?)\d*")
+# Only real element symbols make a formula: NCM523 and NMC811 are cathode names, not N-C-M.
+_ELEMENTS = frozenset(
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr Y "
+    "Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re "
+    "Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu".split()
+)
+
+
+def _is_formula(token: str) -> bool:
+    return re.search(r"[A-Za-z]\d", token) is not None and all(
+        symbol in _ELEMENTS for symbol in _ELEMENT.findall(token))
 
 
 def latex_escape(text: str) -> str:
@@ -252,7 +264,7 @@ def latex_escape(text: str) -> str:
     for match in _FORMULA.finditer(text):
         out.append(_escape_plain(text[position:match.start()]))
         token = match.group(0)
-        out.append(re.sub(r"(\d+)", r"\\textsubscript{\1}", token) if re.search(r"[A-Za-z]\d", token) else token)
+        out.append(re.sub(r"(\d+)", r"\\textsubscript{\1}", token) if _is_formula(token) else token)
         position = match.end()
     out.append(_escape_plain(text[position:]))
     return "".join(out)

@@ -64,7 +64,9 @@ def read_table(path: Path, sheet: str | int | None = None):
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             return pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            return pd.read_csv(path, dtype=object, sep=None, engine="python", keep_default_na=False)
+            # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark that would stick to the first header.
+            return pd.read_csv(path, dtype=object, sep=None, engine="python", keep_default_na=False,
+                               encoding="utf-8-sig")
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise InvalidValue(f"cannot read {path}: {exc}") from None
     raise InvalidValue(f"{path}: unsupported file type; give a .csv or .xlsx file")
