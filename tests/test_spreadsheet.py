@@ -1,0 +1,195 @@
+"""cedb result import: a spreadsheet (CSV or XLSX) through a column mapping, each bad row reported and skipped."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from cedb import crud, spreadsheet
+from cedb.errors import InvalidValue, NotFound
+from cedb.models import Measurement, ReferenceCreate
+from conftest import FIXTURES, assert_user_error, database_snapshot
+
+SHEETS = FIXTURES / "spreadsheets"
+MESSY = SHEETS / "messy.csv"
+MESSY_MAP = SHEETS / "messy-mapping.yaml"
+XLSX_MAP = SHEETS / "xlsx-mapping.yaml"
+
+# Line of messy.csv (header = 1) -> what the reason says. Line 12 is blank and skipped, not rejected.
+MESSY_REJECTED = {
+    4: "has a comma",
+    5: "looks like a fraction",
+    6: "above 100",
+    7: "cannot read current density 'n/a'",
+    8: "areal capacity '3 mA' has the wrong unit",
+    9: "no paper with key 'nobody2020'",
+    10: "the same result is already recorded",
+    11: "records CE 99.6 % for the same paper and conditions, not 99.8 %",
+    13: "cell 'coin cell' is not known",
+    14: "areal capacity must be positive",
+    15: "cycles '150.5' is not a whole number",
+    17: "category 'wizardry' is not known",
+}
+MESSY_ADDED = [2, 3, 16]
+
+
+@pytest.fixture
+def papers(session):
+    for key in ("sun2025review", "sun2025review-ref99", "sun2025review-ref107"):
+        crud.add_reference(session=session, create=ReferenceCreate(key=key))
+    return session
+
+
+@pytest.fixture
+def workbook(tmp_path) -> Path:
+    """A lab's workbook: a notes sheet first, the data on "CE data", numbers as numbers, units in µA cm-2."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Collected by hand from the review; units: µA cm-2 and mAh cm-2"])
+    sheet = book.create_sheet("CE data")
+    sheet.append(["Reference", "Strategy", "Category", "Electrolyte", "Cell", "Current density", "Capacity",
+                  "Cycles", "CE"])
+    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", 1000, 5, 100,
+                  99.4])
+    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", "2 mA/cm2", 3,
+                  200, "99.5 %"])
+    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", 1000, 5, 300,
+                  0.996])
+    sheet.append([None] * 9)
+    sheet.append([None, "orphan", "electrolyte", None, "Li||Cu", 1000, 3, 100, 99.0])
+    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", -500, 3, 100,
+                  99.0])
+    sheet.append(["sun2025review-ref107", "LHCE + LiNO3 (xlsx)", "electrolyte", None, "Li||Cu", 1000, 4, 100, 99.3])
+    path = tmp_path / "lab sheet.xlsx"
+    book.save(path)
+    return path
+
+
+def _count(session) -> int:
+    return len(session.exec(select(Measurement)).all())
+
+
+# --------------------------------------------------------------------------- library
+
+
+def test_messy_csv_rows_are_added_or_rejected_with_their_reason(papers):
+    report = spreadsheet.import_rows(session=papers, path=MESSY, mapping=spreadsheet.read_mapping(MESSY_MAP))
+    assert report.added == MESSY_ADDED
+    assert [row for row, _ in report.rejected] == sorted(MESSY_REJECTED)
+    for row, reason in report.rejected:
+        assert MESSY_REJECTED[row] in reason, (row, reason)
+        assert "\n" not in reason
+    assert report.total == 15
+    assert report.summary() == "3 / 15 rows added, 12 rejected"
+    rows = {(m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles, m.ce_percent, m.cell, m.method,
+             m.statistic, m.location) for m in papers.exec(select(Measurement))}
+    assert rows == {
+        (3.0, 3.0, 150, 99.6, "li-cu", "conventional", "average", "Fig. 9c"),  # 30 A/m2 by the column unit
+        (2.0, 4.0, 180, 99.7, "li-cu", "conventional", "average", "Section 3.1.2"),  # its own unit wins
+        (0.5, 5.0, None, 99.1, None, "conventional", "maximum", None),
+    }
+    assert all(m.source_id is not None for m in papers.exec(select(Measurement)))
+
+
+def test_dry_run_reports_the_same_and_writes_nothing(papers):
+    mapping = spreadsheet.read_mapping(MESSY_MAP)
+    dry = spreadsheet.import_rows(session=papers, path=MESSY, mapping=mapping, dry_run=True)
+    assert _count(papers) == 0
+    assert dry.summary() == "3 / 15 rows would be added, 12 rejected"
+    # In-file duplicates and conflicts are found in a dry run too.
+    real = spreadsheet.import_rows(session=papers, path=MESSY, mapping=mapping)
+    assert (dry.added, [r for r, _ in dry.rejected]) == (real.added, [r for r, _ in real.rejected])
+    assert _count(papers) == 3
+
+
+def test_a_second_import_adds_nothing(papers):
+    mapping = spreadsheet.read_mapping(MESSY_MAP)
+    spreadsheet.import_rows(session=papers, path=MESSY, mapping=mapping)
+    again = spreadsheet.import_rows(session=papers, path=MESSY, mapping=mapping)
+    assert again.added == []
+    assert _count(papers) == 3
+
+
+def test_xlsx_sheet_numbers_and_units(papers, workbook):
+    report = spreadsheet.import_rows(session=papers, path=workbook, mapping=spreadsheet.read_mapping(XLSX_MAP))
+    assert report.added == [2, 3, 8]  # sheet rows; row 5 is blank
+    reasons = dict(report.rejected)
+    assert set(reasons) == {4, 6, 7}
+    assert "looks like a fraction" in reasons[4]
+    assert "needs its paper" in reasons[6]
+    assert "must be positive" in reasons[7]
+    stored = sorted((m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles, m.ce_percent, m.statistic)
+                    for m in papers.exec(select(Measurement)))
+    assert stored == [(1.0, 4.0, 100, 99.3, "average"), (1.0, 5.0, 100, 99.4, "average"),
+                      (2.0, 3.0, 200, 99.5, "average")]
+    labels = {s.label for s in papers.exec(select(crud.Strategy))}
+    assert labels == {"LHCE (xlsx)", "LHCE + LiNO3 (xlsx)"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("columns: [a, b]\n", "needs a 'columns' mapping"),
+    ("just text\n", "needs a 'columns' mapping"),
+    ("columns: {ce: CE}\ncolour: red\n", r"unknown key\(s\) colour"),
+    ("columns: {flavour: F}\n", "unknown field 'flavour'"),
+    ("columns: {ce: CE}\nunits: {flavour: mA}\n", "unknown field 'flavour'"),
+    ("columns: {ce: [unclosed\n", "not valid YAML"),
+    ("columns: !!python/object/apply:os.system [echo]\n", "not valid YAML"),
+])
+def test_bad_mappings(tmp_path, text, message):
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text)
+    with pytest.raises(InvalidValue, match=message):
+        spreadsheet.read_mapping(path)
+
+
+def test_missing_files_and_columns(papers, tmp_path):
+    with pytest.raises(NotFound, match="no such mapping file"):
+        spreadsheet.read_mapping(tmp_path / "nope.yaml")
+    mapping = spreadsheet.read_mapping(MESSY_MAP)
+    with pytest.raises(NotFound, match="no such file"):
+        spreadsheet.import_rows(session=papers, path=tmp_path / "nope.csv", mapping=mapping)
+    other = tmp_path / "other.csv"
+    other.write_text("Paper,CE\nsun2025review-ref99,99\n")
+    with pytest.raises(InvalidValue, match="has no column"):
+        spreadsheet.import_rows(session=papers, path=other, mapping=mapping)
+    odd = tmp_path / "table.ods"
+    odd.write_text("x")
+    with pytest.raises(InvalidValue, match="unsupported file type"):
+        spreadsheet.import_rows(session=papers, path=odd, mapping=mapping)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_import_dry_run_then_import(cli, tmp_path):
+    sheet = tmp_path / "messy.csv"
+    shutil.copy(MESSY, sheet)
+    cli("query", "--limit", "0", check=True)
+    before = database_snapshot(cli.url)
+    dry = cli("result", "import", sheet, "--map", MESSY_MAP, "--dry-run")
+    assert dry.returncode == 1 and "Traceback" not in dry.stderr
+    for row, reason in MESSY_REJECTED.items():
+        assert f"row {row}: rejected: " in dry.stderr and reason in dry.stderr
+    assert "3 / 15 rows would be added, 12 rejected" in dry.stderr
+    assert database_snapshot(cli.url) == before
+
+    real = cli("result", "import", sheet, "--map", MESSY_MAP)
+    assert real.returncode == 1  # some rows were rejected
+    assert "3 / 15 rows added, 12 rejected" in real.stderr
+    added = cli.json("query", "--status", "draft")
+    assert sorted((r["paper"], r["current_density_mA_cm2"], r["ce_percent"]) for r in added) == [
+        ("sun2025review-ref107", 3.0, 99.6), ("sun2025review-ref99", 0.5, 99.1), ("sun2025review-ref99", 2.0, 99.7)]
+
+
+def test_cli_import_errors(sqlite_cli, tmp_path):
+    sqlite_cli("query", "--limit", "0", check=True)
+    before = database_snapshot(sqlite_cli.url)
+    bad_map = tmp_path / "bad.yaml"
+    bad_map.write_text("columns: {flavour: F}\n")
+    assert_user_error(sqlite_cli("result", "import", MESSY, "--map", bad_map), contains="unknown field 'flavour'")
+    assert_user_error(sqlite_cli("result", "import", tmp_path / "nope.csv", "--map", MESSY_MAP),
+                      contains="no such file")
+    assert database_snapshot(sqlite_cli.url) == before
