@@ -46,8 +46,12 @@ def find_doi(fields: dict[str, str]) -> str | None:
             continue
         match = _DOI_IN_TEXT.search(value.replace("\\_", "_"))
         if match:
+            doi = match.group(0).rstrip(".,;")
+            # "(doi 10.1039/x)": a closing bracket the DOI did not open belongs to the text.
+            while doi[-1] in ")]" and doi.count(doi[-1]) > doi.count({")": "(", "]": "["}[doi[-1]]):
+                doi = doi[:-1].rstrip(".,;")
             try:
-                return normalise_doi(match.group(0))
+                return normalise_doi(doi)
             except InvalidValue:
                 continue
     return None
@@ -97,12 +101,15 @@ def latex_to_text(text: str) -> str:
 
     text = _MATH_SCRIPT.sub(lambda m: m.group(2), text)
     text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
+    # A bare % ("99.9% CE", and every Crossref title) is a percent sign here, not a LaTeX comment.
+    text = re.sub(r"(?<!\\)%", r"\\%", text)
     try:
         text = codecs.decode(text, "ulatex")
     except Exception:  # latexcodec can fail on odd input; the raw text is still readable
         pass
     text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
     text = text.replace("{", "").replace("}", "").replace("\\&", "&").replace("\\%", "%")
+    text = text.replace("\\,", " ")  # a thin space: 99.9\,\%
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -140,7 +147,7 @@ def _split_entries(text: str) -> list[tuple[int, str, str]]:
         opener = text[match.end() - 1]
         closer = "}" if opener == "{" else ")"
         depth, index = 0, match.end() - 1
-        end = None
+        end = next_entry = None
         while index < len(text):
             char = text[index]
             if char == opener if opener == "(" else char == "{":
@@ -150,14 +157,15 @@ def _split_entries(text: str) -> list[tuple[int, str, str]]:
                 if depth == 0:
                     end = index + 1
                     break
-            elif char == "@" and depth == 1 and text[index - 1] == "\n":
+            elif char == "@" and text[index - 1] == "\n" and _ENTRY_START.match(text, index):
+                next_entry = index
                 break  # a new entry starts before this one closed: unbalanced braces
             index += 1
         line = text.count("\n", 0, start) + 1
         if end is None:
             # Unbalanced: take up to the next entry so the rest of the file still parses.
             following = _ENTRY_START.search(text, match.end())
-            end = following.start() if following else len(text)
+            end = next_entry or (following.start() if following else len(text))
             chunks.append((line, entry_type, text[start:end] + "\x00unbalanced"))
         else:
             chunks.append((line, entry_type, text[start:end]))
@@ -168,9 +176,20 @@ def _split_entries(text: str) -> list[tuple[int, str, str]]:
 def parse_bibtex(text: str) -> BibFile:
     """Parse every entry of a BibTeX text; a broken entry is reported, the others kept."""
     from pybtex.database import parse_string
+    from pybtex.database.input.bibtex import Parser
 
     result = BibFile()
+    macros = Parser().macros  # month names, then each @string as it comes
+    has_strings = False
     for line, entry_type, raw in _split_entries(text):
+        if entry_type == "string" and not raw.endswith("\x00unbalanced"):
+            parser = Parser(macros=macros)
+            try:
+                parser.parse_string(raw)
+                macros, has_strings = parser.macros, True
+            except Exception:  # shows up as "undefined string" in the entries that use it
+                pass
+            continue
         if entry_type in ("comment", "preamble", "string"):
             continue
         key_match = re.match(r"@\s*\w+\s*[{(]\s*([^,\s]*)", raw)
@@ -179,12 +198,18 @@ def parse_bibtex(text: str) -> BibFile:
             result.entries.append(BibEntry(key, line, error="unbalanced braces"))
             continue
         try:
-            data = parse_string(raw, "bibtex")
+            data = parse_string(raw, "bibtex", macros=macros)
             (parsed_key, entry), = data.entries.items()
         except Exception as exc:  # pybtex raises several unrelated types for syntax errors
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            # pybtex counts lines from the start of the entry; report them as lines of the file.
+            message = re.sub(r"\bin line (\d+)", lambda m: f"in line {line + int(m.group(1)) - 1}",
+                             message)
             result.entries.append(BibEntry(key, line, error=f"cannot parse: {message}"))
             continue
+        if has_strings and not _parses_alone(raw):
+            # It uses the file's @string macros: keep it with them expanded, so that export works.
+            raw = _latex_writer().to_string(data)
         try:
             reference = _entry_to_reference(parsed_key, entry, raw)
         except InvalidValue as exc:
@@ -196,6 +221,16 @@ def parse_bibtex(text: str) -> BibFile:
             continue
         result.entries.append(BibEntry(parsed_key, line, reference=reference))
     return result
+
+
+def _parses_alone(raw: str) -> bool:
+    from pybtex.database import parse_string
+
+    try:
+        parse_string(raw, "bibtex")
+    except Exception:
+        return False
+    return True
 
 
 def _person_to_text(person) -> str:
@@ -240,7 +275,13 @@ def to_bibtex(references) -> str:
     A stored original entry is re-emitted with its fields; others are built from
     the stored metadata. The output round-trips through pybtex.
     """
+    import codecs
+
+    import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
     from pybtex.database import BibliographyData, Entry, Person, parse_string
+
+    def latex(text: str) -> str:
+        return codecs.encode(text, "ulatex+utf8")
 
     data = BibliographyData()
     for ref in references:
@@ -253,23 +294,41 @@ def to_bibtex(references) -> str:
         if entry is None:
             fields = {}
             if ref.title:
-                fields["title"] = ref.title
+                fields["title"] = latex(ref.title)
             if ref.journal:
-                fields["journal"] = ref.journal
+                fields["journal"] = latex(ref.journal)
             if ref.year:
                 fields["year"] = str(ref.year)
             if ref.volume:
-                fields["volume"] = ref.volume
+                fields["volume"] = latex(ref.volume)
             if ref.pages:
                 fields["pages"] = ref.pages.replace("–", "--")
             if ref.note:
-                fields["note"] = ref.note
-            persons = {"author": [Person(a) for a in ref.authors.split(" and ")]} if ref.authors else {}
+                # cedb's curation note: `annote` is not printed by bibliography styles, and a DOI
+                # it mentions (the review's) must not be read back as this paper's DOI.
+                fields["annote"] = latex(ref.note)
+            authors = ref.authors.split(" and ") if ref.authors else []
+            persons = {"author": [Person(latex(a)) for a in authors]} if authors else {}
             entry = Entry(ref.entry_type or "article", fields=fields, persons=persons)
         if ref.doi:
             entry.fields["doi"] = ref.doi
         data.entries[ref.key] = entry
-    return data.to_string("bibtex")
+    return _latex_writer().to_string(data)
+
+
+def _latex_writer():
+    """pybtex's BibTeX writer for fields that are LaTeX already.
+
+    pybtex's own writer encodes every field as if it were plain text, so parsed
+    fields would be escaped twice ({LiNO$_3$} -> {LiNO$\\_3$}, \\& -> \\\\&).
+    """
+    from pybtex.database.output.bibtex import Writer
+
+    class LatexWriter(Writer):
+        def _encode(self, text):
+            return text
+
+    return LatexWriter()
 
 
 # --------------------------------------------------------------------------- Crossref
@@ -277,6 +336,7 @@ def to_bibtex(references) -> str:
 
 def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: float) -> ReferenceCreate:
     """Metadata for ``doi`` from the Crossref REST API (``GET {base_url}/works/{doi}``)."""
+    import http.client
     import socket
     import urllib.error
     import urllib.parse
@@ -296,6 +356,10 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
         if exc.code == 404:
             raise NotFound(f"Crossref does not know DOI {doi}: check it, or add the paper from a .bib file") from None
         raise NetworkError(f"Crossref answered HTTP {exc.code} for {doi}: try again later") from None
+    except http.client.HTTPException:  # BadStatusLine, IncompleteRead: an answer, but not HTTP
+        raise NetworkError(
+            f"Crossref at {base_url} sent a broken HTTP answer for {doi}: try again later"
+        ) from None
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise NetworkError(
@@ -311,7 +375,7 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
 
 def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
     """A ReferenceCreate from a Crossref ``message`` object (fields Crossref lacks stay empty)."""
-    title = " ".join(message.get("title") or []) or None
+    title = _strip_html(" ".join(message.get("title") or [])) or None
     authors = []
     for person in message.get("author") or []:
         family = person.get("family") or person.get("name")
@@ -325,7 +389,7 @@ def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
         if parts and parts[0] and parts[0][0]:
             year = int(parts[0][0])
             break
-    journal = " ".join(message.get("container-title") or []) or None
+    journal = _strip_html(" ".join(message.get("container-title") or [])) or None
     author_text = " and ".join(authors) or None
     entry_type = {"journal-article": "article", "proceedings-article": "inproceedings",
                   "book-chapter": "incollection", "book": "book"}.get(message.get("type"), "misc")
@@ -342,3 +406,10 @@ def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
         pages=(message.get("page") or "").replace("-", "–") or None,
         entry_type=entry_type,
     )
+
+
+def _strip_html(text: str) -> str:
+    """Plain text from Crossref's JATS/HTML markup (LiNO<sub>3</sub>, <i>in situ</i>, &amp;)."""
+    import html
+
+    return html.unescape(re.sub(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>", "", text)).strip()

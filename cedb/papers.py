@@ -9,6 +9,9 @@ from cedb import bibliography, crud
 from cedb.config import Settings
 from cedb.errors import CedbError, InvalidValue, NotFound
 
+# Serialises paper adds on PostgreSQL (an arbitrary constant, see _lock_papers).
+_PG_PAPERS_LOCK = 0xCEDB01
+
 
 @dataclass
 class AddReport:
@@ -46,12 +49,27 @@ def add(*, session: Session, sources: list[str], on_duplicate: str | None, setti
                 source, base_url=settings.crossref_url, email=settings.email,
                 timeout_s=settings.http_timeout_s,
             )
+            _lock_papers(session)
             create = create.model_copy(update={"key": crud.unique_key(session=session, key=create.key)})
             outcome = crud.add_reference(session=session, create=create, on_duplicate=on_duplicate or "error")
             _record(outcome, report)
         else:
             raise InvalidValue(f"{source!r} is neither a .bib file nor a DOI: give a path or a DOI like 10.1039/d4eb00034j")
     return report
+
+
+def _lock_papers(session: Session) -> None:
+    """Make concurrent adds of the same paper queue instead of racing.
+
+    On SQLite every transaction already begins IMMEDIATE. On PostgreSQL two commands
+    would both find no duplicate, and the second would then fail on the unique DOI
+    or key with an IntegrityError; this lock (held until commit) makes it wait and
+    then see the first one's paper as a duplicate.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)"), params={"key": _PG_PAPERS_LOCK})
 
 
 def _record(outcome: crud.AddOutcome, report: AddReport) -> None:
@@ -71,6 +89,7 @@ def _add_bibtex(*, session: Session, path: Path, on_duplicate: str, report: AddR
     parsed = bibliography.parse_bibtex(text)
     if not parsed.entries:
         raise InvalidValue(f"{path} holds no BibTeX entries")
+    _lock_papers(session)
     seen: set[str] = set()
     for entry in parsed.entries:
         where = f"{path}:{entry.line} {entry.key}"
@@ -85,4 +104,8 @@ def _add_bibtex(*, session: Session, path: Path, on_duplicate: str, report: AddR
             outcome = crud.add_reference(session=session, create=entry.reference, on_duplicate=on_duplicate)
         except CedbError as exc:
             raise type(exc)(f"{where}: {exc}") from None
-        _record(outcome, report)
+        if outcome.action == "skipped":
+            # Name the entry of the file, not only the paper it duplicates.
+            report.skipped.append(f"{where}: {outcome.detail}")
+        else:
+            _record(outcome, report)

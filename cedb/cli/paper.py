@@ -55,7 +55,10 @@ def _summary(reference) -> dict:
 
 
 @app.command("show")
-def show_command(key: str, fmt: common.FormatOption = common.Format.table) -> None:
+def show_command(
+    key: Annotated[str, typer.Argument(help="Citation key (see `cedb paper list`).")],
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
     """Show every field of one paper and how many results cite it."""
     from cedb import crud
 
@@ -68,7 +71,7 @@ def show_command(key: str, fmt: common.FormatOption = common.Format.table) -> No
 
 @app.command("rm")
 def rm_command(
-    key: str,
+    key: Annotated[str, typer.Argument(help="Citation key (see `cedb paper list`).")],
     cascade: Annotated[bool, typer.Option("--cascade", help="Also remove the results that cite it.")] = False,
 ) -> None:
     """Remove a paper (refused while results cite it, unless --cascade)."""
@@ -85,7 +88,7 @@ class BibFormat(str, Enum):
 
 @app.command("export")
 def export_command(
-    fmt: Annotated[BibFormat, typer.Option("--format", "-f")] = BibFormat.bibtex,
+    fmt: Annotated[BibFormat, typer.Option("--format", "-f", help="Output format.")] = BibFormat.bibtex,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     keys: Annotated[Optional[list[str]], typer.Argument(help="Only these keys.")] = None,
 ) -> None:

@@ -1,0 +1,70 @@
+"""Concurrent writers: several `cedb` processes on one database that does not exist yet.
+
+The first-use set-up races too: it must happen exactly once (the bundled dataset
+loaded once), every writer must succeed, and SQLite must never say "database is
+locked". Runs on SQLite and on PostgreSQL (the `cli` fixture).
+"""
+
+import subprocess
+
+from conftest import Cli, database_snapshot
+
+BUNDLED_MEASUREMENTS = 11
+
+
+def _run_together(cli: Cli, commands: list[list[str]]) -> list[tuple[int, str, str]]:
+    """Start every command before waiting for any, so that they overlap."""
+    processes = [
+        subprocess.Popen([cli.executable, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=cli.cwd, env=cli.env)
+        for args in commands
+    ]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        results.append((process.returncode, out, err))
+    return results
+
+
+def _bib(path, key: str, doi: str, title: str):
+    path.write_text(f"@article{{{key},\n  author = {{Writer, Test}},\n  title = {{{title}}},\n"
+                    f"  year = {{2024}},\n  doi = {{{doi}}},\n}}\n", encoding="utf-8")
+    return path
+
+
+def _count(rows, value: str) -> int:
+    """Rows with a column equal to ``value`` (a citation key: only the key column can be)."""
+    return sum(1 for row in rows if value in row)
+
+
+def test_concurrent_writers_on_a_new_database(cli, tmp_path):
+    papers = [_bib(tmp_path / f"p{i}.bib", f"writer2024p{i}", f"10.5555/writer.{i}", f"Concurrent paper {i}")
+              for i in range(3)]
+    commands = [["paper", "add", path] for path in papers]
+    commands += [["result", "add", "--paper", "sun2025review", "--ce", f"99.{i}", "--current", str(i + 1),
+                  "--capacity", "2", "--no-input", "--format", "json"] for i in range(3)]
+
+    results = _run_together(cli, commands)
+    for code, out, err in results:
+        assert code == 0, err
+        assert "database is locked" not in err and "Traceback" not in err, err
+    created = [err for _, _, err in results if "Created a new cedb database" in err]
+    assert len(created) == 1, [err for _, _, err in results]  # set up exactly once
+    assert [err.splitlines()[-1] for _, _, err in results[:3]] == ["1 added, 0 skipped as duplicates, 0 rejected"] * 3
+
+    snapshot = database_snapshot(cli.url)
+    references, measurements = snapshot["reference"], snapshot["measurement"]
+    assert _count(references, "sun2025review") == 1  # the bundled dataset loaded once
+    assert [_count(references, f"writer2024p{i}") for i in range(3)] == [1, 1, 1]
+    assert len(measurements) == BUNDLED_MEASUREMENTS + 3
+    assert len(snapshot["alembic_version"]) == 1
+
+    # The same paper from several processes at once: added once, skipped by the others, no error.
+    same = _bib(tmp_path / "same.bib", "same2024paper", "10.5555/writer.same", "One paper, four writers")
+    results = _run_together(cli, [["paper", "add", same]] * 4)
+    for code, _, err in results:
+        assert code == 0 and "Traceback" not in err and "database is locked" not in err, err
+    summaries = sorted(err.splitlines()[-1] for _, _, err in results)
+    assert summaries == ["0 added, 1 skipped as duplicates, 0 rejected"] * 3 + [
+        "1 added, 0 skipped as duplicates, 0 rejected"]
+    assert _count(database_snapshot(cli.url)["reference"], "same2024paper") == 1
