@@ -8,11 +8,11 @@ from conftest import assert_user_error
 FIXTURES = Path(__file__).parent / "fixtures" / "cycling"
 
 BIB = """\
-@article{alpha2021,
+@article{alpha2022,
   title = {A high CE electrolyte for plot tests},
   author = {Alpha, A. and Beta, B.},
   journal = {Test J.},
-  year = {2021}
+  year = {2022}
 }
 @article{gamma2023,
   title = {An interface layer for plot tests},
@@ -32,7 +32,7 @@ def plot_cli(sqlite_cli, tmp_path):
     bib.write_text(BIB)
     sqlite_cli("paper", "add", bib, check=True)
     for paper, ce, current, capacity, category in (
-        ("alpha2021", "99.5", "1", "3", "electrolyte"),
+        ("alpha2022", "99.5", "1", "3", "electrolyte"),
         ("gamma2023", "99.8", "2", "4", "interface"),
         ("gamma2023", "98.9", "0.5", "1", "interface"),
     ):
@@ -44,15 +44,15 @@ def plot_cli(sqlite_cli, tmp_path):
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
 def test_plot_progress(plot_cli, tmp_path, suffix):
     out = tmp_path / f"progress{suffix}"
-    process = plot_cli("plot", "progress", "-o", out, "--paper", "alpha2021", check=True)
+    process = plot_cli("plot", "progress", "-o", out, "--paper", "alpha2022", check=True)
     assert out.read_bytes().startswith(MAGIC[suffix])
     assert f"Wrote {out} (1 points)" in process.stderr
 
 
 def test_plot_progress_counts_practical_points(plot_cli, tmp_path):
     out = tmp_path / "p.png"
-    practical = plot_cli("plot", "progress", "-o", out, "--year-from", "2021", check=True)
-    everything = plot_cli("plot", "progress", "-o", out, "--year-from", "2021",
+    practical = plot_cli("plot", "progress", "-o", out, "--year-from", "2022", check=True)
+    everything = plot_cli("plot", "progress", "-o", out, "--year-from", "2022",
                           "--all-conditions", check=True)
     assert "(2 points" in practical.stderr  # 98.9 % at 0.5 mA cm-2 is not practical
     assert "(3 points" in everything.stderr
@@ -60,7 +60,7 @@ def test_plot_progress_counts_practical_points(plot_cli, tmp_path):
 
 def test_plot_conditions(plot_cli, tmp_path):
     out = tmp_path / "c.svg"
-    process = plot_cli("plot", "conditions", "-o", out, "--x", "current", "--year-from", "2021",
+    process = plot_cli("plot", "conditions", "-o", out, "--x", "current", "--year-from", "2022",
                        check=True)
     assert "(3 points" in process.stderr
     assert "Current density" in out.read_text()  # SVG keeps text as text
