@@ -177,6 +177,9 @@ def test_cli_add_prompts_for_missing_values_on_a_terminal(sqlite_cli):
     try:
         os.write(master, b"99.1\n20 A/m^2\n3 mAh/cm2\n")
         stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
     finally:
         os.close(master)
     assert process.returncode == 0, stderr
