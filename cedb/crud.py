@@ -118,21 +118,17 @@ def remove_reference(*, session: Session, key: str, cascade: bool = False) -> in
         raise InvalidValue(
             f"{key} is cited by {citing} measurement(s): remove them first or use --cascade"
         )
-    removed = 0
-    if citing:
-        rows = session.exec(
-            select(Measurement).where(
-                (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
-            )
-        ).all()
-        for row in rows:
-            session.delete(row)
-        removed = len(rows)
-    for strategy in session.exec(select(Strategy).where(Strategy.reference_id == reference.id)):
-        session.delete(strategy)
-    session.delete(reference)
-    session.flush()
-    return removed
+    from sqlalchemy import delete
+
+    # Bulk deletes in dependency order (results, strategies, the paper), so the ORM
+    # never expects rows that a database-level cascade already removed.
+    session.execute(delete(Measurement).where(
+        (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
+    ))
+    session.execute(delete(Strategy).where(Strategy.reference_id == reference.id))
+    session.execute(delete(Reference).where(Reference.id == reference.id))
+    session.expunge(reference)
+    return citing
 
 
 # --------------------------------------------------------------------------- strategies

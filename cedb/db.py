@@ -22,8 +22,10 @@ from cedb.errors import CedbError
 HEAD_REVISION = "0002_formulation"
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
-# Serialises first-use set-up on a shared PostgreSQL database (an arbitrary constant).
+# Serialises first-use set-up, and then every transaction, on a shared PostgreSQL
+# database (arbitrary constants).
 _PG_SETUP_LOCK = 0xCEDB
+_PG_WRITE_LOCK = 0xCEDB02
 
 
 class DatabaseError(CedbError):
@@ -46,9 +48,12 @@ def make_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     try:
-        return sa.create_engine(url, poolclass=sa.NullPool)
+        engine = sa.create_engine(url, poolclass=sa.NullPool)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -66,6 +71,15 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # The PostgreSQL counterpart of SQLite's BEGIN IMMEDIATE: cedb transactions queue
+        # instead of racing, so two processes adding the same result or paper cannot both
+        # pass the duplicate check. Held until commit or rollback.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
 
 
 def current_revision(connection: Connection) -> str | None:

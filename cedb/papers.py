@@ -8,9 +8,7 @@ from sqlmodel import Session
 from cedb import bibliography, crud
 from cedb.config import Settings
 from cedb.errors import CedbError, InvalidValue, NotFound
-
-# Serialises paper adds on PostgreSQL (an arbitrary constant, see _lock_papers).
-_PG_PAPERS_LOCK = 0xCEDB01
+from cedb.models import ReferenceCreate
 
 
 @dataclass
@@ -31,45 +29,46 @@ class AddReport:
         return ", ".join(parts)
 
 
-def add(*, session: Session, sources: list[str], on_duplicate: str | None, settings: Settings) -> AddReport:
-    """Add every BibTeX entry of the files and every DOI in ``sources``.
+def fetch(sources: list[str], *, settings: Settings) -> list[Path | ReferenceCreate]:
+    """Resolve every source before the database is touched: .bib paths as they are, DOIs fetched.
 
-    A broken BibTeX entry is reported and skipped; a DOI that cannot be fetched, a
-    missing file or (with on_duplicate='error') a duplicate stops the command, and
-    the caller's transaction then leaves the database as it was.
+    Network requests happen here, outside the command's transaction, so a slow Crossref
+    never holds the database's write lock.
+    """
+    resolved: list[Path | ReferenceCreate] = []
+    for source in sources:
+        path = Path(source)
+        if path.suffix.lower() == ".bib" or path.exists():
+            if not path.is_file():
+                raise NotFound(f"no such file: {path}")
+            resolved.append(path)
+        elif bibliography.looks_like_doi(source):
+            resolved.append(bibliography.fetch_crossref(
+                source, base_url=settings.crossref_url, email=settings.email,
+                timeout_s=settings.http_timeout_s,
+            ))
+        else:
+            raise InvalidValue(f"{source!r} is neither a .bib file nor a DOI: give a path or a DOI like 10.1039/d4eb00034j")
+    return resolved
+
+
+def add(*, session: Session, sources: list[Path | ReferenceCreate], on_duplicate: str | None) -> AddReport:
+    """Add every BibTeX entry of the files and every fetched DOI record (see ``fetch``).
+
+    A broken BibTeX entry is reported and skipped; with on_duplicate='error' a
+    duplicate stops the command, and the caller's transaction then leaves the
+    database as it was.
     """
     report = AddReport()
     # A batch file skips (and reports) what is already there; a single DOI is refused.
     for source in sources:
-        path = Path(source)
-        if path.suffix.lower() == ".bib" or path.exists():
-            _add_bibtex(session=session, path=path, on_duplicate=on_duplicate or "skip", report=report)
-        elif bibliography.looks_like_doi(source):
-            create = bibliography.fetch_crossref(
-                source, base_url=settings.crossref_url, email=settings.email,
-                timeout_s=settings.http_timeout_s,
-            )
-            _lock_papers(session)
-            create = create.model_copy(update={"key": crud.unique_key(session=session, key=create.key)})
+        if isinstance(source, Path):
+            _add_bibtex(session=session, path=source, on_duplicate=on_duplicate or "skip", report=report)
+        else:
+            create = source.model_copy(update={"key": crud.unique_key(session=session, key=source.key)})
             outcome = crud.add_reference(session=session, create=create, on_duplicate=on_duplicate or "error")
             _record(outcome, report)
-        else:
-            raise InvalidValue(f"{source!r} is neither a .bib file nor a DOI: give a path or a DOI like 10.1039/d4eb00034j")
     return report
-
-
-def _lock_papers(session: Session) -> None:
-    """Make concurrent adds of the same paper queue instead of racing.
-
-    On SQLite every transaction already begins IMMEDIATE. On PostgreSQL two commands
-    would both find no duplicate, and the second would then fail on the unique DOI
-    or key with an IntegrityError; this lock (held until commit) makes it wait and
-    then see the first one's paper as a duplicate.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)"), params={"key": _PG_PAPERS_LOCK})
 
 
 def _record(outcome: crud.AddOutcome, report: AddReport) -> None:
@@ -89,7 +88,6 @@ def _add_bibtex(*, session: Session, path: Path, on_duplicate: str, report: AddR
     parsed = bibliography.parse_bibtex(text)
     if not parsed.entries:
         raise InvalidValue(f"{path} holds no BibTeX entries")
-    _lock_papers(session)
     seen: set[str] = set()
     for entry in parsed.entries:
         where = f"{path}:{entry.line} {entry.key}"

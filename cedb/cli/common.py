@@ -85,7 +85,7 @@ def console(stderr: bool = False):
 
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 200
-    return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None,
+    return Console(file=stream, width=width, no_color=bool(os.environ.get("NO_COLOR")) or None,
                    highlight=False, soft_wrap=False)
 
 

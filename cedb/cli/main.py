@@ -88,6 +88,10 @@ def run() -> None:
     except Exception as exc:  # database server problems are the user's to fix, not bugs
         import sqlalchemy.exc
 
+        if isinstance(exc, sqlalchemy.exc.IntegrityError):
+            typer.echo("Error: another process changed the same record at the same time; nothing "
+                       "was written: run the command again", err=True)
+            sys.exit(1)
         if isinstance(exc, sqlalchemy.exc.OperationalError):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             typer.echo(f"Error: cannot use the database: {reason}", err=True)

@@ -25,10 +25,10 @@ def add_command(
     """Add papers from BibTeX files (every entry) or DOIs (metadata from Crossref)."""
     from cedb import papers
 
-    cfg = common.settings()
+    resolved = papers.fetch(sources, settings=common.settings())
     with common.transaction() as session:
-        report = papers.add(session=session, sources=sources, on_duplicate=on_duplicate.value if on_duplicate else None,
-                            settings=cfg)
+        report = papers.add(session=session, sources=resolved,
+                            on_duplicate=on_duplicate.value if on_duplicate else None)
     for line in report.lines():
         common.note(line)
     common.note(report.summary())
