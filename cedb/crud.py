@@ -233,33 +233,62 @@ def add_result(*, session: Session, result: ResultInput) -> Measurement:
     return measurement
 
 
+STRATEGY_NAMES = ("category", "label", "host", "electrolyte", "additive", "description")
+# Fields every result has; an edit may change them but not empty them.
+REQUIRED_ON_EDIT = ("ce_percent", "method", "status", "full_cell_derived")
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def _validate_edit(measurement: Measurement, changes: dict[str, Any]) -> None:
+    """Validate the row as it would be after ``changes``, before touching it.
+
+    Table models do not validate on setattr, and a half-edited row must never reach a flush.
+    """
+    from pydantic import ValidationError
+
+    data = {name: _plain(getattr(measurement, name)) for name in MeasurementCreate.model_fields}
+    data.update(changes)
+    try:
+        MeasurementCreate.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error.get("loc", ())) or "result"
+        raise InvalidValue(f"{field}: {error['msg']}") from None
+
+
 def update_result(*, session: Session, id: int, changes: ResultInput) -> Measurement:
     """Change fields of a result; the conditions it ends up with must not duplicate another."""
     measurement = get_measurement(session=session, id=id)
-    if changes.paper and changes.paper != "-":
+    for name in REQUIRED_ON_EDIT:
+        if name in changes.measurement and changes.measurement[name] is None:
+            raise InvalidValue(f"{name} cannot be emptied: give a value")
+    _validate_edit(measurement, changes.measurement)
+    moved = bool(changes.paper and changes.paper != "-")
+    if moved:
         measurement.reference_id = get_reference(session=session, key=changes.paper).id
     if changes.source:
         measurement.source_id = get_reference(session=session, key=changes.source).id
-    if changes.strategy:
+    if changes.strategy or (moved and measurement.strategy_id is not None):
+        # The strategy belongs to the paper: an edited or moved result gets the
+        # strategy (same fields plus the changes) under its paper.
         reference = session.get(Reference, measurement.reference_id)
         current = session.get(Strategy, measurement.strategy_id) if measurement.strategy_id else None
         fields = {}
         if current is not None:
-            fields = {name: getattr(current, name) for name in
-                      ("category", "label", "host", "electrolyte", "additive", "description")}
-            fields = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items() if v is not None}
-        fields.update(changes.strategy)
+            fields = {name: _plain(getattr(current, name)) for name in STRATEGY_NAMES}
+            fields = {k: v for k, v in fields.items() if v is not None}
+        fields.update({k: v for k, v in changes.strategy.items() if v is not None})
         if "category" not in fields:
             raise InvalidValue("a strategy needs its category: give --category")
+        fields.setdefault("label", fields.get("host") or fields.get("electrolyte") or fields["category"])
         strategy, _ = upsert_strategy(session=session, reference=reference, fields=fields)
         measurement.strategy_id = strategy.id
     for name, value in changes.measurement.items():
         setattr(measurement, name, value)
-    # Re-validate the whole row: the table model does not validate on setattr.
-    data = measurement.model_dump(exclude={"id", "created_at", "updated_at"})
-    MeasurementCreate.model_validate(data)
-    values = {name: getattr(measurement, name) for name in CONDITION_FIELDS + ("ce_percent",)}
-    values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+    values = {name: _plain(getattr(measurement, name)) for name in CONDITION_FIELDS + ("ce_percent",)}
     check_new_result(session=session, reference_id=measurement.reference_id,
                      strategy_id=measurement.strategy_id, values=values, exclude_id=measurement.id)
     measurement.updated_at = utcnow()

@@ -10,6 +10,7 @@ No ``from __future__ import annotations`` here: it breaks SQLModel (issue 196).
 """
 
 import enum
+import re
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -84,7 +85,7 @@ def utcnow() -> datetime:
 
 
 class ReferenceBase(SQLModel):
-    key: str = Field(min_length=1, max_length=100, regex=r"^[A-Za-z0-9][A-Za-z0-9_:.\-+]*$")
+    key: str = Field(min_length=1, max_length=100)
     doi: Optional[str] = Field(default=None, max_length=255)
     title: Optional[str] = None
     authors: Optional[str] = Field(default=None, description="BibTeX form: 'Family, Given and ...'")
@@ -97,7 +98,20 @@ class ReferenceBase(SQLModel):
     note: Optional[str] = None
 
 
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.\-+]*$")
+
+
 class ReferenceCreate(ReferenceBase):
+    @field_validator("key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        # Keys become \cite{} keys and file names: letters, digits and _ : . - + only.
+        if not _KEY.match(value):
+            raise ValueError(
+                f"citation key {value!r} may hold only letters, digits and _ : . - + "
+                "(and start with a letter or digit)"
+            )
+        return value
     @field_validator("doi")
     @classmethod
     def _normalise_doi(cls, value: Optional[str]) -> Optional[str]:

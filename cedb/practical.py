@@ -76,6 +76,16 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+def rule_text(profile: Profile, *, strict: bool = False) -> str:
+    """The thresholds as applied, e.g. 'review: current ≥ 1 mA cm⁻², capacity ≥ 3 mAh cm⁻²'."""
+    symbols = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+    parts = []
+    for t in profile.thresholds:
+        op = {">=": ">", "<=": "<"}.get(t.op, t.op) if strict else t.op
+        parts.append(f"{t.label} {symbols[op]} {t.value:g}{' ' + t.unit if t.unit else ''}")
+    return f"{profile.name} profile: " + ", ".join(parts)
+
+
 def get_profile(name: str = "review", **values: float) -> Profile:
     try:
         profile = PROFILES[name]

@@ -51,8 +51,14 @@ def test_table2_selection_in_markdown(cli):
     assert [row[6] for row in data] == sorted((row[6] for row in data), key=int)  # numbered by first appearance
     caption = process.stdout.splitlines()[0]
     assert f"({len(expected)} results), at practical conditions" in caption
-    assert "≥ 1 mA cm⁻² and ≥ 3 mAh cm⁻²" in caption and "with CE ≥ 99 %" in caption
+    assert "current ≥ 1 mA cm⁻², capacity ≥ 3 mAh cm⁻²" in caption and "with CE ≥ 99 %" in caption
     assert f"{len(expected)} results, {len(numbers)} references" in process.stderr
+
+
+def test_caption_states_overridden_and_strict_thresholds(sqlite_cli):
+    caption = sqlite_cli("export", "table", "--practical", "--min-capacity", "4", "--strict",
+                         "--format", "md", check=True).stdout.splitlines()[0]
+    assert "current > 1 mA cm⁻², capacity > 4 mAh cm⁻²" in caption
 
 
 class _Html(HTMLParser):

@@ -97,8 +97,7 @@ def test_syntax_errors_and_non_mappings():
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("measurements: []\n", 1, "missing 'reference' mapping"),
     ("reference:\n  year: 2020\n", 2, "the reference needs a key"),
-    pytest.param("reference:\n  key: bad key!\n", 2, "key: String should match pattern",
-                 marks=pytest.mark.xfail(reason="models.py ReferenceBase.key: regex= is ignored, needs pattern=")),
+    ("reference:\n  key: bad key!\n", 2, "may hold only letters, digits"),
     ("reference:\n  key: a2020\n  year: 1492\n", 3, "year: Input should be greater than or equal to 1800"),
     ("reference:\n  key: a2020\nmeasurements: {ce_percent: 99}\n", 3, "'measurements' must be a list"),
     ("reference:\n  key: a2020\nstrategies:\n- just a label\n", 3, "each strategy must be a mapping"),

@@ -142,9 +142,10 @@ def test_filters_are_bound_parameters():
 # --------------------------------------------------------------------------- CLI
 
 
-@pytest.mark.xfail(reason="cli/query.py adds method_params to the JSON rows; issue 3 fixes the keys exactly")
 def test_cli_query_json_has_exactly_the_documented_keys(sqlite_cli):
-    assert all(list(row) == KEYS for row in sqlite_cli.json("query", "--limit", "2"))
+    # The issue-3 keys in order, then the CE method's inputs (issue 4: exported in JSON).
+    rows = sqlite_cli.json("query", "--limit", "2")
+    assert rows and all(list(row) == KEYS + ["method_params"] for row in rows)
 
 
 def test_cli_query_formats_and_keys(cli):

@@ -37,6 +37,7 @@ def table_command(
     params = {k: v for k, v in locals().items() if k not in ("fmt", "output", "bib")}
     from cedb import exports, query
     from cedb.errors import InvalidValue
+    from cedb.practical import rule_text
 
     filters = f.make_filters(**params)
     if fmt == TableFormat.xlsx and output is None:
@@ -45,7 +46,7 @@ def table_command(
         rows = query.run(session.connection(), filters)
         profile_obj = filters.resolved_profile()
         caption = exports.caption(
-            profile_description=profile_obj.description if (practical is not None or min_current or min_capacity) else None,
+            profile_description=rule_text(profile_obj, strict=strict),
             practical=practical, strict=strict, min_ce=min_ce, max_ce=max_ce, count=len(rows),
         )
         table = exports.build_table(rows, caption=caption)

@@ -74,7 +74,7 @@ def add_command(
         if values.get(name) in (None, ""):
             if not interactive:
                 raise InvalidValue(f"missing --{name}: give it on the command line (prompting is off)")
-            values[name] = typer.prompt(prompt)
+            values[name] = typer.prompt(prompt, err=True)  # keep stdout for data
     result = results.normalise(values)
     with common.transaction() as session:
         measurement = crud.add_result(session=session, result=result)
@@ -166,9 +166,16 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
     record["practical"] = judged.practical
     record["practical_reason"] = f"{judged.word} ({chosen.name}{', strict' if strict else ''}): {judged.reason}"
     record["source"] = source.key if source else None
-    for name in ("location", "quote", "status", "curator", "note", "created_at", "updated_at"):
+    for name in ("location", "quote", "status", "curator", "note"):
         value = getattr(m, name)
         record[name] = value.value if hasattr(value, "value") else value
+    for name in ("created_at", "updated_at"):
+        value = getattr(m, name)
+        if value is not None and value.tzinfo is None:  # SQLite keeps no zone; cedb writes UTC
+            from datetime import timezone
+
+            value = value.replace(tzinfo=timezone.utc)
+        record[name] = value.isoformat() if value else None
     return record
 
 
