@@ -1,7 +1,8 @@
 """Bulk import of an existing spreadsheet (CSV/XLSX) through a column mapping (documented in curation/README.md).
 
 Every row is validated like `cedb result add`; a bad row is reported with its
-number and reason and skipped, the others are added. With ``dry_run`` nothing is written.
+number and reason and skipped, the others are added (in batches, by cedb.bulk).
+With ``dry_run`` nothing is written.
 """
 
 from dataclasses import dataclass, field
@@ -10,9 +11,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cedb import crud
+from cedb import bulk
 from cedb.errors import CedbError, InvalidValue, NotFound
-from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS, normalise
+from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS
 
 FIELDS = ("paper", "source") + STRATEGY_FIELDS + MEASUREMENT_FIELDS
 MAPPING_KEYS = ("columns", "units", "defaults", "sheet")
@@ -97,43 +98,63 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool = False) -> ImportReport:
-    """Add every valid row; each row runs in a savepoint so a rejected row leaves no trace."""
+def _records(path: Path, mapping: Mapping, progress: "bulk.Progress | None"):
+    """(columns, rows of (row number, record)): a CSV file is streamed, a workbook read whole."""
+    if not path.is_file():
+        raise NotFound(f"no such file: {path}")
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        return bulk.iter_csv(path, progress)
     frame = read_table(path, mapping.sheet)
-    missing = [c for c in mapping.columns.values() if c not in frame.columns]
+    records = frame.to_dict(orient="records")
+    return list(frame.columns), ((index + 2, record) for index, record in enumerate(records))
+
+
+def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool = False,
+                progress: "bulk.Progress | None" = None) -> ImportReport:
+    """Add every valid row, rejecting each bad one with its row number and reason.
+
+    Rows are validated like `cedb result add` and written in batches by cedb.bulk (the
+    same duplicate and conflict rules, one transaction: the caller's). A CSV file is
+    read as a stream, so memory stays flat however long it is. ``progress(done, total)``
+    is called as the file is read (bytes of a CSV file).
+    """
+    columns, records = _records(path, mapping, progress)
+    missing = [c for c in mapping.columns.values() if c not in columns]
     if missing:
         raise InvalidValue(f"{path} has no column(s) {', '.join(repr(m) for m in missing)}; "
-                           f"it has {', '.join(repr(str(c)) for c in frame.columns)}")
+                           f"it has {', '.join(repr(str(c)) for c in columns)}")
     report = ImportReport(dry_run=dry_run)
-    # A dry run keeps its rows until the end, so a later row is checked against the earlier ones
-    # (duplicates and conflicts inside the file are reported exactly as a real import would).
+    # A dry run writes like a real import and rolls back at the end, so a later row is checked
+    # against the earlier ones (duplicates and conflicts inside the file are reported the same).
     outer = session.begin_nested() if dry_run else None
-    for index, record in enumerate(frame.to_dict(orient="records")):
-        row_number = index + 2  # the header is line 1
-        if all(_is_blank(record.get(column)) for column in mapping.columns.values()):
+    writer = bulk.ResultWriter(session)
+    mapped = list(mapping.columns.items())
+    units = mapping.units
+    text_only = path.suffix.lower() in (".csv", ".txt", ".tsv")  # CSV cells are text or None
+    rejected: list[tuple[int, str]] = []
+    for row_number, record in records:
+        raw = dict(mapping.defaults)
+        blank = True
+        for name, column in mapped:
+            value = record.get(column)
+            if (not value or value.isspace()) if text_only else _is_blank(value):
+                continue
+            blank = False
+            if name in units and _is_number(value):
+                value = f"{value} {units[name]}"
+            raw[name] = value
+        if blank:
             continue  # an empty line is not a result
         report.total += 1
-        raw = dict(mapping.defaults)
-        for name, column in mapping.columns.items():
-            value = record.get(column)
-            if _is_blank(value):
-                continue
-            if name in mapping.units and _is_number(value):
-                value = f"{value} {mapping.units[name]}"
-            raw[name] = value
         try:
-            result = normalise(raw)
-            savepoint = session.begin_nested()
-            try:
-                crud.add_result(session=session, result=result)
-            except BaseException:
-                savepoint.rollback()
-                raise
-            savepoint.commit()
+            result = bulk.normalise(raw, canonical=True)
         except CedbError as exc:
-            report.rejected.append((row_number, str(exc)))
+            rejected.append((row_number, str(exc)))
             continue
-        report.added.append(row_number)
+        writer.add(row_number, result)
+    writer.close()
+    report.added = writer.added
+    report.rejected = sorted(rejected + writer.rejected)
     if outer is not None:
         outer.rollback()
     return report

@@ -370,3 +370,29 @@ def test_csv_streaming_keeps_row_numbers(tmp_path):
         writer.writerows([["p", "99"], [], ["p", "98"], ["", ""], ["p", "97"]])
     _, rows = bulk.iter_csv(path)
     assert [(n, r["ce"]) for n, r in rows] == [(2, "99"), (3, "98"), (4, ""), (5, "97")]
+
+
+def test_progress_bar_only_on_a_terminal():
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    program = ("import sys\nfrom cedb import bulk\nwith bulk.terminal_progress('Importing') as progress:\n"
+               "    print(progress is None, file=sys.stdout)\n    progress and progress(5, 10)\n")
+    piped = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert piped.stdout.strip() == "True" and piped.stderr == ""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stderr (and stdout) are the terminal
+        os.execv(sys.executable, [sys.executable, "-c", program])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    assert b"False" in out and b"Importing" in out
