@@ -207,7 +207,7 @@ def test_xlsx_parsed_back_holds_no_formulas(table, tmp_path):
 
 
 LATEX_COMMANDS = {"textbackslash", "textasciitilde", "textasciicircum", "textless", "textgreater", "textbar",
-                  "textsuperscript", "textsubscript", "textdegree", "textmu", "textit", "multicolumn", "makecell",
+                  "textsuperscript", "textsubscript", "textdegree", "textmu", "textit", "multicolumn", "begin", "end",
                   "cite", "caption", "label", "centering", "begin", "end", "toprule", "midrule", "bottomrule"}
 MATH = re.compile(r"\$\\(geq|leq|times|alpha|beta|gamma|delta|Vert)\$")
 
@@ -317,7 +317,7 @@ def test_latex_table_structure(table):
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_latex_table_compiles(table, tmp_path):
     document = ("\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n"
-                "\\usepackage{booktabs,makecell,textcomp}\n\\begin{document}\n" + exports.to_latex(table)
+                "\\usepackage{booktabs,textcomp}\n\\begin{document}\n" + exports.to_latex(table)
                 + "\\end{document}\n")
     (tmp_path / "table.tex").write_text(document, encoding="utf-8")
     process = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "table.tex"], cwd=tmp_path,
