@@ -247,8 +247,8 @@ def render(results: dict) -> str:
     out.append("")
     for size in sizes:
         entry = by[size]
-        out.append(f"- {size:,} measurements: {', '.join(entry['ran'])}; {entry['repeat']} run(s) each "
-                   f"(`{entry['command']}`).")
+        commands = "; ".join(f"`{c}`" for c in entry.get("commands", [entry.get("command", "?")]))
+        out.append(f"- {size:,} measurements: {', '.join(entry['ran'])} ({commands}).")
     out.append("")
 
     def ratio_rows(title, cedb_name, base_name, section, note=""):
@@ -423,29 +423,34 @@ def main() -> None:
             data = data_for(size, args.work)
             work = args.work / "db" / str(size)
             work.mkdir(parents=True, exist_ok=True)
-            entry = {"repeat": args.repeat, "command": "python bench/run.py " + " ".join(sys.argv[1:]), "ran": []}
+            # A size's figures from an earlier run stay unless this run measures them again.
+            store = results.setdefault("before" if args.label == "before" else "sizes", {})
+            if args.label == "before":
+                store = store.setdefault("sizes", {})
+            entry = store.get(str(size), {})
+            command = "python bench/run.py " + " ".join(sys.argv[1:])
+            entry["commands"] = sorted(set(entry.get("commands", [])) | {command})
+            entry["repeat"] = args.repeat
+            entry["ran"] = [r for r in entry.get("ran", []) if r.split(" ")[0] not in only]
             print(f"{size}: import ...", file=sys.stderr)
             if "import" in only:
                 entry["import"] = import_figures(size, data, work, args.repeat)
-                entry["ran"].append("import + memory")
+                entry["ran"].append(f"import + memory ({args.repeat} runs)")
             db = work / "query.sqlite"
             if not db.exists():
                 raise SystemExit(f"{db} is missing: run the import figure at this size first")
             if "query" in only:
                 print(f"{size}: query ...", file=sys.stderr)
                 entry["query"] = query_figures(db, work, max(args.repeat, 5))
-                entry["ran"].append("query")
+                entry["ran"].append(f"query ({max(args.repeat, 5)} runs)")
             if "export" in only and size <= args.export_max:
                 print(f"{size}: export ...", file=sys.stderr)
                 entry["export"] = export_figures(db, work, args.repeat)
-                entry["ran"].append("export")
+                entry["ran"].append(f"export ({args.repeat} runs)")
             if "startup" in only:
                 entry["startup"] = startup_figures(db, max(args.repeat, 10))
-                entry["ran"].append("start-up")
-            if args.label == "before":
-                results.setdefault("before", {}).setdefault("sizes", {})[str(size)] = entry
-            else:
-                results.setdefault("sizes", {})[str(size)] = entry
+                entry["ran"].append(f"startup ({max(args.repeat, 10)} runs)")
+            store[str(size)] = entry
             RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     text = render(results)
     if args.output:

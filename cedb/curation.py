@@ -53,18 +53,29 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
     class Loader(base):  # safe: builds only plain data, never Python objects
         pass
 
+    scalars = {tag: constructor for tag, constructor in Loader.yaml_constructors.items()
+               if tag is not None and tag.startswith("tag:yaml.org,2002:")
+               and tag.rsplit(":", 1)[1] in ("null", "bool", "int", "float", "str", "timestamp")}
+
+    def construct(loader, node):
+        # Plain scalars straight to their constructor (construct_object's bookkeeping for
+        # recursive structures was a quarter of a large load); anything else as PyYAML does.
+        if node.__class__ is yaml.ScalarNode and node.tag in scalars:
+            return scalars[node.tag](loader, node)
+        return loader.construct_object(node, deep=True)
+
     def construct_mapping(loader, node, deep=False):
         mapping = _LineDict()
         mapping.line = node.start_mark.line + 1
         mapping.lines = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = construct(loader, key_node)
             if not isinstance(key, str):
                 problems.append((key_node.start_mark.line + 1, f"key {key!r} is not text"))
                 key = str(key)
             if key in mapping:
                 problems.append((key_node.start_mark.line + 1, f"duplicate key {key!r}"))
-            mapping[key] = loader.construct_object(value_node, deep=True)
+            mapping[key] = construct(loader, value_node)
             mapping.lines[key] = key_node.start_mark.line + 1
         return mapping
 

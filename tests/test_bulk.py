@@ -396,3 +396,12 @@ def test_progress_bar_only_on_a_terminal():
         out += chunk
     os.waitpid(pid, 0)
     assert b"False" in out and b"Importing" in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+       | st.sampled_from(["Li{NO}$_3$ in \\emph{DME}", "99.9% CE", "Na\\\"ive -- ``quoted''", "  ", "Ünïcode é"]))
+def test_title_key_matches_the_bibliography(title):
+    from cedb.bibliography import title_key
+
+    assert bulk.title_key(title) == title_key(title)
