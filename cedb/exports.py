@@ -119,7 +119,7 @@ def citation_text(reference) -> str:
         parts.append(str(reference.year))
     if reference.doi:
         parts.append(f"doi:{reference.doi}")
-    if len(parts) <= 1 and reference.note:
+    if not (reference.journal or reference.doi) and reference.note:  # known only through a citing text
         parts.append(re.split(r"\s\(|;", reference.note, maxsplit=1)[0].rstrip(".;"))
     return ", ".join(parts)
 
