@@ -312,7 +312,7 @@ def zhang_full(
         "charge_sum": charge_sum,
         "cycles_available": len(charge_list),
     }
-    return _result("zhang_full", 1 - lost / charge_sum, n, inputs)
+    return _result("zhang-full", 1 - lost / charge_sum, n, inputs)
 
 
 # --- cycle life -------------------------------------------------------------------------
