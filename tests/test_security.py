@@ -327,6 +327,20 @@ def test_curation_keys_cannot_lead_dump_outside_its_folder(engine, database_url,
     assert not (tmp_path / "evil.yaml.yaml").exists() and not Path("/etc/passwd.yaml").exists()
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "curation.dump writes each file with Path.write_text, which follows a symlink already in DIR: "
+    "a checked-out curation folder holding 'x.yaml -> ~/.bashrc' makes `cedb curate dump` overwrite it"))
+def test_dump_does_not_write_through_a_symlink_in_its_folder(sqlite_cli, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    directory = tmp_path / "dump"
+    directory.mkdir()
+    (directory / "sun2025review.yaml").symlink_to(victim)
+    sqlite_cli("init", check=True)
+    sqlite_cli("curate", "dump", str(directory), check=True)
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+
+
 # --------------------------------------------------------------------------- hostile CLI values
 
 
