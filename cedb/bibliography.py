@@ -269,6 +269,12 @@ def _entry_to_reference(key: str, entry, raw: str) -> ReferenceCreate:
 # --------------------------------------------------------------------------- BibTeX out
 
 
+# What the 'ulatex' codec leaves alone (it escapes & % # _ and ~ itself).
+_BIB_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "^": r"\textasciicircum{}",
+}
+
+
 def to_bibtex(references) -> str:
     """A .bib text for ``references`` (Reference rows), keyed by their cedb keys.
 
@@ -281,7 +287,10 @@ def to_bibtex(references) -> str:
     from pybtex.database import BibliographyData, Entry, Person, parse_string
 
     def latex(text: str) -> str:
-        return codecs.encode(text, "ulatex+utf8")
+        # Stored metadata is plain text: LaTeX specials are escaped first (a title holding
+        # "\input{...}" must stay text), then non-ASCII letters become LaTeX accents.
+        escaped = "".join(_BIB_SPECIAL.get(char, char) for char in text)
+        return codecs.encode(escaped, "ulatex+utf8")
 
     data = BibliographyData()
     for ref in references:

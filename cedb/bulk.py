@@ -97,7 +97,8 @@ def _normalise(values: dict[str, Any]) -> ResultInput:
     if not paper or not str(paper).strip() or values.get("ce_percent") is None:
         raise InvalidValue("incomplete")  # results.normalise says which part is missing
     source = values.pop("source", None)
-    result = ResultInput(paper=str(paper).strip(), source=str(source).strip() if source else None)
+    result = ResultInput(paper=results.clean_text(paper, "paper"),
+                         source=results.clean_text(source, "source") if source else None)
     strategy, measurement = result.strategy, result.measurement
     cache = _FIELD_CACHE
     for name, value in values.items():

@@ -60,9 +60,16 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
     def construct(loader, node):
         # Plain scalars straight to their constructor (construct_object's bookkeeping for
         # recursive structures was a quarter of a large load); anything else as PyYAML does.
-        if node.__class__ is yaml.ScalarNode and node.tag in scalars:
-            return scalars[node.tag](loader, node)
-        return loader.construct_object(node, deep=True)
+        try:
+            if node.__class__ is yaml.ScalarNode and node.tag in scalars:
+                return scalars[node.tag](loader, node)
+            return loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # "!!int abc", a bad !!timestamp: a problem at its line, not a crash
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}",
+                node.start_mark) from exc
 
     def construct_mapping(loader, node, deep=False):
         mapping = _LineDict()
@@ -210,9 +217,10 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
         for required in ("label", "category"):
             if item.get(required) is None:
                 problems.append(Problem(str(path), item.line, f"a strategy needs a {required}"))
-        if values.get("label") in labels:
+        if "label" in values and values["label"] in labels:
             problems.append(Problem(str(path), item.line_of("label"), f"strategy label {values['label']!r} appears twice"))
-        labels.add(values.get("label"))
+        if "label" in values:
+            labels.add(values["label"])
         strategies.append(values)
 
     measurements, seen = [], {}
@@ -223,7 +231,11 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
         _unknown(item, MEASUREMENT_KEYS, "a measurement", path, problems)
         values: dict[str, Any] = {"strategy": item.get("strategy"), "source": item.get("source"),
                                   "_line": item.line}
-        if values["strategy"] is not None and values["strategy"] not in labels:
+        if values["strategy"] is not None and not isinstance(values["strategy"], str):
+            problems.append(Problem(str(path), item.line_of("strategy"),
+                                    "strategy must be the label (text) of one of this file's strategies"))
+            values["strategy"] = None
+        elif values["strategy"] is not None and values["strategy"] not in labels:
             problems.append(Problem(str(path), item.line_of("strategy"),
                                     f"strategy {values['strategy']!r} is not a label of this file's strategies"))
         if item.get("ce_percent") is None:
@@ -362,7 +374,14 @@ def _clean(value: Any) -> Any:
 
 
 def file_name(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", key) + ".yaml"
+    """The curation file of a paper: its key, or for keys with other characters (':') a
+    safe form plus a short hash, so two keys never share a file."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", key):
+        return key + ".yaml"
+    import hashlib
+
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", key).lstrip(".") + f"-{digest}.yaml"
 
 
 def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
@@ -423,7 +442,10 @@ def dumps(document: dict[str, Any]) -> str:
         pass
 
     def text(dumper, value: str):
-        style = "|" if "\n" in value else None
+        # Literal blocks only for plain line breaks: other break characters (\r, U+0085,
+        # U+2028/9) would read back as "\n", so such text is double-quoted and escaped.
+        plain_breaks = not any(c in value for c in "\r\x85\u2028\u2029")
+        style = "|" if "\n" in value and plain_breaks else ('"' if not plain_breaks else None)
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
@@ -433,10 +455,22 @@ def dumps(document: dict[str, Any]) -> str:
 
 def dump(*, session: Session, directory: Path) -> list[Path]:
     """Write one curation file per paper into ``directory``; returns the files written."""
+    import os
+    import tempfile
+
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for reference in session.exec(select(Reference).order_by(Reference.key)):
         path = directory / file_name(reference.key)
-        path.write_text(dumps(paper_document(session, reference)), encoding="utf-8")
+        # A temporary file renamed over the target: atomic, and a symlink already in the
+        # folder is replaced rather than followed to a file outside it.
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".cedb-", suffix=".yaml")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(dumps(paper_document(session, reference)))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
         written.append(path)
     return written

@@ -169,7 +169,9 @@ def csv_safe(text: str) -> str:
 
 def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
     def cell(text: str) -> str:
-        return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        # Markdown renders raw HTML: < and > are written as entities.
+        return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+                .replace("<", "&lt;").replace(">", "&gt;"))
 
     lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]

@@ -122,13 +122,25 @@ def _normalise_field(name: str, value: Any) -> Any:
                 raise InvalidValue(f"method_params {value!r} is not JSON") from None
         if not isinstance(value, dict):
             raise InvalidValue("method_params must be a mapping of parameter names to values")
-        return json.dumps(value, sort_keys=True)
+        try:
+            return json.dumps(value, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            raise InvalidValue("method_params must hold only numbers, text, lists and mappings") from None
     if name in TEXT_FIELDS or name in STRATEGY_FIELDS:
-        text = str(value).strip()
-        if "\x00" in text:
-            raise InvalidValue(f"{name} contains a NUL character")
-        return text or None
+        return clean_text(value, name)
     raise InvalidValue(f"unknown field {name!r}")
+
+
+def clean_text(value: Any, name: str) -> str | None:
+    """Text as stored: stripped; NUL and invalid Unicode (lone surrogates) refused."""
+    text = str(value).strip()
+    if "\x00" in text:
+        raise InvalidValue(f"{name} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(f"{name} is not valid UTF-8 text") from None
+    return text or None
 
 
 def normalise(raw: dict[str, Any]) -> ResultInput:
@@ -140,7 +152,8 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     if values.get("ce_percent") is None:
         raise InvalidValue("a result needs its CE: give it in percent, e.g. --ce 99.6")
     source = values.pop("source", None)
-    result = ResultInput(paper=str(paper).strip(), source=str(source).strip() if source else None)
+    result = ResultInput(paper=clean_text(paper, "paper"),
+                         source=clean_text(source, "source") if source else None)
     for name, value in values.items():
         if name in STRATEGY_FIELDS:
             result.strategy[name] = normalise_field(name, value)

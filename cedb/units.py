@@ -91,6 +91,11 @@ def _convert_text(text: str, quantity: Quantity) -> float:
     )
     if not re.match(r"[-+−]?(\d|\.\d)", text):  # a bare unit ("mA/cm2") would silently mean 1
         raise unreadable
+    # pint evaluates arithmetic: "9**9**9 mA/cm2" would hang the process. A quantity is a
+    # number and a unit, so powers of numbers and overlong text are refused before pint.
+    if len(text) > 80 or re.search(r"[\d)]\s*(\*\*|\^)\s*\(?\s*[-+]?\d", text.split(" ", 1)[0]) \
+            or re.search(r"\d\s*(\*\*|\^)\s*\(?\s*[-+]?\d\s*(\*\*|\^)", text):
+        raise unreadable
     try:
         parsed = ureg.Quantity(_normalise_unit_text(text))
     except Exception:  # pint's parser raises many kinds (TokenError, ZeroDivisionError, ...) on bad text
@@ -139,6 +144,9 @@ def ce_percent(value: object) -> float:
     return number
 
 
+MAX_CYCLES = 1_000_000
+
+
 def cycles(value: object) -> int:
     """A cycle count: a whole number >= 1."""
     text = str(value).strip()
@@ -152,4 +160,6 @@ def cycles(value: object) -> int:
         raise InvalidValue(f"cycles {value!r} is not a whole number")
     if number < 1:
         raise InvalidValue(f"cycles must be at least 1, got {value!r}")
+    if number > MAX_CYCLES:  # the database stores a 32-bit integer
+        raise InvalidValue(f"cycles {value!r} is implausibly large: at most {MAX_CYCLES:,}")
     return int(number)

@@ -414,9 +414,6 @@ def test_bundled_dataset_round_trips_with_the_same_ids(sqlite_cli, tmp_path):
     assert second.json("query") == rows
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "curation.file_name maps every character outside [A-Za-z0-9_.+-] to '_', so keys such as "
-    "'smith2020:a' and 'smith2020_a' share one file and dump overwrites one paper with the other"))
 def test_dump_writes_one_file_per_paper_even_when_keys_differ_only_in_punctuation(engine, tmp_path):
     from cedb import crud, curation
     from cedb.db import session_scope
@@ -495,10 +492,6 @@ def test_import_killed_midway_on_postgresql_leaves_none_of_its_rows(cedb_bin, po
 
 def test_nul_characters_in_an_imported_spreadsheet_reject_their_rows(cli, database_url, tmp_path, request):
     """A NUL byte in a CSV cell (text field or paper key) rejects that row, in one line; the rest import."""
-    if "postgresql" in database_url:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "results.normalise lets NUL through in paper and source keys; bulk looks them up in one "
-            "IN (...) query, which PostgreSQL refuses (DataError): the whole import ends in a traceback")))
     cli("init", check=True)
     before = counts(database_url)
     (tmp_path / "nul.csv").write_bytes(

@@ -166,9 +166,6 @@ def test_csv_exports_cannot_start_a_formula(nasty_exports):
     _assert_no_live_formula(nasty_exports["query-csv"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli/export.py ml_command applies csv_safe only to columns whose dtype == object, but pandas 3 "
-    "reads text columns as StringDtype: `cedb export ml --format csv` writes live formulas"))
 def test_ml_csv_export_cannot_start_a_formula(nasty_exports):
     _assert_no_live_formula((nasty_exports["dir"] / "ml.csv").read_text(encoding="utf-8"))
 
@@ -215,18 +212,11 @@ def test_json_export_keeps_the_text_exactly(nasty_exports):
     assert labels == set(NASTY.values())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "exports.markdown_table escapes | and \\ but not HTML: a label '<script>...</script>' reaches the "
-    "Markdown table raw, and Markdown renderers (pandoc, mkdocs, Jupyter) pass inline HTML through"))
 def test_markdown_export_does_not_carry_live_html(nasty_exports):
     text = (nasty_exports["dir"] / "t.md").read_text(encoding="utf-8")
     assert "<script" not in text.lower()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bibliography.to_bibtex encodes stored metadata with latexcodec's 'ulatex', which leaves \\ { } "
-    "alone: a title or author '\\input{/etc/passwd}' (from a curation file, Crossref or a shared "
-    "database) is written verbatim into `export table --bib` and runs when the .bib is typeset"))
 def test_bib_export_of_stored_metadata_escapes_latex_commands(nasty_exports):
     text = (nasty_exports["dir"] / "t.bib").read_text(encoding="utf-8")
     assert "\\input{" not in text and "\\write18" not in text
@@ -327,9 +317,6 @@ def test_curation_keys_cannot_lead_dump_outside_its_folder(engine, database_url,
     assert not (tmp_path / "evil.yaml.yaml").exists() and not Path("/etc/passwd.yaml").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "curation.dump writes each file with Path.write_text, which follows a symlink already in DIR: "
-    "a checked-out curation folder holding 'x.yaml -> ~/.bashrc' makes `cedb curate dump` overwrite it"))
 def test_dump_does_not_write_through_a_symlink_in_its_folder(sqlite_cli, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n", encoding="utf-8")
@@ -398,9 +385,6 @@ def test_hostile_but_valid_text_is_stored_exactly(sqlite_cli):
     assert (record["note"], record["quote"], record["label"]) == (text, NASTY["drop"], NASTY["html"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "results._normalise_field accepts text with lone surrogates (non-UTF-8 bytes in argv): "
-    "`cedb result add --note $'\\xff'` ends in UnicodeEncodeError with a traceback"))
 def test_a_value_that_is_not_utf8_is_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
@@ -413,9 +397,6 @@ def test_a_value_that_is_not_utf8_is_refused_in_one_line(sqlite_cli):
     assert database_snapshot(sqlite_cli.url) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "units.cycles has no upper bound: `cedb result add --cycles 1e30` ends in OverflowError "
-    "(SQLite) or DataError (PostgreSQL, above 2147483647) with a traceback"))
 def test_a_huge_cycle_count_on_the_command_line_is_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)

@@ -114,8 +114,11 @@ def ml_command(
     else:
         from cedb.exports import csv_safe
 
+        import pandas as pd
+
         for column in table.columns:
-            if table[column].dtype == object:
+            # pandas 3 has a str dtype besides object: neutralise formulas in both.
+            if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
                 table[column] = table[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
         text = table.to_csv(index=False, lineterminator="\n")
         if output:
