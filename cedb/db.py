@@ -22,6 +22,8 @@ from cedb.errors import CedbError
 HEAD_REVISION = "0002_formulation"
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Execution option marking a read-only transaction (see session_scope).
+WRITE_OPTION = "cedb_write"
 # Serialises first-use set-up, and then every transaction, on a shared PostgreSQL
 # database (arbitrary constants).
 _PG_SETUP_LOCK = 0xCEDB
@@ -70,16 +72,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (session_scope(write=False)) takes no write lock, so WAL lets it run
+        # beside a writer.
+        writes = connection.get_execution_options().get(WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # The PostgreSQL counterpart of SQLite's BEGIN IMMEDIATE: cedb transactions queue
+        # The PostgreSQL counterpart of SQLite's BEGIN IMMEDIATE: writing transactions queue
         # instead of racing, so two processes adding the same result or paper cannot both
-        # pass the duplicate check. Held until commit or rollback.
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+        # pass the duplicate check. Held until commit or rollback; readers skip it.
+        if connection.get_execution_options().get(WRITE_OPTION, True):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -101,6 +107,12 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
     once set it up exactly once. An existing database at an older revision is not
     touched: the user upgrades it with ``cedb db upgrade`` (after a backup, if they wish).
     """
+    # The usual case, a database already at head, is read without any write lock.
+    with engine.connect() as connection:
+        connection = connection.execution_options(**{WRITE_OPTION: False})
+        with connection.begin():
+            if current_revision(connection) == HEAD_REVISION:
+                return False
     with engine.connect() as connection:
         with connection.begin():
             _lock_for_setup(connection)
@@ -132,8 +144,12 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed if the block finishes, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: committed if the block finishes, rolled back on any error.
+
+    ``write=False`` for commands that only read: they queue behind no writer.
+    """
+    bind = engine if write else engine.execution_options(**{WRITE_OPTION: False})
+    with Session(bind, expire_on_commit=False) as session:
         with session.begin():
             yield session

@@ -68,3 +68,20 @@ def test_concurrent_writers_on_a_new_database(cli, tmp_path):
     assert summaries == ["0 added, 1 skipped as duplicates, 0 rejected"] * 3 + [
         "1 added, 0 skipped as duplicates, 0 rejected"]
     assert _count(database_snapshot(cli.url)["reference"], "same2024paper") == 1
+
+
+def test_readers_do_not_wait_for_a_writer(cli):
+    """A long write transaction (an import, an idle client) must not block `cedb query` or exports."""
+    import sqlalchemy as sa
+
+    from cedb.db import make_engine, session_scope
+
+    cli("init", check=True)
+    engine = make_engine(cli.url)
+    with session_scope(engine) as session:  # holds SQLite's write lock / the PostgreSQL write lock
+        session.execute(sa.text("UPDATE reference SET note = note WHERE key = 'sun2025review'"))
+        query = cli("query", "--format", "json", timeout=20)
+        export = cli("export", "table", "--format", "csv", timeout=20)
+    engine.dispose()
+    assert query.returncode == 0 and export.returncode == 0, (query.stderr, export.stderr)
+    assert len(__import__("json").loads(query.stdout)) >= 10

@@ -53,11 +53,14 @@ def display_url(url: str) -> str:
 
 
 @contextmanager
-def transaction() -> Iterator[Any]:
-    """One session, one transaction: the whole command happens or nothing does."""
+def transaction(*, write: bool = True) -> Iterator[Any]:
+    """One session, one transaction: the whole command happens or nothing does.
+
+    Commands that only read pass ``write=False`` and wait for no writer.
+    """
     from cedb.db import session_scope
 
-    with session_scope(engine()) as session:
+    with session_scope(engine(), write=write) as session:
         yield session
 
 

@@ -31,7 +31,7 @@ def check_command(
 
         from cedb.models import Reference
 
-        with common.transaction() as session:
+        with common.transaction(write=False) as session:
             known = set(session.exec(select(Reference.key)))
     report = curation.check(_paths(paths), known_keys=known)
     for problem in report.problems:
@@ -57,6 +57,6 @@ def dump_command(directory: Annotated[Path, typer.Argument(help="Folder to write
     """Write the database out as curation files, one per paper."""
     from cedb import curation
 
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         written = curation.dump(session=session, directory=directory)
     common.note(f"Wrote {len(written)} file(s) to {directory}")

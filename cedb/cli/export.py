@@ -42,7 +42,7 @@ def table_command(
     filters = f.make_filters(**params)
     if fmt == TableFormat.xlsx and output is None:
         raise InvalidValue("xlsx is a binary format: give the file with -o table.xlsx")
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)
         profile_obj = filters.resolved_profile()
         caption = exports.caption(
@@ -106,7 +106,7 @@ def ml_command(
     if fmt == MlFormat.parquet and output is None:
         raise InvalidValue("parquet is a binary format: give the file with -o data.parquet")
     filters = f.make_filters(**params)
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         rows = mlexport.ml_rows(session.connection(), filters, convention=convention.value)
     table = mlexport.frame(rows)
     if fmt == MlFormat.parquet:

@@ -154,7 +154,7 @@ def _compare(candidates, paper: str):
     from cedb import crud, query
     from cedb.extract import compare
 
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         crud.get_reference(session=session, key=paper)
         rows = query.run(session.connection(), query.Filters(paper=paper))
     return compare(candidates, rows, paper=paper)

@@ -41,7 +41,7 @@ def list_command(fmt: common.FormatOption = common.Format.table) -> None:
     """List the papers in the database."""
     from cedb import crud
 
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         rows = [_summary(r) for r in crud.list_references(session=session)]
     common.emit(rows, fmt, ["key", "year", "authors", "title", "journal", "doi"])
 
@@ -62,7 +62,7 @@ def show_command(
     """Show every field of one paper and how many results cite it."""
     from cedb import crud
 
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         reference = crud.get_reference(session=session, key=key)
         record = reference.model_dump(exclude={"id", "title_key"})
         record["results"] = crud.count_citing(session=session, reference=reference)
@@ -96,7 +96,7 @@ def export_command(
     from cedb import crud
     from cedb.bibliography import to_bibtex
 
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         references = crud.list_references(session=session)
         if keys:
             missing = sorted(set(keys) - {r.key for r in references})

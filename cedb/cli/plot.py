@@ -47,7 +47,7 @@ def _rows(filters) -> "object":
 
     from cedb import exports, query
 
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)
     table = exports.build_table(rows, caption="")
     numbers = {key: i for i, key in enumerate(table.references, start=1)}

@@ -18,7 +18,7 @@ def query_command(
     from cedb import query
 
     filters = f.make_filters(**params)
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters, extra=True)
     if fmt in (common.Format.json, common.Format.jsonl):
         import json

@@ -133,7 +133,7 @@ def show_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Show every field of a result, its provenance and the practical verdict with the reason."""
-    with common.transaction() as session:
+    with common.transaction(write=False) as session:
         record = _record(session, id, profile=profile, strict=strict)
     common.emit_record(record, fmt)
 
