@@ -18,6 +18,17 @@ import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _review_text() -> Path:
+    """The review's text: CEDB_REVIEW_TEXT, else ../shared/seeds beside the checkout (as in CI)."""
+    name = "sun2025-high-ce-li-metal-review.txt"
+    candidates = [Path(os.environ["CEDB_REVIEW_TEXT"])] if os.environ.get("CEDB_REVIEW_TEXT") else []
+    candidates += [REPO.parent / "shared" / "seeds" / name, REPO.parent.parent / "shared" / "seeds" / name]
+    return next((c for c in candidates if c.is_file()), candidates[-1])
+
+
+REVIEW_TEXT = _review_text()
 POSTGRES_URL = os.environ.get("CEDB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import assert_user_error
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
-REVIEW = Path("/work/shared/seeds/sun2025-high-ce-li-metal-review.txt")
+from conftest import REVIEW_TEXT as REVIEW  # noqa: E402
 TEXT = (
     "Li||Cu cells give an average CE of 99.4% at 1 mA cm-2 and 4 mAh cm-2 over 150 cycles. "
     "The CE of 99.6% was kept at 2 mA cm-2 and 3 mAh cm-2 over 200 cycles. "
@@ -189,3 +189,30 @@ def test_record_asks_before_each(sqlite_url, tmp_path, monkeypatch):
     assert "1 / 2 complete candidate(s) recorded" in result.output
     again = runner.invoke(app, args, input="y\ny\n")
     assert "1 / 2" in again.output and "1 already recorded" in again.output
+
+
+def test_review_drafts_reproduce_the_bundled_dataset(run, tmp_path):
+    """Issue 6: `cedb extract REVIEW --to-curation` proposes exactly the values curated in curation/."""
+    import yaml
+
+    from cedb.resources import curation_dir
+
+    process = run("extract", REVIEW, "--to-curation", "drafts", "--paper", "sun2025review")
+    assert process.returncode == 0, process.stderr
+    (draft,) = (tmp_path / "drafts").glob("*.yaml")
+    drafted = yaml.safe_load(draft.read_text())["measurements"]
+    assert {m["status"] for m in drafted} == {"draft"}  # a curator confirms them
+
+    def key(m):
+        return (m["ce_percent"], m.get("current_density_mA_cm2"), m.get("areal_capacity_mAh_cm2"),
+                m.get("cycles"))
+
+    bundled = [m for f in curation_dir().glob("*.yaml")
+               for m in (yaml.safe_load(f.read_text()) or {}).get("measurements") or []]
+    assert sorted(map(key, drafted)) == sorted(map(key, bundled))
+    # Every draft points at its sentence in the source.
+    source = REVIEW.read_text(encoding="utf-8")
+    for m in drafted:
+        assert str(m["ce_percent"]).rstrip("0").rstrip(".") in m["quote"].replace("\n", " ")
+        assert REVIEW.name in m["location"]
+    assert len(source) > 0

@@ -16,7 +16,7 @@ from cedb.extract.normalize import prepare
 from cedb.extract.sentences import split_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
-REVIEW = Path("/work/shared/seeds/sun2025-high-ce-li-metal-review.txt")
+from conftest import REVIEW_TEXT as REVIEW  # noqa: E402
 BENCH = Path(__file__).parents[1] / "bench" / "extract" / "evaluate.py"
 
 

@@ -19,6 +19,7 @@ most the recall. Targets (each set and overall): every field >= 0.95 and precisi
 
 import argparse
 import json
+import os
 import math
 import sys
 from pathlib import Path
@@ -28,7 +29,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from cedb.extract import extract_file, extract_text  # noqa: E402
 
-REVIEW_TEXT = Path("/work/shared/seeds/sun2025-high-ce-li-metal-review.txt")
+# The review's text lives in ../shared/seeds beside the checkout (or CEDB_REVIEW_TEXT).
+REVIEW_TEXT = Path(os.environ.get("CEDB_REVIEW_TEXT") or
+                   Path(__file__).resolve().parents[3] / "shared" / "seeds" / "sun2025-high-ce-li-metal-review.txt")
 FIELDS = {
     "ce_percent": ("ce_percent", "ce_high_percent"),
     "qualifier": ("qualifier",),
