@@ -333,6 +333,9 @@ def render(results: dict) -> str:
                     b, a = med(entry["import"][name]), med(now[name])
                     out.append(f"| {label} | {int(size):,} | {_fmt_s(b)} | {_fmt_s(a)} | {b / a:.0f}x |")
         out.append("")
+    findings = BENCH / "FINDINGS.md"
+    if findings.exists():
+        out += [findings.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out) + "\n"
 
 
@@ -367,10 +370,15 @@ def _goals(by: dict, sizes: list[int]) -> list[str]:
                   if "import" in by[s]}
         curate = {s: med(by[s]["import"]["curate_cedb"]) / med(by[s]["import"]["curate_raw"]) for s in sizes
                   if "import" in by[s]}
-        worst = max(ratios.values())
+        def verdict(found):
+            met = [f"{s:,}" for s, r in found.items() if r <= 3]
+            missed = [f"{s:,}" for s, r in found.items() if r > 3]
+            return "; ".join(part for part in (f"yes at {', '.join(met)}" if met else "",
+                                               f"no at {', '.join(missed)}" if missed else "") if part)
+
         rows.append(f"| import within 3x raw executemany | <= 3x | result import {', '.join(f'{r:.2f}x ({s:,})' for s, r in ratios.items())}; "
                     f"curate load {', '.join(f'{r:.2f}x ({s:,})' for s, r in curate.items())} | "
-                    f"{'yes' if worst <= 3 else 'no'} (result import){'' if max(curate.values()) <= 3 else '; no (curate load)'} |")
+                    f"result import: {verdict(ratios)}; curate load: {verdict(curate)} |")
         rss = max(by[size]["import"]["csv_cedb"]["rss_kib"]) / 1024
         rows.append(f"| {size:,}-row import under 1 GB RSS | < 1024 MiB | result import {rss:.0f} MiB, curate load "
                     f"{max(by[size]['import']['curate_cedb']['rss_kib']) / 1024:.0f} MiB ({size:,}) | "
