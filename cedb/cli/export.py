@@ -21,33 +21,27 @@ class TableFormat(str, Enum):
 
 
 @app.command("table")
+@f.with_filters()
 def table_command(
+    filters,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for xlsx).", show_default=False)] = None,
     bib: Annotated[Optional[Path], typer.Option("--bib", help="Also write the cited references to this .bib file.", show_default=False)] = None,
-    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
-    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
-    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
-    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, salt: f.Salt = None, solvent: f.Solvent = None,
-    diluent: f.Diluent = None, paper: f.Paper = None, year_from: f.YearFrom = None,
-    year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
 ) -> None:
     """Export a Table 2-style table: grouped by strategy, numbered references, a caption stating the selection."""
-    params = {k: v for k, v in locals().items() if k not in ("fmt", "output", "bib")}
     from cedb import exports, query
     from cedb.errors import InvalidValue
     from cedb.practical import rule_text
 
-    filters = f.make_filters(**params)
     if fmt == TableFormat.xlsx and output is None:
         raise InvalidValue("xlsx is a binary format: give the file with -o table.xlsx")
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)
         profile_obj = filters.resolved_profile()
         caption = exports.caption(
-            profile_description=rule_text(profile_obj, strict=strict),
-            practical=practical, strict=strict, min_ce=min_ce, max_ce=max_ce, count=len(rows),
+            profile_description=rule_text(profile_obj, strict=filters.strict),
+            practical=filters.practical, strict=filters.strict, min_ce=filters.min_ce,
+            max_ce=filters.max_ce, count=len(rows),
         )
         table = exports.build_table(rows, caption=caption)
         from cedb import crud
@@ -85,27 +79,20 @@ class Convention(str, Enum):
 
 
 @app.command("ml")
+@f.with_filters()
 def ml_command(
+    filters,
     fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="csv or parquet.")] = MlFormat.csv,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for parquet).", show_default=False)] = None,
     dictionary: Annotated[Optional[Path], typer.Option("--dictionary", help="Write the data dictionary (Markdown) here [default: next to -o as NAME.dictionary.md].", show_default=False)] = None,
     convention: Annotated[Convention, typer.Option("--convention", help="Descriptor mole basis: kim2023 (the paper's) or physical.")] = Convention.kim2023,
-    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
-    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
-    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
-    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, salt: f.Salt = None, solvent: f.Solvent = None,
-    diluent: f.Diluent = None, paper: f.Paper = None, year_from: f.YearFrom = None,
-    year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
 ) -> None:
     """Export one row per result with conditions, CE, LCE, verdict and electrolyte descriptors, for ML."""
-    params = {k: v for k, v in locals().items() if k not in ("fmt", "output", "dictionary", "convention")}
     from cedb import mlexport
     from cedb.errors import InvalidValue
 
     if fmt == MlFormat.parquet and output is None:
         raise InvalidValue("parquet is a binary format: give the file with -o data.parquet")
-    filters = f.make_filters(**params)
     with common.transaction(write=False) as session:
         rows = mlexport.ml_rows(session.connection(), filters, convention=convention.value)
     table = mlexport.frame(rows)

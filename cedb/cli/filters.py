@@ -1,5 +1,11 @@
-"""The query filters shared by `cedb query`, `cedb export table` and `cedb plot` (same flags everywhere)."""
+"""The query filters shared by `cedb query`, `cedb export` and `cedb plot` (same flags everywhere).
 
+``with_filters`` adds every filter option to a command and hands it one ``Filters``
+object, so the flags are declared once (the `output_options` idea of sqlite-utils).
+"""
+
+import functools
+import inspect
 from typing import Annotated, Optional
 
 import typer
@@ -28,9 +34,11 @@ Sort = Annotated[Optional[str], typer.Option("--sort", help="Sort by this output
 Limit = Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.", show_default=False)]
 
 
-def make_filters(*, practical, profile, strict, min_current, min_capacity, min_ce, max_ce, category, cell,
-                 method, host, electrolyte, additive, paper, year_from, year_to, status, sort, limit,
-                 salt=None, solvent=None, diluent=None):
+def make_filters(*, practical=None, profile="review", strict=False, min_current=None,
+                 min_capacity=None, min_ce=None, max_ce=None, category=None, cell=None, method=None,
+                 host=None, electrolyte=None, additive=None, paper=None, year_from=None,
+                 year_to=None, status=None, sort=None, limit=None, salt=None, solvent=None,
+                 diluent=None):
     from cedb.query import Filters
 
     descending = bool(sort and sort.startswith("-"))
@@ -42,3 +50,41 @@ def make_filters(*, practical, profile, strict, min_current, min_capacity, min_c
         paper=paper, year_from=year_from, year_to=year_to, status=status or [],
         sort=sort.lstrip("-") if sort else None, descending=descending, limit=limit,
     )
+
+
+# Option name -> (annotation, default), in the order `--help` lists them.
+FILTER_OPTIONS = {
+    "practical": (Practical, None), "profile": (Profile, "review"), "strict": (Strict, False),
+    "min_current": (MinCurrent, None), "min_capacity": (MinCapacity, None),
+    "min_ce": (MinCe, None), "max_ce": (MaxCe, None), "category": (Category, None),
+    "cell": (Cell, None), "method": (Method, None), "host": (Host, None),
+    "electrolyte": (Electrolyte, None), "additive": (Additive, None), "salt": (Salt, None),
+    "solvent": (Solvent, None), "diluent": (Diluent, None), "paper": (Paper, None),
+    "year_from": (YearFrom, None), "year_to": (YearTo, None), "status": (Status, None),
+    "sort": (Sort, None), "limit": (Limit, None),
+}
+
+
+def with_filters(*, exclude: tuple[str, ...] = ()):
+    """Give a command every filter option (but ``exclude``) and call it with ``filters=Filters``."""
+    names = [name for name in FILTER_OPTIONS if name not in exclude]
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+               for p in signature.parameters.values() if p.name != "filters"]
+        added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                   default=FILTER_OPTIONS[name][1], annotation=FILTER_OPTIONS[name][0])
+                 for name in names]
+
+        @functools.wraps(func)
+        def command(**kwargs):
+            values = {name: kwargs.pop(name) for name in names}
+            return func(filters=make_filters(**values), **kwargs)
+
+        command.__signature__ = signature.replace(parameters=own + added)
+        command.__annotations__ = {**{p.name: p.annotation for p in own},
+                                   **{name: FILTER_OPTIONS[name][0] for name in names}}
+        return command
+
+    return decorate

@@ -66,7 +66,9 @@ def _save(result, output: Path) -> None:
 
 
 @app.command("progress")
+@f.with_filters(exclude=("practical", "sort", "limit"))
 def progress_command(
+    filters,
     output: Output,
     lce_axis: Annotated[bool, typer.Option("--lce", help="Add an LCE axis on the right.")] = False,
     all_conditions: Annotated[
@@ -77,24 +79,11 @@ def progress_command(
         Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
                             "table`, citation keys or result ids.")
     ] = Label.ref,
-    profile: f.Profile = "review", strict: f.Strict = False,
-    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
-    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None,
-    cell: f.Cell = None,
-    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
-    year_to: f.YearTo = None, status: f.Status = None,
 ) -> None:
     """CE of practical-condition results by year (review Fig. 5), labelled by reference."""
     from cedb import plots
 
-    filters = f.make_filters(
-        practical=None if all_conditions else True, profile=profile, strict=strict,
-        min_current=min_current, min_capacity=min_capacity, min_ce=min_ce, max_ce=max_ce,
-        category=category, cell=cell, method=method, host=host, electrolyte=electrolyte,
-        additive=additive, paper=paper, year_from=year_from, year_to=year_to, status=status,
-        sort=None, limit=None,
-    )  # fmt: skip
+    filters.practical = None if all_conditions else True
     frame = _rows(filters)
     result = plots.progress(frame, label_column=label.value, practical_only=not all_conditions,
                             lce_axis=lce_axis)
@@ -102,27 +91,16 @@ def progress_command(
 
 
 @app.command("conditions")
+@f.with_filters(exclude=("sort", "limit"))
 def conditions_command(
+    filters,
     output: Output,
     x: Annotated[Axis, typer.Option("--x", help="Quantity on the x axis.")] = Axis.capacity,
     log_x: Annotated[bool, typer.Option("--log-x", help="Logarithmic x axis.")] = False,
-    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
-    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
-    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None,
-    cell: f.Cell = None,
-    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, paper: f.Paper = None, year_from: f.YearFrom = None,
-    year_to: f.YearTo = None, status: f.Status = None,
 ) -> None:
     """CE against areal capacity or current density, the profile's practical region shaded."""
     from cedb import plots
 
-    filters = f.make_filters(
-        practical=practical, profile=profile, strict=strict, min_current=min_current,
-        min_capacity=min_capacity, min_ce=min_ce, max_ce=max_ce, category=category, cell=cell,
-        method=method, host=host, electrolyte=electrolyte, additive=additive, paper=paper,
-        year_from=year_from, year_to=year_to, status=status, sort=None, limit=None,
-    )  # fmt: skip
     thresholds = {t.field: t.value for t in filters.resolved_profile().thresholds}
     current = thresholds.get("current_density_mA_cm2", 1.0)
     capacity = thresholds.get("areal_capacity_mAh_cm2", 3.0)

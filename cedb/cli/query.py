@@ -3,21 +3,11 @@
 from cedb.cli import common, filters as f
 
 
-def query_command(
-    practical: f.Practical = None, profile: f.Profile = "review", strict: f.Strict = False,
-    min_current: f.MinCurrent = None, min_capacity: f.MinCapacity = None,
-    min_ce: f.MinCe = None, max_ce: f.MaxCe = None, category: f.Category = None, cell: f.Cell = None,
-    method: f.Method = None, host: f.Host = None, electrolyte: f.Electrolyte = None,
-    additive: f.Additive = None, salt: f.Salt = None, solvent: f.Solvent = None,
-    diluent: f.Diluent = None, paper: f.Paper = None, year_from: f.YearFrom = None,
-    year_to: f.YearTo = None, status: f.Status = None, sort: f.Sort = None, limit: f.Limit = None,
-    fmt: common.FormatOption = common.Format.table,
-) -> None:
+@f.with_filters()
+def query_command(filters, fmt: common.FormatOption = common.Format.table) -> None:
     """Find CE results: filter by practical conditions, CE, strategy, paper, year and status."""
-    params = {k: v for k, v in locals().items() if k != "fmt"}
     from cedb import query
 
-    filters = f.make_filters(**params)
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters, extra=True)
     if fmt in (common.Format.json, common.Format.jsonl):
