@@ -40,22 +40,58 @@ STATISTICS = ["average", "maximum", "stabilised", "exceeding"]
 STATISTIC_WEIGHTS = [0.60, 0.20, 0.15, 0.05]
 LOCATIONS = ["Fig. 2a", "Fig. 3b", "Fig. 3c", "Fig. 4a", "Fig. S12", "Table 1", "Section 3.2"]
 
-HOSTS = ["Cu foam", "carbon nanofibers", "3D Ni scaffold", "graphene aerogel", "Ag-coated carbon cloth",
-         "ZnO-decorated carbon fibers", "MXene framework", "Mo2N-modified CNF", "porous Cu mesh",
-         "N-doped carbon host", "CuO nanowire array", "Li-Mg alloy"]
-ELECTROLYTES = ["1 M LiPF6 in EC/DEC (1:1 v/v)", "1 M LiTFSI in DOL/DME (1:1 v/v) + 2 wt% LiNO3",
-                "4 M LiFSI in DME", "1.2 M LiFSI in DMC/TTE (1:2 v/v)", "1 M LiFSI in FDMB",
-                "2 M LiFSI in DME/TTE", "1 M LiPF6 in FEC/DMC", "5 M LiFSI in DMC",
-                "1 M LiTFSI in DOL/DME", "0.8 M LiDFOB + 0.2 M LiBF4 in FEC/DEC"]
+HOSTS = [
+    "Cu foam",
+    "carbon nanofibers",
+    "3D Ni scaffold",
+    "graphene aerogel",
+    "Ag-coated carbon cloth",
+    "ZnO-decorated carbon fibers",
+    "MXene framework",
+    "Mo2N-modified CNF",
+    "porous Cu mesh",
+    "N-doped carbon host",
+    "CuO nanowire array",
+    "Li-Mg alloy",
+]
+ELECTROLYTES = [
+    "1 M LiPF6 in EC/DEC (1:1 v/v)",
+    "1 M LiTFSI in DOL/DME (1:1 v/v) + 2 wt% LiNO3",
+    "4 M LiFSI in DME",
+    "1.2 M LiFSI in DMC/TTE (1:2 v/v)",
+    "1 M LiFSI in FDMB",
+    "2 M LiFSI in DME/TTE",
+    "1 M LiPF6 in FEC/DMC",
+    "5 M LiFSI in DMC",
+    "1 M LiTFSI in DOL/DME",
+    "0.8 M LiDFOB + 0.2 M LiBF4 in FEC/DEC",
+]
 ADDITIVES = ["LiNO3", "CuF2", "FEC", "LiDFP", "CsPF6", "InF3", "LiNO3 + CuF2", "KNO3", "TEOS"]
-COATINGS = ["LiF-rich artificial SEI", "Al2O3 ALD coating", "Li3N layer", "polymer-inorganic coating",
-            "Li-Sn alloy layer", "graphite fluoride layer"]
+COATINGS = [
+    "LiF-rich artificial SEI",
+    "Al2O3 ALD coating",
+    "Li3N layer",
+    "polymer-inorganic coating",
+    "Li-Sn alloy layer",
+    "graphite fluoride layer",
+]
 
 RESULT_COLUMNS = {  # cedb field -> spreadsheet column header
-    "paper": "Paper", "source": "Source", "category": "Category", "label": "Strategy",
-    "host": "Host", "electrolyte": "Electrolyte", "additive": "Additive", "cell": "Cell",
-    "method": "Method", "current": "Current density (mA cm-2)", "capacity": "Capacity (mAh cm-2)",
-    "cycles": "Cycles", "ce": "CE (%)", "statistic": "Statistic", "location": "Location",
+    "paper": "Paper",
+    "source": "Source",
+    "category": "Category",
+    "label": "Strategy",
+    "host": "Host",
+    "electrolyte": "Electrolyte",
+    "additive": "Additive",
+    "cell": "Cell",
+    "method": "Method",
+    "current": "Current density (mA cm-2)",
+    "capacity": "Capacity (mAh cm-2)",
+    "cycles": "Cycles",
+    "ce": "CE (%)",
+    "statistic": "Statistic",
+    "location": "Location",
     "status": "Status",
 }
 # The CSV columns in the order of the Measurement/Strategy fields they fill (bench/raw_load.py).
@@ -67,15 +103,20 @@ def _pick(rng: random.Random, values, weights):
 
 
 def _ce(rng: random.Random) -> float:
-    """CE near 95-99.9 %: 100 minus a lognormal loss (median 0.6 %), 2 decimals, within [90, 99.99]."""
+    """CE near 95-99.9 %: 100 minus a lognormal loss (median 0.6 %), 2 decimals, in [90, 99.99]."""
     loss = rng.lognormvariate(math.log(0.6), 0.9)
     return round(min(max(100 - loss, 90.0), 99.99), 2)
 
 
 def _strategy(rng: random.Random, number: int) -> dict:
     category = _pick(rng, CATEGORIES, CATEGORY_WEIGHTS)
-    values = {"category": category, "label": f"synth strategy {number}", "host": "", "electrolyte": "",
-              "additive": ""}
+    values = {
+        "category": category,
+        "label": f"synth strategy {number}",
+        "host": "",
+        "electrolyte": "",
+        "additive": "",
+    }
     if category == "composite-anode":
         values["host"] = rng.choice(HOSTS)
     elif category == "electrolyte":
@@ -88,13 +129,18 @@ def _strategy(rng: random.Random, number: int) -> dict:
 
 
 def generate(n_measurements: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
-    """(references, rows): papers with 1-9 measurements each (mean ~3.5), plus reviews as sources."""
+    """(references, rows): papers with 1-9 measurements each (~3), plus reviews as sources."""
     rng = random.Random(seed)
     n_reviews = max(2, n_measurements // 500)
     references = [
-        {"key": f"synthrev{i:04d}", "title": f"Synthetic review {i} of lithium metal anodes",
-         "authors": "Synth, Review and Bench, Mark", "journal": "Synthetic Reviews", "year": 2016 + i % 10,
-         "note": "Synthetic benchmark record (bench/generate.py)."}
+        {
+            "key": f"synthrev{i:04d}",
+            "title": f"Synthetic review {i} of lithium metal anodes",
+            "authors": "Synth, Review and Bench, Mark",
+            "journal": "Synthetic Reviews",
+            "year": 2016 + i % 10,
+            "note": "Synthetic benchmark record (bench/generate.py).",
+        }
         for i in range(n_reviews)
     ]
     # Popular reviews are cited much more (Zipf-like weights).
@@ -106,9 +152,16 @@ def generate(n_measurements: int, seed: int = 7) -> tuple[list[dict], list[dict]
     while len(rows) < n_measurements:
         paper += 1
         key = f"synth{paper:06d}"
-        references.append({"key": key, "title": f"Synthetic paper {paper} on lithium metal anode CE",
-                           "authors": "Synth, Alice and Bench, Bob", "journal": "Synthetic Journal",
-                           "year": _pick(rng, YEARS, YEAR_WEIGHTS), "note": ""})
+        references.append(
+            {
+                "key": key,
+                "title": f"Synthetic paper {paper} on lithium metal anode CE",
+                "authors": "Synth, Alice and Bench, Bob",
+                "journal": "Synthetic Journal",
+                "year": _pick(rng, YEARS, YEAR_WEIGHTS),
+                "note": "",
+            }
+        )
         strategies = []
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
             strategy_number += 1
@@ -121,19 +174,34 @@ def generate(n_measurements: int, seed: int = 7) -> tuple[list[dict], list[dict]
         while len(seen) < count and attempts < 50:
             attempts += 1
             strategy = rng.choice(strategies)
-            conditions = (strategy["label"], _pick(rng, CELLS, CELL_WEIGHTS),
-                          _pick(rng, METHODS, METHOD_WEIGHTS), _pick(rng, CURRENTS, CURRENT_WEIGHTS),
-                          _pick(rng, CAPACITIES, CAPACITY_WEIGHTS), _pick(rng, CYCLES, CYCLE_WEIGHTS))
+            conditions = (
+                strategy["label"],
+                _pick(rng, CELLS, CELL_WEIGHTS),
+                _pick(rng, METHODS, METHOD_WEIGHTS),
+                _pick(rng, CURRENTS, CURRENT_WEIGHTS),
+                _pick(rng, CAPACITIES, CAPACITY_WEIGHTS),
+                _pick(rng, CYCLES, CYCLE_WEIGHTS),
+            )
             if conditions in seen:  # same paper, strategy and conditions would be a duplicate
                 continue
             seen.add(conditions)
             _, cell, method, current, capacity, cycles = conditions
-            rows.append({
-                "paper": key, "source": source, **strategy, "cell": cell, "method": method,
-                "current": current, "capacity": capacity, "cycles": cycles, "ce": _ce(rng),
-                "statistic": _pick(rng, STATISTICS, STATISTIC_WEIGHTS), "location": rng.choice(LOCATIONS),
-                "status": "verified" if rng.random() < 0.7 else "draft",
-            })
+            rows.append(
+                {
+                    "paper": key,
+                    "source": source,
+                    **strategy,
+                    "cell": cell,
+                    "method": method,
+                    "current": current,
+                    "capacity": capacity,
+                    "cycles": cycles,
+                    "ce": _ce(rng),
+                    "statistic": _pick(rng, STATISTICS, STATISTIC_WEIGHTS),
+                    "location": rng.choice(LOCATIONS),
+                    "status": "verified" if rng.random() < 0.7 else "draft",
+                }
+            )
     return references, rows
 
 
@@ -154,8 +222,9 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 def write_references(path: Path, references: list[dict]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, ["key", "title", "authors", "journal", "year", "note"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, ["key", "title", "authors", "journal", "year", "note"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(references)
 
@@ -164,7 +233,14 @@ def write_mapping(path: Path) -> None:
     lines = ["# cedb result import mapping for bench/generate.py's results.csv", "columns:"]
     lines += [f"  {name}: '{header}'" for name, header in RESULT_COLUMNS.items()]
     # Bare numbers in these columns carry the stated unit (the canonical one, as papers tabulate).
-    lines += ["units:", "  current: mA/cm^2", "  capacity: mAh/cm^2", "defaults:", "  curator: bench", ""]
+    lines += [
+        "units:",
+        "  current: mA/cm^2",
+        "  capacity: mAh/cm^2",
+        "defaults:",
+        "  curator: bench",
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -179,8 +255,13 @@ def write_curation(folder: Path, references: list[dict], rows: list[dict]) -> in
     for row in rows:
         by_paper.setdefault(row["paper"], []).append(row)
     for reference in references:
-        out = ["# cedb curation file, format 1", "reference:", f"  key: {reference['key']}",
-               f"  title: {_yaml_text(reference['title'])}", "  authors:"]
+        out = [
+            "# cedb curation file, format 1",
+            "reference:",
+            f"  key: {reference['key']}",
+            f"  title: {_yaml_text(reference['title'])}",
+            "  authors:",
+        ]
         out += [f"  - {_yaml_text(a)}" for a in reference["authors"].split(" and ")]
         out += [f"  year: {reference['year']}", f"  journal: {_yaml_text(reference['journal'])}"]
         if reference["note"]:
@@ -193,18 +274,31 @@ def write_curation(folder: Path, references: list[dict], rows: list[dict]) -> in
             out.append("strategies:")
             for label, row in strategies.items():
                 out += [f"- label: {_yaml_text(label)}", f"  category: {row['category']}"]
-                out += [f"  {k}: {_yaml_text(row[k])}" for k in ("host", "electrolyte", "additive") if row[k]]
+                out += [
+                    f"  {k}: {_yaml_text(row[k])}"
+                    for k in ("host", "electrolyte", "additive")
+                    if row[k]
+                ]
         if members:
             out.append("measurements:")
             for row in members:
-                out += [f"- strategy: {_yaml_text(row['label'])}", f"  cell: {row['cell']}",
-                        f"  method: {row['method']}", f"  current_density_mA_cm2: {_number(row['current'])}",
-                        f"  areal_capacity_mAh_cm2: {_number(row['capacity'])}", f"  cycles: {row['cycles']}",
-                        f"  ce_percent: {_number(row['ce'])}", f"  statistic: {row['statistic']}"]
+                out += [
+                    f"- strategy: {_yaml_text(row['label'])}",
+                    f"  cell: {row['cell']}",
+                    f"  method: {row['method']}",
+                    f"  current_density_mA_cm2: {_number(row['current'])}",
+                    f"  areal_capacity_mAh_cm2: {_number(row['capacity'])}",
+                    f"  cycles: {row['cycles']}",
+                    f"  ce_percent: {_number(row['ce'])}",
+                    f"  statistic: {row['statistic']}",
+                ]
                 if row["source"]:
                     out.append(f"  source: {row['source']}")
-                out += [f"  location: {_yaml_text(row['location'])}", f"  status: {row['status']}",
-                        "  curator: bench"]
+                out += [
+                    f"  location: {_yaml_text(row['location'])}",
+                    f"  status: {row['status']}",
+                    "  curator: bench",
+                ]
         (folder / f"{reference['key']}.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
     return len(references)
 
@@ -216,10 +310,14 @@ def write_all(n_measurements: int, folder: Path, seed: int = 7, curation: bool =
     write_csv(folder / "results.csv", rows)
     write_mapping(folder / "mapping.yaml")
     files = write_curation(folder / "curation", references, rows) if curation else 0
-    meta = {"measurements": len(rows), "references": len(references),
-            "papers": sum(1 for r in references if not r["key"].startswith("synthrev")),
-            "strategies": len({(r["paper"], r["label"]) for r in rows}), "curation_files": files,
-            "seed": seed}
+    meta = {
+        "measurements": len(rows),
+        "references": len(references),
+        "papers": sum(1 for r in references if not r["key"].startswith("synthrev")),
+        "strategies": len({(r["paper"], r["label"]) for r in rows}),
+        "curation_files": files,
+        "seed": seed,
+    }
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
 

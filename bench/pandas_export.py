@@ -13,21 +13,24 @@ formulas, formula-safe CSV cells) is its own cost. ``to_latex`` needs jinja2.
 import sqlite3
 import sys
 
-import pandas as pd
+import pandas as pd  # noqa: TID253 (a standalone script, not cedb)
 
 SQL = """
 SELECT CASE s.category WHEN 'composite-anode' THEN 'Composite Li anodes'
-         WHEN 'electrolyte' THEN 'Electrolyte engineering' WHEN 'interface' THEN 'Interface engineering'
+         WHEN 'electrolyte' THEN 'Electrolyte engineering'
+         WHEN 'interface' THEN 'Interface engineering'
          WHEN 'other' THEN 'Other strategies' ELSE 'Strategy not recorded' END AS "Group",
        s.label AS "Strategy",
-       trim(coalesce(s.host, '') || '; ' || coalesce(s.electrolyte, '') || '; ' || coalesce(s.additive, ''), '; ')
+       trim(coalesce(s.host, '') || '; ' || coalesce(s.electrolyte, '') || '; '
+            || coalesce(s.additive, ''), '; ')
          AS "Host / electrolyte / additive",
        m.current_density_mA_cm2 AS "Current density (mA cm⁻²)",
        m.areal_capacity_mAh_cm2 AS "Capacity (mAh cm⁻²)",
        m.cycles AS "Cycles", m.ce_percent AS "CE (%)", r.key AS "Key"
 FROM measurement m JOIN reference r ON r.id = m.reference_id
 LEFT JOIN strategy s ON s.id = m.strategy_id
-ORDER BY CASE s.category WHEN 'composite-anode' THEN 0 WHEN 'electrolyte' THEN 1 WHEN 'interface' THEN 2
+ORDER BY CASE s.category WHEN 'composite-anode' THEN 0 WHEN 'electrolyte' THEN 1
+         WHEN 'interface' THEN 2
          WHEN 'other' THEN 3 ELSE 4 END, r.year IS NULL, r.year, r.key, m.id
 """
 

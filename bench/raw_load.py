@@ -30,11 +30,24 @@ def _now() -> str:
 def load_references(connection: sqlite3.Connection, folder: Path) -> int:
     now = _now()
     with (folder / "references.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [(r["key"], r["title"], r["authors"], r["journal"], int(r["year"]), "article",
-                 r["note"] or None, now) for r in csv.DictReader(handle)]
+        rows = [
+            (
+                r["key"],
+                r["title"],
+                r["authors"],
+                r["journal"],
+                int(r["year"]),
+                "article",
+                r["note"] or None,
+                now,
+            )
+            for r in csv.DictReader(handle)
+        ]
     connection.executemany(
         "INSERT INTO reference (key, title, authors, journal, year, entry_type, note, added_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     return len(rows)
 
 
@@ -46,13 +59,16 @@ def load_rows(connection: sqlite3.Connection, folder: Path, batch: int = 10_000)
     pending_strategies: list[tuple] = []
     pending: list[tuple] = []
     count = 0
-    insert_strategy = ("INSERT INTO strategy (id, reference_id, category, label, host, electrolyte, additive) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    insert_strategy = (
+        "INSERT INTO strategy (id, reference_id, category, label, host, electrolyte, additive) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
     insert_measurement = (
-        'INSERT INTO measurement (reference_id, strategy_id, source_id, cell, method, '
+        "INSERT INTO measurement (reference_id, strategy_id, source_id, cell, method, "
         '"current_density_mA_cm2", "areal_capacity_mAh_cm2", cycles, ce_percent, statistic, '
-        'full_cell_derived, location, status, curator, created_at, updated_at) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "full_cell_derived, location, status, curator, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     with (folder / "results.csv").open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
@@ -65,13 +81,37 @@ def load_rows(connection: sqlite3.Connection, folder: Path, batch: int = 10_000)
             if strategy_id is None:
                 strategy_id = strategies[(reference_id, label)] = next_strategy
                 next_strategy += 1
-                pending_strategies.append((strategy_id, reference_id, row[at["category"]], label,
-                                           row[at["host"]] or None, row[at["electrolyte"]] or None,
-                                           row[at["additive"]] or None))
-            pending.append((reference_id, strategy_id, ids[source] if source else None, row[at["cell"]],
-                            row[at["method"]], float(row[at["current"]]), float(row[at["capacity"]]),
-                            int(row[at["cycles"]]), float(row[at["ce"]]), row[at["statistic"]], 0,
-                            row[at["location"]], row[at["status"]], "bench", now, now))
+                pending_strategies.append(
+                    (
+                        strategy_id,
+                        reference_id,
+                        row[at["category"]],
+                        label,
+                        row[at["host"]] or None,
+                        row[at["electrolyte"]] or None,
+                        row[at["additive"]] or None,
+                    )
+                )
+            pending.append(
+                (
+                    reference_id,
+                    strategy_id,
+                    ids[source] if source else None,
+                    row[at["cell"]],
+                    row[at["method"]],
+                    float(row[at["current"]]),
+                    float(row[at["capacity"]]),
+                    int(row[at["cycles"]]),
+                    float(row[at["ce"]]),
+                    row[at["statistic"]],
+                    0,
+                    row[at["location"]],
+                    row[at["status"]],
+                    "bench",
+                    now,
+                    now,
+                )
+            )
             if len(pending) >= batch:
                 connection.executemany(insert_strategy, pending_strategies)
                 connection.executemany(insert_measurement, pending)

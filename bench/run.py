@@ -41,11 +41,15 @@ QUERY_COLUMNS = """m.id, r.key AS paper, r.doi, r.year, s.category, s.label, s.h
   m.ce_percent, m.statistic, m.full_cell_derived,
   CASE WHEN (m.current_density_mA_cm2 IS NOT NULL AND NOT m.current_density_mA_cm2 >= 1.0)
          OR (m.areal_capacity_mAh_cm2 IS NOT NULL AND NOT m.areal_capacity_mAh_cm2 >= 3.0) THEN 0
-       WHEN m.current_density_mA_cm2 >= 1.0 AND m.areal_capacity_mAh_cm2 >= 3.0 THEN 1 END AS practical,
+       WHEN m.current_density_mA_cm2 >= 1.0 AND m.areal_capacity_mAh_cm2 >= 3.0 THEN 1
+  END AS practical,
   -log10(1 - m.ce_percent / 100) AS lce
-FROM measurement m JOIN reference r ON r.id = m.reference_id LEFT JOIN strategy s ON s.id = m.strategy_id"""
-PRACTICAL_SQL = (f"SELECT {QUERY_COLUMNS} WHERE m.current_density_mA_cm2 >= 1.0 "
-                 "AND m.areal_capacity_mAh_cm2 >= 3.0 AND m.ce_percent >= 99 ORDER BY m.id")
+FROM measurement m JOIN reference r ON r.id = m.reference_id
+LEFT JOIN strategy s ON s.id = m.strategy_id"""
+PRACTICAL_SQL = (
+    f"SELECT {QUERY_COLUMNS} WHERE m.current_density_mA_cm2 >= 1.0 "
+    "AND m.areal_capacity_mAh_cm2 >= 3.0 AND m.ce_percent >= 99 ORDER BY m.id"
+)
 PAPER = "synth000100"
 PAPER_SQL = f"SELECT {QUERY_COLUMNS} WHERE r.key = '{PAPER}' ORDER BY m.id"
 
@@ -53,7 +57,9 @@ PAPER_SQL = f"SELECT {QUERY_COLUMNS} WHERE r.key = '{PAPER}' ORDER BY m.id"
 # --------------------------------------------------------------------------- running
 
 
-def timed(command: list[str], *, stdout=None, env: dict | None = None, check: bool = True) -> tuple[float, int]:
+def timed(
+    command: list[str], *, stdout=None, env: dict | None = None, check: bool = True
+) -> tuple[float, int]:
     """Wall time (s) and peak RSS (KiB) of one process.
 
     The RSS comes from GNU time (``%M``), not from os.wait4 here: Linux carries the parent's
@@ -63,13 +69,19 @@ def timed(command: list[str], *, stdout=None, env: dict | None = None, check: bo
     rss_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"cedb-bench-rss-{os.getpid()}"
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
-    process = subprocess.run([TIME, "-f", "%M", "-o", str(rss_file), *command], stdout=out,
-                             stderr=subprocess.PIPE, env=env or ENV)
+    process = subprocess.run(
+        [TIME, "-f", "%M", "-o", str(rss_file), *command],
+        stdout=out,
+        stderr=subprocess.PIPE,
+        env=env or ENV,
+    )
     elapsed = time.perf_counter() - start
     if stdout:
         out.close()
     if check and process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr.decode()[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr.decode()[-2000:]}"
+        )
     rss = int(rss_file.read_text().split()[-1])
     rss_file.unlink()
     return elapsed, rss
@@ -91,7 +103,7 @@ def run(command: list[str]) -> None:
 
 
 def measure(pairs: dict[str, callable], repeat: int) -> dict[str, list]:
-    """Run each named callable ``repeat`` times, interleaved (A B C A B C ...), so drift hits all."""
+    """Run each callable ``repeat`` times, interleaved (A B C A B C ...): drift hits all alike."""
     times: dict[str, list] = {name: [] for name in pairs}
     for _ in range(repeat):
         for name, function in pairs.items():
@@ -124,9 +136,21 @@ def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
 
     def csv_cedb():
         db = fresh(template, work / "csv.sqlite")
-        run([PYTHON, str(BENCH / "raw_load.py"), str(db), str(data), "--references"])  # setup, untimed
-        result = timed([CEDB, "--db", str(db), "result", "import", str(data / "results.csv"),
-                        "--map", str(data / "mapping.yaml")])
+        run(
+            [PYTHON, str(BENCH / "raw_load.py"), str(db), str(data), "--references"]
+        )  # setup, untimed
+        result = timed(
+            [
+                CEDB,
+                "--db",
+                str(db),
+                "result",
+                "import",
+                str(data / "results.csv"),
+                "--map",
+                str(data / "mapping.yaml"),
+            ]
+        )
         os.replace(db, kept)
         return result
 
@@ -143,37 +167,58 @@ def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
         db = fresh(template, work / "raw.sqlite")
         return timed([PYTHON, str(BENCH / "raw_load.py"), str(db), str(data), "--all"])
 
-    results = measure({"csv_cedb": csv_cedb, "csv_raw": csv_raw, "curate_cedb": curate_cedb,
-                       "curate_raw": curate_raw}, repeat)
+    results = measure(
+        {
+            "csv_cedb": csv_cedb,
+            "csv_raw": csv_raw,
+            "curate_cedb": curate_cedb,
+            "curate_raw": curate_raw,
+        },
+        repeat,
+    )
     for name in ("csv.sqlite", "raw.sqlite", "curate.sqlite"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work / name}{suffix}").unlink(missing_ok=True)
     with sqlite3.connect(kept) as connection:
         stored = connection.execute("SELECT count(*) FROM measurement").fetchone()[0]
     assert stored == size, f"cedb result import stored {stored} of {size} rows"
-    return {name: {"s": [t for t, _ in values], "rss_kib": [r for _, r in values]}
-            for name, values in results.items()}
+    return {
+        name: {"s": [t for t, _ in values], "rss_kib": [r for _, r in values]}
+        for name, values in results.items()
+    }
 
 
 def query_figures(db: Path, work: Path, repeat: int) -> dict:
-    out = {name: work / f"{name}.csv" for name in ("cedb", "sqlite_utils", "sqlite3", "cedb_paper",
-                                                   "sqlite_utils_paper")}
+    out = {
+        name: work / f"{name}.csv"
+        for name in ("cedb", "sqlite_utils", "sqlite3", "cedb_paper", "sqlite_utils_paper")
+    }
     pairs = {
-        "cedb": lambda: timed([CEDB, "--db", str(db), "query", "--practical", "--min-ce", "99",
-                               "--format", "csv"], stdout=out["cedb"]),
-        "sqlite_utils": lambda: timed([SQLITE_UTILS, "query", str(db), PRACTICAL_SQL, "--csv"],
-                                      stdout=out["sqlite_utils"]),
-        "sqlite3": lambda: timed([SQLITE3, "-csv", "-header", str(db), PRACTICAL_SQL], stdout=out["sqlite3"]),
-        "cedb_paper": lambda: timed([CEDB, "--db", str(db), "query", "--paper", PAPER, "--format", "csv"],
-                                    stdout=out["cedb_paper"]),
-        "sqlite_utils_paper": lambda: timed([SQLITE_UTILS, "query", str(db), PAPER_SQL, "--csv"],
-                                            stdout=out["sqlite_utils_paper"]),
+        "cedb": lambda: timed(
+            [CEDB, "--db", str(db), "query", "--practical", "--min-ce", "99", "--format", "csv"],
+            stdout=out["cedb"],
+        ),
+        "sqlite_utils": lambda: timed(
+            [SQLITE_UTILS, "query", str(db), PRACTICAL_SQL, "--csv"], stdout=out["sqlite_utils"]
+        ),
+        "sqlite3": lambda: timed(
+            [SQLITE3, "-csv", "-header", str(db), PRACTICAL_SQL], stdout=out["sqlite3"]
+        ),
+        "cedb_paper": lambda: timed(
+            [CEDB, "--db", str(db), "query", "--paper", PAPER, "--format", "csv"],
+            stdout=out["cedb_paper"],
+        ),
+        "sqlite_utils_paper": lambda: timed(
+            [SQLITE_UTILS, "query", str(db), PAPER_SQL, "--csv"], stdout=out["sqlite_utils_paper"]
+        ),
     }
     results = measure(pairs, repeat)
     rows = {name: lines(path) - 1 for name, path in out.items()}
     assert rows["cedb"] == rows["sqlite_utils"] == rows["sqlite3"], rows
     assert rows["cedb_paper"] == rows["sqlite_utils_paper"], rows
-    figures = {name: {"s": [t for t, _ in v], "rss_kib": [r for _, r in v]} for name, v in results.items()}
+    figures = {
+        name: {"s": [t for t, _ in v], "rss_kib": [r for _, r in v]} for name, v in results.items()
+    }
     figures["rows"] = {"practical": rows["cedb"], "paper": rows["cedb_paper"]}
     return figures
 
@@ -182,19 +227,25 @@ def export_figures(db: Path, work: Path, repeat: int) -> dict:
     pairs = {}
     for fmt, suffix in (("csv", "csv"), ("latex", "tex")):
         target = work / f"export.{suffix}"
-        pairs[f"cedb_{fmt}"] = (lambda fmt=fmt, target=target: timed(
-            [CEDB, "--db", str(db), "export", "table", "--format", fmt, "-o", str(target)]))
-        pairs[f"pandas_{fmt}"] = (lambda fmt=fmt, suffix=suffix: timed(
-            [PYTHON, str(BENCH / "pandas_export.py"), str(db), fmt, str(work / f"pandas.{suffix}")]))
+        pairs[f"cedb_{fmt}"] = lambda fmt=fmt, target=target: timed(
+            [CEDB, "--db", str(db), "export", "table", "--format", fmt, "-o", str(target)]
+        )
+        pairs[f"pandas_{fmt}"] = lambda fmt=fmt, suffix=suffix: timed(
+            [PYTHON, str(BENCH / "pandas_export.py"), str(db), fmt, str(work / f"pandas.{suffix}")]
+        )
     results = measure(pairs, repeat)
-    return {name: {"s": [t for t, _ in v], "rss_kib": [r for _, r in v]} for name, v in results.items()}
+    return {
+        name: {"s": [t for t, _ in v], "rss_kib": [r for _, r in v]} for name, v in results.items()
+    }
 
 
 def startup_figures(db: Path, repeat: int) -> dict:
     pairs = {
         "python": lambda: timed([PYTHON, "-c", "pass"]),
         "cedb_help": lambda: timed([CEDB, "--help"]),
-        "cedb_query": lambda: timed([CEDB, "--db", str(db), "query", "--paper", "nosuch", "--format", "csv"]),
+        "cedb_query": lambda: timed(
+            [CEDB, "--db", str(db), "query", "--paper", "nosuch", "--format", "csv"]
+        ),
     }
     results = measure(pairs, repeat)
     return {name: {"s": [t for t, _ in v]} for name, v in results.items()}
@@ -209,13 +260,26 @@ def machine() -> dict:
 
     import cedb
 
-    memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    memory_kib = next(
+        int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")
+    )
     shell = subprocess.run([SQLITE3, "--version"], capture_output=True, text=True).stdout.split()[0]
-    utils = subprocess.run([SQLITE_UTILS, "--version"], capture_output=True, text=True).stdout.split()[-1]
-    return {"date": date.today().isoformat(), "cores": os.cpu_count(),
-            "memory_gib": round(memory_kib / 2**20, 1), "cpu": _cpu(), "python": platform.python_version(),
-            "sqlite (python)": sqlite3.sqlite_version, "sqlite3 shell": shell, "sqlalchemy": sqlalchemy.__version__,
-            "pandas": pandas.__version__, "sqlite-utils": utils, "cedb": cedb.__version__}
+    utils = subprocess.run(
+        [SQLITE_UTILS, "--version"], capture_output=True, text=True
+    ).stdout.split()[-1]
+    return {
+        "date": date.today().isoformat(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "cpu": _cpu(),
+        "python": platform.python_version(),
+        "sqlite (python)": sqlite3.sqlite_version,
+        "sqlite3 shell": shell,
+        "sqlalchemy": sqlalchemy.__version__,
+        "pandas": pandas.__version__,
+        "sqlite-utils": utils,
+        "cedb": cedb.__version__,
+    }
 
 
 def _cpu() -> str:
@@ -230,7 +294,9 @@ def med(figure: dict) -> float:
 
 
 def _fmt_s(seconds: float) -> str:
-    return f"{seconds:.3f}" if seconds < 1 else f"{seconds:.2f}" if seconds < 100 else f"{seconds:.0f}"
+    return (
+        f"{seconds:.3f}" if seconds < 1 else f"{seconds:.2f}" if seconds < 100 else f"{seconds:.0f}"
+    )
 
 
 def render(results: dict) -> str:
@@ -238,12 +304,18 @@ def render(results: dict) -> str:
     sizes = sorted(int(s) for s in results.get("sizes", {}))
     by = {size: results["sizes"][str(size)] for size in sizes}
     out = ["# cedb benchmarks", ""]
-    out.append(f"Measured {info.get('date', '?')} on {info.get('cores')} cores, {info.get('memory_gib')} GiB "
-               f"({info.get('cpu')}); Python {info.get('python')}, SQLite {info.get('sqlite (python)')} "
-               f"(shell {info.get('sqlite3 shell')}), SQLAlchemy {info.get('sqlalchemy')}, pandas "
-               f"{info.get('pandas')}, sqlite-utils {info.get('sqlite-utils')}, cedb {info.get('cedb')}.")
-    out.append("Every time is the median of the runs of one `bench/run.py` invocation per size, the cedb command and "
-               "its baseline interleaved; ratio = cedb / baseline. What was run at each size:")
+    out.append(
+        f"Measured {info.get('date', '?')} on {info.get('cores')} cores, "
+        f"{info.get('memory_gib')} GiB "
+        f"({info.get('cpu')}); Python {info.get('python')}, SQLite {info.get('sqlite (python)')} "
+        f"(shell {info.get('sqlite3 shell')}), SQLAlchemy {info.get('sqlalchemy')}, pandas "
+        f"{info.get('pandas')}, sqlite-utils {info.get('sqlite-utils')}, cedb {info.get('cedb')}."
+    )
+    out.append(
+        "Every time is the median of the runs of one `bench/run.py` invocation per size, "
+        "the cedb command and its baseline interleaved; ratio = cedb / baseline. "
+        "What was run at each size:"
+    )
     out.append("")
     for size in sizes:
         entry = by[size]
@@ -258,10 +330,21 @@ def render(results: dict) -> str:
             if not figures or cedb_name not in figures:
                 continue
             a, b = med(figures[cedb_name]), med(figures[base_name])
-            rows.append(f"| {size:,} | {_fmt_s(a)} | {_fmt_s(b)} | {a / b:.2f}x | {size / a:,.0f} |")
+            rows.append(
+                f"| {size:,} | {_fmt_s(a)} | {_fmt_s(b)} | {a / b:.2f}x | {size / a:,.0f} |"
+            )
         if rows:
-            out.extend([f"### {title}", note, "", "| measurements | cedb (s) | baseline (s) | ratio | cedb rows/s |",
-                        "|---:|---:|---:|---:|---:|", *rows, ""])
+            out.extend(
+                [
+                    f"### {title}",
+                    note,
+                    "",
+                    "| measurements | cedb (s) | baseline (s) | ratio | cedb rows/s |",
+                    "|---:|---:|---:|---:|---:|",
+                    *rows,
+                    "",
+                ]
+            )
 
     goals = _goals(by, sizes)
     out.append("## Goals")
@@ -272,66 +355,138 @@ def render(results: dict) -> str:
     out.append("")
     out.append("## Import")
     out.append("")
-    ratio_rows("`cedb result import` (CSV + mapping) vs sqlite3 executemany", "csv_cedb", "csv_raw", "import",
-               "Papers inserted beforehand by the same raw script (untimed) for both; timed: strategies + "
-               "measurements from results.csv.")
-    ratio_rows("`cedb curate load` (one YAML file per paper) vs sqlite3 executemany", "curate_cedb", "curate_raw",
-               "import", "Timed: references + strategies + measurements; the baseline reads results.csv and "
-               "references.csv (no YAML parsing).")
-    rss = [f"| {size:,} | {max(by[size]['import']['csv_cedb']['rss_kib']) / 1024:.0f} | "
-           f"{max(by[size]['import']['curate_cedb']['rss_kib']) / 1024:.0f} | "
-           f"{max(by[size]['import']['csv_raw']['rss_kib']) / 1024:.0f} |" for size in sizes if "import" in by[size]]
+    ratio_rows(
+        "`cedb result import` (CSV + mapping) vs sqlite3 executemany",
+        "csv_cedb",
+        "csv_raw",
+        "import",
+        "Papers inserted beforehand by the same raw script (untimed) for both; timed: strategies + "
+        "measurements from results.csv.",
+    )
+    ratio_rows(
+        "`cedb curate load` (one YAML file per paper) vs sqlite3 executemany",
+        "curate_cedb",
+        "curate_raw",
+        "import",
+        "Timed: references + strategies + measurements; the baseline reads results.csv and "
+        "references.csv (no YAML parsing).",
+    )
+    rss = [
+        f"| {size:,} | {max(by[size]['import']['csv_cedb']['rss_kib']) / 1024:.0f} | "
+        f"{max(by[size]['import']['curate_cedb']['rss_kib']) / 1024:.0f} | "
+        f"{max(by[size]['import']['csv_raw']['rss_kib']) / 1024:.0f} |"
+        for size in sizes
+        if "import" in by[size]
+    ]
     if rss:
-        out += ["### Peak memory (RSS of the process, MiB, largest of the runs)", "",
-                "| measurements | cedb result import | cedb curate load | raw executemany (rows) |",
-                "|---:|---:|---:|---:|", *rss, ""]
+        out += [
+            "### Peak memory (RSS of the process, MiB, largest of the runs)",
+            "",
+            "| measurements | cedb result import | cedb curate load | raw executemany (rows) |",
+            "|---:|---:|---:|---:|",
+            *rss,
+            "",
+        ]
     out.append("## Query")
     out.append("")
-    ratio_rows("`cedb query --practical --min-ce 99 --format csv` vs `sqlite-utils query DB SQL --csv`", "cedb",
-               "sqlite_utils", "query")
+    ratio_rows(
+        "`cedb query --practical --min-ce 99 --format csv` vs `sqlite-utils query DB SQL --csv`",
+        "cedb",
+        "sqlite_utils",
+        "query",
+    )
     ratio_rows("the same vs the `sqlite3` shell (the floor)", "cedb", "sqlite3", "query")
-    ratio_rows(f"`cedb query --paper {PAPER} --format csv` (one paper, indexed) vs sqlite-utils", "cedb_paper",
-               "sqlite_utils_paper", "query")
-    counts = [f"| {s:,} | {by[s]['query']['rows']['practical']:,} | {by[s]['query']['rows']['paper']} |"
-              for s in sizes if "query" in by[s]]
+    ratio_rows(
+        f"`cedb query --paper {PAPER} --format csv` (one paper, indexed) vs sqlite-utils",
+        "cedb_paper",
+        "sqlite_utils_paper",
+        "query",
+    )
+    counts = [
+        f"| {s:,} | {by[s]['query']['rows']['practical']:,} | {by[s]['query']['rows']['paper']} |"
+        for s in sizes
+        if "query" in by[s]
+    ]
     if counts:
-        out += ["Rows returned (identical from all three):", "", "| measurements | practical, CE >= 99 | one paper |",
-                "|---:|---:|---:|", *counts, ""]
+        out += [
+            "Rows returned (identical from all three):",
+            "",
+            "| measurements | practical, CE >= 99 | one paper |",
+            "|---:|---:|---:|",
+            *counts,
+            "",
+        ]
     out.append("## Export")
     out.append("")
-    ratio_rows("`cedb export table --format csv -o` vs pandas `to_csv` (whole process)", "cedb_csv", "pandas_csv",
-               "export", "Every measurement of the database is exported; the pandas process runs the equivalent "
-               "query with `read_sql_query` and writes the frame.")
-    ratio_rows("`cedb export table --format latex -o` vs pandas `to_latex` (whole process)", "cedb_latex",
-               "pandas_latex", "export")
+    ratio_rows(
+        "`cedb export table --format csv -o` vs pandas `to_csv` (whole process)",
+        "cedb_csv",
+        "pandas_csv",
+        "export",
+        "Every measurement of the database is exported; the pandas process runs the equivalent "
+        "query with `read_sql_query` and writes the frame.",
+    )
+    ratio_rows(
+        "`cedb export table --format latex -o` vs pandas `to_latex` (whole process)",
+        "cedb_latex",
+        "pandas_latex",
+        "export",
+    )
     startup = [(s, by[s]["startup"]) for s in sizes if "startup" in by[s]]
     if startup:
         size, figures = startup[0]
         python = med(figures["python"])
-        out += ["## Start-up", "", "| command | median (s) | minus `python -c pass` (s) |", "|---|---:|---:|"]
-        for name, label in (("python", "`python -c pass`"), ("cedb_help", "`cedb --help`"),
-                            ("cedb_query", f"`cedb query --paper nosuch` ({size:,}-row database)")):
-            out.append(f"| {label} | {med(figures[name]):.3f} | {med(figures[name]) - python:.3f} |")
+        out += [
+            "## Start-up",
+            "",
+            "| command | median (s) | minus `python -c pass` (s) |",
+            "|---|---:|---:|",
+        ]
+        for name, label in (
+            ("python", "`python -c pass`"),
+            ("cedb_help", "`cedb --help`"),
+            ("cedb_query", f"`cedb query --paper nosuch` ({size:,}-row database)"),
+        ):
+            out.append(
+                f"| {label} | {med(figures[name]):.3f} | {med(figures[name]) - python:.3f} |"
+            )
         out.append("")
     growth = _growth(by, sizes)
     if growth:
-        out += ["## Growth from the smallest to the largest size", "",
-                "Time at each size divided by the time at the smallest (rows grow "
-                + " / ".join(f"{s // sizes[0]}x" for s in sizes) + ").", "",
-                "| figure | " + " | ".join(f"{s:,}" for s in sizes) + " |",
-                "|---|" + "---:|" * len(sizes), *growth, ""]
+        out += [
+            "## Growth from the smallest to the largest size",
+            "",
+            "Time at each size divided by the time at the smallest (rows grow "
+            + " / ".join(f"{s // sizes[0]}x" for s in sizes)
+            + ").",
+            "",
+            "| figure | " + " | ".join(f"{s:,}" for s in sizes) + " |",
+            "|---|" + "---:|" * len(sizes),
+            *growth,
+            "",
+        ]
     before = results.get("before", {}).get("sizes", {})
     if before:
-        out += ["## Before and after cedb/bulk.py", "",
-                "The same figures measured with the per-row ORM import (a duplicate-check query and a savepoint "
-                "per row) before cedb.spreadsheet and cedb.curation used cedb.bulk:", "",
-                "| figure | measurements | before (s) | after (s) | speed-up |", "|---|---:|---:|---:|---:|"]
+        out += [
+            "## Before and after cedb/bulk.py",
+            "",
+            "The same figures measured with the per-row ORM import (a duplicate-check query "
+            "and a savepoint per row) before cedb.spreadsheet and cedb.curation used cedb.bulk:",
+            "",
+            "| figure | measurements | before (s) | after (s) | speed-up |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for size, entry in sorted(before.items(), key=lambda kv: int(kv[0])):
             now = by.get(int(size), {}).get("import")
-            for name, label in (("csv_cedb", "cedb result import"), ("curate_cedb", "cedb curate load")):
+            for name, label in (
+                ("csv_cedb", "cedb result import"),
+                ("curate_cedb", "cedb curate load"),
+            ):
                 if name in entry.get("import", {}) and now:
                     b, a = med(entry["import"][name]), med(now[name])
-                    out.append(f"| {label} | {int(size):,} | {_fmt_s(b)} | {_fmt_s(a)} | {b / a:.0f}x |")
+                    out.append(
+                        f"| {label} | {int(size):,} | {_fmt_s(b)} | {_fmt_s(a)} | {b / a:.0f}x |"
+                    )
         out.append("")
     findings = BENCH / "FINDINGS.md"
     if findings.exists():
@@ -341,13 +496,16 @@ def render(results: dict) -> str:
 
 def _growth(by: dict, sizes: list[int]) -> list[str]:
     rows = []
-    for section, name, label in (("import", "csv_cedb", "cedb result import"), ("import", "csv_raw", "raw executemany"),
-                                 ("import", "curate_cedb", "cedb curate load"),
-                                 ("query", "cedb", "cedb query --practical --min-ce 99"),
-                                 ("query", "sqlite_utils", "sqlite-utils (same query)"),
-                                 ("query", "cedb_paper", "cedb query --paper (indexed)"),
-                                 ("export", "cedb_csv", "cedb export table csv"),
-                                 ("export", "cedb_latex", "cedb export table latex")):
+    for section, name, label in (
+        ("import", "csv_cedb", "cedb result import"),
+        ("import", "csv_raw", "raw executemany"),
+        ("import", "curate_cedb", "cedb curate load"),
+        ("query", "cedb", "cedb query --practical --min-ce 99"),
+        ("query", "sqlite_utils", "sqlite-utils (same query)"),
+        ("query", "cedb_paper", "cedb query --paper (indexed)"),
+        ("export", "cedb_csv", "cedb export table csv"),
+        ("export", "cedb_latex", "cedb export table latex"),
+    ):
         present = [s for s in sizes if name in by[s].get(section, {})]
         if len(present) < 2:
             continue
@@ -366,29 +524,56 @@ def _goals(by: dict, sizes: list[int]) -> list[str]:
 
     size = largest("import", "csv_cedb")
     if size:
-        ratios = {s: med(by[s]["import"]["csv_cedb"]) / med(by[s]["import"]["csv_raw"]) for s in sizes
-                  if "import" in by[s]}
-        curate = {s: med(by[s]["import"]["curate_cedb"]) / med(by[s]["import"]["curate_raw"]) for s in sizes
-                  if "import" in by[s]}
+        ratios = {
+            s: med(by[s]["import"]["csv_cedb"]) / med(by[s]["import"]["csv_raw"])
+            for s in sizes
+            if "import" in by[s]
+        }
+        curate = {
+            s: med(by[s]["import"]["curate_cedb"]) / med(by[s]["import"]["curate_raw"])
+            for s in sizes
+            if "import" in by[s]
+        }
+
         def verdict(found):
             met = [f"{s:,}" for s, r in found.items() if r <= 3]
             missed = [f"{s:,}" for s, r in found.items() if r > 3]
-            return "; ".join(part for part in (f"yes at {', '.join(met)}" if met else "",
-                                               f"no at {', '.join(missed)}" if missed else "") if part)
+            return "; ".join(
+                part
+                for part in (
+                    f"yes at {', '.join(met)}" if met else "",
+                    f"no at {', '.join(missed)}" if missed else "",
+                )
+                if part
+            )
 
-        rows.append(f"| import within 3x raw executemany | <= 3x | result import {', '.join(f'{r:.2f}x ({s:,})' for s, r in ratios.items())}; "
-                    f"curate load {', '.join(f'{r:.2f}x ({s:,})' for s, r in curate.items())} | "
-                    f"result import: {verdict(ratios)}; curate load: {verdict(curate)} |")
+        def listed(found):
+            return ", ".join(f"{r:.2f}x ({s:,})" for s, r in found.items())
+
+        rows.append(
+            f"| import within 3x raw executemany | <= 3x | result import {listed(ratios)}; "
+            f"curate load {listed(curate)} | "
+            f"result import: {verdict(ratios)}; curate load: {verdict(curate)} |"
+        )
         rss = max(by[size]["import"]["csv_cedb"]["rss_kib"]) / 1024
-        rows.append(f"| {size:,}-row import under 1 GB RSS | < 1024 MiB | result import {rss:.0f} MiB, curate load "
-                    f"{max(by[size]['import']['curate_cedb']['rss_kib']) / 1024:.0f} MiB ({size:,}) | "
-                    f"{'yes' if rss < 1024 else 'no'} (result import)"
-                    f"{'' if max(by[size]['import']['curate_cedb']['rss_kib']) / 1024 < 1024 else '; no (curate load)'} |")
+        curate_rss = max(by[size]["import"]["curate_cedb"]["rss_kib"]) / 1024
+        rows.append(
+            f"| {size:,}-row import under 1 GB RSS | < 1024 MiB | result import {rss:.0f} MiB, "
+            f"curate load {curate_rss:.0f} MiB ({size:,}) | "
+            f"{'yes' if rss < 1024 else 'no'} (result import); "
+            f"{'yes' if curate_rss < 1024 else 'no'} (curate load) |"
+        )
     if largest("query", "cedb"):
-        ratios = {s: med(by[s]["query"]["cedb"]) / med(by[s]["query"]["sqlite_utils"]) for s in sizes if "query" in by[s]}
-        rows.append(f"| `cedb query` no slower than `sqlite-utils query` | <= 1x | "
-                    f"{', '.join(f'{r:.2f}x ({s:,})' for s, r in ratios.items())} | "
-                    f"{'yes' if max(ratios.values()) <= 1 else 'no'} |")
+        ratios = {
+            s: med(by[s]["query"]["cedb"]) / med(by[s]["query"]["sqlite_utils"])
+            for s in sizes
+            if "query" in by[s]
+        }
+        rows.append(
+            f"| `cedb query` no slower than `sqlite-utils query` | <= 1x | "
+            f"{', '.join(f'{r:.2f}x ({s:,})' for s, r in ratios.items())} | "
+            f"{'yes' if max(ratios.values()) <= 1 else 'no'} |"
+        )
     if largest("export", "cedb_csv"):
         parts, met = [], True
         for s in sizes:
@@ -398,12 +583,16 @@ def _goals(by: dict, sizes: list[int]) -> list[str]:
                 r = med(by[s]["export"][f"cedb_{fmt}"]) / med(by[s]["export"][f"pandas_{fmt}"])
                 parts.append(f"{fmt} {r:.2f}x ({s:,})")
                 met = met and r <= 2
-        rows.append(f"| export within 2x pandas | <= 2x | {', '.join(parts)} | {'yes' if met else 'no'} |")
+        rows.append(
+            f"| export within 2x pandas | <= 2x | {', '.join(parts)} | {'yes' if met else 'no'} |"
+        )
     startup = [by[s]["startup"] for s in sizes if "startup" in by[s]]
     if startup:
         help_s = med(startup[0]["cedb_help"])
-        rows.append(f"| `cedb --help` under 0.2 s | < 0.2 s | {help_s:.3f} s (python -c pass: "
-                    f"{med(startup[0]['python']):.3f} s) | {'yes' if help_s < 0.2 else 'no'} |")
+        rows.append(
+            f"| `cedb --help` under 0.2 s | < 0.2 s | {help_s:.3f} s (python -c pass: "
+            f"{med(startup[0]['python']):.3f} s) | {'yes' if help_s < 0.2 else 'no'} |"
+        )
     return rows
 
 
@@ -414,12 +603,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", default="import,query,export,startup",
-                        help="Figures to run (comma-separated): import, query, export, startup.")
-    parser.add_argument("--export-max", type=int, default=100_000, help="Largest size to run the export at.")
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "cedb-bench",
-                        help="Where the data and databases go (large at 1M: ~1.5 GB).")
-    parser.add_argument("--label", default="sizes", help="Store under this label ('before' for the old code).")
+    parser.add_argument(
+        "--only",
+        default="import,query,export,startup",
+        help="Figures to run (comma-separated): import, query, export, startup.",
+    )
+    parser.add_argument(
+        "--export-max", type=int, default=100_000, help="Largest size to run the export at."
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / "cedb-bench",
+        help="Where the data and databases go (large at 1M: ~1.5 GB).",
+    )
+    parser.add_argument(
+        "--label", default="sizes", help="Store under this label ('before' for the old code)."
+    )
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()

@@ -40,7 +40,13 @@ BATCH_SIZE = 5_000
 # Papers whose strategies and recorded conditions stay in memory; older ones are dropped
 # after a batch is written (and read back if a later row names them), so memory stays flat.
 CACHED_PAPERS = 50_000
-assert CONDITION_FIELDS == ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles")
+assert CONDITION_FIELDS == (
+    "cell",
+    "method",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+)
 _IN_CHUNK = 2_000  # keys per IN (...) list: under SQLite's bound-parameter limit on every version
 
 Progress = Callable[[int, int], None]  # (done, total), units chosen by the caller
@@ -67,8 +73,11 @@ def normalise_field(name: str, value: Any) -> Any:
     except TypeError:  # unhashable (a method_params mapping)
         return results.normalise_field(name, value)
     if hit is None:
+        number = _in_canonical_unit(name, value)
         try:
-            hit = (results.normalise_field(name, value), None, "")
+            if number is None:
+                number = results.normalise_field(name, value)
+            hit = (number, None, "")
         except CedbError as exc:
             hit = (None, type(exc), str(exc))
         if len(_FIELD_CACHE) >= _FIELD_CACHE_LIMIT:
@@ -79,6 +88,38 @@ def normalise_field(name: str, value: Any) -> Any:
     return hit[0]
 
 
+# Spellings of the canonical units that pint converts with a factor of 1 (to 12 digits).
+_CURRENT_UNITS = frozenset({"mA/cm^2", "mA/cm2", "mA cm-2", "mA cm^-2", "mA cm⁻²", "mA/cm²"})
+_CAPACITY_UNITS = frozenset({"mAh/cm^2", "mAh/cm2", "mAh cm-2", "mAh cm^-2", "mAh cm⁻²", "mAh/cm²"})
+_CANONICAL_UNITS = {
+    "current_density_mA_cm2": _CURRENT_UNITS,
+    "areal_capacity_mAh_cm2": _CAPACITY_UNITS,
+    "cathode_loading_mAh_cm2": _CAPACITY_UNITS,
+}
+
+
+def _in_canonical_unit(name: str, value: Any) -> float | None:
+    """The number of "<number> <canonical unit>" when pint would give exactly it, else None.
+
+    A spreadsheet mapping's ``units:`` turns every bare number into such a text; without
+    this, loading pint's registry was a third of a 10k-row import. Anything unusual (a
+    comma, a sign, zero, more than 12 digits) goes to ``results.normalise_field``.
+    """
+    units = _CANONICAL_UNITS.get(name)
+    if units is None or value.__class__ is not str:
+        return None
+    text, _, unit = value.strip().partition(" ")
+    if unit.strip() not in units or not text[:1].isdigit() or "," in text or "_" in text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not (0 < number < math.inf) or float(f"{number:.12g}") != number:
+        return None
+    return number
+
+
 def normalise(raw: dict[str, Any], *, canonical: bool = False) -> ResultInput:
     """The result ``results.normalise(raw)`` gives, faster on repeated values.
 
@@ -87,7 +128,9 @@ def normalise(raw: dict[str, Any], *, canonical: bool = False) -> ResultInput:
     already (no aliases such as ``ce``), as a read spreadsheet mapping gives them.
     """
     try:
-        return _normalise(dict(raw) if canonical else {ALIASES.get(k, k): v for k, v in raw.items()})
+        return _normalise(
+            dict(raw) if canonical else {ALIASES.get(k, k): v for k, v in raw.items()}
+        )
     except CedbError:
         return results.normalise(raw)
 
@@ -97,8 +140,10 @@ def _normalise(values: dict[str, Any]) -> ResultInput:
     if not paper or not str(paper).strip() or values.get("ce_percent") is None:
         raise InvalidValue("incomplete")  # results.normalise says which part is missing
     source = values.pop("source", None)
-    result = ResultInput(paper=results.clean_text(paper, "paper"),
-                         source=results.clean_text(source, "source") if source else None)
+    result = ResultInput(
+        paper=results.clean_text(paper, "paper"),
+        source=results.clean_text(source, "source") if source else None,
+    )
     strategy, measurement = result.strategy, result.measurement
     cache = _FIELD_CACHE
     for name, value in values.items():
@@ -148,7 +193,9 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading CSV
 
 
-def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+def iter_csv(
+    path: Path, progress: Progress | None = None
+) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """(columns, rows) of a CSV file, streamed, read as ``pd.read_csv(sep=None, engine="python",
     dtype=object, keep_default_na=False)`` reads it: the delimiter is sniffed from the first
     line, a BOM is dropped, blank lines are skipped, repeated column names get ``.1``, ``.2``;
@@ -202,8 +249,10 @@ def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], I
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue
                 if len(fields) > width:
-                    raise InvalidValue(f"cannot read {path}: Expected {width} fields in line "
-                                       f"{reader.line_num + header_lines}, saw {len(fields)}")
+                    raise InvalidValue(
+                        f"cannot read {path}: Expected {width} fields in line "
+                        f"{reader.line_num + header_lines}, saw {len(fields)}"
+                    )
                 if len(fields) < width:
                     fields = fields + [None] * (width - len(fields))
                 index += 1
@@ -242,11 +291,12 @@ class _Paper:
 
 def _chunks(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
-def _measurement_row(reference_id: int, strategy_id: int | None, source_id: int | None,
-                     values: dict[str, Any], now) -> dict[str, Any]:
+def _measurement_row(
+    reference_id: int, strategy_id: int | None, source_id: int | None, values: dict[str, Any], now
+) -> dict[str, Any]:
     row = dict.fromkeys(MEASUREMENT_FIELDS)
     row["method"] = Method.unspecified.value
     row["status"] = Status.draft.value
@@ -275,8 +325,12 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
     compiled = sa.insert(table).compile(dialect=connection.dialect, column_keys=columns)
     order = [compiled.binds[name].key for name in compiled.positiontup]
     # Floats and booleans go to sqlite3 as they are (the processors would only call float()/int()).
-    processors = {c: None if isinstance(table.c[c].type, (sa.Float, sa.Boolean))
-                  else table.c[c].type._cached_bind_processor(connection.dialect) for c in order}
+    processors = {
+        c: None
+        if isinstance(table.c[c].type, (sa.Float, sa.Boolean))
+        else table.c[c].type._cached_bind_processor(connection.dialect)
+        for c in order
+    }
     getters = []
     for column in order:
         process = processors[column]
@@ -301,7 +355,9 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
     if all(isinstance(g, str) for g in getters):
         parameters = [tuple(row[c] for c in order) for row in rows]
     else:
-        parameters = [tuple(row[g] if g.__class__ is str else g(row) for g in getters) for row in rows]
+        parameters = [
+            tuple(row[g] if g.__class__ is str else g(row) for g in getters) for row in rows
+        ]
     connection.exec_driver_sql(compiled.string, parameters)
 
 
@@ -324,7 +380,9 @@ def _insert_strategies(connection: Connection, states: list[_Strategy]) -> None:
     waiting = {(s.reference_id, s.values["label"]): s for s in states}
     query = sa.select(STRATEGY.c.id, STRATEGY.c.reference_id, STRATEGY.c.label)
     for chunk in _chunks(sorted({s.reference_id for s in states})):
-        for id, reference_id, label in connection.execute(query.where(STRATEGY.c.reference_id.in_(chunk))):
+        for id, reference_id, label in connection.execute(
+            query.where(STRATEGY.c.reference_id.in_(chunk))
+        ):
             state = waiting.get((reference_id, label))
             if state is not None:
                 state.id = id
@@ -334,13 +392,21 @@ def _update_strategies(connection: Connection, states: Iterable[_Strategy]) -> N
     rows = [dict(_new_strategy_row(s), _id=s.id) for s in states]
     if rows:
         columns = STRATEGY_FIELDS + _DERIVED
-        statement = (sa.update(STRATEGY).where(STRATEGY.c.id == sa.bindparam("_id"))
-                     .values({c: sa.bindparam(c) for c in columns}))
+        statement = (
+            sa.update(STRATEGY)
+            .where(STRATEGY.c.id == sa.bindparam("_id"))
+            .values({c: sa.bindparam(c) for c in columns})
+        )
         connection.execute(statement, rows)
 
 
-def _load_papers(connection: Connection, reference_ids: list[int], papers: dict[int, "_Paper"],
-                 *, keep_rows: bool = False) -> dict[int, dict]:
+def _load_papers(
+    connection: Connection,
+    reference_ids: list[int],
+    papers: dict[int, "_Paper"],
+    *,
+    keep_rows: bool = False,
+) -> dict[int, dict]:
     """Fill ``papers`` for these references (strategies and first result per conditions).
 
     Returns every recorded measurement by id (for curation loads, which compare all fields).
@@ -349,17 +415,29 @@ def _load_papers(connection: Connection, reference_ids: list[int], papers: dict[
     rows_by_id: dict[int, dict] = {}
     for reference_id in reference_ids:
         papers[reference_id] = _Paper()
-    columns = [STRATEGY.c.id, STRATEGY.c.reference_id] + [STRATEGY.c[c] for c in STRATEGY_FIELDS + _DERIVED]
+    columns = [STRATEGY.c.id, STRATEGY.c.reference_id] + [
+        STRATEGY.c[c] for c in STRATEGY_FIELDS + _DERIVED
+    ]
     for chunk in _chunks(reference_ids):
-        for row in connection.execute(sa.select(*columns).where(STRATEGY.c.reference_id.in_(chunk))).mappings():
+        for row in connection.execute(
+            sa.select(*columns).where(STRATEGY.c.reference_id.in_(chunk))
+        ).mappings():
             values = {c: row[c] for c in STRATEGY_FIELDS + _DERIVED}
             state = _Strategy(row["id"], row["reference_id"], values)
             papers[row["reference_id"]].strategies[values["label"]] = state
             by_id[row["id"]] = state
-    columns = [MEASUREMENT.c.id, MEASUREMENT.c.reference_id, MEASUREMENT.c.strategy_id,
-               MEASUREMENT.c.source_id] + [MEASUREMENT.c[c] for c in MEASUREMENT_FIELDS]
+    columns = [
+        MEASUREMENT.c.id,
+        MEASUREMENT.c.reference_id,
+        MEASUREMENT.c.strategy_id,
+        MEASUREMENT.c.source_id,
+    ] + [MEASUREMENT.c[c] for c in MEASUREMENT_FIELDS]
     for chunk in _chunks(reference_ids):
-        query = sa.select(*columns).where(MEASUREMENT.c.reference_id.in_(chunk)).order_by(MEASUREMENT.c.id)
+        query = (
+            sa.select(*columns)
+            .where(MEASUREMENT.c.reference_id.in_(chunk))
+            .order_by(MEASUREMENT.c.id)
+        )
         for row in connection.execute(query).mappings():
             strategy_id = row["strategy_id"]
             # A strategy of another paper (possible after `result edit --paper`) matches no new row.
@@ -371,7 +449,9 @@ def _load_papers(connection: Connection, reference_ids: list[int], papers: dict[
     return rows_by_id
 
 
-def _resolve_keys(connection: Connection, keys: Iterable[str], known: dict[str, int | None]) -> None:
+def _resolve_keys(
+    connection: Connection, keys: Iterable[str], known: dict[str, int | None]
+) -> None:
     missing = sorted({k for k in keys if k not in known})
     for chunk in _chunks(missing):
         query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(chunk))
@@ -392,7 +472,9 @@ class ResultWriter:
     earlier row; otherwise it is added (``added``) and its strategy created or updated.
     """
 
-    def __init__(self, session: Session, *, batch_size: int = BATCH_SIZE, cached_papers: int = CACHED_PAPERS):
+    def __init__(
+        self, session: Session, *, batch_size: int = BATCH_SIZE, cached_papers: int = CACHED_PAPERS
+    ):
         self.session = session
         self.connection = session.connection()
         self.batch_size = batch_size
@@ -420,7 +502,9 @@ class ResultWriter:
         queue, self._queue = self._queue, []
         if not queue:
             return
-        _resolve_keys(self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys)
+        _resolve_keys(
+            self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys
+        )
         wanted = {self._keys[r.paper] for _, r in queue if self._keys.get(r.paper) is not None}
         if len(self._papers) + len(wanted) > self.cached_papers:
             for reference_id in [i for i in self._papers if i not in wanted]:
@@ -454,14 +538,23 @@ class ResultWriter:
         fields = result.strategy
         state = paper.strategies.get(fields["label"]) if fields else None
         get = values.get
-        key = (state, get("cell"), get("method"), get("current_density_mA_cm2"),
-               get("areal_capacity_mAh_cm2"), get("cycles"))  # CONDITION_FIELDS
+        key = (
+            state,
+            get("cell"),
+            get("method"),
+            get("current_density_mA_cm2"),
+            get("areal_capacity_mAh_cm2"),
+            get("cycles"),
+        )  # CONDITION_FIELDS
         if state is not None and key in paper.conditions:
             self._refuse(reference_id, state, values)
         if fields:
             if state is None:
-                state = _Strategy(None, reference_id, dict(fields, **annotate(fields.get("electrolyte"),
-                                                                               fields.get("additive"))))
+                state = _Strategy(
+                    None,
+                    reference_id,
+                    dict(fields, **annotate(fields.get("electrolyte"), fields.get("additive"))),
+                )
                 paper.strategies[fields["label"]] = state
                 self._new_strategies.append(state)
                 key = (state,) + key[1:]
@@ -474,7 +567,9 @@ class ResultWriter:
         elif key in paper.conditions:
             self._refuse(reference_id, None, values)
         paper.conditions[key] = [values["ce_percent"], None]
-        self._rows.append((state, _measurement_row(reference_id, None, source_id, values, self._now)))
+        self._rows.append(
+            (state, _measurement_row(reference_id, None, source_id, values, self._now))
+        )
         self.added.append(row_number)
 
     def _refuse(self, reference_id: int, state: _Strategy | None, values: dict[str, Any]) -> None:
@@ -482,8 +577,12 @@ class ResultWriter:
         from cedb import crud
 
         self._write()
-        crud.check_new_result(session=self.session, reference_id=reference_id,
-                              strategy_id=state.id if state else None, values=values)
+        crud.check_new_result(
+            session=self.session,
+            reference_id=reference_id,
+            strategy_id=state.id if state else None,
+            values=values,
+        )
         # crud found nothing: the in-memory view was stale (it never should be); add the row.
 
     def _write(self) -> None:
@@ -513,7 +612,9 @@ def is_blank(value: Any) -> bool:
 # --------------------------------------------------------------------------- curation (load)
 
 
-def load_records(*, session: Session, records: list, report, progress: Progress | None = None) -> None:
+def load_records(
+    *, session: Session, records: list, report, progress: Progress | None = None
+) -> None:
     """Upsert checked curation records (``curation.PaperRecord``) as ``curation.load`` defines it.
 
     References, then each paper's strategies and measurements: new rows are inserted,
@@ -530,10 +631,11 @@ def load_records(*, session: Session, records: list, report, progress: Progress 
     sources = {m["source"] for r in records for m in r.measurements if m.get("source")}
     _resolve_keys(connection, sources, keys)
     for start in range(0, len(records), BATCH_SIZE // 5 or 1):
-        chunk = records[start:start + BATCH_SIZE // 5 or 1]
+        chunk = records[start : start + BATCH_SIZE // 5 or 1]
         papers: dict[int, _Paper] = {}
-        recorded = _load_papers(connection, sorted({keys[r.reference["key"]] for r in chunk}), papers,
-                                keep_rows=True)
+        recorded = _load_papers(
+            connection, sorted({keys[r.reference["key"]] for r in chunk}), papers, keep_rows=True
+        )
         new_strategies, changed_strategies = [], []
         inserts: list[tuple[_Strategy | None, dict]] = []
         updates: list[dict] = []
@@ -543,8 +645,11 @@ def load_records(*, session: Session, records: list, report, progress: Progress 
             for values in record.strategies:
                 state = paper.strategies.get(values["label"])
                 if state is None:
-                    state = _Strategy(None, reference_id, dict(values, **annotate(values.get("electrolyte"),
-                                                                                  values.get("additive"))))
+                    state = _Strategy(
+                        None,
+                        reference_id,
+                        dict(values, **annotate(values.get("electrolyte"), values.get("additive"))),
+                    )
                     paper.strategies[values["label"]] = state
                     new_strategies.append(state)
                     report.added += 1
@@ -560,7 +665,9 @@ def load_records(*, session: Session, records: list, report, progress: Progress 
                 fields["method"] = fields["method"] or Method.unspecified.value
                 fields["status"] = fields["status"] or Status.draft.value
                 fields["full_cell_derived"] = bool(fields["full_cell_derived"])
-                state = paper.strategies.get(values.get("strategy")) if values.get("strategy") else None
+                state = (
+                    paper.strategies.get(values.get("strategy")) if values.get("strategy") else None
+                )
                 source_id = None
                 if values.get("source"):
                     source_id = keys.get(values["source"])
@@ -573,11 +680,15 @@ def load_records(*, session: Session, records: list, report, progress: Progress 
                 if hit is None or hit[1] is None:
                     if hit is None:
                         paper.conditions[key] = [fields["ce_percent"], None]
-                    inserts.append((state, _measurement_row(reference_id, None, source_id, fields, now)))
+                    inserts.append(
+                        (state, _measurement_row(reference_id, None, source_id, fields, now))
+                    )
                     report.added += 1
                     continue
                 current = recorded[hit[1]]
-                if current["source_id"] != source_id or any(current[n] != v for n, v in fields.items()):
+                if current["source_id"] != source_id or any(
+                    current[n] != v for n, v in fields.items()
+                ):
                     updates.append(dict(fields, source_id=source_id, updated_at=now, _id=hit[1]))
                     report.updated += 1
                 else:
@@ -593,8 +704,11 @@ def load_records(*, session: Session, records: list, report, progress: Progress 
         _insert_rows(connection, MEASUREMENT, rows)
         if updates:
             columns = MEASUREMENT_FIELDS + ("source_id", "updated_at")
-            statement = (sa.update(MEASUREMENT).where(MEASUREMENT.c.id == sa.bindparam("_id"))
-                         .values({c: sa.bindparam(c) for c in columns}))
+            statement = (
+                sa.update(MEASUREMENT)
+                .where(MEASUREMENT.c.id == sa.bindparam("_id"))
+                .values({c: sa.bindparam(c) for c in columns})
+            )
             connection.execute(statement, updates)
         if progress is not None:
             progress(done, total)
@@ -615,28 +729,49 @@ def title_key(title: str | None) -> str | None:
     return "".join(ch for ch in text.lower() if ch.isalnum() and ch.isascii()) or None
 
 
-_REFERENCE_KEYS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
-                   "entry_type", "note", "bibtex")
+_REFERENCE_KEYS = (
+    "key",
+    "doi",
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "pages",
+    "entry_type",
+    "note",
+    "bibtex",
+)
 
 
-def _upsert_references(session: Session, connection: Connection, records: list, report) -> dict[str, int | None]:
+def _upsert_references(
+    session: Session, connection: Connection, records: list, report
+) -> dict[str, int | None]:
     """Insert new papers, update changed ones; returns key -> id for every paper of the load."""
     wanted = [r.reference["key"] for r in records]
     existing: dict[str, dict] = {}
     columns = [REFERENCE.c.id, REFERENCE.c.title_key] + [REFERENCE.c[c] for c in _REFERENCE_KEYS]
     for chunk in _chunks(wanted):
-        for row in connection.execute(sa.select(*columns).where(REFERENCE.c.key.in_(chunk))).mappings():
+        for row in connection.execute(
+            sa.select(*columns).where(REFERENCE.c.key.in_(chunk))
+        ).mappings():
             existing[row["key"]] = dict(row)
     new = [r.reference for r in records if r.reference["key"] not in existing]
-    # Papers already recorded under another key: same DOI, or same title and year (crud.find_duplicate).
+    # Papers already recorded under another key: same DOI, or same title and year
+    # (crud.find_duplicate).
     title_keys = {id(values): title_key(values.get("title")) for values in new}
     dois: dict[str, str] = {}
     titles: dict[tuple, str] = {}
     wanted_dois = sorted({v["doi"] for v in new if v.get("doi")})
     wanted_titles = sorted({t for t in title_keys.values() if t})
-    for column, wanted_values in ((REFERENCE.c.doi, wanted_dois), (REFERENCE.c.title_key, wanted_titles)):
+    for column, wanted_values in (
+        (REFERENCE.c.doi, wanted_dois),
+        (REFERENCE.c.title_key, wanted_titles),
+    ):
         for chunk in _chunks(wanted_values):
-            query = sa.select(REFERENCE.c.key, REFERENCE.c.doi, REFERENCE.c.title_key, REFERENCE.c.year)
+            query = sa.select(
+                REFERENCE.c.key, REFERENCE.c.doi, REFERENCE.c.title_key, REFERENCE.c.year
+            )
             for row in connection.execute(query.where(column.in_(chunk))):
                 if row.doi:
                     dois.setdefault(row.doi, row.key)
@@ -649,15 +784,18 @@ def _upsert_references(session: Session, connection: Connection, records: list, 
         current = existing.get(values["key"])
         if current is None:
             key = title_keys[id(values)]
-            if (values.get("doi") and values["doi"] in dois) or (key and values.get("year")
-                                                                  and (key, values["year"]) in titles):
+            if (values.get("doi") and values["doi"] in dois) or (
+                key and values.get("year") and (key, values["year"]) in titles
+            ):
                 _write_references(connection, inserts, updates, existing)
                 inserts, updates = [], []
                 from cedb import crud
                 from cedb.models import ReferenceCreate
 
                 crud.add_reference(session=session, create=ReferenceCreate.model_validate(values))
-                raise AssertionError("crud.add_reference accepted a paper bulk found a duplicate of")
+                raise AssertionError(
+                    "crud.add_reference accepted a paper bulk found a duplicate of"
+                )
             row = {c: values.get(c) for c in _REFERENCE_KEYS}
             row["entry_type"] = row["entry_type"] or "article"
             inserts.append(dict(row, title_key=key, added_at=now))
@@ -676,8 +814,13 @@ def _upsert_references(session: Session, connection: Connection, records: list, 
                     del titles[(current["title_key"], current["year"])]
                 current.update(changed)
                 current["title_key"] = title_key(current["title"])
-                updates.append(dict({c: current[c] for c in _REFERENCE_KEYS}, title_key=current["title_key"],
-                                    _id=current["id"]))
+                updates.append(
+                    dict(
+                        {c: current[c] for c in _REFERENCE_KEYS},
+                        title_key=current["title_key"],
+                        _id=current["id"],
+                    )
+                )
                 report.updated += 1
             else:
                 report.unchanged += 1
@@ -694,8 +837,9 @@ def _upsert_references(session: Session, connection: Connection, records: list, 
     return {key: row["id"] for key, row in existing.items()}
 
 
-def _write_references(connection: Connection, inserts: list[dict], updates: list[dict],
-                      existing: dict[str, dict]) -> None:
+def _write_references(
+    connection: Connection, inserts: list[dict], updates: list[dict], existing: dict[str, dict]
+) -> None:
     if inserts:
         connection.execute(sa.insert(REFERENCE), inserts)
         by_key = {row["key"]: row for row in inserts}
@@ -705,8 +849,11 @@ def _write_references(connection: Connection, inserts: list[dict], updates: list
                 existing[key] = dict(by_key[key], id=id)
     if updates:
         columns = _REFERENCE_KEYS + ("title_key",)
-        statement = (sa.update(REFERENCE).where(REFERENCE.c.id == sa.bindparam("_id"))
-                     .values({c: sa.bindparam(c) for c in columns}))
+        statement = (
+            sa.update(REFERENCE)
+            .where(REFERENCE.c.id == sa.bindparam("_id"))
+            .values({c: sa.bindparam(c) for c in columns})
+        )
         connection.execute(statement, updates)
 
 
@@ -717,19 +864,34 @@ def _write_references(connection: Connection, inserts: list[dict], updates: list
 def terminal_progress(description: str) -> Iterator[Progress | None]:
     """A rich progress bar on stderr when stderr is a terminal, else None (nothing printed).
 
-    For the CLI: ``with bulk.terminal_progress("Importing") as progress: import_rows(..., progress=progress)``.
+    For the CLI: ``with bulk.terminal_progress("Importing") as progress:
+    import_rows(..., progress=progress)``.
     """
     import sys
 
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import (
+        Progress as Bar,
+    )
 
     from cedb.cli.common import console
 
-    with Bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-             console=console(stderr=True), transient=True) as bar:
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
