@@ -23,7 +23,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -559,9 +558,10 @@ class ResultWriter:
                 self._new_strategies.append(state)
                 key = (state,) + key[1:]
             elif not fields.items() <= state.values.items():
-                # crud.upsert_strategy: the given fields, and the formulation of the given texts.
+                # crud.upsert_strategy: the given fields, then the formulation of the texts
+                # the strategy now holds.
                 state.values.update(fields)
-                state.values.update(annotate(fields.get("electrolyte"), fields.get("additive")))
+                state.values.update(annotate(state.values.get("electrolyte"), state.values.get("additive")))
                 if state.id is not None:
                     self._changed_strategies[state.id] = state
         elif key in paper.conditions:
@@ -655,7 +655,8 @@ def load_records(
                     report.added += 1
                 elif any(state.values.get(n) != v for n, v in values.items()):
                     state.values.update(values)
-                    state.values.update(annotate(values.get("electrolyte"), values.get("additive")))
+                    state.values.update(annotate(state.values.get("electrolyte"),
+                                                 state.values.get("additive")))
                     changed_strategies.append(state)
                     report.updated += 1
                 else:
@@ -855,46 +856,3 @@ def _write_references(
             .values({c: sa.bindparam(c) for c in columns})
         )
         connection.execute(statement, updates)
-
-
-# --------------------------------------------------------------------------- progress bar
-
-
-@contextmanager
-def terminal_progress(description: str) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr when stderr is a terminal, else None (nothing printed).
-
-    For the CLI: ``with bulk.terminal_progress("Importing") as progress:
-    import_rows(..., progress=progress)``.
-    """
-    import sys
-
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.progress import (
-        Progress as Bar,
-    )
-
-    from cedb.cli.common import console
-
-    with Bar(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update

@@ -33,6 +33,18 @@ def get_reference(*, session: Session, key: str) -> Reference:
     return reference
 
 
+def references_by_key(*, session: Session, keys: list[str]) -> list[Reference]:
+    """The references with these keys, in the order given (one query per 1,000 keys)."""
+    found: dict[str, Reference] = {}
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start:start + 1000]
+        found.update((r.key, r) for r in session.exec(select(Reference).where(Reference.key.in_(chunk))))
+    missing = [k for k in keys if k not in found]
+    if missing:
+        raise NotFound(f"no paper with key {missing[0]!r}: see `cedb paper list`")
+    return [found[k] for k in keys]
+
+
 def find_reference(*, session: Session, key: str) -> Reference | None:
     return session.exec(select(Reference).where(Reference.key == key)).first()
 
@@ -155,7 +167,8 @@ def upsert_strategy(*, session: Session, reference: Reference, fields: dict[str,
             setattr(strategy, name, value)
             changed = True
     if changed:
-        for name, value in derived.items():
+        # From the strategy as it now is: an update naming only a host keeps its electrolyte.
+        for name, value in annotate(strategy.electrolyte, strategy.additive).items():
             setattr(strategy, name, value)
         session.add(strategy)
         session.flush()

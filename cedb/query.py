@@ -22,6 +22,7 @@ ROW_KEYS = (
     "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
     "statistic", "full_cell_derived", "practical", "lce",
 )
+NOT_NULL_KEYS = ("id", "paper", "method", "ce_percent", "full_cell_derived", "status")
 EXTRA_KEYS = ("status", "source", "location", "method_params", "note", "electrolyte_canonical",
               "components")
 
@@ -181,8 +182,11 @@ def build(filters: Filters):
         raise InvalidValue(f"cannot sort by {filters.sort!r}: use one of {', '.join(ROW_KEYS)}")
     order = by_name[sort_key]
     order_by = [order.desc() if filters.descending else order.asc(), Measurement.id.asc()]
-    # NULLs last in either direction, on SQLite and PostgreSQL alike.
-    query = query.order_by(sa.case((order.is_(None), 1), else_=0), *order_by)
+    # NULLs last in either direction, on SQLite and PostgreSQL alike; columns that are
+    # never NULL sort plainly, so the default id order needs no sort step (bench/FINDINGS.md).
+    if sort_key not in NOT_NULL_KEYS:
+        order_by.insert(0, sa.case((order.is_(None), 1), else_=0))
+    query = query.order_by(*order_by)
     if filters.limit is not None:
         if filters.limit < 0:
             raise InvalidValue("--limit must be 0 or more")

@@ -523,7 +523,7 @@ def test_progress_bar_only_on_a_terminal():
     import sys
 
     program = (
-        "import sys\nfrom cedb import bulk\nwith bulk.terminal_progress('Importing') as progress:\n"
+        "import sys\nfrom cedb.cli import common\nwith common.progress_bar('Importing') as progress:\n"
         "    print(progress is None, file=sys.stdout)\n    progress and progress(5, 10)\n"
     )
     piped = subprocess.run(

@@ -64,3 +64,16 @@ def test_remove_paper_with_cascade_removes_results_and_strategies(session):
         crud.remove_reference(session=session, key="a2020")
     assert crud.remove_reference(session=session, key="a2020", cascade=True) == 1
     assert session.exec(select(Strategy)).all() == []
+
+
+def test_updating_a_strategy_keeps_its_parsed_electrolyte(session):
+    from cedb.models import Reference
+
+    reference = _paper(session, "a2020")
+    fields = {"category": "electrolyte", "label": "LHCE", "electrolyte": "1.2M LiFSI DMC-BTFE (1:2 mol)"}
+    strategy, _ = crud.upsert_strategy(session=session, reference=reference, fields=fields)
+    assert strategy.electrolyte_canonical
+    strategy, action = crud.upsert_strategy(session=session, reference=reference,
+                                            fields={"category": "electrolyte", "label": "LHCE", "host": "Cu foil"})
+    assert action == "updated" and strategy.electrolyte_canonical and "|salt:LiFSI|" in strategy.components
+    assert isinstance(session.get(Reference, reference.id), Reference)

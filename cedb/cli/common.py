@@ -163,3 +163,43 @@ def emit_record(record: dict[str, Any], fmt: Format) -> None:
         return
     rows = [{"field": k, "value": _cell(v)} for k, v in record.items()]
     emit(rows, fmt, ["field", "value"])
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@contextmanager
+def progress_bar(description: str):
+    """A rich progress bar on stderr when stderr is a terminal, else None (nothing printed).
+
+    It yields the ``progress(done, total)`` callback that cedb.bulk's importers take.
+    """
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import (
+        Progress as Bar,
+    )
+
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -48,7 +48,8 @@ def load_command(paths: Paths = None) -> None:
     from cedb import curation
 
     with common.transaction() as session:
-        report = curation.load(session=session, paths=_paths(paths))
+        with common.progress_bar("Loading curation files") as progress:
+            report = curation.load(session=session, paths=_paths(paths), progress=progress)
     common.note(report.summary())
 
 

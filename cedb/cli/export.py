@@ -46,7 +46,7 @@ def table_command(
         table = exports.build_table(rows, caption=caption)
         from cedb import crud
 
-        cited = [crud.get_reference(session=session, key=k) for k in table.references]
+        cited = crud.references_by_key(session=session, keys=table.references)
         table.citations = {r.key: exports.citation_text(r) for r in cited}
         bib_text = None
         if bib is not None:

@@ -189,8 +189,9 @@ def import_command(
     from cedb import spreadsheet
 
     column_map = spreadsheet.read_mapping(mapping)
-    with common.transaction() as session:
-        report = spreadsheet.import_rows(session=session, path=file, mapping=column_map, dry_run=dry_run)
+    with common.transaction() as session, common.progress_bar(f"Importing {file.name}") as progress:
+        report = spreadsheet.import_rows(session=session, path=file, mapping=column_map,
+                                         dry_run=dry_run, progress=progress)
     for row, reason in report.rejected:
         common.note(f"row {row}: rejected: {reason}")
     common.note(report.summary())
