@@ -10,6 +10,7 @@ from conftest import assert_user_error
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 from conftest import REVIEW_TEXT as REVIEW  # noqa: E402
+from conftest import needs_review  # noqa: E402
 TEXT = (
     "Li||Cu cells give an average CE of 99.4% at 1 mA cm-2 and 4 mAh cm-2 over 150 cycles. "
     "The CE of 99.6% was kept at 2 mA cm-2 and 3 mAh cm-2 over 200 cycles. "
@@ -43,6 +44,7 @@ def test_help(run):
         assert option in process.stdout
 
 
+@needs_review
 def test_review_as_json(run):
     rows = _json(run("extract", REVIEW, "--format", "json"))
     assert len(rows) == 11
@@ -191,6 +193,7 @@ def test_record_asks_before_each(sqlite_url, tmp_path, monkeypatch):
     assert "1 / 2" in again.output and "1 already recorded" in again.output
 
 
+@needs_review
 def test_review_drafts_reproduce_the_bundled_dataset(run, tmp_path):
     """Issue 6: `cedb extract REVIEW --to-curation` proposes exactly the values curated in curation/."""
     import yaml
