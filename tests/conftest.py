@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,11 +72,9 @@ def _pg_schema_url(schema: str) -> str:
     return database_url(POSTGRES_URL) + f"?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL schema (dropped afterwards), as a SQLAlchemy URL."""
-    if not POSTGRES_AVAILABLE:
-        pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}")
+@contextmanager
+def fresh_postgres_schema():
+    """A new, empty PostgreSQL schema (dropped afterwards), as a SQLAlchemy URL."""
     from cedb.config import database_url
 
     schema = f"cedb_test_{uuid.uuid4().hex[:12]}"
@@ -88,6 +87,15 @@ def postgres_url():
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL schema for one test (skipped when the server does not answer)."""
+    if not POSTGRES_AVAILABLE:
+        pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}")
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

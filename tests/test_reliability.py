@@ -305,19 +305,10 @@ def second_database_url(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'second.sqlite'}"
         return
-    from cedb.config import database_url as resolve
-    from tests.conftest import POSTGRES_URL, _pg_schema_url
+    from tests.conftest import fresh_postgres_schema
 
-    schema = f"cedb_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(resolve(POSTGRES_URL), poolclass=sa.NullPool)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _pg_schema_url(schema)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 TRICKY_BIB = r"""
