@@ -4,6 +4,8 @@ The script directory is ``migrations/`` (found in a checkout or inside the wheel
 see ``cedb.resources``). env.py takes the connection from ``config.attributes``.
 """
 
+from contextlib import contextmanager
+
 from sqlalchemy.engine import Connection, Engine
 
 
@@ -40,13 +42,30 @@ def is_known(revision: str) -> bool:
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(connection), revision)
+    with _user_errors(revision):
+        command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade_connection(connection: Connection, revision: str) -> None:
     from alembic import command
 
-    command.downgrade(alembic_config(connection), revision)
+    with _user_errors(revision):
+        command.downgrade(alembic_config(connection), revision)
+
+
+@contextmanager
+def _user_errors(revision: str):
+    """An unknown or unreachable revision is the user's to fix: one line, not a traceback."""
+    from alembic.util import CommandError
+
+    from cedb.db import DatabaseError
+
+    try:
+        yield
+    except CommandError as exc:
+        known = ", ".join(r.revision for r in script_directory().walk_revisions())
+        raise DatabaseError(f"cannot migrate to {revision!r} ({exc}): revisions are {known}, head, base "
+                            "or -1") from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

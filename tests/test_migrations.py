@@ -127,3 +127,13 @@ def test_older_revision_is_refused_with_advice(cli):
     assert process.returncode == 1
     assert "cedb db upgrade" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+def test_cli_unknown_revision_is_one_line(cli):
+    from tests.conftest import assert_user_error, database_snapshot
+
+    cli("init", check=True)
+    before = database_snapshot(cli.url)
+    assert_user_error(cli("db", "downgrade", "zzz"), 1, "cannot migrate to 'zzz'")
+    assert_user_error(cli("db", "upgrade", "zzz"), 1, "cannot migrate to 'zzz'")
+    assert database_snapshot(cli.url) == before
