@@ -42,9 +42,44 @@ Curator = Annotated[_Text, _opt("--curator", help="Who curated it.")]
 Quote = Annotated[_Text, _opt("--quote", help="The sentence the value was read from.")]
 
 
-def _collect(values: dict) -> dict:
-    names = {"full_cell": "full_cell_derived"}
-    return {names.get(k, k): v for k, v in values.items() if v is not None}
+# The field options of `result add` and `result edit`, declared once: name -> annotation.
+FIELD_OPTIONS = {
+    "ce": Ce, "current": Current, "capacity": Capacity, "cycles": Cycles, "cell": Cell,
+    "method": Method, "category": Category, "label": Label, "host": Host,
+    "electrolyte": Electrolyte, "additive": Additive, "statistic": Statistic, "source": Source,
+    "location": Location, "note": Note, "full_cell": FullCell, "temperature": Temperature,
+    "ec_ratio": EcRatio, "np_ratio": NpRatio, "cathode_loading": CathodeLoading,
+    "status": Status, "curator": Curator, "quote": Quote,
+}
+
+
+def with_fields(paper_help: str):
+    """Add --paper and every field option to a command; it receives the given ones as ``values``."""
+    import functools
+    import inspect
+
+    options = {"paper": Annotated[_Text, _opt("--paper", help=paper_help)], **FIELD_OPTIONS}
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        own = [p for p in signature.parameters.values() if p.name != "values"]
+        positional = [p for p in own if p.default is inspect.Parameter.empty]
+        keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p not in positional]
+        fields = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+                  for name, annotation in options.items()]
+
+        @functools.wraps(func)
+        def command(**kwargs):
+            given = {name: kwargs.pop(name) for name in options}
+            renamed = {"full_cell": "full_cell_derived"}
+            values = {renamed.get(k, k): v for k, v in given.items() if v is not None}
+            return func(values=values, **kwargs)
+
+        command.__signature__ = signature.replace(parameters=positional + fields + keyword)
+        command.__annotations__ = {**{p.name: p.annotation for p in own}, **options}
+        return command
+
+    return decorate
 
 
 REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"),
@@ -52,20 +87,13 @@ REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"),
 
 
 @app.command("add")
+@with_fields("Citation key of the paper reporting the result.")
 def add_command(
-    paper: Annotated[_Text, _opt("--paper", help="Citation key of the paper reporting the result.")] = None,
-    ce: Ce = None, current: Current = None, capacity: Capacity = None, cycles: Cycles = None,
-    cell: Cell = None, method: Method = None, category: Category = None, label: Label = None,
-    host: Host = None, electrolyte: Electrolyte = None, additive: Additive = None,
-    statistic: Statistic = None, source: Source = None, location: Location = None, note: Note = None,
-    full_cell: FullCell = None, temperature: Temperature = None, ec_ratio: EcRatio = None,
-    np_ratio: NpRatio = None, cathode_loading: CathodeLoading = None, status: Status = None,
-    curator: Curator = None, quote: Quote = None,
+    values,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; missing required values are an error.")] = False,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Add one CE result (paper, CE, current density and capacity are required)."""
-    values = _collect({k: v for k, v in locals().items() if k not in ("no_input", "fmt")})
     from cedb import crud, results
     from cedb.errors import InvalidValue
 
@@ -87,19 +115,12 @@ def add_command(
 
 
 @app.command("edit")
+@with_fields("Move the result to another paper.")
 def edit_command(
+    values,
     id: Annotated[int, typer.Argument(help="Result id (see `cedb query`).")],
-    paper: Annotated[_Text, _opt("--paper", help="Move the result to another paper.")] = None,
-    ce: Ce = None, current: Current = None, capacity: Capacity = None, cycles: Cycles = None,
-    cell: Cell = None, method: Method = None, category: Category = None, label: Label = None,
-    host: Host = None, electrolyte: Electrolyte = None, additive: Additive = None,
-    statistic: Statistic = None, source: Source = None, location: Location = None, note: Note = None,
-    full_cell: FullCell = None, temperature: Temperature = None, ec_ratio: EcRatio = None,
-    np_ratio: NpRatio = None, cathode_loading: CathodeLoading = None, status: Status = None,
-    curator: Curator = None, quote: Quote = None,
 ) -> None:
     """Change fields of a result; conditions may not come to duplicate another result."""
-    values = _collect({k: v for k, v in locals().items() if k != "id"})
     from cedb import crud, results
     from cedb.errors import InvalidValue
 
