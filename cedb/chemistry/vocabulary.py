@@ -32,6 +32,15 @@ CASE_SENSITIVE_MAX_LEN = 2
 # Hyphens, en and em dashes, minus signs: all read as "-".
 _DASH_CHARACTERS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63\uff0d"
 _DASHES = dict.fromkeys(map(ord, _DASH_CHARACTERS), "-")
+# Cyrillic and Greek letters that look like Latin ones ("1 м LiPF6", "LiРF6" with a Cyrillic
+# Р): read as the Latin letter they look like; parse() reports each replacement.
+LOOKALIKES = {
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "Х": "X", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+    "м": "M", "Α": "A", "Β": "B", "Ε": "E", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
+    "Τ": "T", "Χ": "X", "ο": "o",
+}
+_CHARACTERS = {**_DASHES, **{ord(k): v for k, v in LOOKALIKES.items()}}
 
 
 def data_path() -> Path:
@@ -54,7 +63,7 @@ def data_path() -> Path:
 
 def normalise_name(text: str) -> str:
     """A name with unicode compatibility forms, dashes and whitespace normalised."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = unicodedata.normalize("NFKC", text).translate(_CHARACTERS)
     return re.sub(r"\s+", " ", text).strip()
 
 
