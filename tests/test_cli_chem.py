@@ -118,7 +118,7 @@ def test_electrolyte_describe_json_worked_check(run):
     assert list(data) == list(DESCRIPTOR_KEYS)
     assert data["C"] == pytest.approx(0.2516, abs=1e-4)
     assert data["F"] == pytest.approx(0.03928, abs=1e-4)
-    assert "Convention: kim2023" in process.stderr
+    assert "Convention: physical" in process.stderr  # the default
     assert "Canonical: LiPF6 1 M | DMC 0.7 vol, EC 0.3 vol | -" in process.stderr
 
 
@@ -153,7 +153,7 @@ def test_electrolyte_describe_csv_batch_keeps_row_order_and_reports_failures(run
     failed = [r for r in rows if r["error"]]
     assert all(r["F"] == "" for r in failed)
     described = [r for r in rows if not r["error"]]
-    assert all(r["F"] != "" and r["convention"] == "kim2023" for r in described)
+    assert all(r["F"] != "" and r["convention"] == "physical" for r in described)
     worked = next(r for r in rows if r["text"] == "1M LiPF6 EC-DMC (3:7 v/v)")
     assert float(worked["C"]) == pytest.approx(0.2516, abs=1e-4)
     for row in failed:  # one stderr line per failed row, naming its line in the file
