@@ -343,7 +343,14 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
         _add_ratio(state, ratio_token, _basis_of(state, bases, tokens[start]))
     elif kinds and set(kinds) <= {"BASIS", "PCT"}:
         basis = _basis_of(state, inner, tokens[start])
-        _set_basis_of_last_ratio(state, basis, tokens[start], shown)
+        last = state.mentions[-1] if state.mentions else None
+        if last is not None and last.qty is not None and last.qty[1] == "%":
+            if basis not in ("wt", "vol"):
+                raise InvalidValue(f"'{shown}' {state.where(tokens[start])}: a percentage of "
+                                   f"{last.name} is read as wt% or vol%, not {basis}")
+            last.qty = (last.qty[0], f"{basis}%")  # "10% FEC (mass %)"
+        else:
+            _set_basis_of_last_ratio(state, basis, tokens[start], shown)
     else:
         raise InvalidValue(
             f"cannot read '{shown}' {state.where(tokens[start])}; expected an amount such as "
