@@ -206,7 +206,8 @@ def unjudged(connection: Connection, filters: Filters) -> int:
                         for role, names in (("salt", filters.salt), ("solvent", filters.solvent),
                                             ("diluent", filters.diluent)) for name in names])
     rows = build(others).where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "",
-                               Strategy.electrolyte_canonical.is_(None), sa.not_(matched))
+                               Strategy.electrolyte_canonical.is_(None),
+                               sa.or_(Strategy.components.is_(None), sa.not_(matched)))
     return connection.execute(sa.select(sa.func.count()).select_from(
         rows.order_by(None).subquery())).scalar_one()
 
