@@ -19,7 +19,8 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
     """
     import warnings
 
-    from cedb.chemistry.entry import UnparsedElectrolyte, annotate as parse
+    from cedb.chemistry.entry import UnparsedElectrolyte
+    from cedb.chemistry.entry import annotate as parse
 
     annotation = parse(electrolyte, additive)
     if annotation.warning:

@@ -138,7 +138,8 @@ def test_neutral_additive_dosed_in_molar_counts_on_the_solvent_side():
 
 
 def test_missing_density_is_a_precise_error():
-    with pytest.raises(InvalidValue, match="no density at 25 °C for BTFE, needed for its mole share .*--density BTFE=G_PER_ML.*cedb chem add BTFE"):
+    with pytest.raises(InvalidValue, match="no density at 25 °C for BTFE, needed for its mole "
+                                           "share .*--density BTFE=G_PER_ML.*cedb chem add BTFE"):
         describe("1.2M LiFSI DMC-BTFE (1:2 mol)")
     d = describe("1.2M LiFSI DMC-BTFE (1:2 mol)", densities_g_mL={"BTFE": 1.4})
     assert d.values["F"] > 0

@@ -32,12 +32,12 @@ MATCHED = {
 
 @pytest.mark.parametrize("row", sorted(MATCHED))
 def test_f_o_c_match_the_published_table_to_5e_4(row):
-    text, F, O, C = MATCHED[row]
+    text, f, o, c = MATCHED[row]
     for convention in ("kim2023", "physical"):
         values = describe(text, convention=convention).values
-        assert values["F"] == pytest.approx(F, abs=5e-4)
-        assert values["O"] == pytest.approx(O, abs=5e-4)
-        assert values["C"] == pytest.approx(C, abs=5e-4)
+        assert values["F"] == pytest.approx(f, abs=5e-4)
+        assert values["O"] == pytest.approx(o, abs=5e-4)
+        assert values["C"] == pytest.approx(c, abs=5e-4)
 
 
 def test_the_table_is_self_consistent_where_cedb_is():

@@ -145,8 +145,10 @@ def test_leading_ratio_in_words():
 
 
 def test_with_weight_percent_and_volume_percent():
-    assert amounts("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 wt% FEC")["FEC"] == ("additive", 5.0, "wt%")
-    assert amounts("1 M LiPF6 in EC/DEC (1:1 v/v) + 10 vol% FEC")["FEC"] == ("additive", 10.0, "vol%")
+    with_wt = amounts("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 wt% FEC")
+    assert with_wt["FEC"] == ("additive", 5.0, "wt%")
+    plus_vol = amounts("1 M LiPF6 in EC/DEC (1:1 v/v) + 10 vol% FEC")
+    assert plus_vol["FEC"] == ("additive", 10.0, "vol%")
 
 
 def test_two_ratios_for_one_mixture_are_an_error():
@@ -157,7 +159,8 @@ def test_two_ratios_for_one_mixture_are_an_error():
 # --- solvents without a ratio -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["1 M LiPF6 in FEC/DMC", "1 M LiPF6 in FEC/dimethyl carbonate (DMC)"])
+@pytest.mark.parametrize("text", ["1 M LiPF6 in FEC/DMC",
+                                  "1 M LiPF6 in FEC/dimethyl carbonate (DMC)"])
 def test_fec_named_among_solvents_stays_a_solvent(text):
     f = parse(text)
     assert f.names("solvent") == ["FEC", "DMC"]

@@ -211,7 +211,8 @@ def test_chem_add_keeps_a_sourced_density_in_the_user_file(invoke, tmp_path):
     refused = invoke("chem", "add", "FEC", "--density", "1.45")
     assert "needs --density-source" in str(refused.exception)
     assert not (tmp_path / "mine" / "chemicals.csv").exists()  # nothing written
-    added = invoke("chem", "add", "FEC", "--density", "1.45", "--density-source", "test: not a measurement")
+    added = invoke("chem", "add", "FEC", "--density", "1.45",
+                   "--density-source", "test: not a measurement")
     assert added.exit_code == 0, added.output
     text = (tmp_path / "mine" / "chemicals.csv").read_text(encoding="utf-8")
     assert "FEC,fluoroethylene carbonate,additive,C3H3FO3" in text and "1.45" in text

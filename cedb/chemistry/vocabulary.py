@@ -248,7 +248,8 @@ def read_vocabulary(path: Path) -> Vocabulary:
     try:
         handle = open(path, newline="", encoding="utf-8")
     except OSError as error:
-        raise InvalidValue(f"cannot read the chemical vocabulary {path}: {error.strerror}") from None
+        raise InvalidValue(
+            f"cannot read the chemical vocabulary {path}: {error.strerror}") from None
     with handle:
         reader = csv.DictReader(handle)
         missing = [c for c in ("abbreviation", "name", "role", "formula")

@@ -78,22 +78,23 @@ def check_command() -> None:
     common.note(f"OK: {len(default_vocabulary().chemicals)} chemicals")
 
 
+def _opt(*names: str, help: str):
+    return typer.Option(*names, help=help, show_default=False)
+
+
 @app.command("add")
 def add_command(
-    abbreviation: Annotated[str, typer.Argument(help="Canonical abbreviation, e.g. FEC or MyDiluent.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="Full name.", show_default=False)] = None,
-    role: Annotated[Optional[Role], typer.Option("--role", help="Role hint.", show_default=False)] = None,
-    formula: Annotated[Optional[str], typer.Option("--formula", help="Formula, e.g. C3H3FO3 or LiN(SO2F)2.",
-                                                   show_default=False)] = None,
-    smiles: Annotated[Optional[str], typer.Option("--smiles", help="SMILES (checked against the formula).",
-                                                  show_default=False)] = None,
-    synonym: Annotated[Optional[list[str]], typer.Option("--synonym", help="Another name (repeatable).",
-                                                         show_default=False)] = None,
-    density: Annotated[Optional[float], typer.Option("--density", help="Density at 25 °C in g/mL.",
-                                                     show_default=False)] = None,
-    density_source: Annotated[Optional[str], typer.Option(
-        "--density-source", help="Where the density comes from: DOI, datasheet URL or handbook.",
-        show_default=False)] = None,
+    abbreviation: Annotated[str, typer.Argument(help="Canonical abbreviation, e.g. FEC.")],
+    name: Annotated[Optional[str], _opt("--name", help="Full name.")] = None,
+    role: Annotated[Optional[Role], _opt("--role", help="Role hint.")] = None,
+    formula: Annotated[Optional[str], _opt("--formula", help="e.g. C3H3FO3 or LiN(SO2F)2.")] = None,
+    smiles: Annotated[Optional[str], _opt("--smiles", help="Checked against the formula.")] = None,
+    synonym: Annotated[Optional[list[str]], _opt("--synonym", help="Another name (repeatable).")
+                       ] = None,
+    density: Annotated[Optional[float], _opt("--density", help="Density at 25 °C, g/mL.")] = None,
+    density_source: Annotated[Optional[str], _opt(
+        "--density-source", help="Where the density comes from: DOI, datasheet URL, handbook.")
+    ] = None,
 ) -> None:
     """Add a chemical to your own vocabulary, or give a listed one a sourced density.
 
@@ -102,7 +103,11 @@ def add_command(
     options left out keep its listed values: `cedb chem add FEC --density 1.45
     --density-source DOI` only adds the density.
     """
-    from cedb.chemistry.vocabulary import add_user_chemical, chemical_from_fields, default_vocabulary
+    from cedb.chemistry.vocabulary import (
+        add_user_chemical,
+        chemical_from_fields,
+        default_vocabulary,
+    )
     from cedb.errors import InvalidValue
 
     try:

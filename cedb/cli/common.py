@@ -32,7 +32,8 @@ def settings() -> Settings:
 def engine(*, prepare: bool = True, load_bundled: bool = True):
     """The engine for the chosen database; a new database is set up on first use."""
     if _state["engine"] is None:
-        from cedb.db import make_engine, prepare as prepare_database
+        from cedb.db import make_engine
+        from cedb.db import prepare as prepare_database
 
         new_engine = make_engine(settings().database_url)
         if prepare:
