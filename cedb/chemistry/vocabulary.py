@@ -194,7 +194,7 @@ class Vocabulary:
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise InvalidValue(
                 f"unknown chemical '{name}'; expected an abbreviation, name or synonym "
-                f"from the vocabulary (see 'cedb chem list'){hint}"
+                f"from the vocabulary (see 'cedb chem list'; 'cedb chem add' adds one){hint}"
             )
         warnings = ()
         if any(name_key(a) == name_key(text) for a in chem.ambiguous_names):
