@@ -24,8 +24,8 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
 
     annotation = parse(electrolyte, additive)
     if annotation.warning:
-        warnings.warn(f"electrolyte '{electrolyte}': {annotation.warning}", UnparsedElectrolyte,
-                      stacklevel=2)
+        what = f"electrolyte '{electrolyte}'" if annotation.unparsed else f"additive '{additive}'"
+        warnings.warn(f"{what}: {annotation.warning}", UnparsedElectrolyte, stacklevel=2)
     return annotation.fields
 
 

@@ -46,6 +46,13 @@ def test_an_unparsed_text_keeps_its_stated_roles_and_says_why():
     assert "cedb chem unparsed" in result.warning
 
 
+def test_unknown_additive_words_are_reported_not_dropped():
+    result = annotate("1 M LiPF6 in EC/DMC (1:1 v/v)", "2 wt% LiNO3 + magic dust")
+    assert result.fields["components"].endswith("|additive:LiNO3|")
+    assert result.unknown_additives == ("magic dust",)
+    assert "magic dust" in result.warning and result.unparsed is None
+
+
 def test_the_write_path_hook_warns_once_per_unparsed_text():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -39,15 +39,20 @@ class Annotation:
 
     fields: dict[str, Any] = field(default_factory=dict)
     unparsed: str | None = None  # the parser's reason
+    unknown_additives: tuple[str, ...] = ()  # additive words not in the vocabulary
 
     @property
     def warning(self) -> str | None:
         """A one-line warning for the person entering the text, or None."""
-        if self.unparsed is None:
-            return None
-        return (f"the electrolyte was stored as written but cedb could not parse it "
-                f"({self.unparsed}); queries by --salt/--solvent/--diluent count it as not "
-                "judged (see `cedb chem unparsed`)")
+        parts = []
+        if self.unparsed is not None:
+            parts.append(f"the electrolyte was stored as written but cedb could not parse it "
+                         f"({self.unparsed}); queries by --salt/--solvent/--diluent count it as "
+                         "not judged (see `cedb chem unparsed`)")
+        if self.unknown_additives:
+            parts.append("additive(s) not in the vocabulary, so --additive finds them only by "
+                         f"their text: {', '.join(self.unknown_additives)} (see `cedb chem add`)")
+        return "; ".join(parts) or None
 
 
 def stated_roles(text: str) -> list[tuple[str, str]]:
@@ -72,13 +77,13 @@ def stated_roles(text: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
-def additive_names(text: str) -> list[str]:
-    """Vocabulary names in an additive text like 'LiNO3 + CuF2' (unknown words are skipped)."""
+def additive_names(text: str) -> tuple[list[str], list[str]]:
+    """(vocabulary names, unknown words) of an additive text like 'LiNO3 + CuF2'."""
     from cedb.chemistry.vocabulary import default_vocabulary
     from cedb.errors import InvalidValue
 
     vocabulary = default_vocabulary()
-    names = []
+    names, unknown = [], []
     for token in re.split(r"\s*(?:[,;+&]|\band\b|\bwith\b)\s*", text):
         token = re.sub(r"^[\d.]+\s*(?:wt|vol|v|w|mol)?\s*%?\s*", "", token.strip()).strip("() ")
         if not token:
@@ -86,8 +91,8 @@ def additive_names(text: str) -> list[str]:
         try:
             names.append(vocabulary.lookup(token).chemical.abbreviation)
         except InvalidValue:
-            continue
-    return names
+            unknown.append(token)
+    return names, unknown
 
 
 def annotate(electrolyte: str | None, additive: str | None) -> Annotation:
@@ -108,8 +113,10 @@ def annotate(electrolyte: str | None, additive: str | None) -> Annotation:
                 index += [f"{role}:{name}" for name in names]
         else:
             index += [f"{role}:{name}" for role, name in stated_roles(electrolyte)]
+    unknown: list[str] = []
     if additive:
-        index += [f"additive:{name}" for name in additive_names(additive)]
+        names, unknown = additive_names(additive)
+        index += [f"additive:{name}" for name in names]
     if index:
         fields["components"] = "|" + "|".join(dict.fromkeys(index)) + "|"
-    return Annotation(fields=fields, unparsed=reason)
+    return Annotation(fields=fields, unparsed=reason, unknown_additives=tuple(unknown))
