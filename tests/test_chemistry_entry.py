@@ -51,6 +51,10 @@ def test_unknown_additive_words_are_reported_not_dropped():
     assert result.fields["components"].endswith("|additive:LiNO3|")
     assert result.unknown_additives == ("magic dust",)
     assert "magic dust" in result.warning and result.unparsed is None
+    # The bundled review's additive text: both salts are found inside the phrase.
+    phrase = annotate(None, "LiNO3 with trace CuF2 as a dissolution promoter")
+    assert phrase.fields["components"] == "|additive:LiNO3|additive:CuF2|"
+    assert phrase.warning is None
 
 
 def test_the_write_path_hook_warns_once_per_unparsed_text():

@@ -91,8 +91,30 @@ def additive_names(text: str) -> tuple[list[str], list[str]]:
         try:
             names.append(vocabulary.lookup(token).chemical.abbreviation)
         except InvalidValue:
-            unknown.append(token)
+            # "trace CuF2 as a dissolution promoter": the names inside a phrase count
+            inside = _names_in(token)
+            names += inside
+            if not inside:
+                unknown.append(token)
     return names, unknown
+
+
+def _names_in(text: str) -> list[str]:
+    """Abbreviations of the vocabulary names that occur in free text, in order."""
+    from cedb.chemistry.vocabulary import default_vocabulary, normalise_name
+
+    vocab = default_vocabulary()
+    text = normalise_name(text)
+    found, pos = [], 0
+    while pos < len(text):
+        hit = vocab.match_at(text, pos)
+        if hit is None:
+            pos += 1
+            continue
+        if hit[1].role != "host material":  # "copper" in a phrase is not an additive
+            found.append(hit[1].abbreviation)
+        pos += len(hit[0])
+    return found
 
 
 def annotate(electrolyte: str | None, additive: str | None) -> Annotation:
