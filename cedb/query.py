@@ -194,6 +194,51 @@ def build(filters: Filters):
     return query
 
 
+def unjudged(connection: Connection, filters: Filters) -> int:
+    """How many results pass every other filter but could not be judged on --salt/--solvent/
+    --diluent because their electrolyte text did not parse (issue 12: no silent misses)."""
+    from dataclasses import replace
+
+    if not (filters.salt or filters.solvent or filters.diluent):
+        return 0
+    others = replace(filters, salt=[], solvent=[], diluent=[], limit=None, sort=None)
+    matched = sa.and_(*[_component(name, role, required=True)
+                        for role, names in (("salt", filters.salt), ("solvent", filters.solvent),
+                                            ("diluent", filters.diluent)) for name in names])
+    rows = build(others).where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "",
+                               Strategy.electrolyte_canonical.is_(None),
+                               sa.or_(Strategy.components.is_(None), sa.not_(matched)))
+    return connection.execute(sa.select(sa.func.count()).select_from(
+        rows.order_by(None).subquery())).scalar_one()
+
+
+def unparsed(connection: Connection) -> list[dict[str, Any]]:
+    """Strategies whose electrolyte text did not parse: paper, label, text, results, reason."""
+    from cedb.chemistry.electrolyte import try_parse
+
+    query = (
+        sa.select(Reference.key.label("paper"), Strategy.label.label("label"),
+                  Strategy.electrolyte.label("electrolyte"), Strategy.components.label("components"),
+                  sa.func.count(Measurement.id).label("results"))
+        .select_from(Strategy)
+        .join(Reference, Reference.id == Strategy.reference_id)
+        .outerjoin(Measurement, Measurement.strategy_id == Strategy.id)
+        .where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "",
+               Strategy.electrolyte_canonical.is_(None))
+        .group_by(Strategy.id, Reference.key, Strategy.label, Strategy.electrolyte,
+                  Strategy.components)
+        .order_by(Reference.key, Strategy.label)
+    )
+    rows = []
+    for row in connection.execute(query).mappings():
+        _formulation, reason = try_parse(row["electrolyte"])
+        stated = (row["components"] or "").strip("|").replace("|", ", ")
+        rows.append({**row, "components": stated or None,
+                     "reason": reason or "parses with today's vocabulary; the stored "
+                                         "index dates from when it was entered"})
+    return rows
+
+
 def lce(ce_percent: float | None) -> float | None:
     """Logarithmic CE, -log10(1 - CE) (Kim et al. 2023); None at 100 %."""
     if ce_percent is None or ce_percent >= 100:

@@ -18,6 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests see the shipped chemical vocabulary only, never the developer's own (cedb chem add).
+os.environ.setdefault("CEDB_CHEMICALS", "")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

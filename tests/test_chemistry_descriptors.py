@@ -17,8 +17,10 @@ from cedb.errors import InvalidValue
 
 
 def test_worked_check_lipf6_ec_dmc():
-    d = describe("1M LiPF6 EC-DMC (3:7 v/v)")
+    d = describe("1M LiPF6 EC-DMC (3:7 v/v)", convention="kim2023")
     assert d.convention == "kim2023"
+    # Without a percent additive the two conventions give the same moles.
+    assert describe("1M LiPF6 EC-DMC (3:7 v/v)").values == d.values
     assert d.values["C"] == pytest.approx(0.2516, abs=1e-4)
     assert d.values["O"] == pytest.approx(0.2516, abs=1e-4)
     assert d.values["F"] == pytest.approx(0.03928, abs=1e-4)
@@ -42,7 +44,7 @@ def test_output_keys_are_exactly_the_papers():
                                "FC", "OC", "FO", "InOr")
     data = json.loads(json.dumps(d.to_dict()))
     assert set(data["descriptors"]) == set(DESCRIPTOR_KEYS)
-    assert data["convention"] == "kim2023"
+    assert data["convention"] == "physical"  # cedb's default
 
 
 def test_solvent_and_anion_sides_add_up():
@@ -94,9 +96,10 @@ def test_molality_uses_the_solvent_mass():
 
 
 def test_additive_percent_kim_convention_adds_that_volume_on_top():
-    moles = component_moles("1 M LiPF6 EC-DMC (1:1 v) 2% VC")
+    moles = component_moles("1 M LiPF6 EC-DMC (1:1 v) 2% VC", convention="kim2023")
     assert moles["VC"] == pytest.approx(20 * 1.355 / molar_mass_g_mol("C3H2O3"))
-    assert moles["VC"] == pytest.approx(component_moles("1 M LiPF6 EC-DMC (1:1 v) 2 vol% VC")["VC"])
+    assert moles["VC"] == pytest.approx(component_moles("1 M LiPF6 EC-DMC (1:1 v) 2 vol% VC",
+                                                        convention="kim2023")["VC"])
 
 
 def test_additive_percent_physical_convention_is_a_true_mass_fraction():
@@ -107,7 +110,7 @@ def test_additive_percent_physical_convention_is_a_true_mass_fraction():
                                            "VC": "C3H2O3"}[name])
               for name, n in d.moles.items()}
     assert masses["VC"] / sum(masses.values()) == pytest.approx(0.02)
-    assert describe(f).values["F"] != d.values["F"]
+    assert describe(f, convention="kim2023").values["F"] != d.values["F"]
 
 
 def test_additive_vol_percent_physical_convention_is_a_volume_fraction():
@@ -135,7 +138,8 @@ def test_neutral_additive_dosed_in_molar_counts_on_the_solvent_side():
 
 
 def test_missing_density_is_a_precise_error():
-    with pytest.raises(InvalidValue, match="no density at 25 °C for BTFE .* mole share"):
+    with pytest.raises(InvalidValue, match="no density at 25 °C for BTFE, needed for its mole "
+                                           "share .*--density BTFE=G_PER_ML.*cedb chem add BTFE"):
         describe("1.2M LiFSI DMC-BTFE (1:2 mol)")
     d = describe("1.2M LiFSI DMC-BTFE (1:2 mol)", densities_g_mL={"BTFE": 1.4})
     assert d.values["F"] > 0

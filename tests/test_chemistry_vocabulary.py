@@ -202,3 +202,24 @@ def test_chemical_to_dict_is_json_ready():
     assert data["molar_mass_g_mol"] == pytest.approx(187.07, abs=0.02)
     assert data["hill_formula"] == "F2LiNO4S2"
     json.dumps(data)
+
+
+def test_issue_12_vocabulary_size_and_names():
+    vocab = default_vocabulary()
+    assert len(vocab.chemicals) >= 200
+    # Every name issue 12 lists, and the names Kim et al.'s dataset uses that were unknown.
+    names = """LiFSI LiTFSI LiPF6 LiBF4 LiDFOB LiBOB LiNO3 LiDFP LiTFPFB LiFNSI KNO3 RbNO3 CsNO3
+    CsPF6 F4DEE F5DEE F6DEE FDMB FDMH F2DEM TTE BTFE TFEO OTE HFE TFEB TTFEB BTFEE MTFP P13FSI
+    Pyr14FSI FEMC ETFEC TFEC BMC 12-crown-4 15-crown-5 18-crown-6 SL TEP TFEP AN SN""".split()
+    for name in names:
+        vocab.lookup(name)  # raises for an unknown name
+    roles = {c.role for c in vocab.chemicals}
+    assert roles == {"salt", "solvent", "diluent", "additive", "host material"}
+
+
+def test_every_density_has_a_source_and_none_is_invented():
+    for chem in default_vocabulary().chemicals:
+        assert (chem.density_g_mL is None) == (chem.density_source is None), chem.abbreviation
+    # The fluorinated solvents and diluents have no sourced density yet: they stay empty.
+    for name in ("FEC", "BTFE", "TTE", "EMC", "F5DEE", "FDMB", "TFEB"):
+        assert default_vocabulary().get(name).density_g_mL is None

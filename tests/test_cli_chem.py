@@ -118,7 +118,7 @@ def test_electrolyte_describe_json_worked_check(run):
     assert list(data) == list(DESCRIPTOR_KEYS)
     assert data["C"] == pytest.approx(0.2516, abs=1e-4)
     assert data["F"] == pytest.approx(0.03928, abs=1e-4)
-    assert "Convention: kim2023" in process.stderr
+    assert "Convention: physical" in process.stderr  # the default
     assert "Canonical: LiPF6 1 M | DMC 0.7 vol, EC 0.3 vol | -" in process.stderr
 
 
@@ -153,7 +153,7 @@ def test_electrolyte_describe_csv_batch_keeps_row_order_and_reports_failures(run
     failed = [r for r in rows if r["error"]]
     assert all(r["F"] == "" for r in failed)
     described = [r for r in rows if not r["error"]]
-    assert all(r["F"] != "" and r["convention"] == "kim2023" for r in described)
+    assert all(r["F"] != "" and r["convention"] == "physical" for r in described)
     worked = next(r for r in rows if r["text"] == "1M LiPF6 EC-DMC (3:7 v/v)")
     assert float(worked["C"]) == pytest.approx(0.2516, abs=1e-4)
     for row in failed:  # one stderr line per failed row, naming its line in the file
@@ -180,3 +180,102 @@ def test_every_command_has_help(run):
         assert "Usage" in process.stdout
     top = run("--help").stdout
     assert "chem" in top and "electrolyte" in top
+
+
+# --------------------------------------------------------------------------- issue 12, in-process
+
+
+@pytest.fixture
+def invoke(monkeypatch, tmp_path):
+    """Run the CLI in-process with its own user vocabulary file (CEDB_CHEMICALS)."""
+    from typer.testing import CliRunner
+
+    from cedb.cli.main import app
+
+    monkeypatch.setenv("CEDB_CHEMICALS", str(tmp_path / "mine" / "chemicals.csv"))
+
+    def call(*args: str):
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    return call
+
+
+def test_missing_density_names_the_cli_option_and_chem_add(invoke):
+    result = invoke("electrolyte", "describe", "1 M LiPF6 in EC/DEC (1:1 v/v) + 10 vol% FEC")
+    message = str(result.exception)
+    assert "--density FEC=G_PER_ML" in message and "cedb chem add FEC" in message
+    assert "chemicals.csv" not in message and "densities_g_mL" not in message
+
+
+def test_chem_add_keeps_a_sourced_density_in_the_user_file(invoke, tmp_path):
+    refused = invoke("chem", "add", "FEC", "--density", "1.45")
+    assert "needs --density-source" in str(refused.exception)
+    assert not (tmp_path / "mine" / "chemicals.csv").exists()  # nothing written
+    added = invoke("chem", "add", "FEC", "--density", "1.45",
+                   "--density-source", "test: not a measurement")
+    assert added.exit_code == 0, added.output
+    text = (tmp_path / "mine" / "chemicals.csv").read_text(encoding="utf-8")
+    assert "FEC,fluoroethylene carbonate,additive,C3H3FO3" in text and "1.45" in text
+    shown = invoke("chem", "show", "FEC", "--format", "json")
+    assert json.loads(shown.stdout)["density_source"] == "test: not a measurement"
+    described = invoke("electrolyte", "describe", "1 M LiPF6 in EC/DEC (1:1 v/v) + 10 vol% FEC")
+    assert described.exit_code == 0, described.output
+
+
+def test_chem_add_a_new_chemical_checks_its_smiles(invoke):
+    bad = invoke("chem", "add", "BDE", "--name", "test ether", "--role", "diluent",
+                 "--formula", "C4H10O", "--smiles", "CCOC")
+    assert "SMILES gives C3H8O" in str(bad.exception)
+    good = invoke("chem", "add", "BDE", "--name", "test ether", "--role", "diluent",
+                  "--formula", "C4H10O", "--smiles", "CCOCC")
+    assert good.exit_code == 0, good.output
+    parsed = invoke("electrolyte", "parse", "1 M LiFSI in DME/BDE (1:1 v/v)", "--format", "json")
+    assert [s["name"] for s in json.loads(parsed.stdout)["solvents"]] == ["DME", "BDE"]
+
+
+@pytest.fixture(scope="module")
+def bundled_db(tmp_path_factory):
+    """A database with the bundled review dataset (made once for this module)."""
+    from typer.testing import CliRunner
+
+    from cedb.cli.main import app
+
+    path = tmp_path_factory.mktemp("bundled") / "cedb.sqlite"
+    assert CliRunner().invoke(app, ["--db", str(path), "query", "--limit", "1"]).exit_code == 0
+    return path
+
+
+def test_diluent_btfe_finds_the_bundled_lhce_and_counts_the_unjudged(invoke, bundled_db):
+    result = invoke("--db", bundled_db, "query", "--diluent", "BTFE", "--format", "json")
+    assert result.exit_code == 0, result.output
+    labels = {r["label"] for r in json.loads(result.stdout)}
+    assert "LHCE (BTFE diluent)" in labels
+    # The review's other two prose electrolytes name no diluent: counted, not dropped.
+    assert "2 result(s) have electrolytes cedb could not parse" in result.stderr
+    assert "see `cedb chem unparsed`" in result.stderr
+    plain = invoke("--db", bundled_db, "query", "--format", "json")
+    assert "could not parse" not in plain.stderr  # no component filter, nothing to judge
+
+
+def test_chem_unparsed_lists_each_text_with_its_reason(invoke, bundled_db):
+    result = invoke("--db", bundled_db, "chem", "unparsed", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 3 and all(r["reason"].startswith("cannot read") for r in rows)
+    btfe = next(r for r in rows if r["label"] == "LHCE (BTFE diluent)")
+    assert btfe["components"] == "diluent:BTFE"
+
+
+def test_an_unparsed_electrolyte_warns_when_entered(invoke, bundled_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(bundled_db, db)
+    paper = invoke("--db", db, "query", "--format", "json")
+    key = json.loads(paper.stdout)[0]["paper"]
+    result = invoke("--db", db, "result", "add", "--paper", key, "--ce", "99", "--current", "1",
+                    "--capacity", "1", "--category", "electrolyte", "--electrolyte",
+                    "LiFSI in a secret solvent", "--no-input")
+    assert result.exit_code == 0, result.output
+    assert "Warning: electrolyte 'LiFSI in a secret solvent'" in result.stderr
+    assert "cedb chem unparsed" in result.stderr

@@ -5,18 +5,25 @@ electrolyte by atom fractions: F, O, C over all atoms (H and Li included), split
 into a solvent side (sX) and an anion side (aX), and the ratios FC = F/C,
 OC = O/C, FO = F/O and InOr = (all atoms except C, H, Li)/C.
 
-Two conventions for turning a formulation into moles (``convention`` field):
+Two conventions for turning a formulation into moles (``convention`` field). Both
+take the basis of Kim et al.: 1 L of base solvent mixture, volumes additive, and a
+salt given as c M is c mol per litre of that solvent mixture (the salt's own volume
+is neglected, so the solution volume is the sum of the liquids' volumes and the
+solution density follows from the components: that is the stated assumption).
+Volume ratio: each solvent's share of 1 L, n = V·ρ/M. Weight ratio: masses in the
+ratio, scaled so the volumes add to 1 L. Mole ratio with a salt in M: moles in the
+ratio, scaled so the volumes add to 1 L. Salt c m: c mol per kg of solvent. Pure
+mole-ratio notation (LiFSI-1.2DME-3TTE): the coefficients are the moles.
 
-``kim2023`` (the paper's): basis 1 L of base solvent mixture, volumes additive.
-  Volume ratio: each solvent's share of 1 L, n = V·ρ/M. Weight ratio: masses in
-  the ratio, scaled so the volumes add to 1 L. Mole ratio with a salt in M: moles
-  in the ratio, scaled so the volumes add to 1 L. Salt c M: c mol per litre of
-  solvent mixture (not of solution); c m: c mol per kg of solvent. Pure
-  mole-ratio notation (LiFSI-1.2DME-3TTE): the coefficients are the moles.
-  Additive x wt% or x vol% alike: x/100 L of additive (at its density) on top
-  of the 1 L; additive c M: c mol.
-``physical``: as ``kim2023`` except that wt% and vol% are true mass and volume
-  fractions of the final electrolyte (the salt's own volume is neglected).
+``physical`` (the default, cedb's convention): x wt% is x % of the mass of the whole
+  electrolyte (solvents, salts and additives), so it needs no density of the additive;
+  x vol% is x % of the electrolyte's volume (liquids' volumes added, the salt's
+  neglected), which needs the additive's density.
+``kim2023`` (to reproduce Kim et al.'s table): x wt% or x vol% alike is x/100 L of
+  additive, at its density, on top of the 1 L of solvent. Their row for
+  1 M LiPF6 EC/DEC (1:1) + 5 % FEC agrees with this reading and misses the mass
+  fraction by 0.001 in sF; for a salt dosed in wt% their reading is unknown, so it is
+  taken as a mass fraction there too, with a warning. See data/CHEMICALS.md.
 
 The anion side holds every salt (also salts dosed as additives, e.g. LiNO3)
 and every species dosed in mol/L that is not a neutral additive (e.g. the
@@ -32,7 +39,8 @@ from cedb.chemistry.vocabulary import Chemical, Vocabulary, default_vocabulary
 from cedb.errors import InvalidValue
 
 DESCRIPTOR_KEYS = ("F", "O", "C", "sF", "aF", "sO", "aO", "sC", "aC", "FC", "OC", "FO", "InOr")
-CONVENTIONS = ("kim2023", "physical")
+CONVENTIONS = ("physical", "kim2023")
+DEFAULT_CONVENTION = "physical"
 BASE_SOLVENT_VOLUME_mL = 1000.0  # the 1 L basis of Kim et al.
 
 
@@ -90,8 +98,9 @@ class _Amounts:
         value = self.densities.get(name, self.chem(name).density_g_mL)
         if value is None:
             raise InvalidValue(
-                f"no density at 25 °C for {name} in the vocabulary, needed {why}; add it "
-                f"to data/chemicals.csv with its source or pass densities_g_mL={{'{name}': ...}}"
+                f"no density at 25 °C for {name}, needed {why}; cedb holds only densities "
+                f"with a source: give one with --density {name}=G_PER_ML, or keep it with "
+                f"`cedb chem add {name} --density G_PER_ML --density-source DOI_OR_URL`"
             )
         return value
 
@@ -169,13 +178,22 @@ class _Amounts:
         for c in self.f.additives:
             if c not in percent:
                 self.moles[c.name] = self.dosed(c, volume_mL, mass_g)
+        salts_by_mass = [c for c in percent if c.unit == "wt%" and self.chem(c.name).is_salt]
         if percent and self.convention == "kim2023":
+            for c in salts_by_mass:
+                self.warnings.append(
+                    f"kim2023: how Kim et al. converted a salt's wt% ({c.name}) is not known; "
+                    "read as a share of the electrolyte's mass")
+            if salts_by_mass:
+                percent = [c for c in percent if c not in salts_by_mass]
             for c in percent:
                 # x % means x/100 L of additive per litre of base solvent, wt% or vol% alike.
                 added_mL = c.amount / 100 * volume_mL
                 rho = self.density(c.name, f"for its {_number(c.amount)} {c.unit}")
                 self.moles[c.name] = added_mL * rho / self.chem(c.name).molar_mass_g_mol
-        elif percent:
+        if salts_by_mass and self.convention == "kim2023":
+            self.physical_percent(salts_by_mass, volume_mL)
+        elif percent and self.convention != "kim2023":
             self.physical_percent(percent, volume_mL)
         return self.moles
 
@@ -207,7 +225,7 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def component_moles(formulation: Formulation | str, *, convention: str = "kim2023",
+def component_moles(formulation: Formulation | str, *, convention: str = DEFAULT_CONVENTION,
                     vocabulary: Vocabulary | None = None,
                     densities_g_mL: dict[str, float] | None = None) -> dict[str, float]:
     """Moles of each component on the convention's basis (1 L of base solvent)."""
@@ -225,7 +243,7 @@ def _amounts(formulation, convention, vocabulary, densities_g_mL) -> _Amounts:
     return amounts
 
 
-def describe(formulation: Formulation | str, *, convention: str = "kim2023",
+def describe(formulation: Formulation | str, *, convention: str = DEFAULT_CONVENTION,
              vocabulary: Vocabulary | None = None,
              densities_g_mL: dict[str, float] | None = None) -> Descriptors:
     """Elemental descriptors (F, O, C, sF, aF, ..., InOr) of a formulation or text."""

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from cedb.chemistry.vocabulary import (
+    LOOKALIKES,
     Lookup,
     Vocabulary,
     default_vocabulary,
@@ -170,7 +171,7 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("WITH", re.compile(r"(?:with|containing|plus)(?![A-Za-z])", re.I), None),
     ("AT", re.compile(r"at(?![A-Za-z])", re.I), None),
     ("SEP", re.compile(r"and(?![A-Za-z])|[-/:,;&]", re.I), None),
-    ("FILLER", re.compile(r"(?:concentration|ratio|electrolyte|solution|mixture|of)"
+    ("FILLER", re.compile(r"(?:concentration|ratio|electrolyte|solution|mixture|of|an?|the)"
                           r"(?![A-Za-z])", re.I), None),
     ("PLUS", re.compile(r"\+"), None),
     ("EQ", re.compile(r"="), None),
@@ -332,7 +333,9 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
              if t.kind not in ("FILLER", "EQ") and t.text not in (",", ";")]
     kinds = [t.kind for t in inner]
     shown = state.text[tokens[start].pos : tokens[end].pos + 1]
-    if kinds in (["NUM", "CONC"], ["NUM", "PCT"]):
+    if kinds == ["CHEM"]:
+        _check_abbreviation(state, inner[0], shown)
+    elif kinds in (["NUM", "CONC"], ["NUM", "PCT"]):
         _attach_trailing(state, _quantity(inner[0], inner[1]), tokens[start])
     elif "RATIO" in kinds and kinds.count("RATIO") == 1 and set(kinds) <= {"RATIO", "BASIS", "PCT"}:
         ratio_token = inner[kinds.index("RATIO")]
@@ -340,13 +343,33 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
         _add_ratio(state, ratio_token, _basis_of(state, bases, tokens[start]))
     elif kinds and set(kinds) <= {"BASIS", "PCT"}:
         basis = _basis_of(state, inner, tokens[start])
-        _set_basis_of_last_ratio(state, basis, tokens[start], shown)
+        last = state.mentions[-1] if state.mentions else None
+        if last is not None and last.qty is not None and last.qty[1] == "%":
+            if basis not in ("wt", "vol"):
+                raise InvalidValue(f"'{shown}' {state.where(tokens[start])}: a percentage of "
+                                   f"{last.name} is read as wt% or vol%, not {basis}")
+            last.qty = (last.qty[0], f"{basis}%")  # "10% FEC (mass %)"
+        else:
+            _set_basis_of_last_ratio(state, basis, tokens[start], shown)
     else:
         raise InvalidValue(
             f"cannot read '{shown}' {state.where(tokens[start])}; expected an amount such as "
             "'(1.0 M)' or a ratio such as '(1:1 v/v)'"
         )
     return end + 1
+
+
+def _check_abbreviation(state: _State, token: _Token, shown: str) -> None:
+    """``name (ABBR)``: the bracketed name must be the chemical just named."""
+    previous = state.mentions[-1] if state.mentions else None
+    chem = token.value.chemical
+    if previous is None or previous.name != chem.abbreviation:
+        before = f"'{previous.name}'" if previous else "nothing"
+        raise InvalidValue(
+            f"'{shown}' {state.where(token)} names {chem.abbreviation} but follows {before}; "
+            "expected the abbreviation of the chemical just named, as in 'ethylene carbonate (EC)'"
+        )
+    state.warnings.extend(w for w in token.value.warnings if w not in state.warnings)
 
 
 def _basis_of(state: _State, tokens: list[_Token], where: _Token) -> str | None:
@@ -367,13 +390,36 @@ def _basis_of(state: _State, tokens: list[_Token], where: _Token) -> str | None:
     return bases.pop() if bases else None
 
 
-def _add_ratio(state: _State, token: _Token, basis: str | None) -> None:
-    if not state.mentions:
+def _add_ratio(state: _State, token: _Token, basis: str | None, *, leading: bool = False) -> None:
+    if not state.mentions and not leading:
         raise InvalidValue(f"ratio '{token.text}' {state.where(token)} follows no chemical")
+    # A leading ratio ("a 1:3 mixture of EC and DMC") belongs to the chemicals that follow;
+    # its group is set when the first of them is read.
+    group = None if leading else state.mentions[-1].group
     state.ratios.append(
-        _Ratio(values=token.value, pos=token.pos, text=token.text,
-               group=state.mentions[-1].group, basis=basis)
+        _Ratio(values=token.value, pos=token.pos, text=token.text, group=group, basis=basis)
     )
+
+
+def _leads_chemicals(tokens: list[_Token], j: int) -> bool:
+    """Whether a ratio ending before ``tokens[j]`` is followed by the chemicals it shares out
+    ("1:3 (by vol) mixture of EC and DMC"), with only a basis and filler words between."""
+    while j < len(tokens):
+        kind = tokens[j].kind
+        if kind == "CHEM":
+            return True
+        if kind == "LP":
+            close = j + 1
+            while close < len(tokens) and tokens[close].kind in ("BASIS", "PCT", "FILLER"):
+                close += 1
+            if close >= len(tokens) or tokens[close].kind != "RP" or close == j + 1:
+                return False
+            j = close + 1
+            continue
+        if kind not in ("BASIS", "FILLER"):
+            return False
+        j += 1
+    return False
 
 
 def _set_basis_of_last_ratio(state: _State, basis: str, token: _Token, shown: str) -> None:
@@ -441,6 +487,9 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
                 _Mention(lookup=t.value, pos=t.pos, group=group, scope=scope,
                          after_plus=after_plus, qty=pending_qty, coef=pending_coef)
             )
+            for ratio in state.ratios:
+                if ratio.group is None:
+                    ratio.group = group
             state.warnings.extend(t.value.warnings)
             pending_qty = pending_coef = None
             chain = False
@@ -450,7 +499,9 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
             raise InvalidValue(
                 f"'{t.text}' {state.where(t)} comes between an amount and its chemical")
         if t.kind == "SEP":
-            chain = bool(state.mentions) and i > 0 and tokens[i - 1].kind == "CHEM"
+            # "EC/DMC" and "ethylene carbonate (EC) and dimethyl carbonate (DMC)" are one list
+            abbreviated = (i >= 3 and [x.kind for x in tokens[i - 3 : i]] == ["LP", "CHEM", "RP"])
+            chain = bool(state.mentions) and i > 0 and (tokens[i - 1].kind == "CHEM" or abbreviated)
             i += 1
         elif t.kind in ("PLUS", "WITH"):
             after_plus, chain = True, False
@@ -471,7 +522,9 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
             while j < len(tokens) and tokens[j].kind == "BASIS":
                 bases.append(tokens[j])
                 j += 1
-            _add_ratio(state, t, _basis_of(state, bases, t))
+            leading = _leads_chemicals(tokens, j) and (
+                not state.mentions or tokens[i - 1].kind in ("IN", "FILLER", "WITH", "PLUS"))
+            _add_ratio(state, t, _basis_of(state, bases, t), leading=leading)
             i, chain = j, False
         elif t.kind == "BASIS":
             if nxt is not None and nxt.kind == "RATIO":
@@ -514,6 +567,13 @@ def _is_additive(m: _Mention, mentions: list[_Mention]) -> bool:
     """Whether a dosed component is added to an electrolyte rather than forming it."""
     if m.qty is None:
         return False
+    if m.qty[1] == "m" and not m.is_salt:
+        # "1.2 m DME": a molality is moles of salt per kg of solvent, never a solvent's amount.
+        raise InvalidValue(
+            f"'{_qty_text(m.qty)} {m.name}': a molality (mol per kg of solvent) belongs to a "
+            f"salt, but {m.name} is a {m.lookup.chemical.role}; write e.g. "
+            f"'1.2 m LiFSI in {m.name}'"
+        )
     if m.qty[1] in ("wt%", "vol%", "%"):
         return not (m.at and m.lookup.chemical.role in ("solvent", "diluent"))
     if not m.is_salt:
@@ -540,8 +600,14 @@ def _resolve_ratio(state: _State, ratio: _Ratio, additive: set[int]) -> None:
     solvent_like = [m for m in mentions if not m.is_salt and id(m) not in additive
                     and m.coef is None and (m.qty is None or m.at)]
     shown = "/".join(m.name for m in group)
+    # Salts named before the group without an amount share the ratio when the numbers
+    # count them too: "LiFSI DME-TTE (1:1.2:3)", "LiFSI SL (1:3 molar)".
+    free_salts = [m for m in mentions if m.is_salt and id(m) not in additive and m.qty is None
+                  and m.coef is None and m.group != ratio.group and m.pos < ratio.pos]
     if len(free_group) == n and len(free_group) == len(group):
         targets = group
+    elif free_salts and len(free_salts) + len(free_group) == n and len(free_group) == len(group):
+        targets = sorted(free_salts + free_group, key=lambda m: m.pos)
     elif len([m for m in free_group if not m.is_salt]) == n:
         targets = [m for m in free_group if not m.is_salt]
     elif len(solvent_like) == n:
@@ -577,6 +643,10 @@ def _resolve_ratio(state: _State, ratio: _Ratio, additive: set[int]) -> None:
         basis = "vol"
         state.warnings.append(f"ratio {names} = {ratio.text} has no basis; assumed volume")
     for m, v in zip(targets, ratio.values):
+        if m.share is not None:
+            raise InvalidValue(
+                f"ratio '{ratio.text}' at character {ratio.pos + 1} gives {names} a second "
+                "ratio; expected one ratio per solvent mixture")
         if m.at:  # "with HFME at 50% concentration" and a ratio naming HFME must agree
             m.at_share = m.qty[0] / 100
         m.share, m.basis = v, basis
@@ -680,7 +750,9 @@ def _resolve(state: _State) -> Formulation:
         elif m.coef is not None and role == "additive" and ratio_mode:
             additives.append(Component(m.name, "additive", m.coef / scale, "mol_ratio", role))
         elif (role == "additive" and m.share is None and m.coef is None and not m.at
-              and any(o is not m and not o.is_salt for o in mentions)):
+              and m.after_plus and any(o is not m and not o.is_salt for o in mentions)):
+            # Only an additive introduced by "+" or "with" is one; named among the solvents
+            # ("1 M LiPF6 in FEC/DMC") it is a solvent whose share is unknown.
             state.warnings.append(f"no amount stated for the additive {m.name}")
             additives.append(Component(m.name, "additive", None, None, role))
         else:
@@ -711,6 +783,9 @@ def parse(text: str, vocabulary: Vocabulary | None = None) -> Formulation:
     vocab = vocabulary or default_vocabulary()
     normalised = normalise_name(text).replace("\u2236", ":")
     state = _State(text=normalised)
+    for char in dict.fromkeys(c for c in text if c in LOOKALIKES):
+        state.warnings.append(
+            f"'{char}' (U+{ord(char):04X}) is not a Latin letter; read as '{LOOKALIKES[char]}'")
     _parse_tokens(state, _lex(normalised, vocab))
     return _resolve(state)
 

@@ -32,6 +32,15 @@ CASE_SENSITIVE_MAX_LEN = 2
 # Hyphens, en and em dashes, minus signs: all read as "-".
 _DASH_CHARACTERS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63\uff0d"
 _DASHES = dict.fromkeys(map(ord, _DASH_CHARACTERS), "-")
+# Cyrillic and Greek letters that look like Latin ones ("1 м LiPF6", "LiРF6" with a Cyrillic
+# Р): read as the Latin letter they look like; parse() reports each replacement.
+LOOKALIKES = {
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "Х": "X", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+    "м": "M", "Α": "A", "Β": "B", "Ε": "E", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
+    "Τ": "T", "Χ": "X", "ο": "o",
+}
+_CHARACTERS = {**_DASHES, **{ord(k): v for k, v in LOOKALIKES.items()}}
 
 
 def data_path() -> Path:
@@ -54,7 +63,7 @@ def data_path() -> Path:
 
 def normalise_name(text: str) -> str:
     """A name with unicode compatibility forms, dashes and whitespace normalised."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = unicodedata.normalize("NFKC", text).translate(_CHARACTERS)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -185,7 +194,7 @@ class Vocabulary:
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise InvalidValue(
                 f"unknown chemical '{name}'; expected an abbreviation, name or synonym "
-                f"from the vocabulary (see 'cedb chem list'){hint}"
+                f"from the vocabulary (see 'cedb chem list'; 'cedb chem add' adds one){hint}"
             )
         warnings = ()
         if any(name_key(a) == name_key(text) for a in chem.ambiguous_names):
@@ -234,37 +243,120 @@ def _float(cell: str, where: str) -> float | None:
 
 
 def read_vocabulary(path: Path) -> Vocabulary:
-    """Read a vocabulary CSV (columns as in data/chemicals.csv)."""
+    """Read a vocabulary CSV (columns as in data/chemicals.csv, documented in CHEMICALS.md)."""
     chemicals = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            where = f"{path.name} line {line}"
-            try:
-                chemicals.append(
-                    Chemical(
-                        abbreviation=row["abbreviation"].strip(),
-                        name=row["name"].strip(),
-                        role=row["role"].strip(),
-                        formula=row["formula"].strip(),
-                        synonyms=_split(row["synonyms"]),
-                        density_g_mL=_float(row["density_g_mL"], where),
-                        density_source=row["density_source"].strip() or None,
-                        smiles=row["smiles"].strip() or None,
-                        molar_mass_listed_g_mol=_float(row["molar_mass_listed_g_mol"], where),
-                        ambiguous_names=_split(row["ambiguous_names"]),
-                        ambiguity_note=row["ambiguity_note"].strip() or None,
-                        note=row["note"].strip() or None,
-                    )
-                )
-            except KeyError as missing:
-                raise InvalidValue(f"{where}: missing column {missing}") from None
+    try:
+        handle = open(path, newline="", encoding="utf-8")
+    except OSError as error:
+        raise InvalidValue(
+            f"cannot read the chemical vocabulary {path}: {error.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("abbreviation", "name", "role", "formula")
+                   if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidValue(f"{path.name}: missing column(s) {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            chemicals.append(chemical_from_fields(row, f"{path.name} line {line}"))
     return Vocabulary(chemicals=tuple(chemicals))
 
 
-@lru_cache(maxsize=1)
+USER_VOCABULARY_ENV = "CEDB_CHEMICALS"
+COLUMNS = ("abbreviation", "name", "role", "formula", "synonyms", "density_g_mL", "density_source",
+           "smiles", "molar_mass_listed_g_mol", "ambiguous_names", "ambiguity_note", "note")
+
+
+def user_vocabulary_path() -> Path | None:
+    """The user's own vocabulary file: ``CEDB_CHEMICALS``, else ``chemicals.csv`` in the user
+    data directory (beside the default database, so it survives upgrades); an empty
+    ``CEDB_CHEMICALS`` means none."""
+    import os
+
+    value = os.environ.get(USER_VOCABULARY_ENV)
+    if value is not None:
+        return Path(value).expanduser() if value.strip() else None
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("cedb", appauthor=False)) / VOCABULARY_FILE
+
+
+def merge(shipped: Vocabulary, user: Vocabulary) -> Vocabulary:
+    """The user's chemicals first (a user row replaces the shipped one of that abbreviation)."""
+    mine = {c.abbreviation for c in user.chemicals}
+    return Vocabulary(chemicals=user.chemicals
+                      + tuple(c for c in shipped.chemicals if c.abbreviation not in mine))
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(user_file: Path | None, mtime: float | None) -> Vocabulary:
+    shipped = read_vocabulary(data_path() / VOCABULARY_FILE)
+    if user_file is None or mtime is None:
+        return shipped
+    return merge(shipped, read_vocabulary(user_file))
+
+
 def default_vocabulary() -> Vocabulary:
-    """The shipped vocabulary (read once per process)."""
-    return read_vocabulary(data_path() / VOCABULARY_FILE)
+    """The shipped vocabulary plus the user's (``cedb chem add``), read once per change."""
+    user_file = user_vocabulary_path()
+    mtime = user_file.stat().st_mtime if user_file is not None and user_file.is_file() else None
+    return _vocabulary(user_file, mtime)
+
+
+def chemical_from_fields(fields: dict, where: str = "chemical") -> Chemical:
+    """A Chemical from string fields named as the vocabulary columns."""
+    def cell(name: str) -> str:
+        return (fields.get(name) or "").strip()
+
+    return Chemical(
+        abbreviation=cell("abbreviation"),
+        name=cell("name"),
+        role=cell("role"),
+        formula=cell("formula"),
+        synonyms=_split(cell("synonyms")),
+        density_g_mL=_float(cell("density_g_mL"), where),
+        density_source=cell("density_source") or None,
+        smiles=cell("smiles") or None,
+        molar_mass_listed_g_mol=_float(cell("molar_mass_listed_g_mol"), where),
+        ambiguous_names=_split(cell("ambiguous_names")),
+        ambiguity_note=cell("ambiguity_note") or None,
+        note=cell("note") or None,
+    )
+
+
+def _row(chem: Chemical) -> dict[str, str]:
+    def text(value) -> str:
+        return "" if value is None else ";".join(value) if isinstance(value, tuple) else str(value)
+
+    return {name: text(getattr(chem, name)) for name in COLUMNS}
+
+
+def add_user_chemical(chemical: Chemical, path: Path | None = None) -> tuple[Path, str]:
+    """Add (or replace, by abbreviation) a chemical in the user's vocabulary file.
+
+    The chemical is checked against the shipped and user vocabularies first; the file is
+    rewritten whole through a temporary file, so a failed add leaves it as it was.
+    Returns (file, "added" | "replaced").
+    """
+    path = path or user_vocabulary_path()
+    if path is None:
+        raise InvalidValue(f"{USER_VOCABULARY_ENV} is empty: name a file to keep your chemicals in")
+    user = read_vocabulary(path) if path.is_file() else Vocabulary(chemicals=())
+    replaced = any(c.abbreviation == chemical.abbreviation for c in user.chemicals)
+    kept = tuple(c for c in user.chemicals if c.abbreviation != chemical.abbreviation)
+    new_user = Vocabulary(chemicals=kept + (chemical,))
+    merged = merge(read_vocabulary(data_path() / VOCABULARY_FILE), new_user)
+    problems = [f for f in check_vocabulary(merged)
+                if f.record == chemical.abbreviation or chemical.abbreviation in f.message]
+    if problems:
+        raise InvalidValue("; ".join(f"{f.field}: {f.message}" for f in problems))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_row(c) for c in new_user.chemicals)
+    tmp.replace(path)
+    return path, "replaced" if replaced else "added"
 
 
 def lookup(name: str) -> Lookup:

@@ -1,4 +1,4 @@
-"""cedb chem: list, show and check the chemical vocabulary (data/chemicals.csv)."""
+"""cedb chem: list, show, check and extend the chemical vocabulary; list unparsed electrolytes."""
 
 from enum import Enum
 from typing import Annotated, Optional
@@ -7,7 +7,8 @@ import typer
 
 from cedb.cli import common
 
-app = typer.Typer(help="List, show and check the chemical vocabulary.", no_args_is_help=True)
+app = typer.Typer(help="List, show, check and extend the chemical vocabulary; list the "
+                       "electrolytes cedb could not parse.", no_args_is_help=True)
 
 
 class Role(str, Enum):
@@ -63,14 +64,86 @@ def show_command(
 
 @app.command("check")
 def check_command() -> None:
-    """Check formulas, molar masses, SMILES and name uniqueness (exit 3 on problems)."""
-    from cedb.chemistry.vocabulary import check_vocabulary, default_vocabulary
+    """Check formulas, molar masses, SMILES, densities and name uniqueness (exit 3 on problems)."""
+    from cedb.chemistry.vocabulary import check_vocabulary, default_vocabulary, user_vocabulary_path
     from cedb.errors import ChecksFailed
 
     findings = check_vocabulary()
     for f in findings:
         typer.echo(f"{f.record}: {f.field}: {f.message} [{f.check}]")
     if findings:
-        raise ChecksFailed(f"{len(findings)} problem(s) in the chemical vocabulary; "
-                           "fix data/chemicals.csv")
+        user = user_vocabulary_path()
+        mine = f"; your own chemicals are in {user} (`cedb chem add` replaces one)" if user else ""
+        raise ChecksFailed(f"{len(findings)} problem(s) in the chemical vocabulary{mine}")
     common.note(f"OK: {len(default_vocabulary().chemicals)} chemicals")
+
+
+def _opt(*names: str, help: str):
+    return typer.Option(*names, help=help, show_default=False)
+
+
+@app.command("add")
+def add_command(
+    abbreviation: Annotated[str, typer.Argument(help="Canonical abbreviation, e.g. FEC.")],
+    name: Annotated[Optional[str], _opt("--name", help="Full name.")] = None,
+    role: Annotated[Optional[Role], _opt("--role", help="Role hint.")] = None,
+    formula: Annotated[Optional[str], _opt("--formula", help="e.g. C3H3FO3 or LiN(SO2F)2.")] = None,
+    smiles: Annotated[Optional[str], _opt("--smiles", help="Checked against the formula.")] = None,
+    synonym: Annotated[Optional[list[str]], _opt("--synonym", help="Another name (repeatable).")
+                       ] = None,
+    density: Annotated[Optional[float], _opt("--density", help="Density at 25 °C, g/mL.")] = None,
+    density_source: Annotated[Optional[str], _opt(
+        "--density-source", help="Where the density comes from: DOI, datasheet URL, handbook.")
+    ] = None,
+) -> None:
+    """Add a chemical to your own vocabulary, or give a listed one a sourced density.
+
+    Your chemicals live in the file named by CEDB_CHEMICALS, else chemicals.csv in the
+    cedb user data directory, so they survive upgrades. For a chemical already listed,
+    options left out keep its listed values: `cedb chem add FEC --density 1.45
+    --density-source DOI` only adds the density.
+    """
+    from cedb.chemistry.vocabulary import (
+        add_user_chemical,
+        chemical_from_fields,
+        default_vocabulary,
+    )
+    from cedb.errors import InvalidValue
+
+    try:
+        base = default_vocabulary().lookup(abbreviation).chemical.to_dict()
+        base["synonyms"] = ";".join(base["synonyms"])
+        base["ambiguous_names"] = ";".join(base["ambiguous_names"])
+        if base["abbreviation"] != abbreviation:
+            base = {}  # a synonym of another chemical: this is a new one
+    except InvalidValue:
+        base = {}
+    given = {"abbreviation": abbreviation, "name": name, "role": role.value if role else None,
+             "formula": formula, "smiles": smiles, "density_g_mL": density,
+             "density_source": density_source,
+             "synonyms": ";".join(synonym) if synonym else None}
+    fields = {k: v for k, v in base.items() if k in given or k in ("ambiguous_names",
+                                                                    "ambiguity_note", "note")}
+    fields.update({k: v for k, v in given.items() if v is not None})
+    if density is not None and not density_source:
+        raise InvalidValue("--density needs --density-source (a DOI, datasheet URL or handbook): "
+                           "cedb keeps no density without its source")
+    missing = [f"--{k}" for k in ("name", "role", "formula") if not fields.get(k)]
+    if missing:
+        raise InvalidValue(f"{abbreviation} is not in the vocabulary: give {', '.join(missing)}")
+    chemical = chemical_from_fields({k: "" if v is None else str(v) for k, v in fields.items()})
+    path, action = add_user_chemical(chemical)
+    common.note(f"{action.capitalize()} {abbreviation} in {path}")
+
+
+@app.command("unparsed")
+def unparsed_command(fmt: common.FormatOption = common.Format.table) -> None:
+    """List the results' electrolytes cedb could not parse, with the reason for each."""
+    from cedb import query
+
+    with common.transaction(write=False) as session:
+        rows = query.unparsed(session.connection())
+    common.emit(rows, fmt, ["paper", "label", "results", "electrolyte", "components", "reason"])
+    common.note(f"{len(rows)} electrolyte(s) of {sum(r['results'] for r in rows)} result(s) "
+                "could not be parsed; filters by --salt/--solvent/--diluent report them as not "
+                "judged")

@@ -32,11 +32,16 @@ def settings() -> Settings:
 def engine(*, prepare: bool = True, load_bundled: bool = True):
     """The engine for the chosen database; a new database is set up on first use."""
     if _state["engine"] is None:
-        from cedb.db import make_engine, prepare as prepare_database
+        from cedb.db import make_engine
+        from cedb.db import prepare as prepare_database
 
         new_engine = make_engine(settings().database_url)
         if prepare:
-            created = prepare_database(new_engine, load_bundled=load_bundled)
+            import warnings
+
+            with warnings.catch_warnings():  # the bundled dataset is not the user's entry
+                warnings.simplefilter("ignore")
+                created = prepare_database(new_engine, load_bundled=load_bundled)
             if created:
                 note(f"Created a new cedb database at {display_url(settings().database_url)}"
                      + (" with the bundled review dataset" if load_bundled else ""))
@@ -81,6 +86,31 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 def note(message: str) -> None:
     """A message for the person (stderr), never mixed into the data on stdout."""
     typer.echo(message, err=True)
+
+
+_WARNINGS_SHOWN_MAX = 5
+
+
+def route_warnings() -> None:
+    """Show cedb's own warnings (e.g. an electrolyte that did not parse) as "Warning:" lines
+    on stderr: the first few in full, then one line saying how to list the rest."""
+    import warnings
+
+    shown = {"n": 0}
+    original = getattr(warnings.showwarning, "original", warnings.showwarning)
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not category.__module__.startswith("cedb"):
+            return original(message, category, filename, lineno, file, line)
+        shown["n"] += 1
+        if shown["n"] <= _WARNINGS_SHOWN_MAX:
+            note(f"Warning: {message}")
+        elif shown["n"] == _WARNINGS_SHOWN_MAX + 1:
+            note("Warning: more electrolytes could not be parsed: see `cedb chem unparsed`")
+
+    show.original = original  # one wrapper however often commands run in a process
+    warnings.showwarning = show
+    warnings.filterwarnings("always", module=r"cedb\.")
 
 
 def console(stderr: bool = False):

@@ -16,20 +16,22 @@ app = typer.Typer(
 
 
 class Convention(str, Enum):
-    kim2023 = "kim2023"
     physical = "physical"
+    kim2023 = "kim2023"
 
 
 ConventionOption = Annotated[
     Convention,
-    typer.Option("--convention", help="kim2023: wt% and vol% alike, on top of 1 L of solvent; "
-                                      "physical: true mass and volume fractions."),
+    typer.Option("--convention", help="physical: x wt% is x % of the electrolyte's mass, x vol% "
+                                      "x % of its volume; kim2023: x/100 L of additive on top "
+                                      "of 1 L of solvent, as Kim et al. computed their table."),
 ]
 DensityOption = Annotated[
     Optional[list[str]],
     typer.Option("--density", metavar="NAME=G_PER_ML",
-                 help="Density at 25 °C for a chemical the vocabulary has none for "
-                      "(repeatable), e.g. --density BTFE=1.47.", show_default=False),
+                 help="Density at 25 °C, g/mL, from your source, for a chemical the vocabulary "
+                      "has none for (repeatable), e.g. --density FEC=1.45; `cedb chem add` "
+                      "keeps it.", show_default=False),
 ]
 
 
@@ -45,7 +47,7 @@ def _densities(items: Optional[list[str]]) -> dict[str, float]:
         except ValueError:
             density = None
         if not sep or density is None or density <= 0:
-            raise InvalidValue(f"--density '{item}' is not NAME=G_PER_ML, e.g. BTFE=1.47")
+            raise InvalidValue(f"--density '{item}' is not NAME=G_PER_ML, e.g. --density FEC=1.45")
         densities[lookup(name).chemical.abbreviation] = density
     return densities
 
@@ -88,7 +90,7 @@ def describe_command(
         typer.Option("--column", "-c", help="The --input column holding the descriptions.",
                      show_default=False),
     ] = None,
-    convention: ConventionOption = Convention.kim2023,
+    convention: ConventionOption = Convention.physical,
     density: DensityOption = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:

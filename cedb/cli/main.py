@@ -53,6 +53,7 @@ def root(
     data directory, created with the bundled review dataset on first use.
     """
     common.set_database(db)
+    common.route_warnings()
 
 
 app.add_typer(db_cli.app, name="db")

@@ -10,6 +10,10 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
 
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters, extra=True)
+        unjudged = query.unjudged(session.connection(), filters)
+    if unjudged:
+        common.note(f"{unjudged} result(s) have electrolytes cedb could not parse, so "
+                    "--salt/--solvent/--diluent could not judge them: see `cedb chem unparsed`")
     if fmt in (common.Format.json, common.Format.jsonl):
         import json
 

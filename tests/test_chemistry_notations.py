@@ -1,0 +1,191 @@
+"""Notations found in real abstracts (issue 12), each with hand-worked expected numbers.
+
+Sources of the strings (found with the search tool, abstracts as published):
+- Markevich et al., ACS Energy Lett. 2017 (FEC-based electrolyte solution):
+  "1 M LiPF6 in FEC/dimethyl carbonate (DMC)" and "1 M LiPF6 in EC/DMC".
+- Brown et al., ACS Appl. Energy Mater. 2018, 1, 3057: "1.2 M LiPF6 in ethylene carbonate (EC):
+  ethyl methyl carbonate (EMC) (3:7, vol) with 10% FEC (mass %)", "1.2 M LiPF6 in FEC".
+- Qian et al., Nat. Commun. 2015, 6, 6362 (JCESR summary): "4 M lithium bis(fluorosulfonyl)imide
+  in 1,2-dimethoxyethane".
+- Chen et al. (FEMC high-concentration electrolyte abstract): "4 M LiFSI–FEMC" (en dash).
+- Sulfolane LCE/HCE abstract (synapsesocial W4353073447): "1 mol dm–3" concentrations.
+- Kim et al., PNAS 2023, 120, e2214357120, dataset notations quoted in issue 12:
+  "LiFSI DME-TTE (1:1.2:3)", "LiFSI SL (1:3 molar)", "LiFSI-1.4DME-3TFEB".
+
+Atom counts used by hand: LiFSI LiN(SO2F)2 = 10 atoms (2 F, 4 O, 0 C); DME C4H10O2 = 16
+(2 O, 4 C); TTE C5H4F8O = 18 (8 F, 1 O, 5 C); TFEB C6H6BF9O3 = 25 (9 F, 3 O, 6 C);
+SL C4H8O2S = 15 (2 O, 4 C).
+"""
+
+import pytest
+
+from cedb.chemistry.descriptors import describe
+from cedb.chemistry.electrolyte import parse, try_parse
+from cedb.errors import InvalidValue
+
+
+def amounts(text: str) -> dict[str, tuple[str, float | None, str | None]]:
+    f = parse(text)
+    return {c.name: (c.role, c.amount, c.unit) for c in f.components}
+
+
+# --- molar ratios that include the salt -------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["LiFSI DME-TTE (1:1.2:3)", "LiFSI:DME:TTE 1:1.2:3",
+                                  "LiFSI-1.2DME-3TTE", "LiFSI:DME:TTE = 1:1.2:3 (molar ratio)"])
+def test_salt_inside_the_mole_ratio(text):
+    assert amounts(text) == {"LiFSI": ("salt", 1.0, "mol_ratio"),
+                             "DME": ("solvent", 1.2, "mol_ratio"),
+                             "TTE": ("diluent", 3.0, "mol_ratio")}
+    d = describe(text)
+    total = 10 + 1.2 * 16 + 3 * 18  # 83.2 atoms per LiFSI
+    assert d.values["F"] == pytest.approx((2 + 3 * 8) / total, abs=1e-4)  # 0.3125
+    assert d.values["O"] == pytest.approx((4 + 1.2 * 2 + 3 * 1) / total, abs=1e-4)  # 0.1130
+    assert d.values["C"] == pytest.approx((1.2 * 4 + 3 * 5) / total, abs=1e-4)  # 0.2380
+
+
+def test_tfeb_coefficients_match_kim_row_41():
+    d = describe("LiFSI-1.4DME-3TFEB")
+    total = 10 + 1.4 * 16 + 3 * 25  # 107.4
+    assert d.values["F"] == pytest.approx(29 / total, abs=1e-4)  # 0.2700
+    assert d.values["O"] == pytest.approx(15.8 / total, abs=1e-4)  # 0.1471
+    assert d.values["C"] == pytest.approx(23.6 / total, abs=1e-4)  # 0.2197
+    # Kim et al.'s table, row 41, prints F 0.270, O 0.147, C 0.220
+    for key, published in (("F", 0.270), ("O", 0.147), ("C", 0.220)):
+        assert d.values[key] == pytest.approx(published, abs=5e-4)
+
+
+def test_salt_and_one_solvent_in_a_molar_ratio():
+    assert amounts("LiFSI SL (1:3 molar)") == {"LiFSI": ("salt", 1.0, "mol_ratio"),
+                                               "SL": ("solvent", 3.0, "mol_ratio")}
+    d = describe("LiFSI SL (1:3 molar)")
+    assert d.values["F"] == pytest.approx(2 / 55, abs=1e-4)  # 0.0364
+    assert d.values["O"] == pytest.approx(10 / 55, abs=1e-4)  # 0.1818
+    assert d.values["C"] == pytest.approx(12 / 55, abs=1e-4)  # 0.2182
+
+
+def test_a_salt_ratio_on_a_volume_basis_is_refused():
+    with pytest.raises(InvalidValue, match="must be a mole ratio"):
+        parse("LiFSI DME-TTE (1:1.2:3 v/v)")
+
+
+# --- names and abbreviations -------------------------------------------------------------
+
+
+def test_name_then_abbreviation_in_brackets():
+    text = ("1.2 M LiPF6 in ethylene carbonate (EC):ethyl methyl carbonate (EMC) (3:7, vol) "
+            "with 10% FEC (mass %)")
+    assert amounts(text) == {"LiPF6": ("salt", 1.2, "M"), "EC": ("solvent", 0.3, "vol_frac"),
+                             "EMC": ("solvent", 0.7, "vol_frac"),
+                             "FEC": ("additive", 10.0, "wt%")}
+    assert parse(text).warnings == ()  # nothing assumed: the basis of 10% is stated
+
+
+def test_an_abbreviation_that_names_another_chemical_is_an_error():
+    with pytest.raises(InvalidValue, match=r"'\(DMC\)'.*names DMC but follows 'EC'"):
+        parse("1 M LiPF6 in ethylene carbonate (DMC)")
+
+
+def test_full_names_with_amounts():
+    assert amounts("4 M lithium bis(fluorosulfonyl)imide in 1,2-dimethoxyethane") == {
+        "LiFSI": ("salt", 4.0, "M"), "DME": ("solvent", 1.0, "vol_frac")}
+    assert amounts("4 M LiFSI–FEMC") == {"LiFSI": ("salt", 4.0, "M"),
+                                         "FEMC": ("solvent", 1.0, "vol_frac")}
+
+
+def test_mol_per_cubic_decimetre_with_an_en_dash():
+    assert amounts("1 mol dm–3 LiFSA in SL")["LiFSI"] == ("salt", 1.0, "M")
+
+
+# --- molality next to molarity ---------------------------------------------------------
+
+
+def test_molality_of_a_salt_uses_the_solvent_mass():
+    d = describe("1.2 m LiFSI in DME")
+    n_dme = 1000 * 0.867 / 90.122  # 1 L of DME
+    assert d.moles["LiFSI"] == pytest.approx(1.2 * 0.867)  # 1.2 mol per kg, 0.867 kg
+    total = 10 * 1.2 * 0.867 + 16 * n_dme
+    assert d.values["F"] == pytest.approx(2 * 1.2 * 0.867 / total, abs=1e-4)
+
+
+@pytest.mark.parametrize("text", ["1.2 m DME", "LiFSI 1.2 m DME"])
+def test_molality_of_a_solvent_is_reported_not_read_as_an_additive(text):
+    with pytest.raises(InvalidValue, match="molality .* belongs to a salt, but DME is a solvent"):
+        parse(text)
+
+
+def test_molarity_and_molality_are_told_apart():
+    assert amounts("1 M LiTFSI in DME")["LiTFSI"][2] == "M"
+    assert amounts("1 m LiTFSI in DME")["LiTFSI"][2] == "m"
+
+
+# --- unicode look-alikes ------------------------------------------------------------------
+
+
+def test_cyrillic_em_reads_as_molar_with_a_warning():
+    f = parse("1 м LiPF6 in EC/DMC (1:1 v/v)")
+    assert f.canonical == parse("1 M LiPF6 in EC/DMC (1:1 v/v)").canonical
+    assert any("U+043C" in w and "read as 'M'" in w for w in f.warnings)
+
+
+def test_cyrillic_letter_inside_a_chemical_name():
+    f = parse("1 M LiР\u0046\u0036 in EC/DMC (1:1 v/v)".replace("Р", "\u0420"))
+    assert f.names("salt") == ["LiPF6"]
+    assert any("U+0420" in w for w in f.warnings)
+
+
+# --- ratios and percentages in words -----------------------------------------------------
+
+
+def test_leading_ratio_in_words():
+    f = parse("1 M LiPF6 in a 1:3 (by vol) mixture of EC and DMC")
+    assert {c.name: c.amount for c in f.solvents} == {"EC": 0.25, "DMC": 0.75}
+    assert f.warnings == ()
+
+
+def test_with_weight_percent_and_volume_percent():
+    with_wt = amounts("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 wt% FEC")
+    assert with_wt["FEC"] == ("additive", 5.0, "wt%")
+    plus_vol = amounts("1 M LiPF6 in EC/DEC (1:1 v/v) + 10 vol% FEC")
+    assert plus_vol["FEC"] == ("additive", 10.0, "vol%")
+
+
+def test_two_ratios_for_one_mixture_are_an_error():
+    with pytest.raises(InvalidValue, match="second ratio"):
+        parse("1 M LiPF6 in EC/DMC (1:1) 1:2")
+
+
+# --- solvents without a ratio -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1 M LiPF6 in FEC/DMC",
+                                  "1 M LiPF6 in FEC/dimethyl carbonate (DMC)"])
+def test_fec_named_among_solvents_stays_a_solvent(text):
+    f = parse(text)
+    assert f.names("solvent") == ["FEC", "DMC"]
+    assert f.additives == ()
+    assert not f.complete
+    assert "the ratio of FEC/DMC is not stated" in f.warnings
+    with pytest.raises(InvalidValue, match="no amount for FEC, DMC"):
+        describe(f)
+
+
+def test_fec_as_the_only_solvent():
+    assert amounts("1.2 M LiPF6 in FEC") == {"LiPF6": ("salt", 1.2, "M"),
+                                             "FEC": ("solvent", 1.0, "vol_frac")}
+
+
+def test_an_additive_with_plus_and_no_amount_is_still_an_additive():
+    f = parse("1 M LiPF6 in EC/DMC (1:1 v/v) + FEC")
+    assert f.names("additive") == ["FEC"] and not f.complete
+
+
+# --- nothing dropped ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1 M LiFSI in TMS-FNFSI", "Gen 2 electrolyte",
+                                  "EC/DEC carbonate electrolyte"])
+def test_what_is_not_understood_is_reported(text):
+    formulation, error = try_parse(text)
+    assert formulation is None and "cannot read" in error
