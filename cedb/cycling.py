@@ -647,6 +647,7 @@ class TimeSeries:
     discharge_mAh: "np.ndarray"
     direction: "np.ndarray"
     source: dict
+    begins_inside_a_step: bool = False  # the first point's step counter is not at 0
 
 
 def _numbers(frame: "pd.DataFrame", header: str) -> "np.ndarray":
@@ -738,19 +739,20 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
     if "charge" in chosen and "discharge" in chosen and not (
         increment and "charge" not in (columns or {})
     ):
-        charge = step_increments(_numbers(frame, chosen["charge"]) * factor(chosen["charge"]))
-        discharge = step_increments(
-            _numbers(frame, chosen["discharge"]) * factor(chosen["discharge"])
-        )
+        counters = [_numbers(frame, chosen[role]) * factor(chosen[role])
+                    for role in ("charge", "discharge")]  # fmt: skip
+        charge, discharge = (step_increments(values) for values in counters)
         source["charge"] = f"{chosen['charge']} and {chosen['discharge']}"
     elif increment or since_start:
+        counters = []
         header = increment or since_start
         values = np.nan_to_num(_numbers(frame, header) * factor(header), nan=0.0)
         charge = values if increment else np.diff(values, prepend=values[:1])
         discharge = -charge
         source["charge"] = header
     elif single:
-        charge = discharge = step_increments(np.abs(_numbers(frame, single) * factor(single)))
+        counters = [np.abs(_numbers(frame, single) * factor(single))]
+        charge = discharge = step_increments(counters[0])
         source["charge"] = single
     elif current and by_role.get("time"):
         time_header = by_role["time"][0]
@@ -760,6 +762,7 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
         # point when a step ends, so a step's current never leaks into the next.
         charge = current_mA * np.nan_to_num(np.diff(seconds, prepend=seconds[:1])) / 3600
         discharge = -charge
+        counters = []
         source["charge"] = f"{current} x {time_header}"
     else:
         raise InvalidValue(
@@ -785,7 +788,8 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
             )
         direction = np.sign(charge - discharge).astype(np.int8)
         source["direction"] = "sign of the charge increment"
-    return TimeSeries(charge, discharge, direction, source)
+    inside = bool(direction[0]) and any(np.nan_to_num(c[:1]).sum() > 0 for c in counters)
+    return TimeSeries(charge, discharge, direction, source, inside)
 
 
 def _current_factor(header: str, implied: dict[str, str], where: str) -> float:
@@ -839,32 +843,40 @@ def half_cycles(series: TimeSeries) -> HalfCycles:
     return HalfCycles(signs.astype(int), run_charge, first, last, int((~keep).sum()))
 
 
-def pair_half_cycles(halves: HalfCycles, *, first: int) -> tuple["pd.DataFrame", list[dict]]:
+def _describe(halves: HalfCycles, index: int, position: str) -> dict:
+    """A half cycle left out: why (leading, trailing, incomplete), direction, charge, points."""
+    return {
+        "position": position,
+        "direction": "charge" if halves.direction[index] > 0 else "discharge",
+        "charge_mAh": float(halves.charge_mAh[index]),
+        "points": [int(halves.first_point[index]) + 1, int(halves.last_point[index]) + 1],
+    }
+
+
+def pair_half_cycles(
+    halves: HalfCycles, *, first: int, begins_inside: bool = False
+) -> tuple["pd.DataFrame", list[dict]]:
     """Pair each half cycle of direction ``first`` with the one after it (rule 5).
 
     Returns the per-cycle table (cycle, charge_mAh, discharge_mAh) and the
     half cycles dropped for want of a partner (a leading one of the other
-    direction, a trailing one of direction ``first``).
+    direction, a trailing one of direction ``first``), or because the file
+    begins inside it (``begins_inside``: its capacity counter is not at 0).
     """
     import pandas as pd
 
     signs = halves.direction
-    start = 1 if signs.size and signs[0] != first else 0
-    pairs = (signs.size - start) // 2
     dropped = []
-
-    def describe(index: int, position: str) -> dict:
-        return {
-            "position": position,
-            "direction": "charge" if signs[index] > 0 else "discharge",
-            "charge_mAh": float(halves.charge_mAh[index]),
-            "points": [int(halves.first_point[index]) + 1, int(halves.last_point[index]) + 1],
-        }
-
+    start = 1 if begins_inside and signs.size and halves.first_point[0] == 0 else 0
     if start:
-        dropped.append(describe(0, "leading"))
+        dropped.append(_describe(halves, 0, "incomplete"))
+    if signs.size > start and signs[start] != first:
+        dropped.append(_describe(halves, start, "leading"))
+        start += 1
+    pairs = (signs.size - start) // 2
+
     if (signs.size - start) % 2:
-        dropped.append(describe(signs.size - 1, "trailing"))
+        dropped.append(_describe(halves, signs.size - 1, "trailing"))
     leading = halves.charge_mAh[start : start + 2 * pairs : 2]
     following = halves.charge_mAh[start + 1 : start + 2 * pairs : 2]
     charge, discharge = (leading, following) if first > 0 else (following, leading)
@@ -990,7 +1002,8 @@ def read_cycle_file(
         series = time_series(frame, where, columns)
         halves = half_cycles(series)
         first = 1 if cell == "full" or plating == "charge" else -1
-        table, dropped = pair_half_cycles(halves, first=first)
+        table, dropped = pair_half_cycles(halves, first=first,
+                                          begins_inside=series.begins_inside_a_step)
         if table.empty:
             raise _no_complete_cycle(where, halves, first, cell)
         source = series.source
