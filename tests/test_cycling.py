@@ -89,9 +89,12 @@ def test_wrong_plating_choice_gives_ce_above_100():
     assert swapped["ce_percent"].median() > 100
 
 
-def test_xlsx_first_sheet_without_columns_says_pass_sheet():
-    with pytest.raises(InvalidValue, match="has no cycle column .* or pass sheet"):
-        cycling.read_table(FIXTURES / "li_cu_arbin.xlsx")
+def test_xlsx_sheet_with_the_table_is_found_without_naming_it(tmp_path):
+    found = cycling.read_table(FIXTURES / "li_cu_arbin.xlsx")  # "Info" comes first
+    named = cycling.read_table(FIXTURES / "li_cu_arbin.xlsx", sheet="Statistics")
+    assert found.equals(named)
+    with pytest.raises(InvalidValue, match="has no cycle column .* --cycle-col"):
+        cycling.read_table(FIXTURES / "li_cu_arbin.xlsx", sheet="Info")
 
 
 def test_read_full_cell_csv():
@@ -120,7 +123,7 @@ def test_areal_units_stay_areal_or_convert_with_the_area(tmp_path):
 def test_capacity_unit_option_for_headers_without_units(tmp_path):
     path = tmp_path / "bare.csv"
     path.write_text("Cycle,Charge,Discharge\n2,0.9,1.0\n1,0.8,1.0\n")
-    with pytest.raises(InvalidValue, match="names no unit; pass the capacity unit"):
+    with pytest.raises(InvalidValue, match="names no unit; give the capacity unit with --unit"):
         cycling.read_table(path)
     table = cycling.read_table(path, capacity_unit="Ah")
     assert table["cycle"].tolist() == [1, 2]  # sorted
@@ -137,7 +140,8 @@ def test_capacity_unit_option_conflicting_with_header(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n1,0.9,1.0\n", "cycle 1 appears twice"),
+        ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n1,0.9,1.0\n",
+         "cycle 1 appears twice .* --current-col"),
         ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n2,x,1.0\n", "line 3: a cycle or"),
         ("Cycle,Charge (mAh),Discharge (mAh/cm2)\n1,0.9,1.0\n", "mix mAh and mAh/cm2"),
         ("Cycle,Charge (mAh/g),Discharge (mAh/g)\n1,0.9,1.0\n", "not a capacity unit"),
@@ -155,7 +159,8 @@ def test_bad_tables(tmp_path, text, message):
 def test_ambiguous_columns_and_explicit_mapping(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("Cycle,Charge A (mAh),Charge B (mAh),Discharge (mAh)\n1,0.9,0.8,1.0\n")
-    with pytest.raises(InvalidValue, match="several columns look like the charge column"):
+    with pytest.raises(InvalidValue, match="several columns look like the charge column .*"
+                       "name the right one with --charge-col"):
         cycling.read_table(path)
     table = cycling.read_table(path, columns={"charge": "Charge B (mAh)"})
     assert table["charge_mAh"].tolist() == [0.8]
@@ -165,8 +170,8 @@ def test_missing_file_and_unknown_suffix(tmp_path):
     with pytest.raises(InvalidValue, match="does not exist"):
         cycling.read_table(tmp_path / "nope.csv")
     odd = tmp_path / "data.json"
-    odd.write_text("{}")
-    with pytest.raises(InvalidValue, match="cannot read .json as a table"):
+    odd.write_text('{"a": 1}')
+    with pytest.raises(InvalidValue, match="has no cycle column"):
         cycling.read_table(odd)
 
 
@@ -178,11 +183,12 @@ def test_bad_plating_and_cell_choice():
         cycling.read_cycles(FIXTURES / "li_cu.csv", cell="coin")
 
 
-# --- BioLogic ---------------------------------------------------------------------------
+# --- BioLogic fixture and the segmentation rule ---------------------------------------
 
 
 def test_galvani_reads_the_mpt_fixture():
-    raw = cycling.read_biologic(FIXTURES / "li_cu_gcpl.mpt")
+    raw, _where, reader = cycling.load_frame(FIXTURES / "li_cu_gcpl.mpt")
+    assert "galvani" in reader
     assert len(raw) == TRUTH["mpt"]["points"]
     # galvani's names: "dq/mA.h" is renamed "dQ/mA.h"
     for column in ("time/s", "I/mA", "dQ/mA.h", "(Q-Qo)/mA.h", "half cycle", "cycle number"):
@@ -201,43 +207,104 @@ def test_mpt_reduced_to_cycles():
     assert half["ce_percent"].iloc[0] == pytest.approx(90.0)
 
 
+def test_mpt_with_unix_line_ends(tmp_path):
+    # EC-Lab writes CRLF; a copy through git or a Unix tool has LF and is still an EC-Lab file.
+    lf = tmp_path / "lf.mpt"
+    lf.write_bytes((FIXTURES / "li_cu_gcpl.mpt").read_bytes().replace(b"\r\n", b"\n"))
+    half = cycling.read_cycles(lf)
+    assert np.allclose(half["plated_mAh"], pd.DataFrame(TRUTH["mpt"]["cycles"])["plated_mAh"])
+
+
 @pytest.mark.parametrize("keep", ["(Q-Qo)/mA.h", "I/mA"])
-def test_reduce_timeseries_without_dq(keep):
+def test_time_series_without_dq(keep, tmp_path):
     # Same answer from the cumulative charge or from integrating the current.
-    raw = cycling.read_biologic(FIXTURES / "li_cu_gcpl.mpt")
+    raw, _, _ = cycling.load_frame(FIXTURES / "li_cu_gcpl.mpt")
     drop = [c for c in ("dQ/mA.h", "(Q-Qo)/mA.h", "I/mA") if c != keep]
-    reduced = cycling.reduce_timeseries(raw.drop(columns=drop))
+    path = tmp_path / "series.csv"
+    raw.drop(columns=drop).to_csv(path, index=False)
+    half = cycling.read_cycles(path)
     truth = pd.DataFrame(TRUTH["mpt"]["cycles"])
     rtol = 1e-6  # I/mA is written with 8 significant digits, the charges with 16
-    assert np.allclose(reduced["discharge_mAh"], truth["plated_mAh"], rtol=rtol)
-    assert np.allclose(reduced["charge_mAh"], truth["stripped_mAh"], rtol=rtol)
+    assert np.allclose(half["plated_mAh"], truth["plated_mAh"], rtol=rtol)
+    assert np.allclose(half["stripped_mAh"], truth["stripped_mAh"], rtol=rtol)
 
 
-def test_reduce_timeseries_from_half_cycles():
-    raw = pd.DataFrame(
-        {
-            "half cycle": [0, 0, 1, 1, 2, 2, 3, 3],
-            "dQ/mA.h": [-0.5, -0.5, 0.4, 0.5, -0.5, -0.5, 0.45, 0.5],
-        }
-    )
-    table = cycling.reduce_timeseries(raw)
-    assert table["cycle"].tolist() == [1, 2]
-    assert table["discharge_mAh"].tolist() == pytest.approx([1.0, 1.0])
-    assert table["charge_mAh"].tolist() == pytest.approx([0.9, 0.95])
+def _series(*runs):
+    """A time series from (current mA, points) runs, one point per 36 s (0.01 h).
+
+    Each point carries the current of the interval that ends at it; a first point at
+    rest starts the clock.
+    """
+    current = np.concatenate([[0.0]] + [np.full(n, float(i)) for i, n in runs])
+    return pd.DataFrame({"time/s": 36.0 * np.arange(1, current.size + 1), "I/mA": current})
 
 
-def test_reduce_timeseries_needs_cycles_and_charge():
-    with pytest.raises(InvalidValue, match="no 'cycle number' or 'half cycle'"):
-        cycling.reduce_timeseries(pd.DataFrame({"dQ/mA.h": [1.0]}))
-    with pytest.raises(InvalidValue, match="no charge column"):
-        cycling.reduce_timeseries(pd.DataFrame({"cycle number": [1], "Ewe/V": [0.1]}))
+def test_the_worked_example_of_the_readme(tmp_path):
+    # strip 0.40 | rest | plate 1.00 | strip 0.95 | OCV | plate 1.00 | strip 0.97 | plate 1.00
+    path = tmp_path / "example.csv"
+    _series((1, 40), (0, 10), (-1, 100), (1, 95), (0, 5), (-1, 100), (1, 97), (-1, 100)).to_csv(
+        path, index=False)  # fmt: skip
+    read = cycling.read_cycle_file(path)  # plating on discharge
+    assert read.table["plated_mAh"].tolist() == pytest.approx([1.0, 1.0])
+    assert read.table["stripped_mAh"].tolist() == pytest.approx([0.95, 0.97])
+    assert [(d["position"], d["direction"]) for d in read.dropped] == [
+        ("leading", "charge"), ("trailing", "discharge")]  # fmt: skip
+    assert read.dropped[0]["charge_mAh"] == pytest.approx(0.40)
+    assert read.summary()["cycles_used"] == 2
+    other = cycling.read_cycle_file(path, plating="charge")
+    assert other.table["plated_mAh"].tolist() == pytest.approx([0.40, 0.95, 0.97])
+    assert other.table["stripped_mAh"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert other.dropped == []
 
 
-def test_galvani_error_becomes_invalid_value(tmp_path):
+def test_rests_do_not_split_and_blips_are_not_half_cycles(tmp_path):
+    # plate 1.00 in two steps with a rest and a 0.005 mAh overshoot between them, then strip
+    path = tmp_path / "blip.csv"
+    _series((-1, 50), (0, 20), (0.5, 1), (0, 3), (-1, 50), (1, 90)).to_csv(path, index=False)
+    read = cycling.read_cycle_file(path)
+    assert read.table["plated_mAh"].tolist() == pytest.approx([1.0])
+    assert read.table["stripped_mAh"].tolist() == pytest.approx([0.9])
+    assert read.negligible_runs == 1 and read.half_cycles == 2
+
+
+@pytest.mark.parametrize(
+    "runs, found",
+    [
+        (((-1, 50), (0, 10)), "1 half cycle: plating 0.5 mAh"),
+        (((1, 50), (-1, 50)), "2 half cycles: stripping 0.5 mAh, plating 0.5 mAh"),
+        (((0, 50),), "no half cycle, no charge passed"),
+    ],
+)
+def test_no_complete_cycle(tmp_path, runs, found):
+    path = tmp_path / "short.csv"
+    _series(*runs).to_csv(path, index=False)
+    with pytest.raises(InvalidValue) as error:
+        cycling.read_cycle_file(path)
+    assert str(error.value) == f"no complete plating/stripping cycle in short.csv (found: {found})"
+
+
+def test_step_counters_that_reset():
+    counter = np.array([0.0, 0.2, 0.5, 0.0, 0.3, 0.6, 0.59, 0.7])  # reset at 4, noise at 7
+    assert cycling.step_increments(counter).tolist() == pytest.approx(
+        [0.0, 0.2, 0.3, 0.0, 0.3, 0.3, -0.01, 0.11])  # fmt: skip
+
+
+def test_content_not_suffix_decides(tmp_path):
+    renamed = tmp_path / "data.bin"
+    renamed.write_bytes((FIXTURES / "li_cu_gcpl.mpt").read_bytes())
+    assert cycling.read_cycles(renamed)["plated_mAh"].tolist() == pytest.approx(
+        pd.DataFrame(TRUTH["mpt"]["cycles"])["plated_mAh"].tolist())  # fmt: skip
+    binary = tmp_path / "x.mpt"
+    binary.write_bytes(b"\x00\x01garbage" * 10)
+    with pytest.raises(InvalidValue, match="binary file of no format cedb reads"):
+        cycling.read_cycles(binary)
+
+
+def test_broken_ec_lab_file_is_one_line(tmp_path):
     path = tmp_path / "broken.mpt"
-    path.write_bytes(b"not an EC-Lab file\r\n")
-    with pytest.raises(InvalidValue, match="galvani cannot read broken.mpt"):
-        cycling.read_biologic(path)
+    path.write_bytes(b"EC-Lab ASCII FILE\r\nNb header lines : x\r\n")
+    with pytest.raises(InvalidValue, match="cannot read broken.mpt"):
+        cycling.read_cycles(path)
 
 
 # --- half-cell stages on synthetic curves -----------------------------------------------
