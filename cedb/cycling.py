@@ -405,9 +405,13 @@ def _read_res(path: Path) -> "pd.DataFrame":
 
 
 def _read_neware(path: Path) -> "pd.DataFrame":
+    import warnings
+
     import NewareNDA
 
-    return NewareNDA.read(str(path))
+    with warnings.catch_warnings():  # its pandas deprecation warnings are not the user's to fix
+        warnings.simplefilter("ignore")
+        return NewareNDA.read(str(path))
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple["pd.DataFrame", str]:
@@ -676,12 +680,14 @@ def _direction_of_states(values: "pd.Series") -> "np.ndarray | None":
     import numpy as np
     import pandas as pd
 
-    codes, labels = pd.factorize(values.astype(str).str.strip().str.lower())
+    codes, labels = pd.factorize(values.astype(str).str.strip())
     signs = []
     for label in labels:
-        if re.search(r"d ?chg|dis|^d$", label):
+        # Neware CC_DChg, Maccor and Landt D / RateD, "discharge"; then the charges.
+        lower = label.lower()
+        if re.search(r"d ?chg|dis", lower) or re.search(r"(?:^|[^A-Z])D$", label):
             signs.append(-1)
-        elif re.search(r"chg|charge|^c$", label):
+        elif re.search(r"chg|charge", lower) or re.search(r"(?:^|[^A-Z])C$", label):
             signs.append(1)
         else:  # rest, OCV, EIS, pause, numbers
             signs.append(0)

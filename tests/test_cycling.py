@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -425,3 +426,250 @@ def test_eqn_6_recovers_the_fixture_anode_ce_and_eqn_5_overestimates():
     chiang = ce.chiang(truth["q_li_mAh"], full["discharge_mAh"][0], zhang.cycles)
     # the review (section 2.3.2): n Q_cathode overstates the charge passed, so eqn 5 is high
     assert chiang.ce_percent > zhang.ce_percent + 0.03
+
+
+# --- real public files (../shared/data/cycler), checked against the instruments' own numbers
+
+
+def _corpus() -> Path:
+    """CEDB_CYCLER_DATA, else shared/data/cycler beside the checkout (as in CI)."""
+    if os.environ.get("CEDB_CYCLER_DATA"):
+        return Path(os.environ["CEDB_CYCLER_DATA"])
+    repo = Path(__file__).resolve().parents[1]
+    candidates = [repo.parent / "shared" / "data" / "cycler",
+                  repo.parent.parent / "shared" / "data" / "cycler"]  # fmt: skip
+    return next((c for c in candidates if c.is_dir()), candidates[-1])
+
+
+CORPUS = _corpus()
+needs_corpus = pytest.mark.skipif(
+    not (CORPUS / "MANIFEST.tsv").is_file(),
+    reason=f"the public cycler files are not at {CORPUS} (set CEDB_CYCLER_DATA)",
+)
+
+
+def _rule(halves: list[tuple[int, float]], plating: str, incomplete_first: bool = False):
+    """The module's pairing rule, written again plainly on the instrument's half cycles.
+
+    ``halves`` are (direction, charge) in the order they ran. Returns (plated, stripped) pairs.
+    """
+    largest = max(q for _, q in halves)
+    merged: list[list] = []
+    for sign, q in halves:
+        if q <= 0.01 * largest:
+            continue  # not a half cycle
+        if merged and merged[-1][0] == sign:
+            merged[-1][1] += q
+        else:
+            merged.append([sign, q])
+    if incomplete_first:
+        merged = merged[1:]
+    plate = 1 if plating == "charge" else -1
+    if merged and merged[0][0] != plate:
+        merged = merged[1:]
+    return [(merged[i][1], merged[i + 1][1]) for i in range(0, len(merged) - 1, 2)]
+
+
+def _by_groups(frame, keys, sign_of, charge, discharge):
+    """(direction, charge) per contiguous group of ``keys``: the counters' largest value.
+
+    ``sign_of`` gives a group's direction from its rows (0: a rest, left out).
+    """
+    block = (frame[keys] != frame[keys].shift()).any(axis=1).cumsum()
+    halves = []
+    for _, rows in frame.groupby(block, sort=False):
+        sign = sign_of(rows)
+        if sign:
+            halves.append((sign, float((rows[charge] if sign > 0 else rows[discharge]).max())))
+    return halves
+
+
+def _state_sign(column, charge=("c",), discharge=("d",)):
+    def sign(rows):
+        value = str(rows[column].iloc[0]).strip().lower()
+        return 1 if value in charge else -1 if value in discharge else 0
+
+    return sign
+
+
+def _biologic(path):
+    """EC-Lab's own charge of each of its half cycles ("Q charge/discharge" at the end)."""
+    import io
+
+    from galvani import BioLogic
+
+    if path.suffix == ".mpr":
+        frame = pd.DataFrame(BioLogic.MPRfile(str(path)).data)
+    else:
+        data = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        frame = pd.DataFrame(BioLogic.MPTfile(io.BytesIO(data), encoding="latin-1")[0])
+    last = frame.groupby("half cycle", sort=False)["Q charge/discharge/mA.h"].last()
+    return [(int(np.sign(q)), abs(float(q))) for q in last if q != 0], False
+
+
+def _arbin_res(path):
+    """Arbin's per-cycle counters, Charge_Capacity and Discharge_Capacity (Ah), at their end."""
+    import shutil
+    import sqlite3
+
+    from galvani import res2sqlite
+
+    if shutil.which("mdb-export") is None:
+        pytest.skip("mdbtools is not installed (apt-get install mdbtools)")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "res.sqlite"
+        res2sqlite.convert_arbin_to_sqlite(str(path), str(target))
+        with sqlite3.connect(target) as connection:
+            frame = pd.read_sql("SELECT * FROM Channel_Normal_Table ORDER BY Data_Point", connection)
+    return _per_cycle_counters(frame, "Cycle_Index", "Charge_Capacity", "Discharge_Capacity",
+                               scale=1000), False  # fmt: skip
+
+
+def _per_cycle_counters(frame, cycle, charge, discharge, scale=1.0):
+    """(direction, charge) from counters that restart each cycle: their largest value per cycle,
+    in the order the two counters first pass half their largest value."""
+    halves = []
+    for _, rows in frame.groupby(cycle, sort=True):
+        pair = []
+        for sign, column in ((1, charge), (-1, discharge)):
+            top = rows[column].max()
+            if top > 0:
+                pair.append((int(np.argmax(rows[column].to_numpy() > top / 2)), sign, scale * top))
+        halves += [(sign, q) for _, sign, q in sorted(pair)]
+    return halves
+
+
+def _landt(path):
+    """Landt's Cycle-Tab (CapD then CapC: the Record-Tab's first step that moves charge is D)."""
+    record = pd.read_excel(path, sheet_name="Record-Tab")
+    moving = record[record["Current/mA"].abs() > 0]
+    assert str(moving["Step-State"].iloc[0]).strip().endswith("D")  # "RateD"
+    cycles = pd.read_excel(path, sheet_name="Cycle-Tab")
+    return [h for _, row in cycles.iterrows()
+            for h in ((-1, row["CapD/mAh"]), (1, row["CapC/mAh"]))], False  # fmt: skip
+
+
+def _maccor(path, header_line):
+    """Maccor's Amp-hr, reset at each step, with the step's State (C, D; R, O, S rest)."""
+    frame = pd.read_csv(path, sep="\t", skiprows=header_line, index_col=False, low_memory=False)
+    halves = _by_groups(frame, ["Step"], _state_sign("State"), "Amp-hr", "Amp-hr")
+    incomplete = frame["Amp-hr"].iloc[0] > 0  # the file begins inside a step
+    if incomplete:
+        start = frame["Amp-hr"].iloc[0]
+        halves[0] = (halves[0][0], halves[0][1] - start)
+    return [(s, 1000 * q) for s, q in halves], incomplete
+
+
+def _neware(path):
+    import NewareNDA
+
+    frame = NewareNDA.read(str(path))
+    frame["Status"] = frame["Status"].astype(str)
+    sign = _state_sign("Status", ("cc_chg", "cccv_chg"), ("cc_dchg", "cccv_dchg"))
+    return _by_groups(frame, ["Step"], sign, "Charge_Capacity(mAh)", "Discharge_Capacity(mAh)"), False
+
+
+def _bdf(path):
+    frame = pd.read_csv(path)
+    sign = _state_sign("Step Type / 1", ("charge",), ("discharge",))
+    halves = _by_groups(frame, ["Cycle Count / 1", "Step Type / 1"], sign,
+                        "Charge Capacity / Ah", "Discharge Capacity / Ah")  # fmt: skip
+    return [(s, 1000 * q) for s, q in halves], False
+
+
+def _pec(path):
+    text = path.read_text().splitlines()
+    header = next(i for i, line in enumerate(text) if line.startswith("Test,Cell,Rack"))
+    frame = pd.read_csv(path, skiprows=header, index_col=False)
+    return _per_cycle_counters(frame, "Cycle", "Charge Capacity (mAh)",
+                               "Discharge Capacity (mAh)"), False  # fmt: skip
+
+
+# file -> the instrument's own half cycles; the check pairs them by the rule above.
+CHECKS = {
+    "yadg_gcpl.issue_211.mpr": _biologic,
+    "yadg_gcpl.issue_211.mpt": _biologic,
+    "yadg_gcpl.pr_182.1.mpr": _biologic,
+    "navani_jdb11_gcpl_C09.mpr": _biologic,
+    "cellpy_arbin_45_cc_01.res": _arbin_res,
+    "cellpy_landt_custom_data_002.xlsx": _landt,
+    "cellpy_maccor_001.txt": lambda p: _maccor(p, 3),
+    "beep_maccor_PredDiag_tztest.010": lambda p: _maccor(p, 1),
+    "navani_test.nda": _neware,
+    "navani_test.ndax": _neware,
+    "cellpy_batmo_bdf.csv": _bdf,
+    "cellpy_pec.csv": _pec,
+}
+
+
+def _no_cycle_reasons(path):
+    """Why a file has no complete cycle, from its own columns: None if it seems to have one."""
+    name = path.name
+    if name == "beep_arbin_FastCharge_CH8.csv":
+        return pd.read_csv(path)["Current"].abs().max() == 0  # a rest, nothing else
+    if name == "navani_00_test_02_MB_C01.mpr":
+        from galvani import BioLogic
+
+        return len(set(BioLogic.MPRfile(str(path)).data["half cycle"])) == 1
+    if name == "beep_novonix_Form_CH01_short.csv":
+        lines = path.read_text(encoding="utf-8").splitlines()
+        start = lines.index("[Data]") + 1
+        rows = [line.strip('"').split(",") for line in lines[start:]]
+        current = pd.to_numeric(pd.Series([r[5] for r in rows[1:]]))
+        return rows[0][5] == "Current (A)" and current.min() >= 0  # charges only
+    return None
+
+
+@needs_corpus
+def test_every_corpus_file_is_checked():
+    names = {line.split("\t")[0] for line in (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]}
+    assert names == set(CHECKS) | {
+        "beep_arbin_FastCharge_CH8.csv", "navani_00_test_02_MB_C01.mpr",
+        "beep_novonix_Form_CH01_short.csv"}  # fmt: skip
+
+
+@needs_corpus
+@pytest.mark.parametrize("plating", ["discharge", "charge"])
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_corpus_ce_agrees_with_the_instrument(name, plating):
+    halves, incomplete = CHECKS[name](CORPUS / name)
+    pairs = _rule(halves, plating, incomplete)
+    try:
+        read = cycling.read_cycle_file(CORPUS / name, plating=plating)
+    except InvalidValue as error:
+        assert not pairs, f"the instrument has {len(pairs)} cycles, cedb says {error}"
+        assert str(error).startswith(f"no complete plating/stripping cycle in {name} (found: ")
+        return
+    expected = 100 * sum(s / p for p, s in pairs) / len(pairs)
+    got = ce.conventional(read.table["plated_mAh"], read.table["stripped_mAh"]).ce_percent
+    assert len(read.table) == len(pairs)
+    assert got == pytest.approx(expected, abs=0.05)
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", ["beep_arbin_FastCharge_CH8.csv", "navani_00_test_02_MB_C01.mpr",
+                                  "beep_novonix_Form_CH01_short.csv"])  # fmt: skip
+def test_corpus_files_without_a_complete_cycle(name):
+    assert _no_cycle_reasons(CORPUS / name)
+    for plating in PLATINGS:
+        with pytest.raises(InvalidValue) as error:
+            cycling.read_cycle_file(CORPUS / name, plating=plating)
+        message = str(error.value)
+        assert message.startswith(f"no complete plating/stripping cycle in {name} (found: ")
+        assert "\n" not in message
+
+
+PLATINGS = ("discharge", "charge")
+
+
+@needs_corpus
+def test_ec_lab_efficiency_column_is_the_charge_first_pairing():
+    # EC-Lab's own Efficiency/% divides a cycle's discharge by its charge (a cycle starts
+    # with the oxidation), which is --plating charge.
+    raw, _, _ = cycling.load_frame(CORPUS / "yadg_gcpl.issue_211.mpt")
+    efficiency = raw.groupby("cycle number")["Efficiency/%"].last()
+    efficiency = efficiency[efficiency > 0]
+    read = cycling.read_cycle_file(CORPUS / "yadg_gcpl.issue_211.mpt", plating="charge")
+    assert np.allclose(read.table["ce_percent"], efficiency.to_numpy()[: len(read.table)], atol=0.01)
