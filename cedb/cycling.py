@@ -423,17 +423,27 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple["pd.DataFrame", str
             return pd.read_excel(path, sheet_name=sheet), f"{path.name} (sheet {sheet!r})"
         except ValueError as error:  # unknown sheet name
             raise InvalidValue(f"{path.name}: {error}; pass an existing --sheet") from None
-    sheets = pd.read_excel(path, sheet_name=None)
-    tables = [(name, frame) for name, frame in sheets.items() if len(frame.columns) >= 3]
-    for name, frame in tables:
-        if any(_series_role(str(h)) in ("current", "state") for h in frame.columns):
-            return frame, f"{path.name} (sheet {name!r})"
-    for name, frame in tables:
-        headers = [str(h) for h in frame.columns]
-        if all(any(r in _roles(h) for h in headers) for r in ("cycle", "charge", "discharge")):
-            return frame, f"{path.name} (sheet {name!r})"
-    first = next(iter(sheets))
-    return sheets[first], f"{path.name} (sheet {first!r})"
+    import openpyxl
+
+    # Choose by the header rows alone: reading every sheet in full costs seconds.
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        headers = {
+            name: [str(h) for h in next(book[name].iter_rows(max_row=1, values_only=True), ())
+                   if h is not None]
+            for name in book.sheetnames
+        }  # fmt: skip
+    finally:
+        book.close()
+    tables = [(name, names) for name, names in headers.items() if len(names) >= 3]
+    chosen = next((name for name, names in tables
+                   if any(_series_role(h) in ("current", "state") for h in names)), None)  # fmt: skip
+    if chosen is None:
+        chosen = next((name for name, names in tables
+                       if all(any(r in _roles(h) for h in names)
+                              for r in ("cycle", "charge", "discharge"))),
+                      book.sheetnames[0])  # fmt: skip
+    return pd.read_excel(path, sheet_name=chosen), f"{path.name} (sheet {chosen!r})"
 
 
 def _header_line(lines: list[str]) -> tuple[int, str]:

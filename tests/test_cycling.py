@@ -1,5 +1,6 @@
 """Reading cycler files into per-cycle tables, and stage detection on curves with known stages."""
 
+import functools
 import json
 import math
 import os
@@ -604,6 +605,12 @@ CHECKS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def _instrument(name):
+    """The instrument's half cycles of a corpus file, read once for both conventions."""
+    return CHECKS[name](CORPUS / name)
+
+
 def _no_cycle_reasons(path):
     """Why a file has no complete cycle, from its own columns: None if it seems to have one."""
     name = path.name
@@ -634,7 +641,7 @@ def test_every_corpus_file_is_checked():
 @pytest.mark.parametrize("plating", ["discharge", "charge"])
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_corpus_ce_agrees_with_the_instrument(name, plating):
-    halves, incomplete = CHECKS[name](CORPUS / name)
+    halves, incomplete = _instrument(name)
     pairs = _rule(halves, plating, incomplete)
     try:
         read = cycling.read_cycle_file(CORPUS / name, plating=plating)
