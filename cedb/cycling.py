@@ -436,8 +436,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple["pd.DataFrame", str
     finally:
         book.close()
     tables = [(name, names) for name, names in headers.items() if len(names) >= 3]
+    series_roles = ("current", "state")
     chosen = next((name for name, names in tables
-                   if any(_series_role(h) in ("current", "state") for h in names)), None)  # fmt: skip
+                   if any(_series_role(h) in series_roles for h in names)), None)  # fmt: skip
     if chosen is None:
         chosen = next((name for name, names in tables
                        if all(any(r in _roles(h) for h in names)
@@ -496,7 +497,9 @@ def _read_text(path: Path) -> "pd.DataFrame":
         ) from None
 
 
-def load_frame(path: str | Path, *, sheet: str | int | None = None) -> tuple["pd.DataFrame", str, str]:
+def load_frame(
+    path: str | Path, *, sheet: str | int | None = None
+) -> tuple["pd.DataFrame", str, str]:
     """(rows of the file, where (name and sheet, for messages), reader) for any cycler file."""
     path = Path(path)
     if not path.is_file():
@@ -732,7 +735,8 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
             by_role.setdefault(role, []).append(header)
 
     def capacity_units(candidates: list[str]) -> list[str]:
-        return [h for h in candidates if capacity_unit_factor(_unit_of(h, implied) or "") is not None]
+        return [h for h in candidates
+                if capacity_unit_factor(_unit_of(h, implied) or "") is not None]  # fmt: skip
 
     current = chosen.get("current") or _one(where, "current", by_role.get("current", []))
     for role in ("charge", "discharge"):
@@ -771,7 +775,8 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
         source["charge"] = single
     elif current and by_role.get("time"):
         time_header = by_role["time"][0]
-        current_mA = np.nan_to_num(_numbers(frame, current) * _current_factor(current, implied, where))
+        to_mA = _current_factor(current, implied, where)
+        current_mA = np.nan_to_num(_numbers(frame, current) * to_mA)
         seconds = _numbers(frame, time_header) * _time_factor(time_header, implied)
         # Rectangle rule with the current at the end of each interval: cyclers record a
         # point when a step ends, so a step's current never leaks into the next.
@@ -972,9 +977,9 @@ def _is_time_series(frame: "pd.DataFrame", columns: dict[str, str] | None) -> bo
 
 
 def _no_complete_cycle(where: str, halves: HalfCycles, first: int, cell: str) -> InvalidValue:
-    names = (
-        {first: "plating", -first: "stripping"} if cell == "half" else {1: "charge", -1: "discharge"}
-    )
+    names = {1: "charge", -1: "discharge"}
+    if cell == "half":
+        names = {first: "plating", -first: "stripping"}
     found = [f"{names[int(s)]} {q:.4g} mAh" for s, q in zip(halves.direction, halves.charge_mAh)]
     if not found:
         text = "no half cycle" + (
@@ -1066,6 +1071,9 @@ class HalfCellStages:
     decay_onset_cycle: int | None  # first cycle of stage II; None if the data end stable
     tolerance_percent: float  # band below the plateau actually used
     params: dict = field(default_factory=dict)
+    # cycles of the stable window left out of its mean: measured CE off the rolling median
+    # by more than the band (a bad cycle, a short circuit, a cycler glitch)
+    outlier_cycles: list[int] = field(default_factory=list)
 
     def spans(self) -> list[tuple[str, int, int]]:
         """(stage, first cycle, last cycle) for the formation, stable and decay stages found."""
@@ -1138,6 +1146,9 @@ def detect_half_cell_stages(
     window is the longest run of stable cycles (at least ``min_stable_cycles``),
     the cycles before it are the formation stage (stage I, CE rising while the
     SEI forms) and the first cycle after it is the onset of stage II decay.
+    The stable CE is the mean of the window's measured CE without its outliers:
+    cycles whose measured CE is off the smoothed one by more than the band
+    (``outlier_cycles``), so one bad cycle moves neither the window nor its mean.
     """
     import numpy as np
 
@@ -1167,15 +1178,21 @@ def detect_half_cell_stages(
     }
     if stop - start < min_stable_cycles:
         return HalfCellStages(None, None, None, 0, None, None, tolerance, params)
+    window_ce, window_smooth = ce.iloc[start:stop], smooth.iloc[start:stop]
+    outlier = (window_ce - window_smooth).abs() > tolerance
+    params["outlier_rule"] = (
+        f"|CE - rolling median of {window} cycles| > {tolerance:.3g} percentage points"
+    )
     return HalfCellStages(
         formation_end_cycle=cycles[start - 1] if start > 0 else None,
         stable_start_cycle=cycles[start],
         stable_end_cycle=cycles[stop - 1],
         stable_cycles=stop - start,
-        stable_ce_percent=float(ce.iloc[start:stop].mean()),
+        stable_ce_percent=float(window_ce[~outlier].mean()),
         decay_onset_cycle=cycles[stop] if stop < len(cycles) else None,
         tolerance_percent=tolerance,
         params=params,
+        outlier_cycles=[cycles[start + i] for i in range(stop - start) if outlier.iloc[i]],
     )
 
 

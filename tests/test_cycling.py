@@ -347,6 +347,10 @@ def test_a_single_outlier_does_not_split_the_plateau():
     curve.loc[curve["cycle"] == 40, "ce_percent"] = 90.0  # one bad cycle
     stages = cycling.detect_half_cell_stages(curve)
     assert (stages.stable_start_cycle, stages.decay_onset_cycle) == (11, 81)
+    # and it is left out of the stable mean, which stays the plateau's 99.0 %
+    assert stages.outlier_cycles == [40]
+    assert stages.stable_ce_percent == pytest.approx(99.0)
+    assert "rolling median" in stages.params["outlier_rule"]
 
 
 def test_stable_from_the_start_and_to_the_end():
@@ -523,7 +527,8 @@ def _arbin_res(path):
         target = Path(folder) / "res.sqlite"
         res2sqlite.convert_arbin_to_sqlite(str(path), str(target))
         with sqlite3.connect(target) as connection:
-            frame = pd.read_sql("SELECT * FROM Channel_Normal_Table ORDER BY Data_Point", connection)
+            frame = pd.read_sql("SELECT * FROM Channel_Normal_Table ORDER BY Data_Point",
+                                connection)  # fmt: skip
     return _per_cycle_counters(frame, "Cycle_Index", "Charge_Capacity", "Discharge_Capacity",
                                scale=1000), False  # fmt: skip
 
@@ -569,7 +574,8 @@ def _neware(path):
     frame = NewareNDA.read(str(path))
     frame["Status"] = frame["Status"].astype(str)
     sign = _state_sign("Status", ("cc_chg", "cccv_chg"), ("cc_dchg", "cccv_dchg"))
-    return _by_groups(frame, ["Step"], sign, "Charge_Capacity(mAh)", "Discharge_Capacity(mAh)"), False
+    counters = ("Charge_Capacity(mAh)", "Discharge_Capacity(mAh)")
+    return _by_groups(frame, ["Step"], sign, *counters), False
 
 
 def _bdf(path):
@@ -679,4 +685,31 @@ def test_ec_lab_efficiency_column_is_the_charge_first_pairing():
     efficiency = raw.groupby("cycle number")["Efficiency/%"].last()
     efficiency = efficiency[efficiency > 0]
     read = cycling.read_cycle_file(CORPUS / "yadg_gcpl.issue_211.mpt", plating="charge")
-    assert np.allclose(read.table["ce_percent"], efficiency.to_numpy()[: len(read.table)], atol=0.01)
+    expected = efficiency.to_numpy()[: len(read.table)]
+    assert np.allclose(read.table["ce_percent"], expected, atol=0.01)
+
+
+# --- the cycling figure: every point visible ----------------------------------------------
+
+
+def test_cycling_plot_marks_points_beyond_the_axis_and_excluded_cycles():
+    from cedb import plots
+
+    curve = _li_cu_curve()
+    curve.loc[curve["cycle"] == 40, "ce_percent"] = 97.0  # a glitch inside the plateau
+    curve.loc[curve["cycle"] == 60, "ce_percent"] = 0.0  # a cycle that stripped nothing
+    curve["plated_mAh"], curve["stripped_mAh"] = 1.0, curve["ce_percent"] / 100
+    stages = cycling.detect_half_cell_stages(curve)
+    assert stages.outlier_cycles == [40, 60]
+    assert stages.stable_ce_percent == pytest.approx(99.0)
+    result = plots.cycling(curve, stages)
+    points = result.points.set_index("cycle")
+    assert len(points) == len(curve)  # every cycle is drawn
+    bottom, top = result.figure.axes[0].get_ylim()
+    inside = points["ce_percent"].between(bottom, top)
+    assert (points["clipped"] == ~inside).all()
+    assert points.loc[60, "clipped"] and not points.loc[40, "clipped"]
+    assert bottom <= stages.stable_ce_percent <= top  # the labelled line is on the axis
+    labels = [t.get_text() for t in result.figure.legends[0].get_texts()]
+    assert f"{int(points['clipped'].sum())} beyond the axis" in labels  # the 0 % and the decay
+    assert any(label.endswith("2 excluded)") for label in labels)

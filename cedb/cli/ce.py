@@ -110,7 +110,7 @@ def _file_inputs(path: Path, **options: Any) -> dict[str, Any]:
 
 
 def read_file(path: Path, fmt: common.Format, **options: Any):
-    """Read a cycler file (cedb.cycling.read_cycle_file); tell a person on stderr what was left out."""
+    """cedb.cycling.read_cycle_file; tells a person on stderr what the reading left out."""
     from cedb import cycling
 
     read = cycling.read_cycle_file(path, **options)
@@ -255,7 +255,8 @@ def chiang_command(
 @recordable("zhang-full", default_cell="full")
 def zhang_full_command(
     file: Annotated[
-        Path, typer.Argument(help="Full-cell cycler file: time series or per-cycle table.", metavar="FILE")
+        Path, typer.Argument(help="Full-cell cycler file: time series or per-cycle table.",
+                             metavar="FILE")
     ],
     q_li: Annotated[
         str, _q("--q-li", "Q_Li, the excess Li, in the file's unit or with a unit.")
