@@ -203,6 +203,7 @@ _SERIES_PATTERNS = {
     "since_start": re.compile(r"^\(?q ?qo\)?$"),  # EC-Lab (Q-Qo)/mA.h
     "capacity": re.compile(r"^(capacity|cap|amp ?hr)$"),  # one column, reset per step
     "state": re.compile(r"^(state|step ?state|status|step ?type)$"),
+    "step": re.compile(r"^(step|step ?(id|index|number|no))$"),
 }
 # Units the instruments leave out of their headers: Maccor "Amps", "Amp-hr".
 _IMPLIED_UNITS = {"amps": "A", "amp": "A", "amp hr": "Ah"}
@@ -755,12 +756,18 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
     increment = _one(where, "charge increment", capacity_units(by_role.get("increment", [])))
     since_start = _one(where, "charge", capacity_units(by_role.get("since_start", [])))
     single = _one(where, "capacity", capacity_units(by_role.get("capacity", [])))
+    # A step layer (Neware's step export) has one row per step holding the step's total.
+    steps = by_role.get("step", [])
+    whole_steps = bool(steps) and len(frame) > 1 and not (
+        frame[steps[0]].to_numpy()[1:] == frame[steps[0]].to_numpy()[:-1]
+    ).any()
+    increments = (lambda values: np.nan_to_num(values)) if whole_steps else step_increments
     if "charge" in chosen and "discharge" in chosen and not (
         increment and "charge" not in (columns or {})
     ):
         counters = [_numbers(frame, chosen[role]) * factor(chosen[role])
                     for role in ("charge", "discharge")]  # fmt: skip
-        charge, discharge = (step_increments(values) for values in counters)
+        charge, discharge = (increments(values) for values in counters)
         source["charge"] = f"{chosen['charge']} and {chosen['discharge']}"
     elif increment or since_start:
         counters = []
@@ -771,7 +778,7 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
         source["charge"] = header
     elif single:
         counters = [np.abs(_numbers(frame, single) * factor(single))]
-        charge = discharge = step_increments(counters[0])
+        charge = discharge = increments(counters[0])
         source["charge"] = single
     elif current and by_role.get("time"):
         time_header = by_role["time"][0]
@@ -808,7 +815,8 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
             )
         direction = np.sign(charge - discharge).astype(np.int8)
         source["direction"] = "sign of the charge increment"
-    inside = bool(direction[0]) and any(np.nan_to_num(c[:1]).sum() > 0 for c in counters)
+    inside = not whole_steps and bool(direction[0]) and any(
+        np.nan_to_num(c[:1]).sum() > 0 for c in counters)
     return TimeSeries(charge, discharge, direction, source, inside)
 
 

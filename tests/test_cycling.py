@@ -285,6 +285,26 @@ def test_no_complete_cycle(tmp_path, runs, found):
     assert str(error.value) == f"no complete plating/stripping cycle in short.csv (found: {found})"
 
 
+def test_neware_step_layer_and_record_layer_csv(tmp_path):
+    # Neware's CSV exports: a step layer (one row per step, the step's capacity) and a record
+    # layer (one row per point, capacity restarting each step), headers as BTSDA writes them.
+    steps = tmp_path / "step.csv"
+    steps.write_text("Cycle Index,Step Index,Step Type,Capacity(mAh),Chg. Cap.(mAh),DChg. Cap.(mAh)\n"
+                     "1,1,Rest,0,0,0\n1,2,CC DChg,1.0,0,1.0\n1,3,CC Chg,0.95,0.95,0\n"
+                     "2,4,CC DChg,1.0,0,1.0\n2,5,CC Chg,0.97,0.97,0\n")  # fmt: skip
+    read = cycling.read_cycle_file(steps)
+    assert read.table["ce_percent"].tolist() == pytest.approx([95.0, 97.0])
+    records = tmp_path / "record.csv"
+    rows = ["Record ID,Step Index,Step Type,Current(mA),Capacity(mAh)", "1,1,Rest,0,0"]
+    rows += [f"{2 + k},2,CC DChg,-1,{0.25 * (k + 1)}" for k in range(4)]
+    rows += [f"{6 + k},3,CC Chg,1,{0.2375 * (k + 1)}" for k in range(4)]
+    records.write_text("\n".join(rows) + "\n")
+    read = cycling.read_cycle_file(records)
+    assert read.table["plated_mAh"].tolist() == pytest.approx([1.0])
+    assert read.table["stripped_mAh"].tolist() == pytest.approx([0.95])
+    assert read.source["direction"] == "step type (Step Type)"
+
+
 def test_step_counters_that_reset():
     counter = np.array([0.0, 0.2, 0.5, 0.0, 0.3, 0.6, 0.59, 0.7])  # reset at 4, noise at 7
     assert cycling.step_increments(counter).tolist() == pytest.approx(
