@@ -149,18 +149,9 @@ def cycling_command(
     plating: Annotated[
         Plating, typer.Option("--plating", help="Which half cycle plates Li on Cu (half cells).")
     ] = Plating.discharge,
-    sheet: Annotated[
-        Optional[str], typer.Option("--sheet", help="XLSX sheet.", show_default=False)
-    ] = None,
-    unit: Annotated[
-        Optional[str],
-        typer.Option("--unit", help="Capacity unit for headers without one.", show_default=False),
-    ] = None,
-    area: Annotated[
-        Optional[float],
-        typer.Option("--area", help="Electrode area (cm2) to convert areal capacities.",
-                     show_default=False),
-    ] = None,
+    sheet: ce_options.Sheet = None,
+    unit: ce_options.Unit = None,
+    area: ce_options.Area = None,
     cycle_col: ce_options.CycleCol = None,
     charge_col: ce_options.ChargeCol = None,
     discharge_col: ce_options.DischargeCol = None,
@@ -187,7 +178,8 @@ def cycling_command(
         common.note(f"  {stage}: cycles {first}-{last}")
     if getattr(stages, "outlier_cycles", None):
         cycles = ", ".join(map(str, stages.outlier_cycles))
-        common.note(f"  left out of the stable CE: cycles {cycles} ({stages.params['outlier_rule']})")
+        rule = stages.params["outlier_rule"]
+        common.note(f"  left out of the stable CE: cycles {cycles} ({rule})")
     clipped = int(result.points["clipped"].sum()) if "clipped" in result.points else 0
     if clipped:
         common.note(f"  {clipped} points lie beyond the CE axis: drawn as triangles on its edge")
