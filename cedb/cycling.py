@@ -489,8 +489,12 @@ def _read_text(path: Path) -> "pd.DataFrame":
     body = text[offset:].lstrip("\r\n")
     if body.startswith('"') and body.split("\n", 1)[0].rstrip().endswith('"'):
         body = re.sub(r'(?m)^"(.*)"\r?$', r"\1", body)  # Novonix quotes whole lines
+    # European exports (EC-Lab, Neware on a German or French Windows) write "0,95" with ";".
+    sample = head[index + 1] if index + 1 < len(head) else ""
+    decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
     try:
-        return pd.read_csv(io.StringIO(body), sep=delimiter, index_col=False, low_memory=False)
+        return pd.read_csv(io.StringIO(body), sep=delimiter, index_col=False, low_memory=False,
+                           decimal=decimal)  # fmt: skip
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InvalidValue(
             f"{path.name}: cannot read it as a {repr(delimiter)}-separated table below line "

@@ -122,6 +122,13 @@ def test_areal_units_stay_areal_or_convert_with_the_area(tmp_path):
     assert half["ce_percent"].tolist() == pytest.approx([2.9 / 3 * 100, 2.95 / 3 * 100])
 
 
+def test_decimal_commas_with_semicolons(tmp_path):
+    path = tmp_path / "de.csv"
+    path.write_text("Zyklus;Q charge/mA.h;Q discharge/mA.h\n1;0,95;1,0\n2;0,97;1,0\n")
+    table = cycling.read_table(path, columns={"cycle": "Zyklus"})
+    assert table["charge_mAh"].tolist() == pytest.approx([0.95, 0.97])
+
+
 def test_capacity_unit_option_for_headers_without_units(tmp_path):
     path = tmp_path / "bare.csv"
     path.write_text("Cycle,Charge,Discharge\n2,0.9,1.0\n1,0.8,1.0\n")
