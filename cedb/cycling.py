@@ -726,8 +726,12 @@ def _one(where: str, role: str, candidates: list[str]) -> str | None:
 
 
 def time_series(frame: "pd.DataFrame", where: str = "the file",
-                columns: dict[str, str] | None = None) -> TimeSeries:  # fmt: skip
-    """The charge and direction of every point of a cycler time series (rules 1 and 4)."""
+                columns: dict[str, str] | None = None,
+                capacity_unit: str | None = None) -> TimeSeries:  # fmt: skip
+    """The charge and direction of every point of a cycler time series (rules 1 and 4).
+
+    ``capacity_unit`` is the unit of capacity columns whose header names none.
+    """
     import numpy as np
 
     headers = list(frame.columns)
@@ -741,7 +745,7 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
 
     def capacity_units(candidates: list[str]) -> list[str]:
         return [h for h in candidates
-                if capacity_unit_factor(_unit_of(h, implied) or "") is not None]  # fmt: skip
+                if capacity_unit_factor(_unit_of(h, implied) or capacity_unit or "")]  # fmt: skip
 
     current = chosen.get("current") or _one(where, "current", by_role.get("current", []))
     for role in ("charge", "discharge"):
@@ -752,7 +756,8 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
     source: dict[str, str] = {}
 
     def factor(header: str) -> float:
-        kind, value = _column_factor(header, None, implied)
+        given = capacity_unit if _unit_of(header, implied) is None else None
+        kind, value = _column_factor(header, given, implied)
         if kind != _ABSOLUTE:
             raise InvalidValue(f"{where}: column {header!r} is areal; a time series needs mAh")
         return value
@@ -796,9 +801,12 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
         counters = []
         source["charge"] = f"{current} x {time_header}"
     else:
+        unitless = [h for h in headers if _roles(h) & {"charge", "discharge"}
+                    and _unit_of(h, implied) is None]  # fmt: skip
+        hint = f"; {unitless} name no unit: give it with --unit" if unitless else ""
         raise InvalidValue(
             f"{where}: no charge, capacity or current and time columns among {headers}; "
-            "name them with --charge-col and --discharge-col, or --current-col"
+            f"name them with --charge-col and --discharge-col, or --current-col{hint}"
         )
     direction = None
     for header in by_role.get("state", []):
@@ -1031,7 +1039,7 @@ def read_cycle_file(
         raise InvalidValue(f"{where} holds no rows; check the exported file")
     halves, dropped, source = None, [], {}
     if _is_time_series(frame, columns):
-        series = time_series(frame, where, columns)
+        series = time_series(frame, where, columns, capacity_unit)
         halves = half_cycles(series)
         first = 1 if cell == "full" or plating == "charge" else -1
         table, dropped = pair_half_cycles(halves, first=first,

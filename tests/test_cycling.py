@@ -312,6 +312,17 @@ def test_neware_step_layer_and_record_layer_csv(tmp_path):
     assert read.source["direction"] == "step type (Step Type)"
 
 
+def test_unit_option_for_a_time_series_without_units(tmp_path):
+    path = tmp_path / "bare.csv"
+    path.write_text("Time,Status,Charge,Discharge\n0,Rest,0,0\n10,DChg,0,0.5\n20,DChg,0,1.0\n"
+                    "30,Chg,0.45,0\n40,Chg,0.9,0\n")  # fmt: skip
+    with pytest.raises(InvalidValue, match="name no unit: give it with --unit"):
+        cycling.read_cycle_file(path)
+    read = cycling.read_cycle_file(path, capacity_unit="Ah")
+    assert read.table["plated_mAh"].tolist() == pytest.approx([1000.0])
+    assert read.table["ce_percent"].tolist() == pytest.approx([90.0])
+
+
 def test_step_counters_that_reset():
     counter = np.array([0.0, 0.2, 0.5, 0.0, 0.3, 0.6, 0.59, 0.7])  # reset at 4, noise at 7
     assert cycling.step_increments(counter).tolist() == pytest.approx(
