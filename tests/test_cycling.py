@@ -298,7 +298,8 @@ def test_neware_step_layer_and_record_layer_csv(tmp_path):
     steps = tmp_path / "step.csv"
     steps.write_text("Cycle Index,Step Index,Step Type,Capacity(mAh),Chg. Cap.(mAh),"
                      "DChg. Cap.(mAh)\n1,1,Rest,0,0,0\n1,2,CC DChg,1.0,0,1.0\n"
-                     "1,3,CC Chg,0.95,0.95,0\n2,4,CC DChg,1.0,0,1.0\n2,5,CC Chg,0.97,0.97,0\n")  # fmt: skip
+                     "1,3,CC Chg,0.95,0.95,0\n2,4,CC DChg,1.0,0,1.0\n"
+                     "2,5,CC Chg,0.97,0.97,0\n")  # fmt: skip
     read = cycling.read_cycle_file(steps)
     assert read.table["ce_percent"].tolist() == pytest.approx([95.0, 97.0])
     records = tmp_path / "record.csv"
