@@ -985,7 +985,7 @@ class CycleFile:
             "half_cycles_found": self.half_cycles,
             "half_cycles_dropped": self.dropped,
             "negligible_runs": self.negligible_runs,
-            **({"columns": self.source} if self.source else {}),
+            **({"read_from": self.source} if self.source else {}),
         }
 
 
