@@ -1,10 +1,51 @@
 """Cycler files -> per-cycle capacity tables, and the stages of a CE or capacity curve.
 
-Tables (CSV, XLSX) need a cycle column and charge and discharge capacity columns;
-units come from the header (``Charge capacity (mAh)``, ``Q discharge/mA.h``,
-``Charge_Capacity(Ah)``, ``Q_charge/mAh/cm2``) or from ``capacity_unit``. BioLogic
-files (.mpr, .mpt) are read with galvani and their time series is reduced to
-capacities per cycle.
+How a file becomes cycles (one rule for every format)
+-----------------------------------------------------
+The content of a file decides how it is read, not its suffix: BioLogic .mpr/.mpt
+(galvani), Arbin .res (galvani, with mdbtools), Neware .nda/.ndax (NewareNDA),
+XLSX workbooks (openpyxl) and text exports (pandas; Arbin, Neware, Maccor .txt and
+.0xx, Novonix, PEC, battery-data-format CSV). A file then holds either
+
+- a per-cycle table: one row per cycle, with charge and discharge capacities whose
+  unit is in the header (``Charge_Capacity(Ah)``, ``Q charge/mA.h``, ``Chg. Cap.(Ah)``,
+  ``charge_capacity_mAh``) or given as ``capacity_unit``. Its rows are taken as the
+  exporting software paired them; or
+- a time series: one row per recorded point, recognised by a current, a charge
+  increment or a step-type column, or by a cycle column that repeats. It is reduced
+  to cycles by the segmentation rule:
+
+1. Every point gets a direction, charge (+), discharge (-) or none: from the step
+   type where the file records one (``State`` C/D/R, ``Status`` CC_Chg/CC_DChg/Rest,
+   ``Step Type`` charge/discharge/rest), else from the sign of the current, else from
+   the sign of the charge increment. Rests, OCV, EIS and pauses have no direction.
+2. A half cycle is a run of points of one direction. Points without a direction
+   (rests, OCV, EIS) neither end nor split it.
+3. A run passing less than ``NEGLIGIBLE_FRACTION`` (1 %) of the charge of the
+   largest run is not a half cycle (a current blip at a step change, noise at rest);
+   the runs either side of it join when they have the same direction.
+4. The charge of a half cycle is the sum of the file's per-point increments: the
+   recorded ``dq``, else the differences of the cumulative charge and discharge
+   capacity columns (restarting where the cycler resets them), else current x time.
+5. Each plating half cycle is paired with the stripping half cycle that follows it
+   (``plating="discharge"``: a discharge and the charge after it; ``"charge"``: a
+   charge and the discharge after it; full cells: a charge and the discharge after
+   it). A leading strip and a trailing plate have no partner: they are dropped and
+   reported in ``CycleFile.dropped``.
+
+Cycles are numbered 1..N in the order they ran; the cycler's own cycle counter is
+not used, because cyclers start a cycle at different half cycles (EC-Lab at an
+oxidation, so its "cycle 1" holds a strip and the plate after it). Worked example
+with ``plating="discharge"``::
+
+    points:      charge 0.40 | rest | discharge 1.00 | charge 0.95 | OCV |
+                 discharge 1.00 | charge 0.97 | discharge 1.00
+    half cycles: strip 0.40, plate 1.00, strip 0.95, plate 1.00, strip 0.97, plate 1.00
+    dropped:     the leading strip (0.40) and the trailing plate (1.00)
+    cycles:      1: 1.00 plated, 0.95 stripped (95 %); 2: 1.00, 0.97 (97 %)
+
+A file with no plate followed by a strip (MB pulses, EIS only, a single half cycle)
+is an error: "no complete plating/stripping cycle in FILE (found: ...)".
 
 Capacities end up in mAh (columns ``*_mAh``), or in mAh cm^-2 (``*_mAh_cm2``) when
 the file gives areal capacities and no electrode area is passed: the column name
@@ -14,7 +55,8 @@ Which half of a Li||Cu cycle plates Li depends on how the cycler labels current
 (``plating="discharge"`` for Cu as the working electrode, the usual wiring;
 ``"charge"`` when the cycler calls the plating step charge).
 
-Pure: no printing, no database; pandas, numpy and galvani are imported inside functions.
+Pure: no printing, no database; pandas, numpy, galvani and NewareNDA are imported
+inside functions.
 """
 
 from __future__ import annotations
@@ -29,12 +71,15 @@ from typing import TYPE_CHECKING
 from cedb.errors import InvalidValue
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
-BIOLOGIC_SUFFIXES = (".mpr", ".mpt")
 PLATING_CHOICES = ("charge", "discharge")
 CELL_CHOICES = ("half", "full")
+COLUMN_ROLES = ("cycle", "charge", "discharge", "current")
+# The CLI option that names the column of each role (messages name options, not arguments).
+COLUMN_OPTIONS = {role: f"--{role}-col" for role in COLUMN_ROLES}
+NEGLIGIBLE_FRACTION = 0.01  # rule 3: runs below 1 % of the largest run are not half cycles
 
 # Unit suffixes of the capacity columns, by the dimension found in the file.
 _ABSOLUTE = "mAh"
@@ -73,7 +118,7 @@ def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     ureg = _registry()
     try:
         quantity = ureg.Quantity(1.0, _normalise_unit(unit_text))
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+    except Exception:  # pint's parser fails in many ways on header words (TokenError, ...)
         return None
     for kind, pint_unit in _PINT_UNITS.items():
         try:
@@ -111,10 +156,10 @@ def parse_capacity(text: str | float) -> tuple[float, str | None]:
 def split_header(header: str) -> tuple[str, str | None]:
     """A column header split into name and unit: ``"Q charge/mA.h"`` -> ("Q charge", "mA.h").
 
-    Units in brackets (``Capacity (mAh)``, ``Cap [Ah]``) and after a slash
-    (``Q discharge/mA.h``, ``Q_charge/mAh/cm2``) are found; with several slashes
-    the longest tail that is a capacity unit wins, so ``Q charge/discharge/mA.h``
-    keeps its name.
+    Units in brackets (``Capacity (mAh)``, ``Cap [Ah]``), after a slash
+    (``Q discharge/mA.h``, ``Q_charge/mAh/cm2``) and as a last word
+    (``charge_capacity_mAh``) are found; with several slashes the longest tail that
+    is a capacity unit wins, so ``Q charge/discharge/mA.h`` keeps its name.
     """
     header = str(header).strip()
     bracket = re.match(r"^(.*?)\s*[\(\[]\s*([^\)\]]+?)\s*[\)\]]\s*$", header)
@@ -128,6 +173,15 @@ def split_header(header: str) -> tuple[str, str | None]:
     # Not a capacity: keep the last slash part as the unit (time/s, Ewe/V) for messages.
     if len(parts) > 1 and parts[-1].strip():
         return "/".join(parts[:-1]).strip(), parts[-1].strip()
+    # A unit as the last word: "charge_capacity_mAh", "Q discharge mAh_cm2".
+    last = re.match(r"^(.*?)[_\s]+([^_\s]+)$", header)
+    if last:
+        name, unit = last.groups()
+        before = re.match(r"^(.*?)[_\s]+([^_\s]+)$", name)
+        if before and re.fullmatch(r"cm\^?-?2", unit):
+            name, unit = before.group(1), f"{before.group(2)}/cm2"
+        if capacity_unit_factor(unit) is not None:
+            return name, unit
     return header, None
 
 
@@ -141,6 +195,22 @@ _ROLE_PATTERNS = {
     "plated": re.compile(r"\bplat(ed|ing)?\b|\bdeposit(ed|ion)?\b"),
     "stripped": re.compile(r"\bstrip(ped|ping)?\b"),
 }
+# Columns of a time series, matched on the whole name without its unit.
+_SERIES_PATTERNS = {
+    "current": re.compile(r"^(i|current|amps?|curr)$"),
+    "time": re.compile(r"^(time|test ?time|total ?time|run ?time|elapsed ?time|test)$"),
+    "increment": re.compile(r"^d ?q$"),  # EC-Lab dq/mA.h: charge since the previous point
+    "since_start": re.compile(r"^\(?q ?qo\)?$"),  # EC-Lab (Q-Qo)/mA.h
+    "capacity": re.compile(r"^(capacity|cap|amp ?hr)$"),  # one column, reset per step
+    "state": re.compile(r"^(state|step ?state|status|step ?type)$"),
+    "step": re.compile(r"^(step|step ?(id|index|number|no))$"),
+}
+# Units the instruments leave out of their headers: Maccor "Amps", "Amp-hr".
+_IMPLIED_UNITS = {"amps": "A", "amp": "A", "amp hr": "Ah"}
+# Arbin (MITS Pro exports and .res tables) writes bare names in A, Ah and s.
+_ARBIN_MARKERS = {"data point", "step index", "cycle index"}
+_ARBIN_UNITS = {"current": "A", "charge capacity": "Ah", "discharge capacity": "Ah",
+                "test time": "s"}  # fmt: skip
 
 
 def _plain_name(name: str) -> str:
@@ -161,36 +231,55 @@ def _roles(header: str) -> set[str]:
     capacity_roles = {"charge", "discharge", "plated", "stripped"}
     if "cycle" in found and (capacity_roles & found or "half" in plain):
         found.discard("cycle")  # "cycle charge", "half cycle" are not the cycle index
-    if "efficiency" in plain or "energy" in plain or "time" in plain:
+    if any(word in plain for word in ("efficiency", "energy", "time", "capacitance")):
         found -= {"charge", "discharge", "plated", "stripped"}
     return found
 
 
-def _pick(headers: list[str], role: str, capacity_unit: str | None) -> str | None:
+def _series_role(header: str) -> str | None:
+    plain = _plain_name(split_header(header)[0]).replace("#", "")
+    for role, pattern in _SERIES_PATTERNS.items():
+        if pattern.match(plain):
+            return role
+    return None
+
+
+def _unit_of(header: str, implied: dict[str, str]) -> str | None:
+    name, unit = split_header(header)
+    return unit if unit is not None else implied.get(_plain_name(name))
+
+
+def _ambiguous(where: str, role: str, candidates: list[str]) -> InvalidValue:
+    return InvalidValue(
+        f"{where}: several columns look like the {role} column "
+        f"({', '.join(map(repr, candidates))}); name the right one with {COLUMN_OPTIONS[role]}"
+    )
+
+
+def _pick(headers: list[str], role: str, capacity_unit: str | None, where: str = "the file",
+          implied: dict[str, str] | None = None) -> str | None:  # fmt: skip
     candidates = [h for h in headers if role in _roles(h)]
     if role != "cycle":
         # Specific (mAh/g) and energy columns share the words; keep capacity units only.
         def usable(header: str) -> bool:
-            unit = split_header(header)[1]
+            unit = _unit_of(header, implied or {})
             return (unit is None and capacity_unit is not None) or (
                 unit is not None and capacity_unit_factor(unit) is not None
             )
 
         candidates = [h for h in candidates if usable(h)] or candidates
     if len(candidates) > 1:
-        raise InvalidValue(
-            f"several columns look like the {role} column ({', '.join(map(repr, candidates))}); "
-            f"name the right one with columns={{'{role}': ...}}"
-        )
+        raise _ambiguous(where, role, candidates)
     return candidates[0] if candidates else None
 
 
-def _column_factor(header: str, capacity_unit: str | None) -> tuple[str, float]:
-    _, unit = split_header(header)
+def _column_factor(header: str, capacity_unit: str | None,
+                   implied: dict[str, str] | None = None) -> tuple[str, float]:  # fmt: skip
+    unit = _unit_of(header, implied or {})
     if unit is None:
         if capacity_unit is None:
             raise InvalidValue(
-                f"column {header!r} names no unit; pass the capacity unit (e.g. 'mAh')"
+                f"column {header!r} names no unit; give the capacity unit with --unit (e.g. mAh)"
             )
         unit = capacity_unit
     elif capacity_unit is not None:
@@ -199,7 +288,7 @@ def _column_factor(header: str, capacity_unit: str | None) -> tuple[str, float]:
         if header_kind != option_kind:
             raise InvalidValue(
                 f"column {header!r} is in {unit} but the capacity unit {capacity_unit!r} was "
-                "given; leave the option out or fix the header"
+                "given; leave --unit out or fix the header"
             )
     converted = capacity_unit_factor(unit)
     if converted is None:
@@ -209,72 +298,286 @@ def _column_factor(header: str, capacity_unit: str | None) -> tuple[str, float]:
     return converted
 
 
-# --- reading tables -------------------------------------------------------------------
+# --- reading files: the content decides the reader --------------------------------------
+
+# (format, reader) per kind of file, for messages and the README's table.
+READERS = {
+    "mpr": "BioLogic EC-Lab .mpr (galvani)",
+    "mpt": "BioLogic EC-Lab .mpt text (galvani)",
+    "res": "Arbin .res (galvani res2sqlite + mdbtools)",
+    "nda": "Neware .nda (NewareNDA)",
+    "ndax": "Neware .ndax (NewareNDA)",
+    "xlsx": "XLSX workbook (pandas + openpyxl)",
+    "text": "text export (pandas)",
+}
+_TEXT_DELIMITERS = ("\t", ",", ";")
+_HEADER_SCAN_LINES = 400  # instruments write up to a few hundred lines of settings first
 
 
-def _read_frame(path: Path, sheet: str | int | None) -> "pd.DataFrame":
+def file_kind(path: Path) -> str:
+    """The kind of cycler file, from its first bytes: one of the keys of ``READERS``."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"BIO-LOGIC MODULAR FILE"):
+        return "mpr"
+    if head.startswith((b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE")):
+        return "mpt"
+    if head[4:19] in (b"Standard Jet DB", b"Standard ACE DB"):  # MS Access, as Arbin writes
+        return "res"
+    if head.startswith(b"NEWARE"):
+        return "nda"
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            names = set(zipfile.ZipFile(path).namelist())
+        except zipfile.BadZipFile:
+            raise InvalidValue(f"{path.name} is a damaged ZIP archive; export it again") from None
+        if "data.ndc" in names:
+            return "ndax"
+        if any(name.startswith("xl/") for name in names):
+            return "xlsx"
+        raise InvalidValue(f"{path.name} is a ZIP archive but not an XLSX workbook or .ndax file")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidValue(f"{path.name} is an old Excel .xls workbook; save it as .xlsx or CSV")
+    if b"\x00" in head:
+        raise InvalidValue(
+            f"{path.name} is a binary file of no format cedb reads; export it as CSV "
+            "(cedb reads .mpr, .mpt, .res, .nda, .ndax, XLSX and text exports)"
+        )
+    return "text"
+
+
+def _read_mpr(path: Path) -> "pd.DataFrame":
     import pandas as pd
+    from galvani import BioLogic
 
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    mpr = BioLogic.MPRfile(str(path))
+    frame = pd.DataFrame(mpr.data)
+    for flag in mpr.flags_dict:
+        frame[flag] = mpr.get_flag(flag)
+    return frame.drop(columns=["flags"], errors="ignore")
+
+
+def _read_mpt(path: Path) -> "pd.DataFrame":
+    import io
+
+    import pandas as pd
+    from galvani import BioLogic
+
+    # galvani wants EC-Lab's CRLF line ends; files copied through git or Unix tools have LF.
+    data = re.sub(rb"\r?\n", b"\r\n", path.read_bytes())
+    for encoding in ("ascii", "latin-1"):
         try:
-            return pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
-        except ValueError as error:  # unknown sheet name
-            raise InvalidValue(f"{path.name}: {error}; pass an existing sheet") from None
-    for encoding in ("utf-8-sig", "latin-1"):  # EC-Lab and Neware exports are often latin-1
-        try:
-            # sep=None sniffs comma, semicolon or tab.
-            return pd.read_csv(path, sep=None, engine="python", encoding=encoding)
+            rows, _comments = BioLogic.MPTfile(io.BytesIO(data), encoding=encoding)
+            return pd.DataFrame(rows)
         except UnicodeDecodeError:
             continue
-    raise InvalidValue(f"{path.name} is neither UTF-8 nor Latin-1 text; re-export it as CSV")
+    raise InvalidValue(f"{path.name}: the EC-Lab header is neither ASCII nor Latin-1")
 
 
-def read_table(
-    path: str | Path,
-    *,
-    capacity_unit: str | None = None,
-    sheet: str | int | None = None,
-    electrode_area_cm2: float | None = None,
-    columns: dict[str, str] | None = None,
-) -> "pd.DataFrame":
-    """Read a per-cycle CSV or XLSX table into columns cycle, charge_<unit>, discharge_<unit>.
+def _read_res(path: Path) -> "pd.DataFrame":
+    import contextlib
+    import io
+    import shutil
+    import sqlite3
+    import subprocess
+    import tempfile
 
-    ``capacity_unit`` is used for capacity columns whose header names no unit
-    (a header unit that disagrees with it is an error). ``columns`` maps the
-    roles cycle/charge/discharge to header names when guessing fails. With
-    ``electrode_area_cm2`` areal capacities are converted to mAh. Rows are
-    sorted by cycle; the unit suffix is ``mAh`` or ``mAh_cm2``.
-    """
+    import pandas as pd
+    from galvani import res2sqlite
+
+    if shutil.which("mdb-export") is None:
+        raise InvalidValue(
+            f"reading the Arbin file {path.name} needs mdb-export: install mdbtools "
+            "(apt-get install mdbtools, brew install mdbtools), or export the test as CSV"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "res.sqlite"
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # res2sqlite reports progress
+                res2sqlite.convert_arbin_to_sqlite(str(path), str(target))
+        except subprocess.CalledProcessError:
+            raise InvalidValue(f"mdb-export cannot read {path.name}; is it an Arbin .res file?")
+        with contextlib.closing(sqlite3.connect(target)) as connection:
+            return pd.read_sql(
+                "SELECT * FROM Channel_Normal_Table ORDER BY Test_ID, Data_Point", connection
+            )
+
+
+def _read_neware(path: Path) -> "pd.DataFrame":
+    import warnings
+
+    import NewareNDA
+
+    with warnings.catch_warnings():  # its pandas deprecation warnings are not the user's to fix
+        warnings.simplefilter("ignore")
+        return NewareNDA.read(str(path))
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple["pd.DataFrame", str]:
+    """The named sheet, else the first sheet that is a time series, else the first table."""
     import pandas as pd
 
+    if sheet is not None:
+        try:
+            return pd.read_excel(path, sheet_name=sheet), f"{path.name} (sheet {sheet!r})"
+        except ValueError as error:  # unknown sheet name
+            raise InvalidValue(f"{path.name}: {error}; pass an existing --sheet") from None
+    import openpyxl
+
+    # Choose by the header rows alone: reading every sheet in full costs seconds.
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        headers = {
+            name: [str(h) for h in next(book[name].iter_rows(max_row=1, values_only=True), ())
+                   if h is not None]
+            for name in book.sheetnames
+        }  # fmt: skip
+    finally:
+        book.close()
+    tables = [(name, names) for name, names in headers.items() if len(names) >= 3]
+    series_roles = ("current", "state")
+    chosen = next((name for name, names in tables
+                   if any(_series_role(h) in series_roles for h in names)), None)  # fmt: skip
+    if chosen is None:
+        chosen = next((name for name, names in tables
+                       if all(any(r in _roles(h) for h in names)
+                              for r in ("cycle", "charge", "discharge"))),
+                      book.sheetnames[0])  # fmt: skip
+    return pd.read_excel(path, sheet_name=chosen), f"{path.name} (sheet {chosen!r})"
+
+
+def _header_line(lines: list[str]) -> tuple[int, str]:
+    """(index, delimiter) of the column header among an export's first lines.
+
+    The header is the first line that splits into at least three fields, two of
+    which name a cycler column, one of them a current or capacity; the settings
+    that instruments write above it (Maccor, Novonix, PEC) are skipped.
+    """
+    strong = {"current", "increment", "since_start", "capacity", "charge", "discharge"}
+    for index, line in enumerate(lines):
+        line = line.strip().strip('"')
+        for delimiter in _TEXT_DELIMITERS:
+            fields = [f.strip() for f in line.split(delimiter)]
+            if len(fields) < 3:
+                continue
+            roles = [({_series_role(f)} | _roles(f)) - {None} for f in fields if f]
+            named = [r for r in roles if r]
+            if len(named) >= 2 and any(r & strong for r in named):
+                return index, delimiter
+    return 0, ","
+
+
+def _read_text(path: Path) -> "pd.DataFrame":
+    import io
+
+    import pandas as pd
+
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "latin-1"):  # EC-Lab and Neware exports are often latin-1
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    head = text[:200_000].splitlines()[:_HEADER_SCAN_LINES]
+    index, delimiter = _header_line(head)
+    offset = 0
+    for line in head[:index]:
+        offset = text.index(line, offset) + len(line)
+    body = text[offset:].lstrip("\r\n")
+    if body.startswith('"') and body.split("\n", 1)[0].rstrip().endswith('"'):
+        body = re.sub(r'(?m)^"(.*)"\r?$', r"\1", body)  # Novonix quotes whole lines
+    # European exports (EC-Lab, Neware on a German or French Windows) write "0,95" with ";".
+    sample = head[index + 1] if index + 1 < len(head) else ""
+    decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
+    try:
+        return pd.read_csv(io.StringIO(body), sep=delimiter, index_col=False, low_memory=False,
+                           decimal=decimal)  # fmt: skip
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise InvalidValue(
+            f"{path.name}: cannot read it as a {repr(delimiter)}-separated table below line "
+            f"{index + 1} ({str(error).strip()}); export it again as CSV"
+        ) from None
+
+
+def load_frame(
+    path: str | Path, *, sheet: str | int | None = None
+) -> tuple["pd.DataFrame", str, str]:
+    """(rows of the file, where (name and sheet, for messages), reader) for any cycler file."""
     path = Path(path)
     if not path.is_file():
         raise InvalidValue(f"file {str(path)!r} does not exist; check the path")
-    if path.suffix.lower() not in TABLE_SUFFIXES:
+    kind = file_kind(path)
+    where = path.name
+    readers = {"mpr": _read_mpr, "mpt": _read_mpt, "res": _read_res, "nda": _read_neware,
+               "ndax": _read_neware, "text": _read_text}  # fmt: skip
+    if sheet is not None and kind != "xlsx":
+        raise InvalidValue(f"--sheet is for XLSX workbooks; {path.name} is a {READERS[kind]}")
+    try:
+        if kind == "xlsx":
+            frame, where = _read_xlsx(path, sheet)
+        else:
+            frame = readers[kind](path)
+    except InvalidValue:
+        raise
+    except Exception as error:  # the readers' own exceptions: a file they cannot parse
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InvalidValue(
-            f"{path.name}: cannot read {path.suffix or 'files without a suffix'} as a table; "
-            f"use one of {', '.join(TABLE_SUFFIXES + BIOLOGIC_SUFFIXES)}"
-        )
-    raw = _read_frame(path, sheet)
-    headers = [str(h) for h in raw.columns]
-    where = f"{path.name}" + (f" (sheet {sheet!r})" if sheet is not None else "")
-    chosen = dict(columns or {})
+            f"{READERS[kind].split(' (')[0]} reader cannot read {path.name} ({reason[:200]}); "
+            "export it from the instrument's software as CSV"
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, where, READERS[kind]
+
+
+# --- per-cycle tables -------------------------------------------------------------------
+
+
+def _chosen(headers: list[str], columns: dict[str, str] | None, where: str) -> dict[str, str]:
+    chosen = {role: name for role, name in (columns or {}).items() if name is not None}
+    for role, name in chosen.items():
+        if role not in COLUMN_ROLES:
+            raise InvalidValue(f"unknown column role {role!r}; use one of {COLUMN_ROLES}")
+        if name not in headers:
+            raise InvalidValue(
+                f"{where} has no column {name!r} ({COLUMN_OPTIONS[role]}); columns are {headers}"
+            )
+    return chosen
+
+
+def _implied_units(headers: list[str]) -> dict[str, str]:
+    plain = {_plain_name(split_header(h)[0]) for h in headers}
+    return {**_IMPLIED_UNITS, **(_ARBIN_UNITS if _ARBIN_MARKERS <= plain else {})}
+
+
+def _per_cycle_table(
+    raw: "pd.DataFrame",
+    where: str,
+    *,
+    capacity_unit: str | None,
+    columns: dict[str, str] | None,
+    electrode_area_cm2: float | None,
+) -> "pd.DataFrame":
+    import pandas as pd
+
+    headers = list(raw.columns)
+    implied = _implied_units(headers)
+    chosen = _chosen(headers, columns, where)
     for role in ("cycle", "charge", "discharge"):
         if role not in chosen:
-            picked = _pick(headers, role, capacity_unit)
+            picked = _pick(headers, role, capacity_unit, where, implied)
             if picked is None:
                 raise InvalidValue(
                     f"{where} has no {role} column among {headers}; name it with "
-                    f"columns={{'{role}': ...}}" + ("" if sheet is not None else " or pass sheet")
+                    f"{COLUMN_OPTIONS[role]}" + (" or pass --sheet" if "sheet" not in where else "")
                 )
             chosen[role] = picked
-        elif chosen[role] not in headers:
-            raise InvalidValue(f"{where} has no column {chosen[role]!r}; columns are {headers}")
     frame = pd.DataFrame({"cycle": pd.to_numeric(raw[chosen["cycle"]], errors="coerce")})
     kinds = set()
     for role in ("charge", "discharge"):
-        kind, factor = _column_factor(chosen[role], capacity_unit)
+        kind, factor = _column_factor(chosen[role], capacity_unit, implied)
         kinds.add(kind)
         frame[role] = pd.to_numeric(raw[chosen[role]], errors="coerce") * factor
     if len(kinds) > 1:
@@ -294,17 +597,46 @@ def read_table(
     frame["cycle"] = frame["cycle"].astype(int)
     if frame["cycle"].duplicated().any():
         repeated = int(frame.loc[frame["cycle"].duplicated(), "cycle"].iloc[0])
-        raise InvalidValue(f"{where}: cycle {repeated} appears twice; keep one row per cycle")
+        raise InvalidValue(
+            f"{where}: cycle {repeated} appears twice and no current or step-type column says "
+            "how to cut the rows into half cycles; name the current with --current-col, "
+            "or keep one row per cycle"
+        )
     if (frame[["charge", "discharge"]] < 0).any().any():
         raise InvalidValue(f"{where}: negative capacities; export magnitudes per half cycle")
     if kind == _AREAL and electrode_area_cm2 is not None:
-        area = float(electrode_area_cm2)
-        if not area > 0:
-            raise InvalidValue(f"electrode area must be positive, got {area:g} cm2")
-        frame[["charge", "discharge"]] *= area
+        frame[["charge", "discharge"]] *= _area(electrode_area_cm2)
         kind = _ABSOLUTE
     frame = frame.sort_values("cycle").reset_index(drop=True)
     return frame.rename(columns={"charge": f"charge_{kind}", "discharge": f"discharge_{kind}"})
+
+
+def _area(electrode_area_cm2: float) -> float:
+    area = float(electrode_area_cm2)
+    if not area > 0:
+        raise InvalidValue(f"electrode area must be positive, got {area:g} cm2")
+    return area
+
+
+def read_table(
+    path: str | Path,
+    *,
+    capacity_unit: str | None = None,
+    sheet: str | int | None = None,
+    electrode_area_cm2: float | None = None,
+    columns: dict[str, str] | None = None,
+) -> "pd.DataFrame":
+    """Read a per-cycle table (CSV, XLSX) into columns cycle, charge_<unit>, discharge_<unit>.
+
+    ``capacity_unit`` is used for capacity columns whose header names no unit
+    (a header unit that disagrees with it is an error). ``columns`` maps the
+    roles cycle/charge/discharge to header names when guessing fails. With
+    ``electrode_area_cm2`` areal capacities are converted to mAh. Rows are
+    sorted by cycle; the unit suffix is ``mAh`` or ``mAh_cm2``.
+    """
+    raw, where, _reader = load_frame(path, sheet=sheet)
+    return _per_cycle_table(raw, where, capacity_unit=capacity_unit, columns=columns,
+                            electrode_area_cm2=electrode_area_cm2)  # fmt: skip
 
 
 def capacity_unit_of(table: "pd.DataFrame") -> str:
@@ -314,6 +646,284 @@ def capacity_unit_of(table: "pd.DataFrame") -> str:
             if column.endswith("_" + kind):
                 return kind
     raise InvalidValue("the table has no *_mAh or *_mAh_cm2 capacity columns")
+
+
+# --- time series: points -> half cycles -> cycles ---------------------------------------
+
+_CURRENT_TO_MA = {"a": 1000.0, "ma": 1.0, "ua": 1e-3, "µa": 1e-3, "μa": 1e-3, "na": 1e-6}
+_TIME_TO_S = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "min": 60.0,
+              "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TimeSeries:
+    """A time series in cedb's terms, one entry per point.
+
+    ``charge_mAh`` and ``discharge_mAh`` are what each point adds to a charge or a
+    discharge half cycle; ``direction`` is +1 (charge), -1 (discharge) or 0 (rest,
+    OCV, EIS). ``source`` says which columns gave them.
+    """
+
+    charge_mAh: "np.ndarray"
+    discharge_mAh: "np.ndarray"
+    direction: "np.ndarray"
+    source: dict
+    begins_inside_a_step: bool = False  # the first point's step counter is not at 0
+
+
+def _numbers(frame: "pd.DataFrame", header: str) -> "np.ndarray":
+    import pandas as pd
+
+    return pd.to_numeric(frame[header], errors="coerce").to_numpy(dtype=float)
+
+
+def step_increments(cumulative: "np.ndarray") -> "np.ndarray":
+    """Per-point increments of a capacity that cyclers reset to 0 at each step or cycle.
+
+    Where the value falls by more than it now holds, the counter was reset and the
+    point adds its whole value; a smaller fall (noise) is a negative increment. The
+    first point adds nothing: what it holds was passed before the file begins.
+    """
+    import numpy as np
+
+    values = np.nan_to_num(cumulative, nan=0.0)
+    increments = np.diff(values, prepend=values[:1])
+    reset = (increments < 0) & (values <= -increments)
+    increments[reset] = values[reset]
+    return increments
+
+
+def _direction_of_states(values: "pd.Series") -> "np.ndarray | None":
+    """+1/-1/0 per point from a step-type column, or None if its values name no direction."""
+    import numpy as np
+    import pandas as pd
+
+    codes, labels = pd.factorize(values.astype(str).str.strip())
+    signs = []
+    for label in labels:
+        # Neware CC_DChg, Maccor and Landt D / RateD, "discharge"; then the charges.
+        lower = label.lower()
+        if re.search(r"d ?chg|dis", lower) or re.search(r"(?:^|[^A-Z])D$", label):
+            signs.append(-1)
+        elif re.search(r"chg|charge", lower) or re.search(r"(?:^|[^A-Z])C$", label):
+            signs.append(1)
+        else:  # rest, OCV, EIS, pause, numbers
+            signs.append(0)
+    if not any(signs):
+        return None
+    return np.append(np.array(signs, dtype=np.int8), np.int8(0))[codes]
+
+
+def _one(where: str, role: str, candidates: list[str]) -> str | None:
+    if len(candidates) > 1:
+        if role in COLUMN_OPTIONS:
+            raise _ambiguous(where, role, candidates)
+        raise InvalidValue(
+            f"{where}: several columns look like the {role} column "
+            f"({', '.join(map(repr, candidates))}); export only one"
+        )
+    return candidates[0] if candidates else None
+
+
+def time_series(frame: "pd.DataFrame", where: str = "the file",
+                columns: dict[str, str] | None = None,
+                capacity_unit: str | None = None) -> TimeSeries:  # fmt: skip
+    """The charge and direction of every point of a cycler time series (rules 1 and 4).
+
+    ``capacity_unit`` is the unit of capacity columns whose header names none.
+    """
+    import numpy as np
+
+    headers = list(frame.columns)
+    implied = _implied_units(headers)
+    chosen = _chosen(headers, columns, where)
+    by_role: dict[str, list[str]] = {}
+    for header in headers:
+        role = _series_role(header)
+        if role is not None:
+            by_role.setdefault(role, []).append(header)
+
+    def capacity_units(candidates: list[str]) -> list[str]:
+        return [h for h in candidates
+                if capacity_unit_factor(_unit_of(h, implied) or capacity_unit or "")]  # fmt: skip
+
+    current = chosen.get("current") or _one(where, "current", by_role.get("current", []))
+    for role in ("charge", "discharge"):
+        if role not in chosen:
+            found = _one(where, role, capacity_units([h for h in headers if role in _roles(h)]))
+            if found is not None:
+                chosen[role] = found
+    source: dict[str, str] = {}
+
+    def factor(header: str) -> float:
+        given = capacity_unit if _unit_of(header, implied) is None else None
+        kind, value = _column_factor(header, given, implied)
+        if kind != _ABSOLUTE:
+            raise InvalidValue(f"{where}: column {header!r} is areal; a time series needs mAh")
+        return value
+
+    increment = _one(where, "charge increment", capacity_units(by_role.get("increment", [])))
+    since_start = _one(where, "charge", capacity_units(by_role.get("since_start", [])))
+    single = _one(where, "capacity", capacity_units(by_role.get("capacity", [])))
+    # A step layer (Neware's step export) has one row per step holding the step's total.
+    steps = by_role.get("step", [])
+    whole_steps = bool(steps) and len(frame) > 1 and not (
+        frame[steps[0]].to_numpy()[1:] == frame[steps[0]].to_numpy()[:-1]
+    ).any()
+    increments = (lambda values: np.nan_to_num(values)) if whole_steps else step_increments
+    if "charge" in chosen and "discharge" in chosen and not (
+        increment and "charge" not in (columns or {})
+    ):
+        counters = [_numbers(frame, chosen[role]) * factor(chosen[role])
+                    for role in ("charge", "discharge")]  # fmt: skip
+        charge, discharge = (increments(values) for values in counters)
+        source["charge"] = f"{chosen['charge']} and {chosen['discharge']}"
+    elif increment or since_start:
+        counters = []
+        header = increment or since_start
+        values = np.nan_to_num(_numbers(frame, header) * factor(header), nan=0.0)
+        charge = values if increment else np.diff(values, prepend=values[:1])
+        discharge = -charge
+        source["charge"] = header
+    elif single:
+        counters = [np.abs(_numbers(frame, single) * factor(single))]
+        charge = discharge = increments(counters[0])
+        source["charge"] = single
+    elif current and by_role.get("time"):
+        time_header = by_role["time"][0]
+        to_mA = _current_factor(current, implied, where)
+        current_mA = np.nan_to_num(_numbers(frame, current) * to_mA)
+        seconds = _numbers(frame, time_header) * _time_factor(time_header, implied)
+        # Rectangle rule with the current at the end of each interval: cyclers record a
+        # point when a step ends, so a step's current never leaks into the next.
+        charge = current_mA * np.nan_to_num(np.diff(seconds, prepend=seconds[:1])) / 3600
+        discharge = -charge
+        counters = []
+        source["charge"] = f"{current} x {time_header}"
+    else:
+        unitless = [h for h in headers if _roles(h) & {"charge", "discharge"}
+                    and _unit_of(h, implied) is None]  # fmt: skip
+        hint = f"; {unitless} name no unit: give it with --unit" if unitless else ""
+        raise InvalidValue(
+            f"{where}: no charge, capacity or current and time columns among {headers}; "
+            f"name them with --charge-col and --discharge-col, or --current-col{hint}"
+        )
+    direction = None
+    for header in by_role.get("state", []):
+        direction = _direction_of_states(frame[header])
+        if direction is not None:
+            source["direction"] = f"step type ({header})"
+            break
+    if direction is None and current is not None:
+        amps = np.nan_to_num(_numbers(frame, current))
+        scale = float(np.max(np.abs(amps))) if amps.size else 0.0
+        direction = np.where(np.abs(amps) > 1e-5 * scale, np.sign(amps), 0).astype(np.int8)
+        source["direction"] = f"sign of the current ({current})"
+    if direction is None:
+        if single:
+            raise InvalidValue(
+                f"{where}: the capacity column {single!r} is unsigned and no current or step "
+                "type says its direction; name the current with --current-col"
+            )
+        direction = np.sign(charge - discharge).astype(np.int8)
+        source["direction"] = "sign of the charge increment"
+    inside = not whole_steps and bool(direction[0]) and any(
+        np.nan_to_num(c[:1]).sum() > 0 for c in counters)
+    return TimeSeries(charge, discharge, direction, source, inside)
+
+
+def _current_factor(header: str, implied: dict[str, str], where: str) -> float:
+    unit = (_unit_of(header, implied) or "").strip().lower()
+    if unit not in _CURRENT_TO_MA:
+        raise InvalidValue(
+            f"{where}: the current column {header!r} has no unit in A, mA or uA; "
+            "name a capacity column with --charge-col and --discharge-col instead"
+        )
+    return _CURRENT_TO_MA[unit]
+
+
+def _time_factor(header: str, implied: dict[str, str]) -> float:
+    unit = (_unit_of(header, implied) or "s").strip().lower()
+    return _TIME_TO_S.get(unit, 1.0)
+
+
+@dataclass(frozen=True)
+class HalfCycles:
+    """The half cycles of a time series, in the order they ran (rules 2 and 3)."""
+
+    direction: "np.ndarray"  # +1 charge, -1 discharge, strictly alternating
+    charge_mAh: "np.ndarray"
+    first_point: "np.ndarray"  # 0-based positions of the first and last point
+    last_point: "np.ndarray"
+    negligible_runs: int  # runs below NEGLIGIBLE_FRACTION of the largest, not counted
+
+
+def half_cycles(series: TimeSeries) -> HalfCycles:
+    """Cut a time series into half cycles: runs of one direction, rests ignored (rules 2-3)."""
+    import numpy as np
+
+    active = np.flatnonzero(series.direction != 0)
+    direction = series.direction[active]
+    charge = np.where(direction > 0, series.charge_mAh[active], series.discharge_mAh[active])
+    if not active.size:
+        empty = np.array([], dtype=int)
+        return HalfCycles(empty, np.array([], dtype=float), empty, empty, 0)
+    starts = np.flatnonzero(np.r_[True, direction[1:] != direction[:-1]])
+    ends = np.r_[starts[1:], direction.size] - 1
+    run_charge = np.add.reduceat(charge, starts)
+    largest = float(run_charge.max())
+    keep = run_charge > NEGLIGIBLE_FRACTION * largest if largest > 0 else run_charge > 0
+    signs, run_charge = direction[starts][keep], run_charge[keep]
+    first, last = active[starts][keep], active[ends][keep]
+    if signs.size:  # runs that a dropped run separated join (rule 3)
+        joined = np.flatnonzero(np.r_[True, signs[1:] != signs[:-1]])
+        joined_ends = np.r_[joined[1:], signs.size] - 1
+        signs, run_charge = signs[joined], np.add.reduceat(run_charge, joined)
+        first, last = first[joined], last[joined_ends]
+    return HalfCycles(signs.astype(int), run_charge, first, last, int((~keep).sum()))
+
+
+def _describe(halves: HalfCycles, index: int, position: str) -> dict:
+    """A half cycle left out: why (leading, trailing, incomplete), direction, charge, points."""
+    return {
+        "position": position,
+        "direction": "charge" if halves.direction[index] > 0 else "discharge",
+        "charge_mAh": float(halves.charge_mAh[index]),
+        "points": [int(halves.first_point[index]) + 1, int(halves.last_point[index]) + 1],
+    }
+
+
+def pair_half_cycles(
+    halves: HalfCycles, *, first: int, begins_inside: bool = False
+) -> tuple["pd.DataFrame", list[dict]]:
+    """Pair each half cycle of direction ``first`` with the one after it (rule 5).
+
+    Returns the per-cycle table (cycle, charge_mAh, discharge_mAh) and the
+    half cycles dropped for want of a partner (a leading one of the other
+    direction, a trailing one of direction ``first``), or because the file
+    begins inside it (``begins_inside``: its capacity counter is not at 0).
+    """
+    import pandas as pd
+
+    signs = halves.direction
+    dropped = []
+    start = 1 if begins_inside and signs.size and halves.first_point[0] == 0 else 0
+    if start:
+        dropped.append(_describe(halves, 0, "incomplete"))
+    if signs.size > start and signs[start] != first:
+        dropped.append(_describe(halves, start, "leading"))
+        start += 1
+    pairs = (signs.size - start) // 2
+
+    if (signs.size - start) % 2:
+        dropped.append(_describe(halves, signs.size - 1, "trailing"))
+    leading = halves.charge_mAh[start : start + 2 * pairs : 2]
+    following = halves.charge_mAh[start + 1 : start + 2 * pairs : 2]
+    charge, discharge = (leading, following) if first > 0 else (following, leading)
+    table = pd.DataFrame(
+        {"cycle": range(1, pairs + 1), "charge_mAh": charge, "discharge_mAh": discharge}
+    )
+    return table, dropped
 
 
 def half_cell(table: "pd.DataFrame", *, plating: str = "discharge") -> "pd.DataFrame":
@@ -351,108 +961,58 @@ def full_cell(table: "pd.DataFrame") -> "pd.DataFrame":
     return out
 
 
-# --- BioLogic time series -------------------------------------------------------------
-
-
-def read_biologic(path: str | Path) -> "pd.DataFrame":
-    """Read a BioLogic .mpt (EC-Lab text export) or .mpr file with galvani, one row per point.
-
-    Columns keep galvani's names (``time/s``, ``I/mA``, ``dQ/mA.h``,
-    ``(Q-Qo)/mA.h``, ``half cycle``, ``cycle number``, ...); the flags packed in
-    an .mpr file (``mode``, ``ox/red``, ...) become columns too.
-    """
-    import pandas as pd
-    from galvani import BioLogic
-
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidValue(f"file {str(path)!r} does not exist; check the path")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".mpt":
-            # galvani opens str paths only, and decodes the column header line itself.
-            for encoding in ("ascii", "latin-1"):
-                try:
-                    data, _comments = BioLogic.MPTfile(str(path), encoding=encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            frame = pd.DataFrame(data)
-        elif suffix == ".mpr":
-            mpr = BioLogic.MPRfile(str(path))
-            frame = pd.DataFrame(mpr.data)
-            for flag in mpr.flags_dict:
-                frame[flag] = mpr.get_flag(flag)
-            frame = frame.drop(columns=["flags"], errors="ignore")
-        else:
-            raise InvalidValue(f"{path.name}: BioLogic files end in .mpr or .mpt")
-    except (ValueError, NotImplementedError, StopIteration, AttributeError) as error:
-        raise InvalidValue(
-            f"galvani cannot read {path.name} ({error}); export it from EC-Lab as .mpt text"
-        ) from None
-    return frame
-
-
-def _charge_increments_mAh(raw: "pd.DataFrame") -> "pd.Series":
-    """Charge passed since the previous point, signed (oxidation > 0), in mAh."""
-    if "dQ/mA.h" in raw:  # galvani renames EC-Lab's "dq/mA.h" to this
-        return raw["dQ/mA.h"].astype(float)
-    if "(Q-Qo)/mA.h" in raw:
-        q = raw["(Q-Qo)/mA.h"].astype(float)
-        return q.diff().fillna(q.iloc[0])
-    if "dQ/C" in raw:
-        return raw["dQ/C"].astype(float) / 3.6
-    if "I/mA" in raw and "time/s" in raw:
-        # Rectangle rule with the current recorded at the end of each interval: EC-Lab
-        # records a point when a step ends, so a step's current never leaks into the next.
-        dt_h = raw["time/s"].astype(float).diff().fillna(0.0) / 3600
-        return raw["I/mA"].astype(float) * dt_h
-    raise InvalidValue(
-        "the BioLogic data have no charge column (dq/mA.h, (Q-Qo)/mA.h) and no current and "
-        f"time; columns are {list(raw.columns)}; export them from EC-Lab"
-    )
-
-
-def reduce_timeseries(raw: "pd.DataFrame") -> "pd.DataFrame":
-    """Per-cycle capacities from a cycler time series: cycle, charge_mAh, discharge_mAh.
-
-    Charge is the oxidation charge (current > 0 at the working electrode) and
-    discharge the reduction charge of each cycle, summed from the per-point
-    increments (``dQ/mA.h``, else differences of ``(Q-Qo)/mA.h``, else I dt).
-    Cycles come from ``cycle number``, else from ``half cycle`` // 2; they are
-    renumbered 1..N in order and cycles that pass no charge (rests) are dropped.
-    """
-    import pandas as pd
-
-    if raw.empty:
-        raise InvalidValue("the time series is empty; check the exported file")
-    increments = _charge_increments_mAh(raw)
-    if "cycle number" in raw:
-        cycles = raw["cycle number"].astype(float)
-    elif "half cycle" in raw:
-        cycles = raw["half cycle"].astype(int) // 2
-    else:
-        raise InvalidValue(
-            "the time series has no 'cycle number' or 'half cycle' column; "
-            "export it from EC-Lab with the cycle number"
-        )
-    grouped = pd.DataFrame(
-        {
-            "cycle": cycles.to_numpy(),
-            "charge_mAh": increments.clip(lower=0).to_numpy(),
-            "discharge_mAh": (-increments.clip(upper=0)).to_numpy(),
-        }
-    ).groupby("cycle", sort=False)[["charge_mAh", "discharge_mAh"]].sum()
-    grouped = grouped[(grouped["charge_mAh"] > 0) | (grouped["discharge_mAh"] > 0)]
-    table = grouped.reset_index(drop=True)
-    table.insert(0, "cycle", range(1, len(table) + 1))
-    return table
-
-
 # --- one entry point ------------------------------------------------------------------
 
 
-def read_cycles(
+@dataclass(frozen=True)
+class CycleFile:
+    """A cycler file read into cycles, with what the reading left out."""
+
+    table: "pd.DataFrame"  # half_cell() or full_cell() output
+    reader: str  # the format and the library that read it
+    layout: str  # "time series" or "per-cycle table"
+    half_cycles: int  # half cycles found in a time series (0 for a per-cycle table)
+    dropped: list[dict]  # half cycles without a partner (rule 5)
+    negligible_runs: int  # runs below NEGLIGIBLE_FRACTION of the largest (rule 3)
+    source: dict  # the columns the charge and the direction came from
+
+    def summary(self) -> dict:
+        """What a report needs: reader, layout, cycles used, half cycles dropped."""
+        return {
+            "reader": self.reader,
+            "layout": self.layout,
+            "cycles_used": len(self.table),
+            "half_cycles_found": self.half_cycles,
+            "half_cycles_dropped": self.dropped,
+            "negligible_runs": self.negligible_runs,
+            **({"read_from": self.source} if self.source else {}),
+        }
+
+
+def _is_time_series(frame: "pd.DataFrame", columns: dict[str, str] | None) -> bool:
+    if (columns or {}).get("current"):
+        return True
+    roles = {_series_role(str(h)) for h in frame.columns}
+    return bool(roles & {"current", "increment", "since_start", "state"})
+
+
+def _no_complete_cycle(where: str, halves: HalfCycles, first: int, cell: str) -> InvalidValue:
+    names = {1: "charge", -1: "discharge"}
+    if cell == "half":
+        names = {first: "plating", -first: "stripping"}
+    found = [f"{names[int(s)]} {q:.4g} mAh" for s, q in zip(halves.direction, halves.charge_mAh)]
+    if not found:
+        text = "no half cycle" + (
+            f"; {halves.negligible_runs} runs below {NEGLIGIBLE_FRACTION:.0%} of the largest"
+            if halves.negligible_runs else ", no charge passed"
+        )
+    else:
+        text = f"{len(found)} half cycle{'s' * (len(found) > 1)}: " + ", ".join(found[:4])
+    what = "plating/stripping" if cell == "half" else "charge/discharge"
+    return InvalidValue(f"no complete {what} cycle in {where} (found: {text})")
+
+
+def read_cycle_file(
     path: str | Path,
     *,
     cell: str = "half",
@@ -460,32 +1020,60 @@ def read_cycles(
     capacity_unit: str | None = None,
     sheet: str | int | None = None,
     electrode_area_cm2: float | None = None,
-) -> "pd.DataFrame":
+    columns: dict[str, str] | None = None,
+) -> CycleFile:
     """Read any supported cycler file into a per-cycle half-cell or full-cell table.
 
     ``cell="half"`` gives cycle, plated_*, stripped_*, ce_percent (Li||Cu);
     ``cell="full"`` gives cycle, charge_*, discharge_*, ce_percent, retention_percent.
-    The file type is chosen by suffix: .csv/.txt/.tsv/.xlsx tables or BioLogic .mpr/.mpt.
+    Time series are cut into half cycles and paired by the rule of this module's
+    docstring; ``columns`` names the cycle, charge, discharge or current column
+    where guessing fails. The reader is chosen by content (see ``file_kind``).
     """
     if cell not in CELL_CHOICES:
         raise InvalidValue(f"cell must be 'half' or 'full', got {cell!r}")
-    path = Path(path)
-    if path.suffix.lower() in BIOLOGIC_SUFFIXES:
-        table = reduce_timeseries(read_biologic(path))
+    if plating not in PLATING_CHOICES:
+        raise InvalidValue(f"plating must be 'charge' or 'discharge', got {plating!r}")
+    frame, where, reader = load_frame(path, sheet=sheet)
+    if frame.empty:
+        raise InvalidValue(f"{where} holds no rows; check the exported file")
+    halves, dropped, source = None, [], {}
+    if _is_time_series(frame, columns):
+        series = time_series(frame, where, columns, capacity_unit)
+        halves = half_cycles(series)
+        first = 1 if cell == "full" or plating == "charge" else -1
+        table, dropped = pair_half_cycles(halves, first=first,
+                                          begins_inside=series.begins_inside_a_step)
+        if table.empty:
+            raise _no_complete_cycle(where, halves, first, cell)
+        source = series.source
         if electrode_area_cm2 is not None:
-            # .mpr/.mpt capacities are absolute; the area gives the areal form here.
-            area = float(electrode_area_cm2)
-            if not area > 0:
-                raise InvalidValue(f"electrode area must be positive, got {area:g} cm2")
+            # time series give absolute charge; the area gives the areal form here.
             table = table.rename(
                 columns={"charge_mAh": "charge_mAh_cm2", "discharge_mAh": "discharge_mAh_cm2"}
             )
-            table[["charge_mAh_cm2", "discharge_mAh_cm2"]] /= area
+            table[["charge_mAh_cm2", "discharge_mAh_cm2"]] /= _area(electrode_area_cm2)
     else:
-        table = read_table(
-            path, capacity_unit=capacity_unit, sheet=sheet, electrode_area_cm2=electrode_area_cm2
-        )
-    return half_cell(table, plating=plating) if cell == "half" else full_cell(table)
+        table = _per_cycle_table(frame, where, capacity_unit=capacity_unit, columns=columns,
+                                 electrode_area_cm2=electrode_area_cm2)  # fmt: skip
+        if table.empty:
+            raise InvalidValue(f"no complete plating/stripping cycle in {where} (found: no rows)")
+    out = half_cell(table, plating=plating) if cell == "half" else full_cell(table)
+    return CycleFile(
+        table=out,
+        reader=reader,
+        layout="time series" if halves is not None else "per-cycle table",
+        half_cycles=int(halves.direction.size) if halves is not None else 0,
+        dropped=dropped,
+        negligible_runs=halves.negligible_runs if halves is not None else 0,
+        source=source,
+    )
+
+
+def read_cycles(path: str | Path, **options) -> "pd.DataFrame":
+    """``read_cycle_file(path, **options).table``: the per-cycle table alone."""
+    return read_cycle_file(path, **options).table
+
 
 
 # --- stage detection ------------------------------------------------------------------
@@ -503,6 +1091,9 @@ class HalfCellStages:
     decay_onset_cycle: int | None  # first cycle of stage II; None if the data end stable
     tolerance_percent: float  # band below the plateau actually used
     params: dict = field(default_factory=dict)
+    # cycles of the stable window left out of its mean: measured CE off the rolling median
+    # by more than the band (a bad cycle, a short circuit, a cycler glitch)
+    outlier_cycles: list[int] = field(default_factory=list)
 
     def spans(self) -> list[tuple[str, int, int]]:
         """(stage, first cycle, last cycle) for the formation, stable and decay stages found."""
@@ -575,6 +1166,9 @@ def detect_half_cell_stages(
     window is the longest run of stable cycles (at least ``min_stable_cycles``),
     the cycles before it are the formation stage (stage I, CE rising while the
     SEI forms) and the first cycle after it is the onset of stage II decay.
+    The stable CE is the mean of the window's measured CE without its outliers:
+    cycles whose measured CE is off the smoothed one by more than the band
+    (``outlier_cycles``), so one bad cycle moves neither the window nor its mean.
     """
     import numpy as np
 
@@ -604,15 +1198,21 @@ def detect_half_cell_stages(
     }
     if stop - start < min_stable_cycles:
         return HalfCellStages(None, None, None, 0, None, None, tolerance, params)
+    window_ce, window_smooth = ce.iloc[start:stop], smooth.iloc[start:stop]
+    outlier = (window_ce - window_smooth).abs() > tolerance
+    params["outlier_rule"] = (
+        f"|CE - rolling median of {window} cycles| > {tolerance:.3g} percentage points"
+    )
     return HalfCellStages(
         formation_end_cycle=cycles[start - 1] if start > 0 else None,
         stable_start_cycle=cycles[start],
         stable_end_cycle=cycles[stop - 1],
         stable_cycles=stop - start,
-        stable_ce_percent=float(ce.iloc[start:stop].mean()),
+        stable_ce_percent=float(window_ce[~outlier].mean()),
         decay_onset_cycle=cycles[stop] if stop < len(cycles) else None,
         tolerance_percent=tolerance,
         params=params,
+        outlier_cycles=[cycles[start + i] for i in range(stop - start) if outlier.iloc[i]],
     )
 
 

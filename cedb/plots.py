@@ -425,6 +425,51 @@ def _shade(ax, spans: "pd.DataFrame") -> None:
         ax.axvspan(first - 0.5, last + 0.5, color=colour, zorder=0, label=stage)
 
 
+CLIP_SPAN_PERCENT = 15.0  # CE axis half-height around the stable CE when far points are clipped
+
+
+def _half_cell_points(ax, per_cycle: "pd.DataFrame", stages) -> "pd.DataFrame":
+    """CE points, every one visible: those beyond the axis are drawn at its edge as triangles.
+
+    The axis shows every CE unless some lie more than ``CLIP_SPAN_PERCENT`` points
+    from the stable CE (a 0 % cycle, a 400 % one); then it spans the stable CE
+    +/- that much and the others sit on the edge, marked and counted in the legend.
+    Cycles left out of the stable mean (``stages.outlier_cycles``) are hollow.
+    """
+    points = per_cycle[["cycle", "ce_percent"]].dropna().reset_index(drop=True)
+    values = points["ce_percent"].astype(float)
+    stable = getattr(stages, "stable_ce_percent", None)
+    outliers = set(getattr(stages, "outlier_cycles", None) or [])
+    low, high = float(values.min()), float(values.max())
+    if stable is not None:
+        low = max(low, stable - CLIP_SPAN_PERCENT)
+        high = min(high, stable + CLIP_SPAN_PERCENT)
+        low, high = min(low, stable), max(high, stable)
+    pad = max(0.5, 0.05 * (high - low))
+    bottom, top = low - pad, high + pad
+    points["clipped"] = (values < bottom) | (values > top)
+    points["outlier"] = points["cycle"].isin(outliers)
+    shown = points[~points["clipped"]]
+    kept = shown[~shown["outlier"]]
+    ax.plot(kept["cycle"], kept["ce_percent"], "o", markersize=2, color="#08519c", label="CE")
+    left_out = shown[shown["outlier"]]
+    if not left_out.empty:
+        ax.plot(left_out["cycle"], left_out["ce_percent"], "o", markersize=3, mfc="none",
+                color="#08519c", label="excluded from the stable mean")
+    for side, marker, edge in (("below", "v", bottom), ("above", "^", top)):
+        beyond = points[(values < bottom) if side == "below" else (values > top)]
+        if not beyond.empty:
+            # on the axis edge, so no point is silently lost
+            ax.plot(beyond["cycle"], [edge] * len(beyond), marker, markersize=4, clip_on=False,
+                    color="#a50f15", label=f"{len(beyond)} beyond the axis")
+    if stable is not None:
+        label = f"stable {stable:.2f} % ({stages.stable_cycles} cycles"
+        label += f", {len(outliers)} excluded)" if outliers else ")"
+        ax.axhline(stable, color="black", linestyle="--", linewidth=0.7, label=label)
+    ax.set_ylim(bottom, top)
+    return points
+
+
 def cycling(
     per_cycle: "pd.DataFrame",
     stages: "HalfCellStages | FullCellStages | None" = None,
@@ -432,7 +477,8 @@ def cycling(
     """CE (Li||Cu) or capacity and CE (full cell) against cycle, with detected stages shaded.
 
     A half-cell table (``plated_*`` columns) gives CE vs cycle with the
-    formation, stable and decay stages and the stable CE; a full-cell table
+    formation, stable and decay stages and the stable CE (every point shown, those
+    beyond the axis marked on its edge, see ``_half_cell_points``); a full-cell table
     (``discharge_*``) gives discharge capacity with CE on a second axis and the
     cycle where the Li reservoir ran out.
     """
@@ -450,16 +496,7 @@ def cycling(
         ax = figure.add_subplot()
         _shade(ax, spans)
         if not full:
-            points = per_cycle[["cycle", "ce_percent"]].reset_index(drop=True)
-            ax.plot(points["cycle"], points["ce_percent"], "o", markersize=2, color="#08519c",
-                    label="CE")  # fmt: skip
-            stable = getattr(stages, "stable_ce_percent", None)
-            if stable is not None:
-                label = f"stable {stable:.2f} % ({stages.stable_cycles} cycles)"
-                ax.axhline(stable, color="black", linestyle="--", linewidth=0.7, label=label)
-                # the decay can reach 0 %; keep the plateau readable
-                low = max(float(points["ce_percent"].min()), stable - 15)
-                ax.set_ylim(low - 0.5, min(float(points["ce_percent"].max()), 101) + 0.5)
+            points = _half_cell_points(ax, per_cycle, stages)
             ax.set_ylabel(CE_LABEL)
         else:
             column = f"discharge_{kind}"
@@ -474,9 +511,11 @@ def cycling(
             right = ax.twinx()
             right.plot(points["cycle"], points["ce_percent"], "-", color="#a50f15", linewidth=0.7)
             right.set_ylabel(CE_LABEL, color="#a50f15")
-            right.set_ylim(max(float(points["ce_percent"].min()) - 0.5, 80), 100.5)
+            ce_values = points["ce_percent"].dropna()  # every CE within the axis
+            if not ce_values.empty:
+                right.set_ylim(float(ce_values.min()) - 0.5, float(ce_values.max()) + 0.5)
         ax.set_xlabel("Cycle number")
-        figure.legend(loc="outside upper center", ncols=3)
+        figure.legend(loc="outside upper center", ncols=2 if not full else 3)
     return PlotResult(figure, points=points, spans=spans)
 
 

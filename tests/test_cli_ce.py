@@ -86,8 +86,13 @@ def test_conventional_file(run):
     stripped = [c["stripped_mAh"] / c["plated_mAh"] for c in TRUTH["mpt"]["cycles"]]
     assert data["ce_percent"] == pytest.approx(100 * sum(stripped) / len(stripped))
     assert data["cycles"] == 8
-    assert data["inputs"] == {"file": "li_cu_gcpl.mpt", "plating": "discharge", "skip_cycles": 0,
-                              "cycles_in_file": 8}
+    inputs = data["inputs"]
+    assert {k: inputs[k] for k in ("file", "plating", "skip_cycles", "layout", "cycles_used")} == {
+        "file": "li_cu_gcpl.mpt", "plating": "discharge", "skip_cycles": 0,
+        "layout": "time series", "cycles_used": 8}  # fmt: skip
+    assert "galvani" in inputs["reader"]
+    # the fixture plates first and ends on a strip: nothing dropped, the OCV rest is no cycle
+    assert inputs["half_cycles_dropped"] == [] and inputs["half_cycles_found"] == 16
 
 
 def test_conventional_file_plating_option(run):
@@ -169,3 +174,97 @@ def test_every_command_has_help(run):
         process = run(*args, "--help")
         assert process.returncode == 0
         assert "eqn" in process.stdout or "cycle life" in process.stdout.lower()
+
+
+# --- in process (typer's CliRunner): cycler files -----------------------------------------
+
+
+def _invoke(*args):
+    from typer.testing import CliRunner
+
+    from cedb.cli.main import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"NO_COLOR": "1"})
+
+
+def _series_csv(path, *runs):
+    """Current (mA) runs of (value, points), one point per 36 s; a rest point starts the clock."""
+    rows = [(0.0, 0.0)]
+    for current, points in runs:
+        rows += [(36.0 * (len(rows) + i), float(current)) for i in range(points)]
+    path.write_text("time/s,I/mA\n" + "".join(f"{t},{i}\n" for t, i in rows))
+    return path
+
+
+def test_dropped_half_cycles_in_json_and_on_stderr(tmp_path):
+    path = _series_csv(tmp_path / "run.csv", (1, 40), (-1, 100), (1, 95), (-1, 100))
+    result = _invoke("ce", "conventional", path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ce_percent"] == pytest.approx(95.0)
+    assert data["inputs"]["cycles_used"] == 1
+    dropped = data["inputs"]["half_cycles_dropped"]
+    assert [(d["position"], d["direction"]) for d in dropped] == [
+        ("leading", "charge"), ("trailing", "discharge")]  # fmt: skip
+    assert dropped[0]["charge_mAh"] == pytest.approx(0.40)
+    table = _invoke("ce", "conventional", path)
+    assert "Dropped the leading charge half cycle (0.4 mAh" in table.stderr
+    assert "Dropped the trailing discharge half cycle" in table.stderr
+    assert "1 cycles used" in table.stderr
+
+
+def test_column_options_name_ambiguous_columns(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("Cycle,Charge A (mAh),Charge B (mAh),Discharge (mAh)\n1,0.9,0.8,1.0\n")
+    refused = _invoke("ce", "conventional", path)
+    assert refused.exit_code == 1
+    message = str(refused.exception)
+    assert "--charge-col" in message and "columns=" not in message
+    chosen = _invoke("ce", "conventional", path, "--charge-col", "Charge B (mAh)",
+                     "--format", "json")  # fmt: skip
+    assert json.loads(chosen.stdout)["ce_percent"] == pytest.approx(80.0)
+    missing = _invoke("ce", "conventional", path, "--cycle-col", "Zyklus")
+    assert "has no column 'Zyklus' (--cycle-col)" in str(missing.exception)
+
+
+def test_current_col_makes_a_table_a_time_series(tmp_path):
+    path = tmp_path / "odd.csv"  # the current's header is not a name cedb knows
+    rows = [(0, 0.0)] + [(36 * k, -1.0) for k in range(1, 101)]
+    rows += [(36 * k, 1.0) for k in range(101, 191)]
+    path.write_text("Test Time (s),Strom (mA)\n" + "".join(f"{t},{i}\n" for t, i in rows))
+    result = _invoke("ce", "conventional", path, "--current-col", "Strom (mA)", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ce_percent"] == pytest.approx(90.0)
+
+
+def test_charge_capacity_mah_header(tmp_path):
+    path = tmp_path / "per_cycle.csv"
+    path.write_text("cycle,charge_capacity_mAh,discharge_capacity_mAh\n1,0.9,1.0\n2,0.95,1.0\n")
+    result = _invoke("ce", "conventional", path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ce_percent"] == pytest.approx(92.5)
+
+
+def test_no_complete_cycle_is_one_error_line(run):
+    from test_cycling import CORPUS  # one place finds the corpus
+
+    if not (CORPUS / "navani_00_test_02_MB_C01.mpr").is_file():
+        pytest.skip(f"the public cycler files are not at {CORPUS}")
+    line = assert_user_error(run("ce", "conventional", CORPUS / "navani_00_test_02_MB_C01.mpr"))
+    assert line.startswith("Error: no complete plating/stripping cycle in "
+                           "navani_00_test_02_MB_C01.mpr (found: 1 half cycle: plating")
+
+
+def test_no_corpus_file_ends_in_a_traceback():
+    from test_cycling import CORPUS
+
+    from cedb.errors import CedbError
+
+    files = sorted(p for p in CORPUS.glob("*") if p.name != "MANIFEST.tsv")
+    if not files:
+        pytest.skip(f"the public cycler files are not at {CORPUS}")
+    for path in files:
+        result = _invoke("ce", "conventional", path, "--format", "json")
+        if result.exit_code:
+            assert isinstance(result.exception, CedbError), (path.name, result.exception)
+            assert "\n" not in str(result.exception)

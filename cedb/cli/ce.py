@@ -47,6 +47,15 @@ Unit = Annotated[
 Area = Annotated[
     Optional[float], _opt("--area", help="Electrode area (cm2): converts areal capacities to mAh.")
 ]
+_COLUMN_HELP = "where detection is ambiguous (the header as written in the file)."
+CycleCol = Annotated[Optional[str], _opt("--cycle-col", metavar="COLUMN",
+                                         help=f"The cycle column, {_COLUMN_HELP}")]
+ChargeCol = Annotated[Optional[str], _opt("--charge-col", metavar="COLUMN",
+                                          help=f"The charge capacity column, {_COLUMN_HELP}")]
+DischargeCol = Annotated[Optional[str], _opt("--discharge-col", metavar="COLUMN",
+                                             help=f"The discharge capacity column, {_COLUMN_HELP}")]
+CurrentCol = Annotated[Optional[str], _opt("--current-col", metavar="COLUMN",
+                                           help=f"The current column, {_COLUMN_HELP}")]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -84,14 +93,44 @@ def render(record: dict[str, Any], fmt: common.Format) -> None:
             for name, inner in value.items():
                 shown = inner
                 if isinstance(inner, list):  # per-cycle capacities: short lists in full
-                    shown = ", ".join(f"{v:g}" for v in inner) if len(inner) <= 8 else (
+                    shown = ", ".join(_short(v) for v in inner) if len(inner) <= 8 else (
                         f"{len(inner)} values")
                 flat[f"{key}.{name}"] = shown
     common.emit_record(flat, fmt)
 
 
+def _short(value: Any) -> str:
+    if isinstance(value, dict):  # a dropped half cycle
+        return f"{value['position']} {value['direction']} {value['charge_mAh']:.4g} mAh"
+    return f"{value:g}"
+
+
 def _file_inputs(path: Path, **options: Any) -> dict[str, Any]:
     return {"file": path.name, **{k: v for k, v in options.items() if v is not None}}
+
+
+def read_file(path: Path, fmt: common.Format, **options: Any):
+    """cedb.cycling.read_cycle_file; tells a person on stderr what the reading left out."""
+    from cedb import cycling
+
+    read = cycling.read_cycle_file(path, **options)
+    if fmt not in (common.Format.json, common.Format.jsonl):
+        for half in read.dropped:
+            common.note(
+                f"Dropped the {half['position']} {half['direction']} half cycle "
+                f"({half['charge_mAh']:.4g} mAh, points {half['points'][0]}-{half['points'][1]}): "
+                + ("the file begins inside it" if half["position"] == "incomplete"
+                   else "no partner to pair it with")
+            )
+        if read.layout == "time series":
+            common.note(f"Read {path.name} ({read.reader}): {read.half_cycles} half cycles, "
+                        f"{len(read.table)} cycles used")
+    return read
+
+
+def columns_of(**names: Optional[str]) -> dict[str, str]:
+    """The --cycle-col/--charge-col/--discharge-col/--current-col options given, by role."""
+    return {role: name for role, name in names.items() if name is not None}
 
 
 # --------------------------------------------------------------------------- half cells
@@ -102,7 +141,7 @@ def _file_inputs(path: Path, **options: Any) -> dict[str, Any]:
 def conventional_command(
     file: Annotated[
         Optional[Path],
-        typer.Argument(help="Per-cycle table (CSV, XLSX) or BioLogic .mpr/.mpt file.",
+        typer.Argument(help="Cycler file: time series or per-cycle table (see README: formats).",
                        metavar="FILE", show_default=False),
     ] = None,
     plated: Annotated[
@@ -120,6 +159,10 @@ def conventional_command(
     sheet: Sheet = None,
     unit: Unit = None,
     area: Area = None,
+    cycle_col: CycleCol = None,
+    charge_col: ChargeCol = None,
+    discharge_col: DischargeCol = None,
+    current_col: CurrentCol = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Conventional CE, mean of Q_stripping / Q_plating (eqns 1-2), from values or a file."""
@@ -131,14 +174,17 @@ def conventional_command(
             raise InvalidValue("give either a FILE or --plated/--stripped values, not both")
         from cedb import cycling
 
-        table = cycling.read_cycles(file, cell="half", plating=plating.value,
-                                    capacity_unit=unit, sheet=sheet, electrode_area_cm2=area)
+        columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col,
+                             current=current_col)
+        read = read_file(file, fmt, cell="half", plating=plating.value, capacity_unit=unit,
+                         sheet=sheet, electrode_area_cm2=area, columns=columns)
+        table = read.table
         kind = cycling.capacity_unit_of(table)
         result = ce.conventional(table[f"plated_{kind}"], table[f"stripped_{kind}"],
                                  skip_cycles=skip)
         inputs = _file_inputs(file, plating=plating.value, skip_cycles=skip, sheet=sheet,
-                              unit=unit, area_cm2=area)
-        inputs["cycles_in_file"] = len(table)
+                              unit=unit, area_cm2=area, columns=columns or None)
+        inputs.update(read.summary())
         result = replace(result, inputs=inputs)
     else:
         if not plated or not stripped:
@@ -209,7 +255,8 @@ def chiang_command(
 @recordable("zhang-full", default_cell="full")
 def zhang_full_command(
     file: Annotated[
-        Path, typer.Argument(help="Per-cycle full-cell table or BioLogic file.", metavar="FILE")
+        Path, typer.Argument(help="Full-cell cycler file: time series or per-cycle table.",
+                             metavar="FILE")
     ],
     q_li: Annotated[
         str, _q("--q-li", "Q_Li, the excess Li, in the file's unit or with a unit.")
@@ -218,14 +265,21 @@ def zhang_full_command(
     sheet: Sheet = None,
     unit: Unit = None,
     area: Area = None,
+    cycle_col: CycleCol = None,
+    charge_col: ChargeCol = None,
+    discharge_col: DischargeCol = None,
+    current_col: CurrentCol = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Zhang's full-cell estimate, 1 - (Q_Li + Q_ch,1 - r Q_dis,1) / sum Q_charge (eqn 6)."""
     from cedb import ce, cycling
     from cedb.errors import InvalidValue
 
-    table = cycling.read_cycles(file, cell="full", capacity_unit=unit, sheet=sheet,
-                                electrode_area_cm2=area)
+    columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col,
+                         current=current_col)
+    read = read_file(file, fmt, cell="full", capacity_unit=unit, sheet=sheet,
+                     electrode_area_cm2=area, columns=columns)
+    table = read.table
     kind = cycling.capacity_unit_of(table)
     value, q_kind = cycling.parse_capacity(q_li)
     if q_kind is not None and q_kind != kind:
@@ -236,8 +290,8 @@ def zhang_full_command(
         )
     result = ce.zhang_full(table[f"charge_{kind}"], table[f"discharge_{kind}"], value,
                            retention=retention)
-    inputs = _file_inputs(file, sheet=sheet, unit=unit, area_cm2=area)
-    inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"))
+    inputs = _file_inputs(file, sheet=sheet, unit=unit, area_cm2=area, columns=columns or None)
+    inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"), **read.summary())
     return replace(result, inputs=inputs)
 
 

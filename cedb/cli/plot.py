@@ -6,7 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from cedb.cli import common, filters as f
+from cedb.cli import ce as ce_options
+from cedb.cli import common
+from cedb.cli import filters as f
 
 app = typer.Typer(
     help="Draw figures: CE progress, CE vs conditions, cycle life, cycling curves.",
@@ -18,6 +20,9 @@ Output = Annotated[
     typer.Option("--output", "-o", metavar="FILE",
                  help="Figure file; the suffix chooses PNG, SVG or PDF.", show_default=False),
 ]  # fmt: skip
+
+
+MIN_CYCLES_FOR_STAGES = 5  # the stable window needs at least this many cycles
 
 
 class Axis(str, Enum):
@@ -135,7 +140,8 @@ def life_command(
 
 @app.command("cycling")
 def cycling_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Per-cycle table or BioLogic file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE",
+                                         help="Cycler file: time series or per-cycle table.")],
     output: Output,
     cell: Annotated[CellKind, typer.Option("--cell", help="Li||Cu half cell or full cell.")] = (
         CellKind.half
@@ -143,28 +149,37 @@ def cycling_command(
     plating: Annotated[
         Plating, typer.Option("--plating", help="Which half cycle plates Li on Cu (half cells).")
     ] = Plating.discharge,
-    sheet: Annotated[
-        Optional[str], typer.Option("--sheet", help="XLSX sheet.", show_default=False)
-    ] = None,
-    unit: Annotated[
-        Optional[str],
-        typer.Option("--unit", help="Capacity unit for headers without one.", show_default=False),
-    ] = None,
-    area: Annotated[
-        Optional[float],
-        typer.Option("--area", help="Electrode area (cm2) to convert areal capacities.",
-                     show_default=False),
-    ] = None,
+    sheet: ce_options.Sheet = None,
+    unit: ce_options.Unit = None,
+    area: ce_options.Area = None,
+    cycle_col: ce_options.CycleCol = None,
+    charge_col: ce_options.ChargeCol = None,
+    discharge_col: ce_options.DischargeCol = None,
+    current_col: ce_options.CurrentCol = None,
 ) -> None:
     """CE (half cell) or capacity (full cell) against cycle, with the detected stages shaded."""
     from cedb import cycling, plots
 
-    table = cycling.read_cycles(file, cell=cell.value, plating=plating.value, capacity_unit=unit,
-                                sheet=sheet, electrode_area_cm2=area)
-    if cell == CellKind.half:
-        stages = cycling.detect_half_cell_stages(table)
-    else:
+    columns = ce_options.columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col,
+                                    current=current_col)
+    table = ce_options.read_file(file, common.Format.table, cell=cell.value,
+                                 plating=plating.value, capacity_unit=unit, sheet=sheet,
+                                 electrode_area_cm2=area, columns=columns).table
+    stages = None
+    if cell == CellKind.half and len(table) >= MIN_CYCLES_FOR_STAGES:
+        stages = cycling.detect_half_cell_stages(table, min_stable_cycles=MIN_CYCLES_FOR_STAGES)
+    elif cell == CellKind.full and len(table) >= 8:
         stages = cycling.detect_reservoir_exhaustion(table)
-    _save(plots.cycling(table, stages), output)
-    for stage, first, last in stages.spans():
+    else:
+        common.note(f"  {len(table)} cycles: too few to find stages; the points alone are drawn")
+    result = plots.cycling(table, stages)
+    _save(result, output)
+    for stage, first, last in stages.spans() if stages is not None else []:
         common.note(f"  {stage}: cycles {first}-{last}")
+    if getattr(stages, "outlier_cycles", None):
+        cycles = ", ".join(map(str, stages.outlier_cycles))
+        rule = stages.params["outlier_rule"]
+        common.note(f"  left out of the stable CE: cycles {cycles} ({rule})")
+    clipped = int(result.points["clipped"].sum()) if "clipped" in result.points else 0
+    if clipped:
+        common.note(f"  {clipped} points lie beyond the CE axis: drawn as triangles on its edge")
