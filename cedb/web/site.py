@@ -79,8 +79,9 @@ def build(session, directory: Path) -> BuildReport:
     built = date.today().isoformat()
     top = render.SiteLinks(0)
     nested = render.SiteLinks(1)
-    filters = views.to_filters({})
-    rows = views.results(session.connection(), filters)
+    from cedb import query
+
+    rows = query.run(session.connection(), views.to_filters({}), extra=True)
     written = []
 
     def write(name: str, text: str) -> None:

@@ -20,7 +20,9 @@ LIST_PARAMS = ("category", "cell", "method", "salt", "solvent", "diluent")
 NUMBER_PARAMS = ("min_ce", "max_ce")
 YEAR_PARAMS = ("year_from", "year_to")
 TEXT_PARAMS = ("practical", "profile", "strict", "paper", "sort")
-PARAMS = TEXT_PARAMS[:3] + NUMBER_PARAMS + LIST_PARAMS + YEAR_PARAMS + TEXT_PARAMS[3:]
+PARAMS = TEXT_PARAMS[:3] + NUMBER_PARAMS + LIST_PARAMS + YEAR_PARAMS + TEXT_PARAMS[3:] + ("page",)
+# Rows per page of the results table: all rows are selected and counted, a page is drawn.
+PAGE_SIZE = 500
 
 # The results table: key, header, unit.
 COLUMNS = (
@@ -76,6 +78,15 @@ def to_filters(params: dict[str, list[str]]) -> Filters:
     )
     filters.resolved_profile()  # an unknown profile is an error before any query runs
     return filters
+
+
+def page_number(params: dict[str, list[str]], total: int) -> tuple[int, int]:
+    """The page asked for (1 when none) and the number of pages for ``total`` rows."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = _number("page", params["page"][0], int) if "page" in params else 1
+    if not 1 <= page <= pages:
+        raise InvalidValue(f"page {page} does not exist: the selection has {pages} page(s)")
+    return page, pages
 
 
 def query_string(params: dict[str, list[str]], **changes: str | None) -> str:
@@ -143,7 +154,10 @@ def results(connection, filters: Filters) -> list[dict[str, Any]]:
     """Query rows (as `cedb query` returns them) with their verdict word and reason."""
     from cedb import query
 
-    rows = query.run(connection, filters, extra=True)
+    return with_verdicts(query.run(connection, filters, extra=True), filters)
+
+
+def with_verdicts(rows: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
     for row in rows:
         row["verdict"], row["reason"] = verdict(row, filters)
     return rows

@@ -13,7 +13,8 @@
   var DATA = window.CEDB_DATA || null;
   var LISTS = ["category", "cell", "method", "salt", "solvent", "diluent"];
   var PARAMS = ["practical", "profile", "strict", "min_ce", "max_ce"].concat(LISTS)
-    .concat(["year_from", "year_to", "paper", "sort"]);
+    .concat(["year_from", "year_to", "paper", "sort", "page"]);
+  var PAGE_SIZE = 500;  // as cedb.web.views.PAGE_SIZE
 
   // ------------------------------------------------------------------ parameters
 
@@ -175,7 +176,7 @@
   }
 
   function updateLinks(params) {
-    var qs = queryString(params, {});
+    var qs = queryString(params, {page: null});
     document.querySelectorAll("nav a").forEach(function (a) {
       var base = a.getAttribute("href").split("?")[0];
       if (/(index|figures)\.html$/.test(base)) { a.setAttribute("href", base + qs); }
@@ -190,19 +191,71 @@
     if (rule && profile) { rule.textContent = profile[params.strict ? "strict_rule" : "rule"]; }
   }
 
+  function cell(tr, content, className) {
+    var td = document.createElement("td");
+    if (className) { td.className = className; }
+    if (content !== null) { td.appendChild(content); }
+    tr.appendChild(td);
+    return td;
+  }
+
+  function textNode(value) {
+    return document.createTextNode(value === null || value === undefined ? "" :
+      typeof value === "number" ? fmt(value) : String(value));
+  }
+
+  function linkTo(href, value) {
+    var a = document.createElement("a");
+    a.setAttribute("href", href);
+    a.textContent = String(value);
+    return a;
+  }
+
+  /* One row of the results table, as results.html draws it (every text through textContent). */
+  function renderRow(row, key) {
+    var tr = document.createElement("tr"), verdict = row.verdicts[key];
+    tr.setAttribute("data-id", row.id);
+    cell(tr, linkTo(row.href, row.id));
+    cell(tr, linkTo(row.paper_href, row.paper));
+    ["year", "category", "label", "cell", "method"].forEach(function (k) { cell(tr, textNode(row[k])); });
+    ["current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles"].forEach(function (k) {
+      cell(tr, textNode(row[k]), "n");
+    });
+    var ce = cell(tr, textNode(row.ce_percent), "n");
+    if (row.full_cell_derived) {
+      var abbr = document.createElement("abbr");
+      abbr.title = "derived from full-cell data";
+      abbr.textContent = "#";
+      ce.appendChild(abbr);
+    }
+    var td = cell(tr, null, "verdict"), word = document.createElement("span"), reason = document.createElement("span");
+    word.className = "v v-" + verdict[0];
+    word.textContent = verdict[0];
+    reason.className = "reason";
+    reason.textContent = verdict[1];
+    td.appendChild(word);
+    td.appendChild(document.createTextNode(" "));
+    td.appendChild(reason);
+    return tr;
+  }
+
   function setupResults() {
     var table = document.getElementById("results");
     var tbody = table.tBodies[0];
-    var trs = {};
-    Array.prototype.forEach.call(tbody.rows, function (tr) { trs[tr.getAttribute("data-id")] = tr; });
     var current = [];
 
     function apply() {
       var params = readParams(location.search);
       fillForm(params);
-      var rows;
+      var rows, page = 1, pages = 1;
       try {
         rows = select(DATA.rows, params);
+        pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+        page = number(params, "page", true);
+        page = page === null ? 1 : page;
+        if (page < 1 || page > pages) {
+          throw new Error("page " + page + " does not exist: the selection has " + pages + " page(s)");
+        }
         showError(null);
       } catch (error) {
         showError(error.message);
@@ -210,31 +263,41 @@
       }
       current = rows;
       var key = verdictKey(params), fragment = document.createDocumentFragment();
-      rows.forEach(function (row) {
-        var tr = trs[row.id], cell = tr.lastElementChild, verdict = row.verdicts[key];
-        cell.firstElementChild.textContent = verdict[0];
-        cell.firstElementChild.className = "v v-" + verdict[0];
-        cell.lastElementChild.textContent = verdict[1];
-        fragment.appendChild(tr);
-      });
+      var first = (page - 1) * PAGE_SIZE, shown = rows.slice(first, first + PAGE_SIZE);
+      shown.forEach(function (row) { fragment.appendChild(renderRow(row, key)); });
       tbody.textContent = "";
       tbody.appendChild(fragment);
       document.getElementById("count").textContent = String(rows.length);
       document.getElementById("plural").textContent = rows.length === 1 ? "" : "s";
       document.getElementById("empty").hidden = rows.length > 0;
+      document.getElementById("pager").hidden = pages === 1;
+      document.getElementById("shown").textContent = "Showing " + (first + 1) + "–" + (first + shown.length) + " of " + rows.length;
+      var prev = document.getElementById("prev"), next = document.getElementById("next");
+      prev.hidden = page === 1;
+      next.hidden = page === pages;
+      prev.setAttribute("href", "index.html" + queryString(params, {page: String(page - 1)}));
+      next.setAttribute("href", "index.html" + queryString(params, {page: String(page + 1)}));
       var sort = one(params, "sort", "");
       table.querySelectorAll("thead th[data-key]").forEach(function (th) {
-        var k = th.getAttribute("data-key"), next = sort === k ? "-" + k : k;
+        var k = th.getAttribute("data-key"), nextSort = sort === k ? "-" + k : k;
         th.removeAttribute("aria-sort");
         if (sort === k) { th.setAttribute("aria-sort", "ascending"); }
         if (sort === "-" + k) { th.setAttribute("aria-sort", "descending"); }
         var a = th.querySelector("a.sort");
-        a.setAttribute("data-sort", next);
-        a.setAttribute("href", "index.html" + queryString(params, {sort: next}));
+        a.setAttribute("data-sort", nextSort);
+        a.setAttribute("href", "index.html" + queryString(params, {sort: nextSort, page: null}));
       });
       updateLinks(params);
     }
 
+    document.getElementById("pager").addEventListener("click", function (event) {
+      var a = event.target.closest("a");
+      if (!a) { return; }
+      event.preventDefault();
+      history.pushState(null, "", a.getAttribute("href"));
+      apply();
+      table.scrollIntoView();
+    });
     table.querySelector("thead").addEventListener("click", function (event) {
       var a = event.target.closest("a.sort");
       if (!a) { return; }
@@ -435,8 +498,18 @@
        " not practical or without a year left out." : ".");
   }
 
-  function decades(lo, hi) {
-    return [Math.floor(Math.log10(lo)), Math.ceil(Math.log10(hi))];
+  /* A log domain a little wider than the values, and its ticks at 1, 2 and 5 per decade. */
+  function logDomain(lo, hi) {
+    var a = Math.log10(lo) - 0.12, b = Math.log10(hi) + 0.12;
+    if (b - a < 1) { var mid = (a + b) / 2; a = mid - 0.5; b = mid + 0.5; }
+    var ticks = [];
+    for (var d = Math.floor(a); d <= Math.ceil(b); d++) {
+      [1, 2, 5].forEach(function (m) {
+        var v = m * Math.pow(10, d);
+        if (Math.log10(v) >= a && Math.log10(v) <= b) { ticks.push(v); }
+      });
+    }
+    return {lo: a, hi: b, ticks: ticks};
   }
 
   function conditions(container, rows, config, params) {
@@ -457,24 +530,21 @@
     var cap = shown.map(function (r) { return r.areal_capacity_mAh_cm2; });
     if (limits.current_density_mA_cm2) { cur.push(limits.current_density_mA_cm2); }
     if (limits.areal_capacity_mAh_cm2) { cap.push(limits.areal_capacity_mAh_cm2); }
-    var dx = decades(Math.min.apply(null, cur), Math.max.apply(null, cur));
-    var dy = decades(Math.min.apply(null, cap), Math.max.apply(null, cap));
-    if (dx[0] === dx[1]) { dx[1] += 1; }
-    if (dy[0] === dy[1]) { dy[1] += 1; }
-    var sx = function (v) { return M.left + (Math.log10(v) - dx[0]) / (dx[1] - dx[0]) * (W - M.left - M.right); };
-    var sy = function (v) { return H - M.bottom - (Math.log10(v) - dy[0]) / (dy[1] - dy[0]) * (H - M.top - M.bottom); };
+    var dx = logDomain(Math.min.apply(null, cur), Math.max.apply(null, cur));
+    var dy = logDomain(Math.min.apply(null, cap), Math.max.apply(null, cap));
+    var sx = function (v) { return M.left + (Math.log10(v) - dx.lo) / (dx.hi - dx.lo) * (W - M.left - M.right); };
+    var sy = function (v) { return H - M.bottom - (Math.log10(v) - dy.lo) / (dy.hi - dy.lo) * (H - M.top - M.bottom); };
     var xc = limits.current_density_mA_cm2 ? sx(limits.current_density_mA_cm2) : M.left;
     var yc = limits.areal_capacity_mAh_cm2 ? sy(limits.areal_capacity_mAh_cm2) : H - M.bottom;
     el("rect", {x: xc, y: M.top, width: W - M.right - xc, height: yc - M.top, "class": "practical-region"}, svg);
-    var d;
-    for (d = dx[0]; d <= dx[1]; d++) {
-      text(svg, sx(Math.pow(10, d)), H - M.bottom + 16, fmt(Math.pow(10, d)), {"text-anchor": "middle", "class": "tick"});
-      el("line", {x1: sx(Math.pow(10, d)), x2: sx(Math.pow(10, d)), y1: M.top, y2: H - M.bottom, "class": "grid"}, svg);
-    }
-    for (d = dy[0]; d <= dy[1]; d++) {
-      text(svg, M.left - 6, sy(Math.pow(10, d)) + 4, fmt(Math.pow(10, d)), {"text-anchor": "end", "class": "tick"});
-      el("line", {x1: M.left, x2: W - M.right, y1: sy(Math.pow(10, d)), y2: sy(Math.pow(10, d)), "class": "grid"}, svg);
-    }
+    dx.ticks.forEach(function (v) {
+      text(svg, sx(v), H - M.bottom + 16, fmt(v), {"text-anchor": "middle", "class": "tick"});
+      el("line", {x1: sx(v), x2: sx(v), y1: M.top, y2: H - M.bottom, "class": "grid"}, svg);
+    });
+    dy.ticks.forEach(function (v) {
+      text(svg, M.left - 6, sy(v) + 4, fmt(v), {"text-anchor": "end", "class": "tick"});
+      el("line", {x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), "class": "grid"}, svg);
+    });
     text(svg, W - M.right - 4, M.top + 14, "practical region", {"text-anchor": "end", "class": "tick"});
     shown.forEach(function (r) {
       var c = style[r.category || ""] || style[""], filled = r.verdict === "yes";
