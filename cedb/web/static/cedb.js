@@ -152,8 +152,14 @@
     if (!form) { return; }
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name) { return; }
-      if (el.type === "checkbox") {
-        el.checked = !!params[el.name];
+      if (el.name === "strict") {
+        el.checked = /-strict$/.test(verdictKey(params));
+      } else if (el.type === "checkbox") {
+        el.checked = (params[el.name] || []).indexOf(el.value) >= 0;
+      } else if (el.multiple) {
+        Array.prototype.forEach.call(el.options, function (option) {
+          option.selected = (params[el.name] || []).indexOf(option.value) >= 0;
+        });
       } else if (el.tagName === "SELECT") {
         var fallback = {practical: "any", profile: "review"}[el.name] || "";
         el.value = one(params, el.name, fallback);
