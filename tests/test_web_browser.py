@@ -44,7 +44,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A desktop-sized page that fails the test on any JavaScript error or dialog (alert)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
