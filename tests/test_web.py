@@ -305,3 +305,15 @@ def test_serve_help_names_its_options():
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--host" in result.output and "--port" in result.output
     assert "127.0.0.1" in result.output
+
+
+def test_serve_on_a_busy_port_is_a_user_error(sqlite_cli):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = sqlite_cli("serve", "--port", str(port))
+    from conftest import assert_user_error
+
+    assert_user_error(process, contains=f"cannot listen on 127.0.0.1:{port}")
+    assert "Serving" not in process.stderr

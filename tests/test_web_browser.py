@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from test_web import HOSTILE, make_database, query_json, running_server, static_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -12,9 +12,10 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
 ) -> None:
     """Serve a read-only web view: sortable, filterable results, figures, papers, downloads."""
-    from cedb.web.app import serve
+    from cedb.web.app import listen, serve
 
     engine = common.engine()
+    listener = listen(host, port)
     common.note(f"Serving {common.display_url(common.settings().database_url)} read-only at "
                 f"http://{host}:{port}/ (Ctrl+C stops)")
-    serve(engine, host=host, port=port)
+    serve(engine, listener)

@@ -87,8 +87,27 @@ def create_app(engine):
     return app
 
 
-def serve(engine, *, host: str, port: int) -> None:
-    """Run the app with uvicorn until interrupted."""
+def listen(host: str, port: int):
+    """A socket bound to ``host``:``port``; one that cannot be had is a user error."""
+    import socket
+
+    from cedb.errors import InvalidValue
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listener = socket.socket(family, kind, proto)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as exc:
+        raise InvalidValue(f"cannot listen on {host}:{port}: {exc.strerror or exc}: "
+                           "choose another --port or --host") from None
+    return listener
+
+
+def serve(engine, listener) -> None:
+    """Run the app with uvicorn on ``listener`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), log_level="warning"))
+    with listener:
+        server.run(sockets=[listener])
