@@ -299,6 +299,12 @@ def test_site_verdicts_are_practical_verdicts(db_url, tmp_path):
             practical = {r["id"] for r in query_json(db_url, "--practical", *flags)}
             key = profile + ("-strict" if strict else "")
             assert {r["id"] for r in data["rows"] if r["verdicts"][key][0] == "yes"} == practical
+    from cedb.practical import get_profile, verdict
+
+    for row, out in zip(rows, data["rows"]):
+        word, reason = out["verdicts"]["pouch-500-strict"]
+        expected = verdict(row, get_profile("pouch-500"), strict=True)
+        assert (word, data["reasons"][reason]) == (expected.word, expected.reason)
 
 
 def test_serve_help_names_its_options():

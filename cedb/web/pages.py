@@ -78,9 +78,10 @@ def result_page(session, id: int, links) -> str:
     return render.page("result.html", links=links, active="", detail=views.result_detail(session, id))
 
 
-def paper_page(session, key: str, links, params: dict[str, list[str]] | None = None) -> str:
+def paper_page(session, key: str, links, params: dict[str, list[str]] | None = None, *,
+               rows=None, bibtex_text=None) -> str:
     filters = views.to_filters(params or {})
-    detail = views.paper_detail(session, key, filters)
+    detail = views.paper_detail(session, key, filters, rows=rows, bibtex_text=bibtex_text)
     return render.page("paper.html", links=links, active="", detail=detail, rule=_rule(filters))
 
 

@@ -48,16 +48,20 @@ def _write(path: Path, text: str) -> None:
 
 
 def site_data(session, rows: list[dict], links) -> dict:
-    """What data/results.js holds: rows with every verdict, CSV lines, papers' BibTeX."""
+    """What data/results.js holds: rows with every verdict (word, reason number), CSV lines,
+    the reasons' texts and the papers' BibTeX."""
     from cedb import crud
     from cedb.bibliography import to_bibtex
 
     references = crud.list_references(session=session)  # every paper gets its page and entry
     out_rows = []
+    reasons: dict[str, int] = {}  # each reason text once: rows refer to it by number
     for row in rows:
         public = views.public_row(row)
+        verdicts = {key: [word, reasons.setdefault(reason, len(reasons))]
+                    for key, (word, reason) in views.every_verdict(row).items()}
         public.update(
-            source=row["source"], components=row["components"], verdicts=views.every_verdict(row),
+            source=row["source"], components=row["components"], verdicts=verdicts,
             csv=views.csv_line(row), href=links.result(row["id"]), paper_href=links.paper(row["paper"]),
         )
         out_rows.append(public)
@@ -66,6 +70,7 @@ def site_data(session, rows: list[dict], links) -> dict:
         "csv_header": views.csv_header(),
         "profiles": pages.profiles(),
         "rows": out_rows,
+        "reasons": list(reasons),
         "bibtex": {reference.key: to_bibtex([reference]) for reference in references},
     }
 
@@ -97,10 +102,23 @@ def build(session, directory: Path) -> BuildReport:
     write("download/results.csv", views.to_csv(rows))
     write("download/results.json", views.to_json(rows))
     write("download/results.bib", "\n".join(data["bibtex"].values()))
+    # Every row in the session's identity map once, so each page reads no row again
+    # (a list keeps them: the map holds rows weakly).
+    import sqlalchemy as sa
+
+    from cedb.models import Measurement, Reference, Strategy
+
+    loaded = [list(session.execute(sa.select(model)).scalars())
+              for model in (Reference, Strategy, Measurement)]
     for row in rows:
         write(f"result/{row['id']}.html", pages.result_page(session, row["id"], nested))
-    for key in data["bibtex"]:
-        write("paper/" + render.paper_file(key), pages.paper_page(session, key, nested))
+    by_paper: dict[str, list[dict]] = {}
+    for row in rows:  # in id order, as `cedb query --paper` lists them
+        by_paper.setdefault(row["paper"], []).append(dict(row))
+    for key, text in data["bibtex"].items():
+        write("paper/" + render.paper_file(key), pages.paper_page(
+            session, key, nested, rows=by_paper.get(key, []), bibtex_text=text))
+    del loaded
     static = files("cedb.web") / "static"
     for item in static.iterdir():
         if item.is_file():

@@ -260,7 +260,10 @@ def result_detail(session, id: int) -> dict[str, Any]:
     from cedb.practical import verdict as practical_verdict
     from cedb.results import STRATEGY_FIELDS
 
-    measurement = crud.get_measurement(session=session, id=id)
+    from cedb.models import Measurement
+
+    # By primary key: a site build has every row in the session already (no query per page).
+    measurement = session.get(Measurement, id) or crud.get_measurement(session=session, id=id)
     strategy = session.get(Strategy, measurement.strategy_id) if measurement.strategy_id else None
     fields = []
     for name in MeasurementBase.model_fields:
@@ -291,8 +294,11 @@ def result_detail(session, id: int) -> dict[str, Any]:
     }
 
 
-def paper_detail(session, key: str, filters: Filters) -> dict[str, Any]:
-    """One paper: its fields, BibTeX, strategies, results, and the results read from it."""
+def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, Any]] | None = None,
+                 bibtex_text: str | None = None) -> dict[str, Any]:
+    """One paper: its fields, BibTeX, strategies, results, and the results read from it.
+
+    A site build passes the paper's query rows and BibTeX it already has."""
     import sqlalchemy as sa
 
     from cedb import crud
@@ -303,8 +309,11 @@ def paper_detail(session, key: str, filters: Filters) -> dict[str, Any]:
     strategies = list(session.execute(
         sa.select(Strategy).where(Strategy.reference_id == reference.id).order_by(Strategy.label)
     ).scalars())
-    own = Filters(paper=key, profile=filters.profile, strict=filters.strict)
-    rows = results(session.connection(), own)
+    if rows is None:
+        rows = results(session.connection(), Filters(paper=key, profile=filters.profile,
+                                                     strict=filters.strict))
+    else:
+        rows = with_verdicts(rows, filters)
     read_from = session.execute(
         sa.select(sa.func.count(Measurement.id)).where(Measurement.source_id == reference.id)
     ).scalar_one()
@@ -313,7 +322,7 @@ def paper_detail(session, key: str, filters: Filters) -> dict[str, Any]:
     return {
         "reference": reference,
         "fields": fields,
-        "bibtex": bibtex([reference]),
+        "bibtex": bibtex_text if bibtex_text is not None else bibtex([reference]),
         "strategies": strategies,
         "rows": rows,
         "read_from": read_from,

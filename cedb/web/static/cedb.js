@@ -238,7 +238,7 @@
     word.className = "v v-" + verdict[0];
     word.textContent = verdict[0];
     reason.className = "reason";
-    reason.textContent = verdict[1];
+    reason.textContent = DATA.reasons[verdict[1]];
     td.appendChild(word);
     td.appendChild(document.createTextNode(" "));
     td.appendChild(reason);
@@ -577,7 +577,7 @@
         var key = verdictKey(params);
         try {
           rows = select(DATA.rows, params).map(function (r) {
-            return Object.assign({}, r, {verdict: r.verdicts[key][0], reason: r.verdicts[key][1]});
+            return Object.assign({}, r, {verdict: r.verdicts[key][0], reason: DATA.reasons[r.verdicts[key][1]]});
           });
           showError(null);
         } catch (error) {
