@@ -323,3 +323,32 @@ def test_serve_on_a_busy_port_is_a_user_error(sqlite_cli):
 
     assert_user_error(process, contains=f"cannot listen on 127.0.0.1:{port}")
     assert "Serving" not in process.stderr
+
+
+def test_aliases_and_conflicts_are_shown_where_cedb_records_them(db_url, monkeypatch):
+    """Where crud has aliases() and conflicts() (the paper-aliases feature), pages list them;
+    without it, a marked place says they are not recorded."""
+    from cedb import crud
+    from cedb.db import make_engine, session_scope
+    from cedb.web import pages, render
+
+    links = render.ServerLinks()
+    engine = make_engine(db_url)
+    row = query_json(db_url, "--paper", "evil2024")[0]
+    with session_scope(engine, write=False) as session:
+        if not hasattr(crud, "conflicts"):
+            html = pages.paper_page(session, "evil2024", links)
+            assert 'data-placeholder="aliases"' in html and 'data-placeholder="conflicts"' in html
+        measurement = crud.get_measurement(session=session, id=row["id"])
+        other = crud.get_measurement(session=session, id=query_json(db_url)[0]["id"])
+        monkeypatch.setattr(crud, "aliases", lambda *, session, reference: ["old<key>"], raising=False)
+        monkeypatch.setattr(crud, "conflicts", lambda *, session, key=None, result_id=None:
+                            [[measurement, other]], raising=False)
+        paper = pages.paper_page(session, "evil2024", links)
+        result = pages.result_page(session, row["id"], links)
+    engine.dispose()
+    assert "Also cited as: <code>old&lt;key&gt;</code>" in paper and "data-placeholder" not in paper
+    for html in (paper, result):
+        assert f'<a href="/result/{row["id"]}">result {row["id"]}</a> 99.3 %' in html
+        assert f'<a href="/result/{other.id}">result {other.id}</a>' in html
+        assert "(read from sun2025review, Section" in html

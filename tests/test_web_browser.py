@@ -206,6 +206,8 @@ def test_keyboard_and_phone(browser, server):
     headings = page.locator("h1, h2").all_inner_texts()
     assert headings[:3] == ["CE results", "Filters", "Selection"]
     assert page.locator("#results thead th[scope=col]").count() == 12
+    page.locator("#selection-title").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.getElementById('selection-title').offsetTop - 8)")
     shot(page, "phone-results")
     page.goto(server + "/figures")
     focused = []

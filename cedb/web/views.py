@@ -252,6 +252,27 @@ def _reference(session, id: int | None):
     return session.get(Reference, id) if id is not None else None
 
 
+def _conflict_groups(session, **which) -> list[list[dict[str, Any]]] | None:
+    """Results of one paper, strategy and conditions whose CE differs (``crud.conflicts``), or
+    None where this cedb records no conflicts (the paper-aliases feature is not installed)."""
+    from cedb import crud
+
+    if not hasattr(crud, "conflicts"):
+        return None
+    groups = []
+    for group in crud.conflicts(session=session, **which):
+        groups.append([{"id": m.id, "ce_percent": m.ce_percent,
+                        "source": getattr(_reference(session, m.source_id), "key", None),
+                        "location": m.location} for m in group])
+    return groups
+
+
+def _aliases(session, reference) -> list[str] | None:
+    from cedb import crud
+
+    return crud.aliases(session=session, reference=reference) if hasattr(crud, "aliases") else None
+
+
 def result_detail(session, id: int) -> dict[str, Any]:
     """Every field of one result, its strategy, paper, source and verdict under each profile."""
     from cedb import crud
@@ -289,8 +310,7 @@ def result_detail(session, id: int) -> dict[str, Any]:
         "paper": _reference(session, measurement.reference_id),
         "source": _reference(session, measurement.source_id),
         "verdicts": verdicts,
-        # Conflicts with other sources: the models of this version record none (see the template).
-        "conflicts": getattr(measurement, "conflicts", None),
+        "conflicts": _conflict_groups(session, result_id=measurement.id),
     }
 
 
@@ -326,9 +346,8 @@ def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, An
         "strategies": strategies,
         "rows": rows,
         "read_from": read_from,
-        # Aliases and conflicts: shown when the models record them (see the template).
-        "aliases": getattr(reference, "aliases", None),
-        "conflicts": getattr(reference, "conflicts", None),
+        "aliases": _aliases(session, reference),
+        "conflicts": _conflict_groups(session, key=reference.key),
     }
 
 
