@@ -197,8 +197,12 @@
     if (rule && profile) { rule.textContent = profile[params.strict ? "strict_rule" : "rule"]; }
   }
 
+  var LABELS = ["ID", "Paper", "Year", "Category", "Strategy", "Cell", "Method", "Current (mA cm⁻²)",
+                "Capacity (mAh cm⁻²)", "Cycles", "CE (%)", "Practical"];  // as results.html
+
   function cell(tr, content, className) {
     var td = document.createElement("td");
+    td.setAttribute("data-label", LABELS[tr.children.length]);
     if (className) { td.className = className; }
     if (content !== null) { td.appendChild(content); }
     tr.appendChild(td);
