@@ -155,6 +155,7 @@ def test_bad_parameters_are_one_line_errors(params, message):
 def test_pages_answer_and_filter_through_the_query(server, db_url):
     status, html, headers = get(server + "/?practical=yes&sort=-ce_percent")
     assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in headers["content-security-policy"]  # no inline script can run
     expected = query_json(db_url, "--practical", "--sort", "-ce_percent")
     ids = [int(part.split('"')[0]) for part in html.split('<tr data-id="')[1:]]
     assert ids == [row["id"] for row in expected] and len(ids) > 5
