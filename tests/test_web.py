@@ -353,3 +353,12 @@ def test_aliases_and_conflicts_are_shown_where_cedb_records_them(db_url, monkeyp
         assert f'<a href="/result/{row["id"]}">result {row["id"]}</a> 99.3 %' in html
         assert f'<a href="/result/{other.id}">result {other.id}</a>' in html
         assert "(read from sun2025review, Section" in html
+
+
+def test_site_build_into_a_file_is_a_user_error(sqlite_cli, tmp_path):
+    from conftest import assert_user_error
+
+    target = tmp_path / "site.txt"
+    target.write_text("mine")
+    assert_user_error(sqlite_cli("site", "build", target), contains="is a file")
+    assert target.read_text() == "mine"
