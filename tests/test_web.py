@@ -247,6 +247,10 @@ def test_postgresql_is_served_too(postgres_url, tmp_path):
         status, html, _ = get(base + "/?practical=yes")
     assert status == 200
     assert html.count('<tr data-id="') == len(query_json(postgres_url, "--practical"))
+    invoke(postgres_url, "site", "build", str(tmp_path / "site"))
+    rows = query_json(postgres_url)
+    assert json.loads((tmp_path / "site" / "download" / "results.json").read_text()) == rows
+    assert len(list((tmp_path / "site" / "result").iterdir())) == len(rows)
 
 
 # --------------------------------------------------------------------------- the static site
