@@ -232,6 +232,8 @@ def test_keyboard_and_phone(browser, server):
     ("category=electrolyte&min_ce=99.2&max_ce=99.8", ["--category", "electrolyte", "--min-ce", "99.2",
                                                        "--max-ce", "99.8"]),
     ("salt=LiFSI&solvent=DME", ["--salt", "LiFSI", "--solvent", "DME"]),
+    ("salt=LiFSA", ["--salt", "LiFSA"]),  # a synonym
+    ("salt=lithium%20bis(fluorosulfonyl)imide", ["--salt", "lithium bis(fluorosulfonyl)imide"]),
     ("cell=li-cu&method=aurbach", ["--cell", "li-cu", "--method", "aurbach"]),
     ("year_from=2019&year_to=2021&sort=-year", ["--year-from", "2019", "--year-to", "2021",
                                                  "--sort", "-year"]),
@@ -310,6 +312,8 @@ def test_site_escapes_and_reports_bad_filters(page, site):
     page.goto(site + "figures.html?paper=evil2024")
     page.locator("#fig5 a.point").first.hover()
     assert HOSTILE in page.locator("#tooltip").inner_text()
+    page.goto(site + "index.html?salt=nonsense")
+    assert page.locator("#error").inner_text().startswith("Error: unknown chemical 'nonsense'")
     page.goto(site + "index.html?min_ce=abc")
     assert page.locator("#error").inner_text() == "Error: min_ce 'abc' is not a number"
     assert page.locator("#count").inner_text() == "0"

@@ -47,6 +47,14 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def chemical_index() -> dict[str, str]:
+    """Every vocabulary name's match key -> its abbreviation, so the browser reads a salt,
+    solvent or diluent by any synonym as `cedb query --salt` does."""
+    from cedb.chemistry.vocabulary import default_vocabulary
+
+    return {key: chemical.abbreviation for key, chemical in default_vocabulary().index.items()}
+
+
 def site_data(session, rows: list[dict], links) -> dict:
     """What data/results.js holds: rows with every verdict (word, reason number), CSV lines,
     the reasons' texts and the papers' BibTeX."""
@@ -71,6 +79,7 @@ def site_data(session, rows: list[dict], links) -> dict:
         "profiles": pages.profiles(),
         "rows": out_rows,
         "reasons": list(reasons),
+        "chemicals": chemical_index(),
         "bibtex": {reference.key: to_bibtex([reference]) for reference in references},
     }
 

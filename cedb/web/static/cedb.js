@@ -62,6 +62,18 @@
 
   // ------------------------------------------------------------------ filtering (static site)
 
+  /* A chemical's abbreviation from any of its names, keyed as cedb.chemistry.vocabulary.name_key. */
+  function chemical(name) {
+    var text = name.normalize("NFKC").replace(/[\u2010-\u2015\u2212\u2043\ufe63\uff0d]/g, "-")
+      .replace(/\s+/g, " ").trim();
+    var key = text.length <= 2 ? text : text.toLowerCase();
+    if (!Object.prototype.hasOwnProperty.call(DATA.chemicals, key)) {
+      throw new Error("unknown chemical '" + name + "'; expected an abbreviation, name or synonym " +
+                      "from the vocabulary (see 'cedb chem list')");
+    }
+    return DATA.chemicals[key];
+  }
+
   /* The same selection as cedb.query.build, over the rows of data/results.js. */
   function select(rows, params) {
     var key = verdictKey(params);
@@ -78,7 +90,7 @@
     var components = [];
     ["salt", "solvent", "diluent"].forEach(function (role) {
       (params[role] || []).forEach(function (name) {
-        components.push("|" + role + ":" + name.toLowerCase() + "|");
+        components.push("|" + role + ":" + chemical(name).toLowerCase() + "|");
       });
     });
     var out = rows.filter(function (row) {
