@@ -24,7 +24,7 @@ runner = CliRunner()
 def invoke(url: str, *args: str):
     result = runner.invoke(app, ["--db", url, *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # notes go to stderr
 
 
 def query_json(url: str, *args: str) -> list[dict]:
