@@ -24,7 +24,7 @@ ROW_KEYS = (
 )
 NOT_NULL_KEYS = ("id", "paper", "method", "ce_percent", "full_cell_derived", "status")
 EXTRA_KEYS = ("status", "source", "location", "method_params", "note", "electrolyte_canonical",
-              "components")
+              "components", "np_ratio", "ec_ratio_g_Ah", "cathode_loading_mAh_cm2")
 
 
 @dataclass
@@ -128,6 +128,10 @@ def build(filters: Filters):
         Measurement.note.label("note"),
         Strategy.electrolyte_canonical.label("electrolyte_canonical"),
         Strategy.components.label("components"),
+        # Every field a practical profile reads, so a row's verdict can give its reasons.
+        Measurement.np_ratio.label("np_ratio"),
+        Measurement.ec_ratio_g_Ah.label("ec_ratio_g_Ah"),
+        Measurement.cathode_loading_mAh_cm2.label("cathode_loading_mAh_cm2"),
     ]
     query = (
         sa.select(*columns)

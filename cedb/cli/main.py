@@ -18,6 +18,8 @@ from cedb.cli import paper as paper_cli
 from cedb.cli import plot as plot_cli
 from cedb.cli import query as query_cli
 from cedb.cli import result as result_cli
+from cedb.cli import serve as serve_cli
+from cedb.cli import site as site_cli
 
 app = typer.Typer(
     name="cedb",
@@ -69,6 +71,8 @@ app.add_typer(plot_cli.app, name="plot")
 app.command("extract")(extract_cli.extract_command)
 app.add_typer(chem_cli.app, name="chem")
 app.add_typer(electrolyte_cli.app, name="electrolyte")
+app.command("serve")(serve_cli.serve_command)
+app.add_typer(site_cli.app, name="site")
 # Command groups of later features register here.
 
 
