@@ -682,8 +682,8 @@ def write_xlsx(table: ReviewTable, path) -> None:
     bold = Font(bold=True)
 
     def cell(target, value, number_format=None, font=None):
-        item = WriteOnlyCell(target, value=value)
-        if isinstance(value, str):
+        item = WriteOnlyCell(target, value=None if value == "" else value)
+        if isinstance(value, str) and value:
             item.data_type = "s"  # openpyxl would treat "=..." as a formula
         if number_format:
             item.number_format = number_format
