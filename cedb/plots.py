@@ -172,6 +172,10 @@ def _verdicts(data: "pd.DataFrame", profile: "Profile | None", strict: bool) -> 
                 for v in data["practical"]]
     profile = profile or practical.get_profile()
     fields = [t.field for t in profile.thresholds]
+    missing = [f for f in fields if f not in data]
+    if missing:  # a missing column is not a missing value: never guess "unknown"
+        raise InvalidValue(f"the {profile.name} verdict needs columns {missing}, or pass query rows "
+                           "with their 'practical' column")
     rows = data.reindex(columns=fields).astype(object).where(data.reindex(columns=fields).notna(), None)
     return [practical.verdict(row, profile, strict=strict).practical for row in rows.to_dict("records")]
 
@@ -199,7 +203,7 @@ def _place_labels(ax, xs, ys, texts) -> list:
 
     artists = [ax.text(x, y, text, fontsize=5.5, zorder=5) for x, y, text in zip(xs, ys, texts) if text]
     if artists:
-        adjust_text(artists, x=list(xs), y=list(ys), ax=ax, expand=(1.15, 1.3),
+        adjust_text(artists, x=list(xs), y=list(ys), ax=ax, expand=(1.3, 1.6),
                     arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.4})
     return artists
 
@@ -439,10 +443,10 @@ def conditions(
 
 
 def _side_by_side(data, x_column: str, y_column: str, thresholds, strict: bool, log: bool):
-    """Drawn positions: results at the same conditions get small offsets, never across a threshold.
+    """Drawn positions: results at the same conditions sit in a small grid, never across a threshold.
 
-    The offset runs along an axis where the point is not on a threshold; on both, it runs
-    into the side the point's verdict is on (at a threshold: inside under >=, outside under >).
+    Along an axis where the point is on a threshold the grid runs only into the side of its
+    verdict (inside under >=, outside under >); elsewhere it is centred on the point.
     """
     import numpy as np
 
@@ -460,17 +464,21 @@ def _side_by_side(data, x_column: str, y_column: str, thresholds, strict: bool, 
         n = len(index)
         if n < 2:
             continue
-        column = x_column if xv not in on[x_column] else (y_column if yv not in on[y_column] else x_column)
-        value = xv if column == x_column else yv
-        threshold = on[column].get(value)
-        if threshold is None:
-            offsets = (np.arange(n) - (n - 1) / 2) * 1.1
-        else:
-            inside = threshold.passes(threshold.value * 2, strict)  # the passing side is above
-            passes = threshold.passes(float(value), strict)
-            offsets = (np.arange(n) + 0.6) * 1.1 * (1 if inside == passes else -1)
-        step = steps[column]
-        drawn[column][index] = value * 10 ** (offsets * step) if log else value + offsets * step
+        width = math.ceil(math.sqrt(n))
+        cells = {x_column: np.arange(n) % width, y_column: np.arange(n) // width}
+        for column, value in ((x_column, xv), (y_column, yv)):
+            count = int(cells[column].max()) + 1
+            if count == 1:
+                continue
+            threshold = on[column].get(value)
+            if threshold is None:
+                offsets = (cells[column] - (count - 1) / 2) * 1.1
+            else:
+                inside = threshold.passes(threshold.value * 2, strict)  # the passing side is above
+                passes = threshold.passes(float(value), strict)
+                offsets = (cells[column] + 0.6) * 1.1 * (1 if inside == passes else -1)
+            step = steps[column]
+            drawn[column][index] = value * 10 ** (offsets * step) if log else value + offsets * step
     return drawn[x_column], drawn[y_column]
 
 

@@ -199,3 +199,64 @@ def test_practical_filters_select_exactly_the_python_verdicts(grid):
         # "unknown" is in neither selection, and the row key says None.
         assert {i for i, p in everything.items() if p is None} == expected[None]
         assert not (got[True] | got[False]) & expected[None]
+
+
+# --------------------------------------------------------------------------- one comparison, every consumer
+
+
+def test_threshold_passes_compares_numbers_and_columns_alike():
+    from sqlalchemy.dialects import sqlite
+
+    threshold = get_profile("review").thresholds[1]  # capacity >= 3
+    assert threshold.passes(3.0) is True and threshold.passes(3.0, strict=True) is False
+    assert threshold.passes(2.9) is False and threshold.passes(3.1, strict=True) is True
+    expression = threshold.passes(Measurement.areal_capacity_mAh_cm2, strict=True)
+    compiled = expression.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+    assert str(compiled) == 'measurement."areal_capacity_mAh_cm2" > 3.0'
+    assert threshold.text(strict=True) == "capacity > 3 mAh cm⁻²"
+
+
+@pytest.mark.parametrize(("name", "strict"), CASES)
+def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict):
+    """Issue 18: query (SQL), cedb.practical (Python), the exported tables and both figures agree."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from cedb import exports, plots
+
+    grid.exec(sa.update(Reference).values(year=2024))  # the progress figure needs a year
+    profile = _profile(name)
+    filters = query.Filters(profile=name.split("-capacity")[0], strict=strict,
+                            min_capacity=4.0 if name == "review-capacity-4" else None)
+    rows = query.run(grid.connection(), filters)
+    sql = {row["id"]: row["practical"] for row in rows}
+    python = {m.id: verdict(m, profile, strict=strict).practical for m in grid.exec(select(Measurement))}
+    assert sql == python
+    for wanted in (True, False):  # `cedb export table --practical / --not-practical`
+        table = exports.export_table(grid, replace(filters, practical=wanted), columns=("ce", "ref"))
+        assert {row["id"] for _, members in table.groups for row in members} == {
+            i for i, v in sql.items() if v is wanted}
+    frame = pd.DataFrame(rows)
+    fields = [t.field for t in profile.thresholds if t.field not in frame]
+    stated = pd.DataFrame([{"id": m.id, **{f: getattr(m, f) for f in fields}}
+                           for m in grid.exec(select(Measurement))])
+    own = frame.drop(columns="practical").merge(stated[["id", *fields]], on="id")  # what verdict() reads
+    if fields:
+        with pytest.raises(InvalidValue, match="verdict needs columns"):
+            plots.conditions(frame.drop(columns="practical"), profile=profile)
+    expected_practical = {i for i, v in sql.items() if v is True}
+    # Each figure, given the query's verdict or left to ask cedb.practical itself.
+    for data in (frame, own):
+        drawn = plots.conditions(data, profile=profile, strict=strict, label_column="none").points
+        assert len(drawn) == frame[["current_density_mA_cm2", "areal_capacity_mAh_cm2"]].notna().all(axis=1).sum()
+        assert all(v is sql[i] for i, v in zip(drawn["id"], drawn["practical"]))
+        everything = plots.progress(data, practical_only=False, profile=profile, strict=strict,
+                                    label_column="none").points
+        assert all(v is sql[i] for i, v in zip(everything["id"], everything["practical"]))
+        if expected_practical:
+            shown = plots.progress(data, profile=profile, strict=strict, label_column="none").points
+            assert set(shown["id"]) == expected_practical
+        else:
+            with pytest.raises(InvalidValue, match="among practical ones"):
+                plots.progress(data, profile=profile, strict=strict, label_column="none")
