@@ -287,8 +287,8 @@ def progress(
     data = data.dropna(subset=["year", "ce_percent"])
     if data.empty:
         raise InvalidValue(
-            "no results with a year and a CE to plot"
-            + (" among practical ones; pass practical_only=False" if practical_only else "")
+            "no results with a year of publication to plot"
+            + (" among the practical ones" if practical_only else "")
         )
     data = data.sort_values(["year", "ce_percent"], kind="stable")
     data["category_key"] = data["category"].map(_category_key)

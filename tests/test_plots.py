@@ -118,7 +118,7 @@ def test_progress_needs_data():
         plots.progress(_rows().drop(columns="year"))
     rows = _rows()
     rows["practical"] = False
-    with pytest.raises(InvalidValue, match="pass practical_only=False"):
+    with pytest.raises(InvalidValue, match="among the practical ones"):
         plots.progress(rows)
     assert len(plots.progress(rows, practical_only=False).points) == 7
     for plot in (plots.progress, plots.conditions):

@@ -258,5 +258,5 @@ def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict)
             shown = plots.progress(data, profile=profile, strict=strict, label_column="none").points
             assert set(shown["id"]) == expected_practical
         else:
-            with pytest.raises(InvalidValue, match="among practical ones"):
+            with pytest.raises(InvalidValue, match="among the practical ones"):
                 plots.progress(data, profile=profile, strict=strict, label_column="none")
