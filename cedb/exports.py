@@ -1,4 +1,4 @@
-"""Review tables like the review's Table 2: query rows -> grouped table -> CSV/Markdown/LaTeX/XLSX/HTML/JSON.
+"""Review tables like the review's Table 2: query rows -> grouped table -> CSV/MD/LaTeX/XLSX/HTML/JSON.
 
 A table is built once (``build_table``, pure) and written by one function per format:
 
@@ -33,27 +33,36 @@ class Column:
 
 
 _CM2 = r"cm$^{-2}$"
-COLUMNS: dict[str, Column] = {c.key: c for c in (
-    Column("strategy", "Strategy", "Strategy"),
-    Column("materials", "Host / electrolyte / additive", "Host / electrolyte / additive"),
-    Column("host", "Host", "Host"),
-    Column("electrolyte", "Electrolyte", "Electrolyte"),
-    Column("additive", "Additive", "Additive"),
-    Column("cell", "Cell", "Cell"),
-    Column("method", "CE method", "CE method"),
-    Column("current", "Current density (mA cm⁻²)", r"Current\\density\\(mA\," + _CM2 + ")", True),
-    Column("capacity", "Capacity (mAh cm⁻²)", r"Capacity\\(mAh\," + _CM2 + ")", True),
-    Column("cycles", "Cycles", "Cycles", True),
-    Column("ce", "CE (%)", r"CE (\%)", True),
-    Column("statistic", "Statistic", "Statistic"),
-    Column("ref", "Ref.", "Ref.", True),
-)}
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("strategy", "Strategy", "Strategy"),
+        Column("materials", "Host / electrolyte / additive", "Host / electrolyte / additive"),
+        Column("host", "Host", "Host"),
+        Column("electrolyte", "Electrolyte", "Electrolyte"),
+        Column("additive", "Additive", "Additive"),
+        Column("cell", "Cell", "Cell"),
+        Column("method", "CE method", "CE method"),
+        Column(
+            "current", "Current density (mA cm⁻²)", r"Current\\density\\(mA\," + _CM2 + ")", True
+        ),
+        Column("capacity", "Capacity (mAh cm⁻²)", r"Capacity\\(mAh\," + _CM2 + ")", True),
+        Column("cycles", "Cycles", "Cycles", True),
+        Column("ce", "CE (%)", r"CE (\%)", True),
+        Column("statistic", "Statistic", "Statistic"),
+        Column("ref", "Ref.", "Ref.", True),
+    )
+}
 # The review's Table 2 layout: strategy, materials, conditions, CE, reference.
 DEFAULT_COLUMNS = ("strategy", "materials", "current", "capacity", "cycles", "ce", "ref")
 # Query row keys each column needs.
-_NEEDS = {"strategy": ("label",), "materials": ("host", "electrolyte", "additive"),
-          "current": ("current_density_mA_cm2",), "capacity": ("areal_capacity_mAh_cm2",),
-          "ce": ("ce_percent", "ce_decimals", "full_cell_derived", "statistic")}
+_NEEDS = {
+    "strategy": ("label",),
+    "materials": ("host", "electrolyte", "additive"),
+    "current": ("current_density_mA_cm2",),
+    "capacity": ("areal_capacity_mAh_cm2",),
+    "ce": ("ce_percent", "ce_decimals", "full_cell_derived", "statistic"),
+}
 ROW_KEYS_NEEDED = ("id", "paper", "year", "category", "source")
 
 CATEGORY_ORDER = ("composite-anode", "electrolyte", "interface", "other", None)
@@ -75,7 +84,8 @@ STATISTIC_MARKS = {
 }
 _NOTE_ORDER = (FULL_CELL_MARK, ">", "*", "†")
 _NOTE_TEXT = {FULL_CELL_MARK: "CE derived from full-cell data"} | {
-    mark: text for mark, _, text in STATISTIC_MARKS.values()}
+    mark: text for mark, _, text in STATISTIC_MARKS.values()
+}
 
 # A curation note in a reported text: "(Fig. 8b caption)", "(Table 2)", "(see SI)".
 _CURATION_NOTE = re.compile(
@@ -92,8 +102,11 @@ def parse_columns(text: str | None) -> tuple[str, ...]:
     keys = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     unknown = [k for k in keys if k not in COLUMNS]
     if unknown or not keys:
-        raise InvalidValue(f"unknown column {unknown[0]!r}: choose from {', '.join(COLUMNS)}" if unknown
-                           else f"--columns needs at least one of {', '.join(COLUMNS)}")
+        raise InvalidValue(
+            f"unknown column {unknown[0]!r}: choose from {', '.join(COLUMNS)}"
+            if unknown
+            else f"--columns needs at least one of {', '.join(COLUMNS)}"
+        )
     if len(set(keys)) != len(keys):
         raise InvalidValue("--columns names a column twice")
     return keys
@@ -137,13 +150,20 @@ class ReviewTable:
         text = cite.text
         if cite.via:
             where = f"ref. {cite.via_number} in" if cite.via_number else "cited in"
-            text = f"{text}, {where} [{self.number(cite.via)}]" if text else f"{where} [{self.number(cite.via)}]"
+            text = (
+                f"{text}, {where} [{self.number(cite.via)}]"
+                if text
+                else f"{where} [{self.number(cite.via)}]"
+            )
         return f"{text} [{key}]" if text else f"[{key}]"
 
     def bib_keys(self) -> list[str]:
-        """The keys a .bib must hold: every cited paper with an entry of its own, and the reviews."""
-        return [key for key in self.references
-                if not (self.citations.get(key) and self.citations[key].via)]
+        """The keys a .bib must hold: the cited papers with entries of their own, and the reviews."""
+        return [
+            key
+            for key in self.references
+            if not (self.citations.get(key) and self.citations[key].via)
+        ]
 
     def notes_text(self) -> str:
         return "; ".join(f"{mark} {text}" for mark, text in self.notes)
@@ -181,7 +201,9 @@ def reference_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def order(row):
         category = row.get("category")
-        group = CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        group = (
+            CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        )
         paper = row.get("paper") or ""
         if paper not in natural:
             natural[paper] = _natural(paper)
@@ -214,9 +236,13 @@ def _ce_text(row: dict[str, Any], marks: bool) -> tuple[str, list[str]]:
     return text, used
 
 
-def build_table(rows: list[dict[str, Any]], *, caption: str | None,
-                columns: tuple[str, ...] = DEFAULT_COLUMNS,
-                references: dict[str, Any] | None = None) -> ReviewTable:
+def build_table(
+    rows: list[dict[str, Any]],
+    *,
+    caption: str | None,
+    columns: tuple[str, ...] = DEFAULT_COLUMNS,
+    references: dict[str, Any] | None = None,
+) -> ReviewTable:
     """Group ``rows`` (query rows) by category, number their papers, format each cell once.
 
     ``references`` maps a paper key to its record (doi, title, authors, journal, year,
@@ -267,11 +293,18 @@ def build_table(rows: list[dict[str, Any]], *, caption: str | None,
                 values[column] = numbers[key]
                 cells[column] = str(numbers[key])
         category = row.get("category") if row.get("category") in CATEGORY_ORDER else None
-        group_rows.setdefault(category, []).append({
-            "id": row.get("id"), "paper": key, "year": row.get("year"), "category": category,
-            "cells": cells, "values": values, "ce_decimals": row.get("ce_decimals"),
-            "marks": "".join(m for m in _NOTE_ORDER if m in marks),
-        })
+        group_rows.setdefault(category, []).append(
+            {
+                "id": row.get("id"),
+                "paper": key,
+                "year": row.get("year"),
+                "category": category,
+                "cells": cells,
+                "values": values,
+                "ce_decimals": row.get("ce_decimals"),
+                "marks": "".join(m for m in _NOTE_ORDER if m in marks),
+            }
+        )
     table.groups = [(CATEGORY_TITLES[c], group_rows[c]) for c in CATEGORY_ORDER if c in group_rows]
     table.notes = [(mark, _NOTE_TEXT[mark]) for mark in _NOTE_ORDER if mark in used_marks]
     for key in list(table.references):
@@ -279,14 +312,18 @@ def build_table(rows: list[dict[str, Any]], *, caption: str | None,
         placeholder = record is not None and not _get(record, "doi") and not _get(record, "title")
         review = via.get(key) if placeholder else None
         number = _review_number(key, review, _get(record, "note")) if review else None
-        table.citations[key] = Citation(key, citation_text(record) if record is not None else "", review, number)
+        table.citations[key] = Citation(
+            key, citation_text(record) if record is not None else "", review, number
+        )
         if review and review not in numbers:
             numbers[review] = len(numbers) + 1
             table.references.append(review)
     for key in table.references:
         if key not in table.citations:
             record = references.get(key)
-            table.citations[key] = Citation(key, citation_text(record) if record is not None else "")
+            table.citations[key] = Citation(
+                key, citation_text(record) if record is not None else ""
+            )
     return table
 
 
@@ -320,10 +357,19 @@ def citation_text(reference: Any) -> str:
     return ", ".join(parts)
 
 
-def caption(*, profile_description: str | None, practical: bool | None, strict: bool,
-            min_ce: float | None, max_ce: float | None, count: int) -> str:
+def caption(
+    *,
+    profile_description: str | None,
+    practical: bool | None,
+    strict: bool,
+    min_ce: float | None,
+    max_ce: float | None,
+    count: int,
+) -> str:
     """A caption that states the selection, so the table can be reproduced."""
-    parts = [f"CE of Li metal anodes from the cedb database ({count} result{'s' if count != 1 else ''})"]
+    parts = [
+        f"CE of Li metal anodes from the cedb database ({count} result{'s' if count != 1 else ''})"
+    ]
     if practical is True:
         rule = profile_description or "practical conditions"
         parts.append(f"at practical conditions ({rule}{'; strict inequalities' if strict else ''})")
@@ -338,8 +384,14 @@ def caption(*, profile_description: str | None, practical: bool | None, strict: 
     return ", ".join(parts) + "."
 
 
-def export_table(session, filters, *, columns: tuple[str, ...] = DEFAULT_COLUMNS,
-                 caption_text: str | None = None, no_caption: bool = False) -> ReviewTable:
+def export_table(
+    session,
+    filters,
+    *,
+    columns: tuple[str, ...] = DEFAULT_COLUMNS,
+    caption_text: str | None = None,
+    no_caption: bool = False,
+) -> ReviewTable:
     """The table for ``filters``: one query for the rows, one for the cited references."""
     import sqlalchemy as sa
 
@@ -358,14 +410,23 @@ def export_table(session, filters, *, columns: tuple[str, ...] = DEFAULT_COLUMNS
     elif caption_text is not None:
         text = caption_text
     else:
-        text = caption(profile_description=rule, practical=filters.practical, strict=filters.strict,
-                       min_ce=filters.min_ce, max_ce=filters.max_ce, count=len(rows))
-    keys = sorted({row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")})
+        text = caption(
+            profile_description=rule,
+            practical=filters.practical,
+            strict=filters.strict,
+            min_ce=filters.min_ce,
+            max_ce=filters.max_ce,
+            count=len(rows),
+        )
+    keys = sorted(
+        {row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")}
+    )
     fields = ("key", "doi", "title", "authors", "journal", "year", "note")
     records: dict[str, dict[str, Any]] = {}
     for start in range(0, len(keys), 1000):
         statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
-            Reference.key.in_(keys[start:start + 1000]))
+            Reference.key.in_(keys[start : start + 1000])
+        )
         for found in session.connection().execute(statement):
             records[found[0]] = dict(zip(fields, found))
     table = build_table(rows, caption=text, columns=columns, references=records)
@@ -414,11 +475,19 @@ def _text_rows(table: ReviewTable):
 def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
     def cell(text: str) -> str:
         # Markdown renders raw HTML: < and > are written as entities.
-        return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-                .replace("<", "&lt;").replace(">", "&gt;"))
+        return (
+            str(text)
+            .replace("\\", "\\\\")
+            .replace("|", "\\|")
+            .replace("\n", " ")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+        )
 
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
-             "|" + "|".join("---" for _ in columns) + "|"]
+    lines = [
+        "| " + " | ".join(cell(c) for c in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -452,7 +521,11 @@ def to_csv(table: ReviewTable) -> str:
     writer.writerow(["Group", *table.headers, "Key"])
     safe = [not COLUMNS[c].numeric for c in table.columns]
     for title, row, cells in _text_rows(table):
-        writer.writerow([title] + [csv_safe(v) if s else v for v, s in zip(cells, safe)] + [csv_safe(row["paper"])])
+        writer.writerow(
+            [title]
+            + [csv_safe(v) if s else v for v, s in zip(cells, safe)]
+            + [csv_safe(row["paper"])]
+        )
     return buffer.getvalue()
 
 
@@ -463,8 +536,13 @@ def to_json(table: ReviewTable) -> str:
         "thresholds": table.thresholds,
         "exported": table.exported.isoformat(),
         "columns": [{"key": c, "header": COLUMNS[c].header} for c in table.columns],
-        "groups": [{"title": title, "rows": [dict(row["cells"], paper=row["paper"], id=row["id"])
-                                              for row in members]} for title, members in table.groups],
+        "groups": [
+            {
+                "title": title,
+                "rows": [dict(row["cells"], paper=row["paper"], id=row["id"]) for row in members],
+            }
+            for title, members in table.groups
+        ],
         "references": [_json_reference(table, i, key) for i, key in enumerate(table.references, 1)],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -474,7 +552,11 @@ def _json_reference(table: ReviewTable, number: int, key: str) -> dict[str, Any]
     cite = table.citations.get(key) or Citation(key, "")
     entry = {"number": number, "key": key, "citation": cite.text or None}
     if cite.via:
-        entry |= {"via": cite.via, "via_number": table.number(cite.via), "ref_in_via": cite.via_number}
+        entry |= {
+            "via": cite.via,
+            "via_number": table.number(cite.via),
+            "ref_in_via": cite.via_number,
+        }
     return entry
 
 
@@ -490,28 +572,78 @@ def to_html(table: ReviewTable) -> str:
     for title, members in table.groups:
         out.append(f'<tbody><tr><th colspan="{len(table.columns)}">{escape(title)}</th></tr>')
         for row in members:
-            out.append("<tr>" + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in table.columns) + "</tr>")
+            out.append(
+                "<tr>"
+                + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in table.columns)
+                + "</tr>"
+            )
         out.append("</tbody>")
     out.append("</table>")
     if table.notes:
         out.append(f'<p class="cedb-notes">{escape(table.notes_text())}</p>')
-    out.append("<ol>" + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references) + "</ol>")
+    out.append(
+        "<ol>"
+        + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references)
+        + "</ol>"
+    )
     return "\n".join(out) + "\n"
 
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
 _UNICODE_LATEX = {
-    "–": "--", "—": "---", "−": "$-$", "·": r"\,", "≥": r"$\geq$", "≤": r"$\leq$", "°": r"\textdegree{}",
-    "µ": r"\textmu{}", "μ": r"\textmu{}", "×": r"$\times$", "α": r"$\alpha$", "β": r"$\beta$",
-    "δ": r"$\delta$", "γ": r"$\gamma$", "‖": r"$\Vert$", "’": "'", "‘": "`", "“": "``", "”": "''",
-    "†": r"\textdagger{}", "‡": r"\textdaggerdbl{}", "±": r"$\pm$", "≈": r"$\approx$", "\u00a0": "~",
+    "–": "--",
+    "—": "---",
+    "−": "$-$",
+    "·": r"\,",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "°": r"\textdegree{}",
+    "µ": r"\textmu{}",
+    "μ": r"\textmu{}",
+    "×": r"$\times$",
+    "α": r"$\alpha$",
+    "β": r"$\beta$",
+    "δ": r"$\delta$",
+    "γ": r"$\gamma$",
+    "‖": r"$\Vert$",
+    "’": "'",
+    "‘": "`",
+    "“": "``",
+    "”": "''",
+    "†": r"\textdagger{}",
+    "‡": r"\textdaggerdbl{}",
+    "±": r"$\pm$",
+    "≈": r"$\approx$",
+    "\u00a0": "~",
 }
-_SUPERSCRIPTS = {"⁻": "-", "⁺": "+", "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5",
-                 "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
+_SUPERSCRIPTS = {
+    "⁻": "-",
+    "⁺": "+",
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+}
 _SUPERSCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+")
 # A chemical formula token: element symbols with counts (LiNO3, Mo2N, Li2S5, LiPF6, CuF2).
 _FORMULA = re.compile(r"\b(?:[A-Z][a-z]?\d*){2,}\b")
@@ -526,7 +658,8 @@ _ELEMENTS = frozenset(
 
 def _is_formula(token: str) -> bool:
     return re.search(r"[A-Za-z]\d", token) is not None and all(
-        symbol in _ELEMENTS for symbol in _ELEMENT.findall(token))
+        symbol in _ELEMENTS for symbol in _ELEMENT.findall(token)
+    )
 
 
 def latex_escape(text: str) -> str:
@@ -534,7 +667,7 @@ def latex_escape(text: str) -> str:
     out = []
     position = 0
     for match in _FORMULA.finditer(text):
-        out.append(_escape_plain(text[position:match.start()]))
+        out.append(_escape_plain(text[position : match.start()]))
         token = match.group(0)
         out.append(re.sub(r"(\d+)", r"\\textsubscript{\1}", token) if _is_formula(token) else token)
         position = match.end()
@@ -546,7 +679,7 @@ def _escape_plain(text: str) -> str:
     result = []
     position = 0
     for run in _SUPERSCRIPT_RUN.finditer(text):  # cm⁻² -> cm$^{-2}$: a real minus, in math mode
-        result.append(_escape_chars(text[position:run.start()]))
+        result.append(_escape_chars(text[position : run.start()]))
         result.append("$^{" + "".join(_SUPERSCRIPTS[c] for c in run.group(0)) + "}$")
         position = run.end()
     result.append(_escape_chars(text[position:]))
@@ -605,13 +738,23 @@ def to_latex(table: ReviewTable) -> str:
     via = any(c.via for c in table.citations.values())
     scale = len(text_columns) / sum(weights[c] for c in text_columns) if text_columns else 1
     spec = "".join(
-        r">{\raggedright\arraybackslash\hsize=" + f"{weights[c] * scale:.2f}" + r"\hsize}X" if c in weights
-        else (r">{\raggedright\arraybackslash}p{1.2cm}" if c == "ref" and via  # "ref. 103 in [1]"
-              else "r" if COLUMNS[c].numeric and c != "ref" else "l") for c in table.columns)
+        r">{\raggedright\arraybackslash\hsize=" + f"{weights[c] * scale:.2f}" + r"\hsize}X"
+        if c in weights
+        else (
+            r">{\raggedright\arraybackslash}p{1.2cm}"
+            if c == "ref" and via  # "ref. 103 in [1]"
+            else "r"
+            if COLUMNS[c].numeric and c != "ref"
+            else "l"
+        )
+        for c in table.columns
+    )
     environment = "tabularx" if text_columns else "tabular"
     width = "{\\linewidth}" if text_columns else ""
     lines = [
-        "% Generated by cedb on " + table.exported.isoformat() + "; needs \\usepackage{booktabs,tabularx}",
+        "% Generated by cedb on "
+        + table.exported.isoformat()
+        + "; needs \\usepackage{booktabs,tabularx}",
         r"\begin{table}[htbp]",
         r"\centering",
         r"\footnotesize",
@@ -628,10 +771,18 @@ def to_latex(table: ReviewTable) -> str:
     for index, (title, members) in enumerate(table.groups):
         if index:
             lines.append(r"\midrule")
-        lines.append(r"\multicolumn{" + str(len(table.columns)) + r"}{l}{\textit{" + latex_escape(title) + r"}} \\")
+        lines.append(
+            r"\multicolumn{"
+            + str(len(table.columns))
+            + r"}{l}{\textit{"
+            + latex_escape(title)
+            + r"}} \\"
+        )
         for row in members:
-            cells = [_latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c])
-                     for c in table.columns]
+            cells = [
+                _latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c])
+                for c in table.columns
+            ]
             lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", f"\\end{{{environment}}}"]
     if table.notes:
@@ -670,7 +821,9 @@ def write_xlsx(table: ReviewTable, path) -> None:
             value = row["values"].get(column, text) if COLUMNS[column].numeric else text
             values.append(text if value is None and text else value)
         values += ([row["marks"]] if marks else []) + [row["paper"]]
-        for i, text in enumerate([title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]):
+        for i, text in enumerate(
+            [title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]
+        ):
             width[i] = max(width[i], len(text))
         body.append((row, values))
 
@@ -694,14 +847,29 @@ def write_xlsx(table: ReviewTable, path) -> None:
     sheet.append([cell(sheet, h, font=bold) for h in headers])
     ce_index = table.columns.index("ce") + 1 if "ce" in table.columns else None
     for row, values in body:
-        sheet.append([cell(sheet, v, _xlsx_format(row["ce_decimals"]) if i == ce_index and
-                           isinstance(v, float) else None) for i, v in enumerate(values)])
+        sheet.append(
+            [
+                cell(
+                    sheet,
+                    v,
+                    _xlsx_format(row["ce_decimals"])
+                    if i == ce_index and isinstance(v, float)
+                    else None,
+                )
+                for i, v in enumerate(values)
+            ]
+        )
     about = workbook.create_sheet("About")
     about.column_dimensions["A"].width = 14
     about.column_dimensions["B"].width = 100
-    for name, value in (("Caption", table.caption or ""), ("Notes", table.notes_text()),
-                        ("Thresholds", table.thresholds or ""), ("Exported", table.exported.isoformat()),
-                        ("Rows", sum(len(m) for _, m in table.groups)), ("Generated by", "cedb")):
+    for name, value in (
+        ("Caption", table.caption or ""),
+        ("Notes", table.notes_text()),
+        ("Thresholds", table.thresholds or ""),
+        ("Exported", table.exported.isoformat()),
+        ("Rows", sum(len(m) for _, m in table.groups)),
+        ("Generated by", "cedb"),
+    ):
         about.append([cell(about, name, font=bold), cell(about, value)])
     references = workbook.create_sheet("References")
     references.freeze_panes = "A2"
@@ -711,13 +879,21 @@ def write_xlsx(table: ReviewTable, path) -> None:
     for number, key in enumerate(table.references, 1):
         text = table.citation(key)
         suffix = f" [{key}]"
-        text = text[:-len(suffix)] if text.endswith(suffix) else text
+        text = text[: -len(suffix)] if text.endswith(suffix) else text
         references.append([cell(references, number), cell(references, key), cell(references, text)])
     workbook.save(path)
 
 
 def render(table: ReviewTable, fmt: str) -> str:
-    writers = {"csv": to_csv, "md": to_markdown, "latex": to_latex, "html": to_html, "json": to_json}
+    writers = {
+        "csv": to_csv,
+        "md": to_markdown,
+        "latex": to_latex,
+        "html": to_html,
+        "json": to_json,
+    }
     if fmt not in writers:
-        raise InvalidValue(f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)")
+        raise InvalidValue(
+            f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)"
+        )
     return writers[fmt](table)

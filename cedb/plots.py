@@ -174,14 +174,17 @@ def _verdicts(data: "pd.DataFrame", profile: "Profile | None", strict: bool) -> 
     fields = [t.field for t in profile.thresholds]
     missing = [f for f in fields if f not in data]
     if missing:  # a missing column is not a missing value: never guess "unknown"
-        raise InvalidValue(f"the {profile.name} verdict needs columns {missing}, or pass query rows "
-                           "with their 'practical' column")
-    rows = data.reindex(columns=fields).astype(object).where(data.reindex(columns=fields).notna(), None)
-    return [practical.verdict(row, profile, strict=strict).practical for row in rows.to_dict("records")]
+        raise InvalidValue(f"the {profile.name} verdict needs columns {missing}, or pass query "
+                           "rows with their 'practical' column")
+    values = data.reindex(columns=fields)
+    rows = values.astype(object).where(values.notna(), None).to_dict("records")
+    return [practical.verdict(row, profile, strict=strict).practical for row in rows]
 
 
 # Verdict styles: filled at practical conditions, hollow when not, faded when unknown.
-VERDICT_STYLE = {True: ("practical", 1.0), False: ("not practical", 0.0), None: ("verdict unknown", 0.3)}
+VERDICT_STYLE = {
+    True: ("practical", 1.0), False: ("not practical", 0.0), None: ("verdict unknown", 0.3),
+}
 
 
 def _label_texts(data: "pd.DataFrame", label_column: str) -> list[str]:
@@ -198,14 +201,51 @@ def _label_texts(data: "pd.DataFrame", label_column: str) -> list[str]:
 
 
 def _place_labels(ax, xs, ys, texts) -> list:
-    """Numbered labels beside their points, moved apart so none overlaps (adjustText)."""
+    """Numbered labels beside their points, moved apart so none overlaps (adjustText).
+
+    adjustText leaves an occasional overlap of a point or two; a last pass moves such a
+    label up or down by the overlap, and a thin leader line joins a moved label to its point.
+    """
     from adjustText import adjust_text
 
-    artists = [ax.text(x, y, text, fontsize=5.5, zorder=5) for x, y, text in zip(xs, ys, texts) if text]
-    if artists:
-        adjust_text(artists, x=list(xs), y=list(ys), ax=ax, expand=(1.3, 1.6),
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.4})
+    placed = [(x, y, text) for x, y, text in zip(xs, ys, texts) if text]
+    if not placed:
+        return []
+    # Settle the constrained layout, then freeze it: labels are placed in its pixels, and a
+    # later re-layout would move the axes under them.
+    ax.figure.canvas.draw()
+    ax.figure.set_layout_engine("none")
+    artists = [ax.text(x, y, text, fontsize=5.5, zorder=5) for x, y, text in placed]
+    adjust_text(artists, x=list(xs), y=list(ys), ax=ax, expand=(1.3, 1.6))
+    _separate(ax, artists)
+    for artist, (x, y, _) in zip(artists, placed):
+        start, end = ax.transData.transform([(x, y), artist.get_position()])
+        if math.dist(start, end) > 10:  # pixels: the label no longer touches its point
+            ax.annotate("", xy=(x, y), xytext=artist.get_position(), zorder=4,
+                        arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.4,
+                                    "shrinkA": 0, "shrinkB": 2})
     return artists
+
+
+def _separate(ax, artists, attempts: int = 100) -> None:
+    """Move overlapping labels apart vertically, in display space (deterministic)."""
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    for _ in range(attempts):
+        boxes = [artist.get_window_extent(renderer) for artist in artists]
+        moved = False
+        for i, first in enumerate(boxes):
+            for j in range(i + 1, len(boxes)):
+                second = boxes[j]
+                if not first.overlaps(second):
+                    continue
+                shift = first.y1 - second.y0 + 1 if second.y0 >= first.y0 else first.y0 - second.y1 - 1
+                x, y = ax.transData.transform(artists[j].get_position())
+                artists[j].set_position(to_data.transform((x, y + shift)))
+                boxes[j] = artists[j].get_window_extent(renderer)
+                moved = True
+        if not moved:
+            return
 
 
 def _scatter_by_category(ax, points: "pd.DataFrame", x: str, y: str = "ce_percent", *,
@@ -236,17 +276,17 @@ def _scatter_by_category(ax, points: "pd.DataFrame", x: str, y: str = "ce_percen
                        facecolors=["none"] if alpha == 0 else face, edgecolors=edges,
                        alpha=None if alpha in (0.0, 1.0) else alpha,
                        linewidths=0.9 if outlined else 0.8, zorder=3)
-        handles.append(Line2D([], [], linestyle="none", marker=marker,
-                              markerfacecolor="0.6" if colours is not None else colour,
-                              markeredgecolor="black" if outlined else ("0.6" if colours is not None else colour),
+        shown = "0.6" if colours is not None else colour  # CE colours: the legend shows the shape
+        handles.append(Line2D([], [], linestyle="none", marker=marker, markerfacecolor=shown,
+                              markeredgecolor="black" if outlined else shown,
                               markersize=4.5, label=title))
     drawn = {v for v in points["_verdict"]}
     if drawn != {True}:  # filled, hollow and faded markers each get a legend entry
         for verdict, (text, alpha) in VERDICT_STYLE.items():
             if verdict in drawn:
                 handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4.5,
-                                      markerfacecolor="none" if alpha == 0 else "0.4", alpha=alpha or None,
-                                      markeredgecolor="0.4", label=text))
+                                      markerfacecolor="none" if alpha == 0 else "0.4",
+                                      alpha=alpha or None, markeredgecolor="0.4", label=text))
     return handles
 
 
@@ -323,7 +363,8 @@ def progress(
         if lce_axis:
             _add_lce_axis(ax)
         _place_labels(ax, data["x"], data["ce_percent"], data["text"])
-    columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "verdict", "text"]
+    columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "verdict",
+               "text"]
     keep = [c for c in ("id", label_column) if c in data and c not in columns]
     points = data[keep + columns].rename(columns={"verdict": "practical"}).reset_index(drop=True)
     return PlotResult(figure, points=points, skipped=total - len(data))
@@ -357,7 +398,6 @@ def conditions(
     (N/P, E/C, cathode loading) still counts. Labels are the table's reference numbers,
     placed without overlaps; results at the same conditions are drawn side by side.
     """
-    import numpy as np
 
     from cedb import practical
 
@@ -411,13 +451,15 @@ def conditions(
         for threshold in on_axes:
             axis = "x" if threshold.field == x_column else "y"
             above = threshold.passes(threshold.value * 2, strict)  # which side passes
-            box[axis] = [threshold.value, box[axis][1]] if above else [box[axis][0], threshold.value]
+            low, high = box[axis]
+            box[axis] = [threshold.value, high] if above else [low, threshold.value]
             line = ax.axvline if axis == "x" else ax.axhline
             line(threshold.value, color="0.3", linestyle="--", linewidth=0.7, zorder=1)
             handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.7,
                                   label=_math_units(threshold.text(strict))))
         if on_axes:
-            ax.fill_between(box["x"], box["y"][0], box["y"][1], color="#e5f5e0", zorder=0, linewidth=0)
+            ax.fill_between(box["x"], box["y"][0], box["y"][1], color="#e5f5e0", zorder=0,
+                            linewidth=0)
             others = [t.text(strict) for t in profile.thresholds if t not in on_axes]
             region = f"practical region ({profile.name})"
             if others:  # thresholds the axes cannot show: the verdict (fill) includes them
@@ -436,14 +478,15 @@ def conditions(
         figure.legend(handles=handles, loc="outside upper center", ncols=2)
         _place_labels(ax, data["x_drawn"], data["y_drawn"], data["text"])
     keep = [c for c in ("id", label_column) if c in data]
-    points = data[keep + [x_column, y_column, "x_drawn", "y_drawn", "ce_percent", "category", "verdict",
-                          "text"]]
+    points = data[keep + [x_column, y_column, "x_drawn", "y_drawn", "ce_percent", "category",
+                          "verdict", "text"]]
     points = points.rename(columns={x_column: "x", y_column: "y", "verdict": "practical"})
     return PlotResult(figure, points=points.reset_index(drop=True), skipped=len(df) - len(data))
 
 
 def _side_by_side(data, x_column: str, y_column: str, thresholds, strict: bool, log: bool):
-    """Drawn positions: results at the same conditions sit in a small grid, never across a threshold.
+    """Drawn positions: results at the same conditions sit in a small grid, never across a
+    threshold.
 
     Along an axis where the point is on a threshold the grid runs only into the side of its
     verdict (inside under >=, outside under >); elsewhere it is centred on the point.

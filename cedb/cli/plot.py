@@ -91,7 +91,8 @@ def progress_command(
     filters.practical = None if all_conditions else True
     frame = _rows(filters)
     result = plots.progress(frame, label_column=label.value, practical_only=not all_conditions,
-                            lce_axis=lce_axis, profile=filters.resolved_profile(), strict=filters.strict)
+                            lce_axis=lce_axis, profile=filters.resolved_profile(),
+                            strict=filters.strict)
     _save(result, output)
 
 
@@ -100,14 +101,16 @@ def progress_command(
 def conditions_command(
     filters,
     output: Output,
-    x: Annotated[Axis, typer.Option("--x", help="Quantity on the x axis; the other is on y.")] = Axis.capacity,
+    x: Annotated[
+        Axis, typer.Option("--x", help="Quantity on the x axis; the other is on y.")
+    ] = Axis.capacity,
     log: Annotated[bool, typer.Option("--log", help="Logarithmic axes.")] = False,
     label: Annotated[
         Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
                             "table`, citation keys or result ids.")
     ] = Label.ref,
 ) -> None:
-    """Results in the plane of current density and capacity, coloured by CE, the practical region shaded."""
+    """CE results in the plane of current density and capacity, the practical region shaded."""
     from cedb import plots
 
     result = plots.conditions(_rows(filters), x=x.value, profile=filters.resolved_profile(),
