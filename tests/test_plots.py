@@ -204,6 +204,9 @@ def test_conditions_takes_the_profile_verdict_when_the_query_gives_none():
     practical = dict(zip(result.points["ref"], result.points["practical"]))
     # at least 1 mA cm-2 and 4 mAh cm-2: only refs 99 (2, 4), 101 (3, 6) and 104 (1, 5)
     assert sorted(ref for ref, ok in practical.items() if ok) == [99, 101, 104]
+    with pytest.raises(InvalidValue, match="verdict needs columns"):  # not stated is not missing
+        plots.conditions(rows, profile=get_profile("pouch-500"))
+    rows = rows.assign(np_ratio=None, ec_ratio_g_Ah=None, cathode_loading_mAh_cm2=None)
     pouch = plots.conditions(rows, profile=get_profile("pouch-500"))
     # N/P, E/C and cathode loading are not stated: unknown, or no where the current fails
     assert set(pouch.points["practical"]) == {None, False}
