@@ -847,18 +847,13 @@ def write_xlsx(table: ReviewTable, path) -> None:
     sheet.append([cell(sheet, h, font=bold) for h in headers])
     ce_index = table.columns.index("ce") + 1 if "ce" in table.columns else None
     for row, values in body:
-        sheet.append(
-            [
-                cell(
-                    sheet,
-                    v,
-                    _xlsx_format(row["ce_decimals"])
-                    if i == ce_index and isinstance(v, float)
-                    else None,
-                )
-                for i, v in enumerate(values)
-            ]
-        )
+        # Plain values are the fast path of write-only mode; a cell object only where it matters:
+        # text that openpyxl would read as a formula, and a CE with its reported decimals.
+        out = [None if v == "" else (cell(sheet, v) if isinstance(v, str) and v[:1] == "=" else v)
+               for v in values]
+        if ce_index is not None and isinstance(values[ce_index], float) and row["ce_decimals"] is not None:
+            out[ce_index] = cell(sheet, values[ce_index], _xlsx_format(row["ce_decimals"]))
+        sheet.append(out)
     about = workbook.create_sheet("About")
     about.column_dimensions["A"].width = 14
     about.column_dimensions["B"].width = 100
