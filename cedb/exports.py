@@ -539,7 +539,12 @@ def to_json(table: ReviewTable) -> str:
         "groups": [
             {
                 "title": title,
-                "rows": [dict(row["cells"], paper=row["paper"], id=row["id"]) for row in members],
+                # Rows keyed by the headers (as printed), with the paper's key and the result id.
+                "rows": [
+                    {COLUMNS[c].header: row["cells"][c] for c in table.columns}
+                    | {"paper": row["paper"], "id": row["id"]}
+                    for row in members
+                ],
             }
             for title, members in table.groups
         ],

@@ -141,9 +141,9 @@ def test_every_format_parses_back_to_the_same_table(cli, tmp_path):
 
     document = json.loads(cli(*TABLE2, "--format", "json", check=True).stdout)
     rows = [row for group in document["groups"] for row in group["rows"]]
-    assert {(r["paper"], float(r["ce"].rstrip("#"))) for r in rows} == expected
+    assert {(r["paper"], float(r["CE (%)"].rstrip("#"))) for r in rows} == expected
     numbers = {ref["number"]: ref["key"] for ref in document["references"]}
-    assert all(numbers[int(r["ref"])] == r["paper"] for r in rows)
+    assert all(numbers[int(r["Ref."])] == r["paper"] for r in rows)
 
     parser = _Html()
     parser.feed(cli(*TABLE2, "--format", "html", check=True).stdout)
@@ -300,7 +300,7 @@ def _every_format(run, tmp_path, *select) -> dict[str, list[str]]:
         r["CE (%)"] for r in csv.DictReader(io.StringIO(run(*select, "-f", "csv").stdout))
     ]
     out["json"] = [
-        r["ce"] for g in json.loads(run(*select, "-f", "json").stdout)["groups"] for r in g["rows"]
+        r["CE (%)"] for g in json.loads(run(*select, "-f", "json").stdout)["groups"] for r in g["rows"]
     ]
     _, rows, _ = _md_rows(run(*select, "-f", "md").stdout)
     out["md"] = [row[5] for row in rows if not row[0].startswith("**")]

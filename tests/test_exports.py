@@ -362,7 +362,7 @@ def test_json_parsed_back(table):
     assert [c["header"] for c in document["columns"]] == HEADERS
     assert [g["title"] for g in document["groups"]] == [title for title, _ in table.groups]
     got = [
-        [row[c] for c in exports.DEFAULT_COLUMNS] for g in document["groups"] for row in g["rows"]
+        [row[h] for h in HEADERS] for g in document["groups"] for row in g["rows"]
     ]
     assert got == _expected_rows(table)
     assert document["references"][4] == {
@@ -532,7 +532,7 @@ def test_ce_prints_as_reported_in_every_format(ce, decimals, text, tmp_path):
         next(r for r in csv.reader(io.StringIO(exports.to_csv(built))) if r[-1] == "a2020")[6]
         == text
     )
-    assert json.loads(exports.to_json(built))["groups"][0]["rows"][0]["ce"] == text
+    assert json.loads(exports.to_json(built))["groups"][0]["rows"][0]["CE (%)"] == text
     assert f"| {text} |" in exports.to_markdown(built)
     assert f"<td>{text}</td>" in exports.to_html(built)
     assert f" & {text} & " in exports.to_latex(built)
