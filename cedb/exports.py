@@ -1,4 +1,4 @@
-"""Review tables like the review's Table 2: query rows -> grouped table -> CSV/MD/LaTeX/XLSX/HTML/JSON.
+"""Review tables like the review's Table 2: query rows -> grouped table -> CSV/MD/LaTeX/XLSX/etc.
 
 A table is built once (``build_table``, pure) and written by one function per format:
 
@@ -158,7 +158,7 @@ class ReviewTable:
         return f"{text} [{key}]" if text else f"[{key}]"
 
     def bib_keys(self) -> list[str]:
-        """The keys a .bib must hold: the cited papers with entries of their own, and the reviews."""
+        """The keys a .bib must hold: cited papers with entries of their own, and the reviews."""
         return [
             key
             for key in self.references
@@ -856,8 +856,9 @@ def write_xlsx(table: ReviewTable, path) -> None:
         # text that openpyxl would read as a formula, and a CE with its reported decimals.
         out = [None if v == "" else (cell(sheet, v) if isinstance(v, str) and v[:1] == "=" else v)
                for v in values]
-        if ce_index is not None and isinstance(values[ce_index], float) and row["ce_decimals"] is not None:
-            out[ce_index] = cell(sheet, values[ce_index], _xlsx_format(row["ce_decimals"]))
+        decimals = row["ce_decimals"]
+        if ce_index is not None and isinstance(values[ce_index], float) and decimals is not None:
+            out[ce_index] = cell(sheet, values[ce_index], _xlsx_format(decimals))
         sheet.append(out)
     about = workbook.create_sheet("About")
     about.column_dimensions["A"].width = 14

@@ -239,7 +239,10 @@ def _separate(ax, artists, attempts: int = 100) -> None:
                 second = boxes[j]
                 if not first.overlaps(second):
                     continue
-                shift = first.y1 - second.y0 + 1 if second.y0 >= first.y0 else first.y0 - second.y1 - 1
+                if second.y0 >= first.y0:
+                    shift = first.y1 - second.y0 + 1
+                else:
+                    shift = first.y0 - second.y1 - 1
                 x, y = ax.transData.transform(artists[j].get_position())
                 artists[j].set_position(to_data.transform((x, y + shift)))
                 boxes[j] = artists[j].get_window_extent(renderer)

@@ -292,7 +292,7 @@ def run(tmp_path):
 
 
 def _every_format(run, tmp_path, *select) -> dict[str, list[str]]:
-    """The CE column of the table in each format, as text (XLSX: the number shown with its format)."""
+    """The CE column of the table in each format, as text (XLSX: the number shown by its format)."""
     from openpyxl import load_workbook
 
     out = {}
@@ -300,7 +300,9 @@ def _every_format(run, tmp_path, *select) -> dict[str, list[str]]:
         r["CE (%)"] for r in csv.DictReader(io.StringIO(run(*select, "-f", "csv").stdout))
     ]
     out["json"] = [
-        r["CE (%)"] for g in json.loads(run(*select, "-f", "json").stdout)["groups"] for r in g["rows"]
+        r["CE (%)"]
+        for g in json.loads(run(*select, "-f", "json").stdout)["groups"]
+        for r in g["rows"]
     ]
     _, rows, _ = _md_rows(run(*select, "-f", "md").stdout)
     out["md"] = [row[5] for row in rows if not row[0].startswith("**")]

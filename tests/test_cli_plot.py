@@ -143,8 +143,8 @@ def test_each_plot_with_every_profile(run_bundled, tmp_path, profile, strict):
         out = tmp_path / f"{command}-{profile}-{strict}.png"
         result = run_bundled("plot", command, "-o", out, *options, "--label", "id")
         if command == "progress" and not dated:
-            # pouch-500 needs N/P, E/C and cathode loading, which the review never states: nothing is
-            # practical; under recommended only ref. 106 is, and the review gives no year for it.
+            # pouch-500 needs N/P, E/C and cathode loading, which the review never states:
+            # nothing is practical; under recommended only ref. 106 is, and it has no year.
             expected = (
                 "no results match; nothing to plot"
                 if not practical

@@ -484,7 +484,7 @@ def test_xlsx_header_frozen_numbers_and_about_sheet(table, tmp_path):
 
 
 def test_xlsx_export_time_grows_linearly(tmp_path):
-    """Issue 16: 10x the rows take at most 15x the time (openpyxl write-only mode; was quadratic)."""
+    """Issue 16: 10x the rows take at most 15x the time (openpyxl write-only; was quadratic)."""
     import time
 
     def table_of(n):

@@ -285,7 +285,7 @@ def test_threshold_passes_compares_numbers_and_columns_alike():
 
 @pytest.mark.parametrize(("name", "strict"), CASES)
 def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict):
-    """Issue 18: query (SQL), cedb.practical (Python), the exported tables and both figures agree."""
+    """Issue 18: query (SQL), cedb.practical (Python), exported tables and both figures agree."""
     from dataclasses import replace
 
     import pandas as pd

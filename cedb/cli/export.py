@@ -26,10 +26,18 @@ def table_command(
     filters,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for xlsx).", show_default=False)] = None,
-    bib: Annotated[Optional[Path], typer.Option("--bib", help="Also write exactly the cited references to this .bib file.", show_default=False)] = None,
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Columns in order, comma-separated, from: strategy, materials, host, electrolyte, additive, cell, method, current, capacity, cycles, ce, statistic, ref [default: strategy,materials,current,capacity,cycles,ce,ref].", show_default=False)] = None,
-    caption: Annotated[Optional[str], typer.Option("--caption", help="Caption text in place of the one stating the selection.", show_default=False)] = None,
-    no_caption: Annotated[bool, typer.Option("--no-caption", help="No caption (footnotes on markers stay).")] = False,
+    bib: Annotated[Optional[Path], typer.Option(
+        "--bib", help="Also write exactly the cited references to this .bib file.",
+        show_default=False)] = None,
+    columns: Annotated[Optional[str], typer.Option(
+        "--columns", help="Columns in order, comma-separated, from: strategy, materials, host, "
+        "electrolyte, additive, cell, method, current, capacity, cycles, ce, statistic, ref "
+        "[default: strategy,materials,current,capacity,cycles,ce,ref].", show_default=False)] = None,
+    caption: Annotated[Optional[str], typer.Option(
+        "--caption", help="Caption text in place of the one stating the selection.",
+        show_default=False)] = None,
+    no_caption: Annotated[bool, typer.Option(
+        "--no-caption", help="No caption (the notes on markers stay).")] = False,
 ) -> None:
     """Export a Table 2-style table: grouped by strategy, numbered references, a caption stating the selection."""
     from cedb import exports
