@@ -347,8 +347,6 @@ def test_reported_precision_round_trips_through_add_curation_and_import(run, tmp
     assert _every_format(run, tmp_path, *select) == {
         fmt: list(REPORTED) for fmt in ("csv", "json", "md", "html", "latex", "xlsx")
     }
-    queried = run("query", "--paper", "alpha2022", "--format", "csv").stdout
-    assert [r["ce_percent"] for r in csv.DictReader(io.StringIO(queried))] == list(REPORTED)
     # Curation files: dumped as written, loaded back into a new database unchanged.
     run("curate", "dump", tmp_path / "dumped")
     dumped = (tmp_path / "dumped" / "alpha2022.yaml").read_text()

@@ -21,12 +21,7 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
         for row in rows:
             row["method_params"] = json.loads(row["method_params"]) if row["method_params"] else None
         common.emit(rows, fmt, list(query.ROW_KEYS) + ["method_params"])
-        return
-    from cedb.precision import format_reported
-
-    for row in rows:  # text formats print the CE as reported: 99.0 stays 99.0
-        row["ce_percent"] = format_reported(row["ce_percent"], row["ce_decimals"])
-    if fmt == common.Format.table:
+    elif fmt == common.Format.table:
         columns = ["id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
                    "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical"]
         # Short headers on a terminal; csv/json keep the full, unit-bearing keys.
