@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from cedb import results
+from cedb import precision, results
 from cedb.errors import CedbError, InvalidValue, NotFound
 from cedb.models import Measurement, Method, Reference, Status, Strategy, utcnow
 from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
@@ -169,6 +169,7 @@ def _normalise(values: dict[str, Any]) -> ResultInput:
             raise InvalidValue("no category")
     if measurement.get("method") is None:
         measurement["method"] = Method.unspecified.value
+    precision.derive(measurement, values.get("ce_percent"))
     return result
 
 

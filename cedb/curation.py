@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from cedb import precision
 from cedb.bulk import Progress, normalise_field  # normalise_field: results', remembered per value
 from cedb.errors import ChecksFailed, CedbError, NotFound
 from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
+from cedb.precision import ReportedNumber
 from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS
 
 FORMAT_HEADER = "# cedb curation file, format 1\n"
@@ -38,6 +40,10 @@ class _LineDict(dict):
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.line)
+
+
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)")  # a plain decimal: its digits are its precision
 
 
 def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
@@ -62,6 +68,8 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
         # recursive structures was a quarter of a large load); anything else as PyYAML does.
         try:
             if node.__class__ is yaml.ScalarNode and node.tag in scalars:
+                if node.tag == _FLOAT_TAG and _DECIMAL.fullmatch(node.value):
+                    return ReportedNumber(node.value)  # 99.50 keeps its two decimals
                 return scalars[node.tag](loader, node)
             return loader.construct_object(node, deep=True)
         except yaml.YAMLError:
@@ -251,6 +259,7 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
             except CedbError as exc:
                 problems.append(Problem(str(path), item.line_of(key), str(exc)))
                 valid = False
+        precision.derive(values, item.get("ce_percent"))
         identity = _identity(values)
         # Only valid rows: a value left out because of an error would make a false "same conditions".
         if valid and identity in seen:
@@ -423,6 +432,11 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
                 continue
             if name == "method_params":
                 value = json.loads(value)
+            if name == "ce_decimals":
+                continue  # written as the digits of ce_percent
+            if name == "ce_percent" and m.ce_decimals is not None:
+                row[name] = ReportedNumber(precision.format_reported(value, m.ce_decimals))
+                continue
             row[name] = _clean(value)
         rows.append(row)
 
@@ -449,6 +463,8 @@ def dumps(document: dict[str, Any]) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
+    Dumper.add_representer(ReportedNumber, lambda dumper, value: dumper.represent_scalar(
+        _FLOAT_TAG, value.text))
     return FORMAT_HEADER + yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True,
                                      width=100, default_flow_style=False)
 

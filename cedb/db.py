@@ -19,7 +19,7 @@ from cedb.errors import CedbError
 
 # The newest migration. tests/test_migrations.py proves it equals Alembic's head,
 # so a database already at head is opened without importing Alembic (start-up time).
-HEAD_REVISION = "0002_formulation"
+HEAD_REVISION = "0004_ce_decimals"
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 # Execution option marking a read-only transaction (see session_scope).

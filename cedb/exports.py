@@ -1,8 +1,17 @@
-"""Review tables like the review's Table 2: query rows -> grouped table -> CSV/Markdown/LaTeX/XLSX/HTML/JSON.
+"""Review tables like the review's Table 2: query rows -> grouped table -> CSV/MD/LaTeX/XLSX/etc.
+
+A table is built once (``build_table``, pure) and written by one function per format:
+
+- columns are chosen and ordered by key (``COLUMNS``; the default follows the review);
+- every row cites a reference by number; a paper known only through a review is cited
+  as "ref. 103 in [review]" and the .bib holds the review, not an empty placeholder;
+- a CE prints with the decimals it was reported with (99.0 stays 99.0, cedb.precision);
+- footnotes list only the markers the table uses (# full-cell derived, > exceeding, ...);
+- curation notes such as "(Fig. 8b caption)" never reach a cell.
 
 Every writer is safe for its medium: CSV and XLSX cells cannot start a formula,
-LaTeX special characters are escaped (chemical formulas get proper subscripts),
-HTML is escaped.
+LaTeX special characters are escaped (chemical formulas get proper subscripts,
+units a real minus in math mode), HTML is escaped.
 """
 
 import json
@@ -12,16 +21,50 @@ from datetime import date
 from typing import Any
 
 from cedb.errors import InvalidValue
+from cedb.precision import format_reported
 
-TABLE_COLUMNS = (
-    "Strategy",
-    "Host / electrolyte / additive",
-    "Current density (mA cm⁻²)",
-    "Capacity (mAh cm⁻²)",
-    "Cycles",
-    "CE (%)",
-    "Ref.",
-)
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    latex: str  # the LaTeX header (units in math mode: a real minus)
+    numeric: bool = False
+
+
+_CM2 = r"cm$^{-2}$"
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("strategy", "Strategy", "Strategy"),
+        Column("materials", "Host / electrolyte / additive", "Host / electrolyte / additive"),
+        Column("host", "Host", "Host"),
+        Column("electrolyte", "Electrolyte", "Electrolyte"),
+        Column("additive", "Additive", "Additive"),
+        Column("cell", "Cell", "Cell"),
+        Column("method", "CE method", "CE method"),
+        Column(
+            "current", "Current density (mA cm⁻²)", r"Current\\density\\(mA\," + _CM2 + ")", True
+        ),
+        Column("capacity", "Capacity (mAh cm⁻²)", r"Capacity\\(mAh\," + _CM2 + ")", True),
+        Column("cycles", "Cycles", "Cycles", True),
+        Column("ce", "CE (%)", r"CE (\%)", True),
+        Column("statistic", "Statistic", "Statistic"),
+        Column("ref", "Ref.", "Ref.", True),
+    )
+}
+# The review's Table 2 layout: strategy, materials, conditions, CE, reference.
+DEFAULT_COLUMNS = ("strategy", "materials", "current", "capacity", "cycles", "ce", "ref")
+# Query row keys each column needs.
+_NEEDS = {
+    "strategy": ("label",),
+    "materials": ("host", "electrolyte", "additive"),
+    "current": ("current_density_mA_cm2",),
+    "capacity": ("areal_capacity_mAh_cm2",),
+    "ce": ("ce_percent", "ce_decimals", "full_cell_derived", "statistic"),
+}
+ROW_KEYS_NEEDED = ("id", "paper", "year", "category", "source")
+
 CATEGORY_ORDER = ("composite-anode", "electrolyte", "interface", "other", None)
 CATEGORY_TITLES = {
     "composite-anode": "Composite Li anodes",
@@ -32,22 +75,108 @@ CATEGORY_TITLES = {
 }
 FORMATS = ("csv", "md", "latex", "xlsx", "html", "json")
 
+# CE markers, in the order footnotes list them: mark, where it goes, footnote text.
+FULL_CELL_MARK = "#"
+STATISTIC_MARKS = {
+    "exceeding": (">", "prefix", "CE reported as exceeding the value"),
+    "maximum": ("*", "suffix", "maximum CE reported"),
+    "stabilised": ("†", "suffix", "stabilised CE"),
+}
+_NOTE_ORDER = (FULL_CELL_MARK, ">", "*", "†")
+_NOTE_TEXT = {FULL_CELL_MARK: "CE derived from full-cell data"} | {
+    mark: text for mark, _, text in STATISTIC_MARKS.values()
+}
+
+# A curation note in a reported text: "(Fig. 8b caption)", "(Table 2)", "(see SI)".
+_CURATION_NOTE = re.compile(
+    r"\s*\((?:see\s+)?(?:Figs?\.|Figure|Table|Section|Scheme|SI\b|ESI\b|Supporting|caption|refs?\.)"
+    r"[^()]*\)|\s*\([^()]*\bcaption\)",
+    re.IGNORECASE,
+)
+
+
+def parse_columns(text: str | None) -> tuple[str, ...]:
+    """``strategy,host,ce,ref`` -> column keys, checked; None -> the default layout."""
+    if text is None:
+        return DEFAULT_COLUMNS
+    keys = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [k for k in keys if k not in COLUMNS]
+    if unknown or not keys:
+        raise InvalidValue(
+            f"unknown column {unknown[0]!r}: choose from {', '.join(COLUMNS)}"
+            if unknown
+            else f"--columns needs at least one of {', '.join(COLUMNS)}"
+        )
+    if len(set(keys)) != len(keys):
+        raise InvalidValue("--columns names a column twice")
+    return keys
+
+
+@dataclass(frozen=True)
+class Citation:
+    """How the table cites a paper: its own entry, or 'ref. N in [review]'."""
+
+    key: str
+    text: str  # short citation from what is recorded (authors, journal, year, DOI)
+    via: str | None = None  # the review the paper is known through
+    via_number: str | None = None  # the paper's reference number in that review
+
 
 @dataclass
 class ReviewTable:
     """Table 2-style rows grouped by category, references numbered by first appearance."""
 
-    caption: str
+    caption: str | None
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
     groups: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     references: list[str] = field(default_factory=list)  # citation keys, index + 1 = number
-    citations: dict[str, str] = field(default_factory=dict)  # key -> short citation text
+    citations: dict[str, Citation] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (mark, text), used marks only
+    thresholds: str | None = None
+    exported: date = field(default_factory=date.today)
+
+    @property
+    def headers(self) -> list[str]:
+        return [COLUMNS[c].header for c in self.columns]
+
+    def number(self, key: str) -> int:
+        return self.references.index(key) + 1
 
     def citation(self, key: str) -> str:
-        text = self.citations.get(key)
-        return f"{key}: {text}" if text else key
+        """The reference-list text: 'Mai, 2018, ref. 103 in [11] [sun2025review-ref103]'."""
+        cite = self.citations.get(key)
+        if cite is None:
+            return f"[{key}]"
+        text = cite.text
+        if cite.via:
+            where = f"ref. {cite.via_number} in" if cite.via_number else "cited in"
+            text = (
+                f"{text}, {where} [{self.number(cite.via)}]"
+                if text
+                else f"{where} [{self.number(cite.via)}]"
+            )
+        return f"{text} [{key}]" if text else f"[{key}]"
 
-    def flat_rows(self) -> list[dict[str, Any]]:
-        return [dict(row, group=title) for title, rows in self.groups for row in rows]
+    def bib_keys(self) -> list[str]:
+        """The keys a .bib must hold: cited papers with entries of their own, and the reviews."""
+        return [
+            key
+            for key in self.references
+            if not (self.citations.get(key) and self.citations[key].via)
+        ]
+
+    def notes_text(self) -> str:
+        return "; ".join(f"{mark} {text}" for mark, text in self.notes)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def strip_curation_notes(text: str | None) -> str:
+    """A reported text without the curator's pointers: '... electrolyte (Fig. 8b caption) ...'."""
+    if not text:
+        return ""
+    return re.sub(r"\s{2,}", " ", _CURATION_NOTE.sub("", text)).strip()
 
 
 def _number(value: float | None) -> str:
@@ -57,77 +186,190 @@ def _number(value: float | None) -> str:
 
 
 def _materials(row: dict[str, Any]) -> str:
-    parts = [row.get(k) for k in ("host", "electrolyte", "additive")]
-    return "; ".join(p for p in parts if p) or ""
+    parts = [strip_curation_notes(row.get(k)) for k in ("host", "electrolyte", "additive")]
+    return "; ".join(p for p in parts if p)
 
 
-def build_table(rows: list[dict[str, Any]], *, caption: str) -> ReviewTable:
-    """Group ``rows`` (query rows) by category (composite anodes first), by year within a group."""
-    table = ReviewTable(caption=caption)
-    numbers: dict[str, int] = {}
+def _natural(key: str) -> list:
+    # ...-ref98 before ...-ref100
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
 
-    def group_key(row):
+
+def reference_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in table order: by category (composite anodes first), by year, paper and id within."""
+    natural: dict[str, list] = {}
+
+    def order(row):
         category = row.get("category")
-        return CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
-
-    def within(row):
+        group = (
+            CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        )
+        paper = row.get("paper") or ""
+        if paper not in natural:
+            natural[paper] = _natural(paper)
         year = row.get("year")
-        # Natural order of keys within a year: ...-ref98 before ...-ref100.
-        paper = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", row.get("paper") or "")]
-        return (year is None, year or 0, paper, row.get("id") or 0)
+        return (group, year is None, year or 0, natural[paper], row.get("id") or 0)
 
-    ordered = sorted(rows, key=lambda r: (group_key(r), within(r)))
-    for category in CATEGORY_ORDER:
-        members = [r for r in ordered if r.get("category") == category]
-        if not members:
-            continue
-        out = []
-        for row in members:
-            key = row["paper"]
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                table.references.append(key)
-            ce = _number(row.get("ce_percent"))
-            if row.get("full_cell_derived"):
-                ce += "#"
-            out.append({
+    return sorted(rows, key=order)
+
+
+def reference_numbers(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Paper key -> the number the table gives it (plots label points with these)."""
+    numbers: dict[str, int] = {}
+    for row in reference_order(rows):
+        numbers.setdefault(row["paper"], len(numbers) + 1)
+    return numbers
+
+
+def _ce_text(row: dict[str, Any], marks: bool) -> tuple[str, list[str]]:
+    text = format_reported(row.get("ce_percent"), row.get("ce_decimals"))
+    used = []
+    if marks:
+        statistic = STATISTIC_MARKS.get(row.get("statistic") or "")
+        if statistic:
+            mark, where, _ = statistic
+            text = mark + text if where == "prefix" else text + mark
+            used.append(mark)
+    if row.get("full_cell_derived"):
+        text += FULL_CELL_MARK
+        used.append(FULL_CELL_MARK)
+    return text, used
+
+
+def build_table(
+    rows: list[dict[str, Any]],
+    *,
+    caption: str | None,
+    columns: tuple[str, ...] = DEFAULT_COLUMNS,
+    references: dict[str, Any] | None = None,
+) -> ReviewTable:
+    """Group ``rows`` (query rows) by category, number their papers, format each cell once.
+
+    ``references`` maps a paper key to its record (doi, title, authors, journal, year,
+    note); papers without one are cited by key. A paper with neither DOI nor title whose
+    rows were read in another paper (their ``source``) is cited through that review.
+    """
+    table = ReviewTable(caption=caption, columns=tuple(columns))
+    references = references or {}
+    numbers: dict[str, int] = {}
+    via: dict[str, str] = {}
+    used_marks: set[str] = set()
+    statistic_marks = "statistic" not in columns  # the column says it; no marks needed
+    group_rows: dict[Any, list[dict[str, Any]]] = {}
+    for row in reference_order(rows):
+        key = row["paper"]
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            table.references.append(key)
+        source = row.get("source")
+        if source and source != key:
+            via.setdefault(key, source)
+        cells: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        marks: list[str] = []
+        for column in columns:
+            if column == "strategy":
+                cells[column] = strip_curation_notes(row.get("label"))
+            elif column == "materials":
+                cells[column] = _materials(row)
+            elif column in ("host", "electrolyte", "additive"):
+                cells[column] = strip_curation_notes(row.get(column))
+            elif column in ("cell", "method", "statistic"):
+                cells[column] = row.get(column) or ""
+            elif column == "current":
+                values[column] = row.get("current_density_mA_cm2")
+                cells[column] = _number(values[column])
+            elif column == "capacity":
+                values[column] = row.get("areal_capacity_mAh_cm2")
+                cells[column] = _number(values[column])
+            elif column == "cycles":
+                values[column] = row.get("cycles")
+                cells[column] = "" if values[column] is None else str(values[column])
+            elif column == "ce":
+                values[column] = row.get("ce_percent")
+                cells[column], marks = _ce_text(row, statistic_marks)
+                used_marks.update(marks)
+            elif column == "ref":
+                values[column] = numbers[key]
+                cells[column] = str(numbers[key])
+        category = row.get("category") if row.get("category") in CATEGORY_ORDER else None
+        group_rows.setdefault(category, []).append(
+            {
                 "id": row.get("id"),
-                "Strategy": row.get("label") or "",
-                "Host / electrolyte / additive": _materials(row),
-                "Current density (mA cm⁻²)": _number(row.get("current_density_mA_cm2")),
-                "Capacity (mAh cm⁻²)": _number(row.get("areal_capacity_mAh_cm2")),
-                "Cycles": "" if row.get("cycles") is None else str(row["cycles"]),
-                "CE (%)": ce,
-                "Ref.": str(numbers[key]),
                 "paper": key,
                 "year": row.get("year"),
                 "category": category,
-            })
-        table.groups.append((CATEGORY_TITLES[category], out))
+                "cells": cells,
+                "values": values,
+                "ce_decimals": row.get("ce_decimals"),
+                "marks": "".join(m for m in _NOTE_ORDER if m in marks),
+            }
+        )
+    table.groups = [(CATEGORY_TITLES[c], group_rows[c]) for c in CATEGORY_ORDER if c in group_rows]
+    table.notes = [(mark, _NOTE_TEXT[mark]) for mark in _NOTE_ORDER if mark in used_marks]
+    for key in list(table.references):
+        record = references.get(key)
+        placeholder = record is not None and not _get(record, "doi") and not _get(record, "title")
+        review = via.get(key) if placeholder else None
+        number = _review_number(key, review, _get(record, "note")) if review else None
+        table.citations[key] = Citation(
+            key, citation_text(record) if record is not None else "", review, number
+        )
+        if review and review not in numbers:
+            numbers[review] = len(numbers) + 1
+            table.references.append(review)
+    for key in table.references:
+        if key not in table.citations:
+            record = references.get(key)
+            table.citations[key] = Citation(
+                key, citation_text(record) if record is not None else ""
+            )
     return table
 
 
-def citation_text(reference) -> str:
-    """A short citation from what is recorded: first author, journal, year, DOI; else the note's first clause."""
+def _get(record: Any, name: str) -> Any:
+    if record is None:
+        return None
+    return record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+
+
+def _review_number(key: str, review: str, note: str | None) -> str | None:
+    """The paper's number in the review: from a key such as 'sun2025review-ref103', or its note."""
+    match = re.fullmatch(re.escape(review) + r"[-_:.]?ref(\d+[a-z]?)", key, re.IGNORECASE)
+    if match:
+        return match.group(1)
+    match = re.search(r"\bRef\.?\s*(\d+[a-z]?) (?:of|in) the review\b", note or "", re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def citation_text(reference: Any) -> str:
+    """A short citation from what is recorded: first author, journal, year, DOI."""
     parts = []
-    if reference.authors:
-        names = reference.authors.split(" and ")
+    authors = _get(reference, "authors")
+    if authors:
+        names = authors.split(" and ")
         parts.append(names[0].split(",")[0] + (" et al." if len(names) > 1 else ""))
-    if reference.journal:
-        parts.append(reference.journal)
-    if reference.year:
-        parts.append(str(reference.year))
-    if reference.doi:
-        parts.append(f"doi:{reference.doi}")
-    if not (reference.journal or reference.doi) and reference.note:  # known only through a citing text
-        parts.append(re.split(r"\s\(|;", reference.note, maxsplit=1)[0].rstrip(".;"))
+    for name in ("journal", "year"):
+        if _get(reference, name):
+            parts.append(str(_get(reference, name)))
+    if _get(reference, "doi"):
+        parts.append(f"doi:{_get(reference, 'doi')}")
     return ", ".join(parts)
 
 
-def caption(*, profile_description: str | None, practical: bool | None, strict: bool,
-            min_ce: float | None, max_ce: float | None, count: int, today: date | None = None) -> str:
+def caption(
+    *,
+    profile_description: str | None,
+    practical: bool | None,
+    strict: bool,
+    min_ce: float | None,
+    max_ce: float | None,
+    count: int,
+) -> str:
     """A caption that states the selection, so the table can be reproduced."""
-    parts = [f"CE of Li metal anodes from the cedb database ({count} result{'s' if count != 1 else ''})"]
+    parts = [
+        f"CE of Li metal anodes from the cedb database ({count} result{'s' if count != 1 else ''})"
+    ]
     if practical is True:
         rule = profile_description or "practical conditions"
         parts.append(f"at practical conditions ({rule}{'; strict inequalities' if strict else ''})")
@@ -139,9 +381,65 @@ def caption(*, profile_description: str | None, practical: bool | None, strict: 
         parts.append(f"with CE ≥ {min_ce:g} %")
     elif max_ce is not None:
         parts.append(f"with CE ≤ {max_ce:g} %")
-    text = ", ".join(parts)
-    text += f"; exported {(today or date.today()).isoformat()}. # CE derived from full-cell data."
-    return text
+    return ", ".join(parts) + "."
+
+
+def export_table(
+    session,
+    filters,
+    *,
+    columns: tuple[str, ...] = DEFAULT_COLUMNS,
+    caption_text: str | None = None,
+    no_caption: bool = False,
+) -> ReviewTable:
+    """The table for ``filters``: one query for the rows, one for the cited references."""
+    import sqlalchemy as sa
+
+    from cedb import query
+    from cedb.models import Reference
+    from cedb.practical import rule_text
+
+    needed = set(ROW_KEYS_NEEDED)
+    for column in columns:
+        needed.update(_NEEDS.get(column, (column,) if column in query.ROW_KEYS else ()))
+    rows = query.run(session.connection(), filters, keys=tuple(sorted(needed)))
+    profile = filters.resolved_profile()
+    rule = rule_text(profile, strict=filters.strict)
+    if no_caption:
+        text = None
+    elif caption_text is not None:
+        text = caption_text
+    else:
+        text = caption(
+            profile_description=rule,
+            practical=filters.practical,
+            strict=filters.strict,
+            min_ce=filters.min_ce,
+            max_ce=filters.max_ce,
+            count=len(rows),
+        )
+    keys = sorted(
+        {row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")}
+    )
+    fields = ("key", "doi", "title", "authors", "journal", "year", "note")
+    records: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), 1000):
+        statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
+            Reference.key.in_(keys[start : start + 1000])
+        )
+        for found in session.connection().execute(statement):
+            records[found[0]] = dict(zip(fields, found))
+    table = build_table(rows, caption=text, columns=columns, references=records)
+    table.thresholds = rule + ("; strict inequalities" if filters.strict else "")
+    return table
+
+
+def bibtex(session, table: ReviewTable) -> str:
+    """The .bib of ``table``: exactly the entries it cites (reviews, not their placeholders)."""
+    from cedb import crud
+    from cedb.bibliography import to_bibtex
+
+    return to_bibtex(crud.references_by_key(session=session, keys=table.bib_keys()))
 
 
 # --------------------------------------------------------------------------- cell safety
@@ -167,28 +465,51 @@ def csv_safe(text: str) -> str:
 # --------------------------------------------------------------------------- writers
 
 
+def _text_rows(table: ReviewTable):
+    """(group title, row, [cell texts]) in table order."""
+    for title, members in table.groups:
+        for row in members:
+            yield title, row, [row["cells"][c] for c in table.columns]
+
+
 def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
     def cell(text: str) -> str:
         # Markdown renders raw HTML: < and > are written as entities.
-        return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-                .replace("<", "&lt;").replace(">", "&gt;"))
+        return (
+            str(text)
+            .replace("\\", "\\\\")
+            .replace("|", "\\|")
+            .replace("\n", " ")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+        )
 
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
-             "|" + "|".join("---" for _ in columns) + "|"]
+    lines = [
+        "| " + " | ".join(cell(c) for c in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def to_markdown(table: ReviewTable) -> str:
-    lines = [f"**Table.** {table.caption}", ""]
+    lines = [f"**Table.** {table.caption}", ""] if table.caption else []
     rows = []
+    width = len(table.columns)
     for title, members in table.groups:
-        rows.append([f"**{title}**"] + [""] * (len(TABLE_COLUMNS) - 1))
-        rows += [[row[c] for c in TABLE_COLUMNS] for row in members]
-    lines.append(markdown_table(list(TABLE_COLUMNS), rows))
+        rows.append([f"**{title}**"] + [""] * (width - 1))
+        rows += [[row["cells"][c] for c in table.columns] for row in members]
+    lines.append(markdown_table(table.headers, rows))
+    if table.notes:
+        lines += ["", "Notes: " + _md_text(table.notes_text())]
     lines.append("")
-    lines += [f"{i}. {table.citation(key)}" for i, key in enumerate(table.references, 1)]
+    lines += [f"{i}. {_md_text(table.citation(key))}" for i, key in enumerate(table.references, 1)]
     return "\n".join(lines) + "\n"
+
+
+def _md_text(text: str) -> str:
+    # Outside a table, inside a line that starts with text: escape emphasis and raw HTML.
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_csv(table: ReviewTable) -> str:
@@ -197,52 +518,138 @@ def to_csv(table: ReviewTable) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("Group",) + TABLE_COLUMNS + ("Key",))
-    for title, members in table.groups:
-        for row in members:
-            writer.writerow([csv_safe(str(v)) for v in [title] + [row[c] for c in TABLE_COLUMNS] + [row["paper"]]])
+    writer.writerow(["Group", *table.headers, "Key"])
+    safe = [not COLUMNS[c].numeric for c in table.columns]
+    for title, row, cells in _text_rows(table):
+        writer.writerow(
+            [title]
+            + [csv_safe(v) if s else v for v, s in zip(cells, safe)]
+            + [csv_safe(row["paper"])]
+        )
     return buffer.getvalue()
 
 
 def to_json(table: ReviewTable) -> str:
     document = {
         "caption": table.caption,
-        "columns": list(TABLE_COLUMNS),
-        "groups": [{"title": title, "rows": [{c: row[c] for c in TABLE_COLUMNS} | {"paper": row["paper"], "id": row["id"]}
-                                              for row in members]} for title, members in table.groups],
-        "references": [{"number": i, "key": key, "citation": table.citations.get(key)}
-                       for i, key in enumerate(table.references, 1)],
+        "notes": [{"mark": mark, "text": text} for mark, text in table.notes],
+        "thresholds": table.thresholds,
+        "exported": table.exported.isoformat(),
+        "columns": [{"key": c, "header": COLUMNS[c].header} for c in table.columns],
+        "groups": [
+            {
+                "title": title,
+                # Rows keyed by the headers (as printed), with the paper's key and the result id.
+                "rows": [
+                    {COLUMNS[c].header: row["cells"][c] for c in table.columns}
+                    | {"paper": row["paper"], "id": row["id"]}
+                    for row in members
+                ],
+            }
+            for title, members in table.groups
+        ],
+        "references": [_json_reference(table, i, key) for i, key in enumerate(table.references, 1)],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _json_reference(table: ReviewTable, number: int, key: str) -> dict[str, Any]:
+    cite = table.citations.get(key) or Citation(key, "")
+    entry = {"number": number, "key": key, "citation": cite.text or None}
+    if cite.via:
+        entry |= {
+            "via": cite.via,
+            "via_number": table.number(cite.via),
+            "ref_in_via": cite.via_number,
+        }
+    return entry
 
 
 def to_html(table: ReviewTable) -> str:
     from html import escape
 
-    out = ['<table class="cedb-table">', f"<caption>{escape(table.caption)}</caption>", "<thead><tr>"]
-    out += [f"<th>{escape(c)}</th>" for c in TABLE_COLUMNS]
+    out = ['<table class="cedb-table">']
+    if table.caption:
+        out.append(f"<caption>{escape(table.caption)}</caption>")
+    out.append("<thead><tr>")
+    out += [f"<th>{escape(c)}</th>" for c in table.headers]
     out.append("</tr></thead>")
     for title, members in table.groups:
-        out.append(f'<tbody><tr><th colspan="{len(TABLE_COLUMNS)}">{escape(title)}</th></tr>')
+        out.append(f'<tbody><tr><th colspan="{len(table.columns)}">{escape(title)}</th></tr>')
         for row in members:
-            out.append("<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in TABLE_COLUMNS) + "</tr>")
+            out.append(
+                "<tr>"
+                + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in table.columns)
+                + "</tr>"
+            )
         out.append("</tbody>")
     out.append("</table>")
-    out.append("<ol>" + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references) + "</ol>")
+    if table.notes:
+        out.append(f'<p class="cedb-notes">{escape(table.notes_text())}</p>')
+    out.append(
+        "<ol>"
+        + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references)
+        + "</ol>"
+    )
     return "\n".join(out) + "\n"
 
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
 _UNICODE_LATEX = {
-    "⁻": r"\textsuperscript{-}", "²": r"\textsuperscript{2}", "³": r"\textsuperscript{3}",
-    "–": "--", "—": "---", "−": "--", "·": r"\,", "≥": r"$\geq$", "≤": r"$\leq$", "°": r"\textdegree{}",
-    "µ": r"\textmu{}", "μ": r"\textmu{}", "×": r"$\times$", "α": r"$\alpha$", "β": r"$\beta$",
-    "δ": r"$\delta$", "γ": r"$\gamma$", "‖": r"$\Vert$", "’": "'", "‘": "`", "“": "``", "”": "''",
+    "–": "--",
+    "—": "---",
+    "−": "$-$",
+    "·": r"\,",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "°": r"\textdegree{}",
+    "µ": r"\textmu{}",
+    "μ": r"\textmu{}",
+    "×": r"$\times$",
+    "α": r"$\alpha$",
+    "β": r"$\beta$",
+    "δ": r"$\delta$",
+    "γ": r"$\gamma$",
+    "‖": r"$\Vert$",
+    "’": "'",
+    "‘": "`",
+    "“": "``",
+    "”": "''",
+    "†": r"\textdagger{}",
+    "‡": r"\textdaggerdbl{}",
+    "±": r"$\pm$",
+    "≈": r"$\approx$",
+    "\u00a0": "~",
 }
+_SUPERSCRIPTS = {
+    "⁻": "-",
+    "⁺": "+",
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+}
+_SUPERSCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+")
 # A chemical formula token: element symbols with counts (LiNO3, Mo2N, Li2S5, LiPF6, CuF2).
 _FORMULA = re.compile(r"\b(?:[A-Z][a-z]?\d*){2,}\b")
 _ELEMENT = re.compile(r"([A-Z][a-z]?)\d*")
@@ -256,7 +663,8 @@ _ELEMENTS = frozenset(
 
 def _is_formula(token: str) -> bool:
     return re.search(r"[A-Za-z]\d", token) is not None and all(
-        symbol in _ELEMENTS for symbol in _ELEMENT.findall(token))
+        symbol in _ELEMENTS for symbol in _ELEMENT.findall(token)
+    )
 
 
 def latex_escape(text: str) -> str:
@@ -264,7 +672,7 @@ def latex_escape(text: str) -> str:
     out = []
     position = 0
     for match in _FORMULA.finditer(text):
-        out.append(_escape_plain(text[position:match.start()]))
+        out.append(_escape_plain(text[position : match.start()]))
         token = match.group(0)
         out.append(re.sub(r"(\d+)", r"\\textsubscript{\1}", token) if _is_formula(token) else token)
         position = match.end()
@@ -274,6 +682,17 @@ def latex_escape(text: str) -> str:
 
 def _escape_plain(text: str) -> str:
     result = []
+    position = 0
+    for run in _SUPERSCRIPT_RUN.finditer(text):  # cm⁻² -> cm$^{-2}$: a real minus, in math mode
+        result.append(_escape_chars(text[position : run.start()]))
+        result.append("$^{" + "".join(_SUPERSCRIPTS[c] for c in run.group(0)) + "}$")
+        position = run.end()
+    result.append(_escape_chars(text[position:]))
+    return "".join(result)
+
+
+def _escape_chars(text: str) -> str:
+    result = []
     for char in text:
         if char in _LATEX_SPECIAL:
             result.append(_LATEX_SPECIAL[char])
@@ -281,43 +700,99 @@ def _escape_plain(text: str) -> str:
             result.append(_UNICODE_LATEX[char])
         elif ord(char) < 32:
             result.append(" ")
+        elif ord(char) > 127:
+            result.append(_latex_letter(char))
         else:
             result.append(char)
     return "".join(result)
 
 
-def _two_lines(first: str, second: str) -> str:
+def _latex_letter(char: str) -> str:
+    # Accented letters as LaTeX accents (é -> \'e), so the table needs no Unicode set-up.
+    import codecs
+
+    import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
+
+    try:
+        return codecs.encode(char, "ulatex+ascii")
+    except UnicodeEncodeError:
+        return char
+
+
+def _two_lines(header: str) -> str:
     # A nested tabular breaks a header cell without extra packages (makecell is not in every TeX).
-    return r"\begin{tabular}[c]{@{}c@{}}" + first + r"\\" + second + r"\end{tabular}"
+    if r"\\" not in header:
+        return header
+    return r"\begin{tabular}[c]{@{}c@{}}" + header + r"\end{tabular}"
+
+
+def _latex_cite(table: ReviewTable, key: str) -> str:
+    cite = table.citations.get(key)
+    if cite is not None and cite.via:
+        where = f"ref.~{latex_escape(cite.via_number)} in" if cite.via_number else "cited in"
+        return f"{where} \\cite{{{_cite_key(cite.via)}}}"
+    return r"\cite{" + _cite_key(key) + "}"
 
 
 def to_latex(table: ReviewTable) -> str:
     """A booktabs table with \\cite{key} references (pair it with the --bib file)."""
-    header = [
-        "Strategy", "Host / electrolyte / additive",
-        _two_lines("Current density", r"(mA\,cm\textsuperscript{-2})"),
-        _two_lines("Capacity", r"(mAh\,cm\textsuperscript{-2})"), "Cycles", r"CE (\%)", "Ref.",
-    ]
+    # Text columns are tabularx X columns sharing the line width (weights sum to their count),
+    # so the table fits the page whatever the columns chosen.
+    weights = {"strategy": 0.7, "materials": 1.3, "host": 1.0, "electrolyte": 1.2, "additive": 0.8}
+    text_columns = [c for c in table.columns if c in weights]
+    via = any(c.via for c in table.citations.values())
+    scale = len(text_columns) / sum(weights[c] for c in text_columns) if text_columns else 1
+    spec = "".join(
+        r">{\raggedright\arraybackslash\hsize=" + f"{weights[c] * scale:.2f}" + r"\hsize}X"
+        if c in weights
+        else (
+            r">{\raggedright\arraybackslash}p{1.2cm}"
+            if c == "ref" and via  # "ref. 103 in [1]"
+            else "r"
+            if COLUMNS[c].numeric and c != "ref"
+            else "l"
+        )
+        for c in table.columns
+    )
+    environment = "tabularx" if text_columns else "tabular"
+    width = "{\\linewidth}" if text_columns else ""
     lines = [
-        "% Generated by cedb; needs \\usepackage{booktabs}",
+        "% Generated by cedb on "
+        + table.exported.isoformat()
+        + "; needs \\usepackage{booktabs,tabularx}",
         r"\begin{table}[htbp]",
         r"\centering",
-        r"\caption{" + latex_escape(table.caption) + "}",
-        r"\label{tab:cedb-ce}",
-        r"\begin{tabular}{p{3.2cm}p{4.2cm}rrrrr}",
+        r"\footnotesize",
+        r"\setlength{\tabcolsep}{3pt}",
+    ]
+    if table.caption:
+        lines += [r"\caption{" + latex_escape(table.caption) + "}", r"\label{tab:cedb-ce}"]
+    lines += [
+        f"\\begin{{{environment}}}{width}{{{spec}}}",
         r"\toprule",
-        " & ".join(header) + r" \\",
+        " & ".join(_two_lines(COLUMNS[c].latex) for c in table.columns) + r" \\",
         r"\midrule",
     ]
     for index, (title, members) in enumerate(table.groups):
         if index:
             lines.append(r"\midrule")
-        lines.append(r"\multicolumn{7}{l}{\textit{" + latex_escape(title) + r"}} \\")
+        lines.append(
+            r"\multicolumn{"
+            + str(len(table.columns))
+            + r"}{l}{\textit{"
+            + latex_escape(title)
+            + r"}} \\"
+        )
         for row in members:
-            cells = [latex_escape(str(row[c])) for c in TABLE_COLUMNS[:-1]]
-            cells.append(r"\cite{" + _cite_key(row["paper"]) + "}")
+            cells = [
+                _latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c])
+                for c in table.columns
+            ]
             lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    lines += [r"\bottomrule", f"\\end{{{environment}}}"]
+    if table.notes:
+        lines += [r"\par\smallskip", r"{\footnotesize " + latex_escape(table.notes_text()) + "}"]
+    lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
 
@@ -326,45 +801,100 @@ def _cite_key(key: str) -> str:
     return re.sub(r"[{}\\%#,~\s]", "", key)
 
 
-def write_xlsx(table: ReviewTable, path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def _xlsx_format(decimals: int | None) -> str:
+    return "General" if decimals is None else ("0" if decimals == 0 else "0." + "0" * int(decimals))
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "CE table"
-    sheet.append([table.caption])
-    sheet.append([])
-    sheet.append(list(TABLE_COLUMNS) + ["Key"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for title, members in table.groups:
-        sheet.append([title])
-        sheet.cell(row=sheet.max_row, column=1).font = Font(italic=True)
-        for row in members:
-            values = [row[c] for c in TABLE_COLUMNS] + [row["paper"]]
-            sheet.append([_xlsx_value(v) for v in values])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # openpyxl would treat "=..." as a formula
+
+def write_xlsx(table: ReviewTable, path) -> None:
+    """Header in row 1 (frozen), numbers as numbers, columns sized to content; caption,
+    thresholds, notes and export date on the "About" sheet, references on "References".
+
+    Written in openpyxl's write-only mode, one pass over the rows: time grows linearly.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    marks = any(row["marks"] for _, members in table.groups for row in members)
+    headers = ["Group", *table.headers] + (["Marks"] if marks else []) + ["Key"]
+    width = [len(h) for h in headers]
+    body = []
+    for title, row, cells in _text_rows(table):
+        values = [title]
+        for column, text in zip(table.columns, cells):
+            value = row["values"].get(column, text) if COLUMNS[column].numeric else text
+            values.append(text if value is None and text else value)
+        values += ([row["marks"]] if marks else []) + [row["paper"]]
+        for i, text in enumerate(
+            [title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]
+        ):
+            width[i] = max(width[i], len(text))
+        body.append((row, values))
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("CE table")
+    sheet.freeze_panes = "A2"
+    for i, size in enumerate(width, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(size, 6), 60) + 2
+    bold = Font(bold=True)
+
+    def cell(target, value, number_format=None, font=None):
+        item = WriteOnlyCell(target, value=None if value == "" else value)
+        if isinstance(value, str) and value:
+            item.data_type = "s"  # openpyxl would treat "=..." as a formula
+        if number_format:
+            item.number_format = number_format
+        if font:
+            item.font = font
+        return item
+
+    sheet.append([cell(sheet, h, font=bold) for h in headers])
+    ce_index = table.columns.index("ce") + 1 if "ce" in table.columns else None
+    for row, values in body:
+        # Plain values are the fast path of write-only mode; a cell object only where it matters:
+        # text that openpyxl would read as a formula, and a CE with its reported decimals.
+        out = [None if v == "" else (cell(sheet, v) if isinstance(v, str) and v[:1] == "=" else v)
+               for v in values]
+        decimals = row["ce_decimals"]
+        if ce_index is not None and isinstance(values[ce_index], float) and decimals is not None:
+            out[ce_index] = cell(sheet, values[ce_index], _xlsx_format(decimals))
+        sheet.append(out)
+    about = workbook.create_sheet("About")
+    about.column_dimensions["A"].width = 14
+    about.column_dimensions["B"].width = 100
+    for name, value in (
+        ("Caption", table.caption or ""),
+        ("Notes", table.notes_text()),
+        ("Thresholds", table.thresholds or ""),
+        ("Exported", table.exported.isoformat()),
+        ("Rows", sum(len(m) for _, m in table.groups)),
+        ("Generated by", "cedb"),
+    ):
+        about.append([cell(about, name, font=bold), cell(about, value)])
     references = workbook.create_sheet("References")
-    references.append(["Ref.", "Key", "Citation"])
+    references.freeze_panes = "A2"
+    for letter, size in (("A", 6), ("B", 28), ("C", 90)):
+        references.column_dimensions[letter].width = size
+    references.append([cell(references, h, font=bold) for h in ("Ref.", "Key", "Citation")])
     for number, key in enumerate(table.references, 1):
-        references.append([number, key, table.citations.get(key) or ""])
-        for column in (2, 3):
-            references.cell(row=references.max_row, column=column).data_type = "s"
+        text = table.citation(key)
+        suffix = f" [{key}]"
+        text = text[: -len(suffix)] if text.endswith(suffix) else text
+        references.append([cell(references, number), cell(references, key), cell(references, text)])
     workbook.save(path)
 
 
-def _xlsx_value(value: Any) -> Any:
-    text = str(value)
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return float(text) if "." in text else int(text)
-    return text
-
-
 def render(table: ReviewTable, fmt: str) -> str:
-    writers = {"csv": to_csv, "md": to_markdown, "latex": to_latex, "html": to_html, "json": to_json}
+    writers = {
+        "csv": to_csv,
+        "md": to_markdown,
+        "latex": to_latex,
+        "html": to_html,
+        "json": to_json,
+    }
     if fmt not in writers:
-        raise InvalidValue(f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)")
+        raise InvalidValue(
+            f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)"
+        )
     return writers[fmt](table)

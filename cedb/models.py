@@ -179,6 +179,8 @@ class MeasurementBase(SQLModel):
     areal_capacity_mAh_cm2: Optional[float] = Field(default=None, gt=0)
     cycles: Optional[int] = Field(default=None, ge=1)
     ce_percent: float = Field(gt=0, le=100)
+    # Decimals the CE was reported with (99.0 -> 1, 99.50 -> 2; cedb.precision), None if unknown.
+    ce_decimals: Optional[int] = Field(default=None, ge=0, le=10)
     statistic: Optional[Statistic] = Field(default=None, sa_type=sa.String(20))
     full_cell_derived: bool = False
     temperature_C: Optional[float] = Field(default=None, ge=-100, le=200)
@@ -203,6 +205,9 @@ class Measurement(MeasurementBase, table=True):
     __tablename__ = "measurement"
     __table_args__ = (
         sa.CheckConstraint("ce_percent > 0 AND ce_percent <= 100", name="ce_range"),
+        sa.CheckConstraint(
+            "ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)", name="ce_decimals_range"
+        ),
         sa.CheckConstraint(
             '"current_density_mA_cm2" IS NULL OR "current_density_mA_cm2" > 0', name="current_positive"
         ),

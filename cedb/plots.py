@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from cedb.cycling import FullCellStages, HalfCellStages
+    from cedb.practical import Profile
 
 COLUMN_WIDTH_IN = 3.5
 SAVE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -156,38 +157,146 @@ def _is_true(value: Any) -> bool:
     return bool(value)
 
 
-def _scatter_by_category(ax, points: "pd.DataFrame", x: str, *, hollow: "pd.Series | None" = None):
-    """Draw points grouped by category; interface engineering gets a black border."""
+NO_RESULTS = "no results match; nothing to plot"
+
+
+def _verdicts(data: "pd.DataFrame", profile: "Profile | None", strict: bool) -> list:
+    """True / False / None per row: the query's ``practical`` column, else cedb.practical's verdict.
+
+    The rule has one owner (cedb.practical): a figure never compares thresholds itself.
+    """
+    from cedb import practical
+
+    if "practical" in data:
+        return [None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v)
+                for v in data["practical"]]
+    profile = profile or practical.get_profile()
+    fields = [t.field for t in profile.thresholds]
+    missing = [f for f in fields if f not in data]
+    if missing:  # a missing column is not a missing value: never guess "unknown"
+        raise InvalidValue(f"the {profile.name} verdict needs columns {missing}, or pass query "
+                           "rows with their 'practical' column")
+    values = data.reindex(columns=fields)
+    rows = values.astype(object).where(values.notna(), None).to_dict("records")
+    return [practical.verdict(row, profile, strict=strict).practical for row in rows]
+
+
+# Verdict styles: filled at practical conditions, hollow when not, faded when unknown.
+VERDICT_STYLE = {
+    True: ("practical", 1.0), False: ("not practical", 0.0), None: ("verdict unknown", 0.3),
+}
+
+
+def _label_texts(data: "pd.DataFrame", label_column: str) -> list[str]:
+    if label_column in data:
+        labels = data[label_column].map(
+            lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else
+            (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        )  # fmt: skip
+    else:
+        labels = [""] * len(data)
+    return [label + (FULL_CELL_MARK if _is_true(full) else "")
+            for label, full in zip(labels, data["full_cell_derived"] if "full_cell_derived" in data
+                                   else [False] * len(data))]
+
+
+def _place_labels(ax, xs, ys, texts) -> list:
+    """Numbered labels beside their points, moved apart so none overlaps (adjustText).
+
+    adjustText leaves an occasional overlap of a point or two; a last pass moves such a
+    label up or down by the overlap, and a thin leader line joins a moved label to its point.
+    """
+    from adjustText import adjust_text
+
+    placed = [(x, y, text) for x, y, text in zip(xs, ys, texts) if text]
+    if not placed:
+        return []
+    # Settle the constrained layout, then freeze it: labels are placed in its pixels, and a
+    # later re-layout would move the axes under them.
+    ax.figure.canvas.draw()
+    ax.figure.set_layout_engine("none")
+    artists = [ax.text(x, y, text, fontsize=5.5, zorder=5) for x, y, text in placed]
+    adjust_text(artists, x=list(xs), y=list(ys), ax=ax, expand=(1.3, 1.6))
+    _separate(ax, artists)
+    for artist, (x, y, _) in zip(artists, placed):
+        start, end = ax.transData.transform([(x, y), artist.get_position()])
+        if math.dist(start, end) > 10:  # pixels: the label no longer touches its point
+            ax.annotate("", xy=(x, y), xytext=artist.get_position(), zorder=4,
+                        arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.4,
+                                    "shrinkA": 0, "shrinkB": 2})
+    return artists
+
+
+def _separate(ax, artists, attempts: int = 100) -> None:
+    """Move overlapping labels apart vertically, in display space (deterministic)."""
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    for _ in range(attempts):
+        boxes = [artist.get_window_extent(renderer) for artist in artists]
+        moved = False
+        for i, first in enumerate(boxes):
+            for j in range(i + 1, len(boxes)):
+                second = boxes[j]
+                if not first.overlaps(second):
+                    continue
+                if second.y0 >= first.y0:
+                    shift = first.y1 - second.y0 + 1
+                else:
+                    shift = first.y0 - second.y1 - 1
+                x, y = ax.transData.transform(artists[j].get_position())
+                artists[j].set_position(to_data.transform((x, y + shift)))
+                boxes[j] = artists[j].get_window_extent(renderer)
+                moved = True
+        if not moved:
+            return
+
+
+def _scatter_by_category(ax, points: "pd.DataFrame", x: str, y: str = "ce_percent", *,
+                         colours: "list | None" = None):
+    """Draw points grouped by category and verdict; interface engineering gets a black border.
+
+    ``points['verdict']`` (True/False/None) sets the fill: filled, hollow or faded. Returns the
+    legend handles: one per category drawn and one per verdict style drawn.
+    """
     from matplotlib.lines import Line2D
 
     handles = []
+    verdicts = points["verdict"] if "verdict" in points else [True] * len(points)
+    points = points.assign(_verdict=list(verdicts))
+    if colours is not None:
+        points = points.assign(_colour=list(colours))
     for key in sorted(points["category_key"].unique(), key=lambda k: (k == _NO_CATEGORY, k)):
         group = points[points["category_key"] == key]
         marker, colour, title = _category_style(key)
         outlined = key == OUTLINED_CATEGORY
-        faces = [
-            "none" if hollow is not None and hollow.loc[i] else colour for i in group.index
-        ]
-        ax.scatter(
-            group[x],
-            group["ce_percent"],
-            marker=marker,
-            s=22,
-            facecolors=faces,
-            edgecolors="black" if outlined else colour,
-            linewidths=0.9 if outlined else 0.8,
-            zorder=3,
-        )
-        handles.append(
-            Line2D(
-                [], [], linestyle="none", marker=marker, markerfacecolor=colour,
-                markeredgecolor="black" if outlined else colour, markersize=4.5, label=title,
-            )
-        )  # fmt: skip
+        for verdict, (_, alpha) in VERDICT_STYLE.items():
+            members = group[group["_verdict"].map(lambda v, verdict=verdict: v is verdict)]
+            if members.empty:
+                continue
+            face = list(members["_colour"]) if colours is not None else [colour] * len(members)
+            edges = ["black" if outlined else c for c in face]
+            ax.scatter(members[x], members[y], marker=marker, s=22,
+                       facecolors=["none"] if alpha == 0 else face, edgecolors=edges,
+                       alpha=None if alpha in (0.0, 1.0) else alpha,
+                       linewidths=0.9 if outlined else 0.8, zorder=3)
+        shown = "0.6" if colours is not None else colour  # CE colours: the legend shows the shape
+        handles.append(Line2D([], [], linestyle="none", marker=marker, markerfacecolor=shown,
+                              markeredgecolor="black" if outlined else shown,
+                              markersize=4.5, label=title))
+    drawn = {v for v in points["_verdict"]}
+    if drawn != {True}:  # filled, hollow and faded markers each get a legend entry
+        for verdict, (text, alpha) in VERDICT_STYLE.items():
+            if verdict in drawn:
+                handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4.5,
+                                      markerfacecolor="none" if alpha == 0 else "0.4",
+                                      alpha=alpha or None, markeredgecolor="0.4", label=text))
     return handles
 
 
 # --- Fig. 5: progress by year ---------------------------------------------------------
+
+
+YEAR_SPREAD = 0.3  # points of one year stay within +/- this of it: never beside another year
 
 
 def progress(
@@ -197,27 +306,32 @@ def progress(
     practical_only: bool = True,
     lce_axis: bool = False,
     guides: tuple[float, ...] = GUIDES_PERCENT,
+    profile: "Profile | None" = None,
+    strict: bool = False,
 ) -> PlotResult:
     """CE of practical-condition results by publication year (review Fig. 5).
 
     Marker and colour by strategy category, interface engineering outlined in
     black, labels from ``label_column`` (the reference numbers) with '#' added
-    for CEs derived from full cells, guide lines at 99.0 and 99.9 %, and an
-    optional LCE axis on the right. Points sharing a year are spread evenly
-    across +/- 0.3 year so their labels stay readable; ``points`` keeps both.
+    for CEs derived from full cells, placed without overlaps, guide lines at 99.0
+    and 99.9 %, and an optional LCE axis on the right. Points sharing a year are
+    spread within +/- 0.3 of it (alternate years are banded), so no point sits
+    nearer another year; ``points`` keeps both. The verdict is the query's
+    ``practical`` column, else cedb.practical's under ``profile`` and ``strict``.
     """
-    import pandas as pd
-
     _require(df, ("year", "ce_percent", "category", "full_cell_derived"), "progress")
+    if df.empty:
+        raise InvalidValue(NO_RESULTS)
     data = df.copy()
     total = len(data)
-    if practical_only and "practical" in data:
-        data = data[data["practical"].map(_is_true)]
+    data["verdict"] = _verdicts(data, profile, strict)
+    if practical_only:
+        data = data[data["verdict"].map(lambda v: v is True)]
     data = data.dropna(subset=["year", "ce_percent"])
     if data.empty:
         raise InvalidValue(
-            "no results with a year and a CE to plot"
-            + (" among practical ones; pass practical_only=False" if practical_only else "")
+            "no results with a year of publication to plot"
+            + (" among the practical ones" if practical_only else "")
         )
     data = data.sort_values(["year", "ce_percent"], kind="stable")
     data["category_key"] = data["category"].map(_category_key)
@@ -226,29 +340,20 @@ def progress(
     offsets = []
     for _, group in data.groupby("year", sort=False):
         n = len(group)
-        offsets += [0.0] if n == 1 else [-0.3 + 0.6 * i / (n - 1) for i in range(n)]
+        half = min(YEAR_SPREAD, 0.1 * (n - 1))  # two points sit close together, many fill the band
+        offsets += [0.0] if n == 1 else [-half + 2 * half * i / (n - 1) for i in range(n)]
     data["x"] = data["year"].astype(float) + offsets
-    if label_column in data:
-        labels = data[label_column].map(
-            lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else
-            (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-        )  # fmt: skip
-    else:
-        labels = pd.Series("", index=data.index)
-    data["text"] = [
-        label + (FULL_CELL_MARK if full else "")
-        for label, full in zip(labels, data["full_cell_derived"])
-    ]
+    data["text"] = _label_texts(data, label_column)
     with _style():
         figure = _new_figure(3.0)
         ax = figure.add_subplot()
-        handles = _scatter_by_category(ax, data, "x")
-        for x, y, text in zip(data["x"], data["ce_percent"], data["text"]):
-            if text:
-                ax.annotate(text, (x, y), xytext=(2.5, 2), textcoords="offset points", fontsize=5.5)
-        _draw_guides(ax, guides)
         years = data["year"].astype(int)
-        ax.set_xlim(years.min() - 0.7, years.max() + 0.7)
+        for year in range(int(years.min()), int(years.max()) + 1):
+            if year % 2:  # alternate bands: each point visibly belongs to one year
+                ax.axvspan(year - 0.5, year + 0.5, color="0.95", zorder=0, linewidth=0)
+        handles = _scatter_by_category(ax, data, "x")
+        _draw_guides(ax, guides)
+        ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
         ax.set_xticks(range(int(years.min()), int(years.max()) + 1))
         ax.set_xlabel("Year of publication")
         ax.set_ylabel(CE_LABEL)
@@ -260,84 +365,173 @@ def progress(
         figure.legend(handles=handles, loc="outside upper center", ncols=2)
         if lce_axis:
             _add_lce_axis(ax)
-    columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "text"]
+        _place_labels(ax, data["x"], data["ce_percent"], data["text"])
+    columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "verdict",
+               "text"]
     keep = [c for c in ("id", label_column) if c in data and c not in columns]
-    points = data[keep + columns].reset_index(drop=True)
+    points = data[keep + columns].rename(columns={"verdict": "practical"}).reset_index(drop=True)
     return PlotResult(figure, points=points, skipped=total - len(data))
 
 
 # --- CE vs test conditions ------------------------------------------------------------
 
 
+AXES = {
+    "capacity": ("areal_capacity_mAh_cm2", CAPACITY_LABEL),
+    "current": ("current_density_mA_cm2", CURRENT_LABEL),
+}
+
+
 def conditions(
     df: "pd.DataFrame",
     *,
     x: str = "capacity",
-    thresholds: tuple[float, float] = (1.0, 3.0),
-    log_x: bool = False,
-    guides: tuple[float, ...] = GUIDES_PERCENT,
+    profile: "Profile | None" = None,
+    strict: bool = False,
+    log: bool = False,
+    label_column: str = "ref",
 ) -> PlotResult:
-    """CE against areal capacity or current density, with the practical region shaded.
+    """Results in the plane of test conditions (capacity and current), coloured by CE.
 
-    ``x`` is "capacity" or "current"; ``thresholds`` are (current mA cm^-2,
-    capacity mAh cm^-2), 1 and 3 in the review. Results meeting both (at least
-    the threshold, as cedb.practical's default profile; the query's ``practical``
-    column wins when present) are filled, others hollow; the region beyond the
-    threshold of the plotted quantity is shaded and its threshold drawn.
+    ``x`` ("capacity" or "current") is the quantity on the x axis, the other is on y.
+    The profile's thresholds on either axis are drawn, and the region meeting them is
+    shaded. Each result is filled when practical, hollow when not and faded when the
+    verdict is unknown, the verdict being the query's ``practical`` column (else
+    cedb.practical's under ``profile`` and ``strict``): a threshold the axes do not show
+    (N/P, E/C, cathode loading) still counts. Labels are the table's reference numbers,
+    placed without overlaps; results at the same conditions are drawn side by side.
     """
-    import pandas as pd
 
-    if x not in ("capacity", "current"):
+    from cedb import practical
+
+    if x not in AXES:
         raise InvalidValue(f"x must be 'capacity' or 'current', got {x!r}")
-    current_min, capacity_min = (float(t) for t in thresholds)
-    if current_min <= 0 or capacity_min <= 0:
-        raise InvalidValue("thresholds must be positive: (current mA cm-2, capacity mAh cm-2)")
-    column = "areal_capacity_mAh_cm2" if x == "capacity" else "current_density_mA_cm2"
-    threshold = capacity_min if x == "capacity" else current_min
-    _require(df, ("ce_percent", "category", column), "conditions")
-    data = df.dropna(subset=[column, "ce_percent"]).copy()
+    profile = profile or practical.get_profile()
+    (x_column, x_label), (y_column, y_label) = AXES[x], next(v for k, v in AXES.items() if k != x)
+    _require(df, ("ce_percent", "category", x_column, y_column), "conditions")
+    if df.empty:
+        raise InvalidValue(NO_RESULTS)
+    data = df.copy()
+    data["verdict"] = _verdicts(data, profile, strict)
+    data = data.dropna(subset=[x_column, y_column, "ce_percent"])
     if data.empty:
-        raise InvalidValue(f"no results with both {column} and a CE to plot")
-    if log_x and (data[column] <= 0).any():
-        raise InvalidValue(f"a log x axis needs positive {column}; pass log_x=False")
+        raise InvalidValue("no results with both a current density and an areal capacity to plot")
+    if log and ((data[x_column] <= 0).any() or (data[y_column] <= 0).any()):
+        raise InvalidValue("a log axis needs positive values; leave out --log")
+    data = data.sort_values([x_column, y_column, "ce_percent"], kind="stable")
     data["category_key"] = data["category"].map(_category_key)
-
-    def verdict(row) -> bool:
-        if "practical" in row and row["practical"] is not None and not pd.isna(row["practical"]):
-            return bool(row["practical"])
-        current = row.get("current_density_mA_cm2")
-        capacity = row.get("areal_capacity_mAh_cm2")
-        if current is None or capacity is None or pd.isna(current) or pd.isna(capacity):
-            return False
-        return current >= current_min and capacity >= capacity_min
-
-    data["practical"] = data.apply(verdict, axis=1).astype(bool)
+    data["text"] = _label_texts(data, label_column)
+    on_axes = [t for t in profile.thresholds if t.field in (x_column, y_column)]
+    data["x_drawn"], data["y_drawn"] = _side_by_side(data, x_column, y_column, on_axes, strict, log)
     with _style():
-        figure = _new_figure(3.0)
-        ax = figure.add_subplot()
-        handles = _scatter_by_category(ax, data, column, hollow=~data["practical"])
-        if log_x:
-            ax.set_xscale("log")
-        low, high = ax.get_xlim()
-        high = max(high, threshold * 1.1)
-        ax.axvspan(threshold, high, color="#e5f5e0", zorder=0, label="practical region")
-        ax.axvline(threshold, color="0.3", linestyle=":", linewidth=0.8, zorder=1)
-        ax.set_xlim(low, high)
-        _draw_guides(ax, guides)
-        ax.set_xlabel(CAPACITY_LABEL if x == "capacity" else CURRENT_LABEL)
-        ax.set_ylabel(CE_LABEL)
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+        from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        unit = "mAh cm$^{-2}$" if x == "capacity" else "mA cm$^{-2}$"
-        handles.append(
-            Patch(facecolor="#e5f5e0", edgecolor="0.3", linewidth=0.5,
-                  label=f"practical, $\\geq$ {threshold:g} {unit}")
-        )  # fmt: skip
+        figure = _new_figure(3.4)
+        ax = figure.add_subplot()
+        low = min(float(data["ce_percent"].min()), 99.0)
+        norm = Normalize(vmin=low, vmax=max(float(data["ce_percent"].max()), low + 0.1))
+        cmap = colormaps["viridis"]
+        colours = [cmap(norm(v)) for v in data["ce_percent"]]
+        handles = _scatter_by_category(ax, data, "x_drawn", "y_drawn", colours=colours)
+        if log:
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+        else:  # from zero: the conditions below the thresholds are part of the picture
+            ax.set_xlim(0, ax.get_xlim()[1] * 1.05)
+            ax.set_ylim(0, ax.get_ylim()[1] * 1.05)
+        # Room for the thresholds: the region beyond them must be visible.
+        for threshold, axis in ((t, "x" if t.field == x_column else "y") for t in on_axes):
+            lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+            lo, hi = min(lo, threshold.value * 0.8), max(hi, threshold.value * 1.25)
+            (ax.set_xlim if axis == "x" else ax.set_ylim)(lo, hi)
+        x_lo, x_hi = ax.get_xlim()
+        y_lo, y_hi = ax.get_ylim()
+        box = {"x": [x_lo, x_hi], "y": [y_lo, y_hi]}
+        for threshold in on_axes:
+            axis = "x" if threshold.field == x_column else "y"
+            above = threshold.passes(threshold.value * 2, strict)  # which side passes
+            low, high = box[axis]
+            box[axis] = [threshold.value, high] if above else [low, threshold.value]
+            line = ax.axvline if axis == "x" else ax.axhline
+            line(threshold.value, color="0.3", linestyle="--", linewidth=0.7, zorder=1)
+            handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.7,
+                                  label=_math_units(threshold.text(strict))))
+        if on_axes:
+            ax.fill_between(box["x"], box["y"][0], box["y"][1], color="#e5f5e0", zorder=0,
+                            linewidth=0)
+            others = [t.text(strict) for t in profile.thresholds if t not in on_axes]
+            region = f"practical region ({profile.name})"
+            if others:  # thresholds the axes cannot show: the verdict (fill) includes them
+                import textwrap
+
+                region += "\n" + textwrap.fill("if also " + ", ".join(others), 38)
+            handles.append(Patch(facecolor="#e5f5e0", edgecolor="none", label=_math_units(region)))
+        ax.set_xlim(x_lo, x_hi)
+        ax.set_ylim(y_lo, y_hi)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        bar = figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02, fraction=0.05)
+        bar.set_label(CE_LABEL)
+        if (data["full_cell_derived"].map(_is_true) if "full_cell_derived" in data else []).any():
+            handles.append(Line2D([], [], linestyle="none", label="# full-cell derived"))
         figure.legend(handles=handles, loc="outside upper center", ncols=2)
-    keep = [c for c in ("id", "ref") if c in data]
-    points = data[keep + [column, "ce_percent", "category", "practical"]]
-    points = points.rename(columns={column: "x"}).reset_index(drop=True)
-    return PlotResult(figure, points=points, skipped=len(df) - len(data))
+        _place_labels(ax, data["x_drawn"], data["y_drawn"], data["text"])
+    keep = [c for c in ("id", label_column) if c in data]
+    points = data[keep + [x_column, y_column, "x_drawn", "y_drawn", "ce_percent", "category",
+                          "verdict", "text"]]
+    points = points.rename(columns={x_column: "x", y_column: "y", "verdict": "practical"})
+    return PlotResult(figure, points=points.reset_index(drop=True), skipped=len(df) - len(data))
+
+
+def _side_by_side(data, x_column: str, y_column: str, thresholds, strict: bool, log: bool):
+    """Drawn positions: results at the same conditions sit in a small grid, never across a
+    threshold.
+
+    Along an axis where the point is on a threshold the grid runs only into the side of its
+    verdict (inside under >=, outside under >); elsewhere it is centred on the point.
+    """
+    import numpy as np
+
+    drawn = {x_column: data[x_column].to_numpy(dtype=float).copy(),
+             y_column: data[y_column].to_numpy(dtype=float).copy()}
+    steps = {}
+    for column, values in drawn.items():
+        # About one marker width: 3 % of the axis (linear axes start at 0).
+        if log:
+            steps[column] = 0.03 * max(math.log10(values.max() / values.min()), 0.5)
+        else:
+            steps[column] = 0.03 * max(float(values.max()), 1.0)
+    on = {column: {t.value: t for t in thresholds if t.field == column} for column in drawn}
+    for (xv, yv), index in data.groupby([x_column, y_column], sort=False).indices.items():
+        n = len(index)
+        if n < 2:
+            continue
+        width = math.ceil(math.sqrt(n))
+        cells = {x_column: np.arange(n) % width, y_column: np.arange(n) // width}
+        for column, value in ((x_column, xv), (y_column, yv)):
+            count = int(cells[column].max()) + 1
+            if count == 1:
+                continue
+            threshold = on[column].get(value)
+            if threshold is None:
+                offsets = (cells[column] - (count - 1) / 2) * 1.1
+            else:
+                inside = threshold.passes(threshold.value * 2, strict)  # the passing side is above
+                passes = threshold.passes(float(value), strict)
+                offsets = (cells[column] + 0.6) * 1.1 * (1 if inside == passes else -1)
+            step = steps[column]
+            drawn[column][index] = value * 10 ** (offsets * step) if log else value + offsets * step
+    return drawn[x_column], drawn[y_column]
+
+
+def _math_units(text: str) -> str:
+    """'mA cm⁻²' -> 'mA cm$^{-2}$' for matplotlib (a real minus, the font's own)."""
+    return (text.replace("cm⁻²", "cm$^{-2}$").replace("Ah⁻¹", "Ah$^{-1}$").replace("≥", "$\\geq$")
+            .replace("≤", "$\\leq$"))
 
 
 # --- Fig. 1b: cycle life vs CE --------------------------------------------------------

@@ -20,6 +20,39 @@ class Threshold:
     value: float
     op: str  # ">=" (at least) or "<=" (at most); strict turns them into > and <
 
+    def applied_op(self, strict: bool = False) -> str:
+        """The operator as applied: ``strict`` turns >= into > and <= into <."""
+        return _STRICT.get(self.op, self.op) if strict else self.op
+
+    def passes(self, value, strict: bool = False):
+        """``value`` meets the threshold: a bool for a number, a SQL expression for a column.
+
+        The one comparison every consumer asks (verdict, the query's SQL CASE, the
+        plots' shaded region), so the rule cannot drift between Python and SQL.
+        """
+        op = self.applied_op(strict)
+        bound = self.value
+        if not isinstance(value, (int, float)):  # a SQLAlchemy column or expression
+            import sqlalchemy as sa
+
+            bound = sa.bindparam(None, self.value, type_=sa.Float)
+        if op == ">=":
+            return value >= bound
+        if op == ">":
+            return value > bound
+        if op == "<=":
+            return value <= bound
+        return value < bound
+
+    def text(self, strict: bool = False) -> str:
+        """The threshold as applied, e.g. 'current ≥ 1 mA cm⁻²'."""
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.label} {_SYMBOLS[self.applied_op(strict)]} {self.value:g}{unit}"
+
+
+_STRICT = {">=": ">", "<=": "<"}
+_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -78,12 +111,7 @@ PROFILES: dict[str, Profile] = {
 
 def rule_text(profile: Profile, *, strict: bool = False) -> str:
     """The thresholds as applied, e.g. 'review: current ≥ 1 mA cm⁻², capacity ≥ 3 mAh cm⁻²'."""
-    symbols = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
-    parts = []
-    for t in profile.thresholds:
-        op = {">=": ">", "<=": "<"}.get(t.op, t.op) if strict else t.op
-        parts.append(f"{t.label} {symbols[op]} {t.value:g}{' ' + t.unit if t.unit else ''}")
-    return f"{profile.name} profile: " + ", ".join(parts)
+    return f"{profile.name} profile: " + ", ".join(t.text(strict) for t in profile.thresholds)
 
 
 def get_profile(name: str = "review", **values: float) -> Profile:
@@ -108,20 +136,10 @@ class Verdict:
         return "; ".join(self.reasons)
 
 
-def _passes(value: float, threshold: Threshold, strict: bool) -> bool:
-    op = threshold.op
-    if strict:
-        op = {">=": ">", "<=": "<"}.get(op, op)
-    return {">=": value >= threshold.value, ">": value > threshold.value,
-            "<=": value <= threshold.value, "<": value < threshold.value}[op]
-
-
 def _symbol(threshold: Threshold, strict: bool, passed: bool) -> str:
-    op = threshold.op
-    if strict:
-        op = {">=": ">", "<=": "<"}.get(op, op)
+    op = threshold.applied_op(strict)
     if passed:
-        return {">=": "≥", ">": ">", "<=": "≤", "<": "<"}[op]
+        return _SYMBOLS[op]
     return {">=": "<", ">": "≤", "<=": ">", "<": "≥"}[op]
 
 
@@ -140,7 +158,7 @@ def verdict(measurement, profile: Profile | None = None, *, strict: bool = False
         if value is None:
             missing.append(f"{threshold.label} not stated")
             continue
-        ok = _passes(float(value), threshold, strict)
+        ok = bool(threshold.passes(float(value), strict))
         text = f"{threshold.label} {value:g} {_symbol(threshold, strict, ok)} {threshold.value:g}{unit}"
         (passed if ok else failed).append(text)
     if failed:
@@ -148,3 +166,23 @@ def verdict(measurement, profile: Profile | None = None, *, strict: bool = False
     if missing:
         return Verdict(None, tuple(missing))
     return Verdict(True, tuple(passed))
+
+
+def sql_verdict(profile: Profile, strict: bool, column_of):
+    """The verdict as a SQL CASE: 1 practical, 0 not, NULL unknown (the rule of ``verdict``).
+
+    ``column_of(field)`` gives the column of a threshold's field.
+    """
+    import sqlalchemy as sa
+
+    passes = [t.passes(column_of(t.field), strict) for t in profile.thresholds]
+    fails = [sa.and_(column_of(t.field).is_not(None), sa.not_(expr))
+             for t, expr in zip(profile.thresholds, passes)]
+    return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
+
+
+def sql_passes_all(profile: Profile, strict: bool, column_of):
+    """SQL: every threshold passes (practical only; NULLs never pass)."""
+    import sqlalchemy as sa
+
+    return sa.and_(*[t.passes(column_of(t.field), strict) for t in profile.thresholds])

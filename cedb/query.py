@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from cedb.errors import InvalidValue
 from cedb.models import Category, Cell, Measurement, Method, Reference, Status, Strategy
-from cedb.practical import Profile, get_profile
+from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
 from cedb.vocabulary import parse_word
 
 # The keys of a query row, in order (JSON, CSV, the ML export build on them).
@@ -24,7 +24,7 @@ ROW_KEYS = (
 )
 NOT_NULL_KEYS = ("id", "paper", "method", "ce_percent", "full_cell_derived", "status")
 EXTRA_KEYS = ("status", "source", "location", "method_params", "note", "electrolyte_canonical",
-              "components", "np_ratio", "ec_ratio_g_Ah", "cathode_loading_mAh_cm2")
+              "components", "np_ratio", "ec_ratio_g_Ah", "cathode_loading_mAh_cm2", "ce_decimals")
 
 
 @dataclass
@@ -78,23 +78,13 @@ def _component(name: str, role: str, *, required: bool):
     return _like(Strategy.components, pattern)
 
 
-def _threshold_expr(threshold, strict: bool):
-    column = getattr(Measurement, threshold.field)
-    op = threshold.op
-    if strict:
-        op = {">=": ">", "<=": "<"}.get(op, op)
-    value = sa.bindparam(None, threshold.value, type_=sa.Float)
-    return {">=": column >= value, ">": column > value, "<=": column <= value, "<": column < value}[op]
+def _column(field: str):
+    return getattr(Measurement, field)
 
 
 def practical_expr(profile: Profile, strict: bool):
-    """SQL CASE: 1 practical, 0 not, NULL unknown (the same rule as cedb.practical.verdict)."""
-    passes = [_threshold_expr(t, strict) for t in profile.thresholds]
-    fails = [
-        sa.and_(getattr(Measurement, t.field).is_not(None), sa.not_(expr))
-        for t, expr in zip(profile.thresholds, passes)
-    ]
-    return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
+    """SQL CASE: 1 practical, 0 not, NULL unknown (cedb.practical owns the rule)."""
+    return sql_verdict(profile, strict, _column)
 
 
 def build(filters: Filters):
@@ -118,6 +108,7 @@ def build(filters: Filters):
         Measurement.areal_capacity_mAh_cm2.label("areal_capacity_mAh_cm2"),
         Measurement.cycles.label("cycles"),
         Measurement.ce_percent.label("ce_percent"),
+        Measurement.ce_decimals.label("ce_decimals"),
         Measurement.statistic.label("statistic"),
         Measurement.full_cell_derived.label("full_cell_derived"),
         practical,
@@ -142,7 +133,7 @@ def build(filters: Filters):
     )
     conditions = []
     if filters.practical is True:
-        conditions.append(sa.and_(*[_threshold_expr(t, filters.strict) for t in profile.thresholds]))
+        conditions.append(sql_passes_all(profile, filters.strict, _column))
     elif filters.practical is False:
         conditions.append(practical_expr(profile, filters.strict) == 0)
     if filters.min_ce is not None:
@@ -259,8 +250,13 @@ def _row(mapping) -> dict[str, Any]:
     return row
 
 
-def run(connection: Connection, filters: Filters, *, extra: bool = False) -> list[dict[str, Any]]:
-    """Rows for ``filters`` as dicts with the ROW_KEYS (and EXTRA_KEYS when ``extra``)."""
-    keys = ROW_KEYS + (EXTRA_KEYS if extra else ())
+def run(connection: Connection, filters: Filters, *, extra: bool = False,
+        keys: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Rows for ``filters`` as dicts with the ROW_KEYS (and EXTRA_KEYS when ``extra``), or ``keys``."""
+    if keys is None:
+        keys = ROW_KEYS + (EXTRA_KEYS if extra else ())
+    unknown = set(keys) - set(ROW_KEYS) - set(EXTRA_KEYS)
+    if unknown:
+        raise InvalidValue(f"no query key {sorted(unknown)[0]!r}: use one of {', '.join(ROW_KEYS + EXTRA_KEYS)}")
     result = connection.execute(build(filters)).mappings()
     return [{key: row[key] for key in keys} for row in map(_row, result)]

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cedb import units
+from cedb import precision, units
 from cedb.errors import InvalidValue
 from cedb.models import Category, Cell, Method, Statistic, Status
 from cedb.vocabulary import parse_word
@@ -26,7 +26,7 @@ TEXT_FIELDS = ("location", "quote", "curator", "note")
 STRATEGY_FIELDS = ("category", "label", "host", "electrolyte", "additive", "description")
 MEASUREMENT_FIELDS = (
     "cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
-    "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah", "np_ratio",
+    "ce_decimals", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah", "np_ratio",
     "cathode_loading_mAh_cm2", "method_params", "location", "quote", "status", "curator", "note",
 )
 
@@ -108,6 +108,13 @@ def _normalise_field(name: str, value: Any) -> Any:
         return number
     if name == "cycles":
         return units.cycles(value)
+    if name == "ce_decimals":
+        whole = precision.decimals(value) == 0  # a whole number, as text or int
+        places = int(str(value).strip()) if whole else -1
+        if not 0 <= places <= precision.MAX_DECIMALS:
+            raise InvalidValue(f"ce_decimals {value!r} is not a count of decimals from 0 to "
+                               f"{precision.MAX_DECIMALS}")
+        return places
     if name in WORD_FIELDS:
         return parse_word(WORD_FIELDS[name], value, name).value
     if name == "category":
@@ -164,6 +171,7 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     result.strategy = {k: v for k, v in result.strategy.items() if v is not None}
     # Blank is "not given": the model's default applies (None is not a status or a method).
     result.measurement = {k: v for k, v in result.measurement.items() if v is not None}
+    precision.derive(result.measurement, values.get("ce_percent"))
     if result.strategy and "label" not in result.strategy:
         result.strategy["label"] = _default_label(result.strategy)
     if result.strategy and "category" not in result.strategy:

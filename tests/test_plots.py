@@ -75,18 +75,25 @@ def test_progress_labels_outlines_and_full_cell_mark():
     }  # fmt: skip
 
 
-def test_progress_spreads_points_of_one_year():
+def test_progress_keeps_points_within_their_year():
     points = plots.progress(_rows()).points.set_index("ref")
     # two points in 2020, sorted by CE: 99.3 left, 99.5 right; a lone year stays put
-    assert points.loc[100, "x"] == pytest.approx(2019.7)
-    assert points.loc[99, "x"] == pytest.approx(2020.3)
+    assert points.loc[100, "x"] < 2020 < points.loc[99, "x"]
     assert points.loc[101, "x"] == 2021
+    many = pd.concat([_rows()] * 6, ignore_index=True)  # 12 points in 2020
+    drawn = plots.progress(many).points
+    # every point nearer its own year than any other: never beside the neighbouring year
+    assert ((drawn["x"] - drawn["year"]).abs() <= plots.YEAR_SPREAD).all()
+    assert plots.YEAR_SPREAD < 0.5
 
 
 def test_progress_black_border_only_on_interface():
     ax = plots.progress(_rows()).figure.axes[0]
     for collection in ax.collections:
-        edge = collection.get_edgecolors()[0][:3]
+        edges = collection.get_edgecolors()
+        if len(edges) == 0:  # the year bands
+            continue
+        edge = edges[0][:3]
         face = collection.get_facecolors()[0][:3]
         is_black = tuple(edge) == (0.0, 0.0, 0.0)
         # the interface marker is the diamond, orange-faced electrolyte points have no border
@@ -111,43 +118,110 @@ def test_progress_needs_data():
         plots.progress(_rows().drop(columns="year"))
     rows = _rows()
     rows["practical"] = False
-    with pytest.raises(InvalidValue, match="pass practical_only=False"):
+    with pytest.raises(InvalidValue, match="among the practical ones"):
         plots.progress(rows)
     assert len(plots.progress(rows, practical_only=False).points) == 7
+    for plot in (plots.progress, plots.conditions):
+        with pytest.raises(InvalidValue, match="^no results match; nothing to plot$"):
+            plot(_rows().iloc[0:0])
+
+
+def test_progress_all_conditions_shows_the_verdict_with_a_legend():
+    rows = _rows()
+    rows["practical"] = rows["practical"].astype(object)
+    rows.loc[rows["ref"] == 104, "practical"] = None  # unknown
+    result = plots.progress(rows, practical_only=False)
+    legend = [t.get_text() for t in result.figure.legends[0].get_texts()]
+    assert {"practical", "not practical", "verdict unknown"} <= set(legend)
+    assert dict(zip(result.points["ref"], result.points["practical"]))[103] is False
+
+
+def _labels(ax):
+    return [t for t in ax.texts if t.get_text()[:1].isdigit() and "%" not in t.get_text()]
+
+
+def test_labels_do_not_overlap():
+    rows = pd.concat([_rows()] * 3, ignore_index=True)
+    rows["ref"] = range(1, len(rows) + 1)
+    for result in (plots.progress(rows), plots.conditions(rows)):
+        ax = result.figure.axes[0]
+        result.figure.canvas.draw()
+        boxes = [t.get_window_extent() for t in _labels(ax)]
+        assert len(boxes) == len(result.points)
+        overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+        assert overlaps == []
 
 
 # --- conditions -----------------------------------------------------------------------
 
 
-def test_conditions_by_capacity():
+def test_conditions_plane_with_both_thresholds_and_region():
+    from cedb.practical import get_profile
+
     rows = _rows()
-    result = plots.conditions(rows, x="capacity")
+    result = plots.conditions(rows, x="capacity", profile=get_profile("review"))
     assert len(result.points) == len(rows)
-    assert result.points["x"].tolist() == rows["areal_capacity_mAh_cm2"].tolist()
-    drawn = _scatter_offsets(result.figure.axes[0])
-    expected = zip(rows["areal_capacity_mAh_cm2"], rows["ce_percent"])
-    assert sorted(map(tuple, drawn)) == sorted(expected)
+    assert sorted(result.points["x"]) == sorted(rows["areal_capacity_mAh_cm2"])
     ax = result.figure.axes[0]
+    drawn = _scatter_offsets(ax)
+    assert sorted(map(tuple, drawn)) == sorted(
+        zip(result.points["x_drawn"], result.points["y_drawn"])
+    )
+    # Side by side, but never across a threshold: a point at 3 mAh cm-2 stays on the practical side.
+    at_boundary = result.points[result.points["x"] == 3.0]
+    assert (at_boundary["x_drawn"] >= 3.0).all()
+    assert ((result.points["x_drawn"] - result.points["x"]).abs() < 0.4).all()  # about two markers
     assert ax.get_xlabel() == "Areal capacity (mAh cm$^{-2}$)"
-    # the threshold is drawn at 3 and the shaded region starts there
-    assert any(line.get_xdata()[0] == 3.0 for line in ax.get_lines())
-    assert ax.patches[0].get_x() == 3.0
+    assert ax.get_ylabel() == "Current density (mA cm$^{-2}$)"
+    vertical = [
+        line.get_xdata()[0] for line in ax.get_lines() if line.get_xdata()[0] == line.get_xdata()[1]
+    ]
+    horizontal = [
+        line.get_ydata()[0] for line in ax.get_lines() if line.get_ydata()[0] == line.get_ydata()[1]
+    ]
+    assert 3.0 in vertical and 1.0 in horizontal  # both thresholds
+    (region,) = [
+        c
+        for c in ax.collections
+        if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")
+    ]
+    vertices = region.get_paths()[0].vertices
+    assert vertices[:, 0].min() == pytest.approx(3.0) and vertices[:, 1].min() == pytest.approx(1.0)
+    legend = [t.get_text() for t in result.figure.legends[0].get_texts()]
+    assert "practical region (review)" in legend and "not practical" in legend
+    assert (
+        "capacity $\\geq$ 3 mAh cm$^{-2}$" in legend and "current $\\geq$ 1 mA cm$^{-2}$" in legend
+    )
+    swapped = plots.conditions(rows, x="current").figure.axes[0]
+    assert swapped.get_xlabel() == "Current density (mA cm$^{-2}$)"
 
 
-def test_conditions_by_current_computes_practical_when_missing():
+def test_conditions_takes_the_profile_verdict_when_the_query_gives_none():
+    from cedb.practical import get_profile
+
     rows = _rows().drop(columns="practical")
-    result = plots.conditions(rows, x="current", thresholds=(1.0, 4.0))
+    result = plots.conditions(rows, x="current", profile=get_profile("review", capacity=4))
     practical = dict(zip(result.points["ref"], result.points["practical"]))
     # at least 1 mA cm-2 and 4 mAh cm-2: only refs 99 (2, 4), 101 (3, 6) and 104 (1, 5)
-    assert [ref for ref, ok in practical.items() if ok] == [99, 101, 104]
-    assert result.figure.axes[0].get_xlabel() == "Current density (mA cm$^{-2}$)"
+    assert sorted(ref for ref, ok in practical.items() if ok) == [99, 101, 104]
+    with pytest.raises(InvalidValue, match="verdict needs columns"):  # not stated is not missing
+        plots.conditions(rows, profile=get_profile("pouch-500"))
+    rows = rows.assign(np_ratio=None, ec_ratio_g_Ah=None, cathode_loading_mAh_cm2=None)
+    pouch = plots.conditions(rows, profile=get_profile("pouch-500"))
+    # N/P, E/C and cathode loading are not stated: unknown, or no where the current fails
+    assert set(pouch.points["practical"]) == {None, False}
+    legend = " ".join(t.get_text() for t in pouch.figure.legends[0].get_texts())
+    assert (
+        "capacity" not in legend.split("practical region")[0]
+    )  # pouch-500 has no capacity threshold
+    assert "N/P < 2" in legend and "verdict unknown" in legend
 
 
 def test_conditions_checks():
     with pytest.raises(InvalidValue, match="x must be 'capacity' or 'current'"):
         plots.conditions(_rows(), x="cycles")
-    with pytest.raises(InvalidValue, match="thresholds must be positive"):
-        plots.conditions(_rows(), thresholds=(0, 3))
+    with pytest.raises(InvalidValue, match="needs columns"):
+        plots.conditions(_rows().drop(columns="current_density_mA_cm2"))
 
 
 # --- life (Fig. 1b) -------------------------------------------------------------------

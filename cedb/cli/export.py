@@ -26,33 +26,32 @@ def table_command(
     filters,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for xlsx).", show_default=False)] = None,
-    bib: Annotated[Optional[Path], typer.Option("--bib", help="Also write the cited references to this .bib file.", show_default=False)] = None,
+    bib: Annotated[Optional[Path], typer.Option(
+        "--bib", help="Also write exactly the cited references to this .bib file.",
+        show_default=False)] = None,
+    columns: Annotated[Optional[str], typer.Option(
+        "--columns", help="Columns in order, comma-separated, from: strategy, materials, host, "
+        "electrolyte, additive, cell, method, current, capacity, cycles, ce, statistic, ref "
+        "[default: strategy,materials,current,capacity,cycles,ce,ref].", show_default=False)] = None,
+    caption: Annotated[Optional[str], typer.Option(
+        "--caption", help="Caption text in place of the one stating the selection.",
+        show_default=False)] = None,
+    no_caption: Annotated[bool, typer.Option(
+        "--no-caption", help="No caption (the notes on markers stay).")] = False,
 ) -> None:
     """Export a Table 2-style table: grouped by strategy, numbered references, a caption stating the selection."""
-    from cedb import exports, query
+    from cedb import exports
     from cedb.errors import InvalidValue
-    from cedb.practical import rule_text
 
     if fmt == TableFormat.xlsx and output is None:
         raise InvalidValue("xlsx is a binary format: give the file with -o table.xlsx")
+    if caption is not None and no_caption:
+        raise InvalidValue("give --caption or --no-caption, not both")
+    keys = exports.parse_columns(columns)
     with common.transaction(write=False) as session:
-        rows = query.run(session.connection(), filters)
-        profile_obj = filters.resolved_profile()
-        caption = exports.caption(
-            profile_description=rule_text(profile_obj, strict=filters.strict),
-            practical=filters.practical, strict=filters.strict, min_ce=filters.min_ce,
-            max_ce=filters.max_ce, count=len(rows),
-        )
-        table = exports.build_table(rows, caption=caption)
-        from cedb import crud
-
-        cited = crud.references_by_key(session=session, keys=table.references)
-        table.citations = {r.key: exports.citation_text(r) for r in cited}
-        bib_text = None
-        if bib is not None:
-            from cedb.bibliography import to_bibtex
-
-            bib_text = to_bibtex(cited)
+        table = exports.export_table(session, filters, columns=keys, caption_text=caption,
+                                     no_caption=no_caption)
+        bib_text = exports.bibtex(session, table) if bib is not None else None
     if fmt == TableFormat.xlsx:
         exports.write_xlsx(table, output)
     else:
@@ -64,7 +63,8 @@ def table_command(
     if bib is not None:
         bib.write_text(bib_text, encoding="utf-8")
     written = [str(p) for p in (output, bib) if p]
-    common.note(f"{len(rows)} results, {len(table.references)} references"
+    count = sum(len(rows) for _, rows in table.groups)
+    common.note(f"{count} results, {len(table.references)} references"
                 + (f"; wrote {', '.join(written)}" if written else ""))
 
 

@@ -54,8 +54,7 @@ def _rows(filters) -> "object":
 
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)
-    table = exports.build_table(rows, caption="")
-    numbers = {key: i for i, key in enumerate(table.references, start=1)}
+    numbers = exports.reference_numbers(rows)
     frame = pd.DataFrame(rows, columns=list(query.ROW_KEYS))
     frame["ref"] = frame["paper"].map(numbers)
     return frame
@@ -78,7 +77,8 @@ def progress_command(
     lce_axis: Annotated[bool, typer.Option("--lce", help="Add an LCE axis on the right.")] = False,
     all_conditions: Annotated[
         bool,
-        typer.Option("--all-conditions", help="Also draw results not at practical conditions."),
+        typer.Option("--all-conditions", help="Also draw results not at practical conditions "
+                     "(hollow) or with an unknown verdict (faded)."),
     ] = False,
     label: Annotated[
         Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
@@ -91,7 +91,8 @@ def progress_command(
     filters.practical = None if all_conditions else True
     frame = _rows(filters)
     result = plots.progress(frame, label_column=label.value, practical_only=not all_conditions,
-                            lce_axis=lce_axis)
+                            lce_axis=lce_axis, profile=filters.resolved_profile(),
+                            strict=filters.strict)
     _save(result, output)
 
 
@@ -100,17 +101,20 @@ def progress_command(
 def conditions_command(
     filters,
     output: Output,
-    x: Annotated[Axis, typer.Option("--x", help="Quantity on the x axis.")] = Axis.capacity,
-    log_x: Annotated[bool, typer.Option("--log-x", help="Logarithmic x axis.")] = False,
+    x: Annotated[
+        Axis, typer.Option("--x", help="Quantity on the x axis; the other is on y.")
+    ] = Axis.capacity,
+    log: Annotated[bool, typer.Option("--log", help="Logarithmic axes.")] = False,
+    label: Annotated[
+        Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
+                            "table`, citation keys or result ids.")
+    ] = Label.ref,
 ) -> None:
-    """CE against areal capacity or current density, the profile's practical region shaded."""
+    """CE results in the plane of current density and capacity, the practical region shaded."""
     from cedb import plots
 
-    thresholds = {t.field: t.value for t in filters.resolved_profile().thresholds}
-    current = thresholds.get("current_density_mA_cm2", 1.0)
-    capacity = thresholds.get("areal_capacity_mAh_cm2", 3.0)
-    result = plots.conditions(_rows(filters), x=x.value, thresholds=(current, capacity),
-                              log_x=log_x)
+    result = plots.conditions(_rows(filters), x=x.value, profile=filters.resolved_profile(),
+                              strict=filters.strict, log=log, label_column=label.value)
     _save(result, output)
 
 

@@ -121,7 +121,7 @@ def edit_command(
     id: Annotated[int, typer.Argument(help="Result id (see `cedb query`).")],
 ) -> None:
     """Change fields of a result; conditions may not come to duplicate another result."""
-    from cedb import crud, results
+    from cedb import crud, precision, results
     from cedb.errors import InvalidValue
 
     if not values:
@@ -131,6 +131,8 @@ def edit_command(
         name = results.ALIASES.get(name, name)
         target = changes.strategy if name in results.STRATEGY_FIELDS else changes.measurement
         target[name] = results.normalise_field(name, value)
+        if name == "ce_percent":  # a new CE brings its own reported precision (or none)
+            changes.measurement["ce_decimals"] = precision.decimals(value)
     with common.transaction() as session:
         crud.update_result(session=session, id=id, changes=changes)
     common.note(f"Updated result {id}")
