@@ -54,16 +54,24 @@ class Candidate:
 def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
     from cedb.extract.normalize import prepare
-    from cedb.extract.rules import sentence_results
+    from cedb.extract.rules import chemistry, sentence_results
     from cedb.extract.sentences import split_sentences
 
     mapped = prepare(text, kind)
     candidates = []
-    for a, b in split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html")):
+    context: str | None = None  # the chemistry the paragraph named last
+    paragraph_start = 0
+    for a, b in _bounded(mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))):
+        paragraph = mapped.text.rfind("\n", 0, a) + 1
+        if paragraph != paragraph_start:
+            paragraph_start, context = paragraph, None  # a new paragraph forgets the chemistry
         sentence = mapped.text[a:b]
+        here = chemistry(sentence)
         if "%" not in sentence and not any(ch.isdigit() for ch in sentence):
+            context = here or context
             continue
-        results, _ = sentence_results(sentence.replace("\n", " "))
+        results, _ = sentence_results(sentence.replace("\n", " "), context)
+        context = here or context
         if not results:
             continue
         start, end = mapped.source_span(a, b)
@@ -88,6 +96,22 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                 )
             )
     return candidates
+
+
+# Real sentences are short; a longer "sentence" (a table, a text without stops) is read
+# in windows so that the work per sentence is bounded and extraction stays linear in
+# the size of the text (issue #19).
+MAX_SENTENCE = 2000
+
+
+def _bounded(text: str, spans: list[tuple[int, int]]):
+    for a, b in spans:
+        while b - a > MAX_SENTENCE:
+            cut = text.rfind(" ", a + MAX_SENTENCE // 2, a + MAX_SENTENCE)
+            cut = cut if cut > a else a + MAX_SENTENCE
+            yield a, cut
+            a = cut
+        yield a, b
 
 
 def read_source(path: str | Path) -> tuple[str, str]:

@@ -23,6 +23,7 @@ between two mentions; conditions opening the sentence before its first comma
 missing stays None: conditions are never guessed.
 """
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -36,8 +37,12 @@ from cedb.extract.quantities import (
 )
 
 _KEY = re.compile(
-    r"\b(?:CE_?avg|CEavg|CEs?|LCE|[Cc]oulombic\s+[Ee]fficienc(?:y|ies)|[Cc]oulomb\s+[Ee]fficienc(?:y|ies)|"
-    r"(?:plating/stripping|plating-stripping|stripping/plating|cycling)\s+efficienc(?:y|ies))(?![A-Za-z0-9])"
+    r"\b(?:[Cc]oulomb(?:ic)?\s+[Ee]fficienc(?:y|ies)(?:\s*\((?:CEs?|LCE)\))?"
+    r"|(?:plating/stripping|plating-stripping|stripping/plating|cycling)\s+efficienc(?:y|ies)"
+    # "efficiencies for Li-metal plating/stripping (99.2%)"
+    r"|efficienc(?:y|ies)\s+(?:of|for)\s+(?:the\s+)?(?:Li|lithium)(?:[- ]metal)?\s+"
+    r"(?:plating|deposition|stripping)(?:\s*[/-]\s*(?:stripping|plating|dissolution))?"
+    r"|CE_?avg|CEavg|CEs?|LCE)(?![A-Za-z0-9])"
 )
 _NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
 _RANGE = re.compile(
@@ -102,10 +107,27 @@ _OTHER_ELECTRODE = re.compile(
     r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b",
     re.I,
 )
+# After the value: "99.8% for the HC anode", "99.72% for 300 cycles in Cu||Na cell cycling".
+_OTHER_AFTER_VALUE = re.compile(
+    r"^[^;]{0,40}?\b(?:for|of|on|in|with)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:HC|Si|SiOx|Zn|Na|K|Mg|Ca|(?i:hard[- ]carbon|graphite|silicon|zinc|sodium|potassium|magnesium))"
+    r"(?![\w+|/-])(?!\s*(?:\|\|?|/)\s*Li\b)"
+)
+_OTHER_CELL_AFTER = re.compile(
+    r"^[^;]{0,60}?\b(?:Cu\s*(?:\|\|?|//?)\s*(?:Na|K|Zn|Mg)|(?:Na|K|Zn|Mg)\s*(?:\|\|?|//?)\s*(?:Cu|Na|K|Zn|Mg))\b"
+)
+_FIRST_CYCLE_AFTER = re.compile(
+    r"^\s*\)?\s*(?:\S+\s+){0,4}?(?:in|at|during|for)\s+the\s+(?:first|initial|1st)\s+cycle", re.I
+)
 _CATHODE_ATTACHED_AFTER = re.compile(
     r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I
 )
-_CATHODE_SUBJECT = re.compile(r"\bcathodes?\b|\bpositive electrodes?\b", re.I)
+_CATHODE_SUBJECT = re.compile(
+    r"\bcathodes?\b|\bpositive electrodes?\b"
+    # a cathode named by its formula: "the LiNi0.8Co0.1Mn0.1O2 electrode"
+    r"|\b(?:Li(?:Ni|Co|Mn|Fe)[\w.\[\]]*|NCM\d*|NMC\d*|LFP|LCO|NCA|LNMO)\s+electrodes?\b",
+    re.I,
+)
 _LI_SUBJECT = re.compile(r"\bLi\s*(?:\|\|?|/|-)|\banode|\bLi metal\b|\bfull[- ]cells?\b", re.I)
 _TARGET = re.compile(
     r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
@@ -130,6 +152,21 @@ _PREMISE_AFTER = re.compile(
     r"attained|sustained|retained|kept)))",
     re.I,
 )
+# Earlier work quoted in an abstract: "the highest reported CE of 99.5%", "was recently realized".
+_PRIOR_WORK = re.compile(
+    r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported|achieved|"
+    r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
+    re.I,
+)
+_OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
+# Where a clause stops belonging to a result (issue #13, class 3): a comparison ("than",
+# "outperforming", "compared with") names another system's conditions.
+_COMPARATOR = re.compile(
+    r"\bthan\b(?!\s*(?:[~≈∼>]|about\s+|approximately\s+)?\s*\d)|\boutperform\w*|\bcompared\s+(?:with|to)\b|\bin contrast\b|\bversus\b|\bvs\.|"
+    r"\bsuperior to\b|\bbetter than\b",
+    re.I,
+)
+_RETENTION = re.compile(r"\bretention\b|\bretain\w*|\bmaintain\w*\s+(?:\w+\s+){0,2}\d", re.I)
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 _SEPARATOR = re.compile(_CLAUSE_BREAK.pattern + r"|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
 _QUALIFIERS = (
@@ -219,11 +256,13 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
 def find_mentions(s: str) -> list[Mention]:
     """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why)."""
     keys = list(_KEY.finditer(s))
+    key_ends = [k.end() for k in keys]
     mentions: list[Mention] = []
     for start, end, value, high in _percent_tokens(s):
         after, before = s[end : end + 60], s[max(0, start - 40) : start]
         forward = _FORWARD.match(after)
         mention = None
+        pre = None  # where a qualifier of the value may stand
         if forward:
             mention = Mention(
                 value,
@@ -234,7 +273,11 @@ def find_mentions(s: str) -> list[Mention]:
                 "after-number",
                 reasons=["CE named right after the value"],
             )
-            if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I):
+            if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I) or re.search(
+                r"\b(?:average|averaged|mean)\s+(?:of\s+)?(?:about\s+|approximately\s+|[~≈∼]\s*)?$",
+                before,
+                re.I,
+            ):  # "99.5% average CE", "an average of 99.1% CE"
                 mention.qualifiers.append("average")
             if re.search(r"initial|first", forward.group("words"), re.I):
                 mention.rejected = "first-cycle CE"
@@ -245,7 +288,8 @@ def find_mentions(s: str) -> list[Mention]:
         ):
             continue  # capacity retention, Li excess, an additive ("5% FEC"), ...
         else:
-            key = next((k for k in reversed(keys) if k.end() <= start), None)
+            i_key = bisect.bisect_right(key_ends, start) - 1  # the nearest CE word before
+            key = keys[i_key] if i_key >= 0 else None
             gap = s[key.end() : start] if key else ""
             if key and len(gap) <= 100 and not _GAP_BLOCK.search(gap):
                 mention = Mention(value, high, start, end, key.start(), "keyword")
@@ -270,6 +314,7 @@ def find_mentions(s: str) -> list[Mention]:
                 ):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
+                    pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
                     if "average" in prev.qualifiers and re.fullmatch(
                         r"\s*(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
                     ):
@@ -278,9 +323,12 @@ def find_mentions(s: str) -> list[Mention]:
                         mention.rejected = prev.rejected
         if mention is None:
             continue
-        pre = (
-            s[max(mention.anchor, start - 40) : start] if mention.link != "after-number" else before
-        )
+        if pre is None:
+            pre = (
+                s[max(mention.anchor, start - 40) : start]
+                if mention.link != "after-number"
+                else before
+            )
         for name, regex in _QUALIFIERS:
             if regex.search(pre):
                 mention.qualifiers.append(name)
@@ -324,6 +372,21 @@ def find_mentions(s: str) -> list[Mention]:
             mention.rejected = "CE of the cathode"
         elif _PREMISE_AFTER.match(s[mention.end :]):
             mention.rejected = "hypothetical: the CE is the premise of a claim"
+        else:
+            following = s[mention.end : mentions[i + 1].start if i + 1 < len(mentions) else None]
+            if _OTHER_AFTER_VALUE.match(following) or _OTHER_CELL_AFTER.match(following):
+                mention.rejected = "CE of another electrode (named after the value)"
+            elif _FIRST_CYCLE_AFTER.match(following):
+                mention.rejected = "first-cycle CE"
+    # "increased from 99.0% to 99.5%": the start of an improvement is not a result of the
+    # text (policy: only Y; a comparator named with its own system is a result).
+    for a, b in zip(mentions, mentions[1:]):
+        if (
+            not a.rejected
+            and re.fullmatch(r"\s*to\s*", s[a.end : b.start])
+            and re.search(r"\bfrom\s*$", s[max(0, a.start - 20) : a.start], re.I)
+        ):
+            a.rejected = "baseline of an improvement ('from X to Y'): only Y is a result"
     return mentions
 
 
@@ -344,8 +407,65 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
         mention.rejected = "CE of the cathode"
 
 
-def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
-    """The CE results of one normalised sentence, and every mention considered."""
+# --- the chemistry a text is about (issue #13, class 4) ------------------------------
+# A CE is a Li-metal plating CE only if the text is about Li metal. A sentence often
+# names nothing ("High average CEs of 99.9% were achieved over 300 cycles"); then the
+# chemistry named last before it in the paragraph decides.
+_LI_METAL = re.compile(
+    r"\bLi@|\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
+    r"|\bLMBs?\b|\bLMAs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits|stripping|anodes?|"
+    r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
+    r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b|\banode[- ]free\b)"
+)
+_OTHER_CHEMISTRY = (
+    ("sodium", re.compile(
+        r"(?i:\bsodium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|cells?|plating|deposition)))"
+        r"|\bNa(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|plating|deposition))\b|\bSMBs?\b"
+        r"|\bNa\s*\|\|?\s*(?:Cu|Na)\b|\bCu\s*\|\|?\s*Na\b")),
+    ("potassium", re.compile(
+        r"(?i:\bpotassium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*)))"
+        r"|\bK(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?))\b|\bK\s*\|\|?\s*(?:Cu|K)\b|\bCu\s*\|\|?\s*K\b")),
+    ("magnesium", re.compile(
+        r"(?i:\bmagnesium(?:\s*\(Mg\))?(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|plating|"
+        r"electro\w*|surface)))"
+        r"|\bMg(?:[- ]ion|[- ]metal|2\+|0/2\+|\s+(?:metal|anodes?|plating|deposition|stripping|cycling|"
+        r"batter\w*))|\bMg\s*(?:\|\|?|/)\s*(?:Cu|Mo|Mg)\b|\b(?:for|of)\s+Mg\b|\bMIBs?\b")),
+    ("zinc", re.compile(
+        r"(?i:\b(?:aqueous\s+)?zinc(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|plating|deposition)))"
+        r"|\bZn(?:[- ]ion|[- ]metal|2\+|\s+(?:metal|anodes?|plating|deposition|stripping))|\bA?ZIBs?\b"
+        r"|\bZn\s*(?:\|\||//?)\s*(?:Cu|Zn)\b")),
+    ("Li–S", re.compile(
+        r"(?i:\blithium[–-]\s?sulfur\b|\bpolysulfides?\b|\bshuttle effect\b|\bsulfur cathodes?\b)"
+        r"|\bLi[–-]S\b(?![\w-])")),
+    ("graphite/silicon", re.compile(
+        r"(?i:\bgraphite\s+anodes?\b|\bhard carbon\b|\bsilicon\s+anodes?\b)|\bHC\s+anodes?\b"
+        r"|\bSi(?:Ox)?\s+anodes?\b")),
+    ("dual-ion", re.compile(r"(?i:\bdual[- ]ion\b)|\bDIBs?\b")),
+)
+# A capacity per gram with a C-rate and a capacity retention describes a cathode or a
+# Li-ion full cell, not Li plating (unless the sentence names a Li-metal cell).
+_PER_GRAM = re.compile(r"mA\s*h\s*g\s*\^?-\s*1|mAh/g|mAh\s+g\w*-1")
+
+
+def chemistry(s: str) -> str | None:
+    """The chemistry ``s`` names last: "li" (Li metal), another ("sodium", "Li–S", ...) or None."""
+    last, name = -1, None
+    for match in _LI_METAL.finditer(s):
+        last, name = match.start(), "li"
+    for other, regex in _OTHER_CHEMISTRY:
+        for match in regex.finditer(s):
+            if match.start() > last:
+                last, name = match.start(), other
+    return name
+
+
+def sentence_results(s: str, context: str | None = None) -> tuple[list[Result], list[Mention]]:
+    """The CE results of one normalised sentence, and every mention considered.
+
+    ``context`` is the chemistry the paragraph named last before this sentence (see
+    ``chemistry``); a sentence that names no chemistry of its own inherits it.
+    """
     mentions = find_mentions(s)
     kept = [m for m in mentions if not m.rejected]
     if not kept:
@@ -355,14 +475,34 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
         for m in kept:
             m.rejected = f"target or hypothetical statement ('{target.group().strip()}')"
         return [], mentions
+    prior = _PRIOR_WORK.search(s)
+    if prior and not _OWN_WORK.search(s):
+        for m in kept:
+            m.rejected = f"earlier work quoted ('{prior.group()}')"
+        return [], mentions
+    if not _LI_METAL.search(s):
+        named = chemistry(s)
+        other = named or (context if context != "li" else None)
+        if other:
+            where = "in the sentence" if named else "earlier in the paragraph"
+            for m in kept:
+                m.rejected = f"CE of another chemistry ({other}, named {where})"
+            return [], mentions
     conditions = find_conditions(s)
     cells = find_cells(s)
+    if _PER_GRAM.search(s) and _RETENTION.search(s) and not _LI_METAL.search(s) and not any(
+        c.kind in ("full", "anode-free", "li-cu") for c in cells
+    ):
+        for m in kept:
+            m.rejected = "capacity per gram and retention: a cathode or Li-ion cell, not Li metal"
+        return [], mentions
     method = find_method(s)
     regions = _regions(s, kept, cells)
     first_comma = s.find(",")
     opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
     respectively = "respectively" in s
     owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
+    paired = _respectively_groups(conditions, kept) if respectively else {}
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
@@ -373,6 +513,11 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
             confidence -= 0.1
         values: dict[str, float | None] = {}
         for kind in ("current", "capacity", "cycles"):
+            if kind in paired:
+                values[kind] = paired[kind][index]
+                reasons.append(f"{kind} paired by 'respectively'")
+                confidence -= 0.05
+                continue
             own = [c for c in owned[index] if c.kind == kind]
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
             if value is None and not own and len(kept) > 1:
@@ -383,11 +528,13 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
                 reasons.append(note)
             confidence -= penalty
             values[kind] = value
+        # One CE for a list of conditions ("at 10 and 20 mAh cm-2"): one result per value.
+        shared = {} if respectively else _shared_lists(owned[index], values)
         cell = _cell(cells, mention, lo, hi)
         if cell == "full":
             confidence -= 0.15
             reasons.append("full-cell CE also reflects the cathode")
-        stated = [values["current"], values["capacity"], values["cycles"]]
+        stated = [values["current"], values["capacity"], values["cycles"], *shared]
         if all(v is None for v in stated):
             generic = _GENERIC.search(s)
             if generic:
@@ -395,7 +542,7 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
                 continue
             confidence = min(confidence, 0.5)
             reasons.append("no conditions stated")
-        elif values["current"] is None or values["capacity"] is None:
+        elif not shared and (values["current"] is None or values["capacity"] is None):
             confidence -= 0.15
             reasons.append("incomplete conditions")
         if len(kept) > 1:
@@ -403,23 +550,70 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
             reasons.append(f"one of {len(kept)} results in the sentence")
         if mention.rejected:
             continue
-        results.append(
-            Result(
-                ce_percent=round(mention.value, 4),
-                ce_high_percent=mention.high,
-                qualifier=_qualifier(mention.qualifiers),
-                current_density_mA_cm2=values["current"],
-                areal_capacity_mAh_cm2=values["capacity"],
-                cycles=None if values["cycles"] is None else int(values["cycles"]),
-                cell=cell,
-                method_hint=method,
-                confidence=round(max(0.05, min(0.99, confidence)), 2),
-                reason="; ".join(reasons),
-                value_start=mention.start,
-                value_end=mention.end,
+        variants = [values]
+        if shared:
+            count = len(next(iter(shared.values())))
+            variants = [{**values, **{k: v[i] for k, v in shared.items()}} for i in range(count)]
+            reasons.append(f"one CE stated for {count} conditions: one result each")
+            confidence -= 0.05
+            if values["current"] is None and "current" not in shared or (
+                values["capacity"] is None and "capacity" not in shared
+            ):
+                confidence -= 0.15
+                reasons.append("incomplete conditions")
+        for v in variants:
+            results.append(
+                Result(
+                    ce_percent=round(mention.value, 4),
+                    ce_high_percent=mention.high,
+                    qualifier=_qualifier(mention.qualifiers),
+                    current_density_mA_cm2=v["current"],
+                    areal_capacity_mAh_cm2=v["capacity"],
+                    cycles=None if v["cycles"] is None else int(v["cycles"]),
+                    cell=cell,
+                    method_hint=method,
+                    confidence=round(max(0.05, min(0.99, confidence)), 2),
+                    reason="; ".join(reasons),
+                    value_start=mention.start,
+                    value_end=mention.end,
+                )
             )
-        )
     return results, mentions
+
+
+def _respectively_groups(conditions: list[Condition], mentions: list[Mention]) -> dict:
+    """With "respectively", n values take n single conditions of a kind in order.
+
+    "99.7% and 99.5% under 1.0 mA cm-2, 3.0 mAh cm-2 and 3.0 mA cm-2, 3.0 mAh cm-2,
+    respectively": the conditions after the last value form n groups. A list
+    ("at 0.5 and 1 mA cm-2, respectively") is paired by ``_pick``.
+    """
+    count = len(mentions)
+    if count < 2:
+        return {}
+    paired = {}
+    for kind in ("current", "capacity", "cycles"):
+        singles = [
+            c.values[0]
+            for c in conditions
+            if c.kind == kind and c.start >= mentions[-1].end and len(c.values) == 1
+        ]
+        if len(singles) == count:
+            paired[kind] = singles
+    return paired
+
+
+def _shared_lists(own: list[Condition], values: dict) -> dict[str, tuple[float, ...]]:
+    """Lists of conditions one CE is stated for; several kinds only when of one length."""
+    lists = {
+        c.kind: c.values
+        for c in own
+        if len(c.values) > 1 and not c.is_range and values.get(c.kind) is None and c.kind != "cycles"
+    }
+    if len({len(v) for v in lists.values()}) > 1:
+        first = next(iter(lists))
+        lists = {first: lists[first]}
+    return lists
 
 
 def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
@@ -427,7 +621,10 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
 
     The first clause also starts after a separator when the part before it is
     about another cell ("Li||Li cells cycle ... at 1 mA cm-2, and Li||Cu cells show
-    a CE of 99.2%": the current belongs to the Li||Li test).
+    a CE of 99.2%": the current belongs to the Li||Li test). A clause also ends where
+    a comparison begins ("than", "outperforming", "compared with": the conditions
+    after it are the other system's) and before a following clause about capacity
+    retention (", and the full cell maintains 80% after 170 cycles").
     """
     cuts = []
     for left, right in zip(mentions, mentions[1:]):
@@ -446,7 +643,22 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
         if before and after and not before & after:
             last = sep.start()  # "..., while the Li||NCM811 full cell retains 80% after 200 cycles"
             break
-    return list(zip([first, *cuts], [*cuts, last]))
+    regions = list(zip([first, *cuts], [*cuts, last]))
+    return [(lo, _clause_end(s, m, hi)) for m, (lo, hi) in zip(mentions, regions)]
+
+
+def _clause_end(s: str, mention: Mention, hi: int) -> int:
+    comparator = _COMPARATOR.search(s, mention.end, hi)
+    if comparator:
+        hi = comparator.start()
+    breaks = list(re.finditer(r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,", s[mention.end : hi]))
+    for i, brk in enumerate(breaks):
+        start = mention.end + brk.end()
+        stop = mention.end + breaks[i + 1].start() if i + 1 < len(breaks) else hi
+        clause = s[start:stop]
+        if _RETENTION.search(clause) and not _KEY.search(clause):
+            return mention.end + brk.start()
+    return hi
 
 
 def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively):
