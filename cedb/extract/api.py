@@ -46,6 +46,10 @@ class Candidate:
     sentence: str
     start: int
     end: int
+    # The electrolyte and host the sentence names, else the ones its paragraph named last
+    # (the text's own words; None when it names none).
+    electrolyte: str | None = None
+    host: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +57,7 @@ class Candidate:
 
 def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
+    from cedb.extract.materials import electrolyte_text, host_text
     from cedb.extract.normalize import prepare
     from cedb.extract.rules import chemistry, sentence_results
     from cedb.extract.sentences import split_sentences
@@ -60,13 +65,18 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     mapped = prepare(text, kind)
     candidates = []
     context: str | None = None  # the chemistry the paragraph named last
+    electrolyte: str | None = None
+    host: str | None = None
     paragraph_start = 0
     for a, b in _bounded(mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))):
         paragraph = mapped.text.rfind("\n", 0, a) + 1
         if paragraph != paragraph_start:
-            paragraph_start, context = paragraph, None  # a new paragraph forgets the chemistry
+            # a new paragraph forgets the chemistry, electrolyte and host
+            paragraph_start, context, electrolyte, host = paragraph, None, None, None
         sentence = mapped.text[a:b]
         here = chemistry(sentence)
+        electrolyte = electrolyte_text(sentence) or electrolyte
+        host = host_text(sentence) or host
         if "%" not in sentence and not any(ch.isdigit() for ch in sentence):
             context = here or context
             continue
@@ -93,6 +103,8 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     sentence=sentence.replace("\n", " "),
                     start=start,
                     end=end,
+                    electrolyte=electrolyte,
+                    host=host,
                 )
             )
     return candidates
