@@ -414,13 +414,13 @@ def test_mapped_text_sub_maps_back():
 )
 def test_prepare_offsets_stay_in_order_and_in_range(source, kind):
     mapped = prepare(source, kind)
-    assert len(mapped.starts) == len(mapped.text) == len(mapped.ends)
-    for i in range(len(mapped.text)):
-        assert 0 <= mapped.starts[i] < mapped.ends[i] <= len(source)
+    spans = [mapped.source_span(i, i + 1) for i in range(len(mapped.text))]
+    for i, (start, end) in enumerate(spans):
+        assert 0 <= start < end <= len(source)
         if i:
-            assert mapped.starts[i] >= mapped.starts[i - 1]
-        if mapped.ends[i] - mapped.starts[i] == 1 and mapped.text[i] in "abCEsup":
-            assert source[mapped.starts[i]] == mapped.text[i]
+            assert start >= spans[i - 1][0] and end >= spans[i - 1][1]
+        if end - start == 1 and mapped.text[i] in "abCEsup":
+            assert source[start] == mapped.text[i]
     for a, b in split_sentences(mapped.text):
         s, e = mapped.source_span(a, b)
         assert 0 <= s < e <= len(source)

@@ -19,6 +19,7 @@ approximately, ~), "range" ("97–99%": ``ce_percent`` the low end,
 "average, up to".
 """
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -64,24 +65,34 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
 
     mapped = prepare(text, kind)
     candidates = []
-    context: str | None = None  # the chemistry the paragraph named last
+    spans = list(_bounded(mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))))
+    named: dict[int, str | None] = {}  # the chemistry each sentence names, worked out when needed
+
+    def context(index: int, first: int) -> str | None:
+        """The chemistry the paragraph named last before sentence ``index``."""
+        for i in range(index - 1, first - 1, -1):
+            if i not in named:
+                named[i] = chemistry(mapped.text[spans[i][0] : spans[i][1]])
+            if named[i]:
+                return named[i]
+        return None
+
+    paragraph_start, first = -1, 0
     electrolyte: str | None = None
     host: str | None = None
-    paragraph_start = 0
-    for a, b in _bounded(mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))):
+    for index, (a, b) in enumerate(spans):
         paragraph = mapped.text.rfind("\n", 0, a) + 1
         if paragraph != paragraph_start:
             # a new paragraph forgets the chemistry, electrolyte and host
-            paragraph_start, context, electrolyte, host = paragraph, None, None, None
+            paragraph_start, first, electrolyte, host = paragraph, index, None, None
         sentence = mapped.text[a:b]
-        here = chemistry(sentence)
         electrolyte = electrolyte_text(sentence) or electrolyte
         host = host_text(sentence) or host
-        if "%" not in sentence and not any(ch.isdigit() for ch in sentence):
-            context = here or context
-            continue
-        results, _ = sentence_results(sentence.replace("\n", " "), context)
-        context = here or context
+        if "%" not in sentence and not _FRACTION_HINT.search(sentence):
+            continue  # no CE value can be stated
+        results, _ = sentence_results(
+            sentence.replace("\n", " "), lambda i=index, f=first: context(i, f)
+        )
         if not results:
             continue
         start, end = mapped.source_span(a, b)
@@ -109,6 +120,9 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
             )
     return candidates
 
+
+# A CE written as a fraction ("a CE of 0.995") has no percent sign.
+_FRACTION_HINT = re.compile(r"\b(?:CE|[Ee]fficienc)")
 
 # Real sentences are short; a longer "sentence" (a table, a text without stops) is read
 # in windows so that the work per sentence is bounded and extraction stays linear in

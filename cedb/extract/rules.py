@@ -25,6 +25,7 @@ missing stays None: conditions are never guessed.
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cedb.extract.quantities import (
@@ -460,11 +461,14 @@ def chemistry(s: str) -> str | None:
     return name
 
 
-def sentence_results(s: str, context: str | None = None) -> tuple[list[Result], list[Mention]]:
+def sentence_results(
+    s: str, context: "str | None | Callable[[], str | None]" = None
+) -> tuple[list[Result], list[Mention]]:
     """The CE results of one normalised sentence, and every mention considered.
 
     ``context`` is the chemistry the paragraph named last before this sentence (see
-    ``chemistry``); a sentence that names no chemistry of its own inherits it.
+    ``chemistry``), or a function giving it; a sentence that names no chemistry of its
+    own inherits it.
     """
     mentions = find_mentions(s)
     kept = [m for m in mentions if not m.rejected]
@@ -482,6 +486,8 @@ def sentence_results(s: str, context: str | None = None) -> tuple[list[Result], 
         return [], mentions
     if not _LI_METAL.search(s):
         named = chemistry(s)
+        if not named and callable(context):
+            context = context()
         other = named or (context if context != "li" else None)
         if other:
             where = "in the sentence" if named else "earlier in the paragraph"
