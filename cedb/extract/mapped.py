@@ -69,27 +69,29 @@ class MappedText:
         regex = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
         literal = isinstance(repl, str) and "\\" not in repl  # no template to expand
         parts: list[str] = []
-        edits = (array("q"), array("q"), array("q"), array("q"))
-        length = last = 0
-        for match in regex.finditer(self.text):
+        new_start, new_end, old_start, old_end = edits = (array("q"), array("q"), array("q"), array("q"))
+        text, append = self.text, parts.append
+        delta = last = 0  # delta: length of the new text minus the old, so far
+        for match in regex.finditer(text):
             a, b = match.span()
             if a == b:
                 continue
             new = repl if literal else repl(match) if callable(repl) else match.expand(repl)
-            kept = self.text[last:a]
-            parts.append(kept)
-            length += len(kept)
-            edits[0].append(length)
-            edits[1].append(length + len(new))
-            edits[2].append(a)
-            edits[3].append(b)
-            parts.append(new)
-            length += len(new)
+            append(text[last:a])
+            append(new)
             last = b
+            if b - a == 1 == len(new):
+                continue  # one character for one: the map does not change
+            new_start.append(a + delta)
+            new_end.append(a + delta + len(new))
+            old_start.append(a)
+            old_end.append(b)
+            delta += len(new) - (b - a)
         if not parts:
             return self
-        parts.append(self.text[last:])
-        return MappedText("".join(parts), (*self.steps, _Step(*edits)))
+        parts.append(text[last:])
+        steps = (*self.steps, _Step(*edits)) if new_start else self.steps
+        return MappedText("".join(parts), steps)
 
     def translate(self, table: dict[int, str]) -> "MappedText":
         """``str.translate`` with a table of single characters to strings."""
