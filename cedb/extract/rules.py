@@ -129,7 +129,10 @@ _CATHODE_SUBJECT = re.compile(
     r"|\b(?:Li(?:Ni|Co|Mn|Fe)[\w.\[\]]*|NCM\d*|NMC\d*|LFP|LCO|NCA|LNMO)\s+electrodes?\b",
     re.I,
 )
-_LI_SUBJECT = re.compile(r"\bLi\s*(?:\|\|?|/|-)|\banode|\bLi metal\b|\bfull[- ]cells?\b", re.I)
+_LI_SUBJECT = re.compile(
+    r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bLMBs?\b",
+    re.I,
+)
 _TARGET = re.compile(
     r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
     r"targets?|thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|"
@@ -191,7 +194,8 @@ _QUALIFIERS = (
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
-MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
+MIN_CE_PERCENT = 40.0
+MAX_COORDINATED = 8  # results coordinated in one clause ("99.1%, 98.7% and ... at 1 mA cm-2")  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
 
 
 @dataclass
@@ -696,15 +700,14 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
                 penalty + 0.05,
             )
     group = {index}
+    starts = sorted(c.start for c in conditions if c.kind == kind)
     for step in (-1, 1):
         i = index
-        while 0 <= i + step < count:
+        while 0 <= i + step < count and abs(i + step - index) <= MAX_COORDINATED:
             a, b = sorted((i, i + step))
-            between = s[mentions[a].end : mentions[b].anchor]
-            if _CLAUSE_BREAK.search(between) or any(
-                c.kind == kind and mentions[a].end <= c.start < mentions[b].anchor
-                for c in conditions
-            ):
+            lo, hi = mentions[a].end, mentions[b].anchor
+            between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
+            if _CLAUSE_BREAK.search(s, lo, hi) or (between < len(starts) and starts[between] < hi):
                 break
             i += step
             group.add(i)
