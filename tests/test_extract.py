@@ -754,6 +754,19 @@ def test_only_the_end_of_an_improvement_is_a_result(text, kept):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Li||Cu cells reach a CE of 99.1% at 1 mA cm-2 and 1 mAh cm-2, higher than the "
+         "additive-free electrolyte (92.2%).", [(99.1, 1, 1, None), (92.2, None, None, None)]),
+        ("The average CE of Li||Cu cells is 98.9% at 0.5 mA cm-2, outperforming the carbonate "
+         "electrolyte (95.1%, 100 cycles).", [(98.9, 0.5, None, None), (95.1, None, None, 100)]),
+    ],
+)
+def test_a_comparator_keeps_its_own_conditions(text, expected):
+    assert results(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "kind", "expected", "qualifier"),
     [
         ("Li||Cu cells show a CE of 99.83% at 0.5?mA?cm−2 and 1.0?mAh?cm−2.", "text",

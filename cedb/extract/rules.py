@@ -707,7 +707,11 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
             a, b = sorted((i, i + step))
             lo, hi = mentions[a].end, mentions[b].anchor
             between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
-            if _CLAUSE_BREAK.search(s, lo, hi) or (between < len(starts) and starts[between] < hi):
+            if (
+                _CLAUSE_BREAK.search(s, lo, hi)
+                or _COMPARATOR.search(s, lo, hi)  # a comparator keeps its own conditions
+                or (between < len(starts) and starts[between] < hi)
+            ):
                 break
             i += step
             group.add(i)
