@@ -132,8 +132,8 @@ def test_to_curation_writes_checkable_drafts(run, tmp_path):
     [
         # results the check cannot tell apart (same conditions, other CE)
         "Li||Cu cells show CEs of 99.1% and 98.2%. The cells keep a CE of 97.0%.",
-        "The Li||Cu cell gives a CE of 99.4% at 1 mA cm-2 and 1 mAh cm-2. Another Li||Cu cell gives a CE "
-        "of 98.8% at 1 mA cm-2 and 1 mAh cm-2.",
+        "The Li||Cu cell gives a CE of 99.4% at 1 mA cm-2 and 1 mAh cm-2. Another Li||Cu cell "
+        "gives a CE of 98.8% at 1 mA cm-2 and 1 mAh cm-2.",
         # electrolytes and hosts become draft strategies
         "In 1 M LiPF6 in EC/DEC, the Cu@Ag host shows a CE of 98.5% at 1 mA cm-2 and 1 mAh cm-2. "
         "The 3D Cu skeleton in the TEOF-based electrolyte shows a CE of 99.1% at 1 mA cm-2 and "

@@ -18,6 +18,7 @@ from cedb.extract.sentences import split_sentences
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 from conftest import REVIEW_TEXT as REVIEW  # noqa: E402
 from conftest import needs_review  # noqa: E402
+
 BENCH = Path(__file__).parents[1] / "bench" / "extract" / "evaluate.py"
 
 
@@ -621,7 +622,8 @@ def results(text: str, kind: str = "text") -> list[tuple]:
             [(98.9, 0.5, 1, None), (99.4, 2, 4, None)],
         ),
         (
-            "Li||Cu cells give CEs of 97.5%, 98.6% and 99.0% at 1, 2 and 3 mA cm−2 with 1 mAh cm−2, "
+            "Li||Cu cells give CEs of 97.5%, 98.6% and 99.0% at 1, 2 and 3 mA cm−2 with 1 mAh"
+            " cm−2, "
             "respectively.",
             [(97.5, 1, 1, None), (98.6, 2, 1, None), (99.0, 3, 1, None)],
         ),
@@ -635,7 +637,8 @@ def test_respectively_pairs_values_with_condition_groups_in_order(text, expected
     ("text", "expected"),
     [
         (
-            "The Li metal electrodes are deeply cycled at high capacities of 10 and 20 mAh cm−2 with "
+            "The Li metal electrodes are deeply cycled at high capacities of 10 and 20 mAh cm−2"
+            " with "
             "an average CE >98% at 1 mA cm−2.",
             [(98.0, 1, 10, None), (98.0, 1, 20, None)],
         ),
@@ -670,7 +673,8 @@ def test_one_result_per_listed_condition(text, expected):
         ),
         # a preliminary step's current is not the cycling current
         (
-            "Li||Cu cells show a CE of 98.8% after two formation cycles at 0.1 mA cm-2, followed by "
+            "Li||Cu cells show a CE of 98.8% after two formation cycles at 0.1 mA cm-2,"
+            " followed by "
             "100 cycles at 1 mA cm-2 and 1 mAh cm-2.",
             (98.8, 1, 1, 100),
         ),
@@ -702,19 +706,24 @@ def test_conditions_stay_in_their_own_clause(text, expected):
         # another chemistry named earlier in the paragraph
         "Sodium metal anodes suffer from dendrites. Here a glyme electrolyte is used. High average "
         "CEs of 99.9% were achieved over 300 cycles at 0.5 mA cm−2.",
-        "Aqueous zinc metal batteries are safe and cheap. The additive gives a CE of 99.7% over 1000 "
+        "Aqueous zinc metal batteries are safe and cheap. The additive gives a CE of 99.7% over"
+        " 1000 "
         "cycles at 1 mA cm−2 and 1 mAh cm−2.",
         "Potassium metal anodes are studied. The host reaches a CE of 99.1% at 0.5 mA cm−2.",
-        "The magnesium plating and stripping is studied. The stabilised CE is 88 ± 1% at 0.5 mA cm−2.",
+        "The magnesium plating and stripping is studied. The stabilised CE is 88 ± 1% at 0.5 mA"
+        " cm−2.",
         # named in the sentence itself
-        "Without LiNO3, a Coulombic efficiency of ∼99.5% for 500 cycles shows a suppressed shuttle effect.",
+        "Without LiNO3, a Coulombic efficiency of ∼99.5% for 500 cycles shows a suppressed"
+        " shuttle effect.",
         "A lithium–sulfur battery exhibits an average CE of 99.6% over 2000 cycles.",
         "An average CE of 99.72% for 300 cycles is reached in Cu||Na cells.",
         "Under Li plating, an average CE of 99.8% for the HC anode over 250 cycles is retained.",
-        "The dual-ion battery with graphite cathode shows a CE of 97.5% over 500 cycles at 1 mA cm−2.",
+        "The dual-ion battery with graphite cathode shows a CE of 97.5% over 500 cycles at 1 mA"
+        " cm−2.",
         # a cathode named by its formula, or a capacity per gram with retention
         "The LiNi0.8Co0.1Mn0.1O2 electrode delivers 200 mAh g-1 with a CE of 99.6% at 1 C.",
-        "The cells deliver 150 mAh g-1 at 0.5 C with a CE of 99.8% and 90% capacity retention after "
+        "The cells deliver 150 mAh g-1 at 0.5 C with a CE of 99.8% and 90% capacity retention"
+        " after "
         "500 cycles.",
     ],
 )
@@ -822,8 +831,9 @@ def test_spelled_out_cells(text, cell):
     [
         ("In 1 M LiPF6 in EC/DEC, the Cu@Ag host shows a CE of 98.5% at 1 mA cm-2 and 1 mAh cm-2.",
          "1 M LiPF6 in EC/DEC", "Cu@Ag host"),
-        ("We design a TEOF-based localized high-concentration electrolyte. Li||Cu cells show a CE of "
-         "99.1% at 0.5 mA cm-2 and 1 mAh cm-2.", "TEOF-based localized high-concentration electrolyte",
+        ("We design a TEOF-based localized high-concentration electrolyte. Li||Cu cells show a "
+         "CE of 99.1% at 0.5 mA cm-2 and 1 mAh cm-2.", "TEOF-based localized high-concentration"
+         " electrolyte",
          None),
         ("The 3DM Cu/ZnO current collector gives a CE of 97.8% in 3 mol/kg ether-based electrolyte "
          "at 1 mA cm-2.", "3 mol/kg ether-based electrolyte", "3DM Cu/ZnO current collector"),

@@ -27,8 +27,8 @@ most the recall. Targets (each set and overall): every field >= 0.95 and precisi
 
 import argparse
 import json
-import os
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -38,8 +38,13 @@ sys.path.insert(0, str(HERE.parents[1]))
 from cedb.extract import extract_file, extract_text  # noqa: E402
 
 # The review's text lives in ../shared/seeds beside the checkout (or CEDB_REVIEW_TEXT).
-REVIEW_TEXT = Path(os.environ.get("CEDB_REVIEW_TEXT") or
-                   Path(__file__).resolve().parents[3] / "shared" / "seeds" / "sun2025-high-ce-li-metal-review.txt")
+REVIEW_TEXT = Path(
+    os.environ.get("CEDB_REVIEW_TEXT")
+    or Path(__file__).resolve().parents[3]
+    / "shared"
+    / "seeds"
+    / "sun2025-high-ce-li-metal-review.txt"
+)
 FIELDS = {
     "ce_percent": ("ce_percent", "ce_high_percent"),
     "qualifier": ("qualifier",),
@@ -199,7 +204,9 @@ def heldout(name: str) -> dict:
             continue
         for key in (*HELDOUT_FIELDS, "qualifier"):
             if not _equal(p.get(key), label.get(key)):
-                errors.append(f"field    {label['_id']}: {key} = {p.get(key)!r}, label {label.get(key)!r}")
+                errors.append(
+                    f"field    {label['_id']}: {key} = {p.get(key)!r}, label {label.get(key)!r}"
+                )
     for where, p in false:
         errors.append(f"false    {where}: CE {p['ce_percent']} in {p['sentence'][:90]!r}")
     qualifier = sum(1 for label, p in right if _equal(p.get("qualifier"), label.get("qualifier")))

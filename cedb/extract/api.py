@@ -65,7 +65,11 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
 
     mapped = prepare(text, kind)
     candidates = []
-    spans = list(_bounded(mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))))
+    spans = list(
+        _bounded(
+            mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))
+        )
+    )
     named: dict[int, str | None] = {}  # the chemistry each sentence names, worked out when needed
 
     def context(index: int, first: int) -> str | None:

@@ -145,7 +145,9 @@ def _separate_lookalikes(measurements: list[dict], taken: set[str]) -> list[dict
         if identity not in first:
             first[identity] = fields
             continue
-        label = f"draft: CE {fields['ce_percent']} % at {fields['location']}"[:STRATEGY_LABEL_LENGTH]
+        label = f"draft: CE {fields['ce_percent']} % at {fields['location']}"[
+            :STRATEGY_LABEL_LENGTH
+        ]
         n = 2
         while label in taken:
             label = f"{label[: STRATEGY_LABEL_LENGTH - 5]} ({n})"

@@ -21,7 +21,8 @@ Replacement = str | Callable[[re.Match[str]], str]
 
 @dataclass(frozen=True)
 class _Step:
-    """The edits of one ``sub``: new text ``[new_start, new_end)`` replaced old ``[old_start, old_end)``."""
+    """The edits of one ``sub``: new text ``[new_start, new_end)`` replaced old ``[old_start,"
+    " old_end)``."""
 
     new_start: array
     new_end: array
@@ -69,7 +70,12 @@ class MappedText:
         regex = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
         literal = isinstance(repl, str) and "\\" not in repl  # no template to expand
         parts: list[str] = []
-        new_start, new_end, old_start, old_end = edits = (array("q"), array("q"), array("q"), array("q"))
+        new_start, new_end, old_start, old_end = edits = (
+            array("q"),
+            array("q"),
+            array("q"),
+            array("q"),
+        )
         text, append = self.text, parts.append
         delta = last = 0  # delta: length of the new text minus the old, so far
         for match in regex.finditer(text):

@@ -23,20 +23,26 @@ _STOP = re.compile(
 # "... electrolyte": the words right before it, up to five, of which one names something specific.
 _NAMED = re.compile(r"\belectrolytes?\b(?!\s*(?:interphase|interface|/))")
 _NOT_NAME = re.compile(
-    r"^(?:the|a|an|this|these|that|its|their|our|in|of|with|and|or|by|using|to|on|for|into|from|is|was|"
+    r"^(?:the|a|an|this|these|that|its|their|our|in|of|with|and|or|by|using|to|on|for|into|from"
+    r"|is|was|"
     r"are|were|as|at|than|such|new|novel|liquid|organic|same|typical|conventional|whole|bulk|most|"
     r"reported|outperform\w*|compared|versus|both|each|all|two|three|four|five|six)$|[%=<>]|\^|"
     r"^CEs?$|oulombic",
     re.I,
 )
 _SPECIFIC = re.compile(
-    r"[A-Z0-9]|ether|carbonate|ester|fluorinated|concentrat|locali[sz]ed|sulfon|phosphate|ionic liquid"
+    r"[A-Z0-9]|ether|carbonate|ester|fluorinated|concentrat|locali[sz]ed|sulfon|phosphate"
+    r"|ionic liquid"
     r"|glyme|polymer|gel|nitrate|solvat",
     re.I,
 )
-_HOST = re.compile(r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frameworks?|substrates?)\b")
+_HOST = re.compile(
+    r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frameworks?|substrates?)\b"
+)
 _MATERIAL = re.compile(r"\d|/|@|[A-Z]")
-_SERVES_AS_HOST = re.compile(r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b")
+_SERVES_AS_HOST = re.compile(
+    r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b"
+)
 MAX_LENGTH = 200
 
 
@@ -47,7 +53,9 @@ def electrolyte_text(sentence: str) -> str | None:
         rest = sentence[m.end() : m.end() + 120]
         stop = _STOP.search(rest)
         words = sentence[m.start() : m.end() + (stop.start() if stop else len(rest))].strip()
-        while words.count("(") > words.count(")"):  # "bis(fluorosulfonyl)imide (LiFSI": cut at the open one
+        while words.count("(") > words.count(
+            ")"
+        ):  # "bis(fluorosulfonyl)imide (LiFSI": cut at the open one
             words = words[: words.rindex("(")].strip()
         tail = re.match(r"\s*electrolytes?\b", sentence[m.start() + len(words) :])
         if tail:

@@ -61,7 +61,9 @@ _INVISIBLE = "[\u00ad\u200b\u200c\u200d\ufeff]"
 # "0.5?mA?cm−2", "3860?mAh?g−1", "2.0?M LiPF6": a space typeset as a thin space and
 # lost in conversion. Only between a digit or a unit and a unit: a real question mark
 # is followed by a space.
-_LOST_SPACE = r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
+_LOST_SPACE = (
+    r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
+)
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 

@@ -125,8 +125,10 @@ def find_conditions(sentence: str) -> list[Condition]:
 
 # --- cells and methods -------------------------------------------------------------
 _SEP = r"\s*(?:\|\||\||/|-|–)\s*"
-_CATHODE = (r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
-            r"|SPAN\b)")
+_CATHODE = (
+    r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
+    r"|SPAN\b)"
+)
 # "Li|LNFP50|Cu", "Li|PP|LFP": a three-part cell with the electrolyte or separator named between.
 _MIDDLE = r"\s*\|\|?\s*[^|\s]{1,25}\s*\|\|?\s*"
 _CELLS = (
@@ -134,7 +136,12 @@ _CELLS = (
     (
         "full",
         re.compile(
-            r"\bLi(?:@\w+)?" + _SEP + _CATHODE + r"|\bLi" + _MIDDLE + _CATHODE
+            r"\bLi(?:@\w+)?"
+            + _SEP
+            + _CATHODE
+            + r"|\bLi"
+            + _MIDDLE
+            + _CATHODE
             + r"|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bpouch[- ]cells?\b"
             r"|(?i:\blithium[- ]metal\s+battery\b)|\bLMB\s+of\b"
         ),
@@ -151,9 +158,11 @@ _CELLS = (
         re.compile(
             r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bLi" + _MIDDLE + r"Cu\b"
             r"|\bhalf[- ]cells?\b|\basymmetric\s+(?:Li\s+)?cells?\b"
-            r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b|\blithium\s*\|\|?\s*copper\b)"
+            r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
+            r"|\blithium\s*\|\|?\s*copper\b)"
             # "plating capacity of 2 mAh cm-2 on copper foil": Li plated on Cu is a Li||Cu test
-            r"|(?i:\b(?:plat|deposit)\w*\s+(?:\S+\s+){0,6}?on\s+(?:the\s+)?(?:bare\s+)?(?:copper|Cu)\s+foils?\b)"
+            r"|(?i:\b(?:plat"
+            r"|deposit)\w*\s+(?:\S+\s+){0,6}?on\s+(?:the\s+)?(?:bare\s+)?(?:copper|Cu)\s+foils?\b)"
         ),
     ),
 )

@@ -88,7 +88,8 @@ _OTHER_BEFORE = re.compile(
 )
 _CHEMICAL_AFTER = re.compile(r"^\s*(?:[A-Z][A-Za-z0-9()]*[A-Z0-9)]|[A-Z][a-z]?\d)")
 _FORWARD = re.compile(
-    r"^\s*(?P<words>(?:(?:average|averaged|mean|high|stable|overall|Li|plating/stripping|cycling|initial|"
+    r"^\s*(?P<words>(?:(?:average|averaged|mean|high|stable|overall|Li|plating/stripping"
+    r"|cycling|initial|"
     r"first-cycle|first)\s+){0,3})(?=" + _KEY.pattern + ")"
 )
 _GAP_BLOCK = re.compile(
@@ -111,11 +112,13 @@ _OTHER_ELECTRODE = re.compile(
 # After the value: "99.8% for the HC anode", "99.72% for 300 cycles in Cu||Na cell cycling".
 _OTHER_AFTER_VALUE = re.compile(
     r"^[^;]{0,40}?\b(?:for|of|on|in|with)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:HC|Si|SiOx|Zn|Na|K|Mg|Ca|(?i:hard[- ]carbon|graphite|silicon|zinc|sodium|potassium|magnesium))"
+    r"(?:HC|Si|SiOx|Zn|Na|K|Mg|Ca|(?i:hard[- ]carbon|graphite|silicon|zinc|sodium|potassium"
+    r"|magnesium))"
     r"(?![\w+|/-])(?!\s*(?:\|\|?|/)\s*Li\b)"
 )
 _OTHER_CELL_AFTER = re.compile(
-    r"^[^;]{0,60}?\b(?:Cu\s*(?:\|\|?|//?)\s*(?:Na|K|Zn|Mg)|(?:Na|K|Zn|Mg)\s*(?:\|\|?|//?)\s*(?:Cu|Na|K|Zn|Mg))\b"
+    r"^[^;]{0,60}?\b(?:Cu\s*(?:\|\|?|//?)\s*(?:Na|K|Zn|Mg)|(?:Na|K|Zn|Mg)\s*(?:\|\|?"
+    r"|//?)\s*(?:Cu|Na|K|Zn|Mg))\b"
 )
 _FIRST_CYCLE_AFTER = re.compile(
     r"^\s*\)?\s*(?:\S+\s+){0,4}?(?:in|at|during|for)\s+the\s+(?:first|initial|1st)\s+cycle", re.I
@@ -130,7 +133,8 @@ _CATHODE_SUBJECT = re.compile(
     re.I,
 )
 _LI_SUBJECT = re.compile(
-    r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bLMBs?\b",
+    r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y"
+    r"|ies))\b|\bLMBs?\b",
     re.I,
 )
 _TARGET = re.compile(
@@ -152,13 +156,15 @@ _GENERIC = re.compile(
 # A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
 _PREMISE_AFTER = re.compile(
     r"^\s*\)?\s*(?:(?:or even|and even)\b|(?:endures?|lasts?|survives?|only)\b|"
-    r"(?:can|could|would|will|may|might)\s+(?!be\s+(?:achieved|maintained|obtained|reali[sz]ed|delivered|reached|"
+    r"(?:can|could|would|will|may|might)\s+(?!be\s+(?:achieved|maintained|obtained|reali[sz]ed"
+    r"|delivered|reached|"
     r"attained|sustained|retained|kept)))",
     re.I,
 )
 # Earlier work quoted in an abstract: "the highest reported CE of 99.5%", "was recently realized".
 _PRIOR_WORK = re.compile(
-    r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported|achieved|"
+    r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported"
+    r"|achieved|"
     r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
     re.I,
 )
@@ -166,7 +172,8 @@ _OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
 # Where a clause stops belonging to a result (issue #13, class 3): a comparison ("than",
 # "outperforming", "compared with") names another system's conditions.
 _COMPARATOR = re.compile(
-    r"\bthan\b(?!\s*(?:[~≈∼>]|about\s+|approximately\s+)?\s*\d)|\boutperform\w*|\bcompared\s+(?:with|to)\b|\bin contrast\b|\bversus\b|\bvs\.|"
+    r"\bthan\b(?!\s*(?:[~≈∼>]|about\s+|approximately\s+)?\s*\d)|\boutperform\w*"
+    r"|\bcompared\s+(?:with|to)\b|\bin contrast\b|\bversus\b|\bvs\.|"
     r"\bsuperior to\b|\bbetter than\b",
     re.I,
 )
@@ -194,8 +201,8 @@ _QUALIFIERS = (
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
-MIN_CE_PERCENT = 40.0
-MAX_COORDINATED = 8  # results coordinated in one clause ("99.1%, 98.7% and ... at 1 mA cm-2")  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
+MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
+MAX_COORDINATED = 8  # results coordinated in one clause ("99.1%, 98.7% and ... at 1 mA cm-2")
 
 
 @dataclass
@@ -278,7 +285,9 @@ def find_mentions(s: str) -> list[Mention]:
                 "after-number",
                 reasons=["CE named right after the value"],
             )
-            if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I) or re.search(
+            if re.search(
+                r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I
+            ) or re.search(
                 r"\b(?:average|averaged|mean)\s+(?:of\s+)?(?:about\s+|approximately\s+|[~≈∼]\s*)?$",
                 before,
                 re.I,
@@ -419,33 +428,65 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
 _LI_METAL = re.compile(
     r"\bLi@|\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
     r"|\bLMBs?\b|\bLMAs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
-    r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits|stripping|anodes?|"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
+    r"|stripping|anodes?|"
     r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
     r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b|\banode[- ]free\b)"
 )
 _OTHER_CHEMISTRY = (
-    ("sodium", re.compile(
-        r"(?i:\bsodium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|cells?|plating|deposition)))"
-        r"|\bNa(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|plating|deposition))\b|\bSMBs?\b"
-        r"|\bNa\s*\|\|?\s*(?:Cu|Na)\b|\bCu\s*\|\|?\s*Na\b")),
-    ("potassium", re.compile(
-        r"(?i:\bpotassium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*)))"
-        r"|\bK(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?))\b|\bK\s*\|\|?\s*(?:Cu|K)\b|\bCu\s*\|\|?\s*K\b")),
-    ("magnesium", re.compile(
-        r"(?i:\bmagnesium(?:\s*\(Mg\))?(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|plating|"
-        r"electro\w*|surface)))"
-        r"|\bMg(?:[- ]ion|[- ]metal|2\+|0/2\+|\s+(?:metal|anodes?|plating|deposition|stripping|cycling|"
-        r"batter\w*))|\bMg\s*(?:\|\|?|/)\s*(?:Cu|Mo|Mg)\b|\b(?:for|of)\s+Mg\b|\bMIBs?\b")),
-    ("zinc", re.compile(
-        r"(?i:\b(?:aqueous\s+)?zinc(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|plating|deposition)))"
-        r"|\bZn(?:[- ]ion|[- ]metal|2\+|\s+(?:metal|anodes?|plating|deposition|stripping))|\bA?ZIBs?\b"
-        r"|\bZn\s*(?:\|\||//?)\s*(?:Cu|Zn)\b")),
-    ("Li–S", re.compile(
-        r"(?i:\blithium[–-]\s?sulfur\b|\bpolysulfides?\b|\bshuttle effect\b|\bsulfur cathodes?\b)"
-        r"|\bLi[–-]S\b(?![\w-])")),
-    ("graphite/silicon", re.compile(
-        r"(?i:\bgraphite\s+anodes?\b|\bhard carbon\b|\bsilicon\s+anodes?\b)|\bHC\s+anodes?\b"
-        r"|\bSi(?:Ox)?\s+anodes?\b")),
+    (
+        "sodium",
+        re.compile(
+            r"(?i:\bsodium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|cells?|plating"
+            r"|deposition)))"
+            r"|\bNa(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|plating|deposition))\b|\bSMBs?\b"
+            r"|\bNa\s*\|\|?\s*(?:Cu|Na)\b|\bCu\s*\|\|?\s*Na\b"
+        ),
+    ),
+    (
+        "potassium",
+        re.compile(
+            r"(?i:\bpotassium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*)))"
+            r"|\bK(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?))\b|\bK\s*\|\|?\s*(?:Cu|K)\b"
+            r"|\bCu\s*\|\|?\s*K\b"
+        ),
+    ),
+    (
+        "magnesium",
+        re.compile(
+            r"(?i:\bmagnesium(?:\s*\(Mg\))?(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*"
+            r"|plating|"
+            r"electro\w*|surface)))"
+            r"|\bMg(?:[- ]ion|[- ]metal|2\+|0/2\+|\s+(?:metal|anodes?|plating|deposition"
+            r"|stripping|cycling|"
+            r"batter\w*))|\bMg\s*(?:\|\|?|/)\s*(?:Cu|Mo|Mg)\b|\b(?:for|of)\s+Mg\b|\bMIBs?\b"
+        ),
+    ),
+    (
+        "zinc",
+        re.compile(
+            r"(?i:\b(?:aqueous\s+)?zinc(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*"
+            r"|plating|deposition)))"
+            r"|\bZn(?:[- ]ion|[- ]metal|2\+|\s+(?:metal|anodes?|plating|deposition|stripping))"
+            r"|\bA?ZIBs?\b"
+            r"|\bZn\s*(?:\|\||//?)\s*(?:Cu|Zn)\b"
+        ),
+    ),
+    (
+        "Li–S",
+        re.compile(
+            r"(?i:\blithium[–-]\s?sulfur\b|\bpolysulfides?\b|\bshuttle effect\b"
+            r"|\bsulfur cathodes?\b)"
+            r"|\bLi[–-]S\b(?![\w-])"
+        ),
+    ),
+    (
+        "graphite/silicon",
+        re.compile(
+            r"(?i:\bgraphite\s+anodes?\b|\bhard carbon\b|\bsilicon\s+anodes?\b)|\bHC\s+anodes?\b"
+            r"|\bSi(?:Ox)?\s+anodes?\b"
+        ),
+    ),
     ("dual-ion", re.compile(r"(?i:\bdual[- ]ion\b)|\bDIBs?\b")),
 )
 # A capacity per gram with a C-rate and a capacity retention describes a cathode or a
@@ -500,8 +541,11 @@ def sentence_results(
             return [], mentions
     conditions = find_conditions(s)
     cells = find_cells(s)
-    if _PER_GRAM.search(s) and _RETENTION.search(s) and not _LI_METAL.search(s) and not any(
-        c.kind in ("full", "anode-free", "li-cu") for c in cells
+    if (
+        _PER_GRAM.search(s)
+        and _RETENTION.search(s)
+        and not _LI_METAL.search(s)
+        and not any(c.kind in ("full", "anode-free", "li-cu") for c in cells)
     ):
         for m in kept:
             m.rejected = "capacity per gram and retention: a cathode or Li-ion cell, not Li metal"
@@ -566,8 +610,10 @@ def sentence_results(
             variants = [{**values, **{k: v[i] for k, v in shared.items()}} for i in range(count)]
             reasons.append(f"one CE stated for {count} conditions: one result each")
             confidence -= 0.05
-            if values["current"] is None and "current" not in shared or (
-                values["capacity"] is None and "capacity" not in shared
+            if (
+                values["current"] is None
+                and "current" not in shared
+                or (values["capacity"] is None and "capacity" not in shared)
             ):
                 confidence -= 0.15
                 reasons.append("incomplete conditions")
@@ -618,7 +664,10 @@ def _shared_lists(own: list[Condition], values: dict) -> dict[str, tuple[float, 
     lists = {
         c.kind: c.values
         for c in own
-        if len(c.values) > 1 and not c.is_range and values.get(c.kind) is None and c.kind != "cycles"
+        if len(c.values) > 1
+        and not c.is_range
+        and values.get(c.kind) is None
+        and c.kind != "cycles"
     }
     if len({len(v) for v in lists.values()}) > 1:
         first = next(iter(lists))
@@ -661,7 +710,9 @@ def _clause_end(s: str, mention: Mention, hi: int) -> int:
     comparator = _COMPARATOR.search(s, mention.end, hi)
     if comparator:
         hi = comparator.start()
-    breaks = list(re.finditer(r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,", s[mention.end : hi]))
+    breaks = list(
+        re.finditer(r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,", s[mention.end : hi])
+    )
     for i, brk in enumerate(breaks):
         start = mention.end + brk.end()
         stop = mention.end + breaks[i + 1].start() if i + 1 < len(breaks) else hi
