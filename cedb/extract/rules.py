@@ -13,14 +13,31 @@ dropped when it is not a result:
   ("a battery with a CE of 99.00% endures for 22 cycles");
 * field summaries without conditions ("Li metal anodes have achieved 99.9%
   under mild conditions"): a generic subject and no current, capacity or cycles;
-* class labels ("high-CE (>99.0%) Li metal anodes").
+* class labels ("high-CE (>99.0%) Li metal anodes");
+* another chemistry: a CE in a sentence that names no Li-metal cell is not a
+  Li-metal result when the sentence, or else the paragraph before it, names a
+  Na, K, Mg or Zn metal, Li–S, graphite/silicon/hard-carbon or dual-ion cell
+  (``chemistry``), or when the sentence gives a capacity per gram and a capacity
+  retention without a Li-metal cell;
+* earlier work quoted ("the highest reported CE of 99.5%", "was recently realized").
+
+Baselines and comparators (one policy, issue #13): in "from X% to Y%" only Y is a
+result; X is where an improvement started. A comparator named with its own system
+and value ("compared to ~99.5% for F4DEE", "than the additive-free electrolyte
+(92.2%)") is a result, with only the conditions its own clause states.
 
 Each mention then takes the current density, areal capacity, cycle count and
 cell of its own clause. Clauses are cut at ", and", ", while", "whereas", ";"
-between two mentions; conditions opening the sentence before its first comma
-("At 1 mA cm−2 and 1 mAh cm−2, ...") are shared by every mention, and with
-"respectively" a list of n values goes to n mentions in order. A value that is
-missing stays None: conditions are never guessed.
+between two mentions; a clause also ends where a comparison begins ("than",
+"outperforming", "compared with") and before a following clause about capacity
+retention; the current or capacity of a preliminary step ("after 1 min of
+activation at 3 mA cm-2", "formation cycles at 0.1 mA cm-2") is not the cycling
+condition. Conditions opening the sentence before its first comma ("At 1 mA cm−2
+and 1 mAh cm−2, ...") are shared by every mention; with "respectively" a list of
+n values, or n single conditions of a kind after the values, go to n mentions in
+order; one CE stated for a list of conditions ("at 10 and 20 mAh cm−2") gives one
+result per condition. A value that is missing stays None: conditions are never
+guessed.
 """
 
 import bisect
