@@ -81,17 +81,21 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                 return named[i]
         return None
 
+    def named_last(find, index: int, first: int) -> str | None:
+        """What ``find`` finds in sentence ``index``, else in the paragraph's last earlier one."""
+        for i in range(index, first - 1, -1):
+            found = find(mapped.text[spans[i][0] : spans[i][1]])
+            if found:
+                return found
+        return None
+
     paragraph_start, first = -1, 0
-    electrolyte: str | None = None
-    host: str | None = None
     for index, (a, b) in enumerate(spans):
         paragraph = mapped.text.rfind("\n", 0, a) + 1
         if paragraph != paragraph_start:
             # a new paragraph forgets the chemistry, electrolyte and host
-            paragraph_start, first, electrolyte, host = paragraph, index, None, None
+            paragraph_start, first = paragraph, index
         sentence = mapped.text[a:b]
-        electrolyte = electrolyte_text(sentence) or electrolyte
-        host = host_text(sentence) or host
         if "%" not in sentence and not _FRACTION_HINT.search(sentence):
             continue  # no CE value can be stated
         results, _ = sentence_results(
@@ -100,6 +104,8 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         if not results:
             continue
         start, end = mapped.source_span(a, b)
+        electrolyte = named_last(electrolyte_text, index, first)
+        host = named_last(host_text, index, first)
         for r in results:
             candidates.append(
                 Candidate(

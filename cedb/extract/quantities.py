@@ -46,8 +46,10 @@ _CYCLES = re.compile(
     r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
     r"\s*"
     r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r")\s*"
-    r"(?P<kind>(?:stable\s+|consecutive\s+|plating/stripping\s+|plating-stripping\s+|"
-    r"charge/discharge\s+|charge-discharge\s+|formation\s+|deep\s+)?)cycles\b"
+    # "320 lithium plating/stripping cycles", "500 stable charge/discharge cycles"
+    r"(?P<kind>(?:(?:stable|consecutive|continuous|repeated|lithium|Li|plating/stripping|"
+    r"plating-stripping|stripping/plating|deposition/stripping|charge/discharge|charge-discharge|"
+    r"formation|deep)\s+){0,2})cycles\b"
 )
 
 

@@ -170,6 +170,12 @@ _GENERIC = re.compile(
     r"|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
     re.I,
 )
+# Weak signs of a field summary: they do not make one of a sentence about the text's own
+# work ("We report ...") or about a named material ("the Ti3C2I2 host", "LHCE").
+_WEAK_GENERIC = re.compile(r"^(?:conventional|Li(?:thium)?\s+metal\s+(?:anodes|batteries))$", re.I)
+_NAMED_MATERIAL = re.compile(
+    r"\b[A-Z][a-z]?\d|\b(?!(?:CEs?|LMBs?|LMAs?|SEI|LIBs?)\b)[A-Z]{2,}[A-Za-z0-9]*\b"
+)
 # A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
 _PREMISE_AFTER = re.compile(
     r"^\s*\)?\s*(?:(?:or even|and even)\b|(?:endures?|lasts?|survives?|only)\b|"
@@ -216,6 +222,7 @@ _QUALIFIERS = (
     ("<", re.compile(r"(?:below|less than|lower than|under|<|≤)\s*$", re.I)),
 )
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
+_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
 MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
@@ -336,6 +343,8 @@ def find_mentions(s: str) -> list[Mention]:
                     mention.qualifiers.append("average")
                 elif _AVERAGE_IN.search(gap):
                     mention.qualifiers.append("average")
+                if _MAXIMUM_BEFORE.search(s[max(0, key.start() - 40) : key.start()]):
+                    mention.qualifiers.append("up to")  # "a maximum Li||Cu CE (CE) of 99.9%"
                 _reject_keyword_context(s, key, gap, mention)
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
@@ -608,6 +617,11 @@ def sentence_results(
         stated = [values["current"], values["capacity"], values["cycles"], *shared]
         if all(v is None for v in stated):
             generic = _GENERIC.search(s)
+            if generic and not any(
+                not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)
+            ):
+                if _OWN_WORK.search(s) or _NAMED_MATERIAL.search(s[: mention.start]):
+                    generic = None  # the text's own work, or a named material
             if generic:
                 mention.rejected = f"generic statement without conditions ('{generic.group()}')"
                 continue
@@ -777,8 +791,13 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
             between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
             if (
                 _CLAUSE_BREAK.search(s, lo, hi)
-                or _COMPARATOR.search(s, lo, hi)  # a comparator keeps its own conditions
                 or (between < len(starts) and starts[between] < hi)
+                or (
+                    _COMPARATOR.search(s, lo, hi)  # a comparator keeps the conditions in its own
+                    and _own_parentheses(
+                        s, mentions[i + step], owned[i + step], kind
+                    )  # "(95%, 100 cycles)"
+                )
             ):
                 break
             i += step
@@ -787,6 +806,16 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
     if len(group) > 1 and len(pool) == 1 and len(pool[0].values) == 1:
         return pool[0].values[0], f"{kind} shared by coordinated results", 0.1
     return None, None, 0.0
+
+
+def _own_parentheses(s: str, mention: Mention, own: list[Condition], kind: str) -> bool:
+    """Whether the conditions of ``kind`` in ``own`` stand in the parentheses of the value."""
+    conditions = [c for c in own if c.kind == kind]
+    opening = s.rfind("(", 0, mention.start)
+    if not conditions or opening <= s.rfind(")", 0, mention.start):
+        return False
+    closing = s.find(")", mention.end)
+    return closing != -1 and all(opening < c.start < closing for c in conditions)
 
 
 def _pick(
