@@ -918,3 +918,42 @@ def test_a_unit_before_a_stop_ends_the_sentence(text):
 def test_maximum_before_the_ce_word(text):
     [c] = extract_text(text)
     assert c.qualifier == "up to"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Li||Cu cells reach a CE of 99.2% at 1 mA cm-2–1 mA h cm-2 for 300 cycles.",
+         (99.2, 1, 1, 300)),
+        ("The Li|Cu half cell gives an average CE of 98.7% (0.5 mA cm−2-2 mAh cm−2).",
+         (98.7, 0.5, 2, None)),
+    ],
+)
+def test_a_dash_joining_two_conditions_separates_them(text, expected):
+    assert results(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The electrolyte gives a CE of 99.3% in Li||Cu cells and a capacity retention of 80% "
+         "after 500 cycles in Li||NCM811 full cells.", (99.3, None, None, None)),
+        ("A CE of 98.9% is reached in Li||Cu cells at 1 mA cm-2 and Li||LFP full cells run "
+         "for 300 cycles.", (98.9, 1, None, None)),
+    ],
+)
+def test_and_starting_a_clause_about_another_cell_ends_the_clause(text, expected):
+    assert results(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("The CE rises from 95.9 and 98.6% for bare Li and Li@C, to >99.3% with the host.",
+         [99.3]),
+        ("The average CE improves from 94.1%, 96.0% or 97.2%, to 99.1% in Li||Cu cells.",
+         [99.1]),
+    ],
+)
+def test_every_value_of_a_from_list_is_a_baseline(text, kept):
+    assert [c.ce_percent for c in extract_text(text)] == kept

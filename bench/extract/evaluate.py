@@ -60,7 +60,8 @@ CE_TOLERANCE = 0.05
 
 
 def load(name: str) -> list[dict]:
-    with open(HERE / name, encoding="utf-8") as handle:
+    path = HERE / name if (HERE / name).exists() else Path(name)  # a name here, or a path
+    with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 

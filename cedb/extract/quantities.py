@@ -53,6 +53,11 @@ _CYCLES = re.compile(
 )
 
 
+_JOINED = re.compile(
+    r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)"
+)
+
+
 @dataclass(frozen=True)
 class Condition:
     """A current density, areal capacity or cycle count found in a sentence."""
@@ -89,6 +94,9 @@ def _unit_scale(unit: str) -> float:
 def find_conditions(sentence: str) -> list[Condition]:
     """Currents (mA cm⁻²), areal capacities (mAh cm⁻²) and cycle counts in ``sentence``."""
     found: list[Condition] = []
+    # "1 mA cm-2–1 mA h cm-2": a dash joining two conditions is a separator (same length, so
+    # positions stay those of the sentence).
+    sentence = _JOINED.sub(",", sentence)
     for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT)):
         for m in regex.finditer(sentence):
             before = sentence[max(0, m.start() - 40) : m.start()]

@@ -420,13 +420,25 @@ def find_mentions(s: str) -> list[Mention]:
                 mention.rejected = "first-cycle CE"
     # "increased from 99.0% to 99.5%": the start of an improvement is not a result of the
     # text (policy: only Y; a comparator named with its own system is a result).
-    for a, b in zip(mentions, mentions[1:]):
-        if (
-            not a.rejected
-            and re.fullmatch(r"\s*to\s*", s[a.end : b.start])
-            and re.search(r"\bfrom\s*$", s[max(0, a.start - 20) : a.start], re.I)
+    # "from 95.9 and 98.6% for bare Li, to >99.3%": every value of the "from" list.
+    i = 0
+    while i < len(mentions):
+        if not re.search(
+            r"\bfrom\s*$", s[max(0, mentions[i].start - 20) : mentions[i].start], re.I
         ):
-            a.rejected = "baseline of an improvement ('from X to Y'): only Y is a result"
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(mentions) and re.fullmatch(
+            r"\s*(?:,|,?\s*and|,?\s*or)\s*", s[mentions[j].end : mentions[j + 1].start]
+        ):
+            j += 1
+        following = mentions[j + 1].start if j + 1 < len(mentions) else None
+        if following is not None and re.search(r"\bto\b", s[mentions[j].end : following]):
+            for m in mentions[i : j + 1]:
+                if not m.rejected:
+                    m.rejected = "baseline of an improvement ('from X to Y'): only Y is a result"
+        i = j + 1
     return mentions
 
 
@@ -734,13 +746,23 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
             last = sep.start()  # "..., while the Li||NCM811 full cell retains 80% after 200 cycles"
             break
     regions = list(zip([first, *cuts], [*cuts, last]))
-    return [(lo, _clause_end(s, m, hi)) for m, (lo, hi) in zip(mentions, regions)]
+    return [(lo, _clause_end(s, m, lo, hi, cells)) for m, (lo, hi) in zip(mentions, regions)]
 
 
-def _clause_end(s: str, mention: Mention, hi: int) -> int:
+def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
     comparator = _COMPARATOR.search(s, mention.end, hi)
     if comparator:
         hi = comparator.start()
+    # "... 98.5% in Li||Cu cells and Li|Li symmetric cells ...", "... and a discharge capacity
+    # after 200 cycles in a Li||NCM811 cell": "and" starting a clause about another cell.
+    for joint in re.finditer(r"\band\b", s[mention.end : hi]):
+        at = mention.end + joint.start()
+        stop = _CLAUSE_BREAK.search(s, at + 3, hi)
+        after = {c.kind for c in cells if at <= c.start < (stop.start() if stop else hi)}
+        before = {c.kind for c in cells if lo <= c.start < at}
+        if after and before and not after & before:
+            hi = at
+            break
     breaks = list(
         re.finditer(r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,", s[mention.end : hi])
     )
