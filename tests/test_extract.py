@@ -720,6 +720,8 @@ def test_conditions_stay_in_their_own_clause(text, expected):
         "Under Li plating, an average CE of 99.8% for the HC anode over 250 cycles is retained.",
         "The dual-ion battery with graphite cathode shows a CE of 97.5% over 500 cycles at 1 mA"
         " cm−2.",
+        "In the Li-O2 battery, the round-trip efficiency is 80% and the CE reaches 98%.",
+        "Lithium–air cells with the redox mediator keep a CE of 97% over 100 cycles.",
         # a cathode named by its formula, or a capacity per gram with retention
         "The LiNi0.8Co0.1Mn0.1O2 electrode delivers 200 mAh g-1 with a CE of 99.6% at 1 C.",
         "The cells deliver 150 mAh g-1 at 0.5 C with a CE of 99.8% and 90% capacity retention"
@@ -957,3 +959,133 @@ def test_and_starting_a_clause_about_another_cell_ends_the_clause(text, expected
 )
 def test_every_value_of_a_from_list_is_a_baseline(text, kept):
     assert [c.ce_percent for c in extract_text(text)] == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("With this electrolyte, the CE of Li||Cu cells reached 98.9% and 99.2% after 100 and 200 "
+         "cycles, respectively.", [(98.9, None, None, 100), (99.2, None, None, 200)]),
+        ("Li||Cu cells keep CEs of 99.0%, 98.6% and 97.9% over 100, 300 and 500 cycles, "
+         "respectively, at 1 mA cm-2.", [(99.0, 1, None, 100), (98.6, 1, None, 300),
+                                         (97.9, 1, None, 500)]),
+    ],
+)
+def test_respectively_pairs_cycle_lists(text, expected):
+    assert results(text) == expected
+
+
+def test_a_cycle_list_for_one_value_is_not_assigned():
+    [c] = extract_text("The Li||Cu CE stays at 99.1% after 100 and 200 cycles at 1 mA cm-2.")
+    assert c.cycles is None and c.current_density_mA_cm2 == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Potassium||Cu cells cycle with an average CE of 98.5% at 0.5 mA cm-2.",
+        "The sodium-to-copper cell shows a CE of 99.6% over 400 cycles at 1 mA cm-2.",
+        "In copper|zinc cells the average CE is 99.7% at 2 mA cm-2 and 1 mAh cm-2.",
+    ],
+)
+def test_spelled_out_cells_of_other_metals_are_not_li_metal(text):
+    assert extract_text(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The CE of Li plating/stripping on Cu foil was 98.4 % at 1 mA cm-2 and 1 mAh cm-2.",
+        "A CE of 99.2% is achieved for Li deposition on a Cu substrate at 0.5 mA cm−2.",
+    ],
+)
+def test_plating_on_copper_is_a_li_cu_test(text):
+    [c] = extract_text(text)
+    assert c.cell == "li-cu"
+
+
+@pytest.mark.parametrize(
+    ("text", "electrolyte"),
+    [
+        ("A Li||Cu cell using 1 M LiPF6 in EC/DEC with 10 wt% FEC shows a CE of 97.6% at "
+         "0.5 mA cm-2.", "1 M LiPF6 in EC/DEC with 10 wt% FEC"),
+        ("Li||Cu cells with 1 M LiTFSI in DOL/DME + 2 wt% LiNO3 reach a CE of 98.8%.",
+         "1 M LiTFSI in DOL/DME + 2 wt% LiNO3"),
+        # words that name no electrolyte
+        ("Li||Cu cells reach a CE of 99.0%, in contrast to 90.1% for the bare electrolyte.", None),
+        ("The CE of Li||Cu cells is 98.1% in the baseline electrolyte.", None),
+    ],
+)
+def test_electrolyte_additives_and_unnamed_electrolytes(text, electrolyte):
+    assert {c.electrolyte for c in extract_text(text)} == {electrolyte}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Na||Cu cell achieves an average CE of 99.9%, and the Li||Cu cell 99.2% at "
+         "0.5 mA cm−2.", [(99.2, 0.5, None, None)]),
+        ("The zinc anode in the new electrolyte exhibits a CE of 99.5% over 1000 cycles at "
+         "1 mA cm-2, whereas Li||Cu cells show 98.2%.", [(98.2, None, None, None)]),
+        ("Zn||Cu cells reach 99.8% at 2 mA cm-2, while Li||Cu cells reach a CE of 98.9% at "
+         "0.5 mA cm-2.", [(98.9, 0.5, None, None)]),
+    ],
+)
+def test_a_li_metal_clause_after_another_metal_keeps_its_own_conditions(text, expected):
+    assert results(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The CE for Li metal is greatly improved to 99.3% (from 96.5% for the control) under "
+        "1 mA cm-2/1 mAh cm-2.",
+        "The Li||Cu CE rises to 99.3%, from 96.5% with the bare electrolyte.",
+    ],
+)
+def test_to_y_from_x_keeps_only_y(text):
+    assert [c.ce_percent for c in extract_text(text)] == [99.3]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Li||Cu cells with the 3D host show a CE of 99.1% at 0.5 mA cm−2, much higher than "
+         "that of bare Cu (92.1%).", [(99.1, None, "3D host"), (92.1, None, None)]),
+        ("Li||Cu cells reach a CE of 99.0% compared to 95% for the carbonate electrolyte.",
+         [(99.0, None, None), (95.0, "carbonate electrolyte", None)]),
+        ("The LHCE electrolyte gives Li||Cu cells a CE of 99.3%. The CE is 99.1% at 1 mA cm-2, "
+         "higher than that of the Cu foil current collector (93%).",
+         [(99.3, "LHCE electrolyte", None), (99.1, "LHCE electrolyte", None),
+          (93.0, None, "Cu foil current collector")]),
+    ],
+)
+def test_a_comparator_has_its_own_electrolyte_and_host(text, expected):
+    assert [(c.ce_percent, c.electrolyte, c.host) for c in extract_text(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Average CEs of Li||Cu cells reach 99.1% (0.5 mA cm−2, 1 mAh cm−2) and 98.5% (1 mA cm−2, "
+        "2 mAh cm−2).",
+        "Li||Cu cells give an average CE of 99.1% (0.5 mA cm−2), 98.9% (1 mA cm−2) or 98.5% "
+        "(2 mA cm−2).",
+    ],
+)
+def test_average_carries_over_values_with_their_own_conditions(text):
+    found = extract_text(text)
+    assert len(found) >= 2 and all(c.qualifier == "average" for c in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Using Aurbach's protocol, the average CE was measured as 99.5% with 4.5 M LiFSI in DME, "
+         "and 98.1% with 1 M LiFSI in DME.", ["4.5 M LiFSI in DME", "1 M LiFSI in DME"]),
+        ("In 1 M LiPF6 in EC/DEC the Li||Cu CE is 92.0%, while in 2 M LiFSI in DME it is 98.9%.",
+         ["1 M LiPF6 in EC/DEC", "2 M LiFSI in DME"]),
+    ],
+)
+def test_each_value_takes_the_nearest_named_electrolyte(text, expected):
+    assert [c.electrolyte for c in extract_text(text)] == expected

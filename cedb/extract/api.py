@@ -60,7 +60,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
     from cedb.extract.materials import electrolyte_text, host_text
     from cedb.extract.normalize import prepare
-    from cedb.extract.rules import chemistry, sentence_results
+    from cedb.extract.rules import COMPARATOR, chemistry, sentence_results
     from cedb.extract.sentences import split_sentences
 
     mapped = prepare(text, kind)
@@ -74,20 +74,44 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
 
     def context(index: int, first: int) -> str | None:
         """The chemistry the paragraph named last before sentence ``index``."""
-        for i in range(index - 1, first - 1, -1):
+        for i in range(index - 1, max(first, index - CONTEXT_SENTENCES) - 1, -1):
             if i not in named:
                 named[i] = chemistry(mapped.text[spans[i][0] : spans[i][1]])
             if named[i]:
                 return named[i]
         return None
 
+    found: dict[tuple, str | None] = {}
+
     def named_last(find, index: int, first: int) -> str | None:
-        """What ``find`` finds in sentence ``index``, else in the paragraph's last earlier one."""
-        for i in range(index, first - 1, -1):
-            found = find(mapped.text[spans[i][0] : spans[i][1]])
-            if found:
-                return found
+        """What ``find`` finds in sentence ``index``, else in the paragraph's last earlier one
+        (at most ``CONTEXT_SENTENCES`` back, so a long paragraph stays linear)."""
+        for i in range(index, max(first, index - CONTEXT_SENTENCES) - 1, -1):
+            if (find, i) not in found:
+                found[find, i] = find(mapped.text[spans[i][0] : spans[i][1]])
+            if found[find, i]:
+                return found[find, i]
         return None
+
+    def materials(r, results, flat: str, index: int, first: int):
+        """The electrolyte and host of result ``r`` of sentence ``index``.
+
+        A comparator's are named in its own part of the sentence ("..., much higher than
+        bare Cu (92.1%)"); the others' before any comparison, else earlier in the paragraph.
+        """
+        comparisons = [m.start() for m in COMPARATOR.finditer(flat)]
+        own = [
+            c for c in comparisons if c < r.value_start and any(o.value_end <= c for o in results)
+        ]
+        if own:
+            part = flat[own[-1] :]
+            return electrolyte_text(part), host_text(part)
+        later = [c for c in comparisons if c >= r.value_end]
+        part = flat[: later[0]] if later else flat
+        return (
+            electrolyte_text(part, r.value_start) or named_last(electrolyte_text, index - 1, first),
+            host_text(part) or named_last(host_text, index - 1, first),
+        )
 
     paragraph_start, first = -1, 0
     for index, (a, b) in enumerate(spans):
@@ -104,9 +128,9 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         if not results:
             continue
         start, end = mapped.source_span(a, b)
-        electrolyte = named_last(electrolyte_text, index, first)
-        host = named_last(host_text, index, first)
+        flat = sentence.replace("\n", " ")
         for r in results:
+            electrolyte, host = materials(r, results, flat, index, first)
             candidates.append(
                 Candidate(
                     ce_percent=r.ce_percent,
@@ -131,6 +155,8 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     return candidates
 
 
+# How far back in a paragraph the chemistry, electrolyte and host are looked for.
+CONTEXT_SENTENCES = 30
 # A CE written as a fraction ("a CE of 0.995") has no percent sign.
 _FRACTION_HINT = re.compile(r"\b(?:CE|[Ee]fficienc)")
 

@@ -18,7 +18,11 @@ _CONCENTRATION = re.compile(
 )
 _STOP = re.compile(
     r",\s|;|\s\(|\.\s|\.$|\s(?:as|with|was|were|is|are|can|could|has|have|enabl\w*|exhibit\w*|"
-    r"show\w*|deliver\w*|achiev\w*|yield\w*|demonstrat\w*|at|for|and\s+a|which)\b"
+    r"show\w*|deliver\w*|achiev\w*|yield\w*|demonstrat\w*|at|for|and\s+a|which|reach\w*|giv\w*"
+    r"|provid\w*|lead\w*|result\w*|maintain\w*|retain\w*|obtain\w*|display\w*|present\w*"
+    r"|afford\w*|realiz\w*|realis\w*|allow\w*|produc\w*|boost\w*|improv\w*|increas\w*"
+    r"|ensur\w*|render\w*|exhibit\w*|attain\w*|sustain\w*|CEs?|Coulombic|it|its|they)\b"
+    r"|(?<!\bin)(?<!\bof)(?<!\bto)\sthe\b"
 )
 # "... electrolyte": the words right before it, up to five, of which one names something specific.
 _NAMED = re.compile(r"\belectrolytes?\b(?!\s*(?:interphase|interface|/))")
@@ -31,7 +35,7 @@ _NOT_NAME = re.compile(
     re.I,
 )
 _SPECIFIC = re.compile(
-    r"[A-Z0-9]|ether|carbonate|ester|fluorinated|concentrat|locali[sz]ed|sulfon|phosphate"
+    r"(?-i:[A-Z0-9])|ether|carbonate|ester|fluorinated|concentrat|locali[sz]ed|sulfon|phosphate"
     r"|ionic liquid"
     r"|glyme|polymer|gel|nitrate|solvat",
     re.I,
@@ -44,28 +48,51 @@ _SERVES_AS_HOST = re.compile(
     r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b"
 )
 MAX_LENGTH = 200
+_CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 
 
-def electrolyte_text(sentence: str) -> str | None:
-    """The electrolyte ``sentence`` names, in its own words, or None."""
-    m = _CONCENTRATION.search(sentence)
+def electrolyte_text(sentence: str, near: int | None = None) -> str | None:
+    """The electrolyte ``sentence`` names, in its own words, or None.
+
+    With ``near`` (a position in the sentence) and several concentrations named ("99.5%
+    with 4.5 M LiFSI in DME, and 98.1% with 1 M LiFSI in DME"), the nearest one.
+    """
+    matches = list(_CONCENTRATION.finditer(sentence)) if near is not None else []
+    if len(matches) > 1:
+        # the same clause first ("In 1 M LiPF6 ... 92.0%, while in 2 M LiFSI ... 98.9%")
+        def apart(m: re.Match) -> tuple[bool, int]:
+            lo, hi = sorted((m.start(), near))
+            return bool(_CLAUSE_BREAK.search(sentence, lo, hi)), abs(m.start() - near)
+
+        m = min(matches, key=apart)
+    else:
+        m = _CONCENTRATION.search(sentence)
     if m:
-        rest = sentence[m.end() : m.end() + 120]
-        stop = _STOP.search(rest)
-        words = sentence[m.start() : m.end() + (stop.start() if stop else len(rest))].strip()
-        while words.count("(") > words.count(
-            ")"
-        ):  # "bis(fluorosulfonyl)imide (LiFSI": cut at the open one
-            words = words[: words.rindex("(")].strip()
-        tail = re.match(r"\s*electrolytes?\b", sentence[m.start() + len(words) :])
-        if tail:
-            words += tail.group()
-        return _clean(words)
+        return _concentration_words(sentence, m)
     for m in _NAMED.finditer(sentence):
         phrase = _words_before(sentence, m.start(), 5)
         if phrase and _SPECIFIC.search(phrase):
             return _clean(f"{phrase} {m.group()}")
     return None
+
+
+def _concentration_words(sentence: str, m: re.Match) -> str | None:
+    rest = sentence[m.end() : m.end() + 120]
+    stop = _STOP.search(rest)
+    words = sentence[m.start() : m.end() + (stop.start() if stop else len(rest))].strip()
+    # "1 M LiPF6 in EC/DEC with 10 wt% FEC": an additive by its amount belongs to it.
+    additive = re.match(
+        r"\s*(?:with|\+)\s+\d+(?:\.\d+)?\s*(?:wt|vol|v|w)?\s*\.?\s*%\s*[\w\-]+",
+        sentence[m.start() + len(words) :],
+    )
+    if additive:
+        words += additive.group()
+    while words.count("(") > words.count(")"):  # "bis(fluorosulfonyl)imide (LiFSI": cut there
+        words = words[: words.rindex("(")].strip()
+    tail = re.match(r"\s*electrolytes?\b", sentence[m.start() + len(words) :])
+    if tail:
+        words += tail.group()
+    return _clean(words)
 
 
 def _words_before(sentence: str, end: int, most: int) -> str:

@@ -45,7 +45,9 @@ _STEP_BEFORE = re.compile(
 _CYCLES = re.compile(
     r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
     r"\s*"
-    r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r")\s*"
+    # "after 100 and 200 cycles, respectively": a list of counts
+    r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)"
+    + NUMBER + r"){0,5})\s*"
     # "320 lithium plating/stripping cycles", "500 stable charge/discharge cycles"
     r"(?P<kind>(?:(?:stable|consecutive|continuous|repeated|lithium|Li|plating/stripping|"
     r"plating-stripping|stripping/plating|deposition/stripping|charge/discharge|charge-discharge|"
@@ -53,6 +55,7 @@ _CYCLES = re.compile(
 )
 
 
+_COUNT_LIST = re.compile(NUMBER)
 _JOINED = re.compile(
     r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)"
 )
@@ -124,7 +127,7 @@ def find_conditions(sentence: str) -> list[Condition]:
         found.append(
             Condition(
                 "cycles",
-                (parse_number(m.group("value")),),
+                tuple(parse_number(v) for v in _COUNT_LIST.findall(m.group("value"))),
                 m.start("value"),
                 m.end(),
                 lower_bound=bound in ("more than", ">", "≥", "at least", "exceeding", "beyond"),
@@ -171,8 +174,8 @@ _CELLS = (
             r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
             r"|\blithium\s*\|\|?\s*copper\b)"
             # "plating capacity of 2 mAh cm-2 on copper foil": Li plated on Cu is a Li||Cu test
-            r"|(?i:\b(?:plat"
-            r"|deposit)\w*\s+(?:\S+\s+){0,6}?on\s+(?:the\s+)?(?:bare\s+)?(?:copper|Cu)\s+foils?\b)"
+            r"|(?i:\b(?:plat|deposit)\w*(?:/\w+)?\s+(?:\S+\s+){0,6}?on\s+(?:the\s+|a\s+)?(?:bare\s+)?"
+            r"(?:copper|Cu)\s+(?:foils?|substrates?)\b)"
         ),
     ),
 )

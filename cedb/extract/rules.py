@@ -24,7 +24,9 @@ dropped when it is not a result:
 Baselines and comparators (one policy, issue #13): in "from X% to Y%" only Y is a
 result; X is where an improvement started. A comparator named with its own system
 and value ("compared to ~99.5% for F4DEE", "than the additive-free electrolyte
-(92.2%)") is a result, with only the conditions its own clause states.
+(92.2%)") is a result, with only the conditions its own clause states (and only the
+electrolyte and host named after the comparison begins). "to Y% (from X%)" is the same
+baseline named after its end.
 
 Each mention then takes the current density, areal capacity, cycle count and
 cell of its own clause. Clauses are cut at ", and", ", while", "whereas", ";"
@@ -123,7 +125,12 @@ _OTHER_ELECTRODE = re.compile(
     r"|\bLi4Ti5O12\b|\bLTO\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|Al)\s*(?:\|\|?|/|-)\s*(?:Cu|Ti|SS|Zn|Na|K|Mg|Al|stainless|Au)\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|zinc|sodium|potassium|magnesium|calcium|alumin(?:i)?um)\s+(?:metal\s+)?"
-    r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b",
+    r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b"
+    # "potassium||Cu", "sodium-to-copper", "copper|zinc": a spelled-out cell of another metal
+    r"|\b(?:zinc|sodium|potassium|magnesium|calcium)\s*(?:\|\|?|/|[- ]to[- ])\s*"
+    r"(?:copper|Cu|titanium|Ti|stainless|SS|Au|gold)\b"
+    r"|\b(?:copper|Cu|titanium|Ti|stainless steel|SS)\s*(?:\|\|?|/)\s*"
+    r"(?:zinc|sodium|potassium|magnesium|calcium)\b",
     re.I,
 )
 # After the value: "99.8% for the HC anode", "99.72% for 300 cycles in Cu||Na cell cycling".
@@ -200,6 +207,7 @@ _COMPARATOR = re.compile(
     r"\bsuperior to\b|\bbetter than\b",
     re.I,
 )
+COMPARATOR = _COMPARATOR  # the start of a comparison with another system (used by api)
 _RETENTION = re.compile(r"\bretention\b|\bretain\w*|\bmaintain\w*\s+(?:\w+\s+){0,2}\d", re.I)
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 _SEPARATOR = re.compile(_CLAUSE_BREAK.pattern + r"|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
@@ -356,7 +364,8 @@ def find_mentions(s: str) -> list[Mention]:
                     mention.reasons.append("continues a list of CE values")
                     pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
                     if "average" in prev.qualifiers and re.fullmatch(
-                        r"\s*(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
+                        # "... 99.1% (0.5 mA cm-2, 1 mAh cm-2) and 98.5%": own conditions between
+                        r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
                     ):
                         mention.qualifiers.append("average")
                     if prev.rejected:
@@ -394,7 +403,13 @@ def find_mentions(s: str) -> list[Mention]:
             mentions.append(mention)
     mentions.sort(key=lambda m: m.start)
     for i, mention in enumerate(mentions):
-        if mention.link == "continuation" and i and mentions[i - 1].rejected:
+        if (
+            mention.link == "continuation"
+            and i
+            and mentions[i - 1].rejected
+            # "The Na||Cu cell ... 99.9%, and the Li||Cu cell 99.2%": a Li-metal cell between
+            and not _LI_METAL.search(s[mentions[i - 1].end : mention.start])
+        ):
             mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
             continue
@@ -406,7 +421,7 @@ def find_mentions(s: str) -> list[Mention]:
         region_start = mentions[i - 1].end if i else 0
         before = s[region_start : mention.anchor]
         gap = s[mention.anchor : mention.start]
-        if _OTHER_ELECTRODE.search(before + " " + gap):
+        if _names_other_electrode(before + " " + gap):
             mention.rejected = "CE of another electrode (graphite, silicon, Zn, Na, ...)"
         elif _CATHODE_SUBJECT.search(before) and not _LI_SUBJECT.search(before):
             mention.rejected = "CE of the cathode"
@@ -439,6 +454,14 @@ def find_mentions(s: str) -> list[Mention]:
                 if not m.rejected:
                     m.rejected = "baseline of an improvement ('from X to Y'): only Y is a result"
         i = j + 1
+    # "improved to 99.3% (from 96.5% for the control)": the same baseline, named after the end.
+    for a, b in zip(mentions, mentions[1:]):
+        if (
+            not b.rejected
+            and re.search(r"\bto\s*$", s[max(0, a.start - 20) : a.start], re.I)
+            and re.search(r"[(,]\s*from\s*$", s[max(a.end, b.start - 20) : b.start], re.I)
+        ):
+            b.rejected = "baseline of an improvement ('to Y, from X'): only Y is a result"
     return mentions
 
 
@@ -526,10 +549,27 @@ _OTHER_CHEMISTRY = (
         ),
     ),
     ("dual-ion", re.compile(r"(?i:\bdual[- ]ion\b)|\bDIBs?\b")),
+    (
+        "Li–O2",
+        re.compile(
+            r"(?i:\blithium[–-]\s?(?:oxygen|air|O2|CO2)\b)|\bLi[–-](?:O2|air|CO2)\b"
+            r"|\bLi[–-]O₂"
+        ),
+    ),
 )
 # A capacity per gram with a C-rate and a capacity retention describes a cathode or a
 # Li-ion full cell, not Li plating (unless the sentence names a Li-metal cell).
 _PER_GRAM = re.compile(r"mA\s*h\s*g\s*\^?-\s*1|mAh/g|mAh\s+g\w*-1")
+
+
+def _names_other_electrode(text: str) -> bool:
+    """Another electrode is named, and no Li-metal cell after it ("Zn||Cu cells reach 99.8%
+    ..., while Li||Cu cells reach a CE of 98.9%")."""
+    other = [m.start() for m in _OTHER_ELECTRODE.finditer(text)]
+    if not other:
+        return False
+    li = [m.start() for m in _LI_METAL.finditer(text, other[-1])]
+    return not li
 
 
 def chemistry(s: str) -> str | None:
@@ -589,7 +629,11 @@ def sentence_results(
             m.rejected = "capacity per gram and retention: a cathode or Li-ion cell, not Li metal"
         return [], mentions
     method = find_method(s)
-    regions = _regions(s, kept, cells)
+    # "The zinc anode ... 99.5% over 1000 cycles at 1 mA cm-2, whereas Li||Cu cells show
+    # 98.2%": the clause of a CE of another electrode keeps its conditions.
+    other = [m.end for m in mentions if m.rejected and m.rejected.startswith("CE of another")]
+    floor = max((end for end in other if end <= kept[0].anchor), default=0)
+    regions = _regions(s, kept, cells, floor)
     first_comma = s.find(",")
     opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
     respectively = "respectively" in s
@@ -718,7 +762,7 @@ def _shared_lists(own: list[Condition], values: dict) -> dict[str, tuple[float, 
     return lists
 
 
-def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
+def _regions(s: str, mentions: list[Mention], cells, floor: int = 0) -> list[tuple[int, int]]:
     """The clause of each mention: cut between neighbours at the last separator.
 
     The first clause also starts after a separator when the part before it is
@@ -734,7 +778,10 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
         separators = list(_SEPARATOR.finditer(between))
         cuts.append(left.end + separators[-1].start() if separators else right.anchor)
     first, last = 0, len(s)
-    for sep in _CLAUSE_BREAK.finditer(s, 0, mentions[0].anchor):
+    if floor:
+        separators = list(_SEPARATOR.finditer(s, floor, mentions[0].anchor))
+        first = separators[-1].start() if separators else floor
+    for sep in _CLAUSE_BREAK.finditer(s, first, mentions[0].anchor):
         before = {c.kind for c in cells if c.end <= sep.start()}
         after = {c.kind for c in cells if sep.end() <= c.start < mentions[0].anchor}
         if before and after and not before & after:
