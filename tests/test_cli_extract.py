@@ -127,6 +127,31 @@ def test_to_curation_writes_checkable_drafts(run, tmp_path):
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # results the check cannot tell apart (same conditions, other CE)
+        "Li||Cu cells show CEs of 99.1% and 98.2%. The cells keep a CE of 97.0%.",
+        "The Li||Cu cell gives a CE of 99.4% at 1 mA cm-2 and 1 mAh cm-2. Another Li||Cu cell "
+        "gives a CE of 98.8% at 1 mA cm-2 and 1 mAh cm-2.",
+        # electrolytes and hosts become draft strategies
+        "In 1 M LiPF6 in EC/DEC, the Cu@Ag host shows a CE of 98.5% at 1 mA cm-2 and 1 mAh cm-2. "
+        "The 3D Cu skeleton in the TEOF-based electrolyte shows a CE of 99.1% at 1 mA cm-2 and "
+        "1 mAh cm-2.",
+    ],
+)
+def test_drafts_always_pass_the_check(run, tmp_path, text):
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    process = run("extract", "p.txt", "--to-curation", "drafts", "--paper", "draft2025")
+    assert process.returncode == 0, process.stderr
+    check = run("curate", "check", "--offline", "drafts")
+    assert check.returncode == 0, check.stdout + check.stderr
+    import yaml
+
+    document = yaml.safe_load((tmp_path / "drafts" / "draft2025.yaml").read_text(encoding="utf-8"))
+    assert len(document["measurements"]) >= 2
+
+
 def test_compare_and_record(sqlite_cli, tmp_path):
     # The bundled dataset holds ref102's two results (99.4 % and 99.6 %, no cell).
     (tmp_path / "p.txt").write_text(

@@ -1,6 +1,7 @@
 """Measure ``cedb.extract`` against the hand labels in this folder.
 
     /work/venv/bin/python bench/extract/evaluate.py [--verbose] [--review PATH]
+    /work/venv/bin/python bench/extract/evaluate.py --heldout heldout_batch3.jsonl [-v]
 
 Sets:
 * ``review_labels.jsonl``: every CE result of the Sun et al. 2025 review text
@@ -8,6 +9,13 @@ Sets:
   sentences with ``"results": []`` are statements that look like results and are not.
 * ``abstract_labels.jsonl``: abstract-style sentences written for this bench, each
   read with ``extract_text(text, kind=...)``; 0..n results each.
+
+* ``heldout_batch*.jsonl``: real abstracts (and a few full-text passages), each with
+  its ``source``, labelled by hand before the extractor ran on them. ``--heldout``
+  scores one of them alone: a result is *fully right* when CE (and range high end),
+  current, capacity, cycles and cell all agree; false results are counted per 20
+  sentences of the batch (negatives included). Targets: >= 95 % fully right and
+  <= 1 false result per 20 sentences.
 
 A prediction matches a label when its sentence overlaps the labelled sentence and
 its CE (and range high end) is within 0.05 of the label's. Precision is matched
@@ -19,8 +27,8 @@ most the recall. Targets (each set and overall): every field >= 0.95 and precisi
 
 import argparse
 import json
-import os
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -30,8 +38,13 @@ sys.path.insert(0, str(HERE.parents[1]))
 from cedb.extract import extract_file, extract_text  # noqa: E402
 
 # The review's text lives in ../shared/seeds beside the checkout (or CEDB_REVIEW_TEXT).
-REVIEW_TEXT = Path(os.environ.get("CEDB_REVIEW_TEXT") or
-                   Path(__file__).resolve().parents[3] / "shared" / "seeds" / "sun2025-high-ce-li-metal-review.txt")
+REVIEW_TEXT = Path(
+    os.environ.get("CEDB_REVIEW_TEXT")
+    or Path(__file__).resolve().parents[3]
+    / "shared"
+    / "seeds"
+    / "sun2025-high-ce-li-metal-review.txt"
+)
 FIELDS = {
     "ce_percent": ("ce_percent", "ce_high_percent"),
     "qualifier": ("qualifier",),
@@ -47,7 +60,8 @@ CE_TOLERANCE = 0.05
 
 
 def load(name: str) -> list[dict]:
-    with open(HERE / name, encoding="utf-8") as handle:
+    path = HERE / name if (HERE / name).exists() else Path(name)  # a name here, or a path
+    with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
@@ -161,6 +175,61 @@ def evaluate(review_path: Path = REVIEW_TEXT) -> dict:
     return {"scores": scores, "errors": errors, "passed": passed(scores)}
 
 
+HELDOUT_FIELDS = ("current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "cell")
+
+
+def heldout(name: str) -> dict:
+    """Score one held-out batch: fully right results, false results per 20 sentences."""
+    from cedb.extract.normalize import prepare
+    from cedb.extract.sentences import split_sentences
+
+    pairs, false, sentences = [], [], 0
+    for item in load(name):
+        kind = item.get("kind", "text")
+        sentences += len(split_sentences(prepare(item["text"], kind).text))
+        preds = [c.to_dict() for c in extract_text(item["text"], kind=kind)]
+        labels = [({**r, "_id": item["id"]}, (0, len(item["text"]))) for r in item["results"]]
+        item_pairs = match(labels, preds)
+        pairs += item_pairs
+        matched = {id(p) for _, p in item_pairs if p is not None}
+        false += [(item["id"], p) for p in preds if id(p) not in matched]
+    right = [
+        (label, p)
+        for label, p in pairs
+        if p is not None and all(_equal(p.get(k), label.get(k)) for k in HELDOUT_FIELDS)
+    ]
+    errors = []
+    for label, p in pairs:
+        if p is None:
+            errors.append(f"missed   {label['_id']}: CE {label['ce_percent']}")
+            continue
+        for key in (*HELDOUT_FIELDS, "qualifier"):
+            if not _equal(p.get(key), label.get(key)):
+                errors.append(
+                    f"field    {label['_id']}: {key} = {p.get(key)!r}, label {label.get(key)!r}"
+                )
+    for where, p in false:
+        errors.append(f"false    {where}: CE {p['ce_percent']} in {p['sentence'][:90]!r}")
+    qualifier = sum(1 for label, p in right if _equal(p.get("qualifier"), label.get("qualifier")))
+    n = len(pairs)
+    return {
+        "set": name,
+        "results": n,
+        "found": sum(1 for _, p in pairs if p is not None),
+        "fully_right": len(right),
+        "fully_right_share": len(right) / n if n else 1.0,
+        "qualifier_right_too": qualifier,
+        "false": len(false),
+        "sentences": sentences,
+        "false_per_20_sentences": 20 * len(false) / sentences if sentences else 0.0,
+        "errors": errors,
+    }
+
+
+def heldout_passed(report: dict) -> bool:
+    return report["fully_right_share"] >= 0.95 and report["false_per_20_sentences"] <= 1.0
+
+
 def passed(scores: dict) -> bool:
     return all(
         s["precision"] >= TARGET_PRECISION and all(s[name] >= TARGET_FIELD for name in FIELDS)
@@ -183,7 +252,24 @@ def main(argv: list[str] | None = None) -> int:
         "--verbose", "-v", action="store_true", help="list every miss, wrong field and false result"
     )
     parser.add_argument("--review", type=Path, default=REVIEW_TEXT, help="path of the review text")
+    parser.add_argument(
+        "--heldout", metavar="FILE", help="score one held-out batch of this folder instead"
+    )
     args = parser.parse_args(argv)
+    if args.heldout:
+        report = heldout(args.heldout)
+        print(
+            f"{report['set']}: {report['fully_right']}/{report['results']} results fully right "
+            f"({report['fully_right_share']:.0%}; CE, current, capacity, cycles, cell), "
+            f"{report['found']} found, qualifier also right for {report['qualifier_right_too']}; "
+            f"{report['false']} false results in {report['sentences']} sentences "
+            f"({report['false_per_20_sentences']:.2f} per 20 sentences)"
+        )
+        if args.verbose:
+            print("\n".join(report["errors"]))
+        ok = heldout_passed(report)
+        print("PASS" if ok else "FAIL")
+        return 0 if ok else 1
     report = evaluate(args.review)
     print(table(report["scores"]))
     print(

@@ -19,6 +19,7 @@ approximately, ~), "range" ("97–99%": ``ce_percent`` the low end,
 "average, up to".
 """
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -46,6 +47,10 @@ class Candidate:
     sentence: str
     start: int
     end: int
+    # The electrolyte and host the sentence names, else the ones its paragraph named last
+    # (the text's own words; None when it names none).
+    electrolyte: str | None = None
+    host: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,21 +58,79 @@ class Candidate:
 
 def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
+    from cedb.extract.materials import electrolyte_text, host_text
     from cedb.extract.normalize import prepare
-    from cedb.extract.rules import sentence_results
+    from cedb.extract.rules import COMPARATOR, chemistry, sentence_results
     from cedb.extract.sentences import split_sentences
 
     mapped = prepare(text, kind)
     candidates = []
-    for a, b in split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html")):
+    spans = list(
+        _bounded(
+            mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))
+        )
+    )
+    named: dict[int, str | None] = {}  # the chemistry each sentence names, worked out when needed
+
+    def context(index: int, first: int) -> str | None:
+        """The chemistry the paragraph named last before sentence ``index``."""
+        for i in range(index - 1, max(first, index - CONTEXT_SENTENCES) - 1, -1):
+            if i not in named:
+                named[i] = chemistry(mapped.text[spans[i][0] : spans[i][1]])
+            if named[i]:
+                return named[i]
+        return None
+
+    found: dict[tuple, str | None] = {}
+
+    def named_last(find, index: int, first: int) -> str | None:
+        """What ``find`` finds in sentence ``index``, else in the paragraph's last earlier one
+        (at most ``CONTEXT_SENTENCES`` back, so a long paragraph stays linear)."""
+        for i in range(index, max(first, index - CONTEXT_SENTENCES) - 1, -1):
+            if (find, i) not in found:
+                found[find, i] = find(mapped.text[spans[i][0] : spans[i][1]])
+            if found[find, i]:
+                return found[find, i]
+        return None
+
+    def materials(r, results, flat: str, index: int, first: int):
+        """The electrolyte and host of result ``r`` of sentence ``index``.
+
+        A comparator's are named in its own part of the sentence ("..., much higher than
+        bare Cu (92.1%)"); the others' before any comparison, else earlier in the paragraph.
+        """
+        comparisons = [m.start() for m in COMPARATOR.finditer(flat)]
+        own = [
+            c for c in comparisons if c < r.value_start and any(o.value_end <= c for o in results)
+        ]
+        if own:
+            part = flat[own[-1] :]
+            return electrolyte_text(part), host_text(part)
+        later = [c for c in comparisons if c >= r.value_end]
+        part = flat[: later[0]] if later else flat
+        return (
+            electrolyte_text(part, r.value_start) or named_last(electrolyte_text, index - 1, first),
+            host_text(part) or named_last(host_text, index - 1, first),
+        )
+
+    paragraph_start, first = -1, 0
+    for index, (a, b) in enumerate(spans):
+        paragraph = mapped.text.rfind("\n", 0, a) + 1
+        if paragraph != paragraph_start:
+            # a new paragraph forgets the chemistry, electrolyte and host
+            paragraph_start, first = paragraph, index
         sentence = mapped.text[a:b]
-        if "%" not in sentence and not any(ch.isdigit() for ch in sentence):
-            continue
-        results, _ = sentence_results(sentence.replace("\n", " "))
+        if "%" not in sentence and not _FRACTION_HINT.search(sentence):
+            continue  # no CE value can be stated
+        results, _ = sentence_results(
+            sentence.replace("\n", " "), lambda i=index, f=first: context(i, f)
+        )
         if not results:
             continue
         start, end = mapped.source_span(a, b)
+        flat = sentence.replace("\n", " ")
         for r in results:
+            electrolyte, host = materials(r, results, flat, index, first)
             candidates.append(
                 Candidate(
                     ce_percent=r.ce_percent,
@@ -85,9 +148,32 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     sentence=sentence.replace("\n", " "),
                     start=start,
                     end=end,
+                    electrolyte=electrolyte,
+                    host=host,
                 )
             )
     return candidates
+
+
+# How far back in a paragraph the chemistry, electrolyte and host are looked for.
+CONTEXT_SENTENCES = 30
+# A CE written as a fraction ("a CE of 0.995") has no percent sign.
+_FRACTION_HINT = re.compile(r"\b(?:CE|[Ee]fficienc)")
+
+# Real sentences are short; a longer "sentence" (a table, a text without stops) is read
+# in windows so that the work per sentence is bounded and extraction stays linear in
+# the size of the text (issue #19).
+MAX_SENTENCE = 2000
+
+
+def _bounded(text: str, spans: list[tuple[int, int]]):
+    for a, b in spans:
+        while b - a > MAX_SENTENCE:
+            cut = text.rfind(" ", a + MAX_SENTENCE // 2, a + MAX_SENTENCE)
+            cut = cut if cut > a else a + MAX_SENTENCE
+            yield a, cut
+            a = cut
+        yield a, b
 
 
 def read_source(path: str | Path) -> tuple[str, str]:

@@ -6,7 +6,13 @@ value was proposed. Mappings to the database vocabulary:
 
 * qualifier -> statistic: "average" wins ("average, up to" is an average, as in
   curation/CURATION_RULES.md S1); "up to" -> maximum; ">" -> exceeding; others none;
-* method hint -> method: the reservoir method is Aurbach's; none -> "unspecified".
+* method hint -> method: the reservoir method is Aurbach's; none -> "unspecified";
+* electrolyte and host text -> a draft strategy per distinct pair (category composite-anode
+  when a host is named, else electrolyte), which the curator names and checks.
+
+A draft document always passes ``cedb curate check``: two results with the same strategy
+and conditions but different CEs (which the check refuses, since they cannot be told
+apart) are each given a strategy of their own, labelled by where they were found.
 """
 
 from collections.abc import Iterable
@@ -45,6 +51,7 @@ def measurement_fields(candidate: Candidate, *, where: str | None = None) -> dic
     if candidate.qualifier:
         note += f"; wording: {candidate.qualifier}"
     fields = {
+        "strategy": None,
         "cell": candidate.cell,
         "method": _METHODS.get(candidate.method_hint or "", "unspecified"),
         "current_density_mA_cm2": candidate.current_density_mA_cm2,
@@ -52,14 +59,23 @@ def measurement_fields(candidate: Candidate, *, where: str | None = None) -> dic
         "cycles": candidate.cycles,
         "ce_percent": candidate.ce_percent,
         "statistic": statistic(candidate.qualifier),
-        "location": f"{where}, characters {candidate.start}-{candidate.end}"
-        if where
-        else f"characters {candidate.start}-{candidate.end}",
+        "location": _location(candidate, where),
         "quote": candidate.sentence,
         "status": "draft",
         "note": note,
     }
     return {k: _plain(v) for k, v in fields.items() if v is not None}
+
+
+def _location(candidate: Candidate, where: str | None) -> str:
+    place = f"characters {candidate.start}-{candidate.end}"
+    if not where:
+        return place
+    room = LOCATION_LENGTH - len(place) - 2
+    return f"{where[:room]}, {place}" if room > 0 else place[:LOCATION_LENGTH]
+
+
+LOCATION_LENGTH = 200  # the database's limit for a measurement's location
 
 
 def _plain(value: Any) -> Any:
@@ -74,19 +90,84 @@ def draft_document(
     """A curation-file mapping for ``paper`` with one draft measurement per distinct candidate.
 
     Two candidates with the same conditions and CE (a value repeated in the text) give
-    one measurement.
+    one measurement. The electrolyte and host each candidate's text names become draft
+    strategies.
     """
     if not paper or not paper.strip():
         raise InvalidValue("drafts need the paper's citation key: give --paper KEY")
-    measurements, seen = [], set()
+    measurements, seen, strategies = [], set(), {}
     for candidate in candidates:
         fields = measurement_fields(candidate, where=where)
-        identity = tuple(fields.get(k) for k in _IDENTITY)
+        pair = (candidate.electrolyte, candidate.host)
+        if any(pair):
+            if pair not in strategies:
+                strategies[pair] = _strategy(*pair, taken={s["label"] for s in strategies.values()})
+            fields = {"strategy": strategies[pair]["label"], **fields}
+        identity = tuple(fields.get(k) for k in ("strategy", *_IDENTITY))
         if identity in seen:
             continue
         seen.add(identity)
         measurements.append(fields)
-    return {"reference": {"key": paper.strip()}, "measurements": measurements}
+    extra = _separate_lookalikes(measurements, {s["label"] for s in strategies.values()})
+    document: dict[str, Any] = {"reference": {"key": paper.strip()}}
+    if strategies or extra:
+        document["strategies"] = [*strategies.values(), *extra]
+    document["measurements"] = measurements
+    return document
+
+
+def _strategy(electrolyte: str | None, host: str | None, *, taken: set[str]) -> dict[str, Any]:
+    label = (host or electrolyte or "")[:STRATEGY_LABEL_LENGTH]
+    base, n = label, 2
+    while label in taken:
+        suffix = f" ({n})"
+        label, n = base[: STRATEGY_LABEL_LENGTH - len(suffix)] + suffix, n + 1
+    strategy: dict[str, Any] = {
+        "label": label,
+        "category": "composite-anode" if host else "electrolyte",
+    }
+    if host:
+        strategy["host"] = host
+    if electrolyte:
+        strategy["electrolyte"] = electrolyte
+    strategy["description"] = "draft by cedb extract from the text's own words: name and check it"
+    return strategy
+
+
+def _separate_lookalikes(measurements: list[dict], taken: set[str]) -> list[dict[str, Any]]:
+    """Give results that ``curate check`` could not tell apart a strategy of their own."""
+    from cedb.results import CONDITION_FIELDS
+
+    first: dict[tuple, dict] = {}
+    extra = []
+    for fields in measurements:
+        identity = (fields.get("strategy"),) + tuple(fields.get(k) for k in CONDITION_FIELDS)
+        if identity not in first:
+            first[identity] = fields
+            continue
+        label = f"draft: CE {fields['ce_percent']} % at {fields['location']}"[
+            :STRATEGY_LABEL_LENGTH
+        ]
+        n = 2
+        while label in taken:
+            label = f"{label[: STRATEGY_LABEL_LENGTH - 5]} ({n})"
+            n += 1
+        taken.add(label)
+        extra.append(
+            {
+                "label": label,
+                "category": "other",
+                "description": "cedb extract found another result with the same conditions: "
+                "say what tells them apart",
+            }
+        )
+        rest = {k: v for k, v in fields.items() if k != "strategy"}
+        fields.clear()
+        fields.update({"strategy": label, **rest})
+    return extra
+
+
+STRATEGY_LABEL_LENGTH = 200
 
 
 def write_drafts(

@@ -1,9 +1,14 @@
 """Normalise plain, Markdown, HTML and PDF-extracted text, keeping an offset map.
 
 After ``prepare`` the text has: ASCII minus in exponents (``cm^-2``), ``||`` for
-cell separators, words re-joined across PDF line-break hyphens, every line break
-turned into a space, and a single ``\\n`` where a blank line (a paragraph, a
-column or a page break) was. The sentence splitter decides which of those
+cell separators, ASCII digits for subscripts (``LiFePO₄``), words re-joined across
+PDF line-break hyphens, every line break turned into a space, and a single ``\\n``
+where a blank line (a paragraph, a column or a page break) was.
+
+Two artefacts of text conversion are repaired (issue #13): a thin or no-break space
+that became ``?`` between a number and its unit (``0.5?mA?cm−2``) is a space again,
+and a ``$`` in front of a percentage (``a CE of $99.3%``, where ``≈`` was lost) is
+read as ``≈``. The sentence splitter decides which of those
 ``\\n`` end a sentence; PDF text has blank lines in mid-sentence.
 """
 
@@ -36,6 +41,7 @@ _CHARACTERS: dict[int, str] = {
     0x2007: " ",
     0x2008: " ",
     0x200A: " ",
+    **{0x2080 + i: str(i) for i in range(10)},  # subscript digits: "LiFePO₄", "Li₀.₉₅"
     0x00B7: " ",  # middle dot: "mA·cm−2"
     0x22C5: " ",
     0x2016: "||",  # double vertical line: "Li‖Cu"
@@ -51,6 +57,15 @@ _CHARACTERS: dict[int, str] = {
 }
 # Soft hyphen and zero-width characters carry nothing.
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\ufeff]"
+
+# "0.5?mA?cm−2", "3860?mAh?g−1", "2.0?M LiPF6": a space typeset as a thin space and
+# lost in conversion. Only between a digit or a unit and a unit: a real question mark
+# is followed by a space.
+_LOST_SPACE = (
+    r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
+)
+# "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
+_LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
 _BLOCK_TAGS = (
     "p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|thead|tbody|section|article|blockquote|"
@@ -71,6 +86,8 @@ def prepare(source: str, kind: str = "text") -> MappedText:
         text = _strip_html(text)
     text = text.sub(_INVISIBLE, "")
     text = text.translate(_CHARACTERS)
+    text = text.sub(_LOST_SPACE, " ")
+    text = text.sub(_LOST_APPROX, "≈")
     return _join_lines(text)
 
 

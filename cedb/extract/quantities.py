@@ -35,12 +35,29 @@ _CAPACITY = re.compile(
 _RESERVOIR_BEFORE = re.compile(
     r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*)\W*(?:of|=|:)?\s*$", re.I
 )
+# A current or capacity of a preliminary step is not the cycling condition: "after 1 min of
+# activation at 3 mA cm-2", "two formation cycles at 0.1 mA cm-2", "pre-plating 5 mAh cm-2".
+_STEP_BEFORE = re.compile(
+    r"\b(?:activation|activating|formation|conditioning|pre-?cycl\w*|pre-?plat\w*|nucleation)\b"
+    r"[^,;()]{0,25}$",
+    re.I,
+)
 _CYCLES = re.compile(
     r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
     r"\s*"
-    r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r")\s*"
-    r"(?P<kind>(?:stable\s+|consecutive\s+|plating/stripping\s+|plating-stripping\s+|"
-    r"charge/discharge\s+|charge-discharge\s+|formation\s+|deep\s+)?)cycles\b"
+    # "after 100 and 200 cycles, respectively": a list of counts
+    r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)"
+    + NUMBER + r"){0,5})\s*"
+    # "320 lithium plating/stripping cycles", "500 stable charge/discharge cycles"
+    r"(?P<kind>(?:(?:stable|consecutive|continuous|repeated|lithium|Li|plating/stripping|"
+    r"plating-stripping|stripping/plating|deposition/stripping|charge/discharge|charge-discharge|"
+    r"formation|deep)\s+){0,2})cycles\b"
+)
+
+
+_COUNT_LIST = re.compile(NUMBER)
+_JOINED = re.compile(
+    r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)"
 )
 
 
@@ -80,12 +97,16 @@ def _unit_scale(unit: str) -> float:
 def find_conditions(sentence: str) -> list[Condition]:
     """Currents (mA cm⁻²), areal capacities (mAh cm⁻²) and cycle counts in ``sentence``."""
     found: list[Condition] = []
+    # "1 mA cm-2–1 mA h cm-2": a dash joining two conditions is a separator (same length, so
+    # positions stay those of the sentence).
+    sentence = _JOINED.sub(",", sentence)
     for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT)):
         for m in regex.finditer(sentence):
-            if kind == "capacity" and _RESERVOIR_BEFORE.search(
-                sentence[max(0, m.start() - 30) : m.start()]
-            ):
+            before = sentence[max(0, m.start() - 40) : m.start()]
+            if kind == "capacity" and _RESERVOIR_BEFORE.search(before[-30:]):
                 continue
+            if _STEP_BEFORE.search(before):
+                continue  # a preliminary step's condition
             values, is_range = _values(m.group("value"))
             scale = _unit_scale(m.group("unit"))
             lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
@@ -106,7 +127,7 @@ def find_conditions(sentence: str) -> list[Condition]:
         found.append(
             Condition(
                 "cycles",
-                (parse_number(m.group("value")),),
+                tuple(parse_number(v) for v in _COUNT_LIST.findall(m.group("value"))),
                 m.start("value"),
                 m.end(),
                 lower_bound=bound in ("more than", ">", "≥", "at least", "exceeding", "beyond"),
@@ -116,17 +137,45 @@ def find_conditions(sentence: str) -> list[Condition]:
 
 
 # --- cells and methods -------------------------------------------------------------
-_SEP = r"\s*(?:\|\|?|/|-|–)\s*"
-_CATHODE = r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|S\b|O2\b)"
+_SEP = r"\s*(?:\|\||\||/|-|–)\s*"
+_CATHODE = (
+    r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
+    r"|SPAN\b)"
+)
+# "Li|LNFP50|Cu", "Li|PP|LFP": a three-part cell with the electrolyte or separator named between.
+_MIDDLE = r"\s*\|\|?\s*[^|\s]{1,25}\s*\|\|?\s*"
 _CELLS = (
-    ("anode-free", re.compile(r"(?i:\banode[- ](?:free|less)\b)|\bCu" + _SEP + _CATHODE)),
-    ("full", re.compile(r"\bLi" + _SEP + _CATHODE + r"|\bfull[- ]cells?\b|\bpouch[- ]cells?\b")),
-    ("li-li", re.compile(r"\bLi\s*(?:\|\|?|/)\s*Li\b|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b")),
+    ("anode-free", re.compile(r"(?i:\banode[- ](?:free|less)\b)|(?<!@)\bCu" + _SEP + _CATHODE)),
+    (
+        "full",
+        re.compile(
+            r"\bLi(?:@\w+)?"
+            + _SEP
+            + _CATHODE
+            + r"|\bLi"
+            + _MIDDLE
+            + _CATHODE
+            + r"|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bpouch[- ]cells?\b"
+            r"|(?i:\blithium[- ]metal\s+battery\b)|\bLMB\s+of\b"
+        ),
+    ),
+    (
+        "li-li",
+        re.compile(
+            r"\bLi\s*(?:\|\|?|/)\s*Li\b|\bLi" + _MIDDLE + r"Li\b"
+            r"|(?i:\blithium\s*\|\|?\s*lithium\b)|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b"
+        ),
+    ),
     (
         "li-cu",
         re.compile(
-            r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bhalf[- ]cells?\b"
-            r"|\basymmetric\s+(?:Li\s+)?cells?\b"
+            r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bLi" + _MIDDLE + r"Cu\b"
+            r"|\bhalf[- ]cells?\b|\basymmetric\s+(?:Li\s+)?cells?\b"
+            r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
+            r"|\blithium\s*\|\|?\s*copper\b)"
+            # "plating capacity of 2 mAh cm-2 on copper foil": Li plated on Cu is a Li||Cu test
+            r"|(?i:\b(?:plat|deposit)\w*(?:/\w+)?\s+(?:\S+\s+){0,6}?on\s+(?:the\s+|a\s+)?(?:bare\s+)?"
+            r"(?:copper|Cu)\s+(?:foils?|substrates?)\b)"
         ),
     ),
 )

@@ -13,17 +13,38 @@ dropped when it is not a result:
   ("a battery with a CE of 99.00% endures for 22 cycles");
 * field summaries without conditions ("Li metal anodes have achieved 99.9%
   under mild conditions"): a generic subject and no current, capacity or cycles;
-* class labels ("high-CE (>99.0%) Li metal anodes").
+* class labels ("high-CE (>99.0%) Li metal anodes");
+* another chemistry: a CE in a sentence that names no Li-metal cell is not a
+  Li-metal result when the sentence, or else the paragraph before it, names a
+  Na, K, Mg or Zn metal, Li–S, graphite/silicon/hard-carbon or dual-ion cell
+  (``chemistry``), or when the sentence gives a capacity per gram and a capacity
+  retention without a Li-metal cell;
+* earlier work quoted ("the highest reported CE of 99.5%", "was recently realized").
+
+Baselines and comparators (one policy, issue #13): in "from X% to Y%" only Y is a
+result; X is where an improvement started. A comparator named with its own system
+and value ("compared to ~99.5% for F4DEE", "than the additive-free electrolyte
+(92.2%)") is a result, with only the conditions its own clause states (and only the
+electrolyte and host named after the comparison begins). "to Y% (from X%)" is the same
+baseline named after its end.
 
 Each mention then takes the current density, areal capacity, cycle count and
 cell of its own clause. Clauses are cut at ", and", ", while", "whereas", ";"
-between two mentions; conditions opening the sentence before its first comma
-("At 1 mA cm−2 and 1 mAh cm−2, ...") are shared by every mention, and with
-"respectively" a list of n values goes to n mentions in order. A value that is
-missing stays None: conditions are never guessed.
+between two mentions; a clause also ends where a comparison begins ("than",
+"outperforming", "compared with") and before a following clause about capacity
+retention; the current or capacity of a preliminary step ("after 1 min of
+activation at 3 mA cm-2", "formation cycles at 0.1 mA cm-2") is not the cycling
+condition. Conditions opening the sentence before its first comma ("At 1 mA cm−2
+and 1 mAh cm−2, ...") are shared by every mention; with "respectively" a list of
+n values, or n single conditions of a kind after the values, go to n mentions in
+order; one CE stated for a list of conditions ("at 10 and 20 mAh cm−2") gives one
+result per condition. A value that is missing stays None: conditions are never
+guessed.
 """
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cedb.extract.quantities import (
@@ -36,8 +57,12 @@ from cedb.extract.quantities import (
 )
 
 _KEY = re.compile(
-    r"\b(?:CE_?avg|CEavg|CEs?|LCE|[Cc]oulombic\s+[Ee]fficienc(?:y|ies)|[Cc]oulomb\s+[Ee]fficienc(?:y|ies)|"
-    r"(?:plating/stripping|plating-stripping|stripping/plating|cycling)\s+efficienc(?:y|ies))(?![A-Za-z0-9])"
+    r"\b(?:[Cc]oulomb(?:ic)?\s+[Ee]fficienc(?:y|ies)(?:\s*\((?:CEs?|LCE)\))?"
+    r"|(?:plating/stripping|plating-stripping|stripping/plating|cycling)\s+efficienc(?:y|ies)"
+    # "efficiencies for Li-metal plating/stripping (99.2%)"
+    r"|efficienc(?:y|ies)\s+(?:of|for)\s+(?:the\s+)?(?:Li|lithium)(?:[- ]metal)?\s+"
+    r"(?:plating|deposition|stripping)(?:\s*[/-]\s*(?:stripping|plating|dissolution))?"
+    r"|CE_?avg|CEavg|CEs?|LCE)(?![A-Za-z0-9])"
 )
 _NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
 _RANGE = re.compile(
@@ -82,7 +107,8 @@ _OTHER_BEFORE = re.compile(
 )
 _CHEMICAL_AFTER = re.compile(r"^\s*(?:[A-Z][A-Za-z0-9()]*[A-Z0-9)]|[A-Z][a-z]?\d)")
 _FORWARD = re.compile(
-    r"^\s*(?P<words>(?:(?:average|averaged|mean|high|stable|overall|Li|plating/stripping|cycling|initial|"
+    r"^\s*(?P<words>(?:(?:average|averaged|mean|high|stable|overall|Li|plating/stripping"
+    r"|cycling|initial|"
     r"first-cycle|first)\s+){0,3})(?=" + _KEY.pattern + ")"
 )
 _GAP_BLOCK = re.compile(
@@ -99,14 +125,42 @@ _OTHER_ELECTRODE = re.compile(
     r"|\bLi4Ti5O12\b|\bLTO\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|Al)\s*(?:\|\|?|/|-)\s*(?:Cu|Ti|SS|Zn|Na|K|Mg|Al|stainless|Au)\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|zinc|sodium|potassium|magnesium|calcium|alumin(?:i)?um)\s+(?:metal\s+)?"
-    r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b",
+    r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b"
+    # "potassium||Cu", "sodium-to-copper", "copper|zinc": a spelled-out cell of another metal
+    r"|\b(?:zinc|sodium|potassium|magnesium|calcium)\s*(?:\|\|?|/|[- ]to[- ])\s*"
+    r"(?:copper|Cu|titanium|Ti|stainless|SS|Au|gold)\b"
+    r"|\b(?:copper|Cu|titanium|Ti|stainless steel|SS)\s*(?:\|\|?|/)\s*"
+    r"(?:zinc|sodium|potassium|magnesium|calcium)\b",
     re.I,
+)
+# After the value: "99.8% for the HC anode", "99.72% for 300 cycles in Cu||Na cell cycling".
+_OTHER_AFTER_VALUE = re.compile(
+    r"^[^;]{0,40}?\b(?:for|of|on|in|with)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:HC|Si|SiOx|Zn|Na|K|Mg|Ca|(?i:hard[- ]carbon|graphite|silicon|zinc|sodium|potassium"
+    r"|magnesium))"
+    r"(?![\w+|/-])(?!\s*(?:\|\|?|/)\s*Li\b)"
+)
+_OTHER_CELL_AFTER = re.compile(
+    r"^[^;]{0,60}?\b(?:Cu\s*(?:\|\|?|//?)\s*(?:Na|K|Zn|Mg)|(?:Na|K|Zn|Mg)\s*(?:\|\|?"
+    r"|//?)\s*(?:Cu|Na|K|Zn|Mg))\b"
+)
+_FIRST_CYCLE_AFTER = re.compile(
+    r"^\s*\)?\s*(?:\S+\s+){0,4}?(?:in|at|during|for)\s+the\s+(?:first|initial|1st)\s+cycle", re.I
 )
 _CATHODE_ATTACHED_AFTER = re.compile(
     r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I
 )
-_CATHODE_SUBJECT = re.compile(r"\bcathodes?\b|\bpositive electrodes?\b", re.I)
-_LI_SUBJECT = re.compile(r"\bLi\s*(?:\|\|?|/|-)|\banode|\bLi metal\b|\bfull[- ]cells?\b", re.I)
+_CATHODE_SUBJECT = re.compile(
+    r"\bcathodes?\b|\bpositive electrodes?\b"
+    # a cathode named by its formula: "the LiNi0.8Co0.1Mn0.1O2 electrode"
+    r"|\b(?:Li(?:Ni|Co|Mn|Fe)[\w.\[\]]*|NCM\d*|NMC\d*|LFP|LCO|NCA|LNMO)\s+electrodes?\b",
+    re.I,
+)
+_LI_SUBJECT = re.compile(
+    r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y"
+    r"|ies))\b|\bLMBs?\b",
+    re.I,
+)
 _TARGET = re.compile(
     r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
     r"targets?|thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|"
@@ -123,13 +177,38 @@ _GENERIC = re.compile(
     r"|\bLi(?:thium)?\s+metal\s+(?:anodes|batteries)\b",
     re.I,
 )
+# Weak signs of a field summary: they do not make one of a sentence about the text's own
+# work ("We report ...") or about a named material ("the Ti3C2I2 host", "LHCE").
+_WEAK_GENERIC = re.compile(r"^(?:conventional|Li(?:thium)?\s+metal\s+(?:anodes|batteries))$", re.I)
+_NAMED_MATERIAL = re.compile(
+    r"\b[A-Z][a-z]?\d|\b(?!(?:CEs?|LMBs?|LMAs?|SEI|LIBs?)\b)[A-Z]{2,}[A-Za-z0-9]*\b"
+)
 # A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
 _PREMISE_AFTER = re.compile(
     r"^\s*\)?\s*(?:(?:or even|and even)\b|(?:endures?|lasts?|survives?|only)\b|"
-    r"(?:can|could|would|will|may|might)\s+(?!be\s+(?:achieved|maintained|obtained|reali[sz]ed|delivered|reached|"
+    r"(?:can|could|would|will|may|might)\s+(?!be\s+(?:achieved|maintained|obtained|reali[sz]ed"
+    r"|delivered|reached|"
     r"attained|sustained|retained|kept)))",
     re.I,
 )
+# Earlier work quoted in an abstract: "the highest reported CE of 99.5%", "was recently realized".
+_PRIOR_WORK = re.compile(
+    r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported"
+    r"|achieved|"
+    r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
+    re.I,
+)
+_OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
+# Where a clause stops belonging to a result (issue #13, class 3): a comparison ("than",
+# "outperforming", "compared with") names another system's conditions.
+_COMPARATOR = re.compile(
+    r"\bthan\b(?!\s*(?:[~≈∼>]|about\s+|approximately\s+)?\s*\d)|\boutperform\w*"
+    r"|\bcompared\s+(?:with|to)\b|\bin contrast\b|\bversus\b|\bvs\.|"
+    r"\bsuperior to\b|\bbetter than\b",
+    re.I,
+)
+COMPARATOR = _COMPARATOR  # the start of a comparison with another system (used by api)
+_RETENTION = re.compile(r"\bretention\b|\bretain\w*|\bmaintain\w*\s+(?:\w+\s+){0,2}\d", re.I)
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 _SEPARATOR = re.compile(_CLAUSE_BREAK.pattern + r"|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
 _QUALIFIERS = (
@@ -151,9 +230,11 @@ _QUALIFIERS = (
     ("<", re.compile(r"(?:below|less than|lower than|under|<|≤)\s*$", re.I)),
 )
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
+_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
 MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
+MAX_COORDINATED = 8  # results coordinated in one clause ("99.1%, 98.7% and ... at 1 mA cm-2")
 
 
 @dataclass
@@ -219,11 +300,13 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
 def find_mentions(s: str) -> list[Mention]:
     """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why)."""
     keys = list(_KEY.finditer(s))
+    key_ends = [k.end() for k in keys]
     mentions: list[Mention] = []
     for start, end, value, high in _percent_tokens(s):
         after, before = s[end : end + 60], s[max(0, start - 40) : start]
         forward = _FORWARD.match(after)
         mention = None
+        pre = None  # where a qualifier of the value may stand
         if forward:
             mention = Mention(
                 value,
@@ -234,7 +317,13 @@ def find_mentions(s: str) -> list[Mention]:
                 "after-number",
                 reasons=["CE named right after the value"],
             )
-            if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I):
+            if re.search(
+                r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I
+            ) or re.search(
+                r"\b(?:average|averaged|mean)\s+(?:of\s+)?(?:about\s+|approximately\s+|[~≈∼]\s*)?$",
+                before,
+                re.I,
+            ):  # "99.5% average CE", "an average of 99.1% CE"
                 mention.qualifiers.append("average")
             if re.search(r"initial|first", forward.group("words"), re.I):
                 mention.rejected = "first-cycle CE"
@@ -245,7 +334,8 @@ def find_mentions(s: str) -> list[Mention]:
         ):
             continue  # capacity retention, Li excess, an additive ("5% FEC"), ...
         else:
-            key = next((k for k in reversed(keys) if k.end() <= start), None)
+            i_key = bisect.bisect_right(key_ends, start) - 1  # the nearest CE word before
+            key = keys[i_key] if i_key >= 0 else None
             gap = s[key.end() : start] if key else ""
             if key and len(gap) <= 100 and not _GAP_BLOCK.search(gap):
                 mention = Mention(value, high, start, end, key.start(), "keyword")
@@ -261,6 +351,8 @@ def find_mentions(s: str) -> list[Mention]:
                     mention.qualifiers.append("average")
                 elif _AVERAGE_IN.search(gap):
                     mention.qualifiers.append("average")
+                if _MAXIMUM_BEFORE.search(s[max(0, key.start() - 40) : key.start()]):
+                    mention.qualifiers.append("up to")  # "a maximum Li||Cu CE (CE) of 99.9%"
                 _reject_keyword_context(s, key, gap, mention)
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
@@ -270,17 +362,22 @@ def find_mentions(s: str) -> list[Mention]:
                 ):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
+                    pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
                     if "average" in prev.qualifiers and re.fullmatch(
-                        r"\s*(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
+                        # "... 99.1% (0.5 mA cm-2, 1 mAh cm-2) and 98.5%": own conditions between
+                        r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
                     ):
                         mention.qualifiers.append("average")
                     if prev.rejected:
                         mention.rejected = prev.rejected
         if mention is None:
             continue
-        pre = (
-            s[max(mention.anchor, start - 40) : start] if mention.link != "after-number" else before
-        )
+        if pre is None:
+            pre = (
+                s[max(mention.anchor, start - 40) : start]
+                if mention.link != "after-number"
+                else before
+            )
         for name, regex in _QUALIFIERS:
             if regex.search(pre):
                 mention.qualifiers.append(name)
@@ -306,7 +403,13 @@ def find_mentions(s: str) -> list[Mention]:
             mentions.append(mention)
     mentions.sort(key=lambda m: m.start)
     for i, mention in enumerate(mentions):
-        if mention.link == "continuation" and i and mentions[i - 1].rejected:
+        if (
+            mention.link == "continuation"
+            and i
+            and mentions[i - 1].rejected
+            # "The Na||Cu cell ... 99.9%, and the Li||Cu cell 99.2%": a Li-metal cell between
+            and not _LI_METAL.search(s[mentions[i - 1].end : mention.start])
+        ):
             mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
             continue
@@ -318,12 +421,47 @@ def find_mentions(s: str) -> list[Mention]:
         region_start = mentions[i - 1].end if i else 0
         before = s[region_start : mention.anchor]
         gap = s[mention.anchor : mention.start]
-        if _OTHER_ELECTRODE.search(before + " " + gap):
+        if _names_other_electrode(before + " " + gap):
             mention.rejected = "CE of another electrode (graphite, silicon, Zn, Na, ...)"
         elif _CATHODE_SUBJECT.search(before) and not _LI_SUBJECT.search(before):
             mention.rejected = "CE of the cathode"
         elif _PREMISE_AFTER.match(s[mention.end :]):
             mention.rejected = "hypothetical: the CE is the premise of a claim"
+        else:
+            following = s[mention.end : mentions[i + 1].start if i + 1 < len(mentions) else None]
+            if _OTHER_AFTER_VALUE.match(following) or _OTHER_CELL_AFTER.match(following):
+                mention.rejected = "CE of another electrode (named after the value)"
+            elif _FIRST_CYCLE_AFTER.match(following):
+                mention.rejected = "first-cycle CE"
+    # "increased from 99.0% to 99.5%": the start of an improvement is not a result of the
+    # text (policy: only Y; a comparator named with its own system is a result).
+    # "from 95.9 and 98.6% for bare Li, to >99.3%": every value of the "from" list.
+    i = 0
+    while i < len(mentions):
+        if not re.search(
+            r"\bfrom\s*$", s[max(0, mentions[i].start - 20) : mentions[i].start], re.I
+        ):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(mentions) and re.fullmatch(
+            r"\s*(?:,|,?\s*and|,?\s*or)\s*", s[mentions[j].end : mentions[j + 1].start]
+        ):
+            j += 1
+        following = mentions[j + 1].start if j + 1 < len(mentions) else None
+        if following is not None and re.search(r"\bto\b", s[mentions[j].end : following]):
+            for m in mentions[i : j + 1]:
+                if not m.rejected:
+                    m.rejected = "baseline of an improvement ('from X to Y'): only Y is a result"
+        i = j + 1
+    # "improved to 99.3% (from 96.5% for the control)": the same baseline, named after the end.
+    for a, b in zip(mentions, mentions[1:]):
+        if (
+            not b.rejected
+            and re.search(r"\bto\s*$", s[max(0, a.start - 20) : a.start], re.I)
+            and re.search(r"[(,]\s*from\s*$", s[max(a.end, b.start - 20) : b.start], re.I)
+        ):
+            b.rejected = "baseline of an improvement ('to Y, from X'): only Y is a result"
     return mentions
 
 
@@ -344,8 +482,117 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
         mention.rejected = "CE of the cathode"
 
 
-def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
-    """The CE results of one normalised sentence, and every mention considered."""
+# --- the chemistry a text is about (issue #13, class 4) ------------------------------
+# A CE is a Li-metal plating CE only if the text is about Li metal. A sentence often
+# names nothing ("High average CEs of 99.9% were achieved over 300 cycles"); then the
+# chemistry named last before it in the paragraph decides.
+_LI_METAL = re.compile(
+    r"\bLi@|\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
+    r"|\bLMBs?\b|\bLMAs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
+    r"|stripping|anodes?|"
+    r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
+    r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b|\banode[- ]free\b)"
+)
+_OTHER_CHEMISTRY = (
+    (
+        "sodium",
+        re.compile(
+            r"(?i:\bsodium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*|cells?|plating"
+            r"|deposition)))"
+            r"|\bNa(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|plating|deposition))\b|\bSMBs?\b"
+            r"|\bNa\s*\|\|?\s*(?:Cu|Na)\b|\bCu\s*\|\|?\s*Na\b"
+        ),
+    ),
+    (
+        "potassium",
+        re.compile(
+            r"(?i:\bpotassium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*)))"
+            r"|\bK(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?))\b|\bK\s*\|\|?\s*(?:Cu|K)\b"
+            r"|\bCu\s*\|\|?\s*K\b"
+        ),
+    ),
+    (
+        "magnesium",
+        re.compile(
+            r"(?i:\bmagnesium(?:\s*\(Mg\))?(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*"
+            r"|plating|"
+            r"electro\w*|surface)))"
+            r"|\bMg(?:[- ]ion|[- ]metal|2\+|0/2\+|\s+(?:metal|anodes?|plating|deposition"
+            r"|stripping|cycling|"
+            r"batter\w*))|\bMg\s*(?:\|\|?|/)\s*(?:Cu|Mo|Mg)\b|\b(?:for|of)\s+Mg\b|\bMIBs?\b"
+        ),
+    ),
+    (
+        "zinc",
+        re.compile(
+            r"(?i:\b(?:aqueous\s+)?zinc(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*"
+            r"|plating|deposition)))"
+            r"|\bZn(?:[- ]ion|[- ]metal|2\+|\s+(?:metal|anodes?|plating|deposition|stripping))"
+            r"|\bA?ZIBs?\b"
+            r"|\bZn\s*(?:\|\||//?)\s*(?:Cu|Zn)\b"
+        ),
+    ),
+    (
+        "Li–S",
+        re.compile(
+            r"(?i:\blithium[–-]\s?sulfur\b|\bpolysulfides?\b|\bshuttle effect\b"
+            r"|\bsulfur cathodes?\b)"
+            r"|\bLi[–-]S\b(?![\w-])"
+        ),
+    ),
+    (
+        "graphite/silicon",
+        re.compile(
+            r"(?i:\bgraphite\s+anodes?\b|\bhard carbon\b|\bsilicon\s+anodes?\b)|\bHC\s+anodes?\b"
+            r"|\bSi(?:Ox)?\s+anodes?\b"
+        ),
+    ),
+    ("dual-ion", re.compile(r"(?i:\bdual[- ]ion\b)|\bDIBs?\b")),
+    (
+        "Li–O2",
+        re.compile(
+            r"(?i:\blithium[–-]\s?(?:oxygen|air|O2|CO2)\b)|\bLi[–-](?:O2|air|CO2)\b"
+            r"|\bLi[–-]O₂"
+        ),
+    ),
+)
+# A capacity per gram with a C-rate and a capacity retention describes a cathode or a
+# Li-ion full cell, not Li plating (unless the sentence names a Li-metal cell).
+_PER_GRAM = re.compile(r"mA\s*h\s*g\s*\^?-\s*1|mAh/g|mAh\s+g\w*-1")
+
+
+def _names_other_electrode(text: str) -> bool:
+    """Another electrode is named, and no Li-metal cell after it ("Zn||Cu cells reach 99.8%
+    ..., while Li||Cu cells reach a CE of 98.9%")."""
+    other = [m.start() for m in _OTHER_ELECTRODE.finditer(text)]
+    if not other:
+        return False
+    li = [m.start() for m in _LI_METAL.finditer(text, other[-1])]
+    return not li
+
+
+def chemistry(s: str) -> str | None:
+    """The chemistry ``s`` names last: "li" (Li metal), another ("sodium", "Li–S", ...) or None."""
+    last, name = -1, None
+    for match in _LI_METAL.finditer(s):
+        last, name = match.start(), "li"
+    for other, regex in _OTHER_CHEMISTRY:
+        for match in regex.finditer(s):
+            if match.start() > last:
+                last, name = match.start(), other
+    return name
+
+
+def sentence_results(
+    s: str, context: "str | None | Callable[[], str | None]" = None
+) -> tuple[list[Result], list[Mention]]:
+    """The CE results of one normalised sentence, and every mention considered.
+
+    ``context`` is the chemistry the paragraph named last before this sentence (see
+    ``chemistry``), or a function giving it; a sentence that names no chemistry of its
+    own inherits it.
+    """
     mentions = find_mentions(s)
     kept = [m for m in mentions if not m.rejected]
     if not kept:
@@ -355,14 +602,43 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
         for m in kept:
             m.rejected = f"target or hypothetical statement ('{target.group().strip()}')"
         return [], mentions
+    prior = _PRIOR_WORK.search(s)
+    if prior and not _OWN_WORK.search(s):
+        for m in kept:
+            m.rejected = f"earlier work quoted ('{prior.group()}')"
+        return [], mentions
+    if not _LI_METAL.search(s):
+        named = chemistry(s)
+        if not named and callable(context):
+            context = context()
+        other = named or (context if context != "li" else None)
+        if other:
+            where = "in the sentence" if named else "earlier in the paragraph"
+            for m in kept:
+                m.rejected = f"CE of another chemistry ({other}, named {where})"
+            return [], mentions
     conditions = find_conditions(s)
     cells = find_cells(s)
+    if (
+        _PER_GRAM.search(s)
+        and _RETENTION.search(s)
+        and not _LI_METAL.search(s)
+        and not any(c.kind in ("full", "anode-free", "li-cu") for c in cells)
+    ):
+        for m in kept:
+            m.rejected = "capacity per gram and retention: a cathode or Li-ion cell, not Li metal"
+        return [], mentions
     method = find_method(s)
-    regions = _regions(s, kept, cells)
+    # "The zinc anode ... 99.5% over 1000 cycles at 1 mA cm-2, whereas Li||Cu cells show
+    # 98.2%": the clause of a CE of another electrode keeps its conditions.
+    other = [m.end for m in mentions if m.rejected and m.rejected.startswith("CE of another")]
+    floor = max((end for end in other if end <= kept[0].anchor), default=0)
+    regions = _regions(s, kept, cells, floor)
     first_comma = s.find(",")
     opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
     respectively = "respectively" in s
     owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
+    paired = _respectively_groups(conditions, kept) if respectively else {}
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
@@ -373,6 +649,11 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
             confidence -= 0.1
         values: dict[str, float | None] = {}
         for kind in ("current", "capacity", "cycles"):
+            if kind in paired:
+                values[kind] = paired[kind][index]
+                reasons.append(f"{kind} paired by 'respectively'")
+                confidence -= 0.05
+                continue
             own = [c for c in owned[index] if c.kind == kind]
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
             if value is None and not own and len(kept) > 1:
@@ -383,19 +664,26 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
                 reasons.append(note)
             confidence -= penalty
             values[kind] = value
+        # One CE for a list of conditions ("at 10 and 20 mAh cm-2"): one result per value.
+        shared = {} if respectively else _shared_lists(owned[index], values)
         cell = _cell(cells, mention, lo, hi)
         if cell == "full":
             confidence -= 0.15
             reasons.append("full-cell CE also reflects the cathode")
-        stated = [values["current"], values["capacity"], values["cycles"]]
+        stated = [values["current"], values["capacity"], values["cycles"], *shared]
         if all(v is None for v in stated):
             generic = _GENERIC.search(s)
+            if generic and not any(
+                not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)
+            ):
+                if _OWN_WORK.search(s) or _NAMED_MATERIAL.search(s[: mention.start]):
+                    generic = None  # the text's own work, or a named material
             if generic:
                 mention.rejected = f"generic statement without conditions ('{generic.group()}')"
                 continue
             confidence = min(confidence, 0.5)
             reasons.append("no conditions stated")
-        elif values["current"] is None or values["capacity"] is None:
+        elif not shared and (values["current"] is None or values["capacity"] is None):
             confidence -= 0.15
             reasons.append("incomplete conditions")
         if len(kept) > 1:
@@ -403,31 +691,86 @@ def sentence_results(s: str) -> tuple[list[Result], list[Mention]]:
             reasons.append(f"one of {len(kept)} results in the sentence")
         if mention.rejected:
             continue
-        results.append(
-            Result(
-                ce_percent=round(mention.value, 4),
-                ce_high_percent=mention.high,
-                qualifier=_qualifier(mention.qualifiers),
-                current_density_mA_cm2=values["current"],
-                areal_capacity_mAh_cm2=values["capacity"],
-                cycles=None if values["cycles"] is None else int(values["cycles"]),
-                cell=cell,
-                method_hint=method,
-                confidence=round(max(0.05, min(0.99, confidence)), 2),
-                reason="; ".join(reasons),
-                value_start=mention.start,
-                value_end=mention.end,
+        variants = [values]
+        if shared:
+            count = len(next(iter(shared.values())))
+            variants = [{**values, **{k: v[i] for k, v in shared.items()}} for i in range(count)]
+            reasons.append(f"one CE stated for {count} conditions: one result each")
+            confidence -= 0.05
+            if (
+                values["current"] is None
+                and "current" not in shared
+                or (values["capacity"] is None and "capacity" not in shared)
+            ):
+                confidence -= 0.15
+                reasons.append("incomplete conditions")
+        for v in variants:
+            results.append(
+                Result(
+                    ce_percent=round(mention.value, 4),
+                    ce_high_percent=mention.high,
+                    qualifier=_qualifier(mention.qualifiers),
+                    current_density_mA_cm2=v["current"],
+                    areal_capacity_mAh_cm2=v["capacity"],
+                    cycles=None if v["cycles"] is None else int(v["cycles"]),
+                    cell=cell,
+                    method_hint=method,
+                    confidence=round(max(0.05, min(0.99, confidence)), 2),
+                    reason="; ".join(reasons),
+                    value_start=mention.start,
+                    value_end=mention.end,
+                )
             )
-        )
     return results, mentions
 
 
-def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
+def _respectively_groups(conditions: list[Condition], mentions: list[Mention]) -> dict:
+    """With "respectively", n values take n single conditions of a kind in order.
+
+    "99.7% and 99.5% under 1.0 mA cm-2, 3.0 mAh cm-2 and 3.0 mA cm-2, 3.0 mAh cm-2,
+    respectively": the conditions after the last value form n groups. A list
+    ("at 0.5 and 1 mA cm-2, respectively") is paired by ``_pick``.
+    """
+    count = len(mentions)
+    if count < 2:
+        return {}
+    paired = {}
+    for kind in ("current", "capacity", "cycles"):
+        singles = [
+            c.values[0]
+            for c in conditions
+            if c.kind == kind and c.start >= mentions[-1].end and len(c.values) == 1
+        ]
+        if len(singles) == count:
+            paired[kind] = singles
+    return paired
+
+
+def _shared_lists(own: list[Condition], values: dict) -> dict[str, tuple[float, ...]]:
+    """Lists of conditions one CE is stated for; several kinds only when of one length."""
+    lists = {
+        c.kind: c.values
+        for c in own
+        if len(c.values) > 1
+        and not c.is_range
+        and values.get(c.kind) is None
+        and c.kind != "cycles"
+    }
+    if len({len(v) for v in lists.values()}) > 1:
+        first = next(iter(lists))
+        lists = {first: lists[first]}
+    return lists
+
+
+def _regions(s: str, mentions: list[Mention], cells, floor: int = 0) -> list[tuple[int, int]]:
     """The clause of each mention: cut between neighbours at the last separator.
 
     The first clause also starts after a separator when the part before it is
     about another cell ("Li||Li cells cycle ... at 1 mA cm-2, and Li||Cu cells show
-    a CE of 99.2%": the current belongs to the Li||Li test).
+    a CE of 99.2%": the current belongs to the Li||Li test). A clause also ends where
+    a comparison begins ("than", "outperforming", "compared with": the conditions
+    after it are the other system's) and before a following clause about capacity
+    retention (", and the full cell maintains 80% after 170 cycles").
     """
     cuts = []
     for left, right in zip(mentions, mentions[1:]):
@@ -435,7 +778,10 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
         separators = list(_SEPARATOR.finditer(between))
         cuts.append(left.end + separators[-1].start() if separators else right.anchor)
     first, last = 0, len(s)
-    for sep in _CLAUSE_BREAK.finditer(s, 0, mentions[0].anchor):
+    if floor:
+        separators = list(_SEPARATOR.finditer(s, floor, mentions[0].anchor))
+        first = separators[-1].start() if separators else floor
+    for sep in _CLAUSE_BREAK.finditer(s, first, mentions[0].anchor):
         before = {c.kind for c in cells if c.end <= sep.start()}
         after = {c.kind for c in cells if sep.end() <= c.start < mentions[0].anchor}
         if before and after and not before & after:
@@ -446,7 +792,34 @@ def _regions(s: str, mentions: list[Mention], cells) -> list[tuple[int, int]]:
         if before and after and not before & after:
             last = sep.start()  # "..., while the Li||NCM811 full cell retains 80% after 200 cycles"
             break
-    return list(zip([first, *cuts], [*cuts, last]))
+    regions = list(zip([first, *cuts], [*cuts, last]))
+    return [(lo, _clause_end(s, m, lo, hi, cells)) for m, (lo, hi) in zip(mentions, regions)]
+
+
+def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
+    comparator = _COMPARATOR.search(s, mention.end, hi)
+    if comparator:
+        hi = comparator.start()
+    # "... 98.5% in Li||Cu cells and Li|Li symmetric cells ...", "... and a discharge capacity
+    # after 200 cycles in a Li||NCM811 cell": "and" starting a clause about another cell.
+    for joint in re.finditer(r"\band\b", s[mention.end : hi]):
+        at = mention.end + joint.start()
+        stop = _CLAUSE_BREAK.search(s, at + 3, hi)
+        after = {c.kind for c in cells if at <= c.start < (stop.start() if stop else hi)}
+        before = {c.kind for c in cells if lo <= c.start < at}
+        if after and before and not after & before:
+            hi = at
+            break
+    breaks = list(
+        re.finditer(r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,", s[mention.end : hi])
+    )
+    for i, brk in enumerate(breaks):
+        start = mention.end + brk.end()
+        stop = mention.end + breaks[i + 1].start() if i + 1 < len(breaks) else hi
+        clause = s[start:stop]
+        if _RETENTION.search(clause) and not _KEY.search(clause):
+            return mention.end + brk.start()
+    return hi
 
 
 def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively):
@@ -478,14 +851,22 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
                 penalty + 0.05,
             )
     group = {index}
+    starts = sorted(c.start for c in conditions if c.kind == kind)
     for step in (-1, 1):
         i = index
-        while 0 <= i + step < count:
+        while 0 <= i + step < count and abs(i + step - index) <= MAX_COORDINATED:
             a, b = sorted((i, i + step))
-            between = s[mentions[a].end : mentions[b].anchor]
-            if _CLAUSE_BREAK.search(between) or any(
-                c.kind == kind and mentions[a].end <= c.start < mentions[b].anchor
-                for c in conditions
+            lo, hi = mentions[a].end, mentions[b].anchor
+            between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
+            if (
+                _CLAUSE_BREAK.search(s, lo, hi)
+                or (between < len(starts) and starts[between] < hi)
+                or (
+                    _COMPARATOR.search(s, lo, hi)  # a comparator keeps the conditions in its own
+                    and _own_parentheses(
+                        s, mentions[i + step], owned[i + step], kind
+                    )  # "(95%, 100 cycles)"
+                )
             ):
                 break
             i += step
@@ -494,6 +875,16 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
     if len(group) > 1 and len(pool) == 1 and len(pool[0].values) == 1:
         return pool[0].values[0], f"{kind} shared by coordinated results", 0.1
     return None, None, 0.0
+
+
+def _own_parentheses(s: str, mention: Mention, own: list[Condition], kind: str) -> bool:
+    """Whether the conditions of ``kind`` in ``own`` stand in the parentheses of the value."""
+    conditions = [c for c in own if c.kind == kind]
+    opening = s.rfind("(", 0, mention.start)
+    if not conditions or opening <= s.rfind(")", 0, mention.start):
+        return False
+    closing = s.find(")", mention.end)
+    return closing != -1 and all(opening < c.start < closing for c in conditions)
 
 
 def _pick(

@@ -56,8 +56,12 @@ def _stop_cuts(text: str):
         if match.group("stop") == "." and word and not match.group("cite"):
             if word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
                 continue
-            if len(word.group(1)) == 1 and word.group(1).isupper():
-                continue  # an initial: "J. Smith"
+            if (
+                len(word.group(1)) == 1
+                and word.group(1).isupper()
+                and not re.search(r"(?:\d\s*|°\s*)[A-Z]$", before)
+            ):
+                continue  # an initial: "J. Smith"; not a unit: "at 50 °C. A", "at 1 C. The"
         if match.group("cite") and not match.group("close"):
             prev = text[i - 1] if i else ""
             if prev.isdigit() and not re.search(r"(?:[-–^]|[A-Za-z])\d+$", text[max(0, i - 6) : i]):
