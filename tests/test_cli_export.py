@@ -140,7 +140,8 @@ def test_hostile_text_is_escaped_in_every_format(sqlite_cli, tmp_path):
     sqlite_cli("result", "add", "--paper", "sun2025review-ref107", "--ce", "99.9", "--current", "2",
                "--capacity", "4", "--category", "interface", "--label", EVIL, "--host", "@cmd|' /C calc'!A0",
                "--full-cell-derived", "--no-input", check=True)
-    select = ("export", "table", "--category", "interface")
+    # only the added row: the bundled primary papers also hold interface results
+    select = ("export", "table", "--category", "interface", "--paper", "sun2025review-ref107")
     html = sqlite_cli(*select, "--format", "html", check=True).stdout
     parser = _Html()
     parser.feed(html)
