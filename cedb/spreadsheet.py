@@ -19,9 +19,20 @@ FIELDS = ("paper", "source") + STRATEGY_FIELDS + MEASUREMENT_FIELDS
 MAPPING_KEYS = ("columns", "units", "defaults", "sheet")
 
 
+# CE columns that are not in percent: `units: {ce: fraction}` (0.995 -> 99.5) or `units: {ce: LCE}`
+# (the logarithmic CE of Kim et al., LCE = -log10(1 - CE): 2.3 -> 99.4988...). Data sets such as
+# Electrolytomics EDB-2 give the CE as a fraction.
+CE_SCALES = {
+    "fraction": lambda x: round(100 * x, 10),
+    "lce": lambda x: round(100 * (1 - 10 ** -x), 10),
+}
+
+
 @dataclass
 class Mapping:
-    columns: dict[str, str]  # cedb field -> spreadsheet column
+    # cedb field -> spreadsheet column, or a list of columns whose non-empty cells are joined with
+    # " + " (an electrolyte spread over solvent, salt and additive columns)
+    columns: dict[str, "str | tuple[str, ...]"]
     units: dict[str, str] = field(default_factory=dict)  # cedb field -> unit of bare numbers
     defaults: dict[str, Any] = field(default_factory=dict)  # cedb field -> value for every row
     sheet: str | int | None = None
@@ -49,7 +60,8 @@ def read_mapping(path: Path) -> Mapping:
     if unknown:
         raise InvalidValue(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed are {', '.join(MAPPING_KEYS)}")
     return Mapping(
-        columns={_field(k): str(v) for k, v in data["columns"].items()},
+        columns={_field(k): tuple(map(str, v)) if isinstance(v, list) else str(v)
+                 for k, v in data["columns"].items()},
         units={_field(k): str(v) for k, v in (data.get("units") or {}).items()},
         defaults={_field(k): v for k, v in (data.get("defaults") or {}).items()},
         sheet=data.get("sheet"),
@@ -119,7 +131,8 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
     is called as the file is read (bytes of a CSV file).
     """
     columns, records = _records(path, mapping, progress)
-    missing = [c for c in mapping.columns.values() if c not in columns]
+    wanted = [c for v in mapping.columns.values() for c in ((v,) if isinstance(v, str) else v)]
+    missing = [c for c in wanted if c not in columns]
     if missing:
         raise InvalidValue(f"{path} has no column(s) {', '.join(repr(m) for m in missing)}; "
                            f"it has {', '.join(repr(str(c)) for c in columns)}")
@@ -136,11 +149,18 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
         raw = dict(mapping.defaults)
         blank = True
         for name, column in mapped:
-            value = record.get(column)
+            if isinstance(column, tuple):
+                cells = [str(record.get(c)).strip() for c in column if not _is_blank(record.get(c))]
+                value = " + ".join(cells) if cells else None
+            else:
+                value = record.get(column)
             if (not value or value.isspace()) if text_only else _is_blank(value):
                 continue
             blank = False
-            if name in units and _is_number(value):
+            scale = CE_SCALES.get(str(units.get(name, "")).lower()) if name == "ce_percent" else None
+            if scale is not None and _is_number(value):
+                value = scale(float(str(value).replace(",", "")))
+            elif name in units and _is_number(value):
                 value = f"{value} {units[name]}"
             raw[name] = value
         if blank:

@@ -57,17 +57,10 @@ def _md_rows(text: str) -> tuple[list[str], list[list[str]], dict[str, str]]:
 def test_table2_selection_in_markdown(cli):
     expected = table2_from_the_curation_files()
     # The review's text states these Table 2 / Fig. 5 results (refs 98-103, 106, 107, 109; ref 144 is 98.8 %).
-    assert {key.rsplit("ref", 1)[1] for key, *_ in expected} == {
-        "98",
-        "99",
-        "100",
-        "101",
-        "102",
-        "103",
-        "106",
-        "107",
-        "109",
-    }
+    review = {key for key, *_ in expected if key.startswith("sun2025review-ref")}
+    assert {key.rsplit("ref", 1)[1] for key in review} == {"98", "99", "100", "101", "102", "103", "106", "107", "109"}
+    # The primary papers add theirs (xu2021mthf: 99.7 % at 1 mA cm-2 and 99.5 % at 3 mA cm-2, both 3 mAh cm-2).
+    assert ("xu2021mthf", 99.7, 1.0, 3.0) in expected and ("xu2021mthf", 99.5, 3.0, 3.0) in expected
     process = cli(*TABLE2, "--format", "md", check=True)
     header, rows, numbers = _md_rows(process.stdout)
     assert header == HEADERS
@@ -194,28 +187,11 @@ EVIL = "<script>alert(1)</script> =SUM(A1) 50% & $x_1^2$ {~} \\ #"
 
 
 def test_hostile_text_is_escaped_in_every_format(sqlite_cli, tmp_path):
-    sqlite_cli(
-        "result",
-        "add",
-        "--paper",
-        "sun2025review-ref107",
-        "--ce",
-        "99.9",
-        "--current",
-        "2",
-        "--capacity",
-        "4",
-        "--category",
-        "interface",
-        "--label",
-        EVIL,
-        "--host",
-        "@cmd|' /C calc'!A0",
-        "--full-cell-derived",
-        "--no-input",
-        check=True,
-    )
-    select = ("export", "table", "--category", "interface")
+    sqlite_cli("result", "add", "--paper", "sun2025review-ref107", "--ce", "99.9", "--current", "2",
+               "--capacity", "4", "--category", "interface", "--label", EVIL, "--host", "@cmd|' /C calc'!A0",
+               "--full-cell-derived", "--no-input", check=True)
+    # only the added row: the bundled primary papers also hold interface results
+    select = ("export", "table", "--category", "interface", "--paper", "sun2025review-ref107")
     html = sqlite_cli(*select, "--format", "html", check=True).stdout
     parser = _Html()
     parser.feed(html)

@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+
+from cedb.resources import curation_dir
 from conftest import FIXTURES, Cli, assert_user_error, database_snapshot
 from crossref_server import GARBAGE, NOT_HTTP, SLOW, UNAVAILABLE, WRONG_SHAPE, CrossrefServer
 
 MESSY = FIXTURES / "bib" / "messy.bib"
 MESSY_ADDED = ["Muller2021Nitrate", "fresh2024", "keller2023note", "ortiz2022sulfide", "wang2020host"]
-BUNDLED_PAPERS = 11  # sun2025review and the ten papers it cites
+BUNDLED_PAPERS = len(list(curation_dir().glob("*.yaml")))  # one curation file per bundled paper
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +147,9 @@ def test_rm_refuses_cited_papers_unless_cascade(cli):
     removed = cli("paper", "rm", "sun2025review", "--cascade", check=True)
     assert removed.stdout == "" and removed.stderr.strip() == "Removed sun2025review and 11 result(s)"
     after = database_snapshot(cli.url)
-    assert after["measurement"] == [] and len(after["reference"]) == BUNDLED_PAPERS - 1
+    # Only the review's own results go; the primary papers' results (their own source) stay.
+    assert len(after["measurement"]) == len(before["measurement"]) - 11
+    assert len(after["reference"]) == BUNDLED_PAPERS - 1
     removed = cli("paper", "rm", "sun2025review-ref99", check=True)  # no longer cited; has a strategy
     # Last line only: crud.remove_reference currently also prints an SAWarning (reported).
     assert removed.stderr.strip().splitlines()[-1] == "Removed sun2025review-ref99"

@@ -7,9 +7,14 @@ locked". Runs on SQLite and on PostgreSQL (the `cli` fixture).
 
 import subprocess
 
+import yaml
+
+from cedb.resources import curation_dir
+
 from conftest import Cli, database_snapshot
 
-BUNDLED_MEASUREMENTS = 11
+BUNDLED_MEASUREMENTS = sum(len((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measurements") or [])
+                           for path in curation_dir().glob("*.yaml"))
 
 
 def _run_together(cli: Cli, commands: list[list[str]]) -> list[tuple[int, str, str]]:

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from cedb import crud, spreadsheet
 from cedb.errors import InvalidValue, NotFound
-from cedb.models import Measurement, ReferenceCreate
+from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
 from conftest import FIXTURES, assert_user_error, database_snapshot
 
 SHEETS = FIXTURES / "spreadsheets"
@@ -193,3 +193,80 @@ def test_cli_import_errors(sqlite_cli, tmp_path):
     assert_user_error(sqlite_cli("result", "import", tmp_path / "nope.csv", "--map", MESSY_MAP),
                       contains="no such file")
     assert database_snapshot(sqlite_cli.url) == before
+
+
+# --------------------------------------------------------------------------- published data sets (docs/recipes)
+
+RECIPES = Path(__file__).resolve().parent.parent / "docs" / "recipes"
+
+
+def _results(session) -> list[tuple[Measurement, Strategy, Reference]]:
+    query = (select(Measurement, Strategy, Reference)
+             .where(Measurement.strategy_id == Strategy.id)
+             .where(Measurement.reference_id == Reference.id))
+    return list(session.exec(query).all())
+
+
+def _load_reference(session, path: Path) -> None:
+    from cedb import curation
+
+    curation.load(session=session, paths=[path])
+
+
+def test_ce_as_a_fraction_or_as_lce_and_joined_columns(session, tmp_path):
+    crud.add_reference(session=session, create=ReferenceCreate(key="set"))
+    sheet = tmp_path / "set.csv"
+    sheet.write_text("salt,solvent,additive,frac,lce\n"
+                     "LiFSI,DME,,0.995,\n"
+                     "LiPF6,EC,FEC,,2\n"
+                     "LiTFSI,DOL,LiNO3,0.5,\n")
+    mapping_path = tmp_path / "m.yaml"
+    mapping_path.write_text("columns: {electrolyte: [salt, solvent, additive], ce: frac}\n"
+                            "units: {ce: fraction}\ndefaults: {paper: set, category: electrolyte}\n")
+    mapping = spreadsheet.read_mapping(mapping_path)
+    report = spreadsheet.import_rows(session=session, path=sheet, mapping=mapping)
+    # Row 3 has no value in the mapped CE column: rejected, never guessed from the other column.
+    assert report.added == [2, 4] and [row for row, _ in report.rejected] == [3]
+    got = sorted((m.ce_percent, s.electrolyte) for m, s, _ in _results(session))
+    assert got == [(50.0, "LiTFSI + DOL + LiNO3"), (99.5, "LiFSI + DME")]
+
+    mapping_path.write_text("columns: {electrolyte: [salt, solvent], ce: lce}\n"
+                            "units: {ce: LCE}\ndefaults: {paper: set, category: electrolyte, cycles: 7}\n")
+    mapping = spreadsheet.read_mapping(mapping_path)
+    report = spreadsheet.import_rows(session=session, path=sheet, mapping=mapping)
+    assert report.added == [3]
+    (lce_row,) = [m for m in session.exec(select(Measurement)).all() if m.cycles == 7]
+    assert lce_row.ce_percent == pytest.approx(99.0)  # LCE 2 = -log10(1 - 0.99)
+
+
+def test_edb2_recipe_imports_the_sample_rows_and_rejects_the_repeated_one(session):
+    import csv
+
+    _load_reference(session, RECIPES / "edb2" / "electrolytomics-edb2.yaml")
+    sample = RECIPES / "edb2" / "EDB-2_CE.sample.csv"
+    mapping = spreadsheet.read_mapping(RECIPES / "edb2" / "mapping.yaml")
+    report = spreadsheet.import_rows(session=session, path=sample, mapping=mapping)
+    rows = list(csv.DictReader(sample.open(encoding="utf-8")))
+    # Lines 5 and 6 are the same EDB-2 row twice: the second is a duplicate, not a new result.
+    assert rows[3] == rows[4]
+    assert report.rejected and [row for row, _ in report.rejected] == [6]
+    assert len(report.added) == len(rows) - 1
+    stored = {(s.electrolyte, m.current_density_mA_cm2): m.ce_percent
+              for m, s, _ in _results(session)}
+    for row in rows:  # every stored CE is the CSV's fraction times 100, computed here from the file
+        columns = ("salt_1_smiles", "salt_2_smiles", "solvent_1_smiles", "solvent_2_smiles",
+                   "solvent_3_smiles", "additive_smiles")
+        parts = [row[c] for c in columns if row[c]]
+        key = (" + ".join(parts), float(row["current_density"]))
+        assert stored[key] == pytest.approx(100 * float(row["coulombic_efficiency"]))
+    assert {r.key for _, _, r in _results(session)} == {"electrolytomics-edb2"}
+
+
+def test_kim_recipe_converts_lce(session):
+    _load_reference(session, RECIPES / "kim2023" / "kim2023-pnas.yaml")
+    mapping = spreadsheet.read_mapping(RECIPES / "kim2023" / "mapping.yaml")
+    sheet = RECIPES / "kim2023" / "kim2023-layout.example.csv"
+    report = spreadsheet.import_rows(session=session, path=sheet, mapping=mapping)
+    assert len(report.added) == 3 and not report.rejected
+    got = sorted(round(m.ce_percent, 4) for m in session.exec(select(Measurement)).all())
+    assert got == [round(100 * (1 - 10 ** -lce), 4) for lce in (1.5, 2.0, 2.5)]
