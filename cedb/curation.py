@@ -470,23 +470,17 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def dump(*, session: Session, directory: Path) -> list[Path]:
-    """Write one curation file per paper into ``directory``; returns the files written."""
-    import os
-    import tempfile
+    """Write one curation file per paper into ``directory``; returns the files written.
 
-    directory.mkdir(parents=True, exist_ok=True)
+    All files or none (cedb.outputs): a symlink already in the folder is replaced rather
+    than followed to a file outside it.
+    """
+    from cedb import outputs
+
     written = []
-    for reference in session.exec(select(Reference).order_by(Reference.key)):
-        path = directory / file_name(reference.key)
-        # A temporary file renamed over the target: atomic, and a symlink already in the
-        # folder is replaced rather than followed to a file outside it.
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".cedb-", suffix=".yaml")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(dumps(paper_document(session, reference)))
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        written.append(path)
+    with outputs.writing() as batch:
+        batch.directory(directory)
+        for reference in session.exec(select(Reference).order_by(Reference.key)):
+            written.append(batch.write_text(directory / file_name(reference.key),
+                                            dumps(paper_document(session, reference))))
     return written

@@ -9,6 +9,7 @@ value was proposed. Mappings to the database vocabulary:
 * method hint -> method: the reservoir method is Aurbach's; none -> "unspecified".
 """
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -101,9 +102,13 @@ def write_drafts(
     from cedb import curation
 
     document = draft_document(candidates, paper=paper, where=where)
+    from cedb import outputs
+
     path = Path(directory) / curation.file_name(paper.strip())
-    if path.exists() and not overwrite:
+    # lexists: a symlink (even a dangling one) counts as a file; it is replaced, never followed.
+    if os.path.lexists(path) and not overwrite:
         raise InvalidValue(f"{path} exists: review it, or pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(curation.dumps(document), encoding="utf-8")
+    with outputs.writing() as batch:
+        batch.directory(path.parent)
+        batch.write_text(path, curation.dumps(document))
     return path
