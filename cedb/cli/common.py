@@ -51,11 +51,9 @@ def engine(*, prepare: bool = True, load_bundled: bool = True):
 
 
 def display_url(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
-    import sqlalchemy as sa
+    from cedb.db import display_url as shown
 
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    return shown(url)
 
 
 @contextmanager
