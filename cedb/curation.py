@@ -158,11 +158,17 @@ def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckRepo
 def _read(path: Path, problems: list[Problem]):
     import yaml
 
+    from cedb import limits
+
     raw_problems: list[tuple[int, str]] = []
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), 1, f"cannot read: {exc}"))
+        text = limits.read_text(path)
+    except CedbError as exc:
+        problems.append(Problem(str(path), 1, str(exc)))
+        return None
+    limit = _yaml_limit_problem(text)
+    if limit:
+        problems.append(Problem(str(path), *limit))
         return None
     try:
         try:
@@ -185,6 +191,51 @@ def _read(path: Path, problems: list[Problem]):
         problems.append(Problem(str(path), 1, "expected a mapping with reference, strategies, measurements"))
         return None
     return data
+
+
+def _yaml_limit_problem(text: str) -> tuple[int, str] | None:
+    """(line, message) for an alias bomb ("billion laughs") or deep nesting, found before
+    anything is built: a scan of the parser's events in constant memory, counting what the
+    aliases would expand to. Syntax errors are left to the loader, whose messages are
+    documented. libyaml first; its own errors (it stops at 1,000 levels) are scanned again
+    with PyYAML's parser, which is not recursive either.
+    """
+    import yaml
+
+    from cedb.limits import MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
+
+    for loader in dict.fromkeys([getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader]):
+        aliases = nodes = 0
+        sizes: dict[str, int] = {}  # anchor -> nodes it expands to
+        open_nodes: list[tuple[str | None, int]] = []  # (anchor, node count when it started)
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                line = event.start_mark.line + 1
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    nodes += 1
+                    open_nodes.append((event.anchor, nodes))
+                    if len(open_nodes) > MAX_YAML_DEPTH:
+                        return line, f"nesting deeper than {MAX_YAML_DEPTH} levels: curation files nest 3 levels"
+                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    anchor, start = open_nodes.pop()
+                    if anchor:
+                        sizes[anchor] = nodes - start + 1
+                elif isinstance(event, yaml.ScalarEvent):
+                    nodes += 1
+                    if event.anchor:
+                        sizes[event.anchor] = 1
+                elif isinstance(event, yaml.AliasEvent):
+                    aliases += 1
+                    nodes += sizes.get(event.anchor, 1)
+                    if aliases > MAX_YAML_ALIASES:
+                        return line, f"more than {MAX_YAML_ALIASES} YAML aliases (*name): write the values out"
+                if nodes > MAX_YAML_NODES:
+                    return line, (f"more than {MAX_YAML_NODES:,} values once aliases are expanded: "
+                                  "split the file")
+            return None
+        except yaml.YAMLError:
+            continue
+    return None
 
 
 def _unknown(mapping: _LineDict, allowed: tuple[str, ...], what: str, path: Path, problems: list[Problem]) -> None:

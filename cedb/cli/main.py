@@ -45,6 +45,12 @@ def root(
         typer.Option("--db", help="SQLite file or SQLAlchemy URL. Overrides CEDB_DATABASE_URL.",
                      envvar=None, show_default=False),
     ] = None,
+    max_input_mb: Annotated[
+        Optional[float],
+        typer.Option("--max-input-mb", metavar="MB", show_default=False,
+                     help="Refuse input files (BibTeX, curation YAML, texts to extract) larger than "
+                          "this. Overrides CEDB_MAX_INPUT_MB [default: 5]."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -54,8 +60,11 @@ def root(
     The database is --db, else CEDB_DATABASE_URL, else a SQLite file in your user
     data directory, created with the bundled review dataset on first use.
     """
+    from cedb import limits
+
     common.set_database(db)
     common.route_warnings()
+    limits.set_max_input_mb(max_input_mb)
 
 
 app.add_typer(db_cli.app, name="db")
