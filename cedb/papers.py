@@ -79,12 +79,9 @@ def _record(outcome: crud.AddOutcome, report: AddReport) -> None:
 
 
 def _add_bibtex(*, session: Session, path: Path, on_duplicate: str, report: AddReport) -> None:
-    if not path.is_file():
-        raise NotFound(f"no such file: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="latin-1")
+    from cedb import limits
+
+    text = limits.read_text(path, fallback_encoding="latin-1")
     parsed = bibliography.parse_bibtex(text)
     if not parsed.entries:
         raise InvalidValue(f"{path} holds no BibTeX entries")
