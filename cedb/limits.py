@@ -18,6 +18,8 @@ MAX_YAML_NODES = 1_000_000  # values (and keys) once aliases are expanded
 # BibTeX: one entry's text, and the text an @string macro may expand to.
 MAX_BIBTEX_ENTRY_CHARS = 100_000
 MAX_BIBTEX_MACRO_CHARS = 100_000
+# A PDF may be this many times the input limit (figures); the text it yields may not.
+PDF_SIZE_FACTOR = 10
 # Crossref: the whole answer, read within the CEDB_HTTP_TIMEOUT deadline.
 MAX_HTTP_RESPONSE_BYTES = 5_000_000
 
@@ -44,8 +46,8 @@ def max_input_bytes() -> int:
     return int(value * 1_000_000)
 
 
-def _too_large(what: str, size: int) -> TooLarge:
-    limit = max_input_bytes()
+def _too_large(what: str, size: int, factor: int = 1) -> TooLarge:
+    limit = factor * max_input_bytes()
     return TooLarge(f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB input limit: "
                     "raise it with `cedb --max-input-mb N ...` if the file is what you meant")
 
@@ -57,8 +59,8 @@ def check_text(text: str, what: str) -> str:
     return text
 
 
-def check_file(path: Path) -> Path:
-    """``path`` if it is a readable file within the input limit, else a one-line error."""
+def check_file(path: Path, *, factor: int = 1) -> Path:
+    """``path`` if it is a readable file within ``factor`` times the input limit, else a one-line error."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -74,8 +76,8 @@ def check_file(path: Path) -> Path:
         raise FileError(f"cannot read {path}: it is a folder; give a file")
     if not os.access(path, os.R_OK):
         raise FileError(f"cannot read {path}: permission denied")
-    if size > max_input_bytes():
-        raise _too_large(str(path), size)
+    if size > factor * max_input_bytes():
+        raise _too_large(str(path), size, factor)
     return path
 
 
