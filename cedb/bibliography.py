@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from cedb.errors import InvalidValue, NetworkError, NotFound
+from cedb.limits import MAX_HTTP_RESPONSE_BYTES
 from cedb.models import ReferenceCreate
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|https?://doi\.[a-z]+/)", re.I)
@@ -397,8 +398,15 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
     agent += f"; mailto:{email})" if email else ")"
     request = urllib.request.Request(url, headers={"User-Agent": agent, "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            body = response.read()
+        body = _exchange(request, timeout_s=timeout_s)
+    except TimeoutError:
+        raise NetworkError(
+            f"cannot reach Crossref at {base_url} (timed out): no complete answer for {doi} within "
+            f"{timeout_s:g} s (CEDB_HTTP_TIMEOUT); try again later, or add the paper from a .bib file"
+        ) from None
+    except OverflowError:
+        raise NetworkError(f"Crossref sent more than {MAX_HTTP_RESPONSE_BYTES:,} bytes for {doi}: "
+                           "not a Crossref answer") from None
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             raise NotFound(f"Crossref does not know DOI {doi}: check it, or add the paper from a .bib file") from None
@@ -418,6 +426,38 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
         return crossref_to_reference(message, doi)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise NetworkError(f"Crossref sent a malformed answer for {doi}: try again later") from None
+
+
+def _exchange(request, *, timeout_s: float) -> bytes:
+    """The body of one HTTP exchange, all of it within ``timeout_s`` seconds.
+
+    urllib's timeout bounds each read, so a server trickling a byte a second would hold
+    the command for ever; the exchange runs in a daemon thread that is abandoned at the
+    deadline (TimeoutError). A body over MAX_HTTP_RESPONSE_BYTES is OverflowError.
+    """
+    import threading
+    import urllib.request
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                body = response.read(MAX_HTTP_RESPONSE_BYTES + 1)
+            if len(body) > MAX_HTTP_RESPONSE_BYTES:
+                raise OverflowError
+            outcome["body"] = body
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="cedb-http", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise TimeoutError
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["body"]
 
 
 def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
