@@ -38,6 +38,8 @@ _REASONS = {
 def is_sqlite_file(path: Path) -> bool:
     """True if ``path`` (followed through links) is an SQLite database file."""
     try:
+        if not Path(path).is_file():  # never open a pipe or device to look: it could block
+            return False
         with open(path, "rb") as stream:
             return stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER
     except OSError:
@@ -84,6 +86,7 @@ class Batch:
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []  # (temporary, target)
         self._created_dirs: list[Path] = []
+        self._direct: list[Path] = []  # devices and pipes, written in place
 
     def directory(self, path: Path) -> Path:
         """A target folder, created if missing (and removed again if the batch fails)."""
@@ -107,6 +110,9 @@ class Batch:
         target = check_target(Path(target))
         if any(t == target for _, t in self._pending):
             raise FileError(f"{target} is named twice as an output; give different file names")
+        if target.exists() and not target.is_file():
+            self._direct.append(target)
+            return target  # a device or pipe (-o /dev/stdout): written directly, nothing to rename
         try:
             handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                             suffix=".cedb-tmp" + target.suffix)
@@ -154,6 +160,7 @@ def writing() -> Iterator[Batch]:
         batch._commit()
     except OSError as exc:
         temporaries = {str(temporary): target for temporary, target in batch._pending}
+        temporaries.update({str(target): target for target in batch._direct})
         batch._discard()
         named = str(exc.filename) if exc.filename else None
         where = temporaries.get(named, named) if named else (list(temporaries.values()) or ["the output"])[-1]
