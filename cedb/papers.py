@@ -39,9 +39,9 @@ def fetch(sources: list[str], *, settings: Settings) -> list[Path | ReferenceCre
     for source in sources:
         path = Path(source)
         if path.suffix.lower() == ".bib" or path.exists():
-            if not path.is_file():
-                raise NotFound(f"no such file: {path}")
-            resolved.append(path)
+            from cedb import limits
+
+            resolved.append(limits.check_file(path))  # missing, a folder, unreadable, too large
         elif bibliography.looks_like_doi(source):
             resolved.append(bibliography.fetch_crossref(
                 source, base_url=settings.crossref_url, email=settings.email,
