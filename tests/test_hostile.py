@@ -212,9 +212,9 @@ def _hostile_rows(url: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "evil.yaml"
         path.write_text(
-            "reference:\n  key: evil2024\n  year: 2024\n"
-            '  title: "Unbalanced { brace \\e[31m red \\a bell"\n'
-            "strategies:\n- label: '-inf'\n  category: other\n"
+            "reference:\n  key: evil2024\n  year: 2024\n  journal: '<script>alert(1)</script> Letters'\n"
+            '  title: "Unbalanced { brace <script>alert(1)</script> \\e[31m red \\a bell"\n'
+            "strategies:\n- label: '-inf'\n  category: other\n  host: \"\\e[1mbold host\\a\"\n"
             "measurements:\n- strategy: '-inf'\n  ce_percent: 99.1\n  current_density_mA_cm2: 1\n"
             '  areal_capacity_mAh_cm2: 3\n  note: "\\e]0;pwned\\a \\e[2J"\n', encoding="utf-8")
         with session_scope(engine) as session:
@@ -272,3 +272,139 @@ def test_hostile_input_on_postgresql(case, cedb_bin, postgres_db, tmp_path):
                          env=case.env)
     assert_one_line(process, case.code, case.contains)
     assert database_snapshot(postgres_db["url"]) == before
+
+
+# --------------------------------------------------------------------------- what is shown and written
+
+
+def test_stored_control_characters_braces_and_inf_are_shown_safely(cedb_bin, sqlite_db, tmp_path):
+    """Terminal tables escape ESC/BEL; XLSX takes them; Markdown citations are escaped like
+    cells; CSV neutralises '-inf'; an unbalanced brace in a title leaves a .bib that parses."""
+    from openpyxl import load_workbook
+    from pybtex.database import parse_file
+
+    def run(*args):
+        process = run_capped(cedb_bin, list(args), url=sqlite_db["url"], cwd=tmp_path)
+        assert process.returncode == 0 and "Traceback" not in process.stderr, process.stderr
+        return process
+
+    import json
+
+    (result,) = json.loads(run("query", "--paper", "evil2024", "-f", "json").stdout)
+    for args in (["result", "show", str(result["id"])], ["paper", "list"]):
+        shown = run(*args).stdout
+        assert "\x1b" not in shown and "\x07" not in shown, args
+        assert "\\x1b" in shown, (args, shown)
+    run("export", "table", "--paper", "evil2024", "-f", "xlsx", "-o", tmp_path / "t.xlsx")
+    cells = [c.value for sheet in load_workbook(tmp_path / "t.xlsx") for row in sheet.iter_rows() for c in row]
+    assert any(isinstance(v, str) and "\\x1b[1mbold host\\x07" in v for v in cells), cells
+    markdown = run("export", "table", "--paper", "evil2024", "-f", "md").stdout
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown.split("\n1. ", 1)[1]
+    table_csv = run("export", "table", "--paper", "evil2024", "-f", "csv").stdout
+    query_csv = run("query", "--paper", "evil2024", "-f", "csv").stdout
+    for text in (table_csv, query_csv):
+        assert ",'-inf," in text and ",-inf," not in text, text
+    run("paper", "export", "evil2024", "-o", tmp_path / "evil.bib")
+    title = parse_file(tmp_path / "evil.bib").entries["evil2024"].fields["title"]
+    assert "textbraceleft" in title
+
+
+def test_curate_dump_honours_the_umask_and_replaces_symlinks(cedb_bin, sqlite_db, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    outside = tmp_path / "outside.yaml"
+    (out / "evil2024.yaml").symlink_to(outside)  # dangling: must not be created through the link
+
+    def umask_022():
+        os.umask(0o022)
+        _cap_memory()
+
+    environment = {**os.environ, "CEDB_DATABASE_URL": sqlite_db["url"]}
+    process = subprocess.run([cedb_bin, "curate", "dump", out], capture_output=True, text=True, env=environment,
+                             timeout=60, preexec_fn=umask_022)
+    assert process.returncode == 0, process.stderr
+    files = sorted(out.iterdir())
+    assert files and {oct(f.stat().st_mode & 0o777) for f in files} == {"0o644"}
+    assert not (out / "evil2024.yaml").is_symlink() and not outside.exists()
+
+
+def _unshare_works() -> bool:
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        return False
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+needs_unshare = pytest.mark.skipif(not _unshare_works(), reason="needs root and unshare -m (mount namespaces)")
+
+
+@needs_unshare
+def test_curate_dump_on_a_full_disk_leaves_nothing(cedb_bin, sqlite_db, tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    script = (f'mount -t tmpfs -o size=12k tmpfs "{mount}" && "{cedb_bin}" curate dump "{mount}/out"; '
+              f'code=$?; ls -A "{mount}" >&2; exit $code')
+    process = run_capped("sh", ["-c", script], url=sqlite_db["url"], cwd=tmp_path, prefix=["unshare", "-m"])
+    assert process.returncode == 6, process.stderr
+    lines = process.stderr.splitlines()
+    assert lines[0].startswith("Error: ") and "disk is full" in lines[0], lines
+    assert lines[1:] == [], f"left behind: {lines[1:]}"
+
+
+@needs_unshare
+def test_a_read_only_database_can_be_queried_not_changed(cedb_bin, sqlite_db, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    shutil.copy(sqlite_db["sqlite_file"], folder / "cedb.sqlite")
+    before = _digest(folder / "cedb.sqlite")
+    url = f"sqlite:///{folder / 'cedb.sqlite'}"
+    script = (f'mount --bind -o ro "{folder}" "{folder}" && "{cedb_bin}" query --paper evil2024 -f json '
+              f'&& "{cedb_bin}" result rm 1')
+    process = run_capped("sh", ["-c", script], url=url, cwd=tmp_path, prefix=["unshare", "-m"])
+    assert '"paper": "evil2024"' in process.stdout, process.stderr
+    assert_one_line(process, 5, "is read-only")
+    assert _digest(folder / "cedb.sqlite") == before
+
+
+def test_db_check_tells_a_newer_database_from_an_older_one(cedb_bin, sqlite_db, tmp_path):
+    path = tmp_path / "cedb.sqlite"
+    shutil.copy(sqlite_db["sqlite_file"], path)
+    url = f"sqlite:///{path}"
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    check = run_capped(cedb_bin, ["db", "check"], url=url, cwd=tmp_path)
+    assert "newer than this cedb" in check.stdout
+    assert_one_line(check, 3, "upgrade cedb")
+    assert_one_line(run_capped(cedb_bin, ["query"], url=url, cwd=tmp_path), 5, "upgrade cedb")
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001_initial'")
+    check = run_capped(cedb_bin, ["db", "check"], url=url, cwd=tmp_path)
+    assert "older than this cedb" in check.stdout
+    assert_one_line(check, 3, "run `cedb db upgrade`")
+
+
+def test_extract_to_curation_never_follows_a_symlink_out_of_the_folder(cedb_bin, sqlite_db, tmp_path):
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    outside = tmp_path / "elsewhere" / "evil2024.yaml"
+    outside.parent.mkdir()
+    (drafts / "evil2024.yaml").symlink_to(outside)
+    text = _write(tmp_path / "paper.txt", "The cell showed a CE of 99.2 % at 1 mA cm-2 and 3 mAh cm-2 over 200 cycles.")
+    args = ["extract", text, "--to-curation", drafts, "--paper", "evil2024", "-f", "json"]
+    assert_one_line(run_capped(cedb_bin, args, url=sqlite_db["url"], cwd=tmp_path), 1, "--force")
+    assert not outside.exists()
+    outside.write_text("mine\n", encoding="utf-8")
+    process = run_capped(cedb_bin, [*args, "--force"], url=sqlite_db["url"], cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert outside.read_text(encoding="utf-8") == "mine\n"  # the file the link pointed to is untouched
+    assert not (drafts / "evil2024.yaml").is_symlink()
+
+
+def test_a_nul_byte_rejects_its_entry_and_keeps_the_good_ones(cli, tmp_path):
+    """On PostgreSQL too, where a NUL cannot be stored: only the entry holding it is refused."""
+    _write(tmp_path / "mixed.bib", "@article{nul2024, title={A\x00B}, year=2024}\n"
+                                   "@article{good2024, title={A good paper}, year=2024}\n")
+    process = cli("paper", "add", "mixed.bib")
+    assert process.returncode == 1 and "Traceback" not in process.stderr, process.stderr
+    assert "rejected mixed.bib:1 nul2024: the entry holds a NUL character" in process.stderr
+    assert "1 added" in process.stderr
+    assert [p["key"] for p in cli.json("paper", "list") if p["key"].endswith("2024")] == ["good2024"]
