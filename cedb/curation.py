@@ -54,6 +54,8 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
     """
     import yaml
 
+    from cedb.units import shown
+
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
 
     class Loader(base):  # safe: builds only plain data, never Python objects
@@ -76,7 +78,7 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
             raise
         except Exception as exc:  # "!!int abc", a bad !!timestamp: a problem at its line, not a crash
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}",
+                None, None, f"cannot read {shown(node.value)} as {node.tag.rsplit(':', 1)[-1]}",
                 node.start_mark) from exc
 
     def construct_mapping(loader, node, deep=False):
