@@ -153,6 +153,11 @@ def _configure_postgresql(engine: Engine) -> None:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
 
 
+# PostgreSQL errors that come from the database the user pointed at, not from cedb's SQL:
+# no such schema or database, a table missing (another application's schema), no privilege.
+_SETUP_SQLSTATES = {"3F000", "3D000", "42P01", "42501"}
+
+
 def user_error(exc: BaseException, url: str | None) -> CedbError | None:
     """The one-line error a database failure means for the user, or None if it is a bug.
 
@@ -164,8 +169,9 @@ def user_error(exc: BaseException, url: str | None) -> CedbError | None:
     if isinstance(exc, sa.exc.IntegrityError):
         return ConflictError("another process changed the same record at the same time; nothing "
                              "was written: run the command again")
-    if isinstance(exc, sa.exc.ProgrammingError):
-        return None
+    if isinstance(exc, sa.exc.ProgrammingError) and exc.statement is not None and \
+            getattr(exc.orig, "sqlstate", None) not in _SETUP_SQLSTATES:
+        return None  # SQL the database rejects: a bug (not an option or a schema the user gave)
     if isinstance(exc, sa.exc.DBAPIError):
         original = exc.orig if exc.orig is not None else exc
     elif isinstance(exc, sqlite3.DatabaseError) or type(exc).__module__.startswith("psycopg"):
