@@ -116,7 +116,8 @@ def extract_command(
     if source == "-":
         text, read_as, where = sys.stdin.read(limits.max_input_bytes() + 1), "text", "stdin"
     else:
-        limits.check_file(Path(source), factor=limits.PDF_SIZE_FACTOR if source.lower().endswith(".pdf") else 1)
+        if Path(source).is_file():  # a missing file or wrong suffix is read_source's to report
+            limits.check_file(Path(source), factor=limits.PDF_SIZE_FACTOR if source.lower().endswith(".pdf") else 1)
         text, read_as = read_source(source)
         where = Path(source).name
     limits.check_text(text, f"the text of {where}")
