@@ -43,8 +43,9 @@ def run_capped(cedb_bin: str, args: list, *, url: str, cwd: Path, env: dict | No
 def assert_one_line(process: subprocess.CompletedProcess, code: int, contains: str) -> str:
     assert process.returncode == code, (process.returncode, process.stderr[-2000:])
     assert "Traceback" not in process.stderr, process.stderr[-2000:]
-    # A batch command (paper add FILE.bib) reports the entry it rejected, then its summary.
-    errors = [line for line in process.stderr.splitlines() if line.startswith(("Error: ", "rejected "))]
+    # A batch command (paper add FILE.bib, result import) reports what it rejected, then its summary.
+    errors = [line for line in process.stderr.splitlines()
+              if line.startswith(("Error: ", "rejected ")) or ": rejected: " in line]
     assert len(errors) == 1 and len(process.stderr.splitlines()) <= 2, process.stderr[-2000:]
     assert contains.lower() in errors[0].lower(), errors[0]
     return errors[0]
@@ -144,6 +145,11 @@ CASES = [
                                             "--no-input"], 1, "cannot read current density"),
     Case("unit-tower-curation", lambda t, c: ["curate", "load", _curation(t / "tower.yaml", current=f'"{TOWER}"')],
          3, "nothing loaded"),
+    Case("unit-tower-import", lambda t, c: ["result", "import", _write(t / "tower.csv", "paper,ce,current,capacity\n"
+                                                                          f'{c["paper"]},99.1,"{TOWER}",3\n'),
+                                            "--map", _write(t / "map.yaml", "columns:\n  paper: paper\n  ce: ce\n"
+                                                                              "  current: current\n  capacity: capacity\n")],
+         1, "no arithmetic"),
     Case("yaml-alias-bomb", lambda t, c: ["curate", "load", _alias_bomb(t / "bomb.yaml")], 3, "nothing loaded"),
     Case("yaml-deep", lambda t, c: ["curate", "check", _write(t / "deep.yaml", "reference: " + "[" * 3000
                                                               + "]" * 3000 + "\n")], 3, "problem"),
