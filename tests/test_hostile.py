@@ -417,3 +417,13 @@ def test_a_nul_byte_rejects_its_entry_and_keeps_the_good_ones(cli, tmp_path):
     assert "rejected mixed.bib:1 nul2024: the entry holds a NUL character" in process.stderr
     assert "1 added" in process.stderr
     assert [p["key"] for p in cli.json("paper", "list") if p["key"].endswith("2024")] == ["good2024"]
+
+
+@needs_unshare
+def test_an_output_on_a_read_only_file_system_is_one_line(cedb_bin, sqlite_db, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    script = f'mount --bind -o ro "{folder}" "{folder}" && "{cedb_bin}" export table -f md -o "{folder}/t.md"'
+    process = run_capped("sh", ["-c", script], url=sqlite_db["url"], cwd=tmp_path, prefix=["unshare", "-m"])
+    assert_one_line(process, 6, "read-only")
+    assert list(folder.iterdir()) == []
