@@ -72,7 +72,11 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
             if node.__class__ is yaml.ScalarNode and node.tag in scalars:
                 if node.tag == _FLOAT_TAG and _DECIMAL.fullmatch(node.value):
                     return ReportedNumber(node.value)  # 99.50 keeps its two decimals
-                return scalars[node.tag](loader, node)
+                value = scalars[node.tag](loader, node)
+                if isinstance(value, str) and "\x00" in value:  # "\0" in a quoted string
+                    # PostgreSQL cannot store it and no curated text means it.
+                    problems.append((node.start_mark.line + 1, "text holds a NUL character (\\0): remove it"))
+                return value
             return loader.construct_object(node, deep=True)
         except yaml.YAMLError:
             raise

@@ -150,6 +150,8 @@ CASES = [
                                             "--map", _write(t / "map.yaml", "columns:\n  paper: paper\n  ce: ce\n"
                                                                               "  current: current\n  capacity: capacity\n")],
          1, "no arithmetic"),
+    Case("yaml-nul", lambda t, c: ["curate", "load", _curation(t / "nul.yaml", extra='  title: "A \\0 B"\n')],
+         3, "nothing loaded"),
     Case("yaml-alias-bomb", lambda t, c: ["curate", "load", _alias_bomb(t / "bomb.yaml")], 3, "nothing loaded"),
     Case("yaml-deep", lambda t, c: ["curate", "check", _write(t / "deep.yaml", "reference: " + "[" * 3000
                                                               + "]" * 3000 + "\n")], 3, "problem"),
