@@ -32,8 +32,6 @@ _PG_SETUP_LOCK = 0xCEDB
 _PG_WRITE_LOCK = 0xCEDB02
 
 
-__all__ = ["DatabaseError"]  # (defined in cedb.errors; imported from here by older code)
-
 _PASSWORD = re.compile(r"(://[^:/@?#]*:)([^@/?#]*)(@)")
 
 
