@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from cedb import bibliography, crud
 from cedb.config import Settings
-from cedb.errors import CedbError, InvalidValue, NotFound
+from cedb.errors import CedbError, InvalidValue
 from cedb.models import ReferenceCreate
 
 
