@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from cedb.errors import InvalidValue, NetworkError, NotFound
+from cedb.limits import MAX_HTTP_RESPONSE_BYTES
 from cedb.models import ReferenceCreate
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|https?://doi\.[a-z]+/)", re.I)
@@ -99,6 +100,9 @@ def latex_to_text(text: str) -> str:
 
     import latexcodec  # noqa: F401  (registers the 'ulatex' codec; a pybtex dependency)
 
+    # Literal braces as cedb exports them (see _BIB_SPECIAL), kept apart from grouping braces.
+    text = re.sub(r"\\textbrace(left|right)\b(?:\{\})?",
+                  lambda m: "\ue000" if m.group(1) == "left" else "\ue001", text)
     text = _MATH_SCRIPT.sub(lambda m: m.group(2), text)
     text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
     # A bare % ("99.9% CE", and every Crossref title) is a percent sign here, not a LaTeX comment.
@@ -110,6 +114,7 @@ def latex_to_text(text: str) -> str:
     text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
     text = text.replace("{", "").replace("}", "").replace("\\&", "&").replace("\\%", "%")
     text = text.replace("\\,", " ")  # a thin space: 99.9\,\%
+    text = text.replace("\ue000", "{").replace("\ue001", "}")
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -174,15 +179,24 @@ def _split_entries(text: str) -> list[tuple[int, str, str]]:
 
 
 def parse_bibtex(text: str) -> BibFile:
-    """Parse every entry of a BibTeX text; a broken entry is reported, the others kept."""
+    """Parse every entry of a BibTeX text; a broken entry is reported, the others kept.
+
+    Bounded (cedb.limits): an entry longer than MAX_BIBTEX_ENTRY_CHARS is rejected before
+    pybtex sees it, and an @string whose expansion would pass MAX_BIBTEX_MACRO_CHARS
+    (strings doubling each other) is not defined, so the entries using it are rejected.
+    """
     from pybtex.database import parse_string
     from pybtex.database.input.bibtex import Parser
+
+    from cedb.limits import MAX_BIBTEX_ENTRY_CHARS, MAX_BIBTEX_MACRO_CHARS
 
     result = BibFile()
     macros = Parser().macros  # month names, then each @string as it comes
     has_strings = False
     for line, entry_type, raw in _split_entries(text):
         if entry_type == "string" and not raw.endswith("\x00unbalanced"):
+            if len(raw) > MAX_BIBTEX_ENTRY_CHARS or _expansion_too_long(raw, macros, MAX_BIBTEX_MACRO_CHARS):
+                continue  # shows up as "undefined string" in the entries that use it
             parser = Parser(macros=macros)
             try:
                 parser.parse_string(raw)
@@ -195,7 +209,15 @@ def parse_bibtex(text: str) -> BibFile:
         key_match = re.match(r"@\s*\w+\s*[{(]\s*([^,\s]*)", raw)
         key = key_match.group(1) if key_match and key_match.group(1) else "?"
         if raw.endswith("\x00unbalanced"):
-            result.entries.append(BibEntry(key, line, error="unbalanced braces"))
+            result.entries.append(BibEntry(key[:100], line, error="unbalanced braces"))
+            continue
+        if len(raw) > MAX_BIBTEX_ENTRY_CHARS:
+            result.entries.append(BibEntry(key[:100], line, error=(
+                f"the entry is {len(raw):,} characters long, over the limit of "
+                f"{MAX_BIBTEX_ENTRY_CHARS:,}: shorten its fields (an abstract?)")))
+            continue
+        if "\x00" in raw:  # PostgreSQL cannot store it, and no BibTeX field means it
+            result.entries.append(BibEntry(key[:100], line, error="the entry holds a NUL character"))
             continue
         try:
             data = parse_string(raw, "bibtex", macros=macros)
@@ -221,6 +243,20 @@ def parse_bibtex(text: str) -> BibFile:
             continue
         result.entries.append(BibEntry(parsed_key, line, reference=reference))
     return result
+
+
+def _expansion_too_long(raw: str, macros, limit: int) -> bool:
+    """True if an @string's value, with the macros it names expanded, would pass ``limit``.
+
+    An upper bound from the names in the definition, computed before pybtex expands
+    anything: 39 @strings each doubling the last would otherwise need 2**39 characters.
+    """
+    total = len(raw)
+    for name in re.findall(r"[A-Za-z_][\w:.+/'-]*", raw.split("=", 1)[-1]):
+        total += len(macros.get(name.lower(), "")) if hasattr(macros, "get") else 0
+        if total > limit:
+            return True
+    return False
 
 
 def _parses_alone(raw: str) -> bool:
@@ -271,7 +307,10 @@ def _entry_to_reference(key: str, entry, raw: str) -> ReferenceCreate:
 
 # What the 'ulatex' codec leaves alone (it escapes & % # _ and ~ itself).
 _BIB_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "^": r"\textasciicircum{}",
+    # Braces as commands, not \{ \}: BibTeX counts every brace, escaped or not, so one
+    # unmatched brace in a title would break the whole exported file.
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "$": r"\$",
+    "^": r"\textasciicircum{}",
 }
 
 
@@ -359,8 +398,15 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
     agent += f"; mailto:{email})" if email else ")"
     request = urllib.request.Request(url, headers={"User-Agent": agent, "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            body = response.read()
+        body = _exchange(request, timeout_s=timeout_s)
+    except TimeoutError:
+        raise NetworkError(
+            f"cannot reach Crossref at {base_url} (timed out): no complete answer for {doi} within "
+            f"{timeout_s:g} s (CEDB_HTTP_TIMEOUT); try again later, or add the paper from a .bib file"
+        ) from None
+    except OverflowError:
+        raise NetworkError(f"Crossref sent more than {MAX_HTTP_RESPONSE_BYTES:,} bytes for {doi}: "
+                           "not a Crossref answer") from None
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             raise NotFound(f"Crossref does not know DOI {doi}: check it, or add the paper from a .bib file") from None
@@ -380,6 +426,38 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
         return crossref_to_reference(message, doi)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise NetworkError(f"Crossref sent a malformed answer for {doi}: try again later") from None
+
+
+def _exchange(request, *, timeout_s: float) -> bytes:
+    """The body of one HTTP exchange, all of it within ``timeout_s`` seconds.
+
+    urllib's timeout bounds each read, so a server trickling a byte a second would hold
+    the command for ever; the exchange runs in a daemon thread that is abandoned at the
+    deadline (TimeoutError). A body over MAX_HTTP_RESPONSE_BYTES is OverflowError.
+    """
+    import threading
+    import urllib.request
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                body = response.read(MAX_HTTP_RESPONSE_BYTES + 1)
+            if len(body) > MAX_HTTP_RESPONSE_BYTES:
+                raise OverflowError
+            outcome["body"] = body
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="cedb-http", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise TimeoutError
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["body"]
 
 
 def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:

@@ -53,5 +53,17 @@ class Settings:
             database_url=database_url(db),
             crossref_url=os.environ.get("CEDB_CROSSREF_URL", DEFAULT_CROSSREF_URL).rstrip("/"),
             email=os.environ.get("CEDB_EMAIL") or None,
-            http_timeout_s=float(os.environ.get("CEDB_HTTP_TIMEOUT", "15")),
+            http_timeout_s=_seconds(os.environ.get("CEDB_HTTP_TIMEOUT", "15")),
         )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:
+        from cedb.errors import InvalidValue
+
+        raise InvalidValue(f"CEDB_HTTP_TIMEOUT={text[:20]!r} is not a number of seconds between 0 and 3600")
+    return value

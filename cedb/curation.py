@@ -54,6 +54,8 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
     """
     import yaml
 
+    from cedb.units import shown
+
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
 
     class Loader(base):  # safe: builds only plain data, never Python objects
@@ -70,13 +72,17 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
             if node.__class__ is yaml.ScalarNode and node.tag in scalars:
                 if node.tag == _FLOAT_TAG and _DECIMAL.fullmatch(node.value):
                     return ReportedNumber(node.value)  # 99.50 keeps its two decimals
-                return scalars[node.tag](loader, node)
+                value = scalars[node.tag](loader, node)
+                if isinstance(value, str) and "\x00" in value:  # "\0" in a quoted string
+                    # PostgreSQL cannot store it and no curated text means it.
+                    problems.append((node.start_mark.line + 1, "text holds a NUL character (\\0): remove it"))
+                return value
             return loader.construct_object(node, deep=True)
         except yaml.YAMLError:
             raise
         except Exception as exc:  # "!!int abc", a bad !!timestamp: a problem at its line, not a crash
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}",
+                None, None, f"cannot read {shown(node.value)} as {node.tag.rsplit(':', 1)[-1]}",
                 node.start_mark) from exc
 
     def construct_mapping(loader, node, deep=False):
@@ -158,11 +164,17 @@ def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckRepo
 def _read(path: Path, problems: list[Problem]):
     import yaml
 
+    from cedb import limits
+
     raw_problems: list[tuple[int, str]] = []
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), 1, f"cannot read: {exc}"))
+        text = limits.read_text(path)
+    except CedbError as exc:
+        problems.append(Problem(str(path), 1, str(exc)))
+        return None
+    limit = _yaml_limit_problem(text)
+    if limit:
+        problems.append(Problem(str(path), *limit))
         return None
     try:
         try:
@@ -185,6 +197,51 @@ def _read(path: Path, problems: list[Problem]):
         problems.append(Problem(str(path), 1, "expected a mapping with reference, strategies, measurements"))
         return None
     return data
+
+
+def _yaml_limit_problem(text: str) -> tuple[int, str] | None:
+    """(line, message) for an alias bomb ("billion laughs") or deep nesting, found before
+    anything is built: a scan of the parser's events in constant memory, counting what the
+    aliases would expand to. Syntax errors are left to the loader, whose messages are
+    documented. libyaml first; its own errors (it stops at 1,000 levels) are scanned again
+    with PyYAML's parser, which is not recursive either.
+    """
+    import yaml
+
+    from cedb.limits import MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
+
+    for loader in dict.fromkeys([getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader]):
+        aliases = nodes = 0
+        sizes: dict[str, int] = {}  # anchor -> nodes it expands to
+        open_nodes: list[tuple[str | None, int]] = []  # (anchor, node count when it started)
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                line = event.start_mark.line + 1
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    nodes += 1
+                    open_nodes.append((event.anchor, nodes))
+                    if len(open_nodes) > MAX_YAML_DEPTH:
+                        return line, f"nesting deeper than {MAX_YAML_DEPTH} levels: curation files nest 3 levels"
+                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    anchor, start = open_nodes.pop()
+                    if anchor:
+                        sizes[anchor] = nodes - start + 1
+                elif isinstance(event, yaml.ScalarEvent):
+                    nodes += 1
+                    if event.anchor:
+                        sizes[event.anchor] = 1
+                elif isinstance(event, yaml.AliasEvent):
+                    aliases += 1
+                    nodes += sizes.get(event.anchor, 1)
+                    if aliases > MAX_YAML_ALIASES:
+                        return line, f"more than {MAX_YAML_ALIASES} YAML aliases (*name): write the values out"
+                if nodes > MAX_YAML_NODES:
+                    return line, (f"more than {MAX_YAML_NODES:,} values once aliases are expanded: "
+                                  "split the file")
+            return None
+        except yaml.YAMLError:
+            continue
+    return None
 
 
 def _unknown(mapping: _LineDict, allowed: tuple[str, ...], what: str, path: Path, problems: list[Problem]) -> None:
@@ -470,23 +527,17 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def dump(*, session: Session, directory: Path) -> list[Path]:
-    """Write one curation file per paper into ``directory``; returns the files written."""
-    import os
-    import tempfile
+    """Write one curation file per paper into ``directory``; returns the files written.
 
-    directory.mkdir(parents=True, exist_ok=True)
+    All files or none (cedb.outputs): a symlink already in the folder is replaced rather
+    than followed to a file outside it.
+    """
+    from cedb import outputs
+
     written = []
-    for reference in session.exec(select(Reference).order_by(Reference.key)):
-        path = directory / file_name(reference.key)
-        # A temporary file renamed over the target: atomic, and a symlink already in the
-        # folder is replaced rather than followed to a file outside it.
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".cedb-", suffix=".yaml")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(dumps(paper_document(session, reference)))
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        written.append(path)
+    with outputs.writing() as batch:
+        batch.directory(directory)
+        for reference in session.exec(select(Reference).order_by(Reference.key)):
+            written.append(batch.write_text(directory / file_name(reference.key),
+                                            dumps(paper_document(session, reference))))
     return written

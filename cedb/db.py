@@ -6,6 +6,8 @@ concurrent writers queue on the busy timeout instead of failing when a read lock
 would have to be upgraded ("database is locked").
 """
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from cedb.errors import CedbError
+from cedb.errors import CedbError, ConflictError, DatabaseError, FileError, InvalidValue
 
 # The newest migration. tests/test_migrations.py proves it equals Alembic's head,
 # so a database already at head is opened without importing Alembic (start-up time).
@@ -30,35 +32,95 @@ _PG_SETUP_LOCK = 0xCEDB
 _PG_WRITE_LOCK = 0xCEDB02
 
 
-class DatabaseError(CedbError):
-    """The database cannot be opened or is at a revision this cedb does not know."""
+_PASSWORD = re.compile(r"(://[^:/@?#]*:)([^@/?#]*)(@)")
 
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def display_url(url: str) -> str:
+    """``url`` as it may be shown: a SQLite file as its path, any password as ``***``."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    return _PASSWORD.sub(r"\1***\3", url.replace("postgresql+psycopg://", "postgresql://", 1))
+
+
+def mask_secrets(text: str, url: str | None) -> str:
+    """``text`` with the password of ``url`` (if any) replaced by ``***``, wherever it appears."""
+    match = _PASSWORD.search(url or "")
+    if match and match.group(2):
+        from urllib.parse import unquote
+
+        for secret in {match.group(2), unquote(match.group(2))}:
+            text = text.replace(secret, "***")
+    return _PASSWORD.sub(r"\1***\3", text)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their directory created on first use."""
+    """An engine for ``url``; SQLite files get their directory created on first use.
+
+    A SQLite file that cannot be written (read-only file, folder or file system) is opened
+    read-only, so it can still be queried. A URL cedb cannot use is a DatabaseError whose
+    message never shows the password.
+    """
     if is_sqlite(url):
-        database = sa.engine.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, poolclass=sa.NullPool
-        )
-        _configure_sqlite(engine)
-        return engine
+        return _sqlite_engine(url)
+    unusable = (f"cannot use database URL {display_url(url)!r}{{}}: cedb works with a SQLite file "
+                "or PostgreSQL (postgresql://user@host:5432/dbname)")
     try:
-        engine = sa.create_engine(url, poolclass=sa.NullPool)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
-    if engine.dialect.name == "postgresql":
-        _configure_postgresql(engine)
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() != "postgresql":
+            raise DatabaseError(unusable.format(""))
+        engine = sa.create_engine(parsed, poolclass=sa.NullPool)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError) as exc:
+        reason = mask_secrets(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
+        raise DatabaseError(unusable.format(f" ({reason})")) from None
+    _configure_postgresql(engine)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _sqlite_engine(url: str) -> Engine:
+    try:
+        database = sa.engine.make_url(url).database
+    except sa.exc.ArgumentError:
+        database = None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        raise DatabaseError(f"cannot use {url!r}: give a SQLite file (a path, or sqlite:////abs/path.sqlite); "
+                            "an in-memory database would be gone after the command")
+    path = Path(database)
+    if path.is_dir():
+        raise DatabaseError(f"cannot use the database {path}: it is a folder; give a file")
+    read_only = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    if read_only:
+        from urllib.parse import quote
+
+        # No write access: read-only, and without a -shm file if none can be created (immutable).
+        shm = Path(f"{path}-shm")
+        can_share = os.access(path.parent, os.W_OK) or (shm.exists() and os.access(shm, os.W_OK))
+        target = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if can_share else "&immutable=1")
+        engine = sa.create_engine("sqlite://", poolclass=sa.NullPool, creator=lambda: _sqlite3_connect(
+            target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False))
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from cedb.outputs import os_error_text
+
+            raise FileError(f"cannot create the folder of the database {path}: {os_error_text(exc)}") from None
+        engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.NullPool)
+    _configure_sqlite(engine, read_only=read_only)
+    return engine
+
+
+def _sqlite3_connect(*args, **kwargs):
+    import sqlite3
+
+    return sqlite3.connect(*args, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
@@ -66,8 +128,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:  # a read-only file keeps the journal mode it has
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -86,6 +149,48 @@ def _configure_postgresql(engine: Engine) -> None:
         # pass the duplicate check. Held until commit or rollback; readers skip it.
         if connection.get_execution_options().get(WRITE_OPTION, True):
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+
+
+# PostgreSQL errors that come from the database the user pointed at, not from cedb's SQL:
+# no such schema or database, a table missing (another application's schema), no privilege.
+_SETUP_SQLSTATES = {"3F000", "3D000", "42P01", "42501"}
+
+
+def user_error(exc: BaseException, url: str | None) -> CedbError | None:
+    """The one-line error a database failure means for the user, or None if it is a bug.
+
+    Damaged, foreign, read-only, busy or unreachable databases are the user's to fix
+    (exit code 5); SQL that the database rejects as wrong (ProgrammingError) is a bug.
+    """
+    import sqlite3
+
+    if isinstance(exc, sa.exc.IntegrityError):
+        return ConflictError("another process changed the same record at the same time; nothing "
+                             "was written: run the command again")
+    if isinstance(exc, sa.exc.ProgrammingError) and exc.statement is not None and \
+            getattr(exc.orig, "sqlstate", None) not in _SETUP_SQLSTATES:
+        return None  # SQL the database rejects: a bug (not an option or a schema the user gave)
+    if isinstance(exc, sa.exc.DBAPIError):
+        original = exc.orig if exc.orig is not None else exc
+    elif isinstance(exc, sqlite3.DatabaseError) or type(exc).__module__.startswith("psycopg"):
+        original = exc
+    else:
+        return None
+    lines = str(original).strip().splitlines()
+    reason = mask_secrets(lines[0] if lines else type(original).__name__, url)
+    where = display_url(url) if url else "the database"
+    if isinstance(exc, sa.exc.DataError) or type(original).__name__ == "DataError":
+        return InvalidValue(f"the database refused a value ({reason}); nothing was written")
+    lowered = reason.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseError(f"{where} is read-only: it can be queried but not changed; nothing was written")
+    if "not a database" in lowered or "malformed" in lowered or "no such table" in lowered:
+        return DatabaseError(f"{where} is not a usable cedb database ({reason}): give another --db, "
+                             "or restore the file from a backup")
+    if "locked" in lowered:
+        return DatabaseError(f"{where} stayed locked by another cedb for "
+                             f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s; nothing was written: try again")
+    return DatabaseError(f"cannot use the database {where}: {reason}")
 
 
 def current_revision(connection: Connection) -> str | None:

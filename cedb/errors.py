@@ -45,3 +45,21 @@ class NetworkError(CedbError):
     """A remote service could not be reached or answered badly. Exit code 4."""
 
     exit_code = 4
+
+
+class DatabaseError(CedbError):
+    """The database cannot be used: not a database, damaged, unreachable, a URL cedb cannot
+    use, or a revision this cedb does not know. Exit code 5."""
+
+    exit_code = 5
+
+
+class FileError(CedbError):
+    """A file cannot be read or written: missing folder, a folder, permission, disk full,
+    or a target cedb refuses to overwrite (the database). Exit code 6."""
+
+    exit_code = 6
+
+
+class TooLarge(InvalidValue):
+    """An input exceeds a documented limit (size, nesting, aliases, macro expansion). Exit code 1."""

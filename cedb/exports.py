@@ -15,6 +15,7 @@ units a real minus in math mode), HTML is escaped.
 """
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from typing import Any
 
 from cedb.errors import InvalidValue
 from cedb.precision import format_reported
+from cedb.safetext import xlsx
 
 
 @dataclass(frozen=True)
@@ -455,10 +457,11 @@ def csv_safe(text: str) -> str:
     """
     if text and text.startswith(_FORMULA_START):
         try:
-            float(text)
-            return text
+            if math.isfinite(float(text)):  # "-inf", "-nan" are not numbers a sheet reads
+                return text
         except ValueError:
-            return "'" + text
+            pass
+        return "'" + text
     return text
 
 
@@ -830,7 +833,7 @@ def write_xlsx(table: ReviewTable, path) -> None:
             [title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]
         ):
             width[i] = max(width[i], len(text))
-        body.append((row, values))
+        body.append((row, [xlsx(v) for v in values]))
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("CE table")
@@ -840,7 +843,8 @@ def write_xlsx(table: ReviewTable, path) -> None:
     bold = Font(bold=True)
 
     def cell(target, value, number_format=None, font=None):
-        item = WriteOnlyCell(target, value=None if value == "" else value)
+        # Control characters escaped (cedb.safetext): openpyxl refuses them.
+        item = WriteOnlyCell(target, value=None if value == "" else xlsx(value))
         if isinstance(value, str) and value:
             item.data_type = "s"  # openpyxl would treat "=..." as a formula
         if number_format:

@@ -58,13 +58,13 @@ def _user_errors(revision: str):
     """An unknown or unreachable revision is the user's to fix: one line, not a traceback."""
     from alembic.util import CommandError
 
-    from cedb.db import DatabaseError
+    from cedb.errors import InvalidValue
 
     try:
         yield
     except CommandError as exc:
         known = ", ".join(r.revision for r in script_directory().walk_revisions())
-        raise DatabaseError(f"cannot migrate to {revision!r} ({exc}): revisions are {known}, head, base "
+        raise InvalidValue(f"cannot migrate to {revision!r} ({exc}): revisions are {known}, head, base "
                             "or -1") from None
 
 

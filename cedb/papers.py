@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from cedb import bibliography, crud
 from cedb.config import Settings
-from cedb.errors import CedbError, InvalidValue, NotFound
+from cedb.errors import CedbError, InvalidValue
 from cedb.models import ReferenceCreate
 
 
@@ -29,19 +29,19 @@ class AddReport:
         return ", ".join(parts)
 
 
-def fetch(sources: list[str], *, settings: Settings) -> list[Path | ReferenceCreate]:
+def fetch(sources: list[str], *, settings: Settings) -> list["BibSource | ReferenceCreate"]:
     """Resolve every source before the database is touched: .bib paths as they are, DOIs fetched.
 
-    Network requests happen here, outside the command's transaction, so a slow Crossref
-    never holds the database's write lock.
+    Network requests and BibTeX parsing happen here, outside the command's transaction, so
+    a slow Crossref or a large file never holds the database's write lock.
     """
-    resolved: list[Path | ReferenceCreate] = []
+    resolved: list[BibSource | ReferenceCreate] = []
     for source in sources:
         path = Path(source)
         if path.suffix.lower() == ".bib" or path.exists():
-            if not path.is_file():
-                raise NotFound(f"no such file: {path}")
-            resolved.append(path)
+            from cedb import limits
+
+            resolved.append(read_bibtex(limits.check_file(path)))  # missing, a folder, unreadable, too large
         elif bibliography.looks_like_doi(source):
             resolved.append(bibliography.fetch_crossref(
                 source, base_url=settings.crossref_url, email=settings.email,
@@ -52,7 +52,7 @@ def fetch(sources: list[str], *, settings: Settings) -> list[Path | ReferenceCre
     return resolved
 
 
-def add(*, session: Session, sources: list[Path | ReferenceCreate], on_duplicate: str | None) -> AddReport:
+def add(*, session: Session, sources: list["Path | BibSource | ReferenceCreate"], on_duplicate: str | None) -> AddReport:
     """Add every BibTeX entry of the files and every fetched DOI record (see ``fetch``).
 
     A broken BibTeX entry is reported and skipped; with on_duplicate='error' a
@@ -62,8 +62,9 @@ def add(*, session: Session, sources: list[Path | ReferenceCreate], on_duplicate
     report = AddReport()
     # A batch file skips (and reports) what is already there; a single DOI is refused.
     for source in sources:
-        if isinstance(source, Path):
-            _add_bibtex(session=session, path=source, on_duplicate=on_duplicate or "skip", report=report)
+        if isinstance(source, (Path, BibSource)):
+            source = read_bibtex(source) if isinstance(source, Path) else source
+            _add_bibtex(session=session, source=source, on_duplicate=on_duplicate or "skip", report=report)
         else:
             create = source.model_copy(update={"key": crud.unique_key(session=session, key=source.key)})
             outcome = crud.add_reference(session=session, create=create, on_duplicate=on_duplicate or "error")
@@ -78,16 +79,27 @@ def _record(outcome: crud.AddOutcome, report: AddReport) -> None:
     )
 
 
-def _add_bibtex(*, session: Session, path: Path, on_duplicate: str, report: AddReport) -> None:
-    if not path.is_file():
-        raise NotFound(f"no such file: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="latin-1")
+@dataclass
+class BibSource:
+    """A BibTeX file read and parsed (by ``fetch``, before any transaction)."""
+
+    path: Path
+    parsed: bibliography.BibFile
+
+
+def read_bibtex(path: Path) -> BibSource:
+    """Read and parse a .bib file within the input limits (cedb.limits)."""
+    from cedb import limits
+
+    text = limits.read_text(path, fallback_encoding="latin-1")
     parsed = bibliography.parse_bibtex(text)
     if not parsed.entries:
         raise InvalidValue(f"{path} holds no BibTeX entries")
+    return BibSource(path, parsed)
+
+
+def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, report: AddReport) -> None:
+    path, parsed = source.path, source.parsed
     seen: set[str] = set()
     for entry in parsed.entries:
         where = f"{path}:{entry.line} {entry.key}"

@@ -727,10 +727,10 @@ def save(figure: "Figure", path: str | Path, *, dpi: int = 300) -> Path:
             f"cannot save a figure as {suffix or 'a file without a suffix'!r}; "
             f"end the name in {', '.join(SAVE_SUFFIXES)}"
         )
-    if not path.parent.is_dir():
-        raise InvalidValue(f"directory {str(path.parent)!r} does not exist; create it first")
-    with matplotlib.rc_context(_SAVE_STYLE):
-        figure.savefig(path, format=suffix[1:], dpi=dpi, metadata=_metadata(suffix))
+    from cedb import outputs
+
+    with outputs.writing() as batch, matplotlib.rc_context(_SAVE_STYLE):
+        figure.savefig(batch.path(path), format=suffix[1:], dpi=dpi, metadata=_metadata(suffix))
     return path
 
 

@@ -64,9 +64,15 @@ def to_canonical(value: object, quantity: Quantity) -> float:
     if isinstance(value, bool):
         raise InvalidValue(f"{quantity.name} {value!r} is not a number")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int over 1e308 (a YAML or JSON integer)
+            raise InvalidValue(f"{quantity.name} {shown(value)} is not a finite number") from None
     else:
         text = str(value).strip()
+        if len(text) > MAX_QUANTITY_CHARS:
+            raise InvalidValue(f"{quantity.name} {shown(text)} is too long: give a number with a unit "
+                               f"in at most {MAX_QUANTITY_CHARS} characters")
         if not text:
             raise InvalidValue(f"{quantity.name} is empty: give a number in {quantity.label}")
         if "," in text:
@@ -78,8 +84,25 @@ def to_canonical(value: object, quantity: Quantity) -> float:
         except ValueError:
             number = _convert_text(text, quantity)
     if not math.isfinite(number):
-        raise InvalidValue(f"{quantity.name} {value!r} is not a finite number")
+        raise InvalidValue(f"{quantity.name} {shown(value)} is not a finite number")
     return number
+
+
+# A quantity is a number, an optional decimal exponent and a unit: nothing pint would
+# evaluate. Units are names ("mA", "cm", "degC") with at most one small integer power each
+# ("cm^-2", "cm**2", "cm-2", "cm2", "cm⁻²"), joined by spaces, "*", "/", "·" and brackets.
+# A bare number inside the unit ("mA/cm2 * 2") and towers ("cm^2^3", "2**99**9") do not
+# match, so "9**9**9 mA/cm2" is refused at once instead of hanging the process.
+MAX_QUANTITY_CHARS = 80
+_NUMBER = r"[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+−]?\d{1,3})?"
+_POWER = r"(?:\s*(?:\^|\*\*)\s*\(?\s*[-+−–]?\d{1,2}\s*\)?|[-−–]?\d{1,2}|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
+_UNIT_NAME = r"[A-Za-z°µμΩ℃%]+"
+_QUANTITY = re.compile(rf"\s*{_NUMBER}\s*(?:(?:{_UNIT_NAME}|\)){_POWER}?(?![⁻⁰¹²³⁴⁵⁶⁷⁸⁹\d])|[\s/*·×(])*")
+
+
+def is_plain_quantity(text: str) -> bool:
+    """True if ``text`` is a number, an optional exponent and a unit, short enough to parse."""
+    return len(text) <= MAX_QUANTITY_CHARS and _QUANTITY.fullmatch(text) is not None
 
 
 def _convert_text(text: str, quantity: Quantity) -> float:
@@ -87,14 +110,14 @@ def _convert_text(text: str, quantity: Quantity) -> float:
 
     ureg = registry()
     unreadable = InvalidValue(
-        f"cannot read {quantity.name} {text!r}: give a number with a unit such as '{quantity.label}'"
+        f"cannot read {quantity.name} {text[:MAX_QUANTITY_CHARS]!r}: give a number with a unit "
+        f"such as '2 {quantity.label}' (no arithmetic, at most {MAX_QUANTITY_CHARS} characters)"
     )
     if not re.match(r"[-+−]?(\d|\.\d)", text):  # a bare unit ("mA/cm2") would silently mean 1
         raise unreadable
-    # pint evaluates arithmetic: "9**9**9 mA/cm2" would hang the process. A quantity is a
-    # number and a unit, so powers of numbers and overlong text are refused before pint.
-    if len(text) > 80 or re.search(r"[\d)]\s*(\*\*|\^)\s*\(?\s*[-+]?\d", text.split(" ", 1)[0]) \
-            or re.search(r"\d\s*(\*\*|\^)\s*\(?\s*[-+]?\d\s*(\*\*|\^)", text):
+    # pint evaluates arithmetic ("9**9**9 mA/cm2" would hang the process): only a plain
+    # quantity reaches it.
+    if not is_plain_quantity(text):
         raise unreadable
     try:
         parsed = ureg.Quantity(_normalise_unit_text(text))
@@ -114,11 +137,19 @@ def _convert_text(text: str, quantity: Quantity) -> float:
         ) from None
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages (also for a 10,000-digit int)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**limit:
+        return f"a {'negative ' if value < 0 else ''}number of more than {limit} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
 def positive(value: object, quantity: Quantity) -> float:
     """Canonical value that must be > 0."""
     number = to_canonical(value, quantity)
     if number <= 0:
-        raise InvalidValue(f"{quantity.name} must be positive, got {value!r}")
+        raise InvalidValue(f"{quantity.name} must be positive, got {shown(value)}")
     return number
 
 
@@ -129,10 +160,10 @@ def ce_percent(value: object) -> float:
     text = str(value).strip().rstrip("%").strip() if not isinstance(value, (int, float)) else value
     try:
         number = float(text)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"CE {value!r} is not a number: give a percentage such as 99.6") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidValue(f"CE {shown(value)} is not a number: give a percentage such as 99.6") from None
     if not math.isfinite(number):
-        raise InvalidValue(f"CE {value!r} is not a finite number")
+        raise InvalidValue(f"CE {shown(value)} is not a finite number")
     if number > 100:
         raise InvalidValue(f"CE {number:g} % is above 100 %: a coulombic efficiency cannot exceed 100")
     if number <= 0:
@@ -149,17 +180,19 @@ MAX_CYCLES = 1_000_000
 
 def cycles(value: object) -> int:
     """A cycle count: a whole number >= 1."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_CYCLES:
+        raise InvalidValue(f"cycles {shown(value)} is implausibly large: at most {MAX_CYCLES:,}")
     text = str(value).strip()
     if not isinstance(value, (int, float)) and re.fullmatch(r"\d{1,3}(,\d{3})+", text):
         text = text.replace(",", "")  # thousands separators only: "1,000" (but not "1,5")
     try:
         number = float(text) if not isinstance(value, (int, float)) else value
     except ValueError:
-        raise InvalidValue(f"cycles {value!r} is not a whole number") from None
+        raise InvalidValue(f"cycles {shown(value)} is not a whole number") from None
     if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
-        raise InvalidValue(f"cycles {value!r} is not a whole number")
+        raise InvalidValue(f"cycles {shown(value)} is not a whole number")
     if number < 1:
-        raise InvalidValue(f"cycles must be at least 1, got {value!r}")
+        raise InvalidValue(f"cycles must be at least 1, got {shown(value)}")
     if number > MAX_CYCLES:  # the database stores a 32-bit integer
-        raise InvalidValue(f"cycles {value!r} is implausibly large: at most {MAX_CYCLES:,}")
+        raise InvalidValue(f"cycles {shown(value)} is implausibly large: at most {MAX_CYCLES:,}")
     return int(number)

@@ -26,6 +26,9 @@ WRONG_SHAPE = "10.5555/test.wrong-shape"  # HTTP 200, JSON, but not a Crossref w
 UNAVAILABLE = "10.5555/test.unavailable"  # HTTP 503
 NOT_HTTP = "10.5555/test.not-http"  # bytes that are not an HTTP response at all
 SLOW_SECONDS = 3.0
+TRICKLE = "10.5555/test.trickle"  # headers at once, then one byte of body every TRICKLE_SECONDS
+TRICKLE_SECONDS = 0.5
+TRICKLE_BYTES = 40  # 20 s in all: far past CEDB_HTTP_TIMEOUT=1, though no single read waits 1 s
 
 
 @dataclass
@@ -64,6 +67,18 @@ class _Handler(BaseHTTPRequestHandler):
         if doi == SLOW:
             time.sleep(SLOW_SECONDS)
             self._send(200, json.dumps(next(iter(self.server.works.values()))).encode())
+        elif doi == TRICKLE:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(TRICKLE_BYTES))
+            self.end_headers()
+            try:
+                for _ in range(TRICKLE_BYTES):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(TRICKLE_SECONDS)
+            except OSError:  # the client gave up, as it should
+                pass
         elif doi == GARBAGE:
             self._send(200, b"<html><body>Bad gateway \xff\xfe</body>", "text/html")
         elif doi == WRONG_SHAPE:

@@ -11,7 +11,7 @@ import pytest
 
 from cedb.resources import curation_dir
 from conftest import FIXTURES, Cli, assert_user_error, database_snapshot
-from crossref_server import GARBAGE, NOT_HTTP, SLOW, UNAVAILABLE, WRONG_SHAPE, CrossrefServer
+from crossref_server import GARBAGE, NOT_HTTP, SLOW, TRICKLE, UNAVAILABLE, WRONG_SHAPE, CrossrefServer
 
 MESSY = FIXTURES / "bib" / "messy.bib"
 MESSY_ADDED = ["Muller2021Nitrate", "fresh2024", "keller2023note", "ortiz2022sulfide", "wang2020host"]
@@ -242,6 +242,8 @@ def test_add_doi_failures_write_nothing(cli, crossref_env):
     if cli.url.startswith("sqlite"):  # how the answer fails does not depend on the backend
         failures += [
             (SLOW, 4, f"cannot reach Crossref at {crossref_env['CEDB_CROSSREF_URL']} (timed out)"),
+            # A byte every 0.5 s: no single read waits CEDB_HTTP_TIMEOUT=1, the whole answer would take 20 s.
+            (TRICKLE, 4, f"cannot reach Crossref at {crossref_env['CEDB_CROSSREF_URL']} (timed out)"),
             (UNAVAILABLE, 4, "Crossref answered HTTP 503"),
             (WRONG_SHAPE, 4, "Crossref sent a malformed answer"),
             (NOT_HTTP, 4, "sent a broken HTTP answer"),

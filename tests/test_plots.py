@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cedb import ce, cycling, plots
-from cedb.errors import InvalidValue
+from cedb.errors import FileError, InvalidValue
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cycling"
 
@@ -320,5 +320,5 @@ def test_save_rejects_unknown_suffix_and_missing_directory(tmp_path):
     figure = plots.life(n_points=10).figure
     with pytest.raises(InvalidValue, match=r"cannot save a figure as '.jpg'; end the name in .png"):
         plots.save(figure, tmp_path / "life.jpg")
-    with pytest.raises(InvalidValue, match="does not exist; create it first"):
+    with pytest.raises(FileError, match="does not exist; create it first"):
         plots.save(figure, tmp_path / "missing" / "life.png")

@@ -682,7 +682,7 @@ def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: boo
         at_share = m.at_share
         if at_share is not None:
             total = sum(o.share for o in solvents if o.share is not None)
-            if abs(m.share / total - at_share) > _SHARE_TOLERANCE:
+            if total > 0 and abs(m.share / total - at_share) > _SHARE_TOLERANCE:
                 raise InvalidValue(
                     f"{m.name} is {m.share / total:.0%} of the solvents by the ratio but "
                     f"'at {_qty_text(m.qty)}' says {at_share:.0%}"
@@ -700,6 +700,9 @@ def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: boo
         )
         return [make(m, None, None) for m in solvents]
     total = sum(m.share for m in solvents)
+    if not total > 0:  # "(0:0)": no proportions at all
+        raise InvalidValue(f"the ratio of {'/'.join(m.name for m in solvents)} adds up to zero: "
+                           "give shares such as 3:7")
     unit = _FRACTION_UNIT[bases.pop()]
     return [make(m, m.share / total, unit) for m in solvents]
 

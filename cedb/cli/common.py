@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from cedb.config import Settings
+from cedb.safetext import terminal
 
 _state: dict[str, Any] = {"db": None, "engine": None}
 
@@ -50,11 +51,9 @@ def engine(*, prepare: bool = True, load_bundled: bool = True):
 
 
 def display_url(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
-    import sqlalchemy as sa
+    from cedb.db import display_url as shown
 
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    return shown(url)
 
 
 @contextmanager
@@ -84,8 +83,8 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 
 
 def note(message: str) -> None:
-    """A message for the person (stderr), never mixed into the data on stdout."""
-    typer.echo(message, err=True)
+    """A message for the person (stderr), never mixed into the data on stdout; control characters escaped."""
+    typer.echo(terminal(message), err=True)
 
 
 _WARNINGS_SHOWN_MAX = 5
@@ -157,24 +156,26 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
     elif fmt == Format.csv:
         from cedb.exports import csv_safe
 
+        # On a terminal, stored control characters are shown escaped; into a file or pipe, as stored.
+        shown = terminal if sys.stdout.isatty() else str
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([csv_safe(_cell(row.get(c))) for c in columns])
+            writer.writerow([shown(csv_safe(_cell(row.get(c)))) for c in columns])
         typer.echo(buffer.getvalue(), nl=False)
     elif fmt == Format.md:
         from cedb.exports import markdown_table
 
-        typer.echo(markdown_table(columns, [[_cell(row.get(c)) for c in columns] for row in rows]))
+        typer.echo(markdown_table(columns, [[terminal(_cell(row.get(c))) for c in columns] for row in rows]))
     else:
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
+        table = Table(title=_escape(terminal(title)) if title else None, show_lines=False)
         for column in columns:
-            table.add_column((headers or {}).get(column, column), overflow="fold")
+            table.add_column(_escape(terminal((headers or {}).get(column, column))), overflow="fold")
         for row in rows:
-            table.add_row(*[_escape(_cell(row.get(c))) for c in columns])
+            table.add_row(*[_escape(terminal(_cell(row.get(c)))) for c in columns])
         console().print(table)
         if not rows:
             note("No rows.")

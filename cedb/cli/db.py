@@ -69,13 +69,19 @@ def check_command() -> None:
     with engine.connect() as connection:
         revision = current_revision(connection)
     problems = []
-    if revision != HEAD_REVISION:
-        problems.append(f"database is at {revision or '(empty)'}, models need {HEAD_REVISION}")
+    advice = "run `cedb db upgrade` or write a migration"
+    if revision is not None and revision != HEAD_REVISION and not migrate.is_known(revision):
+        problems.append(f"database is at {revision}, newer than this cedb (which knows up to "
+                        f"{HEAD_REVISION})")
+        advice = "upgrade cedb (do not run `cedb db upgrade` or `downgrade` with this version)"
+    elif revision != HEAD_REVISION:
+        problems.append(f"database is at {revision or '(empty)'}, older than this cedb's "
+                        f"{HEAD_REVISION}")
+        advice = "run `cedb db upgrade`"
     else:
         problems.extend(migrate.drift(engine))
     for problem in problems:
         typer.echo(problem)
     if problems:
-        raise ChecksFailed(f"{len(problems)} difference(s) between the models and the database; "
-                           "run `cedb db upgrade` or write a migration")
+        raise ChecksFailed(f"{len(problems)} difference(s) between the models and the database; {advice}")
     common.note(f"OK: the database at {revision} matches the models")

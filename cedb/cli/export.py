@@ -52,16 +52,19 @@ def table_command(
         table = exports.export_table(session, filters, columns=keys, caption_text=caption,
                                      no_caption=no_caption)
         bib_text = exports.bibtex(session, table) if bib is not None else None
-    if fmt == TableFormat.xlsx:
-        exports.write_xlsx(table, output)
-    else:
-        text = exports.render(table, fmt.value)
-        if output:
-            output.write_text(text, encoding="utf-8")
+    from cedb import outputs
+
+    with outputs.writing() as batch:  # the table and its .bib, both or neither
+        if fmt == TableFormat.xlsx:
+            exports.write_xlsx(table, batch.path(output))
         else:
-            typer.echo(text, nl=False)
-    if bib is not None:
-        bib.write_text(bib_text, encoding="utf-8")
+            text = exports.render(table, fmt.value)
+            if output:
+                batch.write_text(output, text)
+        if bib is not None:
+            batch.write_text(bib, bib_text)
+    if fmt != TableFormat.xlsx and not output:
+        typer.echo(text, nl=False)
     written = [str(p) for p in (output, bib) if p]
     count = sum(len(rows) for _, rows in table.groups)
     common.note(f"{count} results, {len(table.references)} references"
@@ -96,26 +99,34 @@ def ml_command(
     with common.transaction(write=False) as session:
         rows = mlexport.ml_rows(session.connection(), filters, convention=convention.value)
     table = mlexport.frame(rows)
-    if fmt == MlFormat.parquet:
-        table.to_parquet(output, index=False)
-    else:
-        from cedb.exports import csv_safe
+    from cedb import outputs
 
-        import pandas as pd
-
-        for column in table.columns:
-            # pandas 3 has a str dtype besides object: neutralise formulas in both.
-            if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
-                table[column] = table[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
-        text = table.to_csv(index=False, lineterminator="\n")
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            typer.echo(text, nl=False)
     if dictionary is None and output is not None:
         dictionary = output.with_name(output.stem + ".dictionary.md")
-    if dictionary is not None:
-        dictionary.write_text(mlexport.dictionary_markdown(), encoding="utf-8")
+    text = None
+    with outputs.writing() as batch:  # the data and its dictionary, both or neither
+        if fmt == MlFormat.parquet:
+            table.to_parquet(batch.path(output), index=False)
+        else:
+            text = _ml_csv(table)
+            if output:
+                batch.write_text(output, text)
+        if dictionary is not None:
+            batch.write_text(dictionary, mlexport.dictionary_markdown())
+    if text is not None and not output:
+        typer.echo(text, nl=False)
     parsed = int((table["descriptor_status"] == "ok").sum()) if len(table) else 0
     common.note(f"{len(table)} rows, descriptors for {parsed}"
                 + (f"; wrote {output}" if output else "") + (f" and {dictionary}" if dictionary else ""))
+
+
+def _ml_csv(table) -> str:
+    from cedb.exports import csv_safe
+
+    import pandas as pd
+
+    for column in table.columns:
+        # pandas 3 has a str dtype besides object: neutralise formulas in both.
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
+    return table.to_csv(index=False, lineterminator="\n")

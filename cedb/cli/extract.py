@@ -1,5 +1,6 @@
 """cedb extract: propose CE results found in a paper's text, PDF, Markdown or HTML."""
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -107,13 +108,19 @@ def extract_command(
         from cedb.curation import file_name
 
         target = to_curation / file_name(paper.strip())
-        if target.exists():
+        if os.path.lexists(target):  # a symlink, even a dangling one, is an existing file here
             raise InvalidValue(f"{target} exists: review it, or pass --force to replace it")
+    from cedb import limits
+
+    # Bounded input (README "Limits"): refused before it is read, or as soon as it is too long.
     if source == "-":
-        text, read_as, where = sys.stdin.read(), "text", "stdin"
+        text, read_as, where = sys.stdin.read(limits.max_input_bytes() + 1), "text", "stdin"
     else:
+        if Path(source).is_file():  # a missing file or wrong suffix is read_source's to report
+            limits.check_file(Path(source), factor=limits.PDF_SIZE_FACTOR if source.lower().endswith(".pdf") else 1)
         text, read_as = read_source(source)
         where = Path(source).name
+    limits.check_text(text, f"the text of {where}")
     if kind is not None and not source.lower().endswith(".pdf"):
         read_as = kind.value
     candidates = [c for c in extract_text(text, kind=read_as) if c.confidence >= min_confidence]

@@ -45,6 +45,12 @@ def root(
         typer.Option("--db", help="SQLite file or SQLAlchemy URL. Overrides CEDB_DATABASE_URL.",
                      envvar=None, show_default=False),
     ] = None,
+    max_input_mb: Annotated[
+        Optional[float],
+        typer.Option("--max-input-mb", metavar="MB", show_default=False,
+                     help="Refuse input files (BibTeX, curation YAML, texts to extract) larger than "
+                          "this. Overrides CEDB_MAX_INPUT_MB [default: 5]."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -54,8 +60,11 @@ def root(
     The database is --db, else CEDB_DATABASE_URL, else a SQLite file in your user
     data directory, created with the bundled review dataset on first use.
     """
+    from cedb import limits
+
     common.set_database(db)
     common.route_warnings()
+    limits.set_max_input_mb(max_input_mb)
 
 
 app.add_typer(db_cli.app, name="db")
@@ -77,28 +86,59 @@ app.add_typer(site_cli.app, name="site")
 
 
 def run() -> None:
-    """Entry point: user errors become one line on stderr and an exit code, bugs keep tracebacks."""
+    """Entry point, and the one error boundary: user errors become one line and an exit code.
+
+    CedbError carries its own exit code; database failures (damaged, read-only, locked,
+    unreachable) become DatabaseError (5) and operating-system errors on files FileError
+    (6); a password in any message is masked. Anything else is a bug and keeps its traceback.
+    """
     from cedb.errors import CedbError
 
     try:
-        app()
+        try:
+            app()
+        except (CedbError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            translated = _user_error(exc)
+            if translated is None:
+                raise
+            raise translated from None
     except CedbError as exc:
+        from cedb.safetext import terminal
+
         for finding in getattr(exc, "findings", []):
-            typer.echo(finding, err=True)
-        typer.echo(f"Error: {exc}", err=True)
+            typer.echo(terminal(finding), err=True)
+        message = " ".join(_masked(str(exc)).split("\n"))
+        typer.echo(f"Error: {terminal(message)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("Interrupted; nothing was written.", err=True)
         sys.exit(130)
-    except Exception as exc:  # database server problems are the user's to fix, not bugs
-        import sqlalchemy.exc
 
-        if isinstance(exc, sqlalchemy.exc.IntegrityError):
-            typer.echo("Error: another process changed the same record at the same time; nothing "
-                       "was written: run the command again", err=True)
-            sys.exit(1)
-        if isinstance(exc, sqlalchemy.exc.OperationalError):
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            typer.echo(f"Error: cannot use the database: {reason}", err=True)
-            sys.exit(1)
-        raise
+
+def _masked(text: str) -> str:
+    from cedb.db import mask_secrets
+
+    try:
+        url = common.settings().database_url
+    except Exception:  # an unusable CEDB_* setting: nothing to mask
+        url = None
+    return mask_secrets(text, url)
+
+
+def _user_error(exc: Exception):
+    """The CedbError that ``exc`` means for the user, or None for a bug."""
+    from cedb.db import user_error
+    from cedb.errors import FileError
+
+    if isinstance(exc, OSError) and not isinstance(exc, (ConnectionError, TimeoutError)):
+        from cedb.outputs import os_error_text
+
+        where = f" {exc.filename}" if exc.filename else ""
+        return FileError(f"cannot use the file{where}: {os_error_text(exc)}")
+    try:
+        url = common.settings().database_url
+    except Exception:
+        url = None
+    return user_error(exc, url)

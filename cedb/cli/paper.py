@@ -107,7 +107,9 @@ def export_command(
             references = [r for r in references if r.key in set(keys)]
         text = to_bibtex(references)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from cedb import outputs
+
+        outputs.write_text(output, text)
         common.note(f"Wrote {len(references)} entries to {output}")
     else:
         typer.echo(text, nl=False)

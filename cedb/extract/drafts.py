@@ -15,6 +15,7 @@ and conditions but different CEs (which the check refuses, since they cannot be 
 apart) are each given a strategy of their own, labelled by where they were found.
 """
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -182,9 +183,13 @@ def write_drafts(
     from cedb import curation
 
     document = draft_document(candidates, paper=paper, where=where)
+    from cedb import outputs
+
     path = Path(directory) / curation.file_name(paper.strip())
-    if path.exists() and not overwrite:
+    # lexists: a symlink (even a dangling one) counts as a file; it is replaced, never followed.
+    if os.path.lexists(path) and not overwrite:
         raise InvalidValue(f"{path} exists: review it, or pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(curation.dumps(document), encoding="utf-8")
+    with outputs.writing() as batch:
+        batch.directory(path.parent)
+        batch.write_text(path, curation.dumps(document))
     return path
