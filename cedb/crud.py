@@ -16,6 +16,7 @@ from cedb.models import (
     Measurement,
     MeasurementCreate,
     Reference,
+    ReferenceAlias,
     ReferenceCreate,
     Strategy,
     StrategyCreate,
@@ -27,7 +28,8 @@ from cedb.results import CONDITION_FIELDS, ResultInput
 
 
 def get_reference(*, session: Session, key: str) -> Reference:
-    reference = session.exec(select(Reference).where(Reference.key == key)).first()
+    """The paper with this key, or with this alias (an old key of a merged paper)."""
+    reference = find_reference(session=session, key=key)
     if reference is None:
         raise NotFound(f"no paper with key {key!r}: see `cedb paper list`, or add it with `cedb paper add`")
     return reference
@@ -46,7 +48,20 @@ def references_by_key(*, session: Session, keys: list[str]) -> list[Reference]:
 
 
 def find_reference(*, session: Session, key: str) -> Reference | None:
-    return session.exec(select(Reference).where(Reference.key == key)).first()
+    """The paper with this key or alias, or None."""
+    reference = session.exec(select(Reference).where(Reference.key == key)).first()
+    if reference is None:
+        alias = session.exec(select(ReferenceAlias).where(ReferenceAlias.key == key)).first()
+        if alias is not None:
+            reference = session.get(Reference, alias.reference_id)
+    return reference
+
+
+def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
+    """Each key as the paper's own key (an alias becomes the key of the paper it names)."""
+    aliases = dict(session.exec(select(ReferenceAlias.key, Reference.key).join(
+        Reference, Reference.id == ReferenceAlias.reference_id).where(ReferenceAlias.key.in_(keys))).all())
+    return [aliases.get(k, k) for k in keys]
 
 
 def find_duplicate(*, session: Session, create: ReferenceCreate) -> tuple[Reference, str] | None:
@@ -210,40 +225,43 @@ def same_conditions(*, session: Session, reference_id: int, strategy_id: int | N
 def check_new_result(*, session: Session, reference_id: int, strategy_id: int | None,
                      values: dict[str, Any], exclude_id: int | None = None) -> None:
     """Refuse a duplicate (same conditions, same CE) or a conflict (same conditions, other CE)."""
+    from cedb.bulk import conflict_message, duplicate_message
+
     for other in same_conditions(session=session, reference_id=reference_id, strategy_id=strategy_id,
                                  values=values, exclude_id=exclude_id):
         if _same(other.ce_percent, values["ce_percent"]):
-            raise DuplicateError(
-                f"the same result is already recorded as id {other.id} (same paper, conditions "
-                f"and CE {other.ce_percent:g} %): nothing to add"
-            )
-        raise ConflictError(
-            f"id {other.id} records CE {other.ce_percent:g} % for the same paper and conditions, "
-            f"not {values['ce_percent']:g} %: check the source, then `cedb result edit {other.id} --ce ...` "
-            "or give other conditions"
-        )
+            raise DuplicateError(duplicate_message(other.id, other.ce_percent))
+        names = {None: session.get(Reference, reference_id).key}
+        for source_id in (other.source_id, values.get("source_id")):
+            if source_id is not None:
+                names[source_id] = session.get(Reference, source_id).key
+        raise ConflictError(conflict_message(other.id, other.ce_percent, names[other.source_id],
+                                             values["ce_percent"], names[values.get("source_id")]))
 
 
-def add_result(*, session: Session, result: ResultInput) -> Measurement:
-    """Add one validated result (creating its strategy when named); refuses duplicates and conflicts."""
-    reference = get_reference(session=session, key=result.paper)
-    source = get_reference(session=session, key=result.source) if result.source else None
-    strategy = None
-    if result.strategy:
-        strategy, _ = upsert_strategy(session=session, reference=reference, fields=result.strategy)
-    values = dict(result.measurement)
-    check_new_result(session=session, reference_id=reference.id,
-                     strategy_id=strategy.id if strategy else None, values=values)
-    create = MeasurementCreate(
-        reference_id=reference.id,
-        strategy_id=strategy.id if strategy else None,
-        source_id=source.id if source else None,
-        **values,
-    )
-    measurement = Measurement.model_validate(create)
-    session.add(measurement)
-    session.flush()
-    return measurement
+def add_results(*, session: Session, results: list[ResultInput], on_conflict: str = "error",
+                allow_duplicate: bool = True):
+    """Add results through the one write path (``bulk.ResultWriter``); returns the writer
+    (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``)."""
+    from cedb.bulk import ResultWriter
+
+    writer = ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
+    for number, result in enumerate(results, 1):
+        writer.add(number, result)
+    writer.close()
+    return writer
+
+
+def add_result(*, session: Session, result: ResultInput, on_conflict: str = "error",
+               allow_duplicate: bool = True) -> Measurement:
+    """Add one validated result: ``add_results`` with one row. A refusal (unknown paper,
+    duplicate, conflict, a strategy label recorded with other values) is raised."""
+    writer = add_results(session=session, results=[result], on_conflict=on_conflict,
+                         allow_duplicate=allow_duplicate)
+    if writer.errors:
+        raise writer.errors[0]
+    session.expire_all()  # the writer works below the ORM
+    return get_measurement(session=session, id=writer.ids[1])
 
 
 STRATEGY_NAMES = ("category", "label", "host", "electrolyte", "additive", "description")

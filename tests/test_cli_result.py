@@ -199,7 +199,8 @@ def test_cli_duplicate_and_conflict_with_a_bundled_result(cli):
     assert_user_error(cli("result", "add", "--ce", "99.6", *same),
                       contains=f"already recorded as id {existing['id']}")
     assert_user_error(cli("result", "add", "--ce", "99.8", *same),
-                      contains=f"id {existing['id']} records CE 99.6 % for the same paper and conditions, not 99.8 %")
+                      contains=f"id {existing['id']} records CE 99.6 % (read from sun2025review) for the same "
+                                   "paper and conditions, not 99.8 % (read from sun2025review-ref107")
     assert database_snapshot(cli.url) == before
     assert _bundled(cli, REF107)["ce_percent"] == 99.6
 

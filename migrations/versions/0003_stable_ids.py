@@ -49,10 +49,6 @@ def _measurement(name: str, *, autoincrement: bool) -> sa.Table:
         sa.Column("areal_capacity_mAh_cm2", sa.Float(), nullable=True),
         sa.Column("cycles", sa.Integer(), nullable=True),
         sa.Column("ce_percent", sa.Float(), nullable=False),
-        # A column constraint, as 0004 made it (SQLite drops a column only with its own CHECK).
-        sa.Column("ce_decimals", sa.Integer(), sa.CheckConstraint(
-            "ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)",
-            name="ck_measurement_ce_decimals_range"), nullable=True),
         sa.Column("statistic", sa.String(length=20), nullable=True),
         sa.Column("full_cell_derived", sa.Boolean(), nullable=False),
         sa.Column("temperature_C", sa.Float(), nullable=True),
@@ -71,6 +67,10 @@ def _measurement(name: str, *, autoincrement: bool) -> sa.Table:
         sa.Column("source_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        # A column constraint, last, as 0004 added it (SQLite drops a column only with its own CHECK).
+        sa.Column("ce_decimals", sa.Integer(), sa.CheckConstraint(
+            "ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)",
+            name="ck_measurement_ce_decimals_range"), nullable=True),
         sa.CheckConstraint("cell IS NULL OR cell IN ('li-cu', 'li-li', 'full', 'anode-free')", name="ck_measurement_cell_known"),
         sa.CheckConstraint("method IN ('conventional', 'aurbach', 'zhang', 'chiang', 'zhang-full', 'unspecified')", name="ck_measurement_method_known"),
         sa.CheckConstraint("statistic IS NULL OR statistic IN ('average', 'maximum', 'stabilised', 'exceeding')", name="ck_measurement_statistic_known"),
