@@ -137,25 +137,173 @@ def count_citing(*, session: Session, reference: Reference) -> int:
     ).one()
 
 
-def remove_reference(*, session: Session, key: str, cascade: bool = False) -> int:
-    """Delete a paper; refuses while measurements cite it unless ``cascade``. Returns rows removed."""
-    reference = get_reference(session=session, key=key)
-    citing = count_citing(session=session, reference=reference)
-    if citing and not cascade:
-        raise InvalidValue(
-            f"{key} is cited by {citing} measurement(s): remove them first or use --cascade"
-        )
-    from sqlalchemy import delete
+@dataclass
+class Removal:
+    """What removing a paper removes (its own results and strategies, its aliases) and the
+    results of other papers that were read from it (``detached``: their source is cleared)."""
 
-    # Bulk deletes in dependency order (results, strategies, the paper), so the ORM
+    key: str
+    results: list[int]
+    strategies: int
+    detached: list[int]
+
+    def lines(self) -> list[str]:
+        lines = [f"paper {self.key}"]
+        if self.results:
+            lines.append(f"{len(self.results)} result(s) of {self.key}: ids {_ids(self.results)}")
+        if self.strategies:
+            lines.append(f"{self.strategies} strateg{'y' if self.strategies == 1 else 'ies'} of {self.key}")
+        if self.detached:
+            lines.append(f"the source of {len(self.detached)} result(s) of other papers read from "
+                         f"{self.key} (kept, without a source): ids {_ids(self.detached)}")
+        return lines
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids[:20])) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+
+
+def plan_removal(*, session: Session, key: str, cascade: bool = False,
+                 detach_sources: bool = False) -> Removal:
+    """What ``remove_reference`` would do, refused as it would be (nothing is changed).
+
+    Its own results go only with ``cascade``; results of other papers that were read from it
+    block the removal unless ``detach_sources`` (they stay, without a source).
+    """
+    reference = get_reference(session=session, key=key)
+    own = list(session.exec(select(Measurement.id).where(Measurement.reference_id == reference.id)
+                            .order_by(Measurement.id)))
+    citing = list(session.exec(select(Measurement.id).where(
+        Measurement.source_id == reference.id, Measurement.reference_id != reference.id)
+        .order_by(Measurement.id)))
+    strategies = session.exec(select(func.count(Strategy.id)).where(Strategy.reference_id == reference.id)).one()
+    if citing and not detach_sources:
+        raise InvalidValue(
+            f"{len(citing)} result(s) of other papers were read from {reference.key} (ids {_ids(citing)}): "
+            "remove or edit them first, or give --detach-sources to keep them without a source"
+        )
+    if own and not cascade:
+        raise InvalidValue(
+            f"{reference.key} has {len(own)} result(s) (ids {_ids(own)}): remove them first or use --cascade"
+        )
+    return Removal(reference.key, own, strategies, citing if detach_sources else [])
+
+
+def remove_reference(*, session: Session, key: str, cascade: bool = False,
+                     detach_sources: bool = False) -> Removal:
+    """Delete a paper with its own results and strategies (``plan_removal`` says what and refuses)."""
+    from sqlalchemy import delete, update
+
+    removal = plan_removal(session=session, key=key, cascade=cascade, detach_sources=detach_sources)
+    reference = get_reference(session=session, key=key)
+    # Bulk statements in dependency order (results, strategies, the paper), so the ORM
     # never expects rows that a database-level cascade already removed.
-    session.execute(delete(Measurement).where(
-        (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
-    ))
+    if removal.detached:
+        session.execute(update(Measurement).where(Measurement.id.in_(removal.detached))
+                        .values(source_id=None, updated_at=utcnow()))
+    session.execute(delete(Measurement).where(Measurement.reference_id == reference.id))
     session.execute(delete(Strategy).where(Strategy.reference_id == reference.id))
+    session.execute(delete(ReferenceAlias).where(ReferenceAlias.reference_id == reference.id))
     session.execute(delete(Reference).where(Reference.id == reference.id))
     session.expunge(reference)
-    return citing
+    return removal
+
+
+def merge_references(*, session: Session, old: str, new: str) -> dict[str, int]:
+    """Merge paper ``old`` into ``new``: its results and strategies move to ``new`` (their source
+    stays as it was: a result read from a review still says so), ``new`` takes the
+    bibliographic fields it lacks, and ``old`` (and its aliases) become aliases of ``new``.
+
+    A strategy label both papers have is one strategy afterwards when the fields agree
+    (the results of ``old`` join it); different fields are refused. Results of both papers
+    under the same conditions are all kept: where their CE differs, `cedb paper conflicts`
+    lists them. Returns counts: results, strategies moved.
+    """
+    from sqlalchemy import delete, update
+
+    source = get_reference(session=session, key=old)
+    target = get_reference(session=session, key=new)
+    if source.id == target.id:
+        raise InvalidValue(f"{old} and {new} are already the same paper ({target.key})")
+    moved_strategies = 0
+    labels = {s.label: s for s in session.exec(select(Strategy).where(Strategy.reference_id == target.id))}
+    for strategy in list(session.exec(select(Strategy).where(Strategy.reference_id == source.id))):
+        same = labels.get(strategy.label)
+        if same is None:
+            strategy.reference_id = target.id
+            session.add(strategy)
+            moved_strategies += 1
+            continue
+        for name in STRATEGY_NAMES:
+            ours, theirs = _plain(getattr(same, name)), _plain(getattr(strategy, name))
+            if ours is not None and theirs is not None and ours != theirs:
+                raise ConflictError(
+                    f"strategy {strategy.label!r} is recorded for {source.key} with {name} {theirs!r} "
+                    f"and for {target.key} with {ours!r}: make them agree (`cedb result edit`) and merge again"
+                )
+        filled = {name: getattr(strategy, name) for name in STRATEGY_NAMES
+                  if getattr(same, name) is None and getattr(strategy, name) is not None}
+        if filled:  # the kept strategy takes the fields only the other one had
+            from cedb.formulations import annotate
+
+            for name, value in filled.items():
+                setattr(same, name, value)
+            for name, value in annotate(same.electrolyte, same.additive).items():
+                setattr(same, name, value)
+            session.add(same)
+        session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id)
+                        .values(strategy_id=same.id))
+        session.flush()
+        session.delete(strategy)
+    moved = session.execute(update(Measurement).where(Measurement.reference_id == source.id)
+                            .values(reference_id=target.id, updated_at=utcnow())).rowcount
+    # Results that were read from the old paper were read from the same work.
+    session.execute(update(Measurement).where(Measurement.source_id == source.id)
+                    .values(source_id=target.id))
+    for name in ("doi", "title", "authors", "journal", "year", "volume", "pages", "bibtex", "note"):
+        if getattr(target, name) is None and getattr(source, name) is not None and name != "doi":
+            setattr(target, name, getattr(source, name))
+    if target.doi is None and source.doi is not None:
+        doi, source.doi = source.doi, None
+        session.add(source)
+        session.flush()
+        target.doi = doi
+    target.title_key = title_key(target.title)
+    session.add(target)
+    session.execute(update(ReferenceAlias).where(ReferenceAlias.reference_id == source.id)
+                    .values(reference_id=target.id))
+    old_key = source.key
+    session.flush()
+    session.execute(delete(Reference).where(Reference.id == source.id))
+    session.expunge(source)
+    session.add(ReferenceAlias(key=old_key, reference_id=target.id))
+    session.flush()
+    return {"results": moved, "strategies": moved_strategies}
+
+
+def aliases(*, session: Session, reference: Reference) -> list[str]:
+    return list(session.exec(select(ReferenceAlias.key).where(ReferenceAlias.reference_id == reference.id)
+                             .order_by(ReferenceAlias.key)))
+
+
+def conflicts(*, session: Session, key: str | None = None, result_id: int | None = None) -> list[list[Measurement]]:
+    """Groups of results of one paper, strategy and conditions whose CE differs (two sources
+    disagreeing, e.g. a review quoting 99.6 % where the paper states 99.7 %): what a merge
+    keeps and a curator must decide. Only groups of ``key``'s paper, or holding ``result_id``."""
+    query = select(Measurement).order_by(Measurement.id)
+    if key is not None:
+        query = query.where(Measurement.reference_id == get_reference(session=session, key=key).id)
+    if result_id is not None:
+        one = get_measurement(session=session, id=result_id)
+        query = query.where(Measurement.reference_id == one.reference_id)
+    groups: dict[tuple, list[Measurement]] = {}
+    for m in session.exec(query):
+        identity = (m.reference_id, m.strategy_id) + tuple(_plain(getattr(m, n)) for n in CONDITION_FIELDS)
+        groups.setdefault(identity, []).append(m)
+    found = [g for g in groups.values() if len({round(m.ce_percent, 9) for m in g}) > 1]
+    if result_id is not None:
+        found = [g for g in found if any(m.id == result_id for m in g)]
+    return found
 
 
 # --------------------------------------------------------------------------- strategies
