@@ -512,7 +512,7 @@ class Change:
                 return "(empty)"
             text = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
                 value, float) else str(value)
-            return text if len(text) <= 70 else text[:67] + "..."
+            return text if len(text) <= 120 else text[:117] + "..."
 
         return f"{self.entity} {self.name}: {self.field}: {show(self.old)} -> {show(self.new)}"
 

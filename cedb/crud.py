@@ -408,8 +408,8 @@ def add_result(*, session: Session, result: ResultInput, on_conflict: str = "err
                          allow_duplicate=allow_duplicate)
     if writer.errors:
         raise writer.errors[0]
-    session.expire_all()  # the writer works below the ORM
-    return get_measurement(session=session, id=writer.ids[1])
+    # The writer works below the ORM: read the row as it now is.
+    return session.get(Measurement, writer.ids[1], populate_existing=True)
 
 
 STRATEGY_NAMES = ("category", "label", "host", "electrolyte", "additive", "description")
