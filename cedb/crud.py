@@ -107,7 +107,12 @@ def add_reference(*, session: Session, create: ReferenceCreate, on_duplicate: st
         if on_duplicate == "skip":
             return AddOutcome(existing, "skipped", f"same {why} as {existing.key}")
         if on_duplicate == "replace":
-            data = create.model_dump(exclude={"key"})
+            # The new entry's fields over the stored ones; a field it lacks is kept (issue 10).
+            data = create.model_dump(exclude={"key"}, exclude_none=True)
+            if "bibtex" not in data and any(getattr(existing, n) != v for n, v in data.items()):
+                # The stored original entry holds the old metadata (and `paper export` re-emits
+                # it): it goes with the fields it no longer matches.
+                data["bibtex"] = None
             for name, value in data.items():
                 setattr(existing, name, value)
             existing.title_key = title_key(create.title)
