@@ -859,7 +859,16 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-_VALIDATE = MeasurementCreate.__pydantic_validator__.validate_python
+def _validator():
+    """``MeasurementCreate``'s fields (annotations and limits) as a plain pydantic model: the same
+    rules without SQLModel's per-instance set-up, which was a sixth of a large load."""
+    from pydantic import BaseModel, create_model
+
+    fields = {name: (info.annotation, info) for name, info in MeasurementCreate.model_fields.items()}
+    return create_model("MeasurementCheck", __base__=BaseModel, **fields).__pydantic_validator__
+
+
+_VALIDATE = _validator().validate_python
 
 
 def _validate(values: dict[str, Any], reference_id: int, source_id: int | None) -> None:
