@@ -533,7 +533,7 @@ class WriteCounts:
         parts = []
         for entity in ENTITIES:
             c = self.counts[entity]
-            words = [f"{c['added']} added", f"{c['updated']} updated", f"{c['unchanged']} unchanged"]
+            words = [f"{c[o]} {o}" for o in ("added", "updated", "unchanged")]
             if c["conflicting"]:
                 words.append(f"{c['conflicting']} conflicting")
             parts.append(f"{entity}: " + ", ".join(words))
@@ -546,7 +546,9 @@ def duplicate_message(id: int, ce: float) -> str:
             f"and CE {ce:g} %): nothing to add")
 
 
-def conflict_message(id: int, old_ce: float, old_source: str, new_ce: float, new_source: str) -> str:
+def conflict_message(
+    id: int, old_ce: float, old_source: str, new_ce: float, new_source: str
+) -> str:
     """The one wording of a conflict (same paper and conditions, other CE), on every route."""
     return (f"id {id} records CE {old_ce:g} % (read from {old_source}) for the same paper and "
             f"conditions, not {new_ce:g} % (read from {new_source}): check the sources, then "
@@ -597,7 +599,9 @@ class ResultWriter:
         keys: dict[str, int | None] | None = None,
     ):
         if on_conflict not in ON_CONFLICT:
-            raise InvalidValue(f"--on-conflict {on_conflict!r}: use one of {', '.join(ON_CONFLICT)}")
+            raise InvalidValue(
+                f"--on-conflict {on_conflict!r}: use one of {', '.join(ON_CONFLICT)}"
+            )
         self.session = session
         self.connection = session.connection()
         self.merge = merge
@@ -643,7 +647,10 @@ class ResultWriter:
             for reference_id in [i for i in self._papers if i not in wanted]:
                 del self._papers[reference_id]
         recorded = _load_papers(
-            self.connection, sorted(wanted - self._papers.keys()), self._papers, keep_rows=self.merge
+            self.connection,
+            sorted(wanted - self._papers.keys()),
+            self._papers,
+            keep_rows=self.merge,
         )
         if self.merge:
             self._recorded.update(recorded)
@@ -660,7 +667,8 @@ class ResultWriter:
         if reference_id is None:
             if key not in self._missing:
                 self._missing[key] = (
-                    f"no paper with key {key!r}: see `cedb paper list`, or add it with `cedb paper add`"
+                    f"no paper with key {key!r}: see `cedb paper list`, "
+                    "or add it with `cedb paper add`"
                 )
             raise NotFound(self._missing[key])
         return reference_id
@@ -864,7 +872,7 @@ def _validator():
     rules without SQLModel's per-instance set-up, which was a sixth of a large load."""
     from pydantic import BaseModel, create_model
 
-    fields = {name: (info.annotation, info) for name, info in MeasurementCreate.model_fields.items()}
+    fields = {n: (info.annotation, info) for n, info in MeasurementCreate.model_fields.items()}
     return create_model("MeasurementCheck", __base__=BaseModel, **fields).__pydantic_validator__
 
 
@@ -936,8 +944,9 @@ def load_records(
                 strategy={"label": label} if label else {},
                 measurement={k: values[k] for k in MEASUREMENT_FIELDS if k in values},
             ))
-        done += len(record.strategies) + len(record.measurements) + 1
-        if progress is not None and number % 1024 < len(record.measurements) + len(record.strategies) + 1:
+        rows = len(record.strategies) + len(record.measurements) + 1
+        done += rows
+        if progress is not None and number % 1024 < rows:
             progress(done, total)
     writer.close()
     if progress is not None:
@@ -1049,7 +1058,9 @@ def _upsert_references(
                     value = "article"
                 if name in _REFERENCE_KEYS and current[name] != value:
                     changed[name] = value
-                    counts.changes.append(Change("paper", values["key"], name, current[name], value))
+                    counts.changes.append(
+                        Change("paper", values["key"], name, current[name], value)
+                    )
             if changed:
                 # The paper leaves its old DOI and title: a later new paper may take them.
                 if dois.get(current["doi"]) == values["key"]:
