@@ -448,7 +448,8 @@ def load(*, session: Session, paths: list[Path], progress: Progress | None = Non
         findings = [str(Problem(*writer.rows[n], m)) for n, m in writer.rejected]
         first = writer.errors[0]
         more = f" (and {len(findings) - 1} more, listed above)" if len(findings) > 1 else ""
-        error = type(first)(f"{writer.rows[writer.rejected[0][0]][0]}: {first}{more}; nothing loaded")
+        error = type(first)(f"{Problem(*writer.rows[writer.rejected[0][0]], str(first))}{more}; "
+                            "nothing loaded")
         error.findings = findings if len(findings) > 1 else []
         raise error
     session.flush()
