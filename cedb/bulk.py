@@ -491,6 +491,10 @@ class LikelyDuplicate(DuplicateError):
     """Same paper, conditions and CE as a recorded result under another strategy label."""
 
 
+class StrategyConflict(ConflictError):
+    """A strategy label the paper has, given with other values (issue 19)."""
+
+
 ON_CONFLICT = ("error", "keep", "replace")
 ENTITIES = ("papers", "strategies", "results")
 OUTCOMES = ("added", "updated", "unchanged", "conflicting")
@@ -708,7 +712,7 @@ class ResultWriter:
         if not self.merge:
             name, value = next(iter(different.items()))
             self.counts.count("strategies", "conflicting")
-            raise ConflictError(
+            raise StrategyConflict(
                 f"strategy {fields['label']!r} of {self._name(reference_id)} is recorded with "
                 f"{name} {state.values.get(name)!r}, not {value!r}: give the recorded values, "
                 "another --label, or change the strategy with `cedb result edit`"

@@ -431,16 +431,12 @@ def _validate_edit(measurement: Measurement, changes: dict[str, Any]) -> None:
 
     Table models do not validate on setattr, and a half-edited row must never reach a flush.
     """
-    from pydantic import ValidationError
+    from cedb.bulk import _validate  # the one validator of every written row
 
     data = {name: _plain(getattr(measurement, name)) for name in MeasurementCreate.model_fields}
     data.update(changes)
-    try:
-        MeasurementCreate.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error.get("loc", ())) or "result"
-        raise InvalidValue(f"{field}: {error['msg']}") from None
+    _validate({k: v for k, v in data.items() if k not in ("reference_id", "source_id")},
+              data["reference_id"], data["source_id"])
 
 
 def update_result(*, session: Session, id: int, changes: ResultInput) -> Measurement:

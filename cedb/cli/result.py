@@ -102,7 +102,7 @@ def add_command(
 ) -> None:
     """Add one CE result (paper and CE are required; current, capacity and cycles may be unknown)."""
     from cedb import crud, results
-    from cedb.bulk import LikelyDuplicate
+    from cedb.bulk import LikelyDuplicate, StrategyConflict
     from cedb.errors import InvalidValue
 
     interactive = sys.stdin.isatty() and not no_input
@@ -117,17 +117,25 @@ def add_command(
                 values[name] = typer.prompt(prompt, default="", show_default=False, err=True)
     result = results.normalise(values)
     with common.transaction() as session:
-        try:
-            measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value,
-                                          allow_duplicate=allow_duplicate)
-        except LikelyDuplicate as exc:
-            # A warning naming the existing result; on a terminal the person decides.
-            if not interactive:
-                raise
-            common.note(f"warning: {exc}")
-            if not typer.confirm("Add it anyway?", default=False, err=True):
-                raise typer.Exit(1)
-            measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value)
+        measurement = None
+        while measurement is None:
+            try:
+                measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value,
+                                              allow_duplicate=allow_duplicate)
+            except (LikelyDuplicate, StrategyConflict) as exc:
+                # A warning naming what is recorded; on a terminal the person decides.
+                if not interactive:
+                    raise
+                common.note(f"warning: {exc}")
+                question = ("Add it anyway?" if isinstance(exc, LikelyDuplicate) else
+                            "Change the strategy to these values (for all its results)?")
+                if not typer.confirm(question, default=False, err=True):
+                    raise typer.Exit(1)
+                if isinstance(exc, LikelyDuplicate):
+                    allow_duplicate = True
+                else:
+                    crud.upsert_strategy(session=session, fields=result.strategy,
+                                         reference=crud.get_reference(session=session, key=result.paper))
         record = _record(session, measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
@@ -161,11 +169,20 @@ def edit_command(
 
 
 @app.command("rm")
-def rm_command(id: Annotated[int, typer.Argument(help="Result id.")]) -> None:
-    """Remove a result."""
+def rm_command(
+    id: Annotated[int, typer.Argument(help="Result id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask on a terminal.")] = False,
+) -> None:
+    """Remove a result (shown and asked first on a terminal; its id is never handed out again)."""
     from cedb import crud
 
     with common.transaction() as session:
+        if sys.stdin.isatty() and not yes:
+            record = _record(session, id)
+            common.note(f"This removes result {id}: {record['paper']}, CE {record['ce_percent']:g} %"
+                        + (f", {record['label']}" if record["label"] else ""))
+            if not typer.confirm("Remove?", default=False, err=True):
+                raise typer.Exit(1)
         crud.remove_result(session=session, id=id)
     common.note(f"Removed result {id}")
 
