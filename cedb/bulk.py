@@ -514,7 +514,7 @@ class Change:
         def show(value: Any) -> str:
             if value is None:
                 return "(empty)"
-            text = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
+            text = repr(value) if isinstance(value, str) else f"{value:.12g}" if isinstance(
                 value, float) else str(value)
             return text if len(text) <= 120 else text[:117] + "..."
 
