@@ -210,9 +210,10 @@ def test_empty_answers_at_the_prompt_mean_unknown(engine, monkeypatch):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
         _papers(session, "p1")
-    monkeypatch.setattr(result_cli.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(result_cli, "_can_ask", lambda: True)
     added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", input="\n\n\n")
     assert added.exit_code == 0, added.output
+    assert "Cycles (empty = unknown)" in added.stderr  # it asked, and an empty answer was taken
     with session_scope(engine) as session:
         m = session.exec(select(Measurement)).one()
         assert (m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles) == (None, None, None)
@@ -395,3 +396,29 @@ def test_one_row_form_is_the_batch_form():
     assert "ResultWriter(" in inspect.getsource(spreadsheet.import_rows)
     assert "ResultWriter(" in inspect.getsource(bulk.load_records)
     assert Path(bulk.__file__).read_text(encoding="utf-8").count("class ResultWriter") == 1
+
+
+def test_on_a_terminal_a_changed_strategy_or_a_likely_duplicate_is_asked(engine, monkeypatch):
+    from cedb.cli import result as result_cli
+    from cedb.models import Strategy
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "capacity": 1, "cycles": 9,
+                       "category": "electrolyte", "label": "LHCE", "electrolyte": "1 M LiFSI in DME"})
+    monkeypatch.setattr(result_cli, "_can_ask", lambda: True)
+    base = ["result", "add", "--paper", "p1", "--current", "1", "--capacity", "1", "--cycles", "9"]
+    changed = base + ["--ce", "99.4", "--current", "2", "--category", "electrolyte", "--label", "LHCE",
+                      "--electrolyte", "4 M LiFSI in DME"]
+    declined = _cli(url, *changed, input="n\n")
+    assert declined.exit_code == 1 and "is recorded with electrolyte '1 M LiFSI in DME'" in declined.stderr
+    accepted = _cli(url, *changed, input="y\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    twin = base + ["--ce", "99.1", "--category", "electrolyte", "--label", "LHCE 2"]
+    assert _cli(url, *twin, input="n\n").exit_code == 1
+    assert _cli(url, *twin, input="y\n").exit_code == 0
+    with session_scope(engine) as session:
+        labels = {s.label: s.electrolyte for s in session.exec(select(Strategy))}
+        assert labels == {"LHCE": "4 M LiFSI in DME", "LHCE 2": None}
+        assert len(session.exec(select(Measurement)).all()) == 3

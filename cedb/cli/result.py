@@ -83,6 +83,11 @@ def with_fields(paper_help: str):
     return decorate
 
 
+def _can_ask() -> bool:
+    """A person at a terminal can answer prompts (tests replace this)."""
+    return sys.stdin.isatty()
+
+
 REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"))
 # Asked for on a terminal when not given; an empty answer means unknown (the verdict is then
 # `unknown`), as a curation file or a spreadsheet may leave them out.
@@ -105,7 +110,7 @@ def add_command(
     from cedb.bulk import LikelyDuplicate, StrategyConflict
     from cedb.errors import InvalidValue
 
-    interactive = sys.stdin.isatty() and not no_input
+    interactive = _can_ask() and not no_input
     for name, prompt in REQUIRED:
         if values.get(name) in (None, ""):
             if not interactive:
@@ -177,7 +182,7 @@ def rm_command(
     from cedb import crud
 
     with common.transaction() as session:
-        if sys.stdin.isatty() and not yes:
+        if _can_ask() and not yes:
             record = _record(session, id)
             common.note(f"This removes result {id}: {record['paper']}, CE {record['ce_percent']:g} %"
                         + (f", {record['label']}" if record["label"] else ""))
