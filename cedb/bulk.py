@@ -741,7 +741,9 @@ class ResultWriter:
         values = {k: v for k, v in result.measurement.items() if v is not None}
         values.setdefault("method", Method.unspecified.value)
         _validate(values, reference_id, source_id)
-        state = self._strategy(reference_id, paper, fields) if fields else None
+        # A new strategy is created only once the row is accepted (a refused row leaves none).
+        new_strategy = bool(fields) and fields["label"] not in paper.strategies
+        state = self._strategy(reference_id, paper, fields) if fields and not new_strategy else None
         get = values.get
         conditions = (
             get("cell"),
@@ -752,7 +754,7 @@ class ResultWriter:
         )  # CONDITION_FIELDS
         key = (state,) + conditions
         ce = values["ce_percent"]
-        hit = paper.conditions.get(key)
+        hit = None if new_strategy else paper.conditions.get(key)
         if hit is not None:
             self._same_conditions(row_number, result, hit, state, values, source_id)
             return
@@ -765,6 +767,9 @@ class ResultWriter:
             if not self.allow_duplicate:
                 raise LikelyDuplicate(message)
             self.warnings.append((row_number, message))
+        if new_strategy:
+            state = self._strategy(reference_id, paper, fields)
+            key = (state,) + conditions
         paper.conditions[key] = [ce, None, source_id]
         paper.loose.setdefault(conditions + (ce,), (None, fields.get("label") if fields else None))
         self._rows.append(

@@ -422,3 +422,16 @@ def test_on_a_terminal_a_changed_strategy_or_a_likely_duplicate_is_asked(engine,
         labels = {s.label: s.electrolyte for s in session.exec(select(Strategy))}
         assert labels == {"LHCE": "4 M LiFSI in DME", "LHCE 2": None}
         assert len(session.exec(select(Measurement)).all()) == 3
+
+
+def test_a_refused_likely_duplicate_leaves_no_new_strategy(engine):
+    from cedb.bulk import LikelyDuplicate
+    from cedb.models import Strategy
+
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte", "label": "A"})
+        with pytest.raises(LikelyDuplicate):
+            _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte",
+                           "label": "B"}, allow_duplicate=False)
+        assert [s.label for s in session.exec(select(Strategy))] == ["A"]
