@@ -7,6 +7,7 @@ The format is documented in curation/README.md.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -144,10 +144,10 @@ def test_cli_unknown_revision_is_one_line(cli):
 
 
 def test_0003_keeps_every_row_and_never_reuses_an_id(database_url):
-    """Issue 10: a database filled at 0002 keeps every row and id; afterwards a removed id
+    """Issue 10: a database filled at 0004 (0003 comes after it) keeps every row and id; afterwards a removed id
     (even the largest) is never handed out again, on SQLite (AUTOINCREMENT) and PostgreSQL."""
     engine = make_engine(database_url)
-    migrate.upgrade(engine, "0002_formulation")
+    migrate.upgrade(engine, "0004_ce_decimals")
     with engine.begin() as connection:
         connection.execute(sa.text(
             "INSERT INTO reference (id, key, entry_type, added_at) VALUES (1, 'p2020', 'article', CURRENT_TIMESTAMP)"))
@@ -173,8 +173,8 @@ def test_0003_keeps_every_row_and_never_reuses_an_id(database_url):
         connection.execute(insert)
         ids = [row[0] for row in connection.execute(sa.text("SELECT id FROM measurement ORDER BY id"))]
     assert ids == [3, 5, 11]
-    # Down to 0002 and back: every row and id again.
+    # Down to 0004 and back: every row and id again.
     before = database_snapshot(database_url)
-    migrate.downgrade(engine, "0002_formulation")
+    migrate.downgrade(engine, "0004_ce_decimals")
     migrate.upgrade(engine, "head")
     assert database_snapshot(database_url) == before

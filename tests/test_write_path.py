@@ -101,7 +101,9 @@ def test_explicit_null_clears_and_dry_run_lists_each_field(engine, tmp_path):
             "carbonate electrolytes' -> 'A new title'") in lines
     assert any(line.startswith("result ") and line.endswith(": note: 'from Fig. 2' -> (empty)")
                for line in lines)
-    assert len(lines) == 3
+    # The file states the CE as 99.2: its one decimal is recorded too (cedb.precision).
+    assert any(line.endswith(": ce_decimals: (empty) -> 1") for line in lines)
+    assert len(lines) == 4
     assert ("1 file(s) would load: papers: 0 added, 1 updated, 0 unchanged; strategies: 0 added, "
             "0 updated, 0 unchanged; results: 0 added, 1 updated, 0 unchanged") in dry.stderr
     done = _cli(url, "curate", "load", path)
@@ -346,7 +348,8 @@ def test_a_lab_bibliography_with_doi_keys_imports_every_entry_pybtex_parses(engi
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).map(str.strip)
 ROW = st.fixed_dictionaries({
     "paper": st.sampled_from(["p1", "p2"]),
-    "ce": st.floats(90, 100, allow_nan=False).map(lambda x: round(x, 2)),
+    # As typed on the command line (text): the decimals it is stated with are recorded too.
+    "ce": st.floats(90, 100, allow_nan=False).map(lambda x: f"{x:.2f}"),
     "current": st.one_of(st.none(), st.sampled_from([0.5, 1, 3])),
     "capacity": st.one_of(st.none(), st.sampled_from([1, 3, 4.5])),
     "cycles": st.one_of(st.none(), st.integers(1, 500)),
