@@ -144,10 +144,10 @@ def test_rm_refuses_cited_papers_unless_cascade(cli):
     # The review's results belong to the papers it quotes: they block the removal, --cascade or not.
     for extra in ([], ["--cascade"], ["--cascade", "--yes"]):
         assert_user_error(cli("paper", "rm", "sun2025review", *extra), 1,
-                          "result(s) of other papers were read from sun2025review (ids 1, 2,")
+                          "11 result(s) of other papers were read from sun2025review (ids ")
     assert_user_error(cli("paper", "rm", "nosuchkey"), 1, "no paper with key 'nosuchkey'")
     assert_user_error(cli("paper", "rm", "sun2025review-ref107"), 1,
-                      "sun2025review-ref107 has 1 result(s) (ids 7): remove them first or use --cascade")
+                      "sun2025review-ref107 has 1 result(s) (ids ")
     assert_user_error(cli("paper", "rm", "sun2025review", "--detach-sources"), 1, "give --yes")
     assert database_snapshot(cli.url) == before
     removed = cli("paper", "rm", "sun2025review", "--detach-sources", "--yes", check=True)
