@@ -237,9 +237,14 @@ def parse_bibtex(text: str) -> BibFile:
         except InvalidValue as exc:
             result.entries.append(BibEntry(parsed_key, line, error=str(exc)))
             continue
-        except ValueError as exc:  # pydantic validation
-            first = str(exc).splitlines()
-            result.entries.append(BibEntry(parsed_key, line, error=" ".join(first[:3])))
+        except ValueError as exc:  # pydantic validation: its first error as one plain sentence
+            errors = getattr(exc, "errors", lambda: [])()
+            if errors:
+                name = ".".join(str(part) for part in errors[0].get("loc", ())) or "entry"
+                message = f"{name}: {errors[0]['msg'].removeprefix('Value error, ')}"
+            else:
+                message = str(exc).splitlines()[0]
+            result.entries.append(BibEntry(parsed_key, line, error=message))
             continue
         result.entries.append(BibEntry(parsed_key, line, reference=reference))
     return result

@@ -23,6 +23,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,17 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from cedb import precision, results
-from cedb.errors import CedbError, InvalidValue, NotFound
-from cedb.models import Measurement, Method, Reference, Status, Strategy, utcnow
+from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
+from cedb.models import (
+    Measurement,
+    MeasurementCreate,
+    Method,
+    Reference,
+    ReferenceAlias,
+    Status,
+    Strategy,
+    utcnow,
+)
 from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
 
 BATCH_SIZE = 5_000
@@ -53,6 +63,7 @@ Progress = Callable[[int, int], None]  # (done, total), units chosen by the call
 MEASUREMENT = Measurement.__table__
 STRATEGY = Strategy.__table__
 REFERENCE = Reference.__table__
+ALIAS = ReferenceAlias.__table__
 _DERIVED = ("electrolyte_canonical", "components", "formulation")
 
 
@@ -280,13 +291,15 @@ class _Strategy:
 
 
 class _Paper:
-    """What one paper already has: strategies by label, first result (ce, id) per conditions."""
+    """What one paper already has: strategies by label, first result [ce, id, source id] per
+    (strategy, conditions), and (id, strategy label) per (conditions, CE) whatever the strategy."""
 
-    __slots__ = ("strategies", "conditions")
+    __slots__ = ("strategies", "conditions", "loose")
 
     def __init__(self):
         self.strategies: dict[str, _Strategy] = {}
         self.conditions: dict[tuple, list] = {}
+        self.loose: dict[tuple, tuple] = {}
 
 
 def _chunks(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
@@ -442,8 +455,13 @@ def _load_papers(
             strategy_id = row["strategy_id"]
             # A strategy of another paper (possible after `result edit --paper`) matches no new row.
             token = None if strategy_id is None else by_id.get(strategy_id, ("other", strategy_id))
-            key = (token,) + tuple(row[c] for c in CONDITION_FIELDS)
-            papers[row["reference_id"]].conditions.setdefault(key, [row["ce_percent"], row["id"]])
+            conditions = tuple(row[c] for c in CONDITION_FIELDS)
+            paper = papers[row["reference_id"]]
+            paper.conditions.setdefault(
+                (token,) + conditions, [row["ce_percent"], row["id"], row["source_id"]]
+            )
+            label = token.values["label"] if token.__class__ is _Strategy else None
+            paper.loose.setdefault(conditions + (row["ce_percent"],), (row["id"], label))
             if keep_rows:
                 rows_by_id[row["id"]] = dict(row)
     return rows_by_id
@@ -452,10 +470,16 @@ def _load_papers(
 def _resolve_keys(
     connection: Connection, keys: Iterable[str], known: dict[str, int | None]
 ) -> None:
+    """Fill ``known`` with key -> reference id (None if unknown); an alias finds its paper."""
     missing = sorted({k for k in keys if k not in known})
     for chunk in _chunks(missing):
         query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(chunk))
         found = dict(connection.execute(query).all())
+        if len(found) < len(chunk):
+            query = sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(
+                ALIAS.c.key.in_([k for k in chunk if k not in found])
+            )
+            found.update(connection.execute(query).all())
         for key in chunk:
             known[key] = found.get(key)
 
@@ -463,30 +487,147 @@ def _resolve_keys(
 # --------------------------------------------------------------------------- results (import)
 
 
-class ResultWriter:
-    """Adds validated results like ``crud.add_result`` does row by row, in batches.
+class LikelyDuplicate(DuplicateError):
+    """Same paper, conditions and CE as a recorded result under another strategy label."""
 
-    ``add(row_number, result)`` queues a row; ``close()`` writes the last batch. A row
-    is rejected (``rejected``: row number and the per-row path's message) when its paper
-    or source is unknown, or it duplicates or conflicts with a recorded result or an
-    earlier row; otherwise it is added (``added``) and its strategy created or updated.
+
+class StrategyConflict(ConflictError):
+    """A strategy label the paper has, given with other values (issue 19)."""
+
+
+ON_CONFLICT = ("error", "keep", "replace")
+ENTITIES = ("papers", "strategies", "results")
+OUTCOMES = ("added", "updated", "unchanged", "conflicting")
+
+
+@dataclass
+class Change:
+    """One field of one stored row that a write changes (the per-field diff of a dry run)."""
+
+    entity: str  # paper | strategy | result
+    name: str  # the paper key, "KEY: label", or "result ID (KEY)"
+    field: str
+    old: Any
+    new: Any
+
+    def __str__(self) -> str:
+        def show(value: Any) -> str:
+            if value is None:
+                return "(empty)"
+            text = repr(value) if isinstance(value, str) else f"{value:.12g}" if isinstance(
+                value, float) else str(value)
+            return text if len(text) <= 120 else text[:117] + "..."
+
+        return f"{self.entity} {self.name}: {self.field}: {show(self.old)} -> {show(self.new)}"
+
+
+@dataclass
+class WriteCounts:
+    """Per entity (papers, strategies, results): added / updated / unchanged / conflicting."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {e: dict.fromkeys(OUTCOMES, 0) for e in ENTITIES}
+    )
+    changes: list[Change] = field(default_factory=list)
+
+    def count(self, entity: str, outcome: str, n: int = 1) -> None:
+        self.counts[entity][outcome] += n
+
+    def summary(self) -> str:
+        parts = []
+        for entity in ENTITIES:
+            c = self.counts[entity]
+            words = [f"{c[o]} {o}" for o in ("added", "updated", "unchanged")]
+            if c["conflicting"]:
+                words.append(f"{c['conflicting']} conflicting")
+            parts.append(f"{entity}: " + ", ".join(words))
+        return "; ".join(parts)
+
+
+def duplicate_message(id: int, ce: float) -> str:
+    """The one wording of a duplicate result, on every route."""
+    return (f"the same result is already recorded as id {id} (same paper, conditions "
+            f"and CE {ce:g} %): nothing to add")
+
+
+def conflict_message(
+    id: int, old_ce: float, old_source: str, new_ce: float, new_source: str
+) -> str:
+    """The one wording of a conflict (same paper and conditions, other CE), on every route."""
+    return (f"id {id} records CE {old_ce:g} % (read from {old_source}) for the same paper and "
+            f"conditions, not {new_ce:g} % (read from {new_source}): check the sources, then "
+            f"`cedb result edit {id} --ce ...`, give other conditions, or choose with "
+            "--on-conflict keep|replace")
+
+
+def likely_duplicate_message(id: int, label: str | None, ce: float) -> str:
+    where = f"strategy {label!r}" if label else "no strategy"
+    return (f"looks like result {id} ({where}): same paper, conditions and CE {ce:g} % under "
+            "another strategy label; give --allow-duplicate if it is another result")
+
+
+class ResultWriter:
+    """The one write path of strategies and results: every route (`cedb result add`, `result
+    import`, `curate load`, `ce --record`, `extract --record`, the bundled dataset) queues rows
+    here, and ``crud.add_result`` is this writer with one row.
+
+    ``add(row_number, result)`` queues a row; ``close()`` writes the last batch. Each row is
+    validated by ``MeasurementCreate`` and checked against the database and the rows before
+    it: a row whose paper or source is unknown is rejected (``rejected``: row number and
+    message; ``errors``: the exceptions). Same paper, strategy and conditions:
+
+    - same CE: a duplicate, rejected (``merge=False``), or with ``merge=True`` (curation
+      loads) the same result, into which the fields the row names are merged (a field the row
+      does not name is never cleared; an explicit None clears it);
+    - another CE: a conflict, rejected (``on_conflict='error'``), the recorded result kept
+      ('keep') or its CE and the row's fields written over it ('replace').
+
+    Same paper, conditions and CE under another strategy label is a likely duplicate: a
+    warning (``warnings``), or rejected when ``allow_duplicate`` is false. A strategy label
+    the paper already has with other values is a conflict (``merge=False``) or an update.
+    ``counts`` has the added / updated / unchanged / conflicting rows and the changed fields.
+    A result given with an empty ``measurement`` only names its strategy (a curation file's
+    strategy without results).
     """
 
     def __init__(
-        self, session: Session, *, batch_size: int = BATCH_SIZE, cached_papers: int = CACHED_PAPERS
+        self,
+        session: Session,
+        *,
+        merge: bool = False,
+        on_conflict: str = "error",
+        allow_duplicate: bool = True,
+        batch_size: int = BATCH_SIZE,
+        cached_papers: int = CACHED_PAPERS,
+        counts: WriteCounts | None = None,
+        keys: dict[str, int | None] | None = None,
     ):
+        if on_conflict not in ON_CONFLICT:
+            raise InvalidValue(
+                f"--on-conflict {on_conflict!r}: use one of {', '.join(ON_CONFLICT)}"
+            )
         self.session = session
         self.connection = session.connection()
+        self.merge = merge
+        self.on_conflict = on_conflict
+        self.allow_duplicate = allow_duplicate
         self.batch_size = batch_size
         self.cached_papers = cached_papers
+        self.counts = counts if counts is not None else WriteCounts()
         self.added: list[int] = []
+        self.ids: dict[int, int] = {}  # row number -> id of the result it added, kept or updated
         self.rejected: list[tuple[int, str]] = []
+        self.errors: list[CedbError] = []
+        self.warnings: list[tuple[int, str]] = []
         self._queue: list[tuple[int, ResultInput]] = []
-        self._keys: dict[str, int | None] = {}
+        self._keys: dict[str, int | None] = keys if keys is not None else {}
+        self._names: dict[int, str] = {}
         self._papers: dict[int, _Paper] = {}
+        self._recorded: dict[int, dict] = {}
         self._new_strategies: list[_Strategy] = []
         self._changed_strategies: dict[int, _Strategy] = {}
-        self._rows: list[tuple[_Strategy | None, dict]] = []
+        self._rows: list[tuple[_Strategy | None, dict, int]] = []
+        self._updates: list[dict] = []
         self._missing: dict[str, str] = {}
         self._now = utcnow()
 
@@ -509,94 +650,254 @@ class ResultWriter:
         if len(self._papers) + len(wanted) > self.cached_papers:
             for reference_id in [i for i in self._papers if i not in wanted]:
                 del self._papers[reference_id]
-        _load_papers(self.connection, sorted(wanted - self._papers.keys()), self._papers)
+        recorded = _load_papers(
+            self.connection,
+            sorted(wanted - self._papers.keys()),
+            self._papers,
+            keep_rows=self.merge,
+        )
+        if self.merge:
+            self._recorded.update(recorded)
         for row_number, result in queue:
             try:
                 self._add(row_number, result)
             except CedbError as exc:
                 self.rejected.append((row_number, str(exc)))
+                self.errors.append(exc)
         self._write()
 
     def _reference_id(self, key: str) -> int:
         reference_id = self._keys.get(key)
         if reference_id is None:
             if key not in self._missing:
-                from cedb import crud
-
-                try:
-                    crud.get_reference(session=self.session, key=key)
-                except NotFound as exc:
-                    self._missing[key] = str(exc)
+                self._missing[key] = (
+                    f"no paper with key {key!r}: see `cedb paper list`, "
+                    "or add it with `cedb paper add`"
+                )
             raise NotFound(self._missing[key])
         return reference_id
+
+    def _name(self, reference_id: int | None, default: str = "") -> str:
+        """The key of a paper, for messages (``default`` for None)."""
+        if reference_id is None:
+            return default
+        if reference_id not in self._names:
+            self._names[reference_id] = self.connection.execute(
+                sa.select(REFERENCE.c.key).where(REFERENCE.c.id == reference_id)
+            ).scalar_one()
+        return self._names[reference_id]
+
+    def _strategy(self, reference_id: int, paper: _Paper, fields: dict[str, Any],
+                  count: bool = False) -> _Strategy:
+        """The paper's strategy with this label: new, the same, merged (``merge``) or a conflict.
+
+        ``count``: count it unchanged (a strategy row; a result names its strategy many times).
+        """
+        state = paper.strategies.get(fields["label"])
+        if state is None:
+            state = _Strategy(
+                None,
+                reference_id,
+                dict(fields, **annotate(fields.get("electrolyte"), fields.get("additive"))),
+            )
+            paper.strategies[fields["label"]] = state
+            self._new_strategies.append(state)
+            self.counts.count("strategies", "added")
+            return state
+        different = {n: v for n, v in fields.items() if state.values.get(n) != v}
+        if not different:
+            if count:
+                self.counts.count("strategies", "unchanged")
+            return state
+        if not self.merge:
+            name, value = next(iter(different.items()))
+            self.counts.count("strategies", "conflicting")
+            raise StrategyConflict(
+                f"strategy {fields['label']!r} of {self._name(reference_id)} is recorded with "
+                f"{name} {state.values.get(name)!r}, not {value!r}: give the recorded values, "
+                "another --label, or change the strategy with `cedb result edit`"
+            )
+        for name, value in different.items():
+            self.counts.changes.append(Change(
+                "strategy", f"{self._name(reference_id)}: {fields['label']}", name,
+                state.values.get(name), value))
+        # crud.upsert_strategy's rule: the given fields, then the formulation of the texts the
+        # strategy now holds (an update naming only a host keeps its electrolyte).
+        state.values.update(fields)
+        state.values.update(annotate(state.values.get("electrolyte"), state.values.get("additive")))
+        if state.id is not None:
+            self._changed_strategies[state.id] = state
+        self.counts.count("strategies", "updated")
+        return state
 
     def _add(self, row_number: int, result: ResultInput) -> None:
         reference_id = self._reference_id(result.paper)
         source_id = self._reference_id(result.source) if result.source else None
         paper = self._papers[reference_id]
-        values = result.measurement
         fields = result.strategy
-        state = paper.strategies.get(fields["label"]) if fields else None
+        if not result.measurement:  # a strategy alone
+            self._strategy(reference_id, paper, fields, count=True)
+            return
+        values = {k: v for k, v in result.measurement.items() if v is not None}
+        values.setdefault("method", Method.unspecified.value)
+        _validate(values, reference_id, source_id)
+        # A new strategy is created only once the row is accepted (a refused row leaves none).
+        new_strategy = bool(fields) and fields["label"] not in paper.strategies
+        state = self._strategy(reference_id, paper, fields) if fields and not new_strategy else None
         get = values.get
-        key = (
-            state,
+        conditions = (
             get("cell"),
             get("method"),
             get("current_density_mA_cm2"),
             get("areal_capacity_mAh_cm2"),
             get("cycles"),
         )  # CONDITION_FIELDS
-        if state is not None and key in paper.conditions:
-            self._refuse(reference_id, state, values)
-        if fields:
-            if state is None:
-                state = _Strategy(
-                    None,
-                    reference_id,
-                    dict(fields, **annotate(fields.get("electrolyte"), fields.get("additive"))),
-                )
-                paper.strategies[fields["label"]] = state
-                self._new_strategies.append(state)
-                key = (state,) + key[1:]
-            elif not fields.items() <= state.values.items():
-                # crud.upsert_strategy: the given fields, then the formulation of the texts
-                # the strategy now holds.
-                state.values.update(fields)
-                state.values.update(annotate(state.values.get("electrolyte"), state.values.get("additive")))
-                if state.id is not None:
-                    self._changed_strategies[state.id] = state
-        elif key in paper.conditions:
-            self._refuse(reference_id, None, values)
-        paper.conditions[key] = [values["ce_percent"], None]
+        key = (state,) + conditions
+        ce = values["ce_percent"]
+        hit = None if new_strategy else paper.conditions.get(key)
+        if hit is not None:
+            self._same_conditions(row_number, result, hit, state, values, source_id)
+            return
+        loose = paper.loose.get(conditions + (ce,))
+        if loose is not None:
+            if loose[0] is None:  # an earlier row of this write
+                loose = paper.loose[conditions + (ce,)] = (
+                    self._find_id(reference_id, None, values, ce=ce), loose[1])
+            message = likely_duplicate_message(loose[0], loose[1], ce)
+            if not self.allow_duplicate:
+                raise LikelyDuplicate(message)
+            self.warnings.append((row_number, message))
+        if new_strategy:
+            state = self._strategy(reference_id, paper, fields)
+            key = (state,) + conditions
+        paper.conditions[key] = [ce, None, source_id]
+        paper.loose.setdefault(conditions + (ce,), (None, fields.get("label") if fields else None))
         self._rows.append(
-            (state, _measurement_row(reference_id, None, source_id, values, self._now))
+            (state, _measurement_row(reference_id, None, source_id, values, self._now), row_number)
         )
         self.added.append(row_number)
+        self.counts.count("results", "added")
 
-    def _refuse(self, reference_id: int, state: _Strategy | None, values: dict[str, Any]) -> None:
-        """A duplicate or a conflict: write what is pending, then let crud word the refusal."""
-        from cedb import crud
-
-        self._write()
-        crud.check_new_result(
-            session=self.session,
-            reference_id=reference_id,
-            strategy_id=state.id if state else None,
-            values=values,
-        )
-        # crud found nothing: the in-memory view was stale (it never should be); add the row.
+    def _same_conditions(self, row_number: int, result: ResultInput, hit: list, state,
+                         values: dict[str, Any], source_id: int | None) -> None:
+        """A row with a recorded (or earlier) result's paper, strategy and conditions."""
+        recorded_ce, id, recorded_source = hit
+        ce = values["ce_percent"]
+        same_ce = abs(recorded_ce - ce) <= 1e-9 * max(1.0, abs(ce))
+        if id is None:  # an earlier row of this write
+            hit[1] = id = self._find_id(self._keys[result.paper], state, values)
+        if same_ce and not self.merge:
+            raise DuplicateError(duplicate_message(id, recorded_ce))
+        if not same_ce:
+            if self.on_conflict == "error":
+                self.counts.count("results", "conflicting")
+                paper = self._name(self._keys[result.paper])
+                raise ConflictError(conflict_message(
+                    id, recorded_ce, self._name(recorded_source, paper), ce,
+                    self._name(source_id, paper)))
+            if self.on_conflict == "keep":
+                self.counts.count("results", "conflicting")
+                self.ids[row_number] = id
+                return
+        # merge, or replace: the row's fields over the recorded ones (only those it names).
+        current = self._recorded.get(id)
+        if current is None:
+            current = dict(self.connection.execute(
+                sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one())
+            self._recorded[id] = current
+        given = dict(result.measurement)
+        if result.source is not None:
+            given["source_id"] = source_id
+        changed = {n: v for n, v in given.items()
+                   if n not in _NEVER_EMPTY or v is not None
+                   if not _equal(current.get(n), v)}
+        self.ids[row_number] = id
+        if not changed:
+            self.counts.count("results", "unchanged")
+            return
+        name = f"{id} ({result.paper})"
+        for field_name, value in changed.items():
+            old = current.get(field_name)
+            if field_name == "source_id":
+                field_name, old, value = "source", self._name(old), result.source
+            self.counts.changes.append(Change("result", name, field_name, old, value))
+        _validate({**{n: current.get(n) for n in MEASUREMENT_FIELDS}, **changed},
+                  current["reference_id"], changed.get("source_id", current.get("source_id")))
+        current.update(changed)
+        hit[0] = current["ce_percent"]
+        self._updates.append(changed | {"_id": id})
+        self.counts.count("results", "updated")
 
     def _write(self) -> None:
         _insert_strategies(self.connection, self._new_strategies)
         _update_strategies(self.connection, self._changed_strategies.values())
         self._new_strategies, self._changed_strategies = [], {}
-        rows = []
-        for state, row in self._rows:
+        pending, self._rows = self._rows, []
+        for state, row, _ in pending:
             if state is not None:
                 row["strategy_id"] = state.id
-            rows.append(row)
-        _insert_rows(self.connection, MEASUREMENT, rows)
-        self._rows = []
+        if len(pending) == 1:  # one row (`cedb result add`): its id, for the caller
+            state, row, number = pending[0]
+            self.ids[number] = self.connection.execute(
+                sa.insert(MEASUREMENT).values(row).returning(MEASUREMENT.c.id)).scalar_one()
+        else:
+            _insert_rows(self.connection, MEASUREMENT, [row for _, row, _ in pending])
+        updates, self._updates = self._updates, []
+        for row in updates:  # rare: a statement per row keeps each its own columns
+            changes = {k: v for k, v in row.items() if k != "_id"}
+            changes["updated_at"] = self._now
+            self.connection.execute(
+                sa.update(MEASUREMENT).where(MEASUREMENT.c.id == row["_id"]).values(changes))
+
+    def _find_id(self, reference_id: int, state: "_Strategy | None", values: dict[str, Any],
+                 *, ce: float | None = None) -> int:
+        """The id of a result written earlier in this command (rare: only for a message)."""
+        self._write()
+        query = sa.select(sa.func.min(MEASUREMENT.c.id)).where(
+            MEASUREMENT.c.reference_id == reference_id)
+        if ce is None:
+            column = MEASUREMENT.c.strategy_id
+            query = query.where(column.is_(None) if state is None else column == state.id)
+        else:
+            query = query.where(MEASUREMENT.c.ce_percent == ce)
+        for name in CONDITION_FIELDS:
+            column, value = MEASUREMENT.c[name], values.get(name)
+            query = query.where(column.is_(None) if value is None else column == value)
+        return self.connection.execute(query).scalar_one()
+
+
+# Fields every result has: a merge may change them but a None there means "not given".
+_NEVER_EMPTY = frozenset({"ce_percent", "method", "status", "full_cell_derived"})
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) <= 1e-9 * max(1, abs(b))
+    return a == b
+
+
+def _validator():
+    """``MeasurementCreate``'s fields (annotations and limits) as a plain pydantic model: the same
+    rules without SQLModel's per-instance set-up, which was a sixth of a large load."""
+    from pydantic import BaseModel, create_model
+
+    fields = {n: (info.annotation, info) for n, info in MeasurementCreate.model_fields.items()}
+    return create_model("MeasurementCheck", __base__=BaseModel, **fields).__pydantic_validator__
+
+
+_VALIDATE = _validator().validate_python
+
+
+def _validate(values: dict[str, Any], reference_id: int, source_id: int | None) -> None:
+    """Every row through ``MeasurementCreate`` (the database CHECKs are the backstop)."""
+    from pydantic import ValidationError
+
+    try:
+        _VALIDATE(dict(values, reference_id=reference_id, source_id=source_id))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error.get("loc", ())) or "result"
+        raise InvalidValue(f"{name}: {error['msg']}") from None
 
 
 def is_blank(value: Any) -> bool:
@@ -614,106 +915,52 @@ def is_blank(value: Any) -> bool:
 
 
 def load_records(
-    *, session: Session, records: list, report, progress: Progress | None = None
-) -> None:
-    """Upsert checked curation records (``curation.PaperRecord``) as ``curation.load`` defines it.
+    *,
+    session: Session,
+    records: list,
+    counts: WriteCounts,
+    on_conflict: str = "error",
+    progress: Progress | None = None,
+) -> ResultWriter:
+    """Write checked curation records (``curation.PaperRecord``) as ``curation.load`` defines it.
 
-    References, then each paper's strategies and measurements: new rows are inserted,
-    rows whose values differ are updated, the rest counted unchanged (``report``'s
-    added / updated / unchanged). A new paper that is already recorded under another
-    key (same DOI, or same title and year) stops the load with crud's DuplicateError.
+    Papers first (``_upsert_references``), then each file's strategies and measurements through
+    the one ``ResultWriter`` (``merge=True``): new rows are added, the fields a file names are
+    merged into the recorded ones, the rest is unchanged; a different CE is a conflict. Returns
+    the writer; ``rows`` maps its row numbers back to (file, line) for the caller's messages.
     """
     connection = session.connection()
     total = sum(len(r.strategies) + len(r.measurements) + 1 for r in records)
-    done = 0
-    keys = _upsert_references(session, connection, records, report)
-    done += len(records)
-    now = utcnow()
-    sources = {m["source"] for r in records for m in r.measurements if m.get("source")}
-    _resolve_keys(connection, sources, keys)
-    for start in range(0, len(records), BATCH_SIZE // 5 or 1):
-        chunk = records[start : start + BATCH_SIZE // 5 or 1]
-        papers: dict[int, _Paper] = {}
-        recorded = _load_papers(
-            connection, sorted({keys[r.reference["key"]] for r in chunk}), papers, keep_rows=True
-        )
-        new_strategies, changed_strategies = [], []
-        inserts: list[tuple[_Strategy | None, dict]] = []
-        updates: list[dict] = []
-        for record in chunk:
-            reference_id = keys[record.reference["key"]]
-            paper = papers[reference_id]
-            for values in record.strategies:
-                state = paper.strategies.get(values["label"])
-                if state is None:
-                    state = _Strategy(
-                        None,
-                        reference_id,
-                        dict(values, **annotate(values.get("electrolyte"), values.get("additive"))),
-                    )
-                    paper.strategies[values["label"]] = state
-                    new_strategies.append(state)
-                    report.added += 1
-                elif any(state.values.get(n) != v for n, v in values.items()):
-                    state.values.update(values)
-                    state.values.update(annotate(state.values.get("electrolyte"),
-                                                 state.values.get("additive")))
-                    changed_strategies.append(state)
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-            for values in record.measurements:
-                fields = {k: values.get(k) for k in MEASUREMENT_FIELDS}
-                fields["method"] = fields["method"] or Method.unspecified.value
-                fields["status"] = fields["status"] or Status.draft.value
-                fields["full_cell_derived"] = bool(fields["full_cell_derived"])
-                state = (
-                    paper.strategies.get(values.get("strategy")) if values.get("strategy") else None
-                )
-                source_id = None
-                if values.get("source"):
-                    source_id = keys.get(values["source"])
-                    if source_id is None:
-                        from cedb import crud
-
-                        crud.get_reference(session=session, key=values["source"])  # raises NotFound
-                key = (state,) + tuple(fields[c] for c in CONDITION_FIELDS)
-                hit = paper.conditions.get(key)
-                if hit is None or hit[1] is None:
-                    if hit is None:
-                        paper.conditions[key] = [fields["ce_percent"], None]
-                    inserts.append(
-                        (state, _measurement_row(reference_id, None, source_id, fields, now))
-                    )
-                    report.added += 1
-                    continue
-                current = recorded[hit[1]]
-                if current["source_id"] != source_id or any(
-                    current[n] != v for n, v in fields.items()
-                ):
-                    updates.append(dict(fields, source_id=source_id, updated_at=now, _id=hit[1]))
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-            done += len(record.strategies) + len(record.measurements) + 1
-        _insert_strategies(connection, new_strategies)
-        _update_strategies(connection, changed_strategies)
-        rows = []
-        for state, row in inserts:
-            if state is not None:
-                row["strategy_id"] = state.id
-            rows.append(row)
-        _insert_rows(connection, MEASUREMENT, rows)
-        if updates:
-            columns = MEASUREMENT_FIELDS + ("source_id", "updated_at")
-            statement = (
-                sa.update(MEASUREMENT)
-                .where(MEASUREMENT.c.id == sa.bindparam("_id"))
-                .values({c: sa.bindparam(c) for c in columns})
-            )
-            connection.execute(statement, updates)
-        if progress is not None:
+    keys = _upsert_references(session, connection, records, counts)
+    done = len(records)
+    writer = ResultWriter(session, merge=True, on_conflict=on_conflict, counts=counts, keys=keys)
+    writer.rows = {}
+    number = 0
+    for record in records:
+        key = record.reference["key"]
+        for values in record.strategies:
+            number += 1
+            writer.rows[number] = (record.path, values.get("_line", 1))
+            writer.add(number, ResultInput(paper=key, strategy={
+                k: v for k, v in values.items() if k != "_line"}))
+        for values in record.measurements:
+            number += 1
+            writer.rows[number] = (record.path, values.get("_line", 1))
+            label = values.get("strategy")
+            writer.add(number, ResultInput(
+                paper=key,
+                source=values.get("source"),
+                strategy={"label": label} if label else {},
+                measurement={k: values[k] for k in MEASUREMENT_FIELDS if k in values},
+            ))
+        rows = len(record.strategies) + len(record.measurements) + 1
+        done += rows
+        if progress is not None and number % 1024 < rows:
             progress(done, total)
+    writer.close()
+    if progress is not None:
+        progress(total, total)
+    return writer
 
 
 # Characters that make LaTeX of a title (accents, math, braces, commands): such titles go
@@ -747,9 +994,14 @@ _REFERENCE_KEYS = (
 
 
 def _upsert_references(
-    session: Session, connection: Connection, records: list, report
+    session: Session, connection: Connection, records: list, counts: WriteCounts
 ) -> dict[str, int | None]:
-    """Insert new papers, update changed ones; returns key -> id for every paper of the load."""
+    """Insert new papers, merge into recorded ones; returns key -> id for every paper of the load.
+
+    A recorded paper takes only the fields a file names (an explicit null clears one); a field
+    the file leaves out keeps its value. A file under an alias (the old key of a merged paper)
+    adds to the paper it was merged into, whose fields it does not change.
+    """
     wanted = [r.reference["key"] for r in records]
     existing: dict[str, dict] = {}
     columns = [REFERENCE.c.id, REFERENCE.c.title_key] + [REFERENCE.c[c] for c in _REFERENCE_KEYS]
@@ -758,6 +1010,12 @@ def _upsert_references(
             sa.select(*columns).where(REFERENCE.c.key.in_(chunk))
         ).mappings():
             existing[row["key"]] = dict(row)
+    aliases: dict[str, int] = {}
+    for chunk in _chunks([k for k in wanted if k not in existing]):
+        aliases.update(connection.execute(
+            sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(ALIAS.c.key.in_(chunk))).all())
+    records = [r for r in records if r.reference["key"] not in aliases]
+    counts.count("papers", "unchanged", len(aliases))
     new = [r.reference for r in records if r.reference["key"] not in existing]
     # Papers already recorded under another key: same DOI, or same title and year
     # (crud.find_duplicate).
@@ -801,13 +1059,17 @@ def _upsert_references(
             row = {c: values.get(c) for c in _REFERENCE_KEYS}
             row["entry_type"] = row["entry_type"] or "article"
             inserts.append(dict(row, title_key=key, added_at=now))
-            report.added += 1
+            counts.count("papers", "added")
         else:
             changed = {}
-            for name in _REFERENCE_KEYS:
-                value = values.get(name, "article" if name == "entry_type" else None)
-                if current[name] != value:
+            for name, value in values.items():
+                if name == "entry_type" and value is None:
+                    value = "article"
+                if name in _REFERENCE_KEYS and current[name] != value:
                     changed[name] = value
+                    counts.changes.append(
+                        Change("paper", values["key"], name, current[name], value)
+                    )
             if changed:
                 # The paper leaves its old DOI and title: a later new paper may take them.
                 if dois.get(current["doi"]) == values["key"]:
@@ -823,9 +1085,9 @@ def _upsert_references(
                         _id=current["id"],
                     )
                 )
-                report.updated += 1
+                counts.count("papers", "updated")
             else:
-                report.unchanged += 1
+                counts.count("papers", "unchanged")
             if current["doi"]:
                 dois.setdefault(current["doi"], values["key"])
             if current["title_key"] and current["year"]:
@@ -836,7 +1098,7 @@ def _upsert_references(
         if key and values.get("year"):
             titles.setdefault((key, values["year"]), values["key"])
     _write_references(connection, inserts, updates, existing)
-    return {key: row["id"] for key, row in existing.items()}
+    return {key: row["id"] for key, row in existing.items()} | aliases
 
 
 def _write_references(

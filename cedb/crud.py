@@ -16,6 +16,7 @@ from cedb.models import (
     Measurement,
     MeasurementCreate,
     Reference,
+    ReferenceAlias,
     ReferenceCreate,
     Strategy,
     StrategyCreate,
@@ -27,7 +28,8 @@ from cedb.results import CONDITION_FIELDS, ResultInput
 
 
 def get_reference(*, session: Session, key: str) -> Reference:
-    reference = session.exec(select(Reference).where(Reference.key == key)).first()
+    """The paper with this key, or with this alias (an old key of a merged paper)."""
+    reference = find_reference(session=session, key=key)
     if reference is None:
         raise NotFound(f"no paper with key {key!r}: see `cedb paper list`, or add it with `cedb paper add`")
     return reference
@@ -46,7 +48,20 @@ def references_by_key(*, session: Session, keys: list[str]) -> list[Reference]:
 
 
 def find_reference(*, session: Session, key: str) -> Reference | None:
-    return session.exec(select(Reference).where(Reference.key == key)).first()
+    """The paper with this key or alias, or None."""
+    reference = session.exec(select(Reference).where(Reference.key == key)).first()
+    if reference is None:
+        alias = session.exec(select(ReferenceAlias).where(ReferenceAlias.key == key)).first()
+        if alias is not None:
+            reference = session.get(Reference, alias.reference_id)
+    return reference
+
+
+def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
+    """Each key as the paper's own key (an alias becomes the key of the paper it names)."""
+    aliases = dict(session.exec(select(ReferenceAlias.key, Reference.key).join(
+        Reference, Reference.id == ReferenceAlias.reference_id).where(ReferenceAlias.key.in_(keys))).all())
+    return [aliases.get(k, k) for k in keys]
 
 
 def find_duplicate(*, session: Session, create: ReferenceCreate) -> tuple[Reference, str] | None:
@@ -92,7 +107,12 @@ def add_reference(*, session: Session, create: ReferenceCreate, on_duplicate: st
         if on_duplicate == "skip":
             return AddOutcome(existing, "skipped", f"same {why} as {existing.key}")
         if on_duplicate == "replace":
-            data = create.model_dump(exclude={"key"})
+            # The new entry's fields over the stored ones; a field it lacks is kept (issue 10).
+            data = create.model_dump(exclude={"key"}, exclude_none=True)
+            if "bibtex" not in data and any(getattr(existing, n) != v for n, v in data.items()):
+                # The stored original entry holds the old metadata (and `paper export` re-emits
+                # it): it goes with the fields it no longer matches.
+                data["bibtex"] = None
             for name, value in data.items():
                 setattr(existing, name, value)
             existing.title_key = title_key(create.title)
@@ -122,25 +142,173 @@ def count_citing(*, session: Session, reference: Reference) -> int:
     ).one()
 
 
-def remove_reference(*, session: Session, key: str, cascade: bool = False) -> int:
-    """Delete a paper; refuses while measurements cite it unless ``cascade``. Returns rows removed."""
-    reference = get_reference(session=session, key=key)
-    citing = count_citing(session=session, reference=reference)
-    if citing and not cascade:
-        raise InvalidValue(
-            f"{key} is cited by {citing} measurement(s): remove them first or use --cascade"
-        )
-    from sqlalchemy import delete
+@dataclass
+class Removal:
+    """What removing a paper removes (its own results and strategies, its aliases) and the
+    results of other papers that were read from it (``detached``: their source is cleared)."""
 
-    # Bulk deletes in dependency order (results, strategies, the paper), so the ORM
+    key: str
+    results: list[int]
+    strategies: int
+    detached: list[int]
+
+    def lines(self) -> list[str]:
+        lines = [f"paper {self.key}"]
+        if self.results:
+            lines.append(f"{len(self.results)} result(s) of {self.key}: ids {_ids(self.results)}")
+        if self.strategies:
+            lines.append(f"{self.strategies} strateg{'y' if self.strategies == 1 else 'ies'} of {self.key}")
+        if self.detached:
+            lines.append(f"the source of {len(self.detached)} result(s) of other papers read from "
+                         f"{self.key} (kept, without a source): ids {_ids(self.detached)}")
+        return lines
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids[:20])) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+
+
+def plan_removal(*, session: Session, key: str, cascade: bool = False,
+                 detach_sources: bool = False) -> Removal:
+    """What ``remove_reference`` would do, refused as it would be (nothing is changed).
+
+    Its own results go only with ``cascade``; results of other papers that were read from it
+    block the removal unless ``detach_sources`` (they stay, without a source).
+    """
+    reference = get_reference(session=session, key=key)
+    own = list(session.exec(select(Measurement.id).where(Measurement.reference_id == reference.id)
+                            .order_by(Measurement.id)))
+    citing = list(session.exec(select(Measurement.id).where(
+        Measurement.source_id == reference.id, Measurement.reference_id != reference.id)
+        .order_by(Measurement.id)))
+    strategies = session.exec(select(func.count(Strategy.id)).where(Strategy.reference_id == reference.id)).one()
+    if citing and not detach_sources:
+        raise InvalidValue(
+            f"{len(citing)} result(s) of other papers were read from {reference.key} (ids {_ids(citing)}): "
+            "remove or edit them first, or give --detach-sources to keep them without a source"
+        )
+    if own and not cascade:
+        raise InvalidValue(
+            f"{reference.key} has {len(own)} result(s) (ids {_ids(own)}): remove them first or use --cascade"
+        )
+    return Removal(reference.key, own, strategies, citing if detach_sources else [])
+
+
+def remove_reference(*, session: Session, key: str, cascade: bool = False,
+                     detach_sources: bool = False) -> Removal:
+    """Delete a paper with its own results and strategies (``plan_removal`` says what and refuses)."""
+    from sqlalchemy import delete, update
+
+    removal = plan_removal(session=session, key=key, cascade=cascade, detach_sources=detach_sources)
+    reference = get_reference(session=session, key=key)
+    # Bulk statements in dependency order (results, strategies, the paper), so the ORM
     # never expects rows that a database-level cascade already removed.
-    session.execute(delete(Measurement).where(
-        (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
-    ))
+    if removal.detached:
+        session.execute(update(Measurement).where(Measurement.id.in_(removal.detached))
+                        .values(source_id=None, updated_at=utcnow()))
+    session.execute(delete(Measurement).where(Measurement.reference_id == reference.id))
     session.execute(delete(Strategy).where(Strategy.reference_id == reference.id))
+    session.execute(delete(ReferenceAlias).where(ReferenceAlias.reference_id == reference.id))
     session.execute(delete(Reference).where(Reference.id == reference.id))
     session.expunge(reference)
-    return citing
+    return removal
+
+
+def merge_references(*, session: Session, old: str, new: str) -> dict[str, int]:
+    """Merge paper ``old`` into ``new``: its results and strategies move to ``new`` (their source
+    stays as it was: a result read from a review still says so), ``new`` takes the
+    bibliographic fields it lacks, and ``old`` (and its aliases) become aliases of ``new``.
+
+    A strategy label both papers have is one strategy afterwards when the fields agree
+    (the results of ``old`` join it); different fields are refused. Results of both papers
+    under the same conditions are all kept: where their CE differs, `cedb paper conflicts`
+    lists them. Returns counts: results, strategies moved.
+    """
+    from sqlalchemy import delete, update
+
+    source = get_reference(session=session, key=old)
+    target = get_reference(session=session, key=new)
+    if source.id == target.id:
+        raise InvalidValue(f"{old} and {new} are already the same paper ({target.key})")
+    moved_strategies = 0
+    labels = {s.label: s for s in session.exec(select(Strategy).where(Strategy.reference_id == target.id))}
+    for strategy in list(session.exec(select(Strategy).where(Strategy.reference_id == source.id))):
+        same = labels.get(strategy.label)
+        if same is None:
+            strategy.reference_id = target.id
+            session.add(strategy)
+            moved_strategies += 1
+            continue
+        for name in STRATEGY_NAMES:
+            ours, theirs = _plain(getattr(same, name)), _plain(getattr(strategy, name))
+            if ours is not None and theirs is not None and ours != theirs:
+                raise ConflictError(
+                    f"strategy {strategy.label!r} is recorded for {source.key} with {name} {theirs!r} "
+                    f"and for {target.key} with {ours!r}: make them agree (`cedb result edit`) and merge again"
+                )
+        filled = {name: getattr(strategy, name) for name in STRATEGY_NAMES
+                  if getattr(same, name) is None and getattr(strategy, name) is not None}
+        if filled:  # the kept strategy takes the fields only the other one had
+            from cedb.formulations import annotate
+
+            for name, value in filled.items():
+                setattr(same, name, value)
+            for name, value in annotate(same.electrolyte, same.additive).items():
+                setattr(same, name, value)
+            session.add(same)
+        session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id)
+                        .values(strategy_id=same.id))
+        session.flush()
+        session.delete(strategy)
+    moved = session.execute(update(Measurement).where(Measurement.reference_id == source.id)
+                            .values(reference_id=target.id, updated_at=utcnow())).rowcount
+    # Results that were read from the old paper were read from the same work.
+    session.execute(update(Measurement).where(Measurement.source_id == source.id)
+                    .values(source_id=target.id))
+    for name in ("doi", "title", "authors", "journal", "year", "volume", "pages", "bibtex", "note"):
+        if getattr(target, name) is None and getattr(source, name) is not None and name != "doi":
+            setattr(target, name, getattr(source, name))
+    if target.doi is None and source.doi is not None:
+        doi, source.doi = source.doi, None
+        session.add(source)
+        session.flush()
+        target.doi = doi
+    target.title_key = title_key(target.title)
+    session.add(target)
+    session.execute(update(ReferenceAlias).where(ReferenceAlias.reference_id == source.id)
+                    .values(reference_id=target.id))
+    old_key = source.key
+    session.flush()
+    session.execute(delete(Reference).where(Reference.id == source.id))
+    session.expunge(source)
+    session.add(ReferenceAlias(key=old_key, reference_id=target.id))
+    session.flush()
+    return {"results": moved, "strategies": moved_strategies}
+
+
+def aliases(*, session: Session, reference: Reference) -> list[str]:
+    return list(session.exec(select(ReferenceAlias.key).where(ReferenceAlias.reference_id == reference.id)
+                             .order_by(ReferenceAlias.key)))
+
+
+def conflicts(*, session: Session, key: str | None = None, result_id: int | None = None) -> list[list[Measurement]]:
+    """Groups of results of one paper, strategy and conditions whose CE differs (two sources
+    disagreeing, e.g. a review quoting 99.6 % where the paper states 99.7 %): what a merge
+    keeps and a curator must decide. Only groups of ``key``'s paper, or holding ``result_id``."""
+    query = select(Measurement).order_by(Measurement.id)
+    if key is not None:
+        query = query.where(Measurement.reference_id == get_reference(session=session, key=key).id)
+    if result_id is not None:
+        one = get_measurement(session=session, id=result_id)
+        query = query.where(Measurement.reference_id == one.reference_id)
+    groups: dict[tuple, list[Measurement]] = {}
+    for m in session.exec(query):
+        identity = (m.reference_id, m.strategy_id) + tuple(_plain(getattr(m, n)) for n in CONDITION_FIELDS)
+        groups.setdefault(identity, []).append(m)
+    found = [g for g in groups.values() if len({round(m.ce_percent, 9) for m in g}) > 1]
+    if result_id is not None:
+        found = [g for g in found if any(m.id == result_id for m in g)]
+    return found
 
 
 # --------------------------------------------------------------------------- strategies
@@ -210,40 +378,43 @@ def same_conditions(*, session: Session, reference_id: int, strategy_id: int | N
 def check_new_result(*, session: Session, reference_id: int, strategy_id: int | None,
                      values: dict[str, Any], exclude_id: int | None = None) -> None:
     """Refuse a duplicate (same conditions, same CE) or a conflict (same conditions, other CE)."""
+    from cedb.bulk import conflict_message, duplicate_message
+
     for other in same_conditions(session=session, reference_id=reference_id, strategy_id=strategy_id,
                                  values=values, exclude_id=exclude_id):
         if _same(other.ce_percent, values["ce_percent"]):
-            raise DuplicateError(
-                f"the same result is already recorded as id {other.id} (same paper, conditions "
-                f"and CE {other.ce_percent:g} %): nothing to add"
-            )
-        raise ConflictError(
-            f"id {other.id} records CE {other.ce_percent:g} % for the same paper and conditions, "
-            f"not {values['ce_percent']:g} %: check the source, then `cedb result edit {other.id} --ce ...` "
-            "or give other conditions"
-        )
+            raise DuplicateError(duplicate_message(other.id, other.ce_percent))
+        names = {None: session.get(Reference, reference_id).key}
+        for source_id in (other.source_id, values.get("source_id")):
+            if source_id is not None:
+                names[source_id] = session.get(Reference, source_id).key
+        raise ConflictError(conflict_message(other.id, other.ce_percent, names[other.source_id],
+                                             values["ce_percent"], names[values.get("source_id")]))
 
 
-def add_result(*, session: Session, result: ResultInput) -> Measurement:
-    """Add one validated result (creating its strategy when named); refuses duplicates and conflicts."""
-    reference = get_reference(session=session, key=result.paper)
-    source = get_reference(session=session, key=result.source) if result.source else None
-    strategy = None
-    if result.strategy:
-        strategy, _ = upsert_strategy(session=session, reference=reference, fields=result.strategy)
-    values = dict(result.measurement)
-    check_new_result(session=session, reference_id=reference.id,
-                     strategy_id=strategy.id if strategy else None, values=values)
-    create = MeasurementCreate(
-        reference_id=reference.id,
-        strategy_id=strategy.id if strategy else None,
-        source_id=source.id if source else None,
-        **values,
-    )
-    measurement = Measurement.model_validate(create)
-    session.add(measurement)
-    session.flush()
-    return measurement
+def add_results(*, session: Session, results: list[ResultInput], on_conflict: str = "error",
+                allow_duplicate: bool = True):
+    """Add results through the one write path (``bulk.ResultWriter``); returns the writer
+    (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``)."""
+    from cedb.bulk import ResultWriter
+
+    writer = ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
+    for number, result in enumerate(results, 1):
+        writer.add(number, result)
+    writer.close()
+    return writer
+
+
+def add_result(*, session: Session, result: ResultInput, on_conflict: str = "error",
+               allow_duplicate: bool = True) -> Measurement:
+    """Add one validated result: ``add_results`` with one row. A refusal (unknown paper,
+    duplicate, conflict, a strategy label recorded with other values) is raised."""
+    writer = add_results(session=session, results=[result], on_conflict=on_conflict,
+                         allow_duplicate=allow_duplicate)
+    if writer.errors:
+        raise writer.errors[0]
+    # The writer works below the ORM: read the row as it now is.
+    return session.get(Measurement, writer.ids[1], populate_existing=True)
 
 
 STRATEGY_NAMES = ("category", "label", "host", "electrolyte", "additive", "description")
@@ -260,16 +431,12 @@ def _validate_edit(measurement: Measurement, changes: dict[str, Any]) -> None:
 
     Table models do not validate on setattr, and a half-edited row must never reach a flush.
     """
-    from pydantic import ValidationError
+    from cedb.bulk import _validate  # the one validator of every written row
 
     data = {name: _plain(getattr(measurement, name)) for name in MeasurementCreate.model_fields}
     data.update(changes)
-    try:
-        MeasurementCreate.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error.get("loc", ())) or "result"
-        raise InvalidValue(f"{field}: {error['msg']}") from None
+    _validate({k: v for k, v in data.items() if k not in ("reference_id", "source_id")},
+              data["reference_id"], data["source_id"])
 
 
 def update_result(*, session: Session, id: int, changes: ResultInput) -> Measurement:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cedb import precision
-from cedb.bulk import Progress, normalise_field  # normalise_field: results', remembered per value
+from cedb.bulk import Progress, WriteCounts, normalise_field  # normalise_field: remembered per value
 from cedb.errors import ChecksFailed, CedbError, NotFound
 from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
 from cedb.precision import ReportedNumber
@@ -271,9 +271,11 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
             problems.append(Problem(str(path), data.line_of("strategies"), "each strategy must be a mapping"))
             continue
         _unknown(item, STRATEGY_KEYS, "a strategy", path, problems)
-        values = {}
+        values = {"_line": item.line}
         for key in STRATEGY_KEYS:
             if item.get(key) is None:
+                if key in item and key not in ("label", "category"):
+                    values[key] = None  # an explicit null clears the stored value
                 continue
             try:
                 values[key] = normalise_field(key, item[key])
@@ -309,7 +311,10 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
             report.sources.append((str(path), item.line_of("source"), str(values["source"])))
         valid = True
         for key in MEASUREMENT_FIELDS:
-            if key not in item or item[key] is None:
+            if key not in item:
+                continue
+            if item[key] is None:
+                values[key] = None  # an explicit null clears the stored value
                 continue
             try:
                 values[key] = normalise_field(key, item[key])
@@ -343,6 +348,8 @@ def _list(data: _LineDict, key: str, path: Path, problems: list[Problem]) -> lis
 def _check_reference(reference: _LineDict, path: Path, problems: list[Problem]) -> dict[str, Any]:
     _unknown(reference, REFERENCE_KEYS, "the reference", path, problems)
     values = {k: reference[k] for k in REFERENCE_KEYS if reference.get(k) is not None}
+    # A field the file names as null clears the stored one; a field it leaves out is kept.
+    nulls = {k: None for k in REFERENCE_KEYS if k in reference and reference[k] is None and k != "key"}
     authors = values.get("authors")
     if isinstance(authors, list):
         values["authors"] = " and ".join(str(a) for a in authors)
@@ -350,13 +357,14 @@ def _check_reference(reference: _LineDict, path: Path, problems: list[Problem]) 
         if key in values:
             values[key] = str(values[key])
     try:
-        values = ReferenceCreate.model_validate(values).model_dump()
+        values = ReferenceCreate.model_validate(values).model_dump(exclude_unset=True) | nulls
     except CedbError as exc:
         problems.append(Problem(str(path), reference.line_of("doi"), str(exc)))
     except ValueError as exc:
         for error in getattr(exc, "errors", lambda: [])():
             name = error["loc"][0] if error.get("loc") else "reference"
-            problems.append(Problem(str(path), reference.line_of(str(name)), f"{name}: {error['msg']}"))
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(Problem(str(path), reference.line_of(str(name)), f"{name}: {message}"))
     if "key" not in reference:
         problems.append(Problem(str(path), reference.line, "the reference needs a key"))
     return values
@@ -389,25 +397,40 @@ def _check_across(report: CheckReport, known_keys: set[str]) -> None:
 
 @dataclass
 class LoadReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    """Per entity (papers, strategies, results): added / updated / unchanged / conflicting;
+    ``changes``: every stored field the load changed (old -> new); ``warnings``: file:line
+    notes (likely duplicates across strategy labels)."""
+
+    counts: WriteCounts = field(default_factory=WriteCounts)
     files: int = 0
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list:
+        return self.counts.changes
 
     def summary(self) -> str:
-        return (f"{self.files} file(s): {self.added} added, {self.updated} updated, "
-                f"{self.unchanged} unchanged")
+        verb = "would load" if self.dry_run else "loaded"
+        return f"{self.files} file(s) {verb}: {self.counts.summary()}"
 
 
-def load(*, session: Session, paths: list[Path], progress: Progress | None = None) -> LoadReport:
-    """Check, then upsert every record of the files; nothing is written if any file has a problem.
+def load(*, session: Session, paths: list[Path], progress: Progress | None = None,
+         on_conflict: str = "error", dry_run: bool = False) -> LoadReport:
+    """Check, then write every record of the files; nothing is written if any file has a problem.
 
-    The records are written by cedb.bulk (a few queries per batch of papers, in the caller's
-    transaction); ``progress(done, total)`` counts papers, strategies and measurements.
+    A recorded paper, strategy or result takes only the fields a file names (an explicit null
+    clears one). Same paper, strategy and conditions with another CE is a conflict: nothing
+    is loaded unless ``on_conflict`` is 'keep' or 'replace'. ``dry_run``: everything is
+    checked and counted, the per-field changes listed, nothing kept. The records are written
+    by cedb.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
+    papers, strategies and measurements.
     """
     from cedb import bulk
+    from cedb.models import ReferenceAlias
 
     known = {key for key in session.exec(select(Reference.key))}
+    known |= {key for key in session.exec(select(ReferenceAlias.key))}
     checked = check(paths, known_keys=known)
     if checked.problems:
         raise ChecksFailed(
@@ -415,9 +438,24 @@ def load(*, session: Session, paths: list[Path], progress: Progress | None = Non
             "fix them (see `cedb curate check`) and load again",
             findings=[str(p) for p in checked.problems],
         )
-    report = LoadReport(files=checked.files)
-    bulk.load_records(session=session, records=checked.records, report=report, progress=progress)
+    report = LoadReport(files=checked.files, dry_run=dry_run)
+    savepoint = session.begin_nested() if dry_run else None
+    writer = bulk.load_records(session=session, records=checked.records, counts=report.counts,
+                               on_conflict=on_conflict, progress=progress)
+    report.warnings = [f"{Problem(*writer.rows[n], m)}" for n, m in writer.warnings]
+    if writer.errors:
+        if savepoint is not None:
+            savepoint.rollback()
+        findings = [str(Problem(*writer.rows[n], m)) for n, m in writer.rejected]
+        first = writer.errors[0]
+        more = f" (and {len(findings) - 1} more, listed above)" if len(findings) > 1 else ""
+        error = type(first)(f"{Problem(*writer.rows[writer.rejected[0][0]], str(first))}{more}; "
+                            "nothing loaded")
+        error.findings = findings if len(findings) > 1 else []
+        raise error
     session.flush()
+    if savepoint is not None:
+        savepoint.rollback()
     return report
 
 
@@ -440,14 +478,11 @@ def _clean(value: Any) -> Any:
 
 
 def file_name(key: str) -> str:
-    """The curation file of a paper: its key, or for keys with other characters (':') a
-    safe form plus a short hash, so two keys never share a file."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", key):
-        return key + ".yaml"
-    import hashlib
+    """The curation file of a paper: ``models.safe_key`` of its key (the key itself, or for
+    keys with other characters such as ':' and '/' a safe form plus a short hash)."""
+    from cedb.models import safe_key
 
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", key).lstrip(".") + f"-{digest}.yaml"
+    return safe_key(key) + ".yaml"
 
 
 def paper_document(session: Session, reference: Reference) -> dict[str, Any]:

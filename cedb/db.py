@@ -21,7 +21,7 @@ from cedb.errors import CedbError, ConflictError, DatabaseError, FileError, Inva
 
 # The newest migration. tests/test_migrations.py proves it equals Alembic's head,
 # so a database already at head is opened without importing Alembic (start-up time).
-HEAD_REVISION = "0004_ce_decimals"
+HEAD_REVISION = "0003_stable_ids"
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 # Execution option marking a read-only transaction (see session_scope).

@@ -98,20 +98,40 @@ class ReferenceBase(SQLModel):
     note: Optional[str] = None
 
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.\-+]*$")
+# What pybtex reads as an entry key (its KEY_PAREN/KEY_BRACE patterns): no white space
+# and none of " # % ' ( ) , = { }. Such keys are stored as written (`doi:10.1073/...`,
+# `https://doi.org/10.48550/...`); ``safe_key`` derives the form for file names.
+_KEY = re.compile(r"^[^\s\"#%'(),={}\x00-\x1f\x7f]+$")
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+
+
+def check_key(value: str) -> str:
+    """A citation key as pybtex accepts it, or a one-sentence ValueError saying why not."""
+    if not _KEY.match(value):
+        raise ValueError(
+            f"citation key {value!r} holds a character BibTeX does not allow in a key "
+            "(white space or one of \" # % ' ( ) , = { })"
+        )
+    return value
+
+
+def safe_key(key: str) -> str:
+    """The one safe form of a citation key, for file names: the key itself when it is only
+    letters, digits and _ . + - (starting with a letter or digit); else those characters
+    with every other one as '_', plus a short hash of the key, so two keys never collide."""
+    if _SAFE.fullmatch(key):
+        return key
+    import hashlib
+
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", key).lstrip(".") + f"-{digest}"
 
 
 class ReferenceCreate(ReferenceBase):
     @field_validator("key")
     @classmethod
     def _check_key(cls, value: str) -> str:
-        # Keys become \cite{} keys and file names: letters, digits and _ : . - + only.
-        if not _KEY.match(value):
-            raise ValueError(
-                f"citation key {value!r} may hold only letters, digits and _ : . - + "
-                "(and start with a letter or digit)"
-            )
-        return value
+        return check_key(value)
     @field_validator("doi")
     @classmethod
     def _normalise_doi(cls, value: Optional[str]) -> Optional[str]:
@@ -131,6 +151,22 @@ class Reference(ReferenceBase, table=True):
     doi: Optional[str] = Field(default=None, max_length=255, unique=True)
     # Normalised title (lower-case letters and digits) for duplicate detection.
     title_key: Optional[str] = Field(default=None, index=True)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class ReferenceAlias(SQLModel, table=True):
+    """Another key of a paper (``cedb paper merge OLD NEW`` keeps OLD here): curation files,
+    ``--paper`` filters and cite keys written with it still find the paper."""
+
+    __tablename__ = "reference_alias"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True, index=True)
+    reference_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
     added_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
@@ -229,6 +265,8 @@ class Measurement(MeasurementBase, table=True):
         sa.CheckConstraint(f"status IN ({_values(Status)})", name="status_known"),
         sa.Index("ix_measurement_practical", "current_density_mA_cm2", "areal_capacity_mAh_cm2"),
         sa.Index("ix_measurement_ce_percent", "ce_percent"),
+        # An id is never handed out twice, even after `cedb result rm` (issue 10).
+        {"sqlite_autoincrement": True},
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

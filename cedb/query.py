@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cedb.errors import InvalidValue
-from cedb.models import Category, Cell, Measurement, Method, Reference, Status, Strategy
+from cedb.models import (
+    Category,
+    Cell,
+    Measurement,
+    Method,
+    Reference,
+    ReferenceAlias,
+    Status,
+    Strategy,
+)
 from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
 from cedb.vocabulary import parse_word
 
@@ -160,7 +169,10 @@ def build(filters: Filters):
         for name in names:
             conditions.append(_component(name, role, required=True))
     if filters.paper:
-        conditions.append(sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower()))
+        # An alias (the old key of a merged paper) finds the paper too.
+        alias = sa.select(ReferenceAlias.reference_id).where(ReferenceAlias.key == filters.paper)
+        conditions.append(sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower(),
+                                 Reference.id.in_(alias)))
     if filters.year_from is not None:
         conditions.append(Reference.year >= filters.year_from)
     if filters.year_to is not None:

@@ -90,6 +90,7 @@ class ImportReport:
     total: int = 0
     added: list[int] = field(default_factory=list)  # row numbers (spreadsheet lines, header = 1)
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # likely duplicates, added
     dry_run: bool = False
 
     def summary(self) -> str:
@@ -122,7 +123,8 @@ def _records(path: Path, mapping: Mapping, progress: "bulk.Progress | None"):
 
 
 def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool = False,
-                progress: "bulk.Progress | None" = None) -> ImportReport:
+                progress: "bulk.Progress | None" = None, on_conflict: str = "error",
+                allow_duplicate: bool = True) -> ImportReport:
     """Add every valid row, rejecting each bad one with its row number and reason.
 
     Rows are validated like `cedb result add` and written in batches by cedb.bulk (the
@@ -140,7 +142,7 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
     # A dry run writes like a real import and rolls back at the end, so a later row is checked
     # against the earlier ones (duplicates and conflicts inside the file are reported the same).
     outer = session.begin_nested() if dry_run else None
-    writer = bulk.ResultWriter(session)
+    writer = bulk.ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
     mapped = list(mapping.columns.items())
     units = mapping.units
     text_only = path.suffix.lower() in (".csv", ".txt", ".tsv")  # CSV cells are text or None
@@ -174,6 +176,7 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
         writer.add(row_number, result)
     writer.close()
     report.added = writer.added
+    report.warnings = writer.warnings
     report.rejected = sorted(rejected + writer.rejected)
     if outer is not None:
         outer.rollback()

@@ -188,7 +188,7 @@ def database_snapshot(url: str) -> dict:
     engine = make_engine(url)
     snapshot = {}
     with engine.connect() as connection:
-        for table in ("reference", "strategy", "measurement", "alembic_version"):
+        for table in ("reference", "reference_alias", "strategy", "measurement", "alembic_version"):
             if sa.inspect(connection).has_table(table):
                 rows = connection.execute(sa.text(f'SELECT * FROM "{table}"')).all()
                 snapshot[table] = sorted(tuple(map(str, row)) for row in rows)

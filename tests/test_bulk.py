@@ -1,7 +1,7 @@
-"""cedb.bulk: the batched import path gives what the per-row path gives (values, messages, rows).
+"""cedb.bulk: the one write path (``ResultWriter``; ``crud.add_result`` is it with one row).
 
-The per-row reference is ``crud.add_result`` in a savepoint per row (how cedb.spreadsheet
-imported before cedb.bulk); both run on SQLite and PostgreSQL (the ``engine`` fixture).
+Its outcome does not depend on the batch or cache size; it runs on SQLite and PostgreSQL
+(the ``engine`` fixture).
 """
 
 import copy
@@ -211,7 +211,7 @@ ROWS = [
         "label": "E1",
         "electrolyte": "4 M LiFSI in DME",
         "source": "rev",
-    },  # added; updates E1 (new electrolyte)
+    },  # E1 is recorded with another electrolyte: a strategy conflict (issue 19)
     {
         "paper": "p1",
         "ce": 99.2,
@@ -272,28 +272,8 @@ ROWS = [
         "category": "electrolyte",
         "label": "E1",
         "host": "Cu",
-    },  # same conditions as the recorded one: a conflict, E1 stays
+    },  # E1 recorded without a host: a strategy conflict, E1 stays
 ]
-
-
-def _per_row(session, rows):
-    """The per-row path: crud.add_result, a savepoint per row."""
-    added, rejected = [], []
-    for number, raw in rows:
-        try:
-            result = results.normalise(raw)
-            savepoint = session.begin_nested()
-            try:
-                crud.add_result(session=session, result=result)
-            except BaseException:
-                savepoint.rollback()
-                raise
-            savepoint.commit()
-        except CedbError as exc:
-            rejected.append((number, str(exc)))
-            continue
-        added.append(number)
-    return added, rejected
 
 
 def _bulk(session, rows, **options):
@@ -355,13 +335,13 @@ def _content(connection):
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 5000])
-def test_result_writer_matches_the_per_row_path(engine, batch_size):
+def test_result_writer_outcome_does_not_depend_on_batches(engine, batch_size):
     rows = list(enumerate(ROWS, 2))
     with session_scope(engine) as session:
         _papers(session)
     with session_scope(engine) as session:
         savepoint = session.begin_nested()
-        expected = _ranked(session.connection(), _per_row(session, rows))
+        expected = _ranked(session.connection(), _bulk(session, rows))
         expected_content = _content(session.connection())
         savepoint.rollback()
         got = _ranked(
@@ -370,8 +350,14 @@ def test_result_writer_matches_the_per_row_path(engine, batch_size):
         assert got == expected
         assert _content(session.connection()) == expected_content
     added, rejected = got
-    assert added == [8, 11, 14, 16]
-    assert [n for n, _ in rejected] == [2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 15, 17]
+    assert added == [9, 11, 14, 16]
+    assert [n for n, _ in rejected] == [2, 3, 4, 5, 6, 7, 8, 10, 12, 13, 15, 17]
+    messages = dict(rejected)
+    assert messages[8].startswith("strategy 'E1' of p1 is recorded with electrolyte '1 M LiPF6")
+    assert messages[3].startswith("id #1 records CE 99.1 % (read from p1)")
+    assert messages[10] == ("id #3 records CE 99.2 % (read from p1) for the same paper and conditions, "
+                            "not 99.3 % (read from p1): check the sources, then `cedb result edit #3 "
+                            "--ce ...`, give other conditions, or choose with --on-conflict keep|replace")
 
 
 def test_result_writer_failure_rolls_the_whole_command_back(engine):
@@ -391,7 +377,7 @@ def test_result_writer_failure_rolls_the_whole_command_back(engine):
         assert _content(connection) == before
 
 
-def test_refusals_name_the_row_the_per_row_path_names(engine):
+def test_refusals_name_the_row_and_the_recorded_result(engine):
     with session_scope(engine) as session:
         _papers(session)
         writer = bulk.ResultWriter(session, batch_size=100)
@@ -433,20 +419,26 @@ def _records(tmp_path: Path, *, ce: float = 99.2, host: str = "Cu foam", doi: st
     return checked.records
 
 
-def _load(engine, records):
+def _load(engine, records, **options):
     from cedb.curation import LoadReport
 
     report = LoadReport(files=len(records))
     with session_scope(engine) as session:
-        bulk.load_records(session=session, records=copy.deepcopy(records), report=report)
-    return report.added, report.updated, report.unchanged
+        writer = bulk.load_records(session=session, records=copy.deepcopy(records),
+                                   counts=report.counts, **options)
+        if writer.errors:
+            raise writer.errors[0]
+    counts = report.counts.counts
+    return tuple(sum(counts[e][o] for e in counts) for o in ("added", "updated", "unchanged"))
 
 
 def test_load_records_adds_updates_and_leaves_unchanged(engine, tmp_path):
     records = _records(tmp_path)
     assert _load(engine, records) == (5, 0, 0)  # 2 papers, 1 strategy, 2 measurements
     assert _load(engine, records) == (0, 0, 5)
-    assert _load(engine, _records(tmp_path, ce=99.4)) == (0, 1, 4)
+    with pytest.raises(ConflictError, match="records CE 99.2 % .*not 99.4 %"):
+        _load(engine, _records(tmp_path, ce=99.4))
+    assert _load(engine, _records(tmp_path, ce=99.4), on_conflict="replace") == (0, 1, 4)
     assert _load(engine, _records(tmp_path, ce=99.4, host="Ni foam")) == (0, 1, 4)
     assert _load(
         engine, _records(tmp_path, ce=99.4, host="Ni foam", doi="10.9999/synthetic.a")
@@ -475,8 +467,8 @@ def test_load_records_refuses_a_paper_recorded_under_another_key(engine, tmp_pat
         assert connection.execute(sa.text("SELECT count(*) FROM reference")).scalar() == 1
 
 
-def test_generated_benchmark_data_imports_the_same_both_ways(engine, tmp_path):
-    """bench/generate.py's rows, through both paths, with a tiny paper cache (eviction)."""
+def test_generated_benchmark_data_imports_the_same_in_any_batches(engine, tmp_path):
+    """bench/generate.py's rows, in one batch and with a tiny paper cache (eviction)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -497,7 +489,7 @@ def test_generated_benchmark_data_imports_the_same_both_ways(engine, tmp_path):
             )
     with session_scope(engine) as session:
         savepoint = session.begin_nested()
-        expected = _ranked(session.connection(), _per_row(session, raws))
+        expected = _ranked(session.connection(), _bulk(session, raws))
         expected_content = _content(session.connection())
         savepoint.rollback()
         got = _bulk(session, raws, batch_size=64, cached_papers=10)

@@ -57,10 +57,12 @@ def test_load_twice_then_a_failed_load(cli, tmp_path):
     files = tmp_path / "curation"
     shutil.copytree(GOOD, files)
     first = cli("curate", "load", files, check=True)
-    assert "2 file(s): 7 added, 0 updated, 0 unchanged" in first.stderr
+    assert ("2 file(s) loaded: papers: 2 added, 0 updated, 0 unchanged; strategies: 2 added, 0 updated, "
+            "0 unchanged; results: 3 added, 0 updated, 0 unchanged") in first.stderr
     after_first = database_snapshot(cli.url)
     second = cli("curate", "load", files, check=True)
-    assert "2 file(s): 0 added, 0 updated, 7 unchanged" in second.stderr
+    assert ("2 file(s) loaded: papers: 0 added, 0 updated, 2 unchanged; strategies: 0 added, 0 updated, "
+            "2 unchanged; results: 0 added, 0 updated, 3 unchanged") in second.stderr
     assert database_snapshot(cli.url) == after_first
     (row,) = cli.json("query", "--paper", "demo2023nitrate", "--cell", "full")
     assert (row["current_density_mA_cm2"], row["full_cell_derived"], row["method"]) == (2.0, True, "zhang-full")

@@ -126,12 +126,13 @@ def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     skipped = cli("paper", "add", newer, "--on-duplicate", "skip", check=True)
     assert skipped.stderr.splitlines()[-1] == "0 added, 1 skipped as duplicates, 0 rejected"
     assert database_snapshot(cli.url) == before
+    doi = _papers(cli.url)["ortiz2022sulfide"]["doi"]
     replaced = cli("paper", "add", newer, "--on-duplicate", "replace", check=True)
     assert replaced.stderr.splitlines()[-1] == "0 added, 0 skipped as duplicates, 1 replaced, 0 rejected"
     rows = _papers(cli.url)
     assert "ortiz2022v2" not in rows  # the key stays, the metadata is the new entry's
     assert (rows["ortiz2022sulfide"]["volume"], rows["ortiz2022sulfide"]["pages"]) == ("3", "1–9")
-    assert rows["ortiz2022sulfide"]["doi"] is None
+    assert rows["ortiz2022sulfide"]["doi"] == doi  # a field the new entry lacks is kept
 
 
 # --------------------------------------------------------------------------- show, rm, export
@@ -140,19 +141,27 @@ def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
 def test_rm_refuses_cited_papers_unless_cascade(cli):
     cli("paper", "list", check=True)
     before = database_snapshot(cli.url)
-    assert_user_error(cli("paper", "rm", "sun2025review"), 1,
-                      "sun2025review is cited by 11 measurement(s): remove them first or use --cascade")
+    # The review's results belong to the papers it quotes: they block the removal, --cascade or not.
+    for extra in ([], ["--cascade"], ["--cascade", "--yes"]):
+        assert_user_error(cli("paper", "rm", "sun2025review", *extra), 1,
+                          "11 result(s) of other papers were read from sun2025review (ids ")
     assert_user_error(cli("paper", "rm", "nosuchkey"), 1, "no paper with key 'nosuchkey'")
+    assert_user_error(cli("paper", "rm", "sun2025review-ref107"), 1,
+                      "sun2025review-ref107 has 1 result(s) (ids ")
+    assert_user_error(cli("paper", "rm", "sun2025review", "--detach-sources"), 1, "give --yes")
     assert database_snapshot(cli.url) == before
-    removed = cli("paper", "rm", "sun2025review", "--cascade", check=True)
-    assert removed.stdout == "" and removed.stderr.strip() == "Removed sun2025review and 11 result(s)"
+    removed = cli("paper", "rm", "sun2025review", "--detach-sources", "--yes", check=True)
+    assert removed.stdout == "" and removed.stderr.strip().splitlines()[-1].startswith(
+        "Removed sun2025review; ") and "result(s) of other papers kept without a source" in removed.stderr
     after = database_snapshot(cli.url)
-    # Only the review's own results go; the primary papers' results (their own source) stay.
-    assert len(after["measurement"]) == len(before["measurement"]) - 11
+    assert len(after["measurement"]) == len(before["measurement"])  # kept, without a source
     assert len(after["reference"]) == BUNDLED_PAPERS - 1
-    removed = cli("paper", "rm", "sun2025review-ref99", check=True)  # no longer cited; has a strategy
+    removed = cli("paper", "rm", "sun2025review-ref107", "--cascade", "--yes", check=True)
+    assert removed.stderr.strip().splitlines()[-1] == "Removed sun2025review-ref107 and 1 result(s)"
+    assert len(database_snapshot(cli.url)["measurement"]) == len(before["measurement"]) - 1
+    removed = cli("paper", "rm", "sun2025review-ref99", "--cascade", "--yes", check=True)  # has a strategy
     # Last line only: crud.remove_reference currently also prints an SAWarning (reported).
-    assert removed.stderr.strip().splitlines()[-1] == "Removed sun2025review-ref99"
+    assert removed.stderr.strip().splitlines()[-1] == "Removed sun2025review-ref99 and 1 result(s)"
     assert "sun2025review-ref99" not in _papers(cli.url)
 
 
@@ -282,6 +291,6 @@ def test_failed_commands_leave_the_sqlite_file_byte_for_byte(sqlite_cli, crossre
     assert_user_error(cli("paper", "add", GARBAGE, env=crossref_env), 4, "malformed")
     assert _sqlite_bytes(cli.url) == before
     assert_user_error(cli("paper", "add", MESSY, UNAVAILABLE, "--on-duplicate", "replace", env=crossref_env), 4)
-    assert_user_error(cli("paper", "rm", "sun2025review"), 1, "--cascade")
+    assert_user_error(cli("paper", "rm", "sun2025review"), 1, "--detach-sources")
     assert _sqlite_bytes(cli.url) == before
     assert json.loads(cli("paper", "show", "fresh2024", "-f", "json", check=True).stdout)["key"] == "fresh2024"

@@ -152,8 +152,8 @@ def test_cli_add_errors_write_nothing(sqlite_cli):
                                  contains=message)
         assert len(line) < 300
     # Missing values: an error with --no-input, and also without a terminal (stdin is a pipe).
-    assert_user_error(sqlite_cli("result", "add", *_args(**{"--current": None}), "--no-input"),
-                      contains="missing --current")
+    assert_user_error(sqlite_cli("result", "add", *_args(**{"--paper": None}), "--no-input"),
+                      contains="missing --paper")
     assert_user_error(sqlite_cli("result", "add", *_args(**{"--ce": None}), input="99\n"), contains="missing --ce")
     assert database_snapshot(sqlite_cli.url) == before
 
@@ -175,7 +175,7 @@ def test_cli_add_prompts_for_missing_values_on_a_terminal(sqlite_cli):
                                cwd=sqlite_cli.cwd, env=sqlite_cli.env, text=True)
     os.close(slave)
     try:
-        os.write(master, b"99.1\n20 A/m^2\n3 mAh/cm2\n")
+        os.write(master, b"99.1\n20 A/m^2\n3 mAh/cm2\n\n")  # an empty answer: cycles unknown
         stdout, stderr = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
@@ -183,7 +183,7 @@ def test_cli_add_prompts_for_missing_values_on_a_terminal(sqlite_cli):
     finally:
         os.close(master)
     assert process.returncode == 0, stderr
-    for prompt in ("CE (%)", "Current density", "Areal capacity"):
+    for prompt in ("CE (%)", "Current density", "Areal capacity", "Cycles (empty = unknown)"):
         assert prompt in stdout + stderr
     assert "Added result" in stderr
     rows = sqlite_cli.json("query", "--paper", REF107, "--max-ce", "99.2")
@@ -199,7 +199,8 @@ def test_cli_duplicate_and_conflict_with_a_bundled_result(cli):
     assert_user_error(cli("result", "add", "--ce", "99.6", *same),
                       contains=f"already recorded as id {existing['id']}")
     assert_user_error(cli("result", "add", "--ce", "99.8", *same),
-                      contains=f"id {existing['id']} records CE 99.6 % for the same paper and conditions, not 99.8 %")
+                      contains=f"id {existing['id']} records CE 99.6 % (read from sun2025review) for the same "
+                                   "paper and conditions, not 99.8 % (read from sun2025review-ref107")
     assert database_snapshot(cli.url) == before
     assert _bundled(cli, REF107)["ce_percent"] == 99.6
 

@@ -62,7 +62,7 @@ def test_remove_paper_with_cascade_removes_results_and_strategies(session):
         "paper": "a2020", "ce": 99.1, "category": "other", "label": "x"}))
     with pytest.raises(InvalidValue, match="--cascade"):
         crud.remove_reference(session=session, key="a2020")
-    assert crud.remove_reference(session=session, key="a2020", cascade=True) == 1
+    assert len(crud.remove_reference(session=session, key="a2020", cascade=True).results) == 1
     assert session.exec(select(Strategy)).all() == []
 
 

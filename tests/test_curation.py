@@ -10,7 +10,7 @@ import yaml
 from sqlmodel import delete, select
 
 from cedb import curation
-from cedb.errors import ChecksFailed, NotFound
+from cedb.errors import ChecksFailed, ConflictError, NotFound
 from cedb.models import Measurement, Reference, Strategy
 from cedb.resources import curation_dir
 from conftest import FIXTURES, REPO
@@ -97,7 +97,7 @@ def test_syntax_errors_and_non_mappings():
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("measurements: []\n", 1, "missing 'reference' mapping"),
     ("reference:\n  year: 2020\n", 2, "the reference needs a key"),
-    ("reference:\n  key: bad key!\n", 2, "may hold only letters, digits"),
+    ("reference:\n  key: bad key!\n", 2, "key: citation key 'bad key!' holds a character BibTeX does not allow"),
     ("reference:\n  key: a2020\n  year: 1492\n", 3, "year: Input should be greater than or equal to 1800"),
     ("reference:\n  key: a2020\nmeasurements: {ce_percent: 99}\n", 3, "'measurements' must be a list"),
     ("reference:\n  key: a2020\nstrategies:\n- just a label\n", 3, "each strategy must be a mapping"),
@@ -138,20 +138,37 @@ def _counts(session) -> tuple[int, int, int]:
     return tuple(len(session.exec(select(model)).all()) for model in (Reference, Strategy, Measurement))
 
 
+def _outcomes(report, outcome: str) -> tuple[int, int, int]:
+    return tuple(report.counts.counts[e][outcome] for e in ("papers", "strategies", "results"))
+
+
 def test_load_is_an_idempotent_upsert(session, tmp_path):
     files = tmp_path / "curation"
     shutil.copytree(GOOD, files)
     first = curation.load(session=session, paths=[files])
-    assert (first.added, first.updated, first.unchanged, first.files) == (7, 0, 0, 2)  # 2 papers, 2 strategies, 3 results
+    assert _outcomes(first, "added") == (2, 2, 3) and first.files == 2
+    assert _outcomes(first, "updated") == _outcomes(first, "unchanged") == (0, 0, 0)
     assert _counts(session) == (2, 2, 3)
     second = curation.load(session=session, paths=[files])
-    assert (second.added, second.updated, second.unchanged) == (0, 0, 7)
-    assert second.summary() == "2 file(s): 0 added, 0 updated, 7 unchanged"
+    assert _outcomes(second, "added") == _outcomes(second, "updated") == (0, 0, 0)
+    assert _outcomes(second, "unchanged") == (2, 2, 3)
+    assert second.summary() == ("2 file(s) loaded: papers: 0 added, 0 updated, 2 unchanged; "
+                                "strategies: 0 added, 0 updated, 2 unchanged; "
+                                "results: 0 added, 0 updated, 3 unchanged")
+    assert second.changes == []
 
     path = files / "demo2023nitrate.yaml"
     path.write_text(path.read_text().replace("ce_percent: 99.6", "ce_percent: 99.65"))
-    third = curation.load(session=session, paths=[files])
-    assert (third.added, third.updated, third.unchanged) == (0, 1, 6)
+    # Another CE for the same paper and conditions is a conflict: a choice, never silent.
+    with pytest.raises(ConflictError, match=r"records CE 99.6 % .* not 99.65 %.*--on-conflict keep\|replace"):
+        curation.load(session=session, paths=[files], dry_run=True)
+    kept = curation.load(session=session, paths=[files], on_conflict="keep")
+    assert _outcomes(kept, "conflicting") == (0, 0, 1) and kept.changes == []
+    assert 99.65 not in {m.ce_percent for m in session.exec(select(Measurement))}
+    third = curation.load(session=session, paths=[files], on_conflict="replace")
+    assert _outcomes(third, "updated") == (0, 0, 1)
+    assert sorted(str(c).split(": ", 1)[1] for c in third.changes) == [
+        "ce_decimals: 1 -> 2", "ce_percent: 99.6 -> 99.65"]
     assert _counts(session) == (2, 2, 3)
     assert 99.65 in {m.ce_percent for m in session.exec(select(Measurement))}
     source = session.exec(select(Reference).where(Reference.key == "demo2024review")).one()
@@ -189,7 +206,7 @@ def test_dump_load_dump_is_identical(session, tmp_path):
 
     _wipe(session)
     report = curation.load(session=session, paths=[first])
-    assert report.updated == report.unchanged == 0
+    assert _outcomes(report, "updated") == _outcomes(report, "unchanged") == (0, 0, 0)
     second = tmp_path / "second"
     curation.dump(session=session, directory=second)
     assert _read_dir(second) == _read_dir(first)

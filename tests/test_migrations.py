@@ -141,3 +141,40 @@ def test_cli_unknown_revision_is_one_line(cli):
     assert_user_error(cli("db", "downgrade", "zzz"), 1, "cannot migrate to 'zzz'")
     assert_user_error(cli("db", "upgrade", "zzz"), 1, "cannot migrate to 'zzz'")
     assert database_snapshot(cli.url) == before
+
+
+def test_0003_keeps_every_row_and_never_reuses_an_id(database_url):
+    """Issue 10: a database filled at 0004 (0003 comes after it) keeps every row and id; afterwards a removed id
+    (even the largest) is never handed out again, on SQLite (AUTOINCREMENT) and PostgreSQL."""
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0004_ce_decimals")
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO reference (id, key, entry_type, added_at) VALUES (1, 'p2020', 'article', CURRENT_TIMESTAMP)"))
+        for id, ce in ((3, 99.1), (5, 99.2), (9, 99.3)):
+            connection.execute(sa.text(
+                "INSERT INTO measurement (id, reference_id, method, ce_percent, full_cell_derived, status, "
+                "created_at, updated_at) VALUES (:id, 1, 'unspecified', :ce, false, 'draft', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"id": id, "ce": ce})
+        if engine.dialect.name == "postgresql":  # rows inserted with explicit ids: as a server would have them
+            connection.execute(sa.text("SELECT setval('measurement_id_seq', 9)"))
+    before = database_snapshot(database_url)
+    migrate.upgrade(engine, "head")
+    assert database_snapshot(database_url) == {**before, "reference_alias": [],
+                                               "alembic_version": [(HEAD_REVISION,)]}
+    assert migrate.drift(engine) == []
+    insert = sa.text("INSERT INTO measurement (reference_id, method, ce_percent, full_cell_derived, status, "
+                     "created_at, updated_at) VALUES (1, 'unspecified', 98, false, 'draft', "
+                     "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM measurement WHERE id = 9"))
+        connection.execute(insert)
+        connection.execute(sa.text("DELETE FROM measurement WHERE ce_percent = 98"))
+        connection.execute(insert)
+        ids = [row[0] for row in connection.execute(sa.text("SELECT id FROM measurement ORDER BY id"))]
+    assert ids == [3, 5, 11]
+    # Down to 0004 and back: every row and id again.
+    before = database_snapshot(database_url)
+    migrate.downgrade(engine, "0004_ce_decimals")
+    migrate.upgrade(engine, "head")
+    assert database_snapshot(database_url) == before

@@ -289,15 +289,16 @@ def test_bibtex_cannot_make_cedb_read_other_files(sqlite_cli, tmp_path):
 
 
 def test_curation_keys_cannot_lead_dump_outside_its_folder(engine, database_url, tmp_path):
-    """Keys that look like paths: refused in curation files; when a database holds them
-    anyway (older cedb, another tool, a shared server), dump still writes only inside DIR."""
+    """Keys that look like paths: a key is stored as written (any key BibTeX accepts, issue 10),
+    and dump still writes only inside DIR, under the key's safe form (models.safe_key)."""
     from cedb import curation
     from cedb.db import session_scope
 
     evil = tmp_path / "evil.yaml"
     evil.write_text("reference:\n  key: ../../evil\nmeasurements:\n- ce_percent: 99\n", encoding="utf-8")
     report = curation.check([evil])
-    assert [p.line for p in report.problems] == [2]
+    assert report.problems == [] and report.records[0].reference["key"] == "../../evil"
+    assert "/" not in curation.file_name("../../evil")
 
     keys = ["../../evil", "/etc/passwd", "..", "a/b/../../../c", "..\\..\\win", "C:evil", ".hidden", "~root"]
     with engine.begin() as connection:

@@ -25,7 +25,7 @@ MESSY_REJECTED = {
     8: "areal capacity '3 mA' has the wrong unit",
     9: "no paper with key 'nobody2020'",
     10: "the same result is already recorded",
-    11: "records CE 99.6 % for the same paper and conditions, not 99.8 %",
+    11: "records CE 99.6 % (read from sun2025review) for the same paper and conditions, not 99.8 %",
     13: "cell 'coin cell' is not known",
     14: "areal capacity must be positive",
     15: "cycles '150.5' is not a whole number",

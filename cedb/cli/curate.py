@@ -1,5 +1,6 @@
 """cedb curate: check, load and dump the YAML curation files (one per paper)."""
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -42,14 +43,39 @@ def check_command(
     common.note(f"OK: {report.files} file(s), {measurements} measurement(s)")
 
 
+class OnConflict(str, Enum):
+    error = "error"
+    keep = "keep"
+    replace = "replace"
+
+
+OnConflictOption = Annotated[OnConflict, typer.Option(
+    "--on-conflict", help="Same paper and conditions, another CE: stop (error), keep the recorded "
+    "value (keep) or write the file's over it (replace).")]
+
+
 @app.command("load")
-def load_command(paths: Paths = None) -> None:
-    """Upsert curation files into the database in one transaction (a second run changes nothing)."""
+def load_command(
+    paths: Paths = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count everything and print "
+                                          "each field that would change (old -> new); write nothing.")] = False,
+    on_conflict: OnConflictOption = OnConflict.error,
+) -> None:
+    """Merge curation files into the database in one transaction (a second run changes nothing).
+
+    A recorded field that a file does not mention is kept; an explicit null clears it.
+    """
     from cedb import curation
 
     with common.transaction() as session:
         with common.progress_bar("Loading curation files") as progress:
-            report = curation.load(session=session, paths=_paths(paths), progress=progress)
+            report = curation.load(session=session, paths=_paths(paths), progress=progress,
+                                   on_conflict=on_conflict.value, dry_run=dry_run)
+    for warning in report.warnings:
+        common.note(f"warning: {warning}")
+    if dry_run:
+        for change in report.changes:
+            typer.echo(str(change))
     common.note(report.summary())
 
 

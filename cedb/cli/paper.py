@@ -65,6 +65,7 @@ def show_command(
     with common.transaction(write=False) as session:
         reference = crud.get_reference(session=session, key=key)
         record = reference.model_dump(exclude={"id", "title_key"})
+        record["aliases"] = ", ".join(crud.aliases(session=session, reference=reference)) or None
         record["results"] = crud.count_citing(session=session, reference=reference)
     common.emit_record(record, fmt)
 
@@ -72,14 +73,86 @@ def show_command(
 @app.command("rm")
 def rm_command(
     key: Annotated[str, typer.Argument(help="Citation key (see `cedb paper list`).")],
-    cascade: Annotated[bool, typer.Option("--cascade", help="Also remove the results that cite it.")] = False,
+    cascade: Annotated[bool, typer.Option("--cascade", help="Also remove the paper's own results (only its own).")] = False,
+    detach_sources: Annotated[bool, typer.Option("--detach-sources", help="Keep the results of other papers that were read from it, without a source (else they block the removal).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (for scripts): needed without a terminal when results go or lose their source.")] = False,
 ) -> None:
-    """Remove a paper (refused while results cite it, unless --cascade)."""
+    """Remove a paper: prints what goes, asks on a terminal (refused while results cite it, unless --cascade)."""
+    import sys
+
+    from cedb import crud
+    from cedb.errors import InvalidValue
+
+    with common.transaction() as session:
+        plan = crud.plan_removal(session=session, key=key, cascade=cascade, detach_sources=detach_sources)
+        if plan.results or plan.detached:
+            common.note("This removes:\n" + "\n".join(f"  {line}" for line in plan.lines()))
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise InvalidValue("nothing removed: give --yes to confirm (there is no terminal to ask on)")
+                if not typer.confirm("Remove?", default=False, err=True):
+                    raise typer.Exit(1)
+        removal = crud.remove_reference(session=session, key=key, cascade=cascade,
+                                        detach_sources=detach_sources)
+    message = f"Removed {removal.key}"
+    if removal.results:
+        message += f" and {len(removal.results)} result(s)"
+    if removal.detached:
+        message += f"; {len(removal.detached)} result(s) of other papers kept without a source"
+    common.note(message)
+
+
+@app.command("merge")
+def merge_command(
+    old: Annotated[str, typer.Argument(help="Key of the paper that goes (e.g. a placeholder 'Ref. 109 of the review').")],
+    new: Annotated[str, typer.Argument(help="Key of the paper that stays (e.g. the primary paper with its DOI).")],
+) -> None:
+    """Merge paper OLD into NEW: results move, their provenance stays, OLD becomes an alias of NEW."""
     from cedb import crud
 
     with common.transaction() as session:
-        removed = crud.remove_reference(session=session, key=key, cascade=cascade)
-    common.note(f"Removed {key}" + (f" and {removed} result(s)" if removed else ""))
+        counts = crud.merge_references(session=session, old=old, new=new)
+        disagreements = crud.conflicts(session=session, key=new)
+    common.note(f"Merged {old} into {new}: {counts['results']} result(s) and {counts['strategies']} "
+                f"strateg{'y' if counts['strategies'] == 1 else 'ies'} moved; {old} is now an alias of {new}")
+    if disagreements:
+        common.note(f"{len(disagreements)} place(s) where sources disagree: see `cedb paper conflicts {new}`")
+
+
+@app.command("conflicts")
+def conflicts_command(
+    key: Annotated[Optional[str], typer.Argument(help="Only this paper (default: every paper).", show_default=False)] = None,
+    fmt: common.FormatOption = common.Format.table,
+) -> None:
+    """List results where two sources disagree: same paper, strategy and conditions, another CE."""
+    from cedb import crud
+
+    with common.transaction(write=False) as session:
+        rows = conflict_rows(session, crud.conflicts(session=session, key=key))
+    common.emit(rows, fmt, ["group", "id", "paper", "label", "current_density_mA_cm2",
+                            "areal_capacity_mAh_cm2", "cycles", "ce_percent", "source", "location"])
+    if fmt == common.Format.table:
+        common.note(f"{len({r['group'] for r in rows})} conflict(s)")
+
+
+def conflict_rows(session, groups) -> list[dict]:
+    """One row per result of each group of ``crud.conflicts``, with its paper and source keys."""
+    from cedb.models import Reference, Strategy
+
+    def key_of(id):
+        return session.get(Reference, id).key if id is not None else None
+
+    rows = []
+    for number, group in enumerate(groups, 1):
+        for m in group:
+            strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
+            rows.append({"group": number, "id": m.id, "paper": key_of(m.reference_id),
+                         "label": strategy.label if strategy else None,
+                         "current_density_mA_cm2": m.current_density_mA_cm2,
+                         "areal_capacity_mAh_cm2": m.areal_capacity_mAh_cm2, "cycles": m.cycles,
+                         "ce_percent": m.ce_percent, "source": key_of(m.source_id) or key_of(m.reference_id),
+                         "location": m.location})
+    return rows
 
 
 class BibFormat(str, Enum):

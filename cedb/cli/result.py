@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cedb.cli import common
+from cedb.cli.curate import OnConflict, OnConflictOption
 
 app = typer.Typer(help="Add, edit, show, remove and import CE results.", no_args_is_help=True)
 
@@ -82,8 +83,17 @@ def with_fields(paper_help: str):
     return decorate
 
 
-REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"),
-            ("current", "Current density (mA cm⁻²)"), ("capacity", "Areal capacity (mAh cm⁻²)"))
+def _can_ask() -> bool:
+    """A person at a terminal can answer prompts (tests replace this)."""
+    return sys.stdin.isatty()
+
+
+REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"))
+# Asked for on a terminal when not given; an empty answer means unknown (the verdict is then
+# `unknown`), as a curation file or a spreadsheet may leave them out.
+ASKED = (("current", "Current density (mA cm⁻²; empty = unknown)"),
+         ("capacity", "Areal capacity (mAh cm⁻²; empty = unknown)"),
+         ("cycles", "Cycles (empty = unknown)"))
 
 
 @app.command("add")
@@ -91,21 +101,46 @@ REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"),
 def add_command(
     values,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; missing required values are an error.")] = False,
+    on_conflict: OnConflictOption = OnConflict.error,
+    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Add it even when the paper has a result with the same conditions and CE under another strategy label.")] = False,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
-    """Add one CE result (paper, CE, current density and capacity are required)."""
+    """Add one CE result (paper and CE are required; current, capacity and cycles may be unknown)."""
     from cedb import crud, results
+    from cedb.bulk import LikelyDuplicate, StrategyConflict
     from cedb.errors import InvalidValue
 
-    interactive = sys.stdin.isatty() and not no_input
+    interactive = _can_ask() and not no_input
     for name, prompt in REQUIRED:
         if values.get(name) in (None, ""):
             if not interactive:
                 raise InvalidValue(f"missing --{name}: give it on the command line (prompting is off)")
             values[name] = typer.prompt(prompt, err=True)  # keep stdout for data
+    if interactive:
+        for name, prompt in ASKED:
+            if name not in values:
+                values[name] = typer.prompt(prompt, default="", show_default=False, err=True)
     result = results.normalise(values)
     with common.transaction() as session:
-        measurement = crud.add_result(session=session, result=result)
+        measurement = None
+        while measurement is None:
+            try:
+                measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value,
+                                              allow_duplicate=allow_duplicate)
+            except (LikelyDuplicate, StrategyConflict) as exc:
+                # A warning naming what is recorded; on a terminal the person decides.
+                if not interactive:
+                    raise
+                common.note(f"warning: {exc}")
+                question = ("Add it anyway?" if isinstance(exc, LikelyDuplicate) else
+                            "Change the strategy to these values (for all its results)?")
+                if not typer.confirm(question, default=False, err=True):
+                    raise typer.Exit(1)
+                if isinstance(exc, LikelyDuplicate):
+                    allow_duplicate = True
+                else:
+                    crud.upsert_strategy(session=session, fields=result.strategy,
+                                         reference=crud.get_reference(session=session, key=result.paper))
         record = _record(session, measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
@@ -139,11 +174,20 @@ def edit_command(
 
 
 @app.command("rm")
-def rm_command(id: Annotated[int, typer.Argument(help="Result id.")]) -> None:
-    """Remove a result."""
+def rm_command(
+    id: Annotated[int, typer.Argument(help="Result id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask on a terminal.")] = False,
+) -> None:
+    """Remove a result (shown and asked first on a terminal; its id is never handed out again)."""
     from cedb import crud
 
     with common.transaction() as session:
+        if _can_ask() and not yes:
+            record = _record(session, id)
+            common.note(f"This removes result {id}: {record['paper']}, CE {record['ce_percent']:g} %"
+                        + (f", {record['label']}" if record["label"] else ""))
+            if not typer.confirm("Remove?", default=False, err=True):
+                raise typer.Exit(1)
         crud.remove_result(session=session, id=id)
     common.note(f"Removed result {id}")
 
@@ -199,6 +243,11 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
 
             value = value.replace(tzinfo=timezone.utc)
         record[name] = value.isoformat() if value else None
+    # Where another source gives another CE for the same paper, strategy and conditions.
+    others = [m for group in crud.conflicts(session=session, result_id=id) for m in group if m.id != id]
+    record["conflicts"] = "; ".join(
+        f"id {o.id}: {o.ce_percent:g} % read from "
+        f"{session.get(Reference, o.source_id or o.reference_id).key}" for o in others) or None
     return record
 
 
@@ -207,6 +256,8 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="Spreadsheet (.csv or .xlsx).")],
     mapping: Annotated[Path, typer.Option("--map", help="YAML column mapping (see curation/README.md).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row, write nothing.")] = False,
+    on_conflict: OnConflictOption = OnConflict.error,
+    no_duplicates: Annotated[bool, typer.Option("--no-likely-duplicates", help="Reject a row with the same paper, conditions and CE as a result under another strategy label (default: add it with a warning).")] = False,
 ) -> None:
     """Import results from a spreadsheet through a column mapping, reporting each rejected row."""
     from cedb import spreadsheet
@@ -214,7 +265,10 @@ def import_command(
     column_map = spreadsheet.read_mapping(mapping)
     with common.transaction() as session, common.progress_bar(f"Importing {file.name}") as progress:
         report = spreadsheet.import_rows(session=session, path=file, mapping=column_map,
-                                         dry_run=dry_run, progress=progress)
+                                         dry_run=dry_run, progress=progress,
+                                         on_conflict=on_conflict.value, allow_duplicate=not no_duplicates)
+    for row, reason in report.warnings:
+        common.note(f"row {row}: warning: {reason}")
     for row, reason in report.rejected:
         common.note(f"row {row}: rejected: {reason}")
     common.note(report.summary())

@@ -1,0 +1,440 @@
+"""Issue 10: curation you can trust. One write path, merges that never erase, conflicts as
+choices, safe removal, stable ids, paper merge and aliases, any BibTeX key (SQLite and
+PostgreSQL through the ``engine`` fixture)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from cedb import bulk, crud, curation, papers, results, spreadsheet
+from cedb.db import session_scope
+from cedb.errors import ConflictError, InvalidValue
+from cedb.models import Measurement, Reference, ReferenceCreate
+from conftest import FIXTURES, database_snapshot
+
+MESSY = FIXTURES / "bib" / "messy.bib"
+LAB = FIXTURES / "bib" / "lab-export-keys.bib"
+BIB_FIELDS = ("key", "doi", "title", "authors", "journal", "year", "volume", "pages", "entry_type",
+              "bibtex", "note", "title_key")
+
+
+def _add(session, raw: dict, **options) -> Measurement:
+    return crud.add_result(session=session, result=results.normalise(raw), **options)
+
+
+def _papers(session, *keys):
+    for key in keys:
+        crud.add_reference(session=session, create=ReferenceCreate(key=key, year=2020))
+
+
+class _Ran:
+    """A CliRunner result with the CLI root's error boundary (``cedb.cli.main.run``) applied."""
+
+    def __init__(self, result):
+        from cedb.errors import CedbError
+
+        self.stdout, self.stderr, self.exit_code = result.stdout, result.stderr, result.exit_code
+        self.output = result.output
+        if isinstance(result.exception, CedbError):
+            findings = "".join(f"{f}\n" for f in getattr(result.exception, "findings", []))
+            self.stderr += f"{findings}Error: {result.exception}\n"
+            self.exit_code = result.exception.exit_code
+        elif result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+
+
+def _cli(url: str, *args: str, input: str | None = None) -> _Ran:
+    from cedb.cli.main import app
+
+    return _Ran(CliRunner().invoke(app, ["--db", url, *map(str, args)], input=input))
+
+
+# --------------------------------------------------------------------------- merges never erase
+
+
+def test_minimal_curation_file_leaves_every_bibliographic_field(engine, tmp_path):
+    with session_scope(engine) as session:
+        papers.add(session=session, sources=[MESSY], on_duplicate=None)
+        before = {r.key: {f: getattr(r, f) for f in BIB_FIELDS}
+                  for r in session.exec(select(Reference))}
+    assert before["Muller2021Nitrate"]["title"] and before["Muller2021Nitrate"]["bibtex"]
+    folder = tmp_path / "curation"
+    folder.mkdir()
+    for key in before:
+        (folder / f"{curation.file_name(key)}").write_text(
+            f"reference:\n  key: {key}\nmeasurements:\n- ce_percent: 99.1\n  current_density_mA_cm2: 1\n",
+            encoding="utf-8")
+    with session_scope(engine) as session:
+        report = curation.load(session=session, paths=[folder])
+        after = {r.key: {f: getattr(r, f) for f in BIB_FIELDS}
+                 for r in session.exec(select(Reference))}
+    assert after == before
+    counts = report.counts.counts
+    assert counts["papers"] == {"added": 0, "updated": 0, "unchanged": len(before), "conflicting": 0}
+    assert counts["results"]["added"] == len(before)
+    assert report.changes == []
+
+
+def test_explicit_null_clears_and_dry_run_lists_each_field(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        papers.add(session=session, sources=[MESSY], on_duplicate=None)
+        _add(session, {"paper": "Muller2021Nitrate", "ce": 99.2, "current": 1, "capacity": 1,
+                       "note": "from Fig. 2", "quote": "a CE of 99.2 %"})
+    path = tmp_path / "m.yaml"
+    path.write_text("reference:\n  key: Muller2021Nitrate\n  volume: null\n  title: A new title\n"
+                    "measurements:\n- ce_percent: 99.2\n  current_density_mA_cm2: 1\n"
+                    "  areal_capacity_mAh_cm2: 1\n  note: null\n", encoding="utf-8")
+    before = database_snapshot(url)
+    dry = _cli(url, "curate", "load", path, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert database_snapshot(url) == before
+    lines = dry.stdout.splitlines()
+    assert "paper Muller2021Nitrate: volume: '12' -> (empty)" in lines
+    assert ("paper Muller2021Nitrate: title: 'A LiNO3 additive that stabilises plated lithium in "
+            "carbonate electrolytes' -> 'A new title'") in lines
+    assert any(line.startswith("result ") and line.endswith(": note: 'from Fig. 2' -> (empty)")
+               for line in lines)
+    # The file states the CE as 99.2: its one decimal is recorded too (cedb.precision).
+    assert any(line.endswith(": ce_decimals: (empty) -> 1") for line in lines)
+    assert len(lines) == 4
+    assert ("1 file(s) would load: papers: 0 added, 1 updated, 0 unchanged; strategies: 0 added, "
+            "0 updated, 0 unchanged; results: 0 added, 1 updated, 0 unchanged") in dry.stderr
+    done = _cli(url, "curate", "load", path)
+    assert done.exit_code == 0, done.output
+    with session_scope(engine) as session:
+        reference = crud.get_reference(session=session, key="Muller2021Nitrate")
+        measurement = session.exec(select(Measurement)).one()
+        assert (reference.volume, reference.title, reference.journal) == (
+            None, "A new title", "Journal of Synthetic Lithium Anodes")
+        assert (measurement.note, measurement.quote) == (None, "a CE of 99.2 %")
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1", "rev")
+        first = _add(session, {"paper": "p1", "ce": 99.6, "current": 1, "capacity": 3, "cycles": 100,
+                               "source": "rev"})
+    expected = bulk.conflict_message(first.id, 99.6, "rev", 99.7, "p1")
+    before = database_snapshot(url)
+    messages = {}
+    # `cedb result add` (and `ce --record`, `extract --record`: the same crud.add_result)
+    added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", "--current", "1",
+                 "--capacity", "3", "--cycles", "100", "--no-input")
+    messages["result add"] = added.stderr
+    # `cedb result import`
+    csv = tmp_path / "rows.csv"
+    csv.write_text("paper,ce,current,capacity,cycles\np1,99.7,1,3,100\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns: {paper: paper, ce: ce, current: current, capacity: capacity, "
+                       "cycles: cycles}\n", encoding="utf-8")
+    imported = _cli(url, "result", "import", csv, "--map", mapping)
+    messages["result import"] = imported.stderr
+    # `cedb curate load`
+    path = tmp_path / "p1.yaml"
+    path.write_text("reference:\n  key: p1\nmeasurements:\n- ce_percent: 99.7\n"
+                    "  current_density_mA_cm2: 1\n  areal_capacity_mAh_cm2: 3\n  cycles: 100\n",
+                    encoding="utf-8")
+    loaded = _cli(url, "curate", "load", path)
+    messages["curate load"] = loaded.stderr
+    for route, text in messages.items():
+        assert expected in text, (route, text)
+    assert added.exit_code == imported.exit_code == loaded.exit_code == 1
+    assert database_snapshot(url) == before
+    # Resolved only by a choice: keep leaves it, replace writes the new value.
+    assert _cli(url, "curate", "load", path, "--on-conflict", "keep").exit_code == 0
+    assert database_snapshot(url) == before
+    assert _cli(url, "result", "import", csv, "--map", mapping, "--on-conflict", "replace").exit_code == 0
+    with session_scope(engine) as session:
+        assert crud.get_measurement(session=session, id=first.id).ce_percent == 99.7
+
+
+def test_strategy_label_reused_with_other_values_is_a_conflict(engine):
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        _add(session, {"paper": "p1", "ce": 99.1, "category": "electrolyte", "label": "LHCE",
+                       "electrolyte": "1.2 M LiFSI in DMC/BTFE"})
+        with pytest.raises(ConflictError, match="strategy 'LHCE' of p1 is recorded with electrolyte "
+                                                "'1.2 M LiFSI in DMC/BTFE', not '4 M LiFSI in DME'"):
+            _add(session, {"paper": "p1", "ce": 99.3, "category": "electrolyte", "label": "LHCE",
+                           "electrolyte": "4 M LiFSI in DME"})
+        same = _add(session, {"paper": "p1", "ce": 99.3, "current": 2, "category": "electrolyte",
+                              "label": "LHCE"})
+        assert same.strategy_id is not None
+
+
+def test_likely_duplicate_across_labels(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        first = _add(session, {"paper": "p1", "ce": 99.5, "current": 0.5, "capacity": 1,
+                               "category": "electrolyte", "label": "1.2 M LiFSI/F5DEE"})
+    args = ["result", "add", "--paper", "p1", "--ce", "99.5", "--current", "0.5", "--capacity", "1",
+            "--category", "electrolyte", "--label", "1.2 M LiFSI in F5DEE", "--no-input"]
+    refused = _cli(url, *args)
+    assert refused.exit_code == 1
+    assert (f"looks like result {first.id} (strategy '1.2 M LiFSI/F5DEE'): same paper, conditions and "
+            "CE 99.5 % under another strategy label") in refused.stderr
+    allowed = _cli(url, *args, "--allow-duplicate")
+    assert allowed.exit_code == 0, allowed.output
+
+
+# --------------------------------------------------------------------------- unknown allowed
+
+
+def test_result_add_without_current_capacity_or_cycles_is_unknown(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+    added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", "--no-input")
+    assert added.exit_code == 0, added.output
+    shown = _cli(url, "result", "show", added.stdout.strip(), "--format", "json")
+    import json
+
+    record = json.loads(shown.stdout)
+    assert record["areal_capacity_mAh_cm2"] is None and record["practical"] is None
+    assert record["practical_reason"].startswith("unknown")
+
+
+def test_empty_answers_at_the_prompt_mean_unknown(engine, monkeypatch):
+    from cedb.cli import result as result_cli
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+    monkeypatch.setattr(result_cli, "_can_ask", lambda: True)
+    added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", input="\n\n\n")
+    assert added.exit_code == 0, added.output
+    assert "Cycles (empty = unknown)" in added.stderr  # it asked, and an empty answer was taken
+    with session_scope(engine) as session:
+        m = session.exec(select(Measurement)).one()
+        assert (m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles) == (None, None, None)
+
+
+# --------------------------------------------------------------------------- safe removal, stable ids
+
+
+def test_paper_rm_cascade_leaves_other_papers_results(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "review", "a", "b")
+        own = _add(session, {"paper": "review", "ce": 99.0})
+        cited = [_add(session, {"paper": key, "ce": 99.3, "source": "review"}).id for key in ("a", "b")]
+    before = database_snapshot(url)
+    blocked = _cli(url, "paper", "rm", "review", "--cascade", "--yes")
+    assert blocked.exit_code == 1 and "2 result(s) of other papers were read from review" in blocked.stderr
+    unconfirmed = _cli(url, "paper", "rm", "review", "--cascade", "--detach-sources")
+    assert unconfirmed.exit_code == 1 and "give --yes" in unconfirmed.stderr
+    assert f"1 result(s) of review: ids {own.id}" in unconfirmed.stderr  # the preview
+    assert database_snapshot(url) == before
+    done = _cli(url, "paper", "rm", "review", "--cascade", "--detach-sources", "--yes")
+    assert done.exit_code == 0, done.output
+    with session_scope(engine) as session:
+        left = {m.id: m for m in session.exec(select(Measurement))}
+    assert sorted(left) == sorted(cited)
+    assert all(m.source_id is None and m.ce_percent == 99.3 for m in left.values())
+
+
+def test_a_removed_id_is_never_handed_out_again(engine):
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        ids = [_add(session, {"paper": "p1", "ce": 99, "current": n + 1}).id for n in range(3)]
+        crud.remove_result(session=session, id=ids[-1])
+    with session_scope(engine) as session:
+        again = _add(session, {"paper": "p1", "ce": 99.9, "current": 9}).id
+        rows = bulk.ResultWriter(session)
+        rows.add(1, results.normalise({"paper": "p1", "ce": 98.1, "current": 7}))
+        rows.add(2, results.normalise({"paper": "p1", "ce": 98.2, "current": 8}))
+        rows.close()
+    assert again > ids[-1]
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT min(id) FROM measurement WHERE ce_percent < 99")
+                                  ).scalar() > again
+
+
+# --------------------------------------------------------------------------- merge and aliases
+
+
+def test_merge_keeps_results_and_provenance_and_both_keys_resolve(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "review", "review-ref109")
+        crud.add_reference(session=session, create=ReferenceCreate(
+            key="doi:10.5555/primary.2023", doi="10.5555/primary.2023", title="A primary paper", year=2023))
+        quoted = _add(session, {"paper": "review-ref109", "ce": 99.6, "current": 1, "capacity": 3,
+                                "category": "electrolyte", "label": "LHCE", "host": "Cu",
+                                "source": "review", "location": "Table 2"})
+        other = _add(session, {"paper": "review-ref109", "ce": 98.0, "source": "review"})
+        primary = _add(session, {"paper": "doi:10.5555/primary.2023", "ce": 99.7, "current": 1,
+                                 "capacity": 3, "category": "electrolyte", "label": "LHCE",
+                                 "location": "Abstract"})
+    merged = _cli(url, "paper", "merge", "review-ref109", "doi:10.5555/primary.2023")
+    assert merged.exit_code == 0, merged.output
+    assert "2 result(s) and 0 strategies moved" in merged.stderr
+    with session_scope(engine) as session:
+        target = crud.get_reference(session=session, key="doi:10.5555/primary.2023")
+        assert crud.get_reference(session=session, key="review-ref109").id == target.id
+        rows = {m.id: m for m in session.exec(select(Measurement))}
+        assert sorted(rows) == sorted([quoted.id, other.id, primary.id])
+        assert all(m.reference_id == target.id for m in rows.values())
+        review = crud.get_reference(session=session, key="review")
+        assert (rows[quoted.id].source_id, rows[quoted.id].location) == (review.id, "Table 2")
+        assert rows[primary.id].source_id is None
+        assert rows[quoted.id].strategy_id == rows[primary.id].strategy_id  # one LHCE, host kept
+        groups = crud.conflicts(session=session, key="review-ref109")
+        assert [[m.id for m in g] for g in groups] == [sorted([quoted.id, primary.id])]
+    listed = _cli(url, "paper", "conflicts", "--format", "json")
+    import json
+
+    assert {(r["id"], r["ce_percent"], r["source"]) for r in json.loads(listed.stdout)} == {
+        (quoted.id, 99.6, "review"), (primary.id, 99.7, "doi:10.5555/primary.2023")}
+    shown = json.loads(_cli(url, "result", "show", str(quoted.id), "--format", "json").stdout)
+    assert shown["conflicts"] == f"id {primary.id}: 99.7 % read from doi:10.5555/primary.2023"
+    # --paper filters and curation files written with the old key still find the paper.
+    by_alias = json.loads(_cli(url, "query", "--paper", "review-ref109", "--format", "json").stdout)
+    assert sorted(r["id"] for r in by_alias) == sorted(rows)
+    path = tmp_path / "old.yaml"
+    path.write_text("reference:\n  key: review-ref109\nmeasurements:\n- ce_percent: 97\n  cycles: 5\n",
+                    encoding="utf-8")
+    loaded = _cli(url, "curate", "load", path)
+    assert loaded.exit_code == 0, loaded.output
+    with session_scope(engine) as session:
+        new = session.exec(select(Measurement).where(Measurement.ce_percent == 97)).one()
+        assert new.reference_id == target.id
+        assert crud.get_reference(session=session, key="doi:10.5555/primary.2023").title == "A primary paper"
+
+
+# --------------------------------------------------------------------------- citation keys
+
+
+def test_a_lab_bibliography_with_doi_keys_imports_every_entry_pybtex_parses(engine, tmp_path):
+    from pybtex.database import parse_string
+
+    parsed = parse_string(LAB.read_text(encoding="utf-8"), "bibtex")
+    with session_scope(engine) as session:
+        report = papers.add(session=session, sources=[LAB], on_duplicate=None)
+        stored = {r.key for r in session.exec(select(Reference))}
+    keys = set(parsed.entries)
+    long_key = next(k for k in keys if len(k) > 100)
+    assert stored == keys - {"undated:entry", long_key}
+    assert {"doi:10.1073/pnas.2111164118", "10.1093/pnasnexus/pgad341",
+            "https://doi.org/10.48550/arxiv.2204.03094"} <= stored
+    # A rejected entry is one plain sentence: file, line, key, reason.
+    assert report.rejected == [f"{LAB}:44 undated:entry: year 'n.d.' is not a year",
+                               f"{LAB}:49 {long_key}: key: String should have at most 100 characters"]
+    # The one safe form: file names never hold '/' or ':', and two keys never share one.
+    with session_scope(engine) as session:
+        written = curation.dump(session=session, directory=tmp_path / "dump")
+    assert len({p.name for p in written}) == len(stored)
+    assert all(p.parent == tmp_path / "dump" and ":" not in p.name for p in written)
+    with session_scope(engine) as session:
+        again = curation.load(session=session, paths=[tmp_path / "dump"])
+    assert again.counts.counts["papers"]["unchanged"] == len(stored) and again.changes == []
+
+
+# --------------------------------------------------------------------------- load(dump(db))
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).map(str.strip)
+ROW = st.fixed_dictionaries({
+    "paper": st.sampled_from(["p1", "p2"]),
+    # As typed on the command line (text): the decimals it is stated with are recorded too.
+    "ce": st.floats(90, 100, allow_nan=False).map(lambda x: f"{x:.2f}"),
+    "current": st.one_of(st.none(), st.sampled_from([0.5, 1, 3])),
+    "capacity": st.one_of(st.none(), st.sampled_from([1, 3, 4.5])),
+    "cycles": st.one_of(st.none(), st.integers(1, 500)),
+    "label": st.one_of(st.none(), st.sampled_from(["A", "B"])),
+    "note": st.one_of(st.none(), TEXT),
+    "source": st.one_of(st.none(), st.just("rev")),
+})
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, max_size=12))
+def test_loading_a_dump_into_its_database_changes_nothing(engine, tmp_path_factory, rows):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        if crud.find_reference(session=session, key="p1") is None:
+            _papers(session, "p1", "p2", "rev")
+        writer = bulk.ResultWriter(session)
+        for number, raw in enumerate(rows, 1):
+            raw = {k: v for k, v in raw.items() if v is not None and v != ""}
+            if "label" in raw:
+                raw["category"] = "electrolyte"
+            try:
+                writer.add(number, results.normalise(raw))
+            except InvalidValue:
+                continue
+        writer.close()
+    folder = tmp_path_factory.mktemp("dump")
+    with session_scope(engine) as session:
+        curation.dump(session=session, directory=folder)
+    before = database_snapshot(url)
+    with session_scope(engine) as session:
+        report = curation.load(session=session, paths=[folder])
+    assert database_snapshot(url) == before
+    assert report.changes == []
+    assert all(c["added"] == c["updated"] == c["conflicting"] == 0
+               for c in report.counts.counts.values())
+    shutil.rmtree(folder)
+
+
+def test_one_row_form_is_the_batch_form():
+    """crud.add_result is add_results of one row: there is no second writer to keep equal."""
+    import inspect
+
+    source = inspect.getsource(crud.add_result)
+    assert "add_results(" in source and "Measurement.model_validate" not in source
+    assert "ResultWriter(" in inspect.getsource(crud.add_results)
+    assert "ResultWriter(" in inspect.getsource(spreadsheet.import_rows)
+    assert "ResultWriter(" in inspect.getsource(bulk.load_records)
+    assert Path(bulk.__file__).read_text(encoding="utf-8").count("class ResultWriter") == 1
+
+
+def test_on_a_terminal_a_changed_strategy_or_a_likely_duplicate_is_asked(engine, monkeypatch):
+    from cedb.cli import result as result_cli
+    from cedb.models import Strategy
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "capacity": 1, "cycles": 9,
+                       "category": "electrolyte", "label": "LHCE", "electrolyte": "1 M LiFSI in DME"})
+    monkeypatch.setattr(result_cli, "_can_ask", lambda: True)
+    base = ["result", "add", "--paper", "p1", "--current", "1", "--capacity", "1", "--cycles", "9"]
+    changed = base + ["--ce", "99.4", "--current", "2", "--category", "electrolyte", "--label", "LHCE",
+                      "--electrolyte", "4 M LiFSI in DME"]
+    declined = _cli(url, *changed, input="n\n")
+    assert declined.exit_code == 1 and "is recorded with electrolyte '1 M LiFSI in DME'" in declined.stderr
+    accepted = _cli(url, *changed, input="y\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    twin = base + ["--ce", "99.1", "--category", "electrolyte", "--label", "LHCE 2"]
+    assert _cli(url, *twin, input="n\n").exit_code == 1
+    assert _cli(url, *twin, input="y\n").exit_code == 0
+    with session_scope(engine) as session:
+        labels = {s.label: s.electrolyte for s in session.exec(select(Strategy))}
+        assert labels == {"LHCE": "4 M LiFSI in DME", "LHCE 2": None}
+        assert len(session.exec(select(Measurement)).all()) == 3
+
+
+def test_a_refused_likely_duplicate_leaves_no_new_strategy(engine):
+    from cedb.bulk import LikelyDuplicate
+    from cedb.models import Strategy
+
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte", "label": "A"})
+        with pytest.raises(LikelyDuplicate):
+            _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte",
+                           "label": "B"}, allow_duplicate=False)
+        assert [s.label for s in session.exec(select(Strategy))] == ["A"]
