@@ -526,7 +526,7 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
                 value = json.loads(value)
             if name == "ce_decimals":
                 continue  # written as the digits of ce_percent
-            if name == "ce_percent" and m.ce_decimals is not None:
+            if name == "ce_percent" and m.ce_decimals:  # 0 decimals: a plain integer reads back as 0
                 row[name] = ReportedNumber(precision.format_reported(value, m.ce_decimals))
                 continue
             row[name] = _clean(value)

@@ -219,6 +219,7 @@ def test_normalise_a_whole_result():
     assert result.measurement == {
         "ce_percent": 99.6, "current_density_mA_cm2": 3.0, "areal_capacity_mAh_cm2": 3.0, "cycles": 150,
         "cell": "li-cu", "statistic": "average", "location": "Fig. 9c", "method": "unspecified",
+        "ce_decimals": 1,  # "99.6 %" was reported with one decimal
     }
     # The label defaults to the first material named.
     assert result.strategy == {"category": "electrolyte", "electrolyte": "1 M LiPF6 EC/DEC", "additive": "LiNO3",
@@ -226,7 +227,8 @@ def test_normalise_a_whole_result():
 
 
 def test_normalise_defaults_the_method_so_duplicates_compare_like_with_like():
-    assert normalise({"paper": "p", "ce": 99}).measurement == {"ce_percent": 99.0, "method": "unspecified"}
+    assert normalise({"paper": "p", "ce": 99}).measurement == {"ce_percent": 99.0, "method": "unspecified",
+                                                               "ce_decimals": 0}
 
 
 @pytest.mark.parametrize(("raw", "message"), [
