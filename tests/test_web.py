@@ -345,7 +345,9 @@ def test_aliases_and_conflicts_are_shown_where_cedb_records_them(db_url, monkeyp
             html = pages.paper_page(session, "evil2024", links)
             assert 'data-placeholder="aliases"' in html and 'data-placeholder="conflicts"' in html
         measurement = crud.get_measurement(session=session, id=row["id"])
-        other = crud.get_measurement(session=session, id=query_json(db_url)[0]["id"])
+        # a result read from the review (the bundled data also holds primary papers)
+        read = next(r for r in query_json(db_url) if r["paper"].startswith("sun2025review-ref"))
+        other = crud.get_measurement(session=session, id=read["id"])
         monkeypatch.setattr(crud, "aliases", lambda *, session, reference: ["old<key>"], raising=False)
         monkeypatch.setattr(crud, "conflicts", lambda *, session, key=None, result_id=None:
                             [[measurement, other]], raising=False)
