@@ -112,7 +112,7 @@ def _is_blank(value: Any) -> bool:
 
 
 def _records(path: Path, mapping: Mapping, progress: "bulk.Progress | None"):
-    """(columns, rows of (row number, record)): a CSV file is streamed, a workbook read whole."""
+    """(columns, rows of (row number, record)): a CSV file is read as a stream, a workbook whole."""
     if not path.is_file():
         raise NotFound(f"no such file: {path}")
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
