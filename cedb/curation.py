@@ -150,6 +150,14 @@ def expand(paths: list[Path]) -> list[Path]:
 
 def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckReport:
     """Validate curation files: schema, units, ranges, unknown and duplicate keys, references."""
+    report = parse(paths)
+    _check_across(report, known_keys)
+    return report
+
+
+def parse(paths: list[Path]) -> CheckReport:
+    """Read and validate each file on its own (everything ``check`` does that needs no database:
+    ``load`` takes the result, so that the files are read before the write lock is taken)."""
     report = CheckReport()
     files = expand(paths)
     report.files = len(files)
@@ -157,7 +165,6 @@ def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckRepo
         record = _check_file(path, report.problems, report)
         if record is not None:
             report.records.append(record)
-    _check_across(report, known_keys)
     return report
 
 
@@ -415,8 +422,9 @@ class LoadReport:
         return f"{self.files} file(s) {verb}: {self.counts.summary()}"
 
 
-def load(*, session: Session, paths: list[Path], progress: Progress | None = None,
-         on_conflict: str = "error", dry_run: bool = False) -> LoadReport:
+def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckReport | None = None,
+         progress: Progress | None = None, on_conflict: str = "error",
+         dry_run: bool = False) -> LoadReport:
     """Check, then write every record of the files; nothing is written if any file has a problem.
 
     A recorded paper, strategy or result takes only the fields a file names (an explicit null
@@ -424,14 +432,16 @@ def load(*, session: Session, paths: list[Path], progress: Progress | None = Non
     is loaded unless ``on_conflict`` is 'keep' or 'replace'. ``dry_run``: everything is
     checked and counted, the per-field changes listed, nothing kept. The records are written
     by cedb.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
-    papers, strategies and measurements.
+    papers, strategies and measurements. ``parsed``: the files already read by ``parse`` (the
+    CLI reads them before it takes the write lock), instead of ``paths``.
     """
     from cedb import bulk
     from cedb.models import ReferenceAlias
 
     known = {key for key in session.exec(select(Reference.key))}
     known |= {key for key in session.exec(select(ReferenceAlias.key))}
-    checked = check(paths, known_keys=known)
+    checked = parse(paths) if parsed is None else parsed
+    _check_across(checked, known)
     if checked.problems:
         raise ChecksFailed(
             f"{len(checked.problems)} problem(s) in the curation files, nothing loaded: "

@@ -87,6 +87,7 @@ class Batch:
         self._pending: list[tuple[Path, Path]] = []  # (temporary, target)
         self._created_dirs: list[Path] = []
         self._direct: list[Path] = []  # devices and pipes, written in place
+        self._targets: set[Path] = set()  # named so far (a site names thousands)
 
     def directory(self, path: Path) -> Path:
         """A target folder, created if missing (and removed again if the batch fails)."""
@@ -108,8 +109,9 @@ class Batch:
     def path(self, target: Path) -> Path:
         """A temporary file beside ``target`` to write to; renamed over it when the batch ends."""
         target = check_target(Path(target))
-        if any(t == target for _, t in self._pending):
+        if target in self._targets:
             raise FileError(f"{target} is named twice as an output; give different file names")
+        self._targets.add(target)
         if target.exists() and not target.is_file():
             self._direct.append(target)
             return target  # a device or pipe (-o /dev/stdout): written directly, nothing to rename

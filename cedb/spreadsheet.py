@@ -112,7 +112,7 @@ def _is_blank(value: Any) -> bool:
 
 
 def _records(path: Path, mapping: Mapping, progress: "bulk.Progress | None"):
-    """(columns, rows of (row number, record)): a CSV file is streamed, a workbook read whole."""
+    """(columns, rows of (row number, record)): a CSV file is read as a stream, a workbook whole."""
     if not path.is_file():
         raise NotFound(f"no such file: {path}")
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
@@ -122,15 +122,21 @@ def _records(path: Path, mapping: Mapping, progress: "bulk.Progress | None"):
     return list(frame.columns), ((index + 2, record) for index, record in enumerate(records))
 
 
-def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool = False,
-                progress: "bulk.Progress | None" = None, on_conflict: str = "error",
-                allow_duplicate: bool = True) -> ImportReport:
-    """Add every valid row, rejecting each bad one with its row number and reason.
+@dataclass
+class Prepared:
+    """A spreadsheet read, mapped and validated, before any database work (see ``prepare``)."""
 
-    Rows are validated like `cedb result add` and written in batches by cedb.bulk (the
-    same duplicate and conflict rules, one transaction: the caller's). A CSV file is
-    read as a stream, so memory stays flat however long it is. ``progress(done, total)``
-    is called as the file is read (bytes of a CSV file).
+    path: Path
+    rows: list = field(default_factory=list)  # (row number, bulk.ResultInput) of every valid row
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    total: int = 0
+
+
+def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = None) -> Prepared:
+    """Read the file, map its columns, parse units and validate every row; no database needed.
+
+    Done before the caller takes the write lock, so a slow or bad file blocks no other writer.
+    ``progress(done, total)`` is called as the file is read (bytes of a CSV file).
     """
     columns, records = _records(path, mapping, progress)
     wanted = [c for v in mapping.columns.values() for c in ((v,) if isinstance(v, str) else v)]
@@ -138,15 +144,10 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
     if missing:
         raise InvalidValue(f"{path} has no column(s) {', '.join(repr(m) for m in missing)}; "
                            f"it has {', '.join(repr(str(c)) for c in columns)}")
-    report = ImportReport(dry_run=dry_run)
-    # A dry run writes like a real import and rolls back at the end, so a later row is checked
-    # against the earlier ones (duplicates and conflicts inside the file are reported the same).
-    outer = session.begin_nested() if dry_run else None
-    writer = bulk.ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
+    prepared = Prepared(path=path)
     mapped = list(mapping.columns.items())
     units = mapping.units
     text_only = path.suffix.lower() in (".csv", ".txt", ".tsv")  # CSV cells are text or None
-    rejected: list[tuple[int, str]] = []
     for row_number, record in records:
         raw = dict(mapping.defaults)
         blank = True
@@ -167,17 +168,37 @@ def import_rows(*, session: Session, path: Path, mapping: Mapping, dry_run: bool
             raw[name] = value
         if blank:
             continue  # an empty line is not a result
-        report.total += 1
+        prepared.total += 1
         try:
-            result = bulk.normalise(raw, canonical=True)
+            prepared.rows.append((row_number, bulk.normalise(raw, canonical=True)))
         except CedbError as exc:
-            rejected.append((row_number, str(exc)))
-            continue
+            prepared.rejected.append((row_number, str(exc)))
+    return prepared
+
+
+def import_rows(*, session: Session, path: Path | None = None, mapping: Mapping | None = None,
+                prepared: Prepared | None = None, dry_run: bool = False,
+                progress: "bulk.Progress | None" = None, on_conflict: str = "error",
+                allow_duplicate: bool = True) -> ImportReport:
+    """Add every valid row, rejecting each bad one with its row number and reason.
+
+    Rows are validated like `cedb result add` (by ``prepare``, unless ``prepared`` is given:
+    the CLI prepares before it takes the write lock) and written in batches by cedb.bulk (the
+    same duplicate and conflict rules, one transaction: the caller's).
+    """
+    if prepared is None:
+        prepared = prepare(path=path, mapping=mapping, progress=progress)
+    report = ImportReport(dry_run=dry_run, total=prepared.total)
+    # A dry run writes like a real import and rolls back at the end, so a later row is checked
+    # against the earlier ones (duplicates and conflicts inside the file are reported the same).
+    outer = session.begin_nested() if dry_run else None
+    writer = bulk.ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
+    for row_number, result in prepared.rows:
         writer.add(row_number, result)
     writer.close()
     report.added = writer.added
     report.warnings = writer.warnings
-    report.rejected = sorted(rejected + writer.rejected)
+    report.rejected = sorted(prepared.rejected + writer.rejected)
     if outer is not None:
         outer.rollback()
     return report

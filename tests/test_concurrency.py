@@ -90,3 +90,66 @@ def test_readers_do_not_wait_for_a_writer(cli):
     engine.dispose()
     assert query.returncode == 0 and export.returncode == 0, (query.stderr, export.stderr)
     assert len(__import__("json").loads(query.stdout)) >= 10
+
+
+# --- in process: the write lock is taken only after the input is read and validated ----------
+
+
+def _invoke(url: str, *args):
+    from typer.testing import CliRunner
+
+    from cedb.cli.main import app
+
+    return CliRunner().invoke(app, ["--db", url, *map(str, args)], env={"NO_COLOR": "1"})
+
+
+def _writes_meanwhile(path, calls: list):
+    """Wrap a parsing step so that it first commits another writer's row (0.5 s busy timeout):
+    this fails with "database is locked" if the command already holds the write lock."""
+    import sqlite3
+
+    def wrap(step):
+        def parse_step(*args, **kwargs):
+            if not calls:
+                other = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("CREATE TABLE IF NOT EXISTS other_writer (n INTEGER)")
+                    other.execute("INSERT INTO other_writer VALUES (1)")
+                    other.execute("COMMIT")
+                finally:
+                    other.close()
+                calls.append(step.__name__)
+            return step(*args, **kwargs)
+        return parse_step
+    return wrap
+
+
+def test_files_are_parsed_before_the_write_lock(monkeypatch, tmp_path):
+    from cedb import bulk, curation
+
+    from conftest import FIXTURES
+
+    path = tmp_path / "db.sqlite"
+    url = f"sqlite:///{path}"
+    assert _invoke(url, "init", "--empty").exit_code == 0
+    calls: list = []
+    wrap = _writes_meanwhile(path, calls)
+
+    monkeypatch.setattr(curation, "_check_file", wrap(curation._check_file))
+    loaded = _invoke(url, "curate", "load", FIXTURES / "curation" / "good")
+    assert loaded.exit_code == 0, loaded.output
+    assert calls == ["_check_file"]
+
+    calls.clear()
+    monkeypatch.setattr(bulk, "normalise", wrap(bulk.normalise))
+    sheets = FIXTURES / "spreadsheets"
+    imported = _invoke(url, "result", "import", sheets / "messy.csv", "--map", sheets / "messy-mapping.yaml")
+    assert "database is locked" not in imported.output and "rows added" in imported.output, imported.output
+    assert calls == ["normalise"]
+
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM other_writer").fetchone() == (2,)
+    assert database_snapshot(url)["measurement"]  # and the commands still wrote

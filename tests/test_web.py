@@ -284,6 +284,27 @@ def test_site_build_writes_every_page_and_download(db_url, tmp_path):
     assert (other / "keep.txt").read_text() == "mine"
 
 
+def test_a_failed_site_build_leaves_the_former_site(db_url, tmp_path, monkeypatch):
+    from cedb.web import pages
+
+    out = tmp_path / "site"
+    assert runner.invoke(app, ["--db", db_url, "site", "build", str(out)]).exit_code == 0
+    (out / "result" / "999999.html").write_text("a result since deleted")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pages, "paper_page", full_disk)  # fails after many pages are written
+    failed = runner.invoke(app, ["--db", db_url, "site", "build", str(out)])
+    assert failed.exit_code != 0 and "nothing was written" in str(failed.exception)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # no temporaries left
+
+    monkeypatch.undo()
+    assert runner.invoke(app, ["--db", db_url, "site", "build", str(out)]).exit_code == 0
+    assert not (out / "result" / "999999.html").exists()  # a stale page is removed
+
+
 def test_site_verdicts_are_practical_verdicts(db_url, tmp_path):
     """The static site looks verdicts up; they come from cedb.practical under every profile."""
     from cedb.db import make_engine, session_scope

@@ -67,9 +67,11 @@ def load_command(
     """
     from cedb import curation
 
+    # Read and validate the files before taking the write lock: a slow or bad file blocks no writer.
+    parsed = curation.parse(_paths(paths))
     with common.transaction() as session:
         with common.progress_bar("Loading curation files") as progress:
-            report = curation.load(session=session, paths=_paths(paths), progress=progress,
+            report = curation.load(session=session, parsed=parsed, progress=progress,
                                    on_conflict=on_conflict.value, dry_run=dry_run)
     for warning in report.warnings:
         common.note(f"warning: {warning}")

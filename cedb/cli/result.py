@@ -263,10 +263,13 @@ def import_command(
     from cedb import spreadsheet
 
     column_map = spreadsheet.read_mapping(mapping)
-    with common.transaction() as session, common.progress_bar(f"Importing {file.name}") as progress:
-        report = spreadsheet.import_rows(session=session, path=file, mapping=column_map,
-                                         dry_run=dry_run, progress=progress,
-                                         on_conflict=on_conflict.value, allow_duplicate=not no_duplicates)
+    with common.progress_bar(f"Importing {file.name}") as progress:
+        # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
+        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress)
+        with common.transaction() as session:
+            report = spreadsheet.import_rows(session=session, prepared=prepared, dry_run=dry_run,
+                                             on_conflict=on_conflict.value,
+                                             allow_duplicate=not no_duplicates)
     for row, reason in report.warnings:
         common.note(f"row {row}: warning: {reason}")
     for row, reason in report.rejected:

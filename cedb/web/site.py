@@ -6,7 +6,6 @@ CSV lines and the papers' BibTeX, so the browser filters, sorts and downloads a
 selection without a server and without a network.
 """
 
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,21 +29,25 @@ class BuildReport:
                 f"{self.papers} papers")
 
 
-def _prepare(directory: Path) -> None:
-    """An empty directory to write into; a former site is replaced, other content refused."""
+def _check(directory: Path) -> None:
+    """A new or empty directory, or a former site (replaced); other content is refused."""
     if directory.exists():
         if not directory.is_dir():
             raise InvalidValue(f"{directory} is a file: give a directory for the site")
         if any(directory.iterdir()) and not (directory / MARKER).is_file():
             raise InvalidValue(f"{directory} is not empty and holds no cedb site: give a new or "
                                "empty directory")
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _remove_stale(directory: Path, written: set[str]) -> None:
+    """Files of a former site that this build did not write (results since deleted), and the
+    folders they leave empty."""
+    for path in sorted(directory.rglob("*"), reverse=True):
+        name = path.relative_to(directory).as_posix()
+        if path.is_file() and name not in written:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def chemical_index() -> dict[str, str]:
@@ -85,11 +88,28 @@ def site_data(session, rows: list[dict], links) -> dict:
 
 
 def build(session, directory: Path) -> BuildReport:
-    """Write the site for every result of the database into ``directory``."""
-    from importlib.resources import files
+    """Write the site for every result of the database into ``directory`` (atomically: a
+    failed build leaves a former site as it was)."""
+    from cedb import outputs
 
     directory = Path(directory)
-    _prepare(directory)
+    _check(directory)
+    with outputs.writing() as batch:  # every page renamed into place at the end, or none
+        report = _build(session, directory, batch)
+    _remove_stale(directory, set(report.written))
+    return BuildReport(directory, results=report.results, papers=report.papers, files=len(report.written))
+
+
+@dataclass
+class _Built:
+    results: int
+    papers: int
+    written: list[str]
+
+
+def _build(session, directory: Path, batch) -> _Built:
+    from importlib.resources import files
+
     built = date.today().isoformat()
     top = render.SiteLinks(0)
     nested = render.SiteLinks(1)
@@ -99,7 +119,8 @@ def build(session, directory: Path) -> BuildReport:
     written = []
 
     def write(name: str, text: str) -> None:
-        _write(directory / name, text)
+        batch.directory((directory / name).parent)
+        batch.write_text(directory / name, text)
         written.append(name)
 
     write(MARKER, "Built by `cedb site build`; the command replaces this directory.\n")
@@ -131,6 +152,5 @@ def build(session, directory: Path) -> BuildReport:
     static = files("cedb.web") / "static"
     for item in static.iterdir():
         if item.is_file():
-            _write(directory / "static" / item.name, item.read_text(encoding="utf-8"))
-            written.append("static/" + item.name)
-    return BuildReport(directory, results=len(rows), papers=len(data["bibtex"]), files=len(written))
+            write("static/" + item.name, item.read_text(encoding="utf-8"))
+    return _Built(results=len(rows), papers=len(data["bibtex"]), written=written)
