@@ -457,9 +457,11 @@ def _load_papers(
             token = None if strategy_id is None else by_id.get(strategy_id, ("other", strategy_id))
             conditions = tuple(row[c] for c in CONDITION_FIELDS)
             paper = papers[row["reference_id"]]
-            paper.conditions.setdefault(
-                (token,) + conditions, [row["ce_percent"], row["id"], row["source_id"]]
-            )
+            entry = [row["ce_percent"], row["id"], row["source_id"]]
+            paper.conditions.setdefault((token,) + conditions, entry)
+            # After `paper merge` one identity can hold results of several sources (a review's
+            # and the paper's): a row is matched to the one read from its own source first.
+            paper.conditions.setdefault((token,) + conditions + (row["source_id"],), entry)
             label = token.values["label"] if token.__class__ is _Strategy else None
             paper.loose.setdefault(conditions + (row["ce_percent"],), (row["id"], label))
             if keep_rows:
@@ -754,7 +756,8 @@ class ResultWriter:
         )  # CONDITION_FIELDS
         key = (state,) + conditions
         ce = values["ce_percent"]
-        hit = None if new_strategy else paper.conditions.get(key)
+        hit = None if new_strategy else (paper.conditions.get(key + (source_id,))
+                                          or paper.conditions.get(key))
         if hit is not None:
             self._same_conditions(row_number, result, hit, state, values, source_id)
             return
@@ -770,7 +773,7 @@ class ResultWriter:
         if new_strategy:
             state = self._strategy(reference_id, paper, fields)
             key = (state,) + conditions
-        paper.conditions[key] = [ce, None, source_id]
+        paper.conditions[key] = paper.conditions[key + (source_id,)] = [ce, None, source_id]
         paper.loose.setdefault(conditions + (ce,), (None, fields.get("label") if fields else None))
         self._rows.append(
             (state, _measurement_row(reference_id, None, source_id, values, self._now), row_number)

@@ -214,15 +214,19 @@ def remove_reference(*, session: Session, key: str, cascade: bool = False,
     return removal
 
 
-def merge_references(*, session: Session, old: str, new: str) -> dict[str, int]:
+def merge_references(*, session: Session, old: str, new: str,
+                     strategies: dict[str, str] | None = None) -> dict[str, int]:
     """Merge paper ``old`` into ``new``: its results and strategies move to ``new`` (their source
     stays as it was: a result read from a review still says so), ``new`` takes the
     bibliographic fields it lacks, and ``old`` (and its aliases) become aliases of ``new``.
 
     A strategy label both papers have is one strategy afterwards when the fields agree
-    (the results of ``old`` join it); different fields are refused. Results of both papers
-    under the same conditions are all kept: where their CE differs, `cedb paper conflicts`
-    lists them. Returns counts: results, strategies moved.
+    (the results of ``old`` join it); different fields are refused. ``strategies`` maps a
+    label of ``old`` to a label of ``new`` that names the same strategy in other words (a
+    review's description of the primary paper's electrolyte): the results join the strategy
+    of ``new``, which keeps its own fields, and the strategy of ``old`` goes. Results of both
+    papers under the same conditions are all kept: where their CE differs, `cedb paper
+    conflicts` lists them. Returns counts: results, strategies moved.
     """
     from sqlalchemy import delete, update
 
@@ -232,7 +236,22 @@ def merge_references(*, session: Session, old: str, new: str) -> dict[str, int]:
         raise InvalidValue(f"{old} and {new} are already the same paper ({target.key})")
     moved_strategies = 0
     labels = {s.label: s for s in session.exec(select(Strategy).where(Strategy.reference_id == target.id))}
-    for strategy in list(session.exec(select(Strategy).where(Strategy.reference_id == source.id))):
+    own = list(session.exec(select(Strategy).where(Strategy.reference_id == source.id)))
+    mapping = dict(strategies or {})
+    for label, into in mapping.items():
+        if label not in {s.label for s in own}:
+            raise InvalidValue(f"{old} has no strategy {label!r} to join {into!r}: "
+                               "check the labels with `cedb paper show`")
+        if into not in labels:
+            raise InvalidValue(f"{new} has no strategy {into!r} for {label!r} to join: "
+                               "check the labels with `cedb paper show`")
+    for strategy in own:
+        if strategy.label in mapping:  # the same strategy in other words: the results join it
+            session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id)
+                            .values(strategy_id=labels[mapping[strategy.label]].id))
+            session.flush()
+            session.delete(strategy)
+            continue
         same = labels.get(strategy.label)
         if same is None:
             strategy.reference_id = target.id

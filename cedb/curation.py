@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from cedb import precision
 from cedb.bulk import Progress, WriteCounts, normalise_field  # normalise_field: remembered per value
-from cedb.errors import ChecksFailed, CedbError, NotFound
+from cedb.errors import ChecksFailed, CedbError, ConflictError, NotFound
 from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
 from cedb.precision import ReportedNumber
 from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS
@@ -122,6 +122,9 @@ class PaperRecord:
     reference: dict[str, Any]
     strategies: list[dict[str, Any]]
     measurements: list[dict[str, Any]]  # with 'strategy' (label or None) and 'source' (key or None)
+    # Keys merged into this paper (`cedb paper merge OLD NEW` written down): each
+    # {"key": old key, "strategies": {old label: label of this file}, "line": n}.
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -269,6 +272,7 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
         problems.append(Problem(str(path), data.line, "missing 'reference' mapping"))
         return None
     ref = _check_reference(reference, path, problems)
+    aliases = _check_aliases(reference, path, problems)
     if isinstance(reference.get("key"), str):
         report.keys.add(reference["key"])
 
@@ -339,7 +343,14 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
         measurements.append(values)
     if len(problems) > before:
         return None
-    return PaperRecord(str(path), ref, strategies, measurements)
+    for alias in aliases:
+        for label, into in alias["strategies"].items():
+            if into not in labels:
+                problems.append(Problem(str(path), alias["line"], f"alias {alias['key']!r}: {into!r} "
+                                        f"(for {label!r}) is not a strategy label of this file"))
+    if len(problems) > before:
+        return None
+    return PaperRecord(str(path), ref, strategies, measurements, aliases)
 
 
 def _list(data: _LineDict, key: str, path: Path, problems: list[Problem]) -> list:
@@ -352,8 +363,45 @@ def _list(data: _LineDict, key: str, path: Path, problems: list[Problem]) -> lis
     return value
 
 
+def _check_aliases(reference: _LineDict, path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
+    """The reference's ``aliases``: old keys merged into this paper, each a key or a mapping
+    ``{key: OLD, strategies: {OLD LABEL: LABEL OF THIS FILE}}``."""
+    from cedb.models import check_key
+
+    found: list[dict[str, Any]] = []
+    line = reference.line_of("aliases")
+    for item in _list(reference, "aliases", path, problems):
+        strategies: Any = {}
+        if isinstance(item, dict):
+            _unknown(item, ("key", "strategies"), "an alias", path, problems)
+            line, key, strategies = item.line, item.get("key"), item.get("strategies") or {}
+        else:
+            key = item
+        if not isinstance(key, str):
+            problems.append(Problem(str(path), line, "an alias needs a key (text)"))
+            continue
+        try:
+            check_key(key)
+        except (CedbError, ValueError) as exc:
+            problems.append(Problem(str(path), line, f"alias {key!r}: {exc}"))
+            continue
+        if key == reference.get("key"):
+            problems.append(Problem(str(path), line, f"alias {key!r} is the file's own key"))
+            continue
+        if key in {a["key"] for a in found}:
+            problems.append(Problem(str(path), line, f"alias {key!r} appears twice"))
+            continue
+        if not isinstance(strategies, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in strategies.items()):
+            problems.append(Problem(str(path), line, f"alias {key!r}: 'strategies' must map a label "
+                                    "of the old paper to a label of this file"))
+            continue
+        found.append({"key": key, "strategies": dict(strategies), "line": line})
+    return found
+
+
 def _check_reference(reference: _LineDict, path: Path, problems: list[Problem]) -> dict[str, Any]:
-    _unknown(reference, REFERENCE_KEYS, "the reference", path, problems)
+    _unknown(reference, REFERENCE_KEYS + ("aliases",), "the reference", path, problems)
     values = {k: reference[k] for k in REFERENCE_KEYS if reference.get(k) is not None}
     # A field the file names as null clears the stored one; a field it leaves out is kept.
     nulls = {k: None for k in REFERENCE_KEYS if k in reference and reference[k] is None and k != "key"}
@@ -384,11 +432,17 @@ def _identity(values: dict[str, Any]) -> tuple:
 def _check_across(report: CheckReport, known_keys: set[str]) -> None:
     keys: dict[str, str] = {}
     dois: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     for record in report.records:
         key, doi = record.reference.get("key"), record.reference.get("doi")
         if key in keys:
             report.problems.append(Problem(record.path, 1, f"key {key!r} is also used by {keys[key]}"))
         keys[key] = record.path
+        for alias in record.aliases:
+            if alias["key"] in aliases:
+                report.problems.append(Problem(record.path, alias["line"], f"alias {alias['key']!r} "
+                                               f"is also declared by {aliases[alias['key']]}"))
+            aliases[alias["key"]] = record.path
         if doi and doi in dois:
             report.problems.append(Problem(record.path, 1, f"DOI {doi} is also used by {dois[doi]}"))
         if doi:
@@ -412,6 +466,7 @@ class LoadReport:
     files: int = 0
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # 'OLD -> NEW' for each alias merged
 
     @property
     def changes(self) -> list:
@@ -419,7 +474,8 @@ class LoadReport:
 
     def summary(self) -> str:
         verb = "would load" if self.dry_run else "loaded"
-        return f"{self.files} file(s) {verb}: {self.counts.summary()}"
+        merged = f"; merged {', '.join(self.merged)}" if self.merged else ""
+        return f"{self.files} file(s) {verb}: {self.counts.summary()}{merged}"
 
 
 def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckReport | None = None,
@@ -450,7 +506,8 @@ def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckRepo
         )
     report = LoadReport(files=checked.files, dry_run=dry_run)
     savepoint = session.begin_nested() if dry_run else None
-    writer = bulk.load_records(session=session, records=checked.records, counts=report.counts,
+    records = _join_merged_strategies(session, checked.records)
+    writer = bulk.load_records(session=session, records=records, counts=report.counts,
                                on_conflict=on_conflict, progress=progress)
     report.warnings = [f"{Problem(*writer.rows[n], m)}" for n, m in writer.warnings]
     if writer.errors:
@@ -464,9 +521,67 @@ def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckRepo
         error.findings = findings if len(findings) > 1 else []
         raise error
     session.flush()
+    report.merged = _merge_aliases(session, checked.records)
     if savepoint is not None:
         savepoint.rollback()
     return report
+
+
+def _join_merged_strategies(session: Session, records: list[PaperRecord]) -> list[PaperRecord]:
+    """The records as written: a file under a key already merged into another paper, whose
+    file maps the old strategy labels to its own, has its results filed under the mapped
+    strategies (the old strategy is gone since the merge), so that loading again changes nothing."""
+    from cedb.models import ReferenceAlias
+
+    mapped = {a["key"]: (r.reference.get("key"), a["strategies"]) for r in records for a in r.aliases
+              if a["strategies"]}
+    if not mapped:
+        return records
+    merged_into = {alias.key: alias.reference_id for alias in session.exec(
+        select(ReferenceAlias).where(ReferenceAlias.key.in_(list(mapped))))}
+    out = []
+    for record in records:
+        key = record.reference.get("key")
+        target = mapped.get(key)
+        owner = target and session.exec(select(Reference.id).where(Reference.key == target[0])).first()
+        if target is None or owner is None or merged_into.get(key) != owner:
+            out.append(record)
+            continue
+        labels = target[1]
+        out.append(PaperRecord(
+            record.path, record.reference,
+            [s for s in record.strategies if s.get("label") not in labels],
+            [dict(m, strategy=labels.get(m.get("strategy"), m.get("strategy"))) for m in record.measurements],
+            record.aliases))
+    return out
+
+
+def _merge_aliases(session: Session, records: list[PaperRecord]) -> list[str]:
+    """Carry out each file's ``aliases`` (``crud.merge_references``): an old key that is still a
+    paper is merged into the file's paper; an unknown one becomes its alias; one that already
+    is its alias is left alone. Returns 'OLD -> NEW' for each merge made."""
+    from cedb import crud
+    from cedb.models import ReferenceAlias
+
+    done = []
+    for record in records:
+        new = record.reference.get("key")
+        for alias in record.aliases:
+            old = alias["key"]
+            target = crud.get_reference(session=session, key=new)
+            if session.exec(select(Reference.id).where(Reference.key == old)).first() is not None:
+                crud.merge_references(session=session, old=old, new=new, strategies=alias["strategies"])
+                done.append(f"{old} -> {new}")
+                continue
+            owner = session.exec(select(ReferenceAlias).where(ReferenceAlias.key == old)).first()
+            if owner is None:
+                session.add(ReferenceAlias(key=old, reference_id=target.id))
+                session.flush()
+            elif owner.reference_id != target.id:
+                raise ConflictError(f"{record.path}:{alias['line']}: alias {old!r} is already an alias of "
+                                    f"{session.get(Reference, owner.reference_id).key}, not of {new}; "
+                                    "nothing loaded")
+    return done
 
 
 def load_bundled(*, session: Session) -> LoadReport:
@@ -505,6 +620,12 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
         if value is None:
             continue
         ref[name] = value.split(" and ") if name == "authors" else _clean(value)
+        if name == "key":
+            from cedb import crud
+
+            merged = crud.aliases(session=session, reference=reference)
+            if merged:  # keys merged into this paper (`cedb paper merge`): they keep resolving
+                ref["aliases"] = merged
     strategies = list(session.exec(select(Strategy).where(Strategy.reference_id == reference.id)
                                    .order_by(Strategy.label)))
     labels = {s.id: s.label for s in strategies}

@@ -106,12 +106,19 @@ def rm_command(
 def merge_command(
     old: Annotated[str, typer.Argument(help="Key of the paper that goes (e.g. a placeholder 'Ref. 109 of the review').")],
     new: Annotated[str, typer.Argument(help="Key of the paper that stays (e.g. the primary paper with its DOI).")],
+    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", help="'OLD LABEL=NEW LABEL': a strategy of OLD that is a strategy of NEW in other words; its results join NEW's (repeatable).", show_default=False)] = None,
 ) -> None:
     """Merge paper OLD into NEW: results move, their provenance stays, OLD becomes an alias of NEW."""
     from cedb import crud
 
+    mapping = {}
+    for pair in strategy or []:
+        label, sep, into = pair.partition("=")
+        if not sep or not label.strip() or not into.strip():
+            raise typer.BadParameter(f"{pair!r}: write 'OLD LABEL=NEW LABEL'", param_hint="'--strategy'")
+        mapping[label.strip()] = into.strip()
     with common.transaction() as session:
-        counts = crud.merge_references(session=session, old=old, new=new)
+        counts = crud.merge_references(session=session, old=old, new=new, strategies=mapping)
         disagreements = crud.conflicts(session=session, key=new)
     common.note(f"Merged {old} into {new}: {counts['results']} result(s) and {counts['strategies']} "
                 f"strateg{'y' if counts['strategies'] == 1 else 'ies'} moved; {old} is now an alias of {new}")
