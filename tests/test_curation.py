@@ -256,8 +256,9 @@ def test_the_readme_example_is_the_fixture_and_its_mapping_reads(tmp_path):
 
     readme = (REPO / "curation" / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
-    assert yaml.safe_load(blocks[0]) == yaml.safe_load((GOOD / "demo2023nitrate.yaml").read_text(encoding="utf-8"))
+    example = next(b for b in blocks if "demo2023nitrate" in b)
+    assert yaml.safe_load(example) == yaml.safe_load((GOOD / "demo2023nitrate.yaml").read_text(encoding="utf-8"))
     mapping_file = tmp_path / "mapping.yaml"
-    mapping_file.write_text(blocks[1], encoding="utf-8")
+    mapping_file.write_text(next(b for b in blocks if "sheet:" in b), encoding="utf-8")
     mapping = read_mapping(mapping_file)
     assert mapping.sheet == "CE data" and mapping.units == {"current_density_mA_cm2": "A/m^2"}
