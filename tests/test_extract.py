@@ -355,7 +355,7 @@ def test_every_candidate_has_a_confidence_and_a_reason():
     assert keys == {
         "ce_percent", "ce_high_percent", "qualifier", "current_density_mA_cm2",
         "areal_capacity_mAh_cm2", "cycles", "cell", "method_hint", "complete", "confidence",
-        "reason", "sentence", "start", "end", "electrolyte", "host",
+        "reason", "sentence", "start", "end", "electrolyte", "host", "quote",
     }  # fmt: skip
 
 

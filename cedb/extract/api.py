@@ -51,6 +51,9 @@ class Candidate:
     # (the text's own words; None when it names none).
     electrolyte: str | None = None
     host: str | None = None
+    # The sentence as the source writes it (Unicode minus, thin spaces and all; line breaks
+    # as spaces, HTML tags removed and entities decoded): what a curation quote must be.
+    quote: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -166,6 +169,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     end=end,
                     electrolyte=electrolyte,
                     host=host,
+                    quote=_quote(text[start:end], kind),
                 )
             )
     return candidates
@@ -180,6 +184,15 @@ _FRACTION_HINT = re.compile(r"\b(?:CE|[Ee]fficienc)")
 # in windows so that the work per sentence is bounded and extraction stays linear in
 # the size of the text (issue #19).
 MAX_SENTENCE = 2000
+
+
+def _quote(source: str, kind: str) -> str:
+    """The source characters of a sentence as a one-line quote."""
+    if kind == "html":
+        import html
+
+        source = html.unescape(re.sub(r"<[^>]*>", "", source))
+    return re.sub(r"[ \t]*(?:\r\n|\r|\n)+[ \t]*", " ", source).strip()
 
 
 def _bounded(text: str, spans: list[tuple[int, int]]):
