@@ -245,3 +245,41 @@ def test_review_drafts_reproduce_the_bundled_dataset(run, tmp_path):
         assert str(m["ce_percent"]).rstrip("0").rstrip(".") in m["quote"].replace("\n", " ")
         assert REVIEW.name in m["location"]
     assert len(source) > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "quotes"),
+    [
+        # Unicode minus, thin spaces and a line break inside the sentence; two CEs of one
+        # strategy (the electrolyte) in one sentence.
+        ("p.txt", "Li||Cu cells in 1 M LiFSI in DME reach a CE of 99.1% at 1\u2009mA\u2009cm\u22122 "
+         "and 1 mAh cm\u22122, and 98.2%\nat 2 mA cm\u22122 and 1 mAh cm\u22122.\n",
+         ["Li||Cu cells in 1 M LiFSI in DME reach a CE of 99.1% at 1\u2009mA\u2009cm\u22122 and "
+          "1 mAh cm\u22122, and 98.2% at 2 mA cm\u22122 and 1 mAh cm\u22122."] * 2),
+        ("p.html", "<p>Li||Cu cells with LiPF<sub>6</sub> show a CE of 99.1% at 1 mA "
+         "cm<sup>&#8722;2</sup> and 2 mAh cm<sup>&#8722;2</sup>.</p>",
+         ["Li||Cu cells with LiPF6 show a CE of 99.1% at 1 mA cm\u22122 and 2 mAh cm\u22122."]),
+    ],
+)
+def test_draft_quotes_are_the_source_words_and_pass_check(run, tmp_path, name, source, quotes):
+    import yaml
+
+    (tmp_path / name).write_text(source, encoding="utf-8")
+    process = run("extract", name, "--to-curation", "drafts", "--paper", "quote2025")
+    assert process.returncode == 0, process.stderr
+    document = yaml.safe_load((tmp_path / "drafts" / "quote2025.yaml").read_text(encoding="utf-8"))
+    rows = document["measurements"]
+    assert [m["quote"] for m in rows] == quotes
+    assert all(m["location"].startswith(f"{name}, characters ") for m in rows)
+    check = run("curate", "check", "--offline", "drafts")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_draft_from_stdin_is_located_as_stdin(run, tmp_path):
+    import yaml
+
+    text = "Li||Cu cells reach an average CE of 99.2% at 0.5 mA cm\u22122 and 1 mAh cm\u22122."
+    process = run("extract", "-", "--to-curation", "drafts", "--paper", "stdin2025", input=text)
+    assert process.returncode == 0, process.stderr
+    (row,) = yaml.safe_load((tmp_path / "drafts" / "stdin2025.yaml").read_text())["measurements"]
+    assert row["location"] == f"stdin, characters 0-{len(text)}" and row["quote"] == text

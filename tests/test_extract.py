@@ -355,7 +355,7 @@ def test_every_candidate_has_a_confidence_and_a_reason():
     assert keys == {
         "ce_percent", "ce_high_percent", "qualifier", "current_density_mA_cm2",
         "areal_capacity_mAh_cm2", "cycles", "cell", "method_hint", "complete", "confidence",
-        "reason", "sentence", "start", "end", "electrolyte", "host",
+        "reason", "sentence", "start", "end", "electrolyte", "host", "quote",
     }  # fmt: skip
 
 
@@ -1089,3 +1089,72 @@ def test_average_carries_over_values_with_their_own_conditions(text):
 )
 def test_each_value_takes_the_nearest_named_electrolyte(text, expected):
     assert [c.electrolyte for c in extract_text(text)] == expected
+
+
+# Classes found on held-out batch 6 (issue #13), each as a language pattern with more than
+# one phrasing.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The resulting GPE achieves 99.2% Coulombic efficiency (CE) in Cu||Li cells and enables "
+         "4.5 V LiNi0.8Mn0.1Co0.1O2||Li to demonstrate 81% capacity retention after 140 cycles.",
+         [(99.2, None, None, None)]),
+        ("The coating gives an average CE of 98.8% at 1 mA cm-2 and delivers 90% capacity "
+         "retention after 300 cycles in Li||LFP cells.", [(98.8, 1.0, None, None)]),
+        ("Li||Cu cells show a CE of 99.0% and also maintain 85% of the capacity after 500 cycles.",
+         [(99.0, None, None, None)]),
+    ],
+)
+def test_a_retention_clause_joined_by_and_with_its_own_verb_ends_the_ce_clause(text, expected):
+    assert results(text) == expected
+
+
+def test_and_without_a_verb_of_its_own_still_shares_the_conditions():
+    text = "Li||Cu cells reach a CE of 99.1% at 1 mA cm-2 and 2 mAh cm-2 over 300 cycles."
+    assert results(text) == [(99.1, 1.0, 2.0, 300)]
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("The Cu@GPE|Li cell keeps a coulombic efficiency of 97.1% after 200 cycles.", "li-cu"),
+        ("The Cu@PAN + PVDF||Li cell keeps a CE above 95% for 160 cycles.", "li-cu"),
+        ("Cu@Ag/Li cells reach an average CE of 99.0%.", "li-cu"),
+        ("The Cu@GPE|NMC cell keeps an average CE of 99.2% over 100 cycles.", "anode-free"),
+    ],
+)
+def test_a_coated_cu_electrode_is_still_the_cu_side_of_the_cell(text, cell):
+    assert [c.cell for c in extract_text(text)] == [cell]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Li||Cu cell keeps a CE of 97.1% at 5 mA cm−2 after 200 cycles relative to the "
+         "conventional GPE (90.1%) after 100 cycles.",
+         [(97.1, 5.0, None, 200), (90.1, None, None, 100)]),
+        ("Li||Cu cells cycled at 2 mA cm-2 show a CE of 98.9% for 300 cycles, in comparison "
+         "with 96.0% over 150 cycles for the bare separator.",
+         [(98.9, 2.0, None, 300), (96.0, None, None, 150)]),
+    ],
+)
+def test_a_comparator_with_conditions_of_its_own_takes_no_others(text, expected):
+    assert results(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The DPE electrolyte delivers a CE of 99.7%, an improvement over DME at 98.3%. "
+        "The CE measurement was obtained under standardized Li||Cu half-cell cycling conditions.",
+        "CE values were measured in Li|Cu cells with the new additive. "
+        "The additive raises the CE to 99.1%.",
+    ],
+)
+def test_the_cell_of_the_ce_measurement_named_in_the_paragraph(text):
+    assert {c.cell for c in extract_text(text)} == {"li-cu"}
+
+
+def test_a_measurement_sentence_in_another_paragraph_gives_no_cell():
+    text = "CE values were measured in Li|Cu cells.\n\nThe electrolyte gives a CE of 99.1%."
+    assert [c.cell for c in extract_text(text)] == [None]

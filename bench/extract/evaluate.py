@@ -258,9 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.heldout:
         report = heldout(args.heldout)
+        share = f"{report['fully_right_share']:.0%}" if report["results"] else "no results labelled"
         print(
             f"{report['set']}: {report['fully_right']}/{report['results']} results fully right "
-            f"({report['fully_right_share']:.0%}; CE, current, capacity, cycles, cell), "
+            f"({share}; CE, current, capacity, cycles, cell), "
             f"{report['found']} found, qualifier also right for {report['qualifier_right_too']}; "
             f"{report['false']} false results in {report['sentences']} sentences "
             f"({report['false_per_20_sentences']:.2f} per 20 sentences)"

@@ -51,6 +51,9 @@ class Candidate:
     # (the text's own words; None when it names none).
     electrolyte: str | None = None
     host: str | None = None
+    # The sentence as the source writes it (Unicode minus, thin spaces and all; line breaks
+    # as spaces, HTML tags removed and entities decoded): what a curation quote must be.
+    quote: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +63,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
     from cedb.extract.materials import electrolyte_text, host_text
     from cedb.extract.normalize import prepare
-    from cedb.extract.rules import COMPARATOR, chemistry, sentence_results
+    from cedb.extract.rules import COMPARATOR, chemistry, measurement_cell, sentence_results
     from cedb.extract.sentences import split_sentences
 
     mapped = prepare(text, kind)
@@ -113,6 +116,22 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
             host_text(part) or named_last(host_text, index - 1, first),
         )
 
+    def paragraph_of(i: int) -> int:
+        return mapped.text.rfind("\n", 0, spans[i][0]) + 1
+
+    def cell_of_paragraph(index: int) -> str | None:
+        """The cell a nearby sentence of the paragraph says the CE was measured in."""
+        near = [index + d for d in (1, -1, 2, -2, 3, -3) if 0 <= index + d < len(spans)]
+        for i in near:
+            if paragraph_of(i) == paragraph_of(index):
+                if ("cell", i) not in found:
+                    found["cell", i] = measurement_cell(
+                        mapped.text[spans[i][0] : spans[i][1]].replace("\n", " ")
+                    )
+                if found["cell", i]:
+                    return found["cell", i]
+        return None
+
     paragraph_start, first = -1, 0
     for index, (a, b) in enumerate(spans):
         paragraph = mapped.text.rfind("\n", 0, a) + 1
@@ -139,7 +158,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     current_density_mA_cm2=r.current_density_mA_cm2,
                     areal_capacity_mAh_cm2=r.areal_capacity_mAh_cm2,
                     cycles=r.cycles,
-                    cell=r.cell,
+                    cell=r.cell or cell_of_paragraph(index),
                     method_hint=r.method_hint,
                     complete=r.current_density_mA_cm2 is not None
                     and r.areal_capacity_mAh_cm2 is not None,
@@ -150,6 +169,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     end=end,
                     electrolyte=electrolyte,
                     host=host,
+                    quote=_quote(text[start:end], kind),
                 )
             )
     return candidates
@@ -164,6 +184,15 @@ _FRACTION_HINT = re.compile(r"\b(?:CE|[Ee]fficienc)")
 # in windows so that the work per sentence is bounded and extraction stays linear in
 # the size of the text (issue #19).
 MAX_SENTENCE = 2000
+
+
+def _quote(source: str, kind: str) -> str:
+    """The source characters of a sentence as a one-line quote."""
+    if kind == "html":
+        import html
+
+        source = html.unescape(re.sub(r"<[^>]*>", "", source))
+    return re.sub(r"[ \t]*(?:\r\n|\r|\n)+[ \t]*", " ", source).strip()
 
 
 def _bounded(text: str, spans: list[tuple[int, int]]):

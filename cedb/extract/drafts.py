@@ -1,8 +1,8 @@
 """Candidates as draft results: curation-file measurements and ``cedb result add`` fields.
 
-Every draft has ``status: draft`` and keeps the sentence as its ``quote``; the
-note records the extractor's confidence and reason, so a curator sees why a
-value was proposed. Mappings to the database vocabulary:
+Every draft has ``status: draft`` and keeps the sentence as the source writes it
+(Unicode minus and all) as its ``quote``; the note records the extractor's confidence
+and reason, so a curator sees why a value was proposed. Mappings to the database vocabulary:
 
 * qualifier -> statistic: "average" wins ("average, up to" is an average, as in
   curation/CURATION_RULES.md S1); "up to" -> maximum; ">" -> exceeding; others none;
@@ -61,7 +61,7 @@ def measurement_fields(candidate: Candidate, *, where: str | None = None) -> dic
         "ce_percent": candidate.ce_percent,
         "statistic": statistic(candidate.qualifier),
         "location": _location(candidate, where),
-        "quote": candidate.sentence,
+        "quote": candidate.quote or candidate.sentence,
         "status": "draft",
         "note": note,
     }

@@ -144,8 +144,13 @@ _CATHODE = (
 )
 # "Li|LNFP50|Cu", "Li|PP|LFP": a three-part cell with the electrolyte or separator named between.
 _MIDDLE = r"\s*\|\|?\s*[^|\s]{1,25}\s*\|\|?\s*"
+_COATED = r"(?:@[\w-]+(?:\s*\+\s*[\w-]+)?)?"
 _CELLS = (
-    ("anode-free", re.compile(r"(?i:\banode[- ](?:free|less)\b)|(?<!@)\bCu" + _SEP + _CATHODE)),
+    # "Cu@GPE|NMC", "Cu@PAN + PVDF||Li": a coated Cu electrode is still the Cu side
+    (
+        "anode-free",
+        re.compile(r"(?i:\banode[- ](?:free|less)\b)|(?<!@)\bCu" + _COATED + _SEP + _CATHODE),
+    ),
     (
         "full",
         re.compile(
@@ -169,7 +174,8 @@ _CELLS = (
     (
         "li-cu",
         re.compile(
-            r"\bLi" + _SEP + r"Cu\b|\bCu\s*(?:\|\|?|/)\s*Li\b(?!\w)|\bLi" + _MIDDLE + r"Cu\b"
+            r"\bLi" + _SEP + r"Cu\b|(?<!@)\bCu" + _COATED + r"\s*(?:\|\|?|/)\s*Li\b(?!\w)"
+            r"|\bLi" + _MIDDLE + r"Cu\b"
             r"|\bhalf[- ]cells?\b|\basymmetric\s+(?:Li\s+)?cells?\b"
             r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
             r"|\blithium\s*\|\|?\s*copper\b)"

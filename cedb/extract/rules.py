@@ -204,11 +204,16 @@ _OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
 _COMPARATOR = re.compile(
     r"\bthan\b(?!\s*(?:[~≈∼>]|about\s+|approximately\s+)?\s*\d)|\boutperform\w*"
     r"|\bcompared\s+(?:with|to)\b|\bin contrast\b|\bversus\b|\bvs\.|"
-    r"\bsuperior to\b|\bbetter than\b",
+    r"\bsuperior to\b|\bbetter than\b|\brelative to\b|\bin comparison (?:with|to)\b"
+    r"|\bimprovement\s+(?:over|on)\b",
     re.I,
 )
 COMPARATOR = _COMPARATOR  # the start of a comparison with another system (used by api)
 _RETENTION = re.compile(r"\bretention\b|\bretain\w*|\bmaintain\w*\s+(?:\w+\s+){0,2}\d", re.I)
+_VERB = (
+    r"(?:enabl|allow|deliver|show|exhibit|demonstrat|achiev|retain|maintain|display|provid"
+    r"|realiz|sustain|yield|permit|afford|offer|giv|keep|kept|preserv)\w*\b"
+)
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 _SEPARATOR = re.compile(_CLAUSE_BREAK.pattern + r"|\bcompared (?:with|to)\b|\bversus\b|\bvs\.")
 _QUALIFIERS = (
@@ -572,6 +577,24 @@ def _names_other_electrode(text: str) -> bool:
     return not li
 
 
+# "The CE measurement was obtained under standardized Li||Cu half-cell cycling conditions",
+# "CE values were measured in Li|Cu cells": a sentence of the paragraph saying in which
+# cell the CE was measured (without a value of its own) gives the cell of results whose
+# sentence names none (issue #13, batch 6).
+_MEASURED = re.compile(
+    r"\b(?:measur|obtain|test|evaluat|determin|perform|conduct|carried out|assess|record)\w*",
+    re.I,
+)
+
+
+def measurement_cell(s: str) -> str | None:
+    """The one cell kind a sentence about how the CE was measured names, else None."""
+    if "%" in s or not _KEY.search(s) or not _MEASURED.search(s):
+        return None
+    kinds = {c.kind for c in find_cells(s)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def chemistry(s: str) -> str | None:
     """The chemistry ``s`` names last: "li" (Li metal), another ("sodium", "Li–S", ...) or None."""
     last, name = -1, None
@@ -642,6 +665,14 @@ def sentence_results(
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
+        # A comparator that states conditions of its own ("relative to cGPE (90.08%) after
+        # 100 cycles") is described by them alone; a bare one ("versus 98.6% for the
+        # carbonate electrolyte") shares the sentence's conditions (issue #13, class 5).
+        described = (
+            index > 0
+            and bool(owned[index])
+            and bool(_COMPARATOR.search(s, kept[index - 1].end, mention.anchor))
+        )
         confidence = {"keyword": 0.9, "after-number": 0.9, "fraction": 0.8, "continuation": 0.75}[
             mention.link
         ]
@@ -656,7 +687,7 @@ def sentence_results(
                 continue
             own = [c for c in owned[index] if c.kind == kind]
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
-            if value is None and not own and len(kept) > 1:
+            if value is None and not own and len(kept) > 1 and not described:
                 value, note, penalty = _inherit(
                     s, kind, kept, index, owned, opening, conditions, respectively
                 )
@@ -810,11 +841,17 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
         if after and before and not after & before:
             hi = at
             break
+    # "..., and the full cell retains 80% ...", "... and enables NCM811||Li cells to
+    # demonstrate 81% capacity retention after 140 cycles": a coordinated clause of its own
+    # (after a comma, or "and" with a verb of its own) about retention ends the CE's clause.
     breaks = list(
-        re.finditer(r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,", s[mention.end : hi])
+        re.finditer(
+            r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,|\band\s+(?:also\s+)?" + _VERB,
+            s[mention.end : hi],
+        )
     )
     for i, brk in enumerate(breaks):
-        start = mention.end + brk.end()
+        start = mention.end + brk.start()  # from the joint: "and maintains 85% ..."
         stop = mention.end + breaks[i + 1].start() if i + 1 < len(breaks) else hi
         clause = s[start:stop]
         if _RETENTION.search(clause) and not _KEY.search(clause):
