@@ -163,8 +163,8 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("BASIS", re.compile(r"(?:v(?:\s*/\s*v)+|vol\s*/\s*vol|v\s*:\s*v|by\s+vol(?:ume|\.)?|"
                          r"in\s+volume(?:\s+ratio)?|volume\s+ratio|volumetric\s+ratio|"
                          r"volume|vol\.?|v)(?![A-Za-z])", re.I), "vol"),
-    ("BASIS", re.compile(r"(?:w(?:\s*/\s*w)+|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|by\s+wt\.?|"
-                         r"in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
+    ("BASIS", re.compile(r"(?:w(?:\s*/\s*w)+|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|"
+                         r"by\s+wt\.?|in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
                          r"mass\s+ratio|weight|mass|wt\.?|w)(?![A-Za-z])", re.I), "wt"),
     ("BASIS", re.compile(r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+mol(?:es?|\.)?|"
                          r"in\s+molar?(?:\s+ratio)?|in\s+mole\s+ratio|molar\s+ratio|"
