@@ -143,6 +143,22 @@ def test_cyrillic_letter_inside_a_chemical_name():
     assert any("U+0420" in w for w in f.warnings)
 
 
+@pytest.mark.parametrize("text", [
+    "1 M LiPF6 in EC/DMC (1\u22361 v/v)",  # U+2236 RATIO, as in Chinese-language abstracts
+    "1 M LiPF6 in EC/DMC (1\uff1a1 v/v)",  # full-width colon
+    "1\u00a0M LiPF\u2086 in EC\uff0fDMC (1 : 1 v/v)",  # no-break space, subscript 6, full-width /
+    "1 M LiPF6 in EC/DMC (1:1 v/v)\u200b",  # zero-width space left by copy and paste
+    "\ufeff1 M Li\u200bPF6 in EC/DMC (1:1 v/v)",  # byte-order mark, zero-width space in a name
+])
+def test_typographic_variants_read_as_the_plain_text(text):
+    assert parse(text).canonical == "LiPF6 1 M | DMC 0.5 vol, EC 0.5 vol | -"
+
+
+def test_soft_hyphen_inside_a_full_name():
+    # PDF copy breaks "1,2-dimethoxyethane" with a soft hyphen (U+00AD)
+    assert amounts("4 M LiFSI in 1,2-dimeth\u00adoxyethane")["DME"] == ("solvent", 1.0, "vol_frac")
+
+
 # --- ratios and percentages in words -----------------------------------------------------
 
 
