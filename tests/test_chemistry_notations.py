@@ -17,6 +17,10 @@ Sources of the strings (found with the search tool, abstracts as published):
   electrolyte" (indexed in PubMed; abstract page https://slh.alljournals.cn/view_abstract.aspx?
   aid=7C29286A9572AE77BDB83779B2C7FBCC): "1.2 M lithium hexafluorophosphate (LiPF6)/ethylene
   carbonate (EC):ethyl methyl carbonate (EMC) (3:7, w/w)". The page gives no DOI.
+- "A Low-Concentration Electrolyte for High-Voltage Lithium-Metal Batteries: Fluorinated
+  Solvation Shell and Low Salt Concentration Effect", Angew. Chem., doi 10.1002/anie.202215866,
+  abstract: "0.2 M lithium hexafluorophosphate (LiPF6 ) solvated in fluoroethylene carbonate
+  (FEC) and ethyl methyl carbonate (EMC)" (the space before ')' is the lost subscript).
 - MIT thesis record hdl 1721.1/157871 (in-situ FTIR of the Li anode), summary: "LP57 (1.0 M
   LiPF₆ in EC:EMC (3/7 vol %))".
 
@@ -264,6 +268,16 @@ def test_fec_named_among_solvents_stays_a_solvent(text):
     assert "the ratio of FEC/DMC is not stated" in f.warnings
     with pytest.raises(InvalidValue, match="no amount for FEC, DMC"):
         describe(f)
+
+
+def test_solvated_in_two_named_solvents_without_a_ratio():
+    text = ("0.2 M lithium hexafluorophosphate (LiPF6 ) solvated in fluoroethylene carbonate (FEC) "
+            "and ethyl methyl carbonate (EMC)")  # doi 10.1002/anie.202215866, abstract
+    f = parse(text)
+    assert amounts(text) == {"LiPF6": ("salt", 0.2, "M"), "FEC": ("solvent", None, None),
+                             "EMC": ("solvent", None, None)}
+    assert f.additives == () and not f.complete
+    assert "the ratio of FEC/EMC is not stated" in f.warnings
 
 
 def test_fec_as_the_only_solvent():

@@ -169,7 +169,7 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("BASIS", re.compile(r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+mol(?:es?|\.)?|"
                          r"in\s+molar?(?:\s+ratio)?|in\s+mole\s+ratio|molar\s+ratio|"
                          r"mole\s+ratio|mol\s+ratio|molar|mole|mol\.?)(?![A-Za-z])", re.I), "mol"),
-    ("IN", re.compile(r"(?:dissolved\s+)?in(?![A-Za-z])", re.I), None),
+    ("IN", re.compile(r"(?:(?:dissolved|solvated)\s+)?in(?:to)?(?![A-Za-z])", re.I), None),
     ("WITH", re.compile(r"(?:with|containing|plus)(?![A-Za-z])", re.I), None),
     ("AT", re.compile(r"at(?![A-Za-z])", re.I), None),
     ("SEP", re.compile(r"and(?![A-Za-z])|[-/:,;&]", re.I), None),
