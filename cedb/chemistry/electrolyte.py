@@ -142,6 +142,7 @@ class _Token:
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
 _LETTER_AFTER = r"(?![A-Za-z])"
+_PERCENT = r"(?:%|per\s*cent(?![A-Za-z]))"  # "%", "percent", "per cent"
 # Tried in order where no chemical name starts; the first match wins.
 _GLUE: list[tuple[str, re.Pattern, object]] = [
     # "1:1", "1 : 2", and "1/1" as in "EC/DEC (1/1, v/v)"
@@ -153,21 +154,22 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("CONC", re.compile(r"mM(?![A-Za-z0-9])"), ("M", 0.001)),
     ("CONC", re.compile(r"M(?![A-Za-z0-9])"), ("M", 1.0)),
     ("CONC", re.compile(r"m(?![A-Za-z0-9])"), ("m", 1.0)),
-    ("PCT", re.compile(r"(?:wt|weight|mass|w/w)\s*\.?\s*%|%\s*\(?\s*(?:wt\.?|w/w|by weight|"
-                       r"by mass)(?![A-Za-z])\s*\)?", re.I), "wt%"),
-    ("PCT", re.compile(r"(?:vol|volume|v/v|v)\s*\.?\s*%|%\s*\(?\s*(?:vol\.?|v/v|by volume)"
-                       r"(?![A-Za-z])\s*\)?", re.I), "vol%"),
-    ("PCT", re.compile(r"%"), "%"),
+    # "5 wt%", "5 wt.%", "5 % by weight", "5% (by wt)", "5 weight percent", "5 percent by wt."
+    ("PCT", re.compile(rf"(?:wt|weight|mass|w/w)\s*\.?\s*{_PERCENT}|{_PERCENT}\s*\(?\s*"
+                       r"(?:wt\.?|w/w|by\s+(?:weight|mass|wt\.?))(?![A-Za-z])\s*\)?", re.I), "wt%"),
+    ("PCT", re.compile(rf"(?:vol|volume|v/v|v)\s*\.?\s*{_PERCENT}|{_PERCENT}\s*\(?\s*"
+                       r"(?:vol\.?|v/v|by\s+(?:volume|vol\.?))(?![A-Za-z])\s*\)?", re.I), "vol%"),
+    ("PCT", re.compile(_PERCENT, re.I), "%"),
     ("BASIS", re.compile(r"(?:v(?:\s*/\s*v)+|vol\s*/\s*vol|v\s*:\s*v|by\s+vol(?:ume|\.)?|"
                          r"in\s+volume(?:\s+ratio)?|volume\s+ratio|volumetric\s+ratio|"
                          r"volume|vol\.?|v)(?![A-Za-z])", re.I), "vol"),
     ("BASIS", re.compile(r"(?:w(?:\s*/\s*w)+|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|"
-                         r"in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
+                         r"by\s+wt\.?|in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
                          r"mass\s+ratio|weight|mass|wt\.?|w)(?![A-Za-z])", re.I), "wt"),
     ("BASIS", re.compile(r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+mol(?:es?|\.)?|"
                          r"in\s+molar?(?:\s+ratio)?|in\s+mole\s+ratio|molar\s+ratio|"
                          r"mole\s+ratio|mol\s+ratio|molar|mole|mol\.?)(?![A-Za-z])", re.I), "mol"),
-    ("IN", re.compile(r"(?:dissolved\s+)?in(?![A-Za-z])", re.I), None),
+    ("IN", re.compile(r"(?:(?:dissolved|solvated)\s+)?in(?:to)?(?![A-Za-z])", re.I), None),
     ("WITH", re.compile(r"(?:with|containing|plus)(?![A-Za-z])", re.I), None),
     ("AT", re.compile(r"at(?![A-Za-z])", re.I), None),
     ("SEP", re.compile(r"and(?![A-Za-z])|[-/:,;&]", re.I), None),

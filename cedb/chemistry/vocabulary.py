@@ -40,7 +40,11 @@ LOOKALIKES = {
     "м": "M", "Α": "A", "Β": "B", "Ε": "E", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
     "Τ": "T", "Χ": "X", "ο": "o",
 }
-_CHARACTERS = {**_DASHES, **{ord(k): v for k, v in LOOKALIKES.items()}}
+# Invisible format characters that copy-and-paste from web pages and PDFs leaves inside words:
+# zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft hyphen. They carry no
+# text and are removed.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_CHARACTERS = {**_DASHES, **{ord(k): v for k, v in LOOKALIKES.items()}, **_INVISIBLE}
 
 
 def data_path() -> Path:
