@@ -1191,3 +1191,18 @@ def test_a_critical_current_density_is_not_the_cycling_current():
     # a current of its own clause is still taken
     c = one("Li||Cu cells reach a CE of 99.1% at 1 mA cm−2 (CCD of 3.7 mA cm−2).")
     assert c.current_density_mA_cm2 == 1
+
+
+def test_stops_glued_to_the_next_word_end_sentences():
+    """Abstract indexes print text with the spaces after stops lost: one result, one sentence."""
+    text = (
+        "Herein,the effect of electrostatic interaction is firstly proposed.This asdesigned "
+        "electrolyte exhibits excellent compatibility with Li metal anode(a Li deposition/stripping "
+        "Coulombic efficiency of 99.3%)and high-voltage LiCoO_(2) cathode.Consequently,the cells "
+        "achieve improved cycling (see Fig.Three and e.g.Table S1)."
+    )
+    c = one(text)
+    assert c.quote.startswith("This asdesigned") and c.quote.endswith("cathode.")
+    assert [text[a:b][:4] for a, b in split_sentences(prepare(text, "text").text)] == [
+        "Here", "This", "Cons",
+    ]  # fmt: skip
