@@ -77,3 +77,43 @@ def test_a_sample_of_values_by_hand(session):
     assert (mxene.current_density_mA_cm2, mxene.areal_capacity_mAh_cm2, mxene.cycles) == (0.5, 1.0, 400)
     dms = rows[("siloxane-dms3", 98.8)]
     assert (dms.current_density_mA_cm2, dms.cycles, getattr(dms.cell, "value", dms.cell)) == (1.0, 800, "li-cu")
+
+
+# What the README's DATA section states, counted by hand from the files' text (`ls`, and
+# `grep -c` of the "  ce_percent:" and non-null "  doi:" lines), not through cedb.
+BUNDLED_PAPERS = 63
+BUNDLED_RESULTS = 73
+BUNDLED_DOIS = 23  # 22 primary papers and the review
+
+
+def test_bundled_totals_match_the_readme(session):
+    import re
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(curation_dir().glob("*.yaml"))]
+    results = sum(len(re.findall(r"(?m)^  ce_percent: \S", t)) for t in texts)
+    dois = sum(len(re.findall(r"(?m)^  doi: (?!null)\S", t)) for t in texts)
+    assert (len(texts), results, dois) == (BUNDLED_PAPERS, BUNDLED_RESULTS, BUNDLED_DOIS)
+    curation.load(session=session, paths=[curation_dir()])
+    references = session.exec(select(Reference)).all()
+    assert len(references) == BUNDLED_PAPERS
+    assert sum(1 for r in references if r.doi) == BUNDLED_DOIS
+    assert len(session.exec(select(Measurement)).all()) == BUNDLED_RESULTS
+
+
+def test_a_sample_of_the_electrolyte_papers_by_hand(session):
+    """Values read off the pages by a person (issue 14, electrolytes), not by the code under test."""
+    curation.load(session=session, paths=[curation_dir()])
+    refs = {r.key: r for r in session.exec(select(Reference)).all()}
+    assert refs["zhang2024lpifd"].doi == "10.1038/s41560-023-01443-0"
+    assert refs["joule2019-liquefiedgas"].doi == "10.1016/j.joule.2019.06.008"
+    assert refs["natcommun2022-nfnsc"].title is None  # not on the page read: left empty
+    rows = {(r.key, m.ce_percent): m for m in session.exec(select(Measurement)).all()
+            for r in refs.values() if r.id == m.reference_id}
+    lpifd = rows[("zhang2024lpifd", 99.1)]
+    # the 3.7 mA cm−2 of its sentence is a critical current density, not the CE's current
+    assert lpifd.current_density_mA_cm2 is None
+    gas = rows[("joule2019-liquefiedgas", 99.6)]
+    assert (gas.cycles, getattr(gas.statistic, "value", gas.statistic)) == (500, "average")
+    deep = [m for m in session.exec(select(Measurement)).all()
+            if m.reference_id == refs["lino3-slowrelease-deep"].id]
+    assert sorted(m.areal_capacity_mAh_cm2 for m in deep) == [10.0, 20.0]

@@ -59,11 +59,15 @@ def test_parquet_needs_output(sqlite_cli):
 def test_component_filters_match_synonyms(with_electrolytes):
     cli = with_electrolytes
     by_name = {r["label"] for r in cli.json("query", "--solvent", "dimethyl carbonate")}
-    assert by_name == {"Carbonate baseline", "LHCE"}
+    # The bundled EL-DO electrolyte (bisalt-lidfp-lidfob) is LiTFSI in EC:EMC:DMC.
+    assert by_name == {"Carbonate baseline", "LHCE",
+                       "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives"}
     assert {r["label"] for r in cli.json("query", "--salt", "lithium hexafluorophosphate")} == {"Carbonate baseline"}
     # The bundled review's LHCE says "BTFE introduced as a diluent" in prose (issue 12).
     assert {r["label"] for r in cli.json("query", "--diluent", "BTFE")} == {"LHCE",
                                                                           "LHCE (BTFE diluent)"}
-    # The additive text says LiPO2F2; its synonym LiDFP finds it.
-    assert {r["label"] for r in cli.json("query", "--additive", "LiDFP")} == {"LHCE"}
+    # The additive text says LiPO2F2; its synonym LiDFP finds it (and the bundled EL-DO
+    # additive, written "lithium difluorophosphate").
+    assert {r["label"] for r in cli.json("query", "--additive", "LiDFP")} == {
+        "LHCE", "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives"}
     assert_user_error(cli("query", "--salt", "unobtainium"), 1, "unknown chemical")

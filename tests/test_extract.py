@@ -1158,3 +1158,51 @@ def test_the_cell_of_the_ce_measurement_named_in_the_paragraph(text):
 def test_a_measurement_sentence_in_another_paragraph_gives_no_cell():
     text = "CE values were measured in Li|Cu cells.\n\nThe electrolyte gives a CE of 99.1%."
     assert [c.cell for c in extract_text(text)] == [None]
+
+
+# --- workflow problems met while curating (issue #14) ---------------------------
+
+
+def test_draft_quote_is_the_source_verbatim(tmp_path):
+    """A draft's quote keeps the source's characters: the curation rules need it verbatim."""
+    from cedb.extract.drafts import draft_document
+
+    text = (
+        "The electrolyte shows ionic conductivity of 3.0 × 10−4 S cm−1, and\n"
+        "Li‖Cu cells reach an average CE of 99.1% at 0.5 mA cm⁻² and 1 mAh cm−2."
+    )
+    (c,) = extract_text(text)
+    assert c.sentence != c.quote  # the normalised sentence rewrites "cm−2", "‖" and "⁻²"
+    assert c.quote == " ".join(text.split())
+    (m,) = draft_document([c], paper="x2025")["measurements"]
+    assert m["quote"] in " ".join(text.split()) and "cm⁻² and 1 mAh cm−2" in m["quote"]
+    # HTML: tags go, entities are decoded, the characters stay
+    (h,) = extract_text("<p>Li||Cu cells show a CE of 99.2% at 1 mA cm<sup>&minus;2</sup>.</p>",
+                        kind="html")
+    assert h.quote == "Li||Cu cells show a CE of 99.2% at 1 mA cm−2."
+
+
+def test_a_critical_current_density_is_not_the_cycling_current():
+    c = one(
+        "The electrolyte enables the Li anode to reach a high coulombic efficiency of 99.1% "
+        "and a critical current density of 3.7 mA cm−2."
+    )
+    assert conditions(c) == (99.1, None, None, None)
+    # a current of its own clause is still taken
+    c = one("Li||Cu cells reach a CE of 99.1% at 1 mA cm−2 (CCD of 3.7 mA cm−2).")
+    assert c.current_density_mA_cm2 == 1
+
+
+def test_stops_glued_to_the_next_word_end_sentences():
+    """Abstract indexes print text with the spaces after stops lost: one result, one sentence."""
+    text = (
+        "Herein,the effect of electrostatic interaction is firstly proposed.This asdesigned "
+        "electrolyte exhibits excellent compatibility with Li metal anode(a Li deposition/stripping "
+        "Coulombic efficiency of 99.3%)and high-voltage LiCoO_(2) cathode.Consequently,the cells "
+        "achieve improved cycling (see Fig.Three and e.g.Table S1)."
+    )
+    c = one(text)
+    assert c.quote.startswith("This asdesigned") and c.quote.endswith("cathode.")
+    assert [text[a:b][:4] for a, b in split_sentences(prepare(text, "text").text)] == [
+        "Here", "This", "Cons",
+    ]  # fmt: skip

@@ -42,6 +42,9 @@ _STEP_BEFORE = re.compile(
     r"[^,;()]{0,25}$",
     re.I,
 )
+# A critical current density is the current at which a cell shorts, not the one the CE was
+# measured at: "a CE of 99.1% and a critical current density of 3.7 mA cm−2".
+_LIMIT_BEFORE = re.compile(r"\b(?:critical\s+current\s+densit(?:y|ies)|CCDs?)\b[^,;()]{0,15}$", re.I)
 _CYCLES = re.compile(
     r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
     r"\s*"
@@ -107,6 +110,8 @@ def find_conditions(sentence: str) -> list[Condition]:
                 continue
             if _STEP_BEFORE.search(before):
                 continue  # a preliminary step's condition
+            if kind == "current" and _LIMIT_BEFORE.search(before):
+                continue  # a short-circuit limit, not a cycling condition
             values, is_range = _values(m.group("value"))
             scale = _unit_scale(m.group("unit"))
             lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())

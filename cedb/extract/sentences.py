@@ -8,6 +8,9 @@ Rules written for PDF-extracted papers:
 * A glued citation after a digit only counts when the digit ends a unit exponent
   (``cm-2.98``, ``kg-1.9–12``) or an element symbol (``Li0.53,54``); otherwise
   ``1.5 Li`` would end a sentence at the decimal point.
+* A stop glued to the next word, as abstract indexes print text with the spaces lost
+  (``interfacial chemistry.Herein,``), ends a sentence when a lower-case letter or a
+  closing bracket precedes it and a capitalised word of three or more letters follows.
 * Abbreviations (``et al.``, ``Fig. 5``, ``e.g.``) never end a sentence.
 * A paragraph mark ends a sentence only when the text before it ends like a
   sentence or a numbered heading, or the text after it is a figure or table
@@ -20,6 +23,7 @@ _CITATION = r"\d{1,3}(?:[–-]\d{1,3})?(?:,\d{1,3}(?:[–-]\d{1,3})?)*"
 _END = re.compile(
     r"(?P<stop>[.!?])(?P<close>[\"”’)\]]*)(?P<cite>" + _CITATION + r")?(?=\s+[\"“(\[]?[A-Z0-9])"
 )
+_GLUED_END = re.compile(r"(?<=[a-z)\]%])\.(?=[A-Z][a-z]{2,}\b)")
 _ABBREVIATIONS = {
     "al", "fig", "figs", "eq", "eqs", "eqn", "ref", "refs", "e.g", "i.e", "vs", "ca", "approx",
     "no", "vol", "wt", "cf", "resp", "etc", "ch", "sec", "tab", "dr", "prof", "mr", "ms",
@@ -37,7 +41,7 @@ def split_sentences(text: str, *, hard_breaks: bool = False) -> list[tuple[int, 
     paragraphs = (
         (m.start() for m in re.finditer(r"\n", text)) if hard_breaks else _paragraph_cuts(text)
     )
-    cuts = sorted(set(_stop_cuts(text)) | set(paragraphs))
+    cuts = sorted(set(_stop_cuts(text)) | set(_glued_cuts(text)) | set(paragraphs))
     spans = []
     start = 0
     for cut in [*cuts, len(text)]:
@@ -66,6 +70,14 @@ def _stop_cuts(text: str):
             prev = text[i - 1] if i else ""
             if prev.isdigit() and not re.search(r"(?:[-–^]|[A-Za-z])\d+$", text[max(0, i - 6) : i]):
                 continue  # a decimal point: "ratio of 1.5 Li"
+        yield match.end()
+
+
+def _glued_cuts(text: str):
+    for match in _GLUED_END.finditer(text):
+        word = re.search(r"([A-Za-z.]+)$", text[max(0, match.start() - 12) : match.start()])
+        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue  # "et al.Herein" stays; "Fig.Three" is not a sentence end either
         yield match.end()
 
 
