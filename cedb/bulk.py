@@ -589,7 +589,13 @@ class ResultWriter:
     the paper already has with other values is a conflict (``merge=False``) or an update.
     ``counts`` has the added / updated / unchanged / conflicting rows and the changed fields.
     A result given with an empty ``measurement`` only names its strategy (a curation file's
-    strategy without results).
+    strategy without results). ``update_strategies``: a strategy label given with other values
+    changes the recorded strategy (for all its results) instead of being a conflict.
+
+    ``edit(row_number, id, changes)`` changes a recorded result (`cedb result edit`) under the
+    same rules: the row as it would be is validated by ``MeasurementCreate``, a changed strategy
+    is written over the recorded one, and ending up with another result's paper, strategy and
+    conditions is the same duplicate or conflict, with the same message, as adding it.
     """
 
     def __init__(
@@ -599,6 +605,7 @@ class ResultWriter:
         merge: bool = False,
         on_conflict: str = "error",
         allow_duplicate: bool = True,
+        update_strategies: bool = False,
         batch_size: int = BATCH_SIZE,
         cached_papers: int = CACHED_PAPERS,
         counts: WriteCounts | None = None,
@@ -613,6 +620,7 @@ class ResultWriter:
         self.merge = merge
         self.on_conflict = on_conflict
         self.allow_duplicate = allow_duplicate
+        self.update_strategies = update_strategies
         self.batch_size = batch_size
         self.cached_papers = cached_papers
         self.counts = counts if counts is not None else WriteCounts()
@@ -711,7 +719,7 @@ class ResultWriter:
             if count:
                 self.counts.count("strategies", "unchanged")
             return state
-        if not self.merge:
+        if not (self.merge or self.update_strategies):
             name, value = next(iter(different.items()))
             self.counts.count("strategies", "conflicting")
             raise StrategyConflict(
@@ -790,14 +798,13 @@ class ResultWriter:
         if id is None:  # an earlier row of this write
             hit[1] = id = self._find_id(self._keys[result.paper], state, values)
         if same_ce and not self.merge:
-            raise DuplicateError(duplicate_message(id, recorded_ce))
+            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id,
+                                self._keys[result.paper])
         if not same_ce:
             if self.on_conflict == "error":
                 self.counts.count("results", "conflicting")
-                paper = self._name(self._keys[result.paper])
-                raise ConflictError(conflict_message(
-                    id, recorded_ce, self._name(recorded_source, paper), ce,
-                    self._name(source_id, paper)))
+                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id,
+                                    self._keys[result.paper])
             if self.on_conflict == "keep":
                 self.counts.count("results", "conflicting")
                 self.ids[row_number] = id
@@ -831,10 +838,113 @@ class ResultWriter:
         self._updates.append(changed | {"_id": id})
         self.counts.count("results", "updated")
 
-    def _write(self) -> None:
+    def _refusal(self, id: int, recorded_ce: float, recorded_source: int | None, ce: float,
+                 source_id: int | None, reference_id: int) -> CedbError:
+        """The one duplicate (same CE) or conflict (other CE) error of every route: a row with
+        the paper, strategy and conditions of recorded result ``id``."""
+        if abs(recorded_ce - ce) <= 1e-9 * max(1.0, abs(ce)):
+            return DuplicateError(duplicate_message(id, recorded_ce))
+        paper = self._name(reference_id)
+        return ConflictError(conflict_message(
+            id, recorded_ce, self._name(recorded_source, paper), ce, self._name(source_id, paper)))
+
+    # ------------------------------------------------------------------ edits
+
+    def edit(self, row_number: int, id: int, changes: ResultInput) -> None:
+        """Change recorded result ``id``: the fields ``changes.measurement`` names (None empties
+        one), its paper (``changes.paper``; "" or "-" keeps it), its source, its strategy (the
+        recorded strategy's fields with ``changes.strategy`` over them). Rows queued before are
+        written first, so an edit sees them. A refusal goes to ``rejected`` and ``errors``."""
+        self.flush()
+        try:
+            self._edit(id, changes)
+        except CedbError as exc:
+            self.rejected.append((row_number, str(exc)))
+            self.errors.append(exc)
+        else:
+            self.ids[row_number] = id
+
+    def _edit(self, id: int, changes: ResultInput) -> None:
+        current = self.connection.execute(
+            sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one_or_none()
+        if current is None:
+            raise NotFound(f"no result with id {id}: see `cedb query`")
+        current = dict(current)
+        for name in _NEVER_EMPTY:
+            if name in changes.measurement and changes.measurement[name] is None:
+                raise InvalidValue(f"{name} cannot be emptied: give a value")
+        keys = {k for k in (changes.paper, changes.source) if k and k != "-"}
+        _resolve_keys(self.connection, keys, self._keys)
+        moved = bool(changes.paper and changes.paper != "-")
+        reference_id = self._reference_id(changes.paper) if moved else current["reference_id"]
+        source_id = self._reference_id(changes.source) if changes.source else current["source_id"]
+        values = {n: current[n] for n in MEASUREMENT_FIELDS}
+        values.update(changes.measurement)
+        # The row as it would be, before anything is written.
+        _validate(values, reference_id, source_id)
+        strategy_id = current["strategy_id"]
+        if changes.strategy or (moved and strategy_id is not None):
+            # The strategy belongs to the paper: an edited or moved result gets the strategy
+            # (its recorded fields, the changes over them) under its paper.
+            fields: dict[str, Any] = {}
+            if strategy_id is not None:
+                row = self.connection.execute(
+                    sa.select(STRATEGY).where(STRATEGY.c.id == strategy_id)).mappings().one()
+                fields = {n: row[n] for n in STRATEGY_FIELDS if row[n] is not None}
+            fields.update({k: v for k, v in changes.strategy.items() if v is not None})
+            if "category" not in fields:
+                raise InvalidValue("a strategy needs its category: give --category")
+            fields.setdefault("label", results._default_label(fields))
+            if reference_id not in self._papers:
+                _load_papers(self.connection, [reference_id], self._papers)
+            update, self.update_strategies = self.update_strategies, True
+            try:
+                state = self._strategy(reference_id, self._papers[reference_id], fields)
+            finally:
+                self.update_strategies = update
+            self._write_strategies()
+            strategy_id = state.id
+        get = values.get
+        query = sa.select(MEASUREMENT.c.id, MEASUREMENT.c.ce_percent, MEASUREMENT.c.source_id).where(
+            MEASUREMENT.c.reference_id == reference_id, MEASUREMENT.c.id != id,
+            MEASUREMENT.c.strategy_id.is_(None) if strategy_id is None
+            else MEASUREMENT.c.strategy_id == strategy_id)
+        for name in CONDITION_FIELDS:
+            column, value = MEASUREMENT.c[name], get(name)
+            query = query.where(column.is_(None) if value is None else column == value)
+        other = self.connection.execute(query.order_by(MEASUREMENT.c.id).limit(1)).first()
+        if other is not None:
+            self.counts.count("results", "conflicting")
+            raise self._refusal(other.id, other.ce_percent, other.source_id, values["ce_percent"],
+                                source_id, reference_id)
+        given = dict(values, reference_id=reference_id, strategy_id=strategy_id, source_id=source_id)
+        changed = {n: v for n, v in given.items() if not _equal(current.get(n), v)}
+        # The papers' cached results are stale now: read again if a later row names them.
+        for paper_id in {current["reference_id"], reference_id}:
+            self._papers.pop(paper_id, None)
+        self._recorded.pop(id, None)
+        if not changed:
+            self.counts.count("results", "unchanged")
+            return
+        name = f"{id} ({self._name(reference_id)})"
+        for field_name, value in changed.items():
+            old = current.get(field_name)
+            if field_name in ("reference_id", "source_id"):
+                field_name = field_name[:-3].replace("reference", "paper")
+                old, value = self._name(old, None), self._name(value, None)
+            self.counts.changes.append(Change("result", name, field_name, old, value))
+        changed["updated_at"] = utcnow()
+        self.connection.execute(
+            sa.update(MEASUREMENT).where(MEASUREMENT.c.id == id).values(changed))
+        self.counts.count("results", "updated")
+
+    def _write_strategies(self) -> None:
         _insert_strategies(self.connection, self._new_strategies)
         _update_strategies(self.connection, self._changed_strategies.values())
         self._new_strategies, self._changed_strategies = [], {}
+
+    def _write(self) -> None:
+        self._write_strategies()
         pending, self._rows = self._rows, []
         for state, row, _ in pending:
             if state is not None:

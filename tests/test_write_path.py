@@ -125,9 +125,13 @@ def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp
         _papers(session, "p1", "rev")
         first = _add(session, {"paper": "p1", "ce": 99.6, "current": 1, "capacity": 3, "cycles": 100,
                                "source": "rev"})
+        second = _add(session, {"paper": "p1", "ce": 99.7, "current": 1, "capacity": 3, "cycles": 200})
     expected = bulk.conflict_message(first.id, 99.6, "rev", 99.7, "p1")
     before = database_snapshot(url)
     messages = {}
+    # `cedb result edit`: the edit would give `second` the conditions of `first`
+    edited = _cli(url, "result", "edit", second.id, "--cycles", "100")
+    messages["result edit"] = edited.stderr
     # `cedb result add` (and `ce --record`, `extract --record`: the same crud.add_result)
     added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", "--current", "1",
                  "--capacity", "3", "--cycles", "100", "--no-input")
@@ -149,7 +153,7 @@ def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp
     messages["curate load"] = loaded.stderr
     for route, text in messages.items():
         assert expected in text, (route, text)
-    assert added.exit_code == imported.exit_code == loaded.exit_code == 1
+    assert added.exit_code == imported.exit_code == loaded.exit_code == edited.exit_code == 1
     assert database_snapshot(url) == before
     # Resolved only by a choice: keep leaves it, replace writes the new value.
     assert _cli(url, "curate", "load", path, "--on-conflict", "keep").exit_code == 0
@@ -390,12 +394,18 @@ def test_loading_a_dump_into_its_database_changes_nothing(engine, tmp_path_facto
 
 
 def test_one_row_form_is_the_batch_form():
-    """crud.add_result is add_results of one row: there is no second writer to keep equal."""
+    """crud.add_result is add_results of one row, crud.update_result update_results of one edit:
+    there is no second writer to keep equal."""
     import inspect
 
     source = inspect.getsource(crud.add_result)
     assert "add_results(" in source and "Measurement.model_validate" not in source
     assert "ResultWriter(" in inspect.getsource(crud.add_results)
+    assert "update_results(" in inspect.getsource(crud.update_result)
+    assert ".edit(" in inspect.getsource(crud.update_results)
+    # No ORM writes of results or strategies are left in crud (only removal and paper merge).
+    assert not hasattr(crud, "upsert_strategy") and not hasattr(crud, "check_new_result")
+    assert "setattr(measurement" not in Path(crud.__file__).read_text(encoding="utf-8")
     assert "ResultWriter(" in inspect.getsource(spreadsheet.import_rows)
     assert "ResultWriter(" in inspect.getsource(bulk.load_records)
     assert Path(bulk.__file__).read_text(encoding="utf-8").count("class ResultWriter") == 1
@@ -438,3 +448,31 @@ def test_a_refused_likely_duplicate_leaves_no_new_strategy(engine):
             _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte",
                            "label": "B"}, allow_duplicate=False)
         assert [s.label for s in session.exec(select(Strategy))] == ["A"]
+
+
+def test_edits_in_one_batch_see_each_other_and_list_each_changed_field(engine):
+    """ResultWriter.edit: a batch of edits, each validated and checked as `result add` checks a row."""
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1", "p2", "rev")
+        a = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2"})
+        b = _add(session, {"paper": "p1", "ce": 99.2, "current": 2})
+        writer = crud.update_results(session=session, edits=[
+            (a.id, results.ResultInput(paper="p2", source="rev", measurement={"note": None})),
+            # b now takes a's old conditions: allowed, a has moved to p2 in the edit before.
+            (b.id, results.ResultInput(paper="", measurement={"current_density_mA_cm2": 1.0})),
+            # a's new conditions with a's CE under p2 again: the duplicate message of `result add`.
+            (b.id, results.ResultInput(paper="p2", measurement={"ce_percent": 99.1})),
+        ])
+        assert [row for row, _ in writer.rejected] == [3]
+        assert writer.rejected[0][1] == bulk.duplicate_message(a.id, 99.1)
+        shown = {(c.name, c.field, c.old, c.new) for c in writer.counts.changes}
+        assert shown == {(f"{a.id} (p2)", "paper", "p1", "p2"), (f"{a.id} (p2)", "source", None, "rev"),
+                         (f"{a.id} (p2)", "note", "Fig. 2", None),
+                         (f"{b.id} (p1)", "current_density_mA_cm2", 2.0, 1.0)}
+    # The CLI shows the same per-field changes.
+    done = _cli(url, "result", "edit", b.id, "--current", "3")
+    assert done.exit_code == 0, done.output
+    assert f"result {b.id} (p1): current_density_mA_cm2: 1 -> 3" in done.stderr
+    with session_scope(engine) as session:
+        assert crud.get_measurement(session=session, id=b.id).current_density_mA_cm2 == 3

@@ -122,11 +122,12 @@ def add_command(
                 values[name] = typer.prompt(prompt, default="", show_default=False, err=True)
     result = results.normalise(values)
     with common.transaction() as session:
-        measurement = None
+        measurement, update_strategies = None, False
         while measurement is None:
             try:
                 measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value,
-                                              allow_duplicate=allow_duplicate)
+                                              allow_duplicate=allow_duplicate,
+                                              update_strategies=update_strategies)
             except (LikelyDuplicate, StrategyConflict) as exc:
                 # A warning naming what is recorded; on a terminal the person decides.
                 if not interactive:
@@ -139,8 +140,7 @@ def add_command(
                 if isinstance(exc, LikelyDuplicate):
                     allow_duplicate = True
                 else:
-                    crud.upsert_strategy(session=session, fields=result.strategy,
-                                         reference=crud.get_reference(session=session, key=result.paper))
+                    update_strategies = True
         record = _record(session, measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
@@ -169,8 +169,12 @@ def edit_command(
         if name == "ce_percent":  # a new CE brings its own reported precision (or none)
             changes.measurement["ce_decimals"] = precision.decimals(value)
     with common.transaction() as session:
-        crud.update_result(session=session, id=id, changes=changes)
-    common.note(f"Updated result {id}")
+        writer = crud.update_results(session=session, edits=[(id, changes)])
+        if writer.errors:
+            raise writer.errors[0]
+    for change in writer.counts.changes:  # what changed, field by field (old -> new)
+        common.note(str(change))
+    common.note(f"Updated result {id}" if writer.counts.changes else f"Result {id} unchanged")
 
 
 @app.command("rm")
