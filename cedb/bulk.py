@@ -1037,14 +1037,18 @@ def load_records(
 ) -> ResultWriter:
     """Write checked curation records (``curation.PaperRecord``) as ``curation.load`` defines it.
 
-    Papers first (``_upsert_references``), then each file's strategies and measurements through
+    Papers first (``write_papers``, merging), then each file's strategies and measurements through
     the one ``ResultWriter`` (``merge=True``): new rows are added, the fields a file names are
     merged into the recorded ones, the rest is unchanged; a different CE is a conflict. Returns
     the writer; ``rows`` maps its row numbers back to (file, line) for the caller's messages.
     """
-    connection = session.connection()
     total = sum(len(r.strategies) + len(r.measurements) + 1 for r in records)
-    keys = _upsert_references(session, connection, records, counts)
+    try:
+        outcomes = write_papers(session=session, rows=[r.reference for r in records],
+                                on_duplicate="merge", counts=counts)
+    except DuplicateError as exc:  # another paper's DOI or title under a new key: name the file
+        raise type(exc)(f"{records[exc.row].path}: {exc}") from None
+    keys: dict[str, int | None] = {o.given: o.id for o in outcomes}
     done = len(records)
     writer = ResultWriter(session, merge=True, on_conflict=on_conflict, counts=counts, keys=keys)
     writer.rows = {}
@@ -1106,129 +1110,196 @@ _REFERENCE_KEYS = (
 )
 
 
-def _upsert_references(
-    session: Session, connection: Connection, records: list, counts: WriteCounts
-) -> dict[str, int | None]:
-    """Insert new papers, merge into recorded ones; returns key -> id for every paper of the load.
+ON_DUPLICATE = ("error", "skip", "replace", "merge")
 
-    A recorded paper takes only the fields a file names (an explicit null clears one); a field
-    the file leaves out keeps its value. A file under an alias (the old key of a merged paper)
-    adds to the paper it was merged into, whose fields it does not change.
+
+@dataclass
+class PaperOutcome:
+    """What ``write_papers`` did with one row: ``action`` is added, updated, unchanged (merge),
+    skipped or replaced; ``key`` the recorded paper's key (the paper it duplicates, for those);
+    ``detail`` why it was taken for that paper ("same DOI 10.1/x as key")."""
+
+    given: str
+    row: dict = field(repr=False)
+    action: str
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.row["key"]
+
+    @property
+    def id(self) -> int:
+        return self.row["id"]
+
+
+def write_papers(
+    *,
+    session: Session,
+    rows: list[dict[str, Any]],
+    on_duplicate: str = "error",
+    counts: WriteCounts | None = None,
+) -> list[PaperOutcome]:
+    """The one write path of papers: every insert and update of a paper (`cedb paper add`,
+    `curate load`, the bundled dataset) goes through here, one row being a list of one.
+
+    Each row names a paper's fields (``key`` is required; a field it leaves out is not
+    given, an explicit None clears it with ``merge``) and is validated by ``ReferenceCreate``.
+    A row is the same paper as a recorded one (or one earlier in ``rows``) with the same key or
+    alias, the same DOI, or the same title and year. Then, by ``on_duplicate``:
+
+    - 'error': refused (``DuplicateError``, naming the recorded paper and why); ``exc.row`` is
+      the row's index;
+    - 'skip': nothing written;
+    - 'replace': the row's non-empty fields over the recorded ones (a field it lacks is kept;
+      the stored original BibTeX goes when fields it no longer matches change);
+    - 'merge' (curation files): a row with a recorded key or alias merges the fields it names
+      (an alias changes nothing: the paper it names was merged into another); another paper's
+      DOI or title and year under a new key is refused as with 'error'.
+
+    Works in the caller's transaction with a few queries per call; ``counts`` gets the papers
+    added / updated / unchanged and each changed field.
     """
-    wanted = [r.reference["key"] for r in records]
-    existing: dict[str, dict] = {}
+    from pydantic import ValidationError
+
+    from cedb.models import ReferenceCreate
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue(f"--on-duplicate {on_duplicate!r}: use one of error, skip, replace")
+    counts = counts if counts is not None else WriteCounts()
+    connection = session.connection()
     columns = [REFERENCE.c.id, REFERENCE.c.title_key] + [REFERENCE.c[c] for c in _REFERENCE_KEYS]
-    for chunk in _chunks(wanted):
-        for row in connection.execute(
-            sa.select(*columns).where(REFERENCE.c.key.in_(chunk))
-        ).mappings():
-            existing[row["key"]] = dict(row)
+    recorded: dict[int, dict] = {}  # id -> the paper as stored (then as it will be)
     aliases: dict[str, int] = {}
-    for chunk in _chunks([k for k in wanted if k not in existing]):
+    for column, values in (
+        (REFERENCE.c.key, {r["key"] for r in rows}),
+        (REFERENCE.c.doi, {r["doi"] for r in rows if r.get("doi")}),
+        (REFERENCE.c.title_key, {title_key(r.get("title")) for r in rows if r.get("title")} - {None}),
+    ):
+        for chunk in _chunks(sorted(values)):
+            for row in connection.execute(sa.select(*columns).where(column.in_(chunk))).mappings():
+                recorded.setdefault(row["id"], dict(row))
+    for chunk in _chunks(sorted({r["key"] for r in rows})):
         aliases.update(connection.execute(
             sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(ALIAS.c.key.in_(chunk))).all())
-    records = [r for r in records if r.reference["key"] not in aliases]
-    counts.count("papers", "unchanged", len(aliases))
-    new = [r.reference for r in records if r.reference["key"] not in existing]
-    # Papers already recorded under another key: same DOI, or same title and year
-    # (crud.find_duplicate).
-    title_keys = {id(values): title_key(values.get("title")) for values in new}
-    dois: dict[str, str] = {}
-    titles: dict[tuple, str] = {}
-    wanted_dois = sorted({v["doi"] for v in new if v.get("doi")})
-    wanted_titles = sorted({t for t in title_keys.values() if t})
-    for column, wanted_values in (
-        (REFERENCE.c.doi, wanted_dois),
-        (REFERENCE.c.title_key, wanted_titles),
-    ):
-        for chunk in _chunks(wanted_values):
-            query = sa.select(
-                REFERENCE.c.key, REFERENCE.c.doi, REFERENCE.c.title_key, REFERENCE.c.year
-            )
-            for row in connection.execute(query.where(column.in_(chunk))):
-                if row.doi:
-                    dois.setdefault(row.doi, row.key)
-                if row.title_key and row.year:
-                    titles.setdefault((row.title_key, row.year), row.key)
-    inserts, updates = [], []
+    for chunk in _chunks(sorted(set(aliases.values()) - recorded.keys())):
+        for row in connection.execute(sa.select(*columns).where(REFERENCE.c.id.in_(chunk))).mappings():
+            recorded[row["id"]] = dict(row)
+    by_key: dict[str, dict] = {}
+    dois: dict[str, dict] = {}
+    titles: dict[tuple, dict] = {}
+
+    def register(paper: dict) -> None:
+        by_key[paper["key"]] = paper
+        if paper.get("doi"):
+            dois.setdefault(paper["doi"], paper)
+        if paper.get("title_key") and paper.get("year"):
+            titles.setdefault((paper["title_key"], paper["year"]), paper)
+
+    def forget(paper: dict) -> None:
+        """A paper leaves its old DOI and title: a later new paper may take them."""
+        if paper.get("doi") and dois.get(paper["doi"]) is paper:
+            del dois[paper["doi"]]
+        identity = (paper.get("title_key"), paper.get("year"))
+        if titles.get(identity) is paper:
+            del titles[identity]
+
+    for paper in sorted(recorded.values(), key=lambda p: p["id"]):
+        register(paper)
+    for alias, reference_id in aliases.items():
+        by_key.setdefault(alias, recorded[reference_id])
+
+    def validate(index: int, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            checked = ReferenceCreate.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = ".".join(str(part) for part in error.get("loc", ())) or "paper"
+            raise InvalidValue(f"{name}: {error['msg'].removeprefix('Value error, ')}") from None
+        return {n: getattr(checked, n) for n in values}
+
+    def change(paper: dict, fields: dict[str, Any]) -> bool:
+        """Write ``fields`` over ``paper`` (validated as the whole row); True if any changed."""
+        changed = {n: v for n, v in fields.items() if n in _REFERENCE_KEYS and paper.get(n) != v}
+        if not changed:
+            return False
+        merged = validate(index, {c: paper.get(c) for c in _REFERENCE_KEYS} | changed)
+        merged["entry_type"] = merged["entry_type"] or "article"
+        for name in changed:
+            counts.changes.append(Change("paper", paper["key"], name, paper.get(name), merged[name]))
+        forget(paper)
+        paper.update(merged)
+        paper["title_key"] = title_key(paper["title"])
+        register(paper)
+        if paper["id"] is not None:
+            updated[paper["id"]] = paper
+        return True
+
+    outcomes: list[PaperOutcome] = []
+    inserts: list[dict] = []
+    updated: dict[int, dict] = {}
     now = utcnow()
-    for record in records:
-        values = record.reference
-        current = existing.get(values["key"])
-        if current is None:
-            key = title_keys[id(values)]
-            if (values.get("doi") and values["doi"] in dois) or (
-                key and values.get("year") and (key, values["year"]) in titles
-            ):
-                _write_references(connection, inserts, updates, existing)
-                inserts, updates = [], []
-                from cedb import crud
-                from cedb.models import ReferenceCreate
-
-                crud.add_reference(session=session, create=ReferenceCreate.model_validate(values))
-                raise AssertionError(
-                    "crud.add_reference accepted a paper bulk found a duplicate of"
-                )
-            row = {c: values.get(c) for c in _REFERENCE_KEYS}
-            row["entry_type"] = row["entry_type"] or "article"
-            inserts.append(dict(row, title_key=key, added_at=now))
-            counts.count("papers", "added")
-        else:
-            changed = {}
-            for name, value in values.items():
-                if name == "entry_type" and value is None:
-                    value = "article"
-                if name in _REFERENCE_KEYS and current[name] != value:
-                    changed[name] = value
-                    counts.changes.append(
-                        Change("paper", values["key"], name, current[name], value)
-                    )
-            if changed:
-                # The paper leaves its old DOI and title: a later new paper may take them.
-                if dois.get(current["doi"]) == values["key"]:
-                    del dois[current["doi"]]
-                if titles.get((current["title_key"], current["year"])) == values["key"]:
-                    del titles[(current["title_key"], current["year"])]
-                current.update(changed)
-                current["title_key"] = title_key(current["title"])
-                updates.append(
-                    dict(
-                        {c: current[c] for c in _REFERENCE_KEYS},
-                        title_key=current["title_key"],
-                        _id=current["id"],
-                    )
-                )
-                counts.count("papers", "updated")
-            else:
+    for index, given in enumerate(rows):
+        key = given["key"]
+        values = {n: v for n, v in given.items() if n in _REFERENCE_KEYS}
+        if "entry_type" in values and values["entry_type"] is None:
+            values["entry_type"] = "article"
+        same, why = None, ""
+        if on_duplicate == "merge" and key in by_key:
+            same = by_key[key]
+            if same["key"] != key:  # an alias: the paper it names keeps its fields
                 counts.count("papers", "unchanged")
-            if current["doi"]:
-                dois.setdefault(current["doi"], values["key"])
-            if current["title_key"] and current["year"]:
-                titles.setdefault((current["title_key"], current["year"]), values["key"])
+                outcomes.append(PaperOutcome(key, same, "unchanged"))
+                continue
+            action = "updated" if change(same, values) else "unchanged"
+            counts.count("papers", action)
+            outcomes.append(PaperOutcome(key, same, action))
             continue
-        if values.get("doi"):
-            dois.setdefault(values["doi"], values["key"])
-        if key and values.get("year"):
-            titles.setdefault((key, values["year"]), values["key"])
-    _write_references(connection, inserts, updates, existing)
-    return {key: row["id"] for key, row in existing.items()} | aliases
-
-
-def _write_references(
-    connection: Connection, inserts: list[dict], updates: list[dict], existing: dict[str, dict]
-) -> None:
+        tkey = title_key(values.get("title"))
+        if values.get("doi") and values["doi"] in dois:
+            same, why = dois[values["doi"]], f"DOI {values['doi']}"
+        elif tkey and values.get("year") and (tkey, values["year"]) in titles:
+            same, why = titles[(tkey, values["year"])], "title and year"
+        elif key in by_key:
+            same, why = by_key[key], f"citation key {key}"
+        if same is None:
+            paper = validate(index, values)
+            paper = dict(dict.fromkeys(_REFERENCE_KEYS), **paper)
+            paper["entry_type"] = paper["entry_type"] or "article"
+            paper.update(id=None, title_key=title_key(paper["title"]), added_at=now)
+            register(paper)
+            inserts.append(paper)
+            counts.count("papers", "added")
+            outcomes.append(PaperOutcome(key, paper, "added"))
+        elif on_duplicate == "skip":
+            counts.count("papers", "unchanged")
+            outcomes.append(PaperOutcome(key, same, "skipped", f"same {why} as {same['key']}"))
+        elif on_duplicate == "replace":
+            fields = {n: v for n, v in values.items() if v is not None and n != "key"}
+            if "bibtex" not in fields and any(same.get(n) != v for n, v in fields.items()):
+                # The stored original entry holds the old metadata (and `paper export` re-emits
+                # it): it goes with the fields it no longer matches.
+                fields["bibtex"] = None
+            action = "updated" if change(same, fields) else "unchanged"
+            counts.count("papers", action)
+            outcomes.append(PaperOutcome(key, same, "replaced", f"same {why} as {same['key']}"))
+        else:
+            counts.count("papers", "conflicting")
+            error = DuplicateError(f"{key} is already in the database as {same['key']} (same {why}): "
+                                   "use --on-duplicate skip or replace")
+            error.row = index
+            raise error
+    if updated:
+        names = _REFERENCE_KEYS + ("title_key",)
+        statement = (sa.update(REFERENCE).where(REFERENCE.c.id == sa.bindparam("_id"))
+                     .values({c: sa.bindparam(c) for c in names}))
+        connection.execute(statement, [dict({c: p[c] for c in names}, _id=i) for i, p in updated.items()])
     if inserts:
-        connection.execute(sa.insert(REFERENCE), inserts)
-        by_key = {row["key"]: row for row in inserts}
-        query = sa.select(REFERENCE.c.key, REFERENCE.c.id)
-        for chunk in _chunks(list(by_key)):
-            for key, id in connection.execute(query.where(REFERENCE.c.key.in_(chunk))):
-                existing[key] = dict(by_key[key], id=id)
-    if updates:
-        columns = _REFERENCE_KEYS + ("title_key",)
-        statement = (
-            sa.update(REFERENCE)
-            .where(REFERENCE.c.id == sa.bindparam("_id"))
-            .values({c: sa.bindparam(c) for c in columns})
-        )
-        connection.execute(statement, updates)
+        names = _REFERENCE_KEYS + ("title_key", "added_at")
+        connection.execute(sa.insert(REFERENCE), [{c: p[c] for c in names} for p in inserts])
+        waiting = {p["key"]: p for p in inserts}
+        for chunk in _chunks(list(waiting)):
+            query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(chunk))
+            for key, id in connection.execute(query):
+                waiting[key]["id"] = id
+    return outcomes

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cedb.bibliography import title_key
-from cedb.errors import ConflictError, DuplicateError, InvalidValue, NotFound
+from cedb.errors import ConflictError, InvalidValue, NotFound
 from cedb.models import (
     Measurement,
     Reference,
@@ -62,22 +62,6 @@ def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
     return [aliases.get(k, k) for k in keys]
 
 
-def find_duplicate(*, session: Session, create: ReferenceCreate) -> tuple[Reference, str] | None:
-    """An existing reference that is the same paper (same DOI, or same title and year)."""
-    if create.doi:
-        found = session.exec(select(Reference).where(Reference.doi == create.doi)).first()
-        if found:
-            return found, f"DOI {create.doi}"
-    key = title_key(create.title)
-    if key and create.year:
-        found = session.exec(
-            select(Reference).where(Reference.title_key == key, Reference.year == create.year)
-        ).first()
-        if found:
-            return found, "title and year"
-    return None
-
-
 def unique_key(*, session: Session, key: str) -> str:
     """``key``, or ``key`` + b, c, ... if it is taken (BibTeX's convention for same author-year)."""
     candidate, suffix = key, ord("b")
@@ -95,36 +79,21 @@ class AddOutcome:
 
 
 def add_reference(*, session: Session, create: ReferenceCreate, on_duplicate: str = "error") -> AddOutcome:
-    """Add a paper; a duplicate (DOI, or title + year) is refused, skipped or replaced."""
-    duplicate = find_duplicate(session=session, create=create)
-    if duplicate is None and find_reference(session=session, key=create.key) is not None:
-        existing = get_reference(session=session, key=create.key)
-        duplicate = (existing, f"citation key {create.key}")
-    if duplicate is not None:
-        existing, why = duplicate
-        if on_duplicate == "skip":
-            return AddOutcome(existing, "skipped", f"same {why} as {existing.key}")
-        if on_duplicate == "replace":
-            # The new entry's fields over the stored ones; a field it lacks is kept (issue 10).
-            data = create.model_dump(exclude={"key"}, exclude_none=True)
-            if "bibtex" not in data and any(getattr(existing, n) != v for n, v in data.items()):
-                # The stored original entry holds the old metadata (and `paper export` re-emits
-                # it): it goes with the fields it no longer matches.
-                data["bibtex"] = None
-            for name, value in data.items():
-                setattr(existing, name, value)
-            existing.title_key = title_key(create.title)
-            session.add(existing)
-            session.flush()
-            return AddOutcome(existing, "replaced", f"same {why} as {existing.key}")
-        raise DuplicateError(
-            f"{create.key} is already in the database as {existing.key} (same {why}): "
-            "use --on-duplicate skip or replace"
-        )
-    reference = Reference.model_validate(create, update={"title_key": title_key(create.title)})
-    session.add(reference)
-    session.flush()
-    return AddOutcome(reference, "added")
+    """Add a paper; a duplicate (DOI, title + year, or key) is refused, skipped or replaced:
+    ``add_references`` with one row."""
+    return add_references(session=session, creates=[create], on_duplicate=on_duplicate)[0]
+
+
+def add_references(*, session: Session, creates: list[ReferenceCreate],
+                   on_duplicate: str = "error") -> list[AddOutcome]:
+    """Add papers through the one write path of papers (``bulk.write_papers``)."""
+    from cedb.bulk import write_papers
+
+    rows = [c.model_dump(exclude_none=True) for c in creates]
+    outcomes = write_papers(session=session, rows=rows, on_duplicate=on_duplicate)
+    found = {o.id: session.get(Reference, o.id, populate_existing=True) for o in outcomes}
+    return [AddOutcome(found[o.id], "added" if o.action == "added" else o.action, o.detail)
+            for o in outcomes]
 
 
 def list_references(*, session: Session) -> list[Reference]:
