@@ -129,6 +129,7 @@ class BibEntry:
     line: int
     reference: ReferenceCreate | None = None
     error: str | None = None
+    warning: str | None = None  # kept, with something left out (a year that is not a year)
 
 
 @dataclass
@@ -232,8 +233,9 @@ def parse_bibtex(text: str) -> BibFile:
         if has_strings and not _parses_alone(raw):
             # It uses the file's @string macros: keep it with them expanded, so that export works.
             raw = _latex_writer().to_string(data)
+        warnings: list[str] = []
         try:
-            reference = _entry_to_reference(parsed_key, entry, raw)
+            reference = _entry_to_reference(parsed_key, entry, raw, warnings=warnings)
         except InvalidValue as exc:
             result.entries.append(BibEntry(parsed_key, line, error=str(exc)))
             continue
@@ -246,7 +248,8 @@ def parse_bibtex(text: str) -> BibFile:
                 message = str(exc).splitlines()[0]
             result.entries.append(BibEntry(parsed_key, line, error=message))
             continue
-        result.entries.append(BibEntry(parsed_key, line, reference=reference))
+        result.entries.append(BibEntry(parsed_key, line, reference=reference,
+                                       warning=warnings[0] if warnings else None))
     return result
 
 
@@ -283,15 +286,21 @@ def _person_to_text(person) -> str:
     return latex_to_text(name)
 
 
-def _entry_to_reference(key: str, entry, raw: str) -> ReferenceCreate:
+def _entry_to_reference(key: str, entry, raw: str, *, warnings: list[str] | None = None) -> ReferenceCreate:
     fields = {name.lower(): str(value) for name, value in entry.fields.items()}
     authors = " and ".join(_person_to_text(p) for p in entry.persons.get("author", [])) or None
     year = None
     if fields.get("year"):
         match = re.search(r"\d{4}", fields["year"])
-        if not match:
-            raise InvalidValue(f"year {fields['year']!r} is not a year")
-        year = int(match.group(0))
+        if match and 1800 <= int(match.group(0)) <= 2100:
+            year = int(match.group(0))
+        else:
+            # Publishers' "just accepted" exports write year = {0}: the entry is kept (its
+            # original BibTeX too), without a year, rather than lost (issue 10).
+            message = f"year {fields['year']!r} is not a year: kept without a year"
+            if warnings is None:
+                raise InvalidValue(message)
+            warnings.append(message)
     journal = fields.get("journal") or fields.get("booktitle") or fields.get("publisher")
     return ReferenceCreate(
         key=key,

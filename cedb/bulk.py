@@ -891,12 +891,18 @@ class ResultWriter:
                 row = self.connection.execute(
                     sa.select(STRATEGY).where(STRATEGY.c.id == strategy_id)).mappings().one()
                 fields = {n: row[n] for n in STRATEGY_FIELDS if row[n] is not None}
-            fields.update({k: v for k, v in changes.strategy.items() if v is not None})
-            if "category" not in fields:
-                raise InvalidValue("a strategy needs its category: give --category")
-            fields.setdefault("label", results._default_label(fields))
+            given = {k: v for k, v in changes.strategy.items() if v is not None}
             if reference_id not in self._papers:
                 _load_papers(self.connection, [reference_id], self._papers)
+            target = self._papers[reference_id].strategies.get(given.get("label") or fields.get("label"))
+            if target is not None and target.id != strategy_id:
+                # Another strategy of the paper has this label: the result joins it, and only
+                # the fields the edit names change it (the old strategy's fields do not).
+                fields = {"label": target.values["label"]}
+            fields.update(given)
+            if "category" not in fields and target is None:
+                raise InvalidValue("a strategy needs its category: give --category")
+            fields.setdefault("label", results._default_label(fields))
             update, self.update_strategies = self.update_strategies, True
             try:
                 state = self._strategy(reference_id, self._papers[reference_id], fields)
@@ -1146,7 +1152,8 @@ def write_papers(
     Each row names a paper's fields (``key`` is required; a field it leaves out is not
     given, an explicit None clears it with ``merge``) and is validated by ``ReferenceCreate``.
     A row is the same paper as a recorded one (or one earlier in ``rows``) with the same key or
-    alias, the same DOI, or the same title and year. Then, by ``on_duplicate``:
+    alias, the same DOI, or the same title and year (when one of the two has no DOI: two DOIs
+    are two records). Then, by ``on_duplicate``:
 
     - 'error': refused (``DuplicateError``, naming the recorded paper and why); ``exc.row`` is
       the row's index;
@@ -1258,7 +1265,10 @@ def write_papers(
         tkey = title_key(values.get("title"))
         if values.get("doi") and values["doi"] in dois:
             same, why = dois[values["doi"]], f"DOI {values['doi']}"
-        elif tkey and values.get("year") and (tkey, values["year"]) in titles:
+        elif (tkey and values.get("year") and (tkey, values["year"]) in titles
+              and not (values.get("doi") and titles[(tkey, values["year"])].get("doi"))):
+            # Two DOIs are two records (a proceedings paper and its journal reprint share
+            # title and year): the title rule is for entries without a DOI.
             same, why = titles[(tkey, values["year"])], "title and year"
         elif key in by_key:
             same, why = by_key[key], f"citation key {key}"

@@ -17,9 +17,11 @@ class AddReport:
     skipped: list[str] = field(default_factory=list)  # "key: why"
     replaced: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "file:line key: why"
+    warnings: list[str] = field(default_factory=list)  # "file:line key: what was left out"
 
     def lines(self) -> list[str]:
-        return [f"skipped {s}" for s in self.skipped] + [f"rejected {r}" for r in self.rejected]
+        return ([f"skipped {s}" for s in self.skipped] + [f"rejected {r}" for r in self.rejected]
+                + [f"warning {w}" for w in self.warnings])
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{len(self.skipped)} skipped as duplicates"]
@@ -111,6 +113,8 @@ def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, repor
             report.skipped.append(f"{where}: the key {entry.key} appears earlier in this file")
             continue
         seen.add(entry.key)
+        if entry.warning:
+            report.warnings.append(f"{where}: {entry.warning}")
         wanted.append((where, entry.reference))
     try:
         # The whole file in one call of the one write path of papers.

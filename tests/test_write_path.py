@@ -19,7 +19,7 @@ from cedb.models import Measurement, Reference, ReferenceCreate
 from conftest import FIXTURES, database_snapshot
 
 MESSY = FIXTURES / "bib" / "messy.bib"
-LAB = FIXTURES / "bib" / "lab-export-keys.bib"
+LAB = FIXTURES / "bib" / "lab-bibliography-real.bib"  # real public entries, see its header
 BIB_FIELDS = ("key", "doi", "title", "authors", "journal", "year", "volume", "pages", "entry_type",
               "bibtex", "note", "title_key")
 
@@ -322,28 +322,61 @@ def test_merge_keeps_results_and_provenance_and_both_keys_resolve(engine, tmp_pa
 
 
 def test_a_lab_bibliography_with_doi_keys_imports_every_entry_pybtex_parses(engine, tmp_path):
+    """A real researcher's .bib (keys as the ACM Digital Library, dblp and ACS export them):
+    every entry pybtex parses is stored under its key as written, with its DOI, year and
+    original text; nothing is rejected or lost."""
+    import re
+
     from pybtex.database import parse_string
 
-    parsed = parse_string(LAB.read_text(encoding="utf-8"), "bibtex")
+    text = LAB.read_text(encoding="utf-8")
+    parsed = parse_string(text, "bibtex").entries
+    assert {"10.1145/3408971", "10.1017/S0956796806006034", "doi:10.1021/acs.jpclett.3c03129",
+            "DBLP:conf/popl/DamasM82", "cite:linear-logic"} <= set(parsed)
     with session_scope(engine) as session:
         report = papers.add(session=session, sources=[LAB], on_duplicate=None)
-        stored = {r.key for r in session.exec(select(Reference))}
-    keys = set(parsed.entries)
-    long_key = next(k for k in keys if len(k) > 100)
-    assert stored == keys - {"undated:entry", long_key}
-    assert {"doi:10.1073/pnas.2111164118", "10.1093/pnasnexus/pgad341",
-            "https://doi.org/10.48550/arxiv.2204.03094"} <= stored
-    # A rejected entry is one plain sentence: file, line, key, reason.
-    assert report.rejected == [f"{LAB}:44 undated:entry: year 'n.d.' is not a year",
-                               f"{LAB}:49 {long_key}: key: String should have at most 100 characters"]
+        stored = {r.key: r for r in session.exec(select(Reference))}
+        assert set(stored) == set(parsed)
+        assert report.rejected == [] and report.skipped == []
+        for key, entry in parsed.items():
+            fields = {name.lower(): str(value) for name, value in entry.fields.items()}
+            row = stored[key]
+            # Independently of cedb's DOI reader: the doi field without its resolver address.
+            doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", fields["doi"].strip()) if "doi" in fields else None
+            assert (row.doi or None) == (doi.lower() if doi else None), key
+            years = re.findall(r"\d{4}", fields.get("year", ""))
+            assert row.year == (int(years[0]) if years else None), key
+            assert f"{{{key}," in row.bibtex.replace(" ", ""), key  # the original entry, key as written
+    # The same title and year under two DOIs (ICFP paper and its SIGPLAN Notices reprint): two records.
+    assert stored["10.1145/1160074.1159811"].title == stored["10.1145/1159803.1159811"].title
+    # ACS's in-press export says year = {0}: kept without a year, and said so.
+    assert stored["doi:10.1021/acs.jpclett.3c03129"].year is None
+    assert report.warnings == [f"{LAB}:{text[:text.index('@article{doi:10.1021')].count(chr(10)) + 1} "
+                               "doi:10.1021/acs.jpclett.3c03129: year '0' is not a year: kept without a year"]
+    # Importing it again adds nothing: every entry is the same paper (its DOI).
+    with session_scope(engine) as session:
+        again = papers.add(session=session, sources=[LAB], on_duplicate=None)
+    assert again.added == [] and len(again.skipped) == len(parsed)
     # The one safe form: file names never hold '/' or ':', and two keys never share one.
     with session_scope(engine) as session:
         written = curation.dump(session=session, directory=tmp_path / "dump")
     assert len({p.name for p in written}) == len(stored)
     assert all(p.parent == tmp_path / "dump" and ":" not in p.name for p in written)
     with session_scope(engine) as session:
-        again = curation.load(session=session, paths=[tmp_path / "dump"])
-    assert again.counts.counts["papers"]["unchanged"] == len(stored) and again.changes == []
+        loaded = curation.load(session=session, paths=[tmp_path / "dump"])
+    assert loaded.counts.counts["papers"]["unchanged"] == len(stored) and loaded.changes == []
+
+
+def test_a_rejected_entry_is_one_sentence_with_file_line_and_key(engine, tmp_path):
+    """Made-up entries (not data): a key longer than the database keeps is refused plainly."""
+    long_key = "k" * 120
+    bib = tmp_path / "made-up.bib"
+    bib.write_text(f"@misc{{ok:1,\n  title = {{A}},\n}}\n\n@misc{{{long_key},\n  title = {{B}},\n}}\n",
+                   encoding="utf-8")
+    with session_scope(engine) as session:
+        report = papers.add(session=session, sources=[bib], on_duplicate=None)
+    assert report.added == ["ok:1"]
+    assert report.rejected == [f"{bib}:5 {long_key}: key: String should have at most 100 characters"]
 
 
 # --------------------------------------------------------------------------- load(dump(db))
@@ -476,3 +509,37 @@ def test_edits_in_one_batch_see_each_other_and_list_each_changed_field(engine):
     assert f"result {b.id} (p1): current_density_mA_cm2: 1 -> 3" in done.stderr
     with session_scope(engine) as session:
         assert crud.get_measurement(session=session, id=b.id).current_density_mA_cm2 == 3
+
+
+def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engine):
+    """After `paper merge`, a review's number under its own label and the paper's number under the
+    paper's label are one paper: `paper conflicts` lists them (two sources, same conditions, other
+    CE). `result edit ID --label ...` joins the paper's strategy without rewriting its fields, and
+    refuses, with the conflict message of every route, to make two CEs one result silently."""
+    from cedb.models import Strategy
+
+    with session_scope(engine) as session:
+        _papers(session, "review", "ref9", "primary")
+        quoted = _add(session, {"paper": "ref9", "ce": 99.6, "current": 1, "capacity": 3, "source": "review",
+                                "category": "electrolyte", "label": "LHCE (review's words)",
+                                "electrolyte": "LiFSI in DME"})
+        other = _add(session, {"paper": "ref9", "ce": 99.0, "current": 2, "capacity": 3, "source": "review",
+                               "category": "electrolyte", "label": "LHCE (review's words)"})
+        stated = _add(session, {"paper": "primary", "ce": 99.7, "current": 1, "capacity": 3,
+                                "category": "electrolyte", "label": "2-MeTHF LHCE", "electrolyte": "2-MeTHF"})
+        # One source, two strategies, same conditions: a comparison, not a conflict.
+        _add(session, {"paper": "primary", "ce": 98.1, "current": 1, "capacity": 3,
+                       "category": "electrolyte", "label": "baseline", "electrolyte": "LiPF6 in EC/DEC"})
+        assert crud.conflicts(session=session, key="primary") == []
+        crud.merge_references(session=session, old="ref9", new="primary")
+        groups = crud.conflicts(session=session, key="ref9")
+        assert [sorted(m.ce_percent for m in g) for g in groups] == [[98.1, 99.6, 99.7]]
+        crud.update_result(session=session, id=other.id, changes=results.ResultInput(
+            paper="", strategy={"label": "2-MeTHF LHCE"}))
+        joined = session.get(Strategy, stated.strategy_id, populate_existing=True)
+        assert (joined.label, joined.electrolyte) == ("2-MeTHF LHCE", "2-MeTHF")
+        assert crud.get_measurement(session=session, id=other.id).strategy_id == joined.id
+        with pytest.raises(ConflictError) as refused:
+            crud.update_result(session=session, id=quoted.id, changes=results.ResultInput(
+                paper="", strategy={"label": "2-MeTHF LHCE"}))
+        assert str(refused.value) == bulk.conflict_message(stated.id, 99.7, "primary", 99.6, "review")
