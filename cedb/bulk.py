@@ -20,8 +20,6 @@ Works on SQLite and PostgreSQL alike. Library code: never prints (see
 
 import csv
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from cedb import precision, results
+from cedb.bibliography import title_key
 from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
 from cedb.models import (
     Measurement,
@@ -1084,21 +1083,6 @@ def load_records(
     if progress is not None:
         progress(total, total)
     return writer
-
-
-# Characters that make LaTeX of a title (accents, math, braces, commands): such titles go
-# through bibliography.title_key (latexcodec, ~0.4 ms each: a third of a large load).
-_LATEX_CHARACTERS = re.compile(r"[\\{}$~^_%&#]")
-
-
-def title_key(title: str | None) -> str | None:
-    """``bibliography.title_key(title)``, without the LaTeX decoder when the title has no LaTeX."""
-    if not title or _LATEX_CHARACTERS.search(title):
-        from cedb.bibliography import title_key as decode
-
-        return decode(title)
-    text = unicodedata.normalize("NFKD", title)
-    return "".join(ch for ch in text.lower() if ch.isalnum() and ch.isascii()) or None
 
 
 _REFERENCE_KEYS = (
