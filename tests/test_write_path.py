@@ -543,3 +543,26 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
             crud.update_result(session=session, id=quoted.id, changes=results.ResultInput(
                 paper="", strategy={"label": "2-MeTHF LHCE"}))
         assert str(refused.value) == bulk.conflict_message(stated.id, 99.7, "primary", 99.6, "review")
+
+
+def test_an_empty_cell_clears_a_replaced_field_only_with_clear_empty(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        first = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2", "location": "Table 1"})
+    csv = tmp_path / "rows.csv"
+    csv.write_text("paper,ce,current,note,location\np1,99.3,1,,Table 1\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns: {paper: paper, ce_percent: ce, current_density_mA_cm2: current, "
+                       "note: note, location: location}\n", encoding="utf-8")
+    kept = _cli(url, "result", "import", csv, "--map", mapping, "--on-conflict", "replace")
+    assert kept.exit_code == 0, kept.output
+    with session_scope(engine) as session:
+        m = crud.get_measurement(session=session, id=first.id)
+        assert (m.ce_percent, m.note, m.location) == (99.3, "Fig. 2", "Table 1")  # empty = not given
+    csv.write_text("paper,ce,current,note,location\np1,99.4,1,,Table 1\n", encoding="utf-8")
+    cleared = _cli(url, "result", "import", csv, "--map", mapping, "--on-conflict", "replace", "--clear-empty")
+    assert cleared.exit_code == 0, cleared.output
+    with session_scope(engine) as session:
+        m = crud.get_measurement(session=session, id=first.id)
+        assert (m.ce_percent, m.note, m.location) == (99.4, None, "Table 1")

@@ -262,6 +262,7 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row, write nothing.")] = False,
     on_conflict: OnConflictOption = OnConflict.error,
     no_duplicates: Annotated[bool, typer.Option("--no-likely-duplicates", help="Reject a row with the same paper, conditions and CE as a result under another strategy label (default: add it with a warning).")] = False,
+    clear_empty: Annotated[bool, typer.Option("--clear-empty", help="An empty cell of a mapped column clears that field of a replaced result (default: an empty cell is 'not given' and the stored value is kept).")] = False,
 ) -> None:
     """Import results from a spreadsheet through a column mapping, reporting each rejected row."""
     from cedb import spreadsheet
@@ -269,7 +270,8 @@ def import_command(
     column_map = spreadsheet.read_mapping(mapping)
     with common.progress_bar(f"Importing {file.name}") as progress:
         # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
-        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress)
+        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress,
+                                       clear_empty=clear_empty)
         with common.transaction() as session:
             report = spreadsheet.import_rows(session=session, prepared=prepared, dry_run=dry_run,
                                              on_conflict=on_conflict.value,
