@@ -333,11 +333,13 @@ _BIB_SPECIAL = {
 }
 
 
-def to_bibtex(references) -> str:
+def to_bibtex(references, *, aliases: dict[str, list[str]] | None = None) -> str:
     """A .bib text for ``references`` (Reference rows), keyed by their cedb keys.
 
     A stored original entry is re-emitted with its fields; others are built from
-    the stored metadata. The output round-trips through pybtex.
+    the stored metadata. The output round-trips through pybtex. ``aliases``: the other keys of
+    a paper (old keys of merged papers), written as biblatex's ``ids`` field, so that a
+    ``\\cite`` written with an old key still resolves.
     """
     import codecs
 
@@ -379,6 +381,8 @@ def to_bibtex(references) -> str:
             entry = Entry(ref.entry_type or "article", fields=fields, persons=persons)
         if ref.doi:
             entry.fields["doi"] = ref.doi
+        if aliases and aliases.get(ref.key):
+            entry.fields["ids"] = ", ".join(aliases[ref.key])
         data.entries[ref.key] = entry
     return _latex_writer().to_string(data)
 

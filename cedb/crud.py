@@ -62,6 +62,17 @@ def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
     return [aliases.get(k, k) for k in keys]
 
 
+def aliases_by_key(*, session: Session, keys: list[str] | None = None) -> dict[str, list[str]]:
+    """Paper key -> its aliases (sorted), for the papers with these keys (default: all)."""
+    query = select(Reference.key, ReferenceAlias.key).join(
+        Reference, Reference.id == ReferenceAlias.reference_id).order_by(ReferenceAlias.key)
+    found: dict[str, list[str]] = {}
+    for key, alias in session.exec(query):
+        if keys is None or key in keys:
+            found.setdefault(key, []).append(alias)
+    return found
+
+
 def unique_key(*, session: Session, key: str) -> str:
     """``key``, or ``key`` + b, c, ... if it is taken (BibTeX's convention for same author-year)."""
     candidate, suffix = key, ord("b")

@@ -566,3 +566,18 @@ def test_an_empty_cell_clears_a_replaced_field_only_with_clear_empty(engine, tmp
     with session_scope(engine) as session:
         m = crud.get_measurement(session=session, id=first.id)
         assert (m.ce_percent, m.note, m.location) == (99.4, None, "Table 1")
+
+
+def test_a_cite_key_written_with_the_old_key_still_resolves(engine):
+    """After `paper merge`, the BibTeX export names the old key in biblatex's `ids` field, and
+    `paper export OLD` finds the paper."""
+    from pybtex.database import parse_string
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "review-ref9", "primary2023")
+    assert _cli(url, "paper", "merge", "review-ref9", "primary2023").exit_code == 0
+    exported = _cli(url, "paper", "export", "review-ref9")
+    assert exported.exit_code == 0, exported.output
+    entries = parse_string(exported.stdout, "bibtex").entries
+    assert list(entries) == ["primary2023"] and entries["primary2023"].fields["ids"] == "review-ref9"
