@@ -289,12 +289,9 @@ def aliases(*, session: Session, reference: Reference) -> list[str]:
 
 
 def conflicts(*, session: Session, key: str | None = None, result_id: int | None = None) -> list[list[Measurement]]:
-    """Places where two sources disagree on one result: results of one paper under the same
-    conditions whose CE differs, either under the same strategy, or read from different sources
-    (e.g. a review quoting 99.6 % under its own label where the paper's abstract states 99.7 %:
-    after `paper merge` the two are one paper, still two labels). Results of one source under
-    different strategies are comparisons, not conflicts. What a merge keeps and a curator must
-    decide. Only groups of ``key``'s paper, or holding ``result_id``."""
+    """Groups of results of one paper, strategy and conditions whose CE differs (two sources
+    disagreeing, e.g. a review quoting 99.6 % where the paper states 99.7 %): what a merge
+    keeps and a curator must decide. Only groups of ``key``'s paper, or holding ``result_id``."""
     query = select(Measurement).order_by(Measurement.id)
     if key is not None:
         query = query.where(Measurement.reference_id == get_reference(session=session, key=key).id)
@@ -303,17 +300,9 @@ def conflicts(*, session: Session, key: str | None = None, result_id: int | None
         query = query.where(Measurement.reference_id == one.reference_id)
     groups: dict[tuple, list[Measurement]] = {}
     for m in session.exec(query):
-        identity = (m.reference_id,) + tuple(_plain(getattr(m, n)) for n in CONDITION_FIELDS)
+        identity = (m.reference_id, m.strategy_id) + tuple(_plain(getattr(m, n)) for n in CONDITION_FIELDS)
         groups.setdefault(identity, []).append(m)
-    found = []
-    for group in groups.values():
-        involved = {m.id for a, m in enumerate(group) for other in group[:a]
-                    if round(m.ce_percent, 9) != round(other.ce_percent, 9)
-                    and (m.strategy_id == other.strategy_id
-                         or (m.source_id or m.reference_id) != (other.source_id or other.reference_id))
-                    for m in (m, other)}
-        if involved:
-            found.append([m for m in group if m.id in involved])
+    found = [g for g in groups.values() if len({round(m.ce_percent, 9) for m in g}) > 1]
     if result_id is not None:
         found = [g for g in found if any(m.id == result_id for m in g)]
     return found

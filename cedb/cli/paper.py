@@ -131,7 +131,7 @@ def conflicts_command(
     key: Annotated[Optional[str], typer.Argument(help="Only this paper (default: every paper).", show_default=False)] = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
-    """List results where two sources disagree: same paper and conditions, another CE (same strategy, or read from different sources)."""
+    """List results where two sources disagree: same paper, strategy and conditions, another CE."""
     from cedb import crud
 
     with common.transaction(write=False) as session:
