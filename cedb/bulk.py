@@ -910,6 +910,11 @@ class ResultWriter:
             self._write_strategies()
             strategy_id = state.id
         get = values.get
+        same_result = (reference_id == current["reference_id"] and strategy_id == current["strategy_id"]
+                       and all(_equal(current[n], get(n)) for n in CONDITION_FIELDS + ("ce_percent",)))
+        # An edit that leaves the result's paper, strategy, conditions and CE as they are (a
+        # location, a note) is not checked again: a disagreement recorded by `paper merge`
+        # stays listed by `paper conflicts` and does not block the curator's other edits.
         query = sa.select(MEASUREMENT.c.id, MEASUREMENT.c.ce_percent, MEASUREMENT.c.source_id).where(
             MEASUREMENT.c.reference_id == reference_id, MEASUREMENT.c.id != id,
             MEASUREMENT.c.strategy_id.is_(None) if strategy_id is None
@@ -917,7 +922,8 @@ class ResultWriter:
         for name in CONDITION_FIELDS:
             column, value = MEASUREMENT.c[name], get(name)
             query = query.where(column.is_(None) if value is None else column == value)
-        other = self.connection.execute(query.order_by(MEASUREMENT.c.id).limit(1)).first()
+        other = None if same_result else self.connection.execute(
+            query.order_by(MEASUREMENT.c.id).limit(1)).first()
         if other is not None:
             self.counts.count("results", "conflicting")
             raise self._refusal(other.id, other.ce_percent, other.source_id, values["ce_percent"],

@@ -536,6 +536,19 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
             crud.update_result(session=session, id=quoted.id, changes=results.ResultInput(
                 paper="", strategy={"label": "2-MeTHF LHCE"}))
         assert str(refused.value) == bulk.conflict_message(stated.id, 99.7, "primary", 99.6, "review")
+    # Once merged into one strategy (merge --strategy), the two stay listed as a conflict, and
+    # the curator can still edit other fields of either.
+    with session_scope(engine) as session:
+        _papers(session, "ref10")
+        quoted2 = _add(session, {"paper": "ref10", "ce": 99.5, "current": 1, "capacity": 3, "source": "review",
+                                 "category": "electrolyte", "label": "in the review's words"})
+        crud.merge_references(session=session, old="ref10", new="primary",
+                              strategies={"in the review's words": "2-MeTHF LHCE"})
+        assert {m.id for g in crud.conflicts(session=session, key="primary") for m in g} == {
+            quoted2.id, stated.id}
+        crud.update_result(session=session, id=quoted2.id, changes=results.ResultInput(
+            paper="", measurement={"location": "Fig. 8b"}))
+        assert crud.get_measurement(session=session, id=quoted2.id).location == "Fig. 8b"
 
 
 def test_an_empty_cell_clears_a_replaced_field_only_with_clear_empty(engine, tmp_path):
