@@ -1142,8 +1142,7 @@ def write_papers(
     Each row names a paper's fields (``key`` is required; a field it leaves out is not
     given, an explicit None clears it with ``merge``) and is validated by ``ReferenceCreate``.
     A row is the same paper as a recorded one (or one earlier in ``rows``) with the same key or
-    alias, the same DOI, or the same title and year (when one of the two has no DOI: two DOIs
-    are two records). Then, by ``on_duplicate``:
+    alias, the same DOI, or the same title and year. Then, by ``on_duplicate``:
 
     - 'error': refused (``DuplicateError``, naming the recorded paper and why); ``exc.row`` is
       the row's index;
@@ -1255,10 +1254,7 @@ def write_papers(
         tkey = title_key(values.get("title"))
         if values.get("doi") and values["doi"] in dois:
             same, why = dois[values["doi"]], f"DOI {values['doi']}"
-        elif (tkey and values.get("year") and (tkey, values["year"]) in titles
-              and not (values.get("doi") and titles[(tkey, values["year"])].get("doi"))):
-            # Two DOIs are two records (a proceedings paper and its journal reprint share
-            # title and year): the title rule is for entries without a DOI.
+        elif tkey and values.get("year") and (tkey, values["year"]) in titles:
             same, why = titles[(tkey, values["year"])], "title and year"
         elif key in by_key:
             same, why = by_key[key], f"citation key {key}"
