@@ -20,8 +20,6 @@ Works on SQLite and PostgreSQL alike. Library code: never prints (see
 
 import csv
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from cedb import precision, results
+from cedb.bibliography import title_key
 from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
 from cedb.models import (
     Measurement,
@@ -589,7 +588,13 @@ class ResultWriter:
     the paper already has with other values is a conflict (``merge=False``) or an update.
     ``counts`` has the added / updated / unchanged / conflicting rows and the changed fields.
     A result given with an empty ``measurement`` only names its strategy (a curation file's
-    strategy without results).
+    strategy without results). ``update_strategies``: a strategy label given with other values
+    changes the recorded strategy (for all its results) instead of being a conflict.
+
+    ``edit(row_number, id, changes)`` changes a recorded result (`cedb result edit`) under the
+    same rules: the row as it would be is validated by ``MeasurementCreate``, a changed strategy
+    is written over the recorded one, and ending up with another result's paper, strategy and
+    conditions is the same duplicate or conflict, with the same message, as adding it.
     """
 
     def __init__(
@@ -599,6 +604,7 @@ class ResultWriter:
         merge: bool = False,
         on_conflict: str = "error",
         allow_duplicate: bool = True,
+        update_strategies: bool = False,
         batch_size: int = BATCH_SIZE,
         cached_papers: int = CACHED_PAPERS,
         counts: WriteCounts | None = None,
@@ -613,6 +619,7 @@ class ResultWriter:
         self.merge = merge
         self.on_conflict = on_conflict
         self.allow_duplicate = allow_duplicate
+        self.update_strategies = update_strategies
         self.batch_size = batch_size
         self.cached_papers = cached_papers
         self.counts = counts if counts is not None else WriteCounts()
@@ -711,7 +718,7 @@ class ResultWriter:
             if count:
                 self.counts.count("strategies", "unchanged")
             return state
-        if not self.merge:
+        if not (self.merge or self.update_strategies):
             name, value = next(iter(different.items()))
             self.counts.count("strategies", "conflicting")
             raise StrategyConflict(
@@ -790,14 +797,13 @@ class ResultWriter:
         if id is None:  # an earlier row of this write
             hit[1] = id = self._find_id(self._keys[result.paper], state, values)
         if same_ce and not self.merge:
-            raise DuplicateError(duplicate_message(id, recorded_ce))
+            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id,
+                                self._keys[result.paper])
         if not same_ce:
             if self.on_conflict == "error":
                 self.counts.count("results", "conflicting")
-                paper = self._name(self._keys[result.paper])
-                raise ConflictError(conflict_message(
-                    id, recorded_ce, self._name(recorded_source, paper), ce,
-                    self._name(source_id, paper)))
+                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id,
+                                    self._keys[result.paper])
             if self.on_conflict == "keep":
                 self.counts.count("results", "conflicting")
                 self.ids[row_number] = id
@@ -831,10 +837,125 @@ class ResultWriter:
         self._updates.append(changed | {"_id": id})
         self.counts.count("results", "updated")
 
-    def _write(self) -> None:
+    def _refusal(self, id: int, recorded_ce: float, recorded_source: int | None, ce: float,
+                 source_id: int | None, reference_id: int) -> CedbError:
+        """The one duplicate (same CE) or conflict (other CE) error of every route: a row with
+        the paper, strategy and conditions of recorded result ``id``."""
+        if abs(recorded_ce - ce) <= 1e-9 * max(1.0, abs(ce)):
+            return DuplicateError(duplicate_message(id, recorded_ce))
+        paper = self._name(reference_id)
+        return ConflictError(conflict_message(
+            id, recorded_ce, self._name(recorded_source, paper), ce, self._name(source_id, paper)))
+
+    # ------------------------------------------------------------------ edits
+
+    def edit(self, row_number: int, id: int, changes: ResultInput) -> None:
+        """Change recorded result ``id``: the fields ``changes.measurement`` names (None empties
+        one), its paper (``changes.paper``; "" or "-" keeps it), its source, its strategy (the
+        recorded strategy's fields with ``changes.strategy`` over them). Rows queued before are
+        written first, so an edit sees them. A refusal goes to ``rejected`` and ``errors``."""
+        self.flush()
+        try:
+            self._edit(id, changes)
+        except CedbError as exc:
+            self.rejected.append((row_number, str(exc)))
+            self.errors.append(exc)
+        else:
+            self.ids[row_number] = id
+
+    def _edit(self, id: int, changes: ResultInput) -> None:
+        current = self.connection.execute(
+            sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one_or_none()
+        if current is None:
+            raise NotFound(f"no result with id {id}: see `cedb query`")
+        current = dict(current)
+        for name in _NEVER_EMPTY:
+            if name in changes.measurement and changes.measurement[name] is None:
+                raise InvalidValue(f"{name} cannot be emptied: give a value")
+        keys = {k for k in (changes.paper, changes.source) if k and k != "-"}
+        _resolve_keys(self.connection, keys, self._keys)
+        moved = bool(changes.paper and changes.paper != "-")
+        reference_id = self._reference_id(changes.paper) if moved else current["reference_id"]
+        source_id = self._reference_id(changes.source) if changes.source else current["source_id"]
+        values = {n: current[n] for n in MEASUREMENT_FIELDS}
+        values.update(changes.measurement)
+        # The row as it would be, before anything is written.
+        _validate(values, reference_id, source_id)
+        strategy_id = current["strategy_id"]
+        if changes.strategy or (moved and strategy_id is not None):
+            # The strategy belongs to the paper: an edited or moved result gets the strategy
+            # (its recorded fields, the changes over them) under its paper.
+            fields: dict[str, Any] = {}
+            if strategy_id is not None:
+                row = self.connection.execute(
+                    sa.select(STRATEGY).where(STRATEGY.c.id == strategy_id)).mappings().one()
+                fields = {n: row[n] for n in STRATEGY_FIELDS if row[n] is not None}
+            given = {k: v for k, v in changes.strategy.items() if v is not None}
+            if reference_id not in self._papers:
+                _load_papers(self.connection, [reference_id], self._papers)
+            target = self._papers[reference_id].strategies.get(given.get("label") or fields.get("label"))
+            if target is not None and target.id != strategy_id:
+                # Another strategy of the paper has this label: the result joins it, and only
+                # the fields the edit names change it (the old strategy's fields do not).
+                fields = {"label": target.values["label"]}
+            fields.update(given)
+            if "category" not in fields and target is None:
+                raise InvalidValue("a strategy needs its category: give --category")
+            fields.setdefault("label", results._default_label(fields))
+            update, self.update_strategies = self.update_strategies, True
+            try:
+                state = self._strategy(reference_id, self._papers[reference_id], fields)
+            finally:
+                self.update_strategies = update
+            self._write_strategies()
+            strategy_id = state.id
+        get = values.get
+        same_result = (reference_id == current["reference_id"] and strategy_id == current["strategy_id"]
+                       and all(_equal(current[n], get(n)) for n in CONDITION_FIELDS + ("ce_percent",)))
+        # An edit that leaves the result's paper, strategy, conditions and CE as they are (a
+        # location, a note) is not checked again: a disagreement recorded by `paper merge`
+        # stays listed by `paper conflicts` and does not block the curator's other edits.
+        query = sa.select(MEASUREMENT.c.id, MEASUREMENT.c.ce_percent, MEASUREMENT.c.source_id).where(
+            MEASUREMENT.c.reference_id == reference_id, MEASUREMENT.c.id != id,
+            MEASUREMENT.c.strategy_id.is_(None) if strategy_id is None
+            else MEASUREMENT.c.strategy_id == strategy_id)
+        for name in CONDITION_FIELDS:
+            column, value = MEASUREMENT.c[name], get(name)
+            query = query.where(column.is_(None) if value is None else column == value)
+        other = None if same_result else self.connection.execute(
+            query.order_by(MEASUREMENT.c.id).limit(1)).first()
+        if other is not None:
+            self.counts.count("results", "conflicting")
+            raise self._refusal(other.id, other.ce_percent, other.source_id, values["ce_percent"],
+                                source_id, reference_id)
+        given = dict(values, reference_id=reference_id, strategy_id=strategy_id, source_id=source_id)
+        changed = {n: v for n, v in given.items() if not _equal(current.get(n), v)}
+        # The papers' cached results are stale now: read again if a later row names them.
+        for paper_id in {current["reference_id"], reference_id}:
+            self._papers.pop(paper_id, None)
+        self._recorded.pop(id, None)
+        if not changed:
+            self.counts.count("results", "unchanged")
+            return
+        name = f"{id} ({self._name(reference_id)})"
+        for field_name, value in changed.items():
+            old = current.get(field_name)
+            if field_name in ("reference_id", "source_id"):
+                field_name = field_name[:-3].replace("reference", "paper")
+                old, value = self._name(old, None), self._name(value, None)
+            self.counts.changes.append(Change("result", name, field_name, old, value))
+        changed["updated_at"] = utcnow()
+        self.connection.execute(
+            sa.update(MEASUREMENT).where(MEASUREMENT.c.id == id).values(changed))
+        self.counts.count("results", "updated")
+
+    def _write_strategies(self) -> None:
         _insert_strategies(self.connection, self._new_strategies)
         _update_strategies(self.connection, self._changed_strategies.values())
         self._new_strategies, self._changed_strategies = [], {}
+
+    def _write(self) -> None:
+        self._write_strategies()
         pending, self._rows = self._rows, []
         for state, row, _ in pending:
             if state is not None:
@@ -927,14 +1048,18 @@ def load_records(
 ) -> ResultWriter:
     """Write checked curation records (``curation.PaperRecord``) as ``curation.load`` defines it.
 
-    Papers first (``_upsert_references``), then each file's strategies and measurements through
+    Papers first (``write_papers``, merging), then each file's strategies and measurements through
     the one ``ResultWriter`` (``merge=True``): new rows are added, the fields a file names are
     merged into the recorded ones, the rest is unchanged; a different CE is a conflict. Returns
     the writer; ``rows`` maps its row numbers back to (file, line) for the caller's messages.
     """
-    connection = session.connection()
     total = sum(len(r.strategies) + len(r.measurements) + 1 for r in records)
-    keys = _upsert_references(session, connection, records, counts)
+    try:
+        outcomes = write_papers(session=session, rows=[r.reference for r in records],
+                                on_duplicate="merge", counts=counts)
+    except DuplicateError as exc:  # another paper's DOI or title under a new key: name the file
+        raise type(exc)(f"{records[exc.row].path}: {exc}") from None
+    keys: dict[str, int | None] = {o.given: o.id for o in outcomes}
     done = len(records)
     writer = ResultWriter(session, merge=True, on_conflict=on_conflict, counts=counts, keys=keys)
     writer.rows = {}
@@ -966,21 +1091,6 @@ def load_records(
     return writer
 
 
-# Characters that make LaTeX of a title (accents, math, braces, commands): such titles go
-# through bibliography.title_key (latexcodec, ~0.4 ms each: a third of a large load).
-_LATEX_CHARACTERS = re.compile(r"[\\{}$~^_%&#]")
-
-
-def title_key(title: str | None) -> str | None:
-    """``bibliography.title_key(title)``, without the LaTeX decoder when the title has no LaTeX."""
-    if not title or _LATEX_CHARACTERS.search(title):
-        from cedb.bibliography import title_key as decode
-
-        return decode(title)
-    text = unicodedata.normalize("NFKD", title)
-    return "".join(ch for ch in text.lower() if ch.isalnum() and ch.isascii()) or None
-
-
 _REFERENCE_KEYS = (
     "key",
     "doi",
@@ -996,129 +1106,196 @@ _REFERENCE_KEYS = (
 )
 
 
-def _upsert_references(
-    session: Session, connection: Connection, records: list, counts: WriteCounts
-) -> dict[str, int | None]:
-    """Insert new papers, merge into recorded ones; returns key -> id for every paper of the load.
+ON_DUPLICATE = ("error", "skip", "replace", "merge")
 
-    A recorded paper takes only the fields a file names (an explicit null clears one); a field
-    the file leaves out keeps its value. A file under an alias (the old key of a merged paper)
-    adds to the paper it was merged into, whose fields it does not change.
+
+@dataclass
+class PaperOutcome:
+    """What ``write_papers`` did with one row: ``action`` is added, updated, unchanged (merge),
+    skipped or replaced; ``key`` the recorded paper's key (the paper it duplicates, for those);
+    ``detail`` why it was taken for that paper ("same DOI 10.1/x as key")."""
+
+    given: str
+    row: dict = field(repr=False)
+    action: str
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.row["key"]
+
+    @property
+    def id(self) -> int:
+        return self.row["id"]
+
+
+def write_papers(
+    *,
+    session: Session,
+    rows: list[dict[str, Any]],
+    on_duplicate: str = "error",
+    counts: WriteCounts | None = None,
+) -> list[PaperOutcome]:
+    """The one write path of papers: every insert and update of a paper (`cedb paper add`,
+    `curate load`, the bundled dataset) goes through here, one row being a list of one.
+
+    Each row names a paper's fields (``key`` is required; a field it leaves out is not
+    given, an explicit None clears it with ``merge``) and is validated by ``ReferenceCreate``.
+    A row is the same paper as a recorded one (or one earlier in ``rows``) with the same key or
+    alias, the same DOI, or the same title and year. Then, by ``on_duplicate``:
+
+    - 'error': refused (``DuplicateError``, naming the recorded paper and why); ``exc.row`` is
+      the row's index;
+    - 'skip': nothing written;
+    - 'replace': the row's non-empty fields over the recorded ones (a field it lacks is kept;
+      the stored original BibTeX goes when fields it no longer matches change);
+    - 'merge' (curation files): a row with a recorded key or alias merges the fields it names
+      (an alias changes nothing: the paper it names was merged into another); another paper's
+      DOI or title and year under a new key is refused as with 'error'.
+
+    Works in the caller's transaction with a few queries per call; ``counts`` gets the papers
+    added / updated / unchanged and each changed field.
     """
-    wanted = [r.reference["key"] for r in records]
-    existing: dict[str, dict] = {}
+    from pydantic import ValidationError
+
+    from cedb.models import ReferenceCreate
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue(f"--on-duplicate {on_duplicate!r}: use one of error, skip, replace")
+    counts = counts if counts is not None else WriteCounts()
+    connection = session.connection()
     columns = [REFERENCE.c.id, REFERENCE.c.title_key] + [REFERENCE.c[c] for c in _REFERENCE_KEYS]
-    for chunk in _chunks(wanted):
-        for row in connection.execute(
-            sa.select(*columns).where(REFERENCE.c.key.in_(chunk))
-        ).mappings():
-            existing[row["key"]] = dict(row)
+    recorded: dict[int, dict] = {}  # id -> the paper as stored (then as it will be)
     aliases: dict[str, int] = {}
-    for chunk in _chunks([k for k in wanted if k not in existing]):
+    for column, values in (
+        (REFERENCE.c.key, {r["key"] for r in rows}),
+        (REFERENCE.c.doi, {r["doi"] for r in rows if r.get("doi")}),
+        (REFERENCE.c.title_key, {title_key(r.get("title")) for r in rows if r.get("title")} - {None}),
+    ):
+        for chunk in _chunks(sorted(values)):
+            for row in connection.execute(sa.select(*columns).where(column.in_(chunk))).mappings():
+                recorded.setdefault(row["id"], dict(row))
+    for chunk in _chunks(sorted({r["key"] for r in rows})):
         aliases.update(connection.execute(
             sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(ALIAS.c.key.in_(chunk))).all())
-    records = [r for r in records if r.reference["key"] not in aliases]
-    counts.count("papers", "unchanged", len(aliases))
-    new = [r.reference for r in records if r.reference["key"] not in existing]
-    # Papers already recorded under another key: same DOI, or same title and year
-    # (crud.find_duplicate).
-    title_keys = {id(values): title_key(values.get("title")) for values in new}
-    dois: dict[str, str] = {}
-    titles: dict[tuple, str] = {}
-    wanted_dois = sorted({v["doi"] for v in new if v.get("doi")})
-    wanted_titles = sorted({t for t in title_keys.values() if t})
-    for column, wanted_values in (
-        (REFERENCE.c.doi, wanted_dois),
-        (REFERENCE.c.title_key, wanted_titles),
-    ):
-        for chunk in _chunks(wanted_values):
-            query = sa.select(
-                REFERENCE.c.key, REFERENCE.c.doi, REFERENCE.c.title_key, REFERENCE.c.year
-            )
-            for row in connection.execute(query.where(column.in_(chunk))):
-                if row.doi:
-                    dois.setdefault(row.doi, row.key)
-                if row.title_key and row.year:
-                    titles.setdefault((row.title_key, row.year), row.key)
-    inserts, updates = [], []
+    for chunk in _chunks(sorted(set(aliases.values()) - recorded.keys())):
+        for row in connection.execute(sa.select(*columns).where(REFERENCE.c.id.in_(chunk))).mappings():
+            recorded[row["id"]] = dict(row)
+    by_key: dict[str, dict] = {}
+    dois: dict[str, dict] = {}
+    titles: dict[tuple, dict] = {}
+
+    def register(paper: dict) -> None:
+        by_key[paper["key"]] = paper
+        if paper.get("doi"):
+            dois.setdefault(paper["doi"], paper)
+        if paper.get("title_key") and paper.get("year"):
+            titles.setdefault((paper["title_key"], paper["year"]), paper)
+
+    def forget(paper: dict) -> None:
+        """A paper leaves its old DOI and title: a later new paper may take them."""
+        if paper.get("doi") and dois.get(paper["doi"]) is paper:
+            del dois[paper["doi"]]
+        identity = (paper.get("title_key"), paper.get("year"))
+        if titles.get(identity) is paper:
+            del titles[identity]
+
+    for paper in sorted(recorded.values(), key=lambda p: p["id"]):
+        register(paper)
+    for alias, reference_id in aliases.items():
+        by_key.setdefault(alias, recorded[reference_id])
+
+    def validate(index: int, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            checked = ReferenceCreate.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = ".".join(str(part) for part in error.get("loc", ())) or "paper"
+            raise InvalidValue(f"{name}: {error['msg'].removeprefix('Value error, ')}") from None
+        return {n: getattr(checked, n) for n in values}
+
+    def change(paper: dict, fields: dict[str, Any]) -> bool:
+        """Write ``fields`` over ``paper`` (validated as the whole row); True if any changed."""
+        changed = {n: v for n, v in fields.items() if n in _REFERENCE_KEYS and paper.get(n) != v}
+        if not changed:
+            return False
+        merged = validate(index, {c: paper.get(c) for c in _REFERENCE_KEYS} | changed)
+        merged["entry_type"] = merged["entry_type"] or "article"
+        for name in changed:
+            counts.changes.append(Change("paper", paper["key"], name, paper.get(name), merged[name]))
+        forget(paper)
+        paper.update(merged)
+        paper["title_key"] = title_key(paper["title"])
+        register(paper)
+        if paper["id"] is not None:
+            updated[paper["id"]] = paper
+        return True
+
+    outcomes: list[PaperOutcome] = []
+    inserts: list[dict] = []
+    updated: dict[int, dict] = {}
     now = utcnow()
-    for record in records:
-        values = record.reference
-        current = existing.get(values["key"])
-        if current is None:
-            key = title_keys[id(values)]
-            if (values.get("doi") and values["doi"] in dois) or (
-                key and values.get("year") and (key, values["year"]) in titles
-            ):
-                _write_references(connection, inserts, updates, existing)
-                inserts, updates = [], []
-                from cedb import crud
-                from cedb.models import ReferenceCreate
-
-                crud.add_reference(session=session, create=ReferenceCreate.model_validate(values))
-                raise AssertionError(
-                    "crud.add_reference accepted a paper bulk found a duplicate of"
-                )
-            row = {c: values.get(c) for c in _REFERENCE_KEYS}
-            row["entry_type"] = row["entry_type"] or "article"
-            inserts.append(dict(row, title_key=key, added_at=now))
-            counts.count("papers", "added")
-        else:
-            changed = {}
-            for name, value in values.items():
-                if name == "entry_type" and value is None:
-                    value = "article"
-                if name in _REFERENCE_KEYS and current[name] != value:
-                    changed[name] = value
-                    counts.changes.append(
-                        Change("paper", values["key"], name, current[name], value)
-                    )
-            if changed:
-                # The paper leaves its old DOI and title: a later new paper may take them.
-                if dois.get(current["doi"]) == values["key"]:
-                    del dois[current["doi"]]
-                if titles.get((current["title_key"], current["year"])) == values["key"]:
-                    del titles[(current["title_key"], current["year"])]
-                current.update(changed)
-                current["title_key"] = title_key(current["title"])
-                updates.append(
-                    dict(
-                        {c: current[c] for c in _REFERENCE_KEYS},
-                        title_key=current["title_key"],
-                        _id=current["id"],
-                    )
-                )
-                counts.count("papers", "updated")
-            else:
+    for index, given in enumerate(rows):
+        key = given["key"]
+        values = {n: v for n, v in given.items() if n in _REFERENCE_KEYS}
+        if "entry_type" in values and values["entry_type"] is None:
+            values["entry_type"] = "article"
+        same, why = None, ""
+        if on_duplicate == "merge" and key in by_key:
+            same = by_key[key]
+            if same["key"] != key:  # an alias: the paper it names keeps its fields
                 counts.count("papers", "unchanged")
-            if current["doi"]:
-                dois.setdefault(current["doi"], values["key"])
-            if current["title_key"] and current["year"]:
-                titles.setdefault((current["title_key"], current["year"]), values["key"])
+                outcomes.append(PaperOutcome(key, same, "unchanged"))
+                continue
+            action = "updated" if change(same, values) else "unchanged"
+            counts.count("papers", action)
+            outcomes.append(PaperOutcome(key, same, action))
             continue
-        if values.get("doi"):
-            dois.setdefault(values["doi"], values["key"])
-        if key and values.get("year"):
-            titles.setdefault((key, values["year"]), values["key"])
-    _write_references(connection, inserts, updates, existing)
-    return {key: row["id"] for key, row in existing.items()} | aliases
-
-
-def _write_references(
-    connection: Connection, inserts: list[dict], updates: list[dict], existing: dict[str, dict]
-) -> None:
+        tkey = title_key(values.get("title"))
+        if values.get("doi") and values["doi"] in dois:
+            same, why = dois[values["doi"]], f"DOI {values['doi']}"
+        elif tkey and values.get("year") and (tkey, values["year"]) in titles:
+            same, why = titles[(tkey, values["year"])], "title and year"
+        elif key in by_key:
+            same, why = by_key[key], f"citation key {key}"
+        if same is None:
+            paper = validate(index, values)
+            paper = dict(dict.fromkeys(_REFERENCE_KEYS), **paper)
+            paper["entry_type"] = paper["entry_type"] or "article"
+            paper.update(id=None, title_key=title_key(paper["title"]), added_at=now)
+            register(paper)
+            inserts.append(paper)
+            counts.count("papers", "added")
+            outcomes.append(PaperOutcome(key, paper, "added"))
+        elif on_duplicate == "skip":
+            counts.count("papers", "unchanged")
+            outcomes.append(PaperOutcome(key, same, "skipped", f"same {why} as {same['key']}"))
+        elif on_duplicate == "replace":
+            fields = {n: v for n, v in values.items() if v is not None and n != "key"}
+            if "bibtex" not in fields and any(same.get(n) != v for n, v in fields.items()):
+                # The stored original entry holds the old metadata (and `paper export` re-emits
+                # it): it goes with the fields it no longer matches.
+                fields["bibtex"] = None
+            action = "updated" if change(same, fields) else "unchanged"
+            counts.count("papers", action)
+            outcomes.append(PaperOutcome(key, same, "replaced", f"same {why} as {same['key']}"))
+        else:
+            counts.count("papers", "conflicting")
+            error = DuplicateError(f"{key} is already in the database as {same['key']} (same {why}): "
+                                   "use --on-duplicate skip or replace")
+            error.row = index
+            raise error
+    if updated:
+        names = _REFERENCE_KEYS + ("title_key",)
+        statement = (sa.update(REFERENCE).where(REFERENCE.c.id == sa.bindparam("_id"))
+                     .values({c: sa.bindparam(c) for c in names}))
+        connection.execute(statement, [dict({c: p[c] for c in names}, _id=i) for i, p in updated.items()])
     if inserts:
-        connection.execute(sa.insert(REFERENCE), inserts)
-        by_key = {row["key"]: row for row in inserts}
-        query = sa.select(REFERENCE.c.key, REFERENCE.c.id)
-        for chunk in _chunks(list(by_key)):
-            for key, id in connection.execute(query.where(REFERENCE.c.key.in_(chunk))):
-                existing[key] = dict(by_key[key], id=id)
-    if updates:
-        columns = _REFERENCE_KEYS + ("title_key",)
-        statement = (
-            sa.update(REFERENCE)
-            .where(REFERENCE.c.id == sa.bindparam("_id"))
-            .values({c: sa.bindparam(c) for c in columns})
-        )
-        connection.execute(statement, updates)
+        names = _REFERENCE_KEYS + ("title_key", "added_at")
+        connection.execute(sa.insert(REFERENCE), [{c: p[c] for c in names} for p in inserts])
+        waiting = {p["key"]: p for p in inserts}
+        for chunk in _chunks(list(waiting)):
+            query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(chunk))
+            for key, id in connection.execute(query):
+                waiting[key]["id"] = id
+    return outcomes

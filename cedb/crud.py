@@ -11,18 +11,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cedb.bibliography import title_key
-from cedb.errors import ConflictError, DuplicateError, InvalidValue, NotFound
+from cedb.errors import ConflictError, InvalidValue, NotFound
 from cedb.models import (
     Measurement,
-    MeasurementCreate,
     Reference,
     ReferenceAlias,
     ReferenceCreate,
     Strategy,
-    StrategyCreate,
     utcnow,
 )
-from cedb.results import CONDITION_FIELDS, ResultInput
+from cedb.results import CONDITION_FIELDS, STRATEGY_FIELDS, ResultInput
 
 # --------------------------------------------------------------------------- references
 
@@ -64,20 +62,15 @@ def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
     return [aliases.get(k, k) for k in keys]
 
 
-def find_duplicate(*, session: Session, create: ReferenceCreate) -> tuple[Reference, str] | None:
-    """An existing reference that is the same paper (same DOI, or same title and year)."""
-    if create.doi:
-        found = session.exec(select(Reference).where(Reference.doi == create.doi)).first()
-        if found:
-            return found, f"DOI {create.doi}"
-    key = title_key(create.title)
-    if key and create.year:
-        found = session.exec(
-            select(Reference).where(Reference.title_key == key, Reference.year == create.year)
-        ).first()
-        if found:
-            return found, "title and year"
-    return None
+def aliases_by_key(*, session: Session, keys: list[str] | None = None) -> dict[str, list[str]]:
+    """Paper key -> its aliases (sorted), for the papers with these keys (default: all)."""
+    query = select(Reference.key, ReferenceAlias.key).join(
+        Reference, Reference.id == ReferenceAlias.reference_id).order_by(ReferenceAlias.key)
+    found: dict[str, list[str]] = {}
+    for key, alias in session.exec(query):
+        if keys is None or key in keys:
+            found.setdefault(key, []).append(alias)
+    return found
 
 
 def unique_key(*, session: Session, key: str) -> str:
@@ -97,36 +90,21 @@ class AddOutcome:
 
 
 def add_reference(*, session: Session, create: ReferenceCreate, on_duplicate: str = "error") -> AddOutcome:
-    """Add a paper; a duplicate (DOI, or title + year) is refused, skipped or replaced."""
-    duplicate = find_duplicate(session=session, create=create)
-    if duplicate is None and find_reference(session=session, key=create.key) is not None:
-        existing = get_reference(session=session, key=create.key)
-        duplicate = (existing, f"citation key {create.key}")
-    if duplicate is not None:
-        existing, why = duplicate
-        if on_duplicate == "skip":
-            return AddOutcome(existing, "skipped", f"same {why} as {existing.key}")
-        if on_duplicate == "replace":
-            # The new entry's fields over the stored ones; a field it lacks is kept (issue 10).
-            data = create.model_dump(exclude={"key"}, exclude_none=True)
-            if "bibtex" not in data and any(getattr(existing, n) != v for n, v in data.items()):
-                # The stored original entry holds the old metadata (and `paper export` re-emits
-                # it): it goes with the fields it no longer matches.
-                data["bibtex"] = None
-            for name, value in data.items():
-                setattr(existing, name, value)
-            existing.title_key = title_key(create.title)
-            session.add(existing)
-            session.flush()
-            return AddOutcome(existing, "replaced", f"same {why} as {existing.key}")
-        raise DuplicateError(
-            f"{create.key} is already in the database as {existing.key} (same {why}): "
-            "use --on-duplicate skip or replace"
-        )
-    reference = Reference.model_validate(create, update={"title_key": title_key(create.title)})
-    session.add(reference)
-    session.flush()
-    return AddOutcome(reference, "added")
+    """Add a paper; a duplicate (DOI, title + year, or key) is refused, skipped or replaced:
+    ``add_references`` with one row."""
+    return add_references(session=session, creates=[create], on_duplicate=on_duplicate)[0]
+
+
+def add_references(*, session: Session, creates: list[ReferenceCreate],
+                   on_duplicate: str = "error") -> list[AddOutcome]:
+    """Add papers through the one write path of papers (``bulk.write_papers``)."""
+    from cedb.bulk import write_papers
+
+    rows = [c.model_dump(exclude_none=True) for c in creates]
+    outcomes = write_papers(session=session, rows=rows, on_duplicate=on_duplicate)
+    found = {o.id: session.get(Reference, o.id, populate_existing=True) for o in outcomes}
+    return [AddOutcome(found[o.id], "added" if o.action == "added" else o.action, o.detail)
+            for o in outcomes]
 
 
 def list_references(*, session: Session) -> list[Reference]:
@@ -330,38 +308,6 @@ def conflicts(*, session: Session, key: str | None = None, result_id: int | None
     return found
 
 
-# --------------------------------------------------------------------------- strategies
-
-
-def upsert_strategy(*, session: Session, reference: Reference, fields: dict[str, Any]) -> tuple[Strategy, str]:
-    """The strategy of ``reference`` with this label, created or updated; returns (row, action)."""
-    from cedb.formulations import annotate
-
-    label = fields["label"]
-    derived = annotate(fields.get("electrolyte"), fields.get("additive"))
-    strategy = session.exec(
-        select(Strategy).where(Strategy.reference_id == reference.id, Strategy.label == label)
-    ).first()
-    if strategy is None:
-        strategy = Strategy.model_validate(StrategyCreate(reference_id=reference.id, **fields),
-                                           update=derived)
-        session.add(strategy)
-        session.flush()
-        return strategy, "added"
-    changed = False
-    for name, value in fields.items():
-        if getattr(strategy, name) != value:
-            setattr(strategy, name, value)
-            changed = True
-    if changed:
-        # From the strategy as it now is: an update naming only a host keeps its electrolyte.
-        for name, value in annotate(strategy.electrolyte, strategy.additive).items():
-            setattr(strategy, name, value)
-        session.add(strategy)
-        session.flush()
-    return strategy, "updated" if changed else "unchanged"
-
-
 # --------------------------------------------------------------------------- measurements
 
 
@@ -372,52 +318,15 @@ def get_measurement(*, session: Session, id: int) -> Measurement:
     return measurement
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and abs(float(a) - float(b)) <= 1e-9 * max(1, abs(b))
-    return a == b
-
-
-def same_conditions(*, session: Session, reference_id: int, strategy_id: int | None,
-                    values: dict[str, Any], exclude_id: int | None = None) -> list[Measurement]:
-    """Measurements of the same paper and strategy under the same conditions."""
-    query = select(Measurement).where(Measurement.reference_id == reference_id)
-    query = query.where(
-        Measurement.strategy_id == strategy_id if strategy_id is not None else Measurement.strategy_id.is_(None)
-    )
-    for name in CONDITION_FIELDS:
-        value = values.get(name)
-        column = getattr(Measurement, name)
-        query = query.where(column.is_(None) if value is None else column == value)
-    if exclude_id is not None:
-        query = query.where(Measurement.id != exclude_id)
-    return list(session.exec(query))
-
-
-def check_new_result(*, session: Session, reference_id: int, strategy_id: int | None,
-                     values: dict[str, Any], exclude_id: int | None = None) -> None:
-    """Refuse a duplicate (same conditions, same CE) or a conflict (same conditions, other CE)."""
-    from cedb.bulk import conflict_message, duplicate_message
-
-    for other in same_conditions(session=session, reference_id=reference_id, strategy_id=strategy_id,
-                                 values=values, exclude_id=exclude_id):
-        if _same(other.ce_percent, values["ce_percent"]):
-            raise DuplicateError(duplicate_message(other.id, other.ce_percent))
-        names = {None: session.get(Reference, reference_id).key}
-        for source_id in (other.source_id, values.get("source_id")):
-            if source_id is not None:
-                names[source_id] = session.get(Reference, source_id).key
-        raise ConflictError(conflict_message(other.id, other.ce_percent, names[other.source_id],
-                                             values["ce_percent"], names[values.get("source_id")]))
-
-
 def add_results(*, session: Session, results: list[ResultInput], on_conflict: str = "error",
-                allow_duplicate: bool = True):
+                allow_duplicate: bool = True, update_strategies: bool = False):
     """Add results through the one write path (``bulk.ResultWriter``); returns the writer
-    (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``)."""
+    (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``). ``update_strategies``: a
+    strategy label given with other values changes the recorded strategy (else a conflict)."""
     from cedb.bulk import ResultWriter
 
-    writer = ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
+    writer = ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate,
+                          update_strategies=update_strategies)
     for number, result in enumerate(results, 1):
         writer.add(number, result)
     writer.close()
@@ -425,75 +334,43 @@ def add_results(*, session: Session, results: list[ResultInput], on_conflict: st
 
 
 def add_result(*, session: Session, result: ResultInput, on_conflict: str = "error",
-               allow_duplicate: bool = True) -> Measurement:
+               allow_duplicate: bool = True, update_strategies: bool = False) -> Measurement:
     """Add one validated result: ``add_results`` with one row. A refusal (unknown paper,
     duplicate, conflict, a strategy label recorded with other values) is raised."""
     writer = add_results(session=session, results=[result], on_conflict=on_conflict,
-                         allow_duplicate=allow_duplicate)
+                         allow_duplicate=allow_duplicate, update_strategies=update_strategies)
     if writer.errors:
         raise writer.errors[0]
     # The writer works below the ORM: read the row as it now is.
     return session.get(Measurement, writer.ids[1], populate_existing=True)
 
 
-STRATEGY_NAMES = ("category", "label", "host", "electrolyte", "additive", "description")
-# Fields every result has; an edit may change them but not empty them.
-REQUIRED_ON_EDIT = ("ce_percent", "method", "status", "full_cell_derived")
+def update_results(*, session: Session, edits: list[tuple[int, ResultInput]]):
+    """Change recorded results through the one write path (``bulk.ResultWriter.edit``): each
+    (id, changes) is validated as the row it would become and refused, with the message of
+    `cedb result add`, where it would duplicate or contradict another result. Returns the writer."""
+    from cedb.bulk import ResultWriter
+
+    writer = ResultWriter(session)
+    for number, (id, changes) in enumerate(edits, 1):
+        writer.edit(number, id, changes)
+    writer.close()
+    return writer
+
+
+def update_result(*, session: Session, id: int, changes: ResultInput) -> Measurement:
+    """Change fields of one result: ``update_results`` with one edit; a refusal is raised."""
+    writer = update_results(session=session, edits=[(id, changes)])
+    if writer.errors:
+        raise writer.errors[0]
+    return session.get(Measurement, id, populate_existing=True)
+
+
+STRATEGY_NAMES = STRATEGY_FIELDS
 
 
 def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
-
-
-def _validate_edit(measurement: Measurement, changes: dict[str, Any]) -> None:
-    """Validate the row as it would be after ``changes``, before touching it.
-
-    Table models do not validate on setattr, and a half-edited row must never reach a flush.
-    """
-    from cedb.bulk import _validate  # the one validator of every written row
-
-    data = {name: _plain(getattr(measurement, name)) for name in MeasurementCreate.model_fields}
-    data.update(changes)
-    _validate({k: v for k, v in data.items() if k not in ("reference_id", "source_id")},
-              data["reference_id"], data["source_id"])
-
-
-def update_result(*, session: Session, id: int, changes: ResultInput) -> Measurement:
-    """Change fields of a result; the conditions it ends up with must not duplicate another."""
-    measurement = get_measurement(session=session, id=id)
-    for name in REQUIRED_ON_EDIT:
-        if name in changes.measurement and changes.measurement[name] is None:
-            raise InvalidValue(f"{name} cannot be emptied: give a value")
-    _validate_edit(measurement, changes.measurement)
-    moved = bool(changes.paper and changes.paper != "-")
-    if moved:
-        measurement.reference_id = get_reference(session=session, key=changes.paper).id
-    if changes.source:
-        measurement.source_id = get_reference(session=session, key=changes.source).id
-    if changes.strategy or (moved and measurement.strategy_id is not None):
-        # The strategy belongs to the paper: an edited or moved result gets the
-        # strategy (same fields plus the changes) under its paper.
-        reference = session.get(Reference, measurement.reference_id)
-        current = session.get(Strategy, measurement.strategy_id) if measurement.strategy_id else None
-        fields = {}
-        if current is not None:
-            fields = {name: _plain(getattr(current, name)) for name in STRATEGY_NAMES}
-            fields = {k: v for k, v in fields.items() if v is not None}
-        fields.update({k: v for k, v in changes.strategy.items() if v is not None})
-        if "category" not in fields:
-            raise InvalidValue("a strategy needs its category: give --category")
-        fields.setdefault("label", fields.get("host") or fields.get("electrolyte") or fields["category"])
-        strategy, _ = upsert_strategy(session=session, reference=reference, fields=fields)
-        measurement.strategy_id = strategy.id
-    for name, value in changes.measurement.items():
-        setattr(measurement, name, value)
-    values = {name: _plain(getattr(measurement, name)) for name in CONDITION_FIELDS + ("ce_percent",)}
-    check_new_result(session=session, reference_id=measurement.reference_id,
-                     strategy_id=measurement.strategy_id, values=values, exclude_id=measurement.id)
-    measurement.updated_at = utcnow()
-    session.add(measurement)
-    session.flush()
-    return measurement
 
 
 def remove_result(*, session: Session, id: int) -> Measurement:

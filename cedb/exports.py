@@ -441,7 +441,9 @@ def bibtex(session, table: ReviewTable) -> str:
     from cedb import crud
     from cedb.bibliography import to_bibtex
 
-    return to_bibtex(crud.references_by_key(session=session, keys=table.bib_keys()))
+    keys = table.bib_keys()
+    return to_bibtex(crud.references_by_key(session=session, keys=keys),
+                     aliases=crud.aliases_by_key(session=session, keys=keys))
 
 
 # --------------------------------------------------------------------------- cell safety

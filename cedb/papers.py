@@ -17,9 +17,11 @@ class AddReport:
     skipped: list[str] = field(default_factory=list)  # "key: why"
     replaced: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "file:line key: why"
+    warnings: list[str] = field(default_factory=list)  # "file:line key: what was left out"
 
     def lines(self) -> list[str]:
-        return [f"skipped {s}" for s in self.skipped] + [f"rejected {r}" for r in self.rejected]
+        return ([f"skipped {s}" for s in self.skipped] + [f"rejected {r}" for r in self.rejected]
+                + [f"warning {w}" for w in self.warnings])
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{len(self.skipped)} skipped as duplicates"]
@@ -101,6 +103,7 @@ def read_bibtex(path: Path) -> BibSource:
 def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, report: AddReport) -> None:
     path, parsed = source.path, source.parsed
     seen: set[str] = set()
+    wanted: list[tuple[str, ReferenceCreate]] = []
     for entry in parsed.entries:
         where = f"{path}:{entry.line} {entry.key}"
         if entry.error:
@@ -110,10 +113,17 @@ def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, repor
             report.skipped.append(f"{where}: the key {entry.key} appears earlier in this file")
             continue
         seen.add(entry.key)
-        try:
-            outcome = crud.add_reference(session=session, create=entry.reference, on_duplicate=on_duplicate)
-        except CedbError as exc:
-            raise type(exc)(f"{where}: {exc}") from None
+        if entry.warning:
+            report.warnings.append(f"{where}: {entry.warning}")
+        wanted.append((where, entry.reference))
+    try:
+        # The whole file in one call of the one write path of papers.
+        outcomes = crud.add_references(session=session, creates=[c for _, c in wanted],
+                                       on_duplicate=on_duplicate)
+    except CedbError as exc:
+        where = wanted[exc.row][0] if hasattr(exc, "row") else str(path)
+        raise type(exc)(f"{where}: {exc}") from None
+    for (where, _), outcome in zip(wanted, outcomes):
         if outcome.action == "skipped":
             # Name the entry of the file, not only the paper it duplicates.
             report.skipped.append(f"{where}: {outcome.detail}")

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cedb import bulk
+from cedb import bulk, results
 from cedb.errors import CedbError, InvalidValue, NotFound
 from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS
 
@@ -132,11 +132,20 @@ class Prepared:
     total: int = 0
 
 
-def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = None) -> Prepared:
+# Result fields an empty cell may clear (--clear-empty): not the conditions (they say which
+# result it is) and not those every result has.
+CLEARABLE = frozenset(results.MEASUREMENT_FIELDS) - set(results.CONDITION_FIELDS) - {
+    "ce_percent", "method", "status", "full_cell_derived", "ce_decimals"}
+
+
+def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = None,
+            clear_empty: bool = False) -> Prepared:
     """Read the file, map its columns, parse units and validate every row; no database needed.
 
     Done before the caller takes the write lock, so a slow or bad file blocks no other writer.
-    ``progress(done, total)`` is called as the file is read (bytes of a CSV file).
+    ``progress(done, total)`` is called as the file is read (bytes of a CSV file). An empty cell
+    is "not given"; with ``clear_empty`` an empty cell of a mapped result field (not a condition,
+    not one every result has) is an explicit None, so a replaced result loses that field.
     """
     columns, records = _records(path, mapping, progress)
     wanted = [c for v in mapping.columns.values() for c in ((v,) if isinstance(v, str) else v)]
@@ -151,6 +160,7 @@ def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = 
     for row_number, record in records:
         raw = dict(mapping.defaults)
         blank = True
+        empty = []
         for name, column in mapped:
             if isinstance(column, tuple):
                 cells = [str(record.get(c)).strip() for c in column if not _is_blank(record.get(c))]
@@ -158,6 +168,7 @@ def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = 
             else:
                 value = record.get(column)
             if (not value or value.isspace()) if text_only else _is_blank(value):
+                empty.append(name)
                 continue
             blank = False
             scale = CE_SCALES.get(str(units.get(name, "")).lower()) if name == "ce_percent" else None
@@ -170,7 +181,12 @@ def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = 
             continue  # an empty line is not a result
         prepared.total += 1
         try:
-            prepared.rows.append((row_number, bulk.normalise(raw, canonical=True)))
+            result = bulk.normalise(raw, canonical=True)
+            if clear_empty:
+                for name in empty:
+                    if name in CLEARABLE and name not in raw:
+                        result.measurement[name] = None
+            prepared.rows.append((row_number, result))
         except CedbError as exc:
             prepared.rejected.append((row_number, str(exc)))
     return prepared

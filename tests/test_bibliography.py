@@ -188,7 +188,9 @@ def test_parse_line_numbers_and_local_errors():
     assert entries["good1"].error is None and entries["paren"].error is None
     assert entries["bad"].error.startswith("cannot parse: syntax error in line 4")
     assert "nosuchmacro" in entries["undefined"].error
-    assert entries["badyear"].error == "year 'soon' is not a year"
+    # An entry pybtex parses is kept (issue 10): a year that is not a year is left empty, and said so.
+    assert entries["badyear"].error is None and entries["badyear"].reference.year is None
+    assert entries["badyear"].warning == "year 'soon' is not a year: kept without a year"
 
 
 def test_unbalanced_entry_does_not_swallow_the_rest():

@@ -175,7 +175,12 @@ def test_compare_and_record(sqlite_cli, tmp_path):
 
     process = sqlite_cli("extract", "q.txt", "--paper", "sun2025review-ref102", "--record", "--yes")
     assert process.returncode == 1  # the conflict is reported and not added; the new one is
-    assert "Conflict: id " in process.stderr
+    # The one wording of a conflict, as on every other route (cedb.bulk.conflict_message).
+    from cedb.bulk import conflict_message
+
+    expected = conflict_message(rows[0]["existing_id"], rows[0]["existing_ce_percent"], "sun2025review",
+                                99.9, "sun2025review-ref102")
+    assert f"Conflict: {expected}" in process.stderr
     assert "1 / 2 complete candidate(s) recorded" in process.stderr
     added = sqlite_cli.json("query", "--paper", "sun2025review-ref102", "--status", "draft")
     assert [(r["ce_percent"], r["current_density_mA_cm2"], r["cycles"]) for r in added] == [

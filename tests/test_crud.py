@@ -67,13 +67,15 @@ def test_remove_paper_with_cascade_removes_results_and_strategies(session):
 
 
 def test_updating_a_strategy_keeps_its_parsed_electrolyte(session):
-    from cedb.models import Reference
-
-    reference = _paper(session, "a2020")
-    fields = {"category": "electrolyte", "label": "LHCE", "electrolyte": "1.2M LiFSI DMC-BTFE (1:2 mol)"}
-    strategy, _ = crud.upsert_strategy(session=session, reference=reference, fields=fields)
-    assert strategy.electrolyte_canonical
-    strategy, action = crud.upsert_strategy(session=session, reference=reference,
-                                            fields={"category": "electrolyte", "label": "LHCE", "host": "Cu foil"})
-    assert action == "updated" and strategy.electrolyte_canonical and "|salt:LiFSI|" in strategy.components
-    assert isinstance(session.get(Reference, reference.id), Reference)
+    """An edit naming only a host keeps the strategy's electrolyte and its parsed formulation."""
+    _paper(session, "a2020")
+    m = crud.add_result(session=session, result=normalise({
+        "paper": "a2020", "ce": 99.1, "category": "electrolyte", "label": "LHCE",
+        "electrolyte": "1.2M LiFSI DMC-BTFE (1:2 mol)"}))
+    before = session.get(Strategy, m.strategy_id)
+    assert before.electrolyte_canonical
+    crud.update_result(session=session, id=m.id, changes=ResultInput(paper="", strategy={"host": "Cu foil"}))
+    strategy = session.get(Strategy, m.strategy_id, populate_existing=True)
+    assert strategy.id == before.id and strategy.host == "Cu foil"
+    assert strategy.electrolyte == "1.2M LiFSI DMC-BTFE (1:2 mol)"
+    assert strategy.electrolyte_canonical and "|salt:LiFSI|" in strategy.components

@@ -19,7 +19,7 @@ from cedb.models import Measurement, Reference, ReferenceCreate
 from conftest import FIXTURES, database_snapshot
 
 MESSY = FIXTURES / "bib" / "messy.bib"
-LAB = FIXTURES / "bib" / "lab-export-keys.bib"
+LAB = FIXTURES / "bib" / "lab-bibliography-real.bib"  # real public entries, see its header
 BIB_FIELDS = ("key", "doi", "title", "authors", "journal", "year", "volume", "pages", "entry_type",
               "bibtex", "note", "title_key")
 
@@ -125,9 +125,13 @@ def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp
         _papers(session, "p1", "rev")
         first = _add(session, {"paper": "p1", "ce": 99.6, "current": 1, "capacity": 3, "cycles": 100,
                                "source": "rev"})
+        second = _add(session, {"paper": "p1", "ce": 99.7, "current": 1, "capacity": 3, "cycles": 200})
     expected = bulk.conflict_message(first.id, 99.6, "rev", 99.7, "p1")
     before = database_snapshot(url)
     messages = {}
+    # `cedb result edit`: the edit would give `second` the conditions of `first`
+    edited = _cli(url, "result", "edit", second.id, "--cycles", "100")
+    messages["result edit"] = edited.stderr
     # `cedb result add` (and `ce --record`, `extract --record`: the same crud.add_result)
     added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", "--current", "1",
                  "--capacity", "3", "--cycles", "100", "--no-input")
@@ -149,7 +153,7 @@ def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp
     messages["curate load"] = loaded.stderr
     for route, text in messages.items():
         assert expected in text, (route, text)
-    assert added.exit_code == imported.exit_code == loaded.exit_code == 1
+    assert added.exit_code == imported.exit_code == loaded.exit_code == edited.exit_code == 1
     assert database_snapshot(url) == before
     # Resolved only by a choice: keep leaves it, replace writes the new value.
     assert _cli(url, "curate", "load", path, "--on-conflict", "keep").exit_code == 0
@@ -318,28 +322,66 @@ def test_merge_keeps_results_and_provenance_and_both_keys_resolve(engine, tmp_pa
 
 
 def test_a_lab_bibliography_with_doi_keys_imports_every_entry_pybtex_parses(engine, tmp_path):
+    """A real researcher's .bib (keys as the ACM Digital Library, dblp and ACS export them):
+    every entry pybtex parses is stored under its key as written, with its DOI, year and
+    original text, or skipped as the same paper as another, and said so; none is rejected."""
+    import re
+
     from pybtex.database import parse_string
 
-    parsed = parse_string(LAB.read_text(encoding="utf-8"), "bibtex")
+    text = LAB.read_text(encoding="utf-8")
+    parsed = parse_string(text, "bibtex").entries
+    assert {"10.1145/3408971", "10.1017/S0956796806006034", "doi:10.1021/acs.jpclett.3c03129",
+            "DBLP:conf/popl/DamasM82", "cite:linear-logic"} <= set(parsed)
     with session_scope(engine) as session:
         report = papers.add(session=session, sources=[LAB], on_duplicate=None)
-        stored = {r.key for r in session.exec(select(Reference))}
-    keys = set(parsed.entries)
-    long_key = next(k for k in keys if len(k) > 100)
-    assert stored == keys - {"undated:entry", long_key}
-    assert {"doi:10.1073/pnas.2111164118", "10.1093/pnasnexus/pgad341",
-            "https://doi.org/10.48550/arxiv.2204.03094"} <= stored
-    # A rejected entry is one plain sentence: file, line, key, reason.
-    assert report.rejected == [f"{LAB}:44 undated:entry: year 'n.d.' is not a year",
-                               f"{LAB}:49 {long_key}: key: String should have at most 100 characters"]
+        stored = {r.key: r for r in session.exec(select(Reference))}
+        # The ICFP paper and its SIGPLAN Notices reprint share title and year (two DOIs): one
+        # paper for cedb's duplicate rule, the second skipped and said so; nothing else is left out.
+        reprint = "10.1145/1159803.1159811"
+        assert set(stored) == set(parsed) - {reprint}
+        line = text[:text.index("@inproceedings{" + reprint)].count(chr(10)) + 1
+        assert report.rejected == []
+        assert report.skipped == [f"{LAB}:{line} {reprint}: same title and year as 10.1145/1160074.1159811"]
+        for key, entry in parsed.items():
+            if key == reprint:
+                continue
+            fields = {name.lower(): str(value) for name, value in entry.fields.items()}
+            row = stored[key]
+            # Independently of cedb's DOI reader: the doi field without its resolver address.
+            doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", fields["doi"].strip()) if "doi" in fields else None
+            assert (row.doi or None) == (doi.lower() if doi else None), key
+            years = re.findall(r"\d{4}", fields.get("year", ""))
+            assert row.year == (int(years[0]) if years else None), key
+            assert f"{{{key}," in row.bibtex.replace(" ", ""), key  # the original entry, key as written
+    # ACS's in-press export says year = {0}: kept without a year, and said so.
+    assert stored["doi:10.1021/acs.jpclett.3c03129"].year is None
+    assert report.warnings == [f"{LAB}:{text[:text.index('@article{doi:10.1021')].count(chr(10)) + 1} "
+                               "doi:10.1021/acs.jpclett.3c03129: year '0' is not a year: kept without a year"]
+    # Importing it again adds nothing: every entry is the same paper (its DOI).
+    with session_scope(engine) as session:
+        again = papers.add(session=session, sources=[LAB], on_duplicate=None)
+    assert again.added == [] and len(again.skipped) == len(parsed)
     # The one safe form: file names never hold '/' or ':', and two keys never share one.
     with session_scope(engine) as session:
         written = curation.dump(session=session, directory=tmp_path / "dump")
     assert len({p.name for p in written}) == len(stored)
     assert all(p.parent == tmp_path / "dump" and ":" not in p.name for p in written)
     with session_scope(engine) as session:
-        again = curation.load(session=session, paths=[tmp_path / "dump"])
-    assert again.counts.counts["papers"]["unchanged"] == len(stored) and again.changes == []
+        loaded = curation.load(session=session, paths=[tmp_path / "dump"])
+    assert loaded.counts.counts["papers"]["unchanged"] == len(stored) and loaded.changes == []
+
+
+def test_a_rejected_entry_is_one_sentence_with_file_line_and_key(engine, tmp_path):
+    """Made-up entries (not data): a key longer than the database keeps is refused plainly."""
+    long_key = "k" * 120
+    bib = tmp_path / "made-up.bib"
+    bib.write_text(f"@misc{{ok:1,\n  title = {{A}},\n}}\n\n@misc{{{long_key},\n  title = {{B}},\n}}\n",
+                   encoding="utf-8")
+    with session_scope(engine) as session:
+        report = papers.add(session=session, sources=[bib], on_duplicate=None)
+    assert report.added == ["ok:1"]
+    assert report.rejected == [f"{bib}:5 {long_key}: key: String should have at most 100 characters"]
 
 
 # --------------------------------------------------------------------------- load(dump(db))
@@ -390,12 +432,18 @@ def test_loading_a_dump_into_its_database_changes_nothing(engine, tmp_path_facto
 
 
 def test_one_row_form_is_the_batch_form():
-    """crud.add_result is add_results of one row: there is no second writer to keep equal."""
+    """crud.add_result is add_results of one row, crud.update_result update_results of one edit:
+    there is no second writer to keep equal."""
     import inspect
 
     source = inspect.getsource(crud.add_result)
     assert "add_results(" in source and "Measurement.model_validate" not in source
     assert "ResultWriter(" in inspect.getsource(crud.add_results)
+    assert "update_results(" in inspect.getsource(crud.update_result)
+    assert ".edit(" in inspect.getsource(crud.update_results)
+    # No ORM writes of results or strategies are left in crud (only removal and paper merge).
+    assert not hasattr(crud, "upsert_strategy") and not hasattr(crud, "check_new_result")
+    assert "setattr(measurement" not in Path(crud.__file__).read_text(encoding="utf-8")
     assert "ResultWriter(" in inspect.getsource(spreadsheet.import_rows)
     assert "ResultWriter(" in inspect.getsource(bulk.load_records)
     assert Path(bulk.__file__).read_text(encoding="utf-8").count("class ResultWriter") == 1
@@ -438,3 +486,109 @@ def test_a_refused_likely_duplicate_leaves_no_new_strategy(engine):
             _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte",
                            "label": "B"}, allow_duplicate=False)
         assert [s.label for s in session.exec(select(Strategy))] == ["A"]
+
+
+def test_edits_in_one_batch_see_each_other_and_list_each_changed_field(engine):
+    """ResultWriter.edit: a batch of edits, each validated and checked as `result add` checks a row."""
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1", "p2", "rev")
+        a = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2"})
+        b = _add(session, {"paper": "p1", "ce": 99.2, "current": 2})
+        writer = crud.update_results(session=session, edits=[
+            (a.id, results.ResultInput(paper="p2", source="rev", measurement={"note": None})),
+            # b now takes a's old conditions: allowed, a has moved to p2 in the edit before.
+            (b.id, results.ResultInput(paper="", measurement={"current_density_mA_cm2": 1.0})),
+            # a's new conditions with a's CE under p2 again: the duplicate message of `result add`.
+            (b.id, results.ResultInput(paper="p2", measurement={"ce_percent": 99.1})),
+        ])
+        assert [row for row, _ in writer.rejected] == [3]
+        assert writer.rejected[0][1] == bulk.duplicate_message(a.id, 99.1)
+        shown = {(c.name, c.field, c.old, c.new) for c in writer.counts.changes}
+        assert shown == {(f"{a.id} (p2)", "paper", "p1", "p2"), (f"{a.id} (p2)", "source", None, "rev"),
+                         (f"{a.id} (p2)", "note", "Fig. 2", None),
+                         (f"{b.id} (p1)", "current_density_mA_cm2", 2.0, 1.0)}
+    # The CLI shows the same per-field changes.
+    done = _cli(url, "result", "edit", b.id, "--current", "3")
+    assert done.exit_code == 0, done.output
+    assert f"result {b.id} (p1): current_density_mA_cm2: 1 -> 3" in done.stderr
+    with session_scope(engine) as session:
+        assert crud.get_measurement(session=session, id=b.id).current_density_mA_cm2 == 3
+
+
+def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engine):
+    """`result edit ID --label L` puts a result under the paper's strategy L without rewriting L's
+    fields, and refuses, with the conflict message of every route, to make two CEs one result."""
+    from cedb.models import Strategy
+
+    with session_scope(engine) as session:
+        _papers(session, "review", "ref9", "primary")
+        quoted = _add(session, {"paper": "ref9", "ce": 99.6, "current": 1, "capacity": 3, "source": "review",
+                                "category": "electrolyte", "label": "LHCE (review's words)",
+                                "electrolyte": "LiFSI in DME"})
+        other = _add(session, {"paper": "ref9", "ce": 99.0, "current": 2, "capacity": 3, "source": "review",
+                               "category": "electrolyte", "label": "LHCE (review's words)"})
+        stated = _add(session, {"paper": "primary", "ce": 99.7, "current": 1, "capacity": 3,
+                                "category": "electrolyte", "label": "2-MeTHF LHCE", "electrolyte": "2-MeTHF"})
+        crud.merge_references(session=session, old="ref9", new="primary")
+        assert crud.conflicts(session=session, key="primary") == []  # two labels: two strategies
+        crud.update_result(session=session, id=other.id, changes=results.ResultInput(
+            paper="", strategy={"label": "2-MeTHF LHCE"}))
+        joined = session.get(Strategy, stated.strategy_id, populate_existing=True)
+        assert (joined.label, joined.electrolyte) == ("2-MeTHF LHCE", "2-MeTHF")
+        assert crud.get_measurement(session=session, id=other.id).strategy_id == joined.id
+        with pytest.raises(ConflictError) as refused:
+            crud.update_result(session=session, id=quoted.id, changes=results.ResultInput(
+                paper="", strategy={"label": "2-MeTHF LHCE"}))
+        assert str(refused.value) == bulk.conflict_message(stated.id, 99.7, "primary", 99.6, "review")
+    # Once merged into one strategy (merge --strategy), the two stay listed as a conflict, and
+    # the curator can still edit other fields of either.
+    with session_scope(engine) as session:
+        _papers(session, "ref10")
+        quoted2 = _add(session, {"paper": "ref10", "ce": 99.5, "current": 1, "capacity": 3, "source": "review",
+                                 "category": "electrolyte", "label": "in the review's words"})
+        crud.merge_references(session=session, old="ref10", new="primary",
+                              strategies={"in the review's words": "2-MeTHF LHCE"})
+        assert {m.id for g in crud.conflicts(session=session, key="primary") for m in g} == {
+            quoted2.id, stated.id}
+        crud.update_result(session=session, id=quoted2.id, changes=results.ResultInput(
+            paper="", measurement={"location": "Fig. 8b"}))
+        assert crud.get_measurement(session=session, id=quoted2.id).location == "Fig. 8b"
+
+
+def test_an_empty_cell_clears_a_replaced_field_only_with_clear_empty(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "p1")
+        first = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2", "location": "Table 1"})
+    csv = tmp_path / "rows.csv"
+    csv.write_text("paper,ce,current,note,location\np1,99.3,1,,Table 1\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns: {paper: paper, ce_percent: ce, current_density_mA_cm2: current, "
+                       "note: note, location: location}\n", encoding="utf-8")
+    kept = _cli(url, "result", "import", csv, "--map", mapping, "--on-conflict", "replace")
+    assert kept.exit_code == 0, kept.output
+    with session_scope(engine) as session:
+        m = crud.get_measurement(session=session, id=first.id)
+        assert (m.ce_percent, m.note, m.location) == (99.3, "Fig. 2", "Table 1")  # empty = not given
+    csv.write_text("paper,ce,current,note,location\np1,99.4,1,,Table 1\n", encoding="utf-8")
+    cleared = _cli(url, "result", "import", csv, "--map", mapping, "--on-conflict", "replace", "--clear-empty")
+    assert cleared.exit_code == 0, cleared.output
+    with session_scope(engine) as session:
+        m = crud.get_measurement(session=session, id=first.id)
+        assert (m.ce_percent, m.note, m.location) == (99.4, None, "Table 1")
+
+
+def test_a_cite_key_written_with_the_old_key_still_resolves(engine):
+    """After `paper merge`, the BibTeX export names the old key in biblatex's `ids` field, and
+    `paper export OLD` finds the paper."""
+    from pybtex.database import parse_string
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as session:
+        _papers(session, "review-ref9", "primary2023")
+    assert _cli(url, "paper", "merge", "review-ref9", "primary2023").exit_code == 0
+    exported = _cli(url, "paper", "export", "review-ref9")
+    assert exported.exit_code == 0, exported.output
+    entries = parse_string(exported.stdout, "bibtex").entries
+    assert list(entries) == ["primary2023"] and entries["primary2023"].fields["ids"] == "review-ref9"

@@ -173,13 +173,15 @@ def _record(candidates, *, paper: str, where: str, ask: bool) -> None:
     Candidates are first compared with all of the paper's results (whatever their
     strategy): a known one is not added again and a conflicting one is reported, not added.
     """
-    from cedb import crud, query, results
+    from cedb import bulk, crud, query, results
     from cedb.errors import ConflictError, DuplicateError
     from cedb.extract import compare
     from cedb.extract.drafts import measurement_fields
+    from cedb.models import Reference
 
     complete = [c for c in candidates if c.complete]
     added, known, conflicts = 0, 0, []
+    wanted = []
     with common.transaction() as session:
         crud.get_reference(session=session, key=paper)
         rows = query.run(session.connection(), query.Filters(paper=paper))
@@ -189,11 +191,11 @@ def _record(candidates, *, paper: str, where: str, ask: bool) -> None:
                 known += 1
                 continue
             if item.status == "conflict":
-                conflicts.append(
-                    f"id {item.existing_id} records CE {item.existing_ce_percent:g} % for the same "
-                    f"conditions, not {c.ce_percent:g} %: check the text, then `cedb result edit "
-                    f"{item.existing_id} --ce ...` or add it by hand"
-                )
+                # The one wording of a conflict, on every route (cedb.bulk).
+                existing = crud.get_measurement(session=session, id=item.existing_id)
+                read_from = session.get(Reference, existing.source_id or existing.reference_id).key
+                conflicts.append(bulk.conflict_message(item.existing_id, item.existing_ce_percent,
+                                                       read_from, c.ce_percent, paper))
                 continue
             summary = (f"CE {c.ce_percent:g} % at {c.current_density_mA_cm2:g} mA cm⁻², "
                        f"{c.areal_capacity_mAh_cm2:g} mAh cm⁻²"
@@ -202,14 +204,17 @@ def _record(candidates, *, paper: str, where: str, ask: bool) -> None:
                 f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True
             ):
                 continue
-            result = results.normalise({"paper": paper, **measurement_fields(c, where=where)})
-            try:
-                crud.add_result(session=session, result=result)
-                added += 1
-            except DuplicateError:
+            wanted.append(results.normalise({"paper": paper, **measurement_fields(c, where=where)}))
+        # The accepted candidates in one call of the one write path.
+        writer = crud.add_results(session=session, results=wanted)
+        added = len(writer.added)
+        for error in writer.errors:
+            if isinstance(error, DuplicateError):
                 known += 1
-            except ConflictError as exc:
-                conflicts.append(str(exc))
+            elif isinstance(error, ConflictError):
+                conflicts.append(str(error))
+            else:
+                raise error
     for message in conflicts:
         common.note(f"Conflict: {message}")
     skipped = len(candidates) - len(complete)

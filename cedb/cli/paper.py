@@ -179,13 +179,14 @@ def export_command(
     with common.transaction(write=False) as session:
         references = crud.list_references(session=session)
         if keys:
+            keys = crud.resolve_keys(session=session, keys=keys)  # an alias names its paper
             missing = sorted(set(keys) - {r.key for r in references})
             if missing:
                 from cedb.errors import NotFound
 
                 raise NotFound(f"no paper with key {', '.join(missing)}: see `cedb paper list`")
             references = [r for r in references if r.key in set(keys)]
-        text = to_bibtex(references)
+        text = to_bibtex(references, aliases=crud.aliases_by_key(session=session))
     if output:
         from cedb import outputs
 

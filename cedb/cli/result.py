@@ -122,11 +122,12 @@ def add_command(
                 values[name] = typer.prompt(prompt, default="", show_default=False, err=True)
     result = results.normalise(values)
     with common.transaction() as session:
-        measurement = None
+        measurement, update_strategies = None, False
         while measurement is None:
             try:
                 measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value,
-                                              allow_duplicate=allow_duplicate)
+                                              allow_duplicate=allow_duplicate,
+                                              update_strategies=update_strategies)
             except (LikelyDuplicate, StrategyConflict) as exc:
                 # A warning naming what is recorded; on a terminal the person decides.
                 if not interactive:
@@ -139,8 +140,7 @@ def add_command(
                 if isinstance(exc, LikelyDuplicate):
                     allow_duplicate = True
                 else:
-                    crud.upsert_strategy(session=session, fields=result.strategy,
-                                         reference=crud.get_reference(session=session, key=result.paper))
+                    update_strategies = True
         record = _record(session, measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
@@ -169,8 +169,12 @@ def edit_command(
         if name == "ce_percent":  # a new CE brings its own reported precision (or none)
             changes.measurement["ce_decimals"] = precision.decimals(value)
     with common.transaction() as session:
-        crud.update_result(session=session, id=id, changes=changes)
-    common.note(f"Updated result {id}")
+        writer = crud.update_results(session=session, edits=[(id, changes)])
+        if writer.errors:
+            raise writer.errors[0]
+    for change in writer.counts.changes:  # what changed, field by field (old -> new)
+        common.note(str(change))
+    common.note(f"Updated result {id}" if writer.counts.changes else f"Result {id} unchanged")
 
 
 @app.command("rm")
@@ -258,6 +262,7 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row, write nothing.")] = False,
     on_conflict: OnConflictOption = OnConflict.error,
     no_duplicates: Annotated[bool, typer.Option("--no-likely-duplicates", help="Reject a row with the same paper, conditions and CE as a result under another strategy label (default: add it with a warning).")] = False,
+    clear_empty: Annotated[bool, typer.Option("--clear-empty", help="An empty cell of a mapped column clears that field of a replaced result (default: an empty cell is 'not given' and the stored value is kept).")] = False,
 ) -> None:
     """Import results from a spreadsheet through a column mapping, reporting each rejected row."""
     from cedb import spreadsheet
@@ -265,7 +270,8 @@ def import_command(
     column_map = spreadsheet.read_mapping(mapping)
     with common.progress_bar(f"Importing {file.name}") as progress:
         # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
-        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress)
+        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress,
+                                       clear_empty=clear_empty)
         with common.transaction() as session:
             report = spreadsheet.import_rows(session=session, prepared=prepared, dry_run=dry_run,
                                              on_conflict=on_conflict.value,
