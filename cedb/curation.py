@@ -635,7 +635,9 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             {name: _clean(getattr(s, name)) for name in STRATEGY_KEYS if getattr(s, name) is not None}
             for s in strategies
         ]
-    measurements = list(session.exec(select(Measurement).where(Measurement.reference_id == reference.id)))
+    # Id order: loading the dump hands out ids in the same order, so ids survive dump -> load.
+    measurements = list(session.exec(select(Measurement).where(Measurement.reference_id == reference.id)
+                                     .order_by(Measurement.id)))
     source_keys = {}
     for m in measurements:
         if m.source_id is not None and m.source_id not in source_keys:
@@ -663,12 +665,8 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             row[name] = _clean(value)
         rows.append(row)
 
-    def order(row: dict[str, Any]) -> tuple:
-        return tuple("" if row.get(k) is None else str(row.get(k)) for k in
-                     ("strategy",) + CONDITION_FIELDS + ("ce_percent",))
-
     if rows:
-        document["measurements"] = sorted(rows, key=order)
+        document["measurements"] = rows
     return document
 
 
