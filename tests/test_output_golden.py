@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import Cli
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden_output"

@@ -1,6 +1,7 @@
 """cedb query: find results by conditions, CE, strategy, paper and year."""
 
-from cedb.cli import common, filters as f
+from cedb.cli import common
+from cedb.cli import filters as f
 
 # How each output key prints: numbers and flags are never neutralised as spreadsheet formulas.
 KINDS = {key: "number" for key in ("id", "year", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
