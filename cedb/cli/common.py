@@ -6,6 +6,7 @@ Commands parse arguments, call library functions and render; they never build SQ
 import csv
 import io
 import json
+from json.encoder import encode_basestring as _encode_string
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -245,12 +246,6 @@ def _json_literal(value: Any, nested_indent: str | None = None) -> str:
     return text.replace("\n", "\n" + nested_indent) if nested_indent else text
 
 
-def _encode_string(value: str) -> str:
-    from json.encoder import encode_basestring
-
-    return encode_basestring(value)
-
-
 def emit_rows(rows, fmt: Format, columns: Sequence[str], kinds: dict[str, str],
               headers: dict[str, str] | None = None, prepare=None) -> None:
     """Stream ``rows`` (sequences of ``columns`` values) to stdout, byte for byte as
@@ -261,8 +256,41 @@ def emit_rows(rows, fmt: Format, columns: Sequence[str], kinds: dict[str, str],
     columns, so it alone collects them (as the strings it shows). ``prepare`` maps a JSON
     row's values before writing (e.g. method_params text -> object).
     """
-    out = sys.stdout
-    columns = list(columns)
+    with _buffered(sys.stdout) as out:
+        _emit_rows(out, rows, fmt, list(columns), kinds, headers, prepare)
+
+
+class _Chunks:
+    """Text written to ``stream`` in blocks of ~64 KB: one system call per block, not per row
+    (stdout is unbuffered under PYTHONUNBUFFERED)."""
+
+    def __init__(self, stream):
+        self.stream, self.parts, self.size = stream, [], 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.stream.write("".join(self.parts))
+            self.parts, self.size = [], 0
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+@contextmanager
+def _buffered(stream):
+    chunks = _Chunks(stream)
+    yield chunks
+    chunks.flush()
+    stream.flush()
+
+
+def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
     if fmt == Format.csv:
         shown = terminal if out.isatty() else _strip_ansi
         formatters = [_csv_formatter(kinds.get(c, "text"), shown) for c in columns]
