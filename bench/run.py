@@ -128,7 +128,7 @@ def data_for(size: int, root: Path) -> Path:
     return folder
 
 
-def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
+def import_figures(size: int, data: Path, work: Path, repeat: int, curate: bool = True) -> dict:
     template = work / "template.sqlite"
     if not template.exists():
         run([CEDB, "--db", str(template), "init", "--empty"])
@@ -167,15 +167,10 @@ def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
         db = fresh(template, work / "raw.sqlite")
         return timed([PYTHON, str(BENCH / "raw_load.py"), str(db), str(data), "--all"])
 
-    results = measure(
-        {
-            "csv_cedb": csv_cedb,
-            "csv_raw": csv_raw,
-            "curate_cedb": curate_cedb,
-            "curate_raw": curate_raw,
-        },
-        repeat,
-    )
+    pairs = {"csv_cedb": csv_cedb, "csv_raw": csv_raw}
+    if curate:
+        pairs |= {"curate_cedb": curate_cedb, "curate_raw": curate_raw}
+    results = measure(pairs, repeat)
     for name in ("csv.sqlite", "raw.sqlite", "curate.sqlite"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work / name}{suffix}").unlink(missing_ok=True)
@@ -489,6 +484,9 @@ def main() -> None:
     parser.add_argument(
         "--label", default="sizes", help="Store under this label ('before' for the old code)."
     )
+    parser.add_argument(
+        "--no-curate", action="store_true", help="Skip `cedb curate load` in the import figure."
+    )
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
@@ -511,8 +509,12 @@ def main() -> None:
             entry["ran"] = [r for r in entry.get("ran", []) if r.split(" ")[0] not in only]
             print(f"{size}: import ...", file=sys.stderr)
             if "import" in only:
-                entry["import"] = import_figures(size, data, work, args.repeat)
-                entry["ran"].append(f"import + memory ({args.repeat} runs)")
+                entry["import"] = import_figures(
+                    size, data, work, args.repeat, curate=not args.no_curate
+                )
+                entry["ran"].append(
+                    f"import{'' if args.no_curate else ' + curate load'} ({args.repeat} runs)"
+                )
             db = work / "query.sqlite"
             if not db.exists():
                 raise SystemExit(f"{db} is missing: run the import figure at this size first")

@@ -6,12 +6,12 @@ Commands parse arguments, call library functions and render; they never build SQ
 import csv
 import io
 import json
-from json.encoder import encode_basestring as _encode_string
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
+from json.encoder import encode_basestring as _encode_string
 from typing import Annotated, Any
 
 import typer
@@ -299,15 +299,23 @@ def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
         pairs = list(enumerate(formatters))
         writer.writerows([f(row[i]) for i, f in pairs] for row in rows)
     elif fmt == Format.json:
+        # json.dumps(indent=2) of the whole list, row by row: a row of plain values goes through
+        # the C encoder with the indented separators; a row holding an object (method_params)
+        # is written value by value so the object is indented as json.dumps indents it.
+        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default,
+                                  separators=(",\n    ", ": ")).encode
         prefixes = ["    " + _encode_string(c) + ": " for c in columns]
         first = True
         out.write("[")
         for row in rows:
             if prepare is not None:
                 row = prepare(row)
-            out.write(("\n  {\n" if first else ",\n  {\n")
-                      + ",\n".join(p + _json_literal(v, "    ") for p, v in zip(prefixes, row))
-                      + "\n  }")
+            out.write("\n  {\n" if first else ",\n  {\n")
+            if any(v.__class__ in (dict, list) for v in row):
+                out.write(",\n".join(p + _json_literal(v, "    ") for p, v in zip(prefixes, row)))
+            else:
+                out.write("    " + encode(dict(zip(columns, row)))[1:-1])
+            out.write("\n  }")
             first = False
         out.write("]\n" if first else "\n]\n")
     elif fmt == Format.jsonl:
