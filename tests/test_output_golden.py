@@ -147,3 +147,28 @@ def test_query_csv_matches_sqlite_read_independently(fixed_db):
             assert labels[measurement] == "'" + '=HYPERLINK("http://x","y")'
         if strategy == 2:
             assert labels[measurement] == "-12.5"
+
+
+def test_stream_gives_the_rows_of_run_in_any_chunks(fixed_db):
+    """query.stream (tuples, chunked, only the asked columns) == query.run (dicts, every column)."""
+    from cedb import query
+    from cedb.db import make_engine
+
+    _, db = fixed_db
+    engine = make_engine(f"sqlite:///{db}")
+    everything = query.ROW_KEYS + query.EXTRA_KEYS
+    with engine.connect() as connection:
+        for filters, keys in (
+            (query.Filters(), everything),
+            # lce without ce_percent, sorted by a column the SELECT does not hold
+            (query.Filters(sort="year", descending=True), ("lce", "paper", "practical")),
+            (query.Filters(practical=True, min_ce=99), ("full_cell_derived", "id")),
+        ):
+            expected = [tuple(row[k] for k in keys)
+                        for row in query.run(connection, filters, extra=True)]
+            assert expected
+            for chunk in (1, 7, 5000):
+                got = [tuple(row) for row in query.stream(connection, filters, keys=keys,
+                                                          chunk=chunk)]
+                assert got == expected
+    engine.dispose()
