@@ -1,7 +1,7 @@
 """The baseline for `cedb export table`: a Python process that reads the same rows with
-pandas and writes them with ``DataFrame.to_csv`` or ``DataFrame.to_latex``.
+pandas and writes them with ``DataFrame.to_csv``, ``DataFrame.to_latex`` or ``DataFrame.to_excel`` (openpyxl).
 
-    python bench/pandas_export.py DB csv|latex OUT
+    python bench/pandas_export.py DB csv|latex|xlsx OUT
 
 Timed as a whole process, like `cedb export table -o OUT`, so both pay the interpreter
 start, their imports, one query and the writing. The frame has the export's seven
@@ -42,6 +42,8 @@ def main() -> None:
     frame["Ref."] = pd.factorize(frame["Key"])[0] + 1
     if fmt == "csv":
         frame.to_csv(output, index=False)
+    elif fmt == "xlsx":
+        frame.to_excel(output, index=False, engine="openpyxl")
     else:
         frame.drop(columns=["Key"]).to_latex(output, index=False, escape=True)
 

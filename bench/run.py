@@ -59,8 +59,8 @@ PAPER_SQL = f"SELECT {QUERY_COLUMNS} WHERE r.key = '{PAPER}' ORDER BY m.id"
 
 def timed(
     command: list[str], *, stdout=None, env: dict | None = None, check: bool = True
-) -> tuple[float, int]:
-    """Wall time (s) and peak RSS (KiB) of one process.
+) -> tuple[float, int, float]:
+    """Wall time (s), peak RSS (KiB) and CPU time (user + system, s) of one process.
 
     The RSS comes from GNU time (``%M``), not from os.wait4 here: Linux carries the parent's
     peak RSS over fork + exec, so a child of this (pandas-importing) process would report
@@ -70,7 +70,7 @@ def timed(
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
     process = subprocess.run(
-        [TIME, "-f", "%M", "-o", str(rss_file), *command],
+        [TIME, "-f", "%M %U %S", "-o", str(rss_file), *command],
         stdout=out,
         stderr=subprocess.PIPE,
         env=env or ENV,
@@ -82,13 +82,21 @@ def timed(
         raise RuntimeError(
             f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr.decode()[-2000:]}"
         )
-    rss = int(rss_file.read_text().split()[-1])
+    rss, user, system = rss_file.read_text().split()[-3:]
     rss_file.unlink()
-    return elapsed, rss
+    return elapsed, int(rss), float(user) + float(system)
 
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
 ENV.pop("CEDB_DATABASE_URL", None)
+
+
+def _figure(runs: list[tuple[float, int, float]]) -> dict:
+    return {
+        "s": [t for t, _, _ in runs],
+        "rss_kib": [r for _, r, _ in runs],
+        "cpu_s": [c for _, _, c in runs],
+    }
 
 
 def fresh(template: Path, target: Path) -> Path:
@@ -128,7 +136,7 @@ def data_for(size: int, root: Path) -> Path:
     return folder
 
 
-def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
+def import_figures(size: int, data: Path, work: Path, repeat: int, curate: bool = True) -> dict:
     template = work / "template.sqlite"
     if not template.exists():
         run([CEDB, "--db", str(template), "init", "--empty"])
@@ -167,15 +175,10 @@ def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
         db = fresh(template, work / "raw.sqlite")
         return timed([PYTHON, str(BENCH / "raw_load.py"), str(db), str(data), "--all"])
 
-    results = measure(
-        {
-            "csv_cedb": csv_cedb,
-            "csv_raw": csv_raw,
-            "curate_cedb": curate_cedb,
-            "curate_raw": curate_raw,
-        },
-        repeat,
-    )
+    pairs = {"csv_cedb": csv_cedb, "csv_raw": csv_raw}
+    if curate:
+        pairs |= {"curate_cedb": curate_cedb, "curate_raw": curate_raw}
+    results = measure(pairs, repeat)
     for name in ("csv.sqlite", "raw.sqlite", "curate.sqlite"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work / name}{suffix}").unlink(missing_ok=True)
@@ -183,8 +186,7 @@ def import_figures(size: int, data: Path, work: Path, repeat: int) -> dict:
         stored = connection.execute("SELECT count(*) FROM measurement").fetchone()[0]
     assert stored == size, f"cedb result import stored {stored} of {size} rows"
     return {
-        name: {"s": [t for t, _ in values], "rss_kib": [r for _, r in values]}
-        for name, values in results.items()
+        name: _figure(values) for name, values in results.items()
     }
 
 
@@ -211,13 +213,21 @@ def query_figures(db: Path, work: Path, repeat: int) -> dict:
         "sqlite_utils_paper": lambda: timed(
             [SQLITE_UTILS, "query", str(db), PAPER_SQL, "--csv"], stdout=out["sqlite_utils_paper"]
         ),
+        # JSON: every row of the practical query as a JSON array (sqlite-utils' default output).
+        "cedb_json": lambda: timed(
+            [CEDB, "--db", str(db), "query", "--practical", "--min-ce", "99", "--format", "json"],
+            stdout=work / "cedb.json",
+        ),
+        "sqlite_utils_json": lambda: timed(
+            [SQLITE_UTILS, "query", str(db), PRACTICAL_SQL], stdout=work / "sqlite_utils.json"
+        ),
     }
     results = measure(pairs, repeat)
     rows = {name: lines(path) - 1 for name, path in out.items()}
     assert rows["cedb"] == rows["sqlite_utils"] == rows["sqlite3"], rows
     assert rows["cedb_paper"] == rows["sqlite_utils_paper"], rows
     figures = {
-        name: {"s": [t for t, _ in v], "rss_kib": [r for _, r in v]} for name, v in results.items()
+        name: _figure(v) for name, v in results.items()
     }
     figures["rows"] = {"practical": rows["cedb"], "paper": rows["cedb_paper"]}
     return figures
@@ -225,9 +235,9 @@ def query_figures(db: Path, work: Path, repeat: int) -> dict:
 
 def export_figures(db: Path, work: Path, repeat: int) -> dict:
     pairs = {}
-    for fmt, suffix in (("csv", "csv"), ("latex", "tex")):
+    for fmt, suffix in (("csv", "csv"), ("latex", "tex"), ("xlsx", "xlsx")):
         target = work / f"export.{suffix}"
-        pairs[f"cedb_{fmt}"] = lambda fmt=fmt, target=target: timed(
+        pairs[f"cedb_{fmt}"] = lambda fmt=fmt, target=target: timed(  # noqa: B023
             [CEDB, "--db", str(db), "export", "table", "--format", fmt, "-o", str(target)]
         )
         pairs[f"pandas_{fmt}"] = lambda fmt=fmt, suffix=suffix: timed(
@@ -235,20 +245,25 @@ def export_figures(db: Path, work: Path, repeat: int) -> dict:
         )
     results = measure(pairs, repeat)
     return {
-        name: {"s": [t for t, _ in v], "rss_kib": [r for _, r in v]} for name, v in results.items()
+        name: _figure(v) for name, v in results.items()
     }
 
 
 def startup_figures(db: Path, repeat: int) -> dict:
     pairs = {
         "python": lambda: timed([PYTHON, "-c", "pass"]),
+        "typer": lambda: timed([PYTHON, "-c", "import typer"]),
         "cedb_help": lambda: timed([CEDB, "--help"]),
+        "cedb_query_help": lambda: timed([CEDB, "query", "--help"]),
+        "cedb_life": lambda: timed([CEDB, "life", "--ce", "99"]),
         "cedb_query": lambda: timed(
             [CEDB, "--db", str(db), "query", "--paper", "nosuch", "--format", "csv"]
         ),
     }
     results = measure(pairs, repeat)
-    return {name: {"s": [t for t, _ in v]} for name, v in results.items()}
+    return {
+        name: _figure(v) for name, v in results.items()
+    }
 
 
 # --------------------------------------------------------------------------- report
@@ -299,6 +314,68 @@ def _fmt_s(seconds: float) -> str:
     )
 
 
+# (section, cedb figure, baseline figure, operation, baseline, goal ratio or None,
+#  sizes the ratio goal applies from (None: every size)).
+OPERATIONS = [
+    ("import", "csv_cedb", "csv_raw", "`cedb result import` (CSV + mapping)",
+     "raw `executemany`", 3.0, None),
+    ("import", "csv_cedb", "csv_raw", "`cedb result import`, 100k and up",
+     "raw `executemany`", 2.0, 100_000),
+    ("import", "curate_cedb", "curate_raw", "`cedb curate load` (YAML per paper)",
+     "raw `executemany`", None, None),
+    ("query", "cedb", "sqlite_utils", "`cedb query --practical --min-ce 99 --format csv`",
+     "`sqlite-utils query --csv`", 1.0, None),
+    ("query", "cedb_json", "sqlite_utils_json", "the same, `--format json`",
+     "`sqlite-utils query` (JSON)", 1.0, None),
+    ("query", "cedb", "sqlite3", "the same, CSV", "`sqlite3 -csv` shell (the floor)", None, None),
+    ("query", "cedb_paper", "sqlite_utils_paper", f"`cedb query --paper {PAPER}` (indexed)",
+     "`sqlite-utils query --csv`", None, None),
+    ("export", "cedb_csv", "pandas_csv", "`cedb export table --format csv -o`",
+     "pandas `read_sql` + `to_csv`", 2.0, None),
+    ("export", "cedb_latex", "pandas_latex", "`cedb export table --format latex -o`",
+     "pandas `read_sql` + `to_latex`", 2.0, None),
+    ("export", "cedb_xlsx", "pandas_xlsx", "`cedb export table --format xlsx -o`",
+     "pandas `read_sql` + `to_excel`", 2.0, None),
+    ("startup", "cedb_help", "typer", "`cedb --help`", '`python -c "import typer"`', 2.0, None),
+    ("startup", "cedb_query_help", "typer", "`cedb query --help`", '`python -c "import typer"`',
+     2.0, None),
+    ("startup", "cedb_life", "typer", "`cedb life --ce 99`", '`python -c "import typer"`', 2.0,
+     None),
+    ("startup", "cedb_query", "typer", "`cedb query --paper nosuch` (opens the database)",
+     '`python -c "import typer"`', None, None),
+]
+RSS_LIMIT_MIB = 200  # streaming query/export: flat memory
+
+
+def _present(by: dict, size: int, section: str, *names: str) -> bool:
+    figures = by[size].get(section) or {}
+    return all(name in figures and figures[name].get("s") for name in names)
+
+
+def _rss(figure: dict) -> float | None:
+    return max(figure["rss_kib"]) / 1024 if figure.get("rss_kib") else None
+
+
+def _cpu_ratio(a: dict, b: dict) -> str:
+    if not (a.get("cpu_s") and b.get("cpu_s")):
+        return ""
+    base = statistics.median(b["cpu_s"])
+    return f"{statistics.median(a['cpu_s']) / base:.2f}x" if base else ""
+
+
+def _exponent(
+    by: dict, section: str, name: str, small: int, large: int, key: str = "s"
+) -> float | None:
+    import math
+
+    if not (_present(by, small, section, name) and _present(by, large, section, name)):
+        return None
+    a, b = by[small][section][name].get(key), by[large][section][name].get(key)
+    if not (a and b):
+        return None
+    return math.log(statistics.median(b) / statistics.median(a)) / math.log(large / small)
+
+
 def render(results: dict) -> str:
     info = results.get("machine", {})
     sizes = sorted(int(s) for s in results.get("sizes", {}))
@@ -312,288 +389,102 @@ def render(results: dict) -> str:
         f"{info.get('pandas')}, sqlite-utils {info.get('sqlite-utils')}, cedb {info.get('cedb')}."
     )
     out.append(
-        "Every time is the median of the runs of one `bench/run.py` invocation per size, "
-        "the cedb command and its baseline interleaved; ratio = cedb / baseline. "
-        "What was run at each size:"
+        "Generated by one command (below); every figure is from that run. Each cedb command "
+        "and its baseline ran interleaved (cedb, baseline, cedb, baseline ...) as whole "
+        "processes; times are the minimum and the median of the runs, ratio = cedb / baseline "
+        "of each (the goals are judged on both). The CPU ratio (user + system time, GNU time's "
+        "`%U + %S`, medians) is shown where recorded: on a loaded machine it varies less than "
+        "the wall clock. Peak RSS is GNU time's `%M`, the largest of the runs. "
+        "What ran at each size:"
     )
     out.append("")
     for size in sizes:
         entry = by[size]
         commands = "; ".join(f"`{c}`" for c in entry.get("commands", [entry.get("command", "?")]))
         out.append(f"- {size:,} measurements: {', '.join(entry['ran'])} ({commands}).")
-    out.append("")
-
-    def ratio_rows(title, cedb_name, base_name, section, note=""):
-        rows = []
+    out += ["", "## Goals and figures", ""]
+    out.append(
+        "| operation | rows | cedb min / median (s) | baseline | baseline min / median (s) "
+        "| ratio min / median | CPU ratio (median) | cedb peak RSS (MiB) | goal | met |"
+    )
+    out.append("|---|---:|---:|---|---:|---:|---:|---:|---|---|")
+    for section, name, base, label, baseline, goal, from_size in OPERATIONS:
         for size in sizes:
-            figures = by[size].get(section)
-            if not figures or cedb_name not in figures:
+            if not _present(by, size, section, name, base):
                 continue
-            a, b = med(figures[cedb_name]), med(figures[base_name])
-            rows.append(
-                f"| {size:,} | {_fmt_s(a)} | {_fmt_s(b)} | {a / b:.2f}x | {size / a:,.0f} |"
-            )
-        if rows:
-            out.extend(
-                [
-                    f"### {title}",
-                    note,
-                    "",
-                    "| measurements | cedb (s) | baseline (s) | ratio | cedb rows/s |",
-                    "|---:|---:|---:|---:|---:|",
-                    *rows,
-                    "",
-                ]
-            )
-
-    goals = _goals(by, sizes)
-    out.append("## Goals")
-    out.append("")
-    out.append("| goal | target | measured | met |")
-    out.append("|---|---|---|---|")
-    out.extend(goals)
-    out.append("")
-    out.append("## Import")
-    out.append("")
-    ratio_rows(
-        "`cedb result import` (CSV + mapping) vs sqlite3 executemany",
-        "csv_cedb",
-        "csv_raw",
-        "import",
-        "Papers inserted beforehand by the same raw script (untimed) for both; timed: strategies + "
-        "measurements from results.csv.",
-    )
-    ratio_rows(
-        "`cedb curate load` (one YAML file per paper) vs sqlite3 executemany",
-        "curate_cedb",
-        "curate_raw",
-        "import",
-        "Timed: references + strategies + measurements; the baseline reads results.csv and "
-        "references.csv (no YAML parsing).",
-    )
-    rss = [
-        f"| {size:,} | {max(by[size]['import']['csv_cedb']['rss_kib']) / 1024:.0f} | "
-        f"{max(by[size]['import']['curate_cedb']['rss_kib']) / 1024:.0f} | "
-        f"{max(by[size]['import']['csv_raw']['rss_kib']) / 1024:.0f} |"
-        for size in sizes
-        if "import" in by[size]
-    ]
-    if rss:
-        out += [
-            "### Peak memory (RSS of the process, MiB, largest of the runs)",
-            "",
-            "| measurements | cedb result import | cedb curate load | raw executemany (rows) |",
-            "|---:|---:|---:|---:|",
-            *rss,
-            "",
-        ]
-    out.append("## Query")
-    out.append("")
-    ratio_rows(
-        "`cedb query --practical --min-ce 99 --format csv` vs `sqlite-utils query DB SQL --csv`",
-        "cedb",
-        "sqlite_utils",
-        "query",
-    )
-    ratio_rows("the same vs the `sqlite3` shell (the floor)", "cedb", "sqlite3", "query")
-    ratio_rows(
-        f"`cedb query --paper {PAPER} --format csv` (one paper, indexed) vs sqlite-utils",
-        "cedb_paper",
-        "sqlite_utils_paper",
-        "query",
-    )
-    counts = [
-        f"| {s:,} | {by[s]['query']['rows']['practical']:,} | {by[s]['query']['rows']['paper']} |"
-        for s in sizes
-        if "query" in by[s]
-    ]
-    if counts:
-        out += [
-            "Rows returned (identical from all three):",
-            "",
-            "| measurements | practical, CE >= 99 | one paper |",
-            "|---:|---:|---:|",
-            *counts,
-            "",
-        ]
-    out.append("## Export")
-    out.append("")
-    ratio_rows(
-        "`cedb export table --format csv -o` vs pandas `to_csv` (whole process)",
-        "cedb_csv",
-        "pandas_csv",
-        "export",
-        "Every measurement of the database is exported; the pandas process runs the equivalent "
-        "query with `read_sql_query` and writes the frame.",
-    )
-    ratio_rows(
-        "`cedb export table --format latex -o` vs pandas `to_latex` (whole process)",
-        "cedb_latex",
-        "pandas_latex",
-        "export",
-    )
-    startup = [(s, by[s]["startup"]) for s in sizes if "startup" in by[s]]
-    if startup:
-        size, figures = startup[0]
-        python = med(figures["python"])
-        out += [
-            "## Start-up",
-            "",
-            "| command | median (s) | minus `python -c pass` (s) |",
-            "|---|---:|---:|",
-        ]
-        for name, label in (
-            ("python", "`python -c pass`"),
-            ("cedb_help", "`cedb --help`"),
-            ("cedb_query", f"`cedb query --paper nosuch` ({size:,}-row database)"),
-        ):
+            if section == "startup" and size != min(s for s in sizes if "startup" in by[s]):
+                continue
+            a, b = by[size][section][name], by[size][section][base]
+            amin, amed, bmin, bmed = min(a["s"]), med(a), min(b["s"]), med(b)
+            rss = _rss(a)
+            verdicts = []
+            goal_text = ""
+            if goal is not None and (from_size is None or size >= from_size):
+                goal_text = f"<= {goal:g}x"
+                verdicts.append(amed / bmed <= goal and amin / bmin <= goal)
+            elif from_size is not None:
+                continue
+            if section in ("query", "export") and name != "cedb_paper":
+                goal_text += (", " if goal_text else "") + f"< {RSS_LIMIT_MIB} MiB"
+                verdicts.append(rss is not None and rss < RSS_LIMIT_MIB)
+            met = "" if not verdicts else ("yes" if all(verdicts) else "**no**")
+            rows = ""
+            if section == "query":
+                rows = by[size]["query"].get("rows", {}).get(
+                    "paper" if name == "cedb_paper" else "practical", "")
+                rows = f"{rows:,}" if isinstance(rows, int) else rows
+            elif section != "startup":
+                rows = f"{size:,}"
             out.append(
-                f"| {label} | {med(figures[name]):.3f} | {med(figures[name]) - python:.3f} |"
+                f"| {label} | {rows} | {_fmt_s(amin)} / {_fmt_s(amed)} | {baseline} | "
+                f"{_fmt_s(bmin)} / {_fmt_s(bmed)} | {amin / bmin:.2f}x / {amed / bmed:.2f}x | "
+                f"{_cpu_ratio(a, b)} | {'' if rss is None else f'{rss:.0f}'} | {goal_text} | {met} |"
             )
-        out.append("")
-    growth = _growth(by, sizes)
-    if growth:
+    out.append("")
+    pairs = [(a, b) for a, b in zip(sizes, sizes[1:])]
+    if pairs:
         out += [
-            "## Growth from the smallest to the largest size",
+            "## Growth exponents",
             "",
-            "Time at each size divided by the time at the smallest (rows grow "
-            + " / ".join(f"{s // sizes[0]}x" for s in sizes)
-            + ").",
+            "k in time ~ rows^k between consecutive sizes, from the medians "
+            "(1.0 = linear; the goal is <= 1.1 from 100k to 1M), of the wall time and, where "
+            "both sizes recorded it, of the CPU time. The database grows with the "
+            "rows, so the query's returned rows grow alike.",
             "",
-            "| figure | " + " | ".join(f"{s:,}" for s in sizes) + " |",
-            "|---|" + "---:|" * len(sizes),
-            *growth,
-            "",
+            "| figure | "
+            + " | ".join(f"{a:,} -> {b:,} (wall)" for a, b in pairs)
+            + " | "
+            + " | ".join(f"{a:,} -> {b:,} (CPU)" for a, b in pairs)
+            + " |",
+            "|---|" + "---:|" * (2 * len(pairs)),
         ]
-    before = results.get("before", {}).get("sizes", {})
-    if before:
-        out += [
-            "## Before and after cedb/bulk.py",
-            "",
-            "The same figures measured with the per-row ORM import (a duplicate-check query "
-            "and a savepoint per row) before cedb.spreadsheet and cedb.curation used cedb.bulk:",
-            "",
-            "| figure | measurements | before (s) | after (s) | speed-up |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for size, entry in sorted(before.items(), key=lambda kv: int(kv[0])):
-            now = by.get(int(size), {}).get("import")
-            for name, label in (
-                ("csv_cedb", "cedb result import"),
-                ("curate_cedb", "cedb curate load"),
-            ):
-                if name in entry.get("import", {}) and now:
-                    b, a = med(entry["import"][name]), med(now[name])
-                    out.append(
-                        f"| {label} | {int(size):,} | {_fmt_s(b)} | {_fmt_s(a)} | {b / a:.0f}x |"
-                    )
+        for section, name, label in (
+            ("import", "csv_cedb", "cedb result import"),
+            ("import", "csv_raw", "raw executemany"),
+            ("import", "curate_cedb", "cedb curate load"),
+            ("query", "cedb", "cedb query (CSV)"),
+            ("query", "cedb_json", "cedb query (JSON)"),
+            ("query", "sqlite_utils", "sqlite-utils query (CSV)"),
+            ("query", "cedb_paper", "cedb query --paper (indexed)"),
+            ("export", "cedb_csv", "cedb export table csv"),
+            ("export", "cedb_latex", "cedb export table latex"),
+            ("export", "cedb_xlsx", "cedb export table xlsx"),
+            ("export", "pandas_csv", "pandas to_csv"),
+        ):
+            cells = [_exponent(by, section, name, a, b) for a, b in pairs] + [
+                _exponent(by, section, name, a, b, "cpu_s") for a, b in pairs
+            ]
+            if any(c is not None for c in cells):
+                out.append(
+                    f"| {label} | "
+                    + " | ".join("" if c is None else f"{c:.2f}" for c in cells)
+                    + " |"
+                )
         out.append("")
     findings = BENCH / "FINDINGS.md"
     if findings.exists():
         out += [findings.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out) + "\n"
-
-
-def _growth(by: dict, sizes: list[int]) -> list[str]:
-    rows = []
-    for section, name, label in (
-        ("import", "csv_cedb", "cedb result import"),
-        ("import", "csv_raw", "raw executemany"),
-        ("import", "curate_cedb", "cedb curate load"),
-        ("query", "cedb", "cedb query --practical --min-ce 99"),
-        ("query", "sqlite_utils", "sqlite-utils (same query)"),
-        ("query", "cedb_paper", "cedb query --paper (indexed)"),
-        ("export", "cedb_csv", "cedb export table csv"),
-        ("export", "cedb_latex", "cedb export table latex"),
-    ):
-        present = [s for s in sizes if name in by[s].get(section, {})]
-        if len(present) < 2:
-            continue
-        first = med(by[present[0]][section][name])
-        cells = [f"{med(by[s][section][name]) / first:.1f}x" if s in present else "" for s in sizes]
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
-    return rows
-
-
-def _goals(by: dict, sizes: list[int]) -> list[str]:
-    rows = []
-
-    def largest(section, name):
-        present = [s for s in sizes if name in by[s].get(section, {})]
-        return present[-1] if present else None
-
-    size = largest("import", "csv_cedb")
-    if size:
-        ratios = {
-            s: med(by[s]["import"]["csv_cedb"]) / med(by[s]["import"]["csv_raw"])
-            for s in sizes
-            if "import" in by[s]
-        }
-        curate = {
-            s: med(by[s]["import"]["curate_cedb"]) / med(by[s]["import"]["curate_raw"])
-            for s in sizes
-            if "import" in by[s]
-        }
-
-        def verdict(found):
-            met = [f"{s:,}" for s, r in found.items() if r <= 3]
-            missed = [f"{s:,}" for s, r in found.items() if r > 3]
-            return "; ".join(
-                part
-                for part in (
-                    f"yes at {', '.join(met)}" if met else "",
-                    f"no at {', '.join(missed)}" if missed else "",
-                )
-                if part
-            )
-
-        def listed(found):
-            return ", ".join(f"{r:.2f}x ({s:,})" for s, r in found.items())
-
-        rows.append(
-            f"| import within 3x raw executemany | <= 3x | result import {listed(ratios)}; "
-            f"curate load {listed(curate)} | "
-            f"result import: {verdict(ratios)}; curate load: {verdict(curate)} |"
-        )
-        rss = max(by[size]["import"]["csv_cedb"]["rss_kib"]) / 1024
-        curate_rss = max(by[size]["import"]["curate_cedb"]["rss_kib"]) / 1024
-        rows.append(
-            f"| {size:,}-row import under 1 GB RSS | < 1024 MiB | result import {rss:.0f} MiB, "
-            f"curate load {curate_rss:.0f} MiB ({size:,}) | "
-            f"{'yes' if rss < 1024 else 'no'} (result import); "
-            f"{'yes' if curate_rss < 1024 else 'no'} (curate load) |"
-        )
-    if largest("query", "cedb"):
-        ratios = {
-            s: med(by[s]["query"]["cedb"]) / med(by[s]["query"]["sqlite_utils"])
-            for s in sizes
-            if "query" in by[s]
-        }
-        rows.append(
-            f"| `cedb query` no slower than `sqlite-utils query` | <= 1x | "
-            f"{', '.join(f'{r:.2f}x ({s:,})' for s, r in ratios.items())} | "
-            f"{'yes' if max(ratios.values()) <= 1 else 'no'} |"
-        )
-    if largest("export", "cedb_csv"):
-        parts, met = [], True
-        for s in sizes:
-            if "export" not in by[s]:
-                continue
-            for fmt in ("csv", "latex"):
-                r = med(by[s]["export"][f"cedb_{fmt}"]) / med(by[s]["export"][f"pandas_{fmt}"])
-                parts.append(f"{fmt} {r:.2f}x ({s:,})")
-                met = met and r <= 2
-        rows.append(
-            f"| export within 2x pandas | <= 2x | {', '.join(parts)} | {'yes' if met else 'no'} |"
-        )
-    startup = [by[s]["startup"] for s in sizes if "startup" in by[s]]
-    if startup:
-        help_s = med(startup[0]["cedb_help"])
-        rows.append(
-            f"| `cedb --help` under 0.2 s | < 0.2 s | {help_s:.3f} s (python -c pass: "
-            f"{med(startup[0]['python']):.3f} s) | {'yes' if help_s < 0.2 else 'no'} |"
-        )
-    return rows
 
 
 # --------------------------------------------------------------------------- main
@@ -620,6 +511,9 @@ def main() -> None:
     parser.add_argument(
         "--label", default="sizes", help="Store under this label ('before' for the old code)."
     )
+    parser.add_argument(
+        "--no-curate", action="store_true", help="Skip `cedb curate load` in the import figure."
+    )
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
@@ -642,8 +536,12 @@ def main() -> None:
             entry["ran"] = [r for r in entry.get("ran", []) if r.split(" ")[0] not in only]
             print(f"{size}: import ...", file=sys.stderr)
             if "import" in only:
-                entry["import"] = import_figures(size, data, work, args.repeat)
-                entry["ran"].append(f"import + memory ({args.repeat} runs)")
+                entry["import"] = import_figures(
+                    size, data, work, args.repeat, curate=not args.no_curate
+                )
+                entry["ran"].append(
+                    f"import{'' if args.no_curate else ' + curate load'} ({args.repeat} runs)"
+                )
             db = work / "query.sqlite"
             if not db.exists():
                 raise SystemExit(f"{db} is missing: run the import figure at this size first")

@@ -20,6 +20,7 @@ Works on SQLite and PostgreSQL alike. Library code: never prints (see
 
 import csv
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,33 +344,26 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
         else table.c[c].type._cached_bind_processor(connection.dialect)
         for c in order
     }
-    getters = []
+    # Only the few columns with a processor (the timestamps) are converted, once per distinct
+    # value, in place (the rows are the batch's own); each row then becomes its tuple in one
+    # C call (itemgetter), not through a per-row generator.
     for column in order:
         process = processors[column]
         if process is None:
-            getters.append(column)
-        else:
-            memo: dict = {}
-
-            def get(row, column=column, process=process, memo=memo):
-                value = row[column]
-                if value is None:
-                    return None
-                try:
-                    return memo[value]
-                except KeyError:
-                    memo[value] = result = process(value)
-                    return result
-                except TypeError:
-                    return process(value)
-
-            getters.append(get)
-    if all(isinstance(g, str) for g in getters):
-        parameters = [tuple(row[c] for c in order) for row in rows]
-    else:
-        parameters = [
-            tuple(row[g] if g.__class__ is str else g(row) for g in getters) for row in rows
-        ]
+            continue
+        memo: dict = {}
+        for row in rows:
+            value = row[column]
+            if value is None:
+                continue
+            try:
+                row[column] = memo[value]
+            except KeyError:
+                row[column] = memo[value] = process(value)
+            except TypeError:
+                row[column] = process(value)
+    take = operator.itemgetter(*order)
+    parameters = [(take(row),) for row in rows] if len(order) == 1 else list(map(take, rows))
     connection.exec_driver_sql(compiled.string, parameters)
 
 

@@ -14,6 +14,7 @@ LaTeX special characters are escaped (chemical formulas get proper subscripts,
 units a real minus in math mode), HTML is escaped.
 """
 
+import functools
 import json
 import math
 import re
@@ -178,7 +179,16 @@ def strip_curation_notes(text: str | None) -> str:
     """A reported text without the curator's pointers: '... electrolyte (Fig. 8b caption) ...'."""
     if not text:
         return ""
-    return re.sub(r"\s{2,}", " ", _CURATION_NOTE.sub("", text)).strip()
+    return _stripped(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _stripped(text: str) -> str:
+    # Labels and materials repeat across a paper's rows: each distinct text is cleaned once.
+    return _SPACES.sub(" ", _CURATION_NOTE.sub("", text)).strip()
+
+
+_SPACES = re.compile(r"\s{2,}")
 
 
 def _number(value: float | None) -> str:
@@ -188,8 +198,30 @@ def _number(value: float | None) -> str:
 
 
 def _materials(row: dict[str, Any]) -> str:
-    parts = [strip_curation_notes(row.get(k)) for k in ("host", "electrolyte", "additive")]
+    return _materials_text(row.get("host"), row.get("electrolyte"), row.get("additive"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _materials_text(*texts: str | None) -> str:
+    parts = [strip_curation_notes(text) for text in texts]
     return "; ".join(p for p in parts if p)
+
+
+_PLAN = {
+    "strategy": ("label", "text"),
+    "materials": (None, "materials"),
+    "host": ("host", "text"),
+    "electrolyte": ("electrolyte", "text"),
+    "additive": ("additive", "text"),
+    "cell": ("cell", "word"),
+    "method": ("method", "word"),
+    "statistic": ("statistic", "word"),
+    "current": ("current_density_mA_cm2", "number"),
+    "capacity": ("areal_capacity_mAh_cm2", "number"),
+    "cycles": ("cycles", "count"),
+    "ce": ("ce_percent", "ce"),
+    "ref": (None, "ref"),
+}
 
 
 def _natural(key: str) -> list:
@@ -258,6 +290,8 @@ def build_table(
     used_marks: set[str] = set()
     statistic_marks = "statistic" not in columns  # the column says it; no marks needed
     group_rows: dict[Any, list[dict[str, Any]]] = {}
+    # One step per column, decided once: (column, row key, how its cell is made).
+    plan = [(column, _PLAN[column][0], _PLAN[column][1]) for column in columns]
     for row in reference_order(rows):
         key = row["paper"]
         if key not in numbers:
@@ -269,29 +303,26 @@ def build_table(
         cells: dict[str, str] = {}
         values: dict[str, Any] = {}
         marks: list[str] = []
-        for column in columns:
-            if column == "strategy":
-                cells[column] = strip_curation_notes(row.get("label"))
-            elif column == "materials":
-                cells[column] = _materials(row)
-            elif column in ("host", "electrolyte", "additive"):
-                cells[column] = strip_curation_notes(row.get(column))
-            elif column in ("cell", "method", "statistic"):
-                cells[column] = row.get(column) or ""
-            elif column == "current":
-                values[column] = row.get("current_density_mA_cm2")
-                cells[column] = _number(values[column])
-            elif column == "capacity":
-                values[column] = row.get("areal_capacity_mAh_cm2")
-                cells[column] = _number(values[column])
-            elif column == "cycles":
-                values[column] = row.get("cycles")
-                cells[column] = "" if values[column] is None else str(values[column])
-            elif column == "ce":
+        for column, name, kind in plan:
+            if kind == "text":
+                cells[column] = strip_curation_notes(row.get(name))
+            elif kind == "materials":
+                cells[column] = _materials_text(row.get("host"), row.get("electrolyte"),
+                                                row.get("additive"))
+            elif kind == "word":
+                cells[column] = row.get(name) or ""
+            elif kind == "number":
+                value = values[column] = row.get(name)
+                cells[column] = "" if value is None else f"{value:g}"
+            elif kind == "count":
+                value = values[column] = row.get(name)
+                cells[column] = "" if value is None else str(value)
+            elif kind == "ce":
                 values[column] = row.get("ce_percent")
                 cells[column], marks = _ce_text(row, statistic_marks)
-                used_marks.update(marks)
-            elif column == "ref":
+                if marks:
+                    used_marks.update(marks)
+            else:  # ref
                 values[column] = numbers[key]
                 cells[column] = str(numbers[key])
         category = row.get("category") if row.get("category") in CATEGORY_ORDER else None
@@ -304,7 +335,7 @@ def build_table(
                 "cells": cells,
                 "values": values,
                 "ce_decimals": row.get("ce_decimals"),
-                "marks": "".join(m for m in _NOTE_ORDER if m in marks),
+                "marks": "".join(m for m in _NOTE_ORDER if m in marks) if marks else "",
             }
         )
     table.groups = [(CATEGORY_TITLES[c], group_rows[c]) for c in CATEGORY_ORDER if c in group_rows]
@@ -404,7 +435,9 @@ def export_table(
     needed = set(ROW_KEYS_NEEDED)
     for column in columns:
         needed.update(_NEEDS.get(column, (column,) if column in query.ROW_KEYS else ()))
-    rows = query.run(session.connection(), filters, keys=tuple(sorted(needed)))
+    keys = tuple(sorted(needed))
+    # Tuples from the cursor in chunks, only the columns the table needs, one dict each.
+    rows = [dict(zip(keys, row)) for row in query.stream(session.connection(), filters, keys=keys)]
     profile = filters.resolved_profile()
     rule = rule_text(profile, strict=filters.strict)
     if no_caption:
@@ -477,23 +510,29 @@ def _text_rows(table: ReviewTable):
             yield title, row, [row["cells"][c] for c in table.columns]
 
 
-def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
-    def cell(text: str) -> str:
-        # Markdown renders raw HTML: < and > are written as entities.
-        return (
-            str(text)
-            .replace("\\", "\\\\")
-            .replace("|", "\\|")
-            .replace("\n", " ")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-        )
+def _markdown_cell(text) -> str:
+    # Markdown renders raw HTML: < and > are written as entities.
+    return (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
 
+
+def markdown_row(values: list[str]) -> str:
+    """One Markdown table row (cells escaped)."""
+    return "| " + " | ".join(map(_markdown_cell, values)) + " |"
+
+
+def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
     lines = [
-        "| " + " | ".join(cell(c) for c in columns) + " |",
+        markdown_row(columns),
         "|" + "|".join("---" for _ in columns) + "|",
     ]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += [markdown_row(row) for row in rows]
     return "\n".join(lines)
 
 

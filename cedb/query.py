@@ -5,6 +5,7 @@ so filtering on it uses the index and scales with the database.
 """
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,8 +97,12 @@ def practical_expr(profile: Profile, strict: bool):
     return sql_verdict(profile, strict, _column)
 
 
-def build(filters: Filters):
-    """The SELECT for ``filters``: every user value is a bound parameter."""
+def build(filters: Filters, keys: tuple[str, ...] | None = None):
+    """The SELECT for ``filters``: every user value is a bound parameter.
+
+    ``keys`` selects only those columns (in that order; ``lce`` is computed by the caller
+    from ``ce_percent``), and joins the source reference only when ``source`` is among them.
+    """
     profile = filters.resolved_profile()
     practical = practical_expr(profile, filters.strict).label("practical")
     source = sa.orm.aliased(Reference, name="source_reference")
@@ -133,13 +138,17 @@ def build(filters: Filters):
         Measurement.ec_ratio_g_Ah.label("ec_ratio_g_Ah"),
         Measurement.cathode_loading_mAh_cm2.label("cathode_loading_mAh_cm2"),
     ]
+    by_name = {column.key: column for column in columns}
+    if keys is not None:
+        columns = [by_name[key] for key in keys]
     query = (
         sa.select(*columns)
         .select_from(Measurement)
         .join(Reference, Reference.id == Measurement.reference_id)
         .outerjoin(Strategy, Strategy.id == Measurement.strategy_id)
-        .outerjoin(source, source.id == Measurement.source_id)
     )
+    if keys is None or "source" in keys:
+        query = query.outerjoin(source, source.id == Measurement.source_id)
     conditions = []
     if filters.practical is True:
         conditions.append(sql_passes_all(profile, filters.strict, _column))
@@ -184,10 +193,11 @@ def build(filters: Filters):
     sort_key = filters.sort or "id"
     if sort_key == "lce":
         sort_key = "ce_percent"
-    by_name = {column.key: column for column in columns}
     if sort_key not in by_name:
         raise InvalidValue(f"cannot sort by {filters.sort!r}: use one of {', '.join(ROW_KEYS)}")
     order = by_name[sort_key]
+    if keys is not None and sort_key not in keys:
+        order = order.element  # ordered by the expression, not by a label the SELECT lacks
     order_by = [order.desc() if filters.descending else order.asc(), Measurement.id.asc()]
     # NULLs last in either direction, on SQLite and PostgreSQL alike; columns that are
     # never NULL sort plainly, so the default id order needs no sort step (bench/FINDINGS.md).
@@ -260,6 +270,47 @@ def _row(mapping) -> dict[str, Any]:
     row["full_cell_derived"] = bool(row["full_cell_derived"])
     row["lce"] = lce(row["ce_percent"])
     return row
+
+
+def stream(connection: Connection, filters: Filters, *, keys: tuple[str, ...],
+           chunk: int = 5000) -> Iterator[Sequence[Any]]:
+    """Rows for ``filters`` as tuples of the ``keys`` values, fetched from the cursor ``chunk``
+    rows at a time (a server-side cursor on PostgreSQL): memory stays flat at any size.
+
+    Values are those of :func:`run`: ``practical`` True/False/None, ``full_cell_derived`` a
+    bool, ``lce`` computed from ``ce_percent``.
+    """
+    unknown = set(keys) - set(ROW_KEYS) - set(EXTRA_KEYS)
+    if unknown:
+        raise InvalidValue(f"no query key {sorted(unknown)[0]!r}: use one of {', '.join(ROW_KEYS + EXTRA_KEYS)}")
+    selected = tuple(k for k in keys if k != "lce")
+    if "lce" in keys and "ce_percent" not in selected:
+        selected += ("ce_percent",)
+    fixes = [(i, _verdict if key == "practical" else bool) for i, key in enumerate(selected)
+             if key in ("practical", "full_cell_derived")]
+    lce_at = keys.index("lce") if "lce" in keys else None
+    ce_at = selected.index("ce_percent") if lce_at is not None else None
+    extra_ce = lce_at is not None and "ce_percent" not in keys
+    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(
+        build(filters, selected))
+    for rows in result.partitions(chunk):
+        if not fixes and lce_at is None:
+            yield from map(tuple, rows)
+            continue
+        for row in rows:
+            values = list(row)
+            for i, fix in fixes:
+                values[i] = fix(values[i])
+            if lce_at is not None:
+                value = lce(values[ce_at])
+                if extra_ce:
+                    del values[-1]
+                values.insert(lce_at, value)
+            yield values
+
+
+def _verdict(value):
+    return None if value is None else bool(value)
 
 
 def run(connection: Connection, filters: Filters, *, extra: bool = False,

@@ -4,7 +4,9 @@ Every entry point passes raw values through ``normalise``, so "20 A/m^2", "Li||C
 and "99.6 %" mean the same everywhere and a bad value is refused the same way.
 """
 
+import functools
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,24 +71,44 @@ def normalise_field(name: str, value: Any) -> Any:
 
 def _check_limits(name: str, value: Any) -> None:
     """The model's limits (also CHECKs in the database) as a one-line error, not a pydantic traceback."""
+    if value is None:
+        return
+    for check in _limits(name):
+        check(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _limits(name: str) -> tuple:
+    """The checks of field ``name``'s limits, built once per field (not once per value)."""
     import annotated_types as at
 
     from cedb.models import MeasurementBase, StrategyBase
 
     model = StrategyBase if name in STRATEGY_FIELDS else MeasurementBase
     info = model.model_fields.get(name)
-    if info is None or value is None:
-        return
+    if info is None:
+        return ()
+    checks = []
     for limit in info.metadata:
-        if isinstance(limit, at.MaxLen) and len(value) > limit.max_length:
-            raise InvalidValue(f"{name} is {len(value)} characters long: at most {limit.max_length} allowed")
-        for kind, attribute, fails, text in ((at.Ge, "ge", lambda v, b: v < b, "at least"),
-                                             (at.Le, "le", lambda v, b: v > b, "at most"),
-                                             (at.Gt, "gt", lambda v, b: v <= b, "more than"),
-                                             (at.Lt, "lt", lambda v, b: v >= b, "less than")):
-            if isinstance(limit, kind) and fails(value, getattr(limit, attribute)):
-                raise InvalidValue(f"{name} {value:g} is out of range: it must be {text} "
-                                   f"{getattr(limit, attribute):g}")
+        if isinstance(limit, at.MaxLen):
+            checks.append(functools.partial(_max_length, name, limit.max_length))
+        for kind, attribute, fails, text in ((at.Ge, "ge", operator.lt, "at least"),
+                                             (at.Le, "le", operator.gt, "at most"),
+                                             (at.Gt, "gt", operator.le, "more than"),
+                                             (at.Lt, "lt", operator.ge, "less than")):
+            if isinstance(limit, kind):
+                checks.append(functools.partial(_bound, name, fails, getattr(limit, attribute), text))
+    return tuple(checks)
+
+
+def _max_length(name: str, most: int, value: Any) -> None:
+    if len(value) > most:
+        raise InvalidValue(f"{name} is {len(value)} characters long: at most {most} allowed")
+
+
+def _bound(name: str, fails, bound: float, text: str, value: Any) -> None:
+    if fails(value, bound):
+        raise InvalidValue(f"{name} {value:g} is out of range: it must be {text} {bound:g}")
 
 
 def _normalise_field(name: str, value: Any) -> Any:

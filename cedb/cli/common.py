@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
+from json.encoder import encode_basestring as _encode_string
 from typing import Annotated, Any
 
 import typer
@@ -179,6 +180,159 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
         console().print(table)
         if not rows:
             note("No rows.")
+
+
+# --------------------------------------------------------------------------- streamed output
+
+
+def _csv_formatter(kind: str, shown):
+    """One cell formatter of a CSV column: ``kind`` is text, number or flag."""
+    from cedb.exports import csv_safe
+
+    if kind == "flag":
+        return lambda v: "" if v is None else ("yes" if v else "no")
+    if kind == "number":
+        def number(v):
+            if v is None:
+                return ""
+            if v.__class__ is int:
+                return str(v)
+            text = _cell(v)
+            # "-inf" is not a number a sheet reads: neutralised like any text (cedb.exports.csv_safe).
+            return shown(csv_safe(text)) if text[:1] in "-+" else text
+        return number
+
+    def text(v):
+        if v is None:
+            return ""
+        v = _cell(v)
+        return shown(csv_safe(v) if v[:1] in _FORMULA_FIRST else v)
+    return text
+
+
+def _strip_ansi(text: str) -> str:
+    # What typer.echo did to CSV text piped or written to a file (click strips ANSI styles
+    # when not on a terminal): kept, so streamed output is byte for byte the earlier one.
+    if "\x1b" not in text:
+        return text
+    import re
+
+    return re.sub(r"\033\[[;?0-9]*[a-zA-Z]", "", text)
+
+
+_FORMULA_FIRST = frozenset("=+-@\t\r\n")
+
+
+def _json_literal(value: Any, nested_indent: str | None = None) -> str:
+    """``value`` as json.dumps(ensure_ascii=False) writes it; containers re-indented for a row."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    kind = value.__class__
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    text = json.dumps(value, ensure_ascii=False, default=_json_default, indent=2)
+    return text.replace("\n", "\n" + nested_indent) if nested_indent else text
+
+
+def emit_rows(rows, fmt: Format, columns: Sequence[str], kinds: dict[str, str],
+              headers: dict[str, str] | None = None, prepare=None) -> None:
+    """Stream ``rows`` (sequences of ``columns`` values) to stdout, byte for byte as
+    :func:`emit` prints the same rows as dicts, with one formatter per column in one pass.
+
+    ``kinds`` says which columns are numbers or flags (the rest are text: only text cells are
+    neutralised against spreadsheet formulas). The rich table needs every row to size its
+    columns, so it alone collects them (as the strings it shows). ``prepare`` maps a JSON
+    row's values before writing (e.g. method_params text -> object).
+    """
+    with _buffered(sys.stdout) as out:
+        _emit_rows(out, rows, fmt, list(columns), kinds, headers, prepare)
+
+
+class _Chunks:
+    """Text written to ``stream`` in blocks of ~64 KB: one system call per block, not per row
+    (stdout is unbuffered under PYTHONUNBUFFERED)."""
+
+    def __init__(self, stream):
+        self.stream, self.parts, self.size = stream, [], 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.stream.write("".join(self.parts))
+            self.parts, self.size = [], 0
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+@contextmanager
+def _buffered(stream):
+    chunks = _Chunks(stream)
+    yield chunks
+    chunks.flush()
+    stream.flush()
+
+
+def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
+    if fmt == Format.csv:
+        shown = terminal if out.isatty() else _strip_ansi
+        formatters = [_csv_formatter(kinds.get(c, "text"), shown) for c in columns]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        pairs = list(enumerate(formatters))
+        writer.writerows([f(row[i]) for i, f in pairs] for row in rows)
+    elif fmt == Format.json:
+        # json.dumps(indent=2) of the whole list, row by row: a row of plain values goes through
+        # the C encoder with the indented separators; a row holding an object (method_params)
+        # is written value by value so the object is indented as json.dumps indents it.
+        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default,
+                                  separators=(",\n    ", ": ")).encode
+        prefixes = ["    " + _encode_string(c) + ": " for c in columns]
+        first = True
+        out.write("[")
+        for row in rows:
+            if prepare is not None:
+                row = prepare(row)
+            out.write("\n  {\n" if first else ",\n  {\n")
+            if any(v.__class__ in (dict, list) for v in row):
+                out.write(",\n".join(p + _json_literal(v, "    ") for p, v in zip(prefixes, row)))
+            else:
+                out.write("    " + encode(dict(zip(columns, row)))[1:-1])
+            out.write("\n  }")
+            first = False
+        out.write("]\n" if first else "\n]\n")
+    elif fmt == Format.jsonl:
+        for row in rows:
+            if prepare is not None:
+                row = prepare(row)
+            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False,
+                                 default=_json_default) + "\n")
+    elif fmt == Format.md:
+        from cedb.exports import markdown_row, markdown_table
+
+        out.write(markdown_table(columns, []) + "\n")
+        for row in rows:
+            out.write(markdown_row([terminal(_cell(v)) for v in row]) + "\n")
+    else:
+        shown = [{c: _cell(v) for c, v in zip(columns, row)} for row in rows]
+        emit(shown, fmt, columns, headers=headers)
 
 
 def _escape(text: str) -> str:

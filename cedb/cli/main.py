@@ -92,8 +92,13 @@ def run() -> None:
     unreachable) become DatabaseError (5) and operating-system errors on files FileError
     (6); a password in any message is masked. Anything else is a bug and keeps its traceback.
     """
+    import gc
+
     from cedb.errors import CedbError
 
+    # A command is one short, allocation-heavy process: collecting the young generation every
+    # 700 allocations was a fifth of the CPU of a 100k-row import or export (issue 16).
+    gc.set_threshold(100_000, 50, 100)
     try:
         try:
             app()

@@ -1,6 +1,17 @@
 """cedb query: find results by conditions, CE, strategy, paper and year."""
 
-from cedb.cli import common, filters as f
+from cedb.cli import common
+from cedb.cli import filters as f
+
+# How each output key prints: numbers and flags are never neutralised as spreadsheet formulas.
+KINDS = {key: "number" for key in ("id", "year", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
+                                   "cycles", "ce_percent", "lce")} | {
+    "full_cell_derived": "flag", "practical": "flag"}
+TABLE_COLUMNS = ("id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
+                 "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical")
+# Short headers on a terminal; csv/json keep the full, unit-bearing keys.
+TABLE_HEADERS = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2": "mAh cm⁻²",
+                 "ce_percent": "CE (%)"}
 
 
 @f.with_filters()
@@ -8,25 +19,25 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
     """Find CE results: filter by practical conditions, CE, strategy, paper, year and status."""
     from cedb import query
 
-    with common.transaction(write=False) as session:
-        rows = query.run(session.connection(), filters, extra=True)
-        unjudged = query.unjudged(session.connection(), filters)
-    if unjudged:
-        common.note(f"{unjudged} result(s) have electrolytes cedb could not parse, so "
-                    "--salt/--solvent/--diluent could not judge them: see `cedb chem unparsed`")
+    prepare = None
     if fmt in (common.Format.json, common.Format.jsonl):
-        import json
-
         # The method's inputs (e.g. Aurbach's Q_T, Q_C, n, Q_S) travel with the row.
-        for row in rows:
-            row["method_params"] = json.loads(row["method_params"]) if row["method_params"] else None
-        common.emit(rows, fmt, list(query.ROW_KEYS) + ["method_params"])
+        columns = query.ROW_KEYS + ("method_params",)
+
+        def prepare(row):
+            import json
+
+            params = row[-1]
+            return (*row[:-1], json.loads(params) if params else None)
     elif fmt == common.Format.table:
-        columns = ["id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
-                   "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical"]
-        # Short headers on a terminal; csv/json keep the full, unit-bearing keys.
-        headers = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2": "mAh cm⁻²",
-                   "ce_percent": "CE (%)"}
-        common.emit(rows, fmt, columns, headers=headers)
+        columns = TABLE_COLUMNS
     else:
-        common.emit(rows, fmt, list(query.ROW_KEYS))
+        columns = query.ROW_KEYS
+    with common.transaction(write=False) as session:
+        unjudged = query.unjudged(session.connection(), filters)
+        if unjudged:
+            common.note(f"{unjudged} result(s) have electrolytes cedb could not parse, so "
+                        "--salt/--solvent/--diluent could not judge them: see `cedb chem unparsed`")
+        # Rows go from the cursor to stdout in chunks: memory stays flat at any size.
+        rows = query.stream(session.connection(), filters, keys=columns)
+        common.emit_rows(rows, fmt, columns, KINDS, headers=TABLE_HEADERS, prepare=prepare)
