@@ -111,8 +111,10 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
             return electrolyte_text(part), host_text(part)
         later = [c for c in comparisons if c >= r.value_end]
         part = flat[: later[0]] if later else flat
+        values = [o.value_start for o in results if o.value_start < len(part)]
         return (
-            electrolyte_text(part, r.value_start) or named_last(electrolyte_text, index - 1, first),
+            electrolyte_text(part, r.value_start, values)
+            or named_last(electrolyte_text, index - 1, first),
             host_text(part) or named_last(host_text, index - 1, first),
         )
 
