@@ -103,6 +103,8 @@ def _electrolytes(sentence: str) -> list[tuple[int, str]]:
     """Every electrolyte the sentence names: (position, its words), in text order."""
     found: list[tuple[int, int, str]] = []
     for m in _CONCENTRATION.finditer(sentence):
+        if any(a <= m.start() < b for a, b, _ in found):
+            continue  # the second salt of "1 M LiTFSI and 0.5 M LiNO3 in DOL/DME"
         words = _concentration_words(sentence, m)
         if words:
             found.append((m.start(), m.start() + len(words), words))
