@@ -14,8 +14,9 @@ conditions null) with at most 0.5 confidence.
 
 Qualifiers: "average" (average, mean, CE_avg), "up to" (up to, as high as),
 ">" (exceeding, over, more than, above, >, ≥), "<", "about" (about,
-approximately, ~), "range" ("97–99%": ``ce_percent`` the low end,
-``ce_high_percent`` the high end). "Average CE of up to 99.5%" gives
+approximately, ~), "range" ("97–99%", "97-99 %", "between 97 and 99%":
+``ce_percent`` the low end, ``ce_high_percent`` the high end; a draft records the
+high end, see ``cedb.extract.drafts``). "Average CE of up to 99.5%" gives
 "average, up to".
 """
 

@@ -6,7 +6,11 @@ and reason, so a curator sees why a value was proposed. Mappings to the database
 
 * qualifier -> statistic: "average" wins ("average, up to" is an average, as in
   curation/CURATION_RULES.md S1); "up to" -> maximum; ">" -> exceeding; others none;
+* a range ("∼97–99%") -> its upper end, the highest value the text states, with statistic
+  "maximum" ("average" when the text says average); both ends in the note, never a midpoint;
 * method hint -> method: the reservoir method is Aurbach's; none -> "unspecified";
+* ``location`` (``--location abstract``) -> every draft's location, the file and offsets
+  then in the note; else "FILE, characters a-b";
 * electrolyte and host text -> a draft strategy per distinct pair (category composite-anode
   when a host is named, else electrolyte), which the curator names and checks.
 
