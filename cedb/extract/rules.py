@@ -198,6 +198,8 @@ _PRIOR_WORK = re.compile(
     r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
     re.I,
 )
+# "While/Although/Though/Whereas ..., ": a leading clause of its own.
+_CONCESSIVE = re.compile(r"^\s*(?:While|Although|Though|Even though|Whereas)\b[^,;]{0,300},")
 _OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
 # Where a clause stops belonging to a result (issue #13, class 3): a comparison ("than",
 # "outperforming", "compared with") names another system's conditions.
@@ -644,10 +646,18 @@ def sentence_results(
     kept = [m for m in mentions if not m.rejected]
     if not kept:
         return [], mentions
-    target = _TARGET.search(s)
-    if target:
-        for m in kept:
+    # A target word counts within its own part of the sentence: a leading concessive clause
+    # ("While ... falls short of the benchmark set by liquid electrolytes, we demonstrated
+    # >95% CE") is one part, the rest of the sentence the other (held-out batch 8).
+    concessive = _CONCESSIVE.match(s)
+    split = concessive.end() if concessive else 0
+    for m in kept:
+        lo, hi = (0, split) if m.start < split else (split, len(s))
+        target = _TARGET.search(s, lo, hi)
+        if target:
             m.rejected = f"target or hypothetical statement ('{target.group().strip()}')"
+    kept = [m for m in kept if not m.rejected]
+    if not kept:
         return [], mentions
     prior = _PRIOR_WORK.search(s)
     if prior and not _OWN_WORK.search(s):
