@@ -158,6 +158,23 @@ def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckRepo
     return report
 
 
+def database_keys(*, url: str) -> set[str] | None:
+    """The reference keys recorded in the database at ``url``, read without changing it.
+
+    None when there is no database there yet: ``curate check`` never creates one.
+    """
+    from cedb.db import read_only_engine, session_scope
+
+    engine = read_only_engine(url)
+    if engine is None:
+        return None
+    try:
+        with session_scope(engine, write=False) as session:
+            return set(session.exec(select(Reference.key)))
+    finally:
+        engine.dispose()
+
+
 def parse(paths: list[Path]) -> CheckReport:
     """Read and validate each file on its own (everything ``check`` does that needs no database:
     ``load`` takes the result, so that the files are read before the write lock is taken)."""

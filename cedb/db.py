@@ -114,6 +114,37 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def read_only_engine(url: str) -> Engine | None:
+    """An engine that cannot change the database at ``url``, or None when there is none yet.
+
+    For checks that only read (``cedb curate check``): a SQLite file that does not exist is
+    not created (None), an existing one is opened with ``mode=ro`` (no journal-mode change,
+    no folder made), and PostgreSQL transactions are read-only. Nothing is migrated.
+    """
+    if not is_sqlite(url):
+        return make_engine(url).execution_options(postgresql_readonly=True)
+    try:
+        database = sa.engine.make_url(url).database
+    except sa.exc.ArgumentError:
+        database = None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return make_engine(url)  # refused there with its message
+    path = Path(database)
+    if not path.is_file():
+        return None
+    from urllib.parse import quote
+
+    # Without a -wal file no other cedb has the database open: read it as immutable, so that
+    # not even the -wal/-shm side files a WAL reader needs are created. With one, a plain
+    # read-only connection shares them.
+    idle = not Path(f"{path}-wal").exists()
+    target = f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if idle else "")
+    engine = sa.create_engine("sqlite://", poolclass=sa.NullPool, creator=lambda: _sqlite3_connect(
+        target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False))
+    _configure_sqlite(engine, read_only=True)
+    return engine
+
+
 def _sqlite3_connect(*args, **kwargs):
     import sqlite3
 

@@ -94,3 +94,65 @@ def test_dump_init_empty_load_dump_gives_identical_files(cli, empty_cli, tmp_pat
 
 def test_missing_path_is_an_error(sqlite_cli, tmp_path):
     assert_user_error(sqlite_cli("curate", "check", tmp_path / "nope", "--offline"), contains="no such file or folder")
+
+
+# --- curate check never creates or changes a database (curators' report, issue #14) ------
+
+CITING = """reference:
+  key: mine2025
+measurements:
+- ce_percent: 99.1
+  source: sun2025review
+  quote: a CE of 99.1 %
+"""
+
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_check_without_db_creates_no_database(cedb_bin, tmp_path):
+    import os
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "curation").mkdir()
+    for name in ("demo2023nitrate.yaml", "demo2024review.yaml"):
+        shutil.copy(GOOD / name, tmp_path / "curation")
+    env = {k: v for k, v in os.environ.items() if k != "CEDB_DATABASE_URL"}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "share"), NO_COLOR="1")
+    cli = Cli(cedb_bin, "", tmp_path)
+    cli.env = env
+    process = cli("curate", "check", "curation")
+    assert process.returncode == 0, process.stderr
+    assert "OK: 2 file(s)" in process.stderr
+    assert list(home.rglob("*")) == []  # no ~/.local/share/cedb, no database file
+    # a file citing a paper no file and no database holds fails offline, and still creates nothing
+    (tmp_path / "curation" / "mine2025.yaml").write_text(CITING, encoding="utf-8")
+    failed = cli("curate", "check", "curation")
+    assert failed.returncode == 3 and "'sun2025review' is not a key" in failed.stdout
+    assert list(home.rglob("*")) == []
+
+
+def test_check_with_a_db_that_does_not_exist_leaves_it_absent(sqlite_cli, tmp_path):
+    target = tmp_path / "cedb.sqlite"
+    assert not target.exists()
+    process = sqlite_cli("curate", "check", GOOD)
+    assert process.returncode == 0, process.stderr
+    assert "No database at" in process.stderr
+    assert not target.exists() and not (tmp_path / "cedb.sqlite-wal").exists()
+
+
+def test_check_reads_keys_from_an_existing_db_without_changing_it(sqlite_cli, tmp_path):
+    dbdir = tmp_path
+    sqlite_cli("init", check=True)  # the bundled dataset holds the review sun2025review
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "mine2025.yaml").write_text(CITING, encoding="utf-8")
+    before = {k: v for k, v in _tree(dbdir).items() if k.startswith("cedb.sqlite")}
+    process = sqlite_cli("curate", "check", files)
+    assert process.returncode == 0, process.stdout + process.stderr
+    after = {k: v for k, v in _tree(dbdir).items() if k.startswith("cedb.sqlite")}
+    assert after == before  # same files, same bytes: nothing written, no -wal/-shm made
+    offline = sqlite_cli("curate", "check", "--offline", files)
+    assert offline.returncode == 3  # the key came from the database, not from the files

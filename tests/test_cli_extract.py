@@ -288,3 +288,73 @@ def test_draft_from_stdin_is_located_as_stdin(run, tmp_path):
     assert process.returncode == 0, process.stderr
     (row,) = yaml.safe_load((tmp_path / "drafts" / "stdin2025.yaml").read_text())["measurements"]
     assert row["location"] == f"stdin, characters 0-{len(text)}" and row["quote"] == text
+
+
+# --- curators' report on real abstracts (issue #14 workflow) ------------------------------
+
+
+@pytest.mark.parametrize("location", ["abstract", "Fig. 3b"])
+def test_location_option_sets_every_draft_location(run, tmp_path, location):
+    (tmp_path / "p.txt").write_text(TEXT, encoding="utf-8")
+    process = run("extract", "p.txt", "--to-curation", "drafts", "--paper", "loc2025",
+                  "--location", location)  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    import yaml
+
+    rows = yaml.safe_load((tmp_path / "drafts" / "loc2025.yaml").read_text(encoding="utf-8"))[
+        "measurements"
+    ]
+    assert len(rows) == 3 and {m["location"] for m in rows} == {location}
+    # the offsets are kept in the note, so a draft can still be traced in the file
+    assert "found at p.txt, characters 0-" in rows[0]["note"]
+    check = run("curate", "check", "--offline", "drafts")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_location_option_is_refused_when_empty_too_long_or_without_drafts(run, tmp_path):
+    (tmp_path / "p.txt").write_text(TEXT, encoding="utf-8")
+    base = ("extract", "p.txt", "--to-curation", "drafts", "--paper", "loc2025")
+    assert_user_error(run(*base, "--location", "  "), contains="--location")
+    assert_user_error(run(*base, "--location", "x" * 201), contains="--location")
+    assert_user_error(run("extract", "p.txt", "--location", "abstract"), contains="--to-curation")
+    assert not (tmp_path / "drafts").exists()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Li||Cu cells deliver a CE of ∼97–99% at 0.5 mA cm−2 and 1 mAh cm−2.",
+        "The CE of Li||Cu cells is 97-99 % at 0.5 mA cm−2 and 1 mAh cm−2.",
+        "The CE of Li||Cu cells stays between 97 and 99% at 0.5 mA cm−2 and 1 mAh cm−2.",
+        "In Li||Cu cells the CE ranges from 97% to 99% at 0.5 mA cm−2 and 1 mAh cm−2.",
+    ],
+)
+def test_a_range_is_drafted_as_its_upper_end_with_both_ends_in_the_note(run, tmp_path, sentence):
+    (tmp_path / "p.txt").write_text(sentence, encoding="utf-8")
+    table = _json(run("extract", "p.txt", "--format", "json"))
+    assert [(c["ce_percent"], c["ce_high_percent"]) for c in table] == [(97, 99)]
+    process = run("extract", "p.txt", "--to-curation", "drafts", "--paper", "range2025")
+    assert process.returncode == 0, process.stderr
+    import yaml
+
+    [row] = yaml.safe_load((tmp_path / "drafts" / "range2025.yaml").read_text(encoding="utf-8"))[
+        "measurements"
+    ]
+    assert row["ce_percent"] == 99 and row["statistic"] == "maximum"  # never a midpoint (98)
+    assert "range, 97-99 %" in row["note"] and "lower end, 97 %" in row["note"]
+    assert (row["current_density_mA_cm2"], row["areal_capacity_mAh_cm2"]) == (0.5, 1)
+    check = run("curate", "check", "--offline", "drafts")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_an_average_given_as_a_range_stays_an_average(run, tmp_path):
+    (tmp_path / "p.txt").write_text(
+        "Li||Cu cells show an average CE of 98.2–98.9% at 1 mA cm−2 and 1 mAh cm−2.", encoding="utf-8"
+    )
+    assert run("extract", "p.txt", "--to-curation", "d", "--paper", "avg2025").returncode == 0
+    import yaml
+
+    [row] = yaml.safe_load((tmp_path / "d" / "avg2025.yaml").read_text(encoding="utf-8"))[
+        "measurements"
+    ]
+    assert (row["ce_percent"], row["statistic"]) == (98.9, "average")

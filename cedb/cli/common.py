@@ -31,6 +31,13 @@ def settings() -> Settings:
     return Settings.resolve(_state["db"])
 
 
+def chosen_database() -> str | None:
+    """The database URL the user chose (--db or CEDB_DATABASE_URL), None for the default."""
+    if _state["db"] or os.environ.get("CEDB_DATABASE_URL"):
+        return settings().database_url
+    return None
+
+
 def engine(*, prepare: bool = True, load_bundled: bool = True):
     """The engine for the chosen database; a new database is set up on first use."""
     if _state["engine"] is None:

@@ -22,18 +22,22 @@ def check_command(
     paths: Paths = None,
     offline: Annotated[bool, typer.Option("--offline", help="Do not consult the database for source keys.")] = False,
 ) -> None:
-    """Validate curation files and report every problem with file and line (exit 3 if any)."""
+    """Validate curation files and report every problem with file and line (exit 3 if any).
+
+    Never creates or changes a database: source keys are also looked up, read-only, in the
+    database given by --db or CEDB_DATABASE_URL when it exists; without one the check is offline.
+    """
     from cedb import curation
     from cedb.errors import ChecksFailed
 
     known: set[str] = set()
-    if not offline:
-        from sqlmodel import select
-
-        from cedb.models import Reference
-
-        with common.transaction(write=False) as session:
-            known = set(session.exec(select(Reference.key)))
+    url = None if offline else common.chosen_database()
+    if url is not None:
+        found = curation.database_keys(url=url)
+        if found is None:
+            common.note(f"No database at {common.display_url(url)}: source keys are checked "
+                        "against the files only")
+        known = found or set()
     report = curation.check(_paths(paths), known_keys=known)
     for problem in report.problems:
         typer.echo(str(problem))

@@ -17,7 +17,7 @@ class Kind(str, Enum):
     html = "html"
 
 
-TABLE_COLUMNS = ["ce_percent", "qualifier", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
+TABLE_COLUMNS = ["ce_percent", "ce_high_percent", "qualifier", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
                  "cycles", "cell", "complete", "confidence", "start", "end"]  # fmt: skip
 COMPARE_COLUMNS = ["status", "existing_id", "existing_ce_percent"]
 
@@ -69,6 +69,16 @@ def extract_command(
             show_default=False,
         ),
     ] = None,
+    location: Annotated[
+        Optional[str],
+        typer.Option(
+            "--location",
+            help="With --to-curation or --record: the location of every draft (e.g. abstract, "
+            "'Fig. 3'); the file and character offsets then go to the note [default: the file "
+            "and character offsets].",
+            show_default=False,
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="With --to-curation: replace an existing file.")
     ] = False,
@@ -99,6 +109,11 @@ def extract_command(
     ):
         if wanted and not paper:
             raise InvalidValue(f"{flag} needs the paper's citation key: add --paper KEY")
+    if location is not None and to_curation is None and not record:
+        raise InvalidValue("--location is the location of drafts: use it with --to-curation or --record")
+    from cedb.extract.drafts import check_location
+
+    location = check_location(location)
     if record and not yes and (source == "-" or not _can_ask()):
         raise InvalidValue(
             "--record asks before adding each result, but there is no terminal to ask: "
@@ -141,11 +156,16 @@ def extract_command(
         from cedb.extract.drafts import write_drafts
 
         path = write_drafts(
-            candidates, paper=paper, directory=to_curation, where=where, overwrite=force
+            candidates,
+            paper=paper,
+            directory=to_curation,
+            where=where,
+            location=location,
+            overwrite=force,
         )
         common.note(f"Wrote draft results to {path}: review them, then `cedb curate check {path}`")
     if record:
-        _record(candidates, paper=paper, where=where, ask=not yes)
+        _record(candidates, paper=paper, where=where, location=location, ask=not yes)
 
 
 def _can_ask() -> bool:
@@ -167,7 +187,7 @@ def _compare(candidates, paper: str):
     return compare(candidates, rows, paper=paper)
 
 
-def _record(candidates, *, paper: str, where: str, ask: bool) -> None:
+def _record(candidates, *, paper: str, where: str, location: str | None, ask: bool) -> None:
     """Add complete candidates as draft results in one transaction; conflicts exit 1.
 
     Candidates are first compared with all of the paper's results (whatever their
@@ -204,7 +224,7 @@ def _record(candidates, *, paper: str, where: str, ask: bool) -> None:
                 f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True
             ):
                 continue
-            wanted.append(results.normalise({"paper": paper, **measurement_fields(c, where=where)}))
+            wanted.append(results.normalise({"paper": paper, **measurement_fields(c, where=where, location=location)}))
         # The accepted candidates in one call of the one write path.
         writer = crud.add_results(session=session, results=wanted)
         added = len(writer.added)

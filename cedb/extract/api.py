@@ -14,8 +14,9 @@ conditions null) with at most 0.5 confidence.
 
 Qualifiers: "average" (average, mean, CE_avg), "up to" (up to, as high as),
 ">" (exceeding, over, more than, above, >, ≥), "<", "about" (about,
-approximately, ~), "range" ("97–99%": ``ce_percent`` the low end,
-``ce_high_percent`` the high end). "Average CE of up to 99.5%" gives
+approximately, ~), "range" ("97–99%", "97-99 %", "between 97 and 99%":
+``ce_percent`` the low end, ``ce_high_percent`` the high end; a draft records the
+high end, see ``cedb.extract.drafts``). "Average CE of up to 99.5%" gives
 "average, up to".
 """
 
@@ -111,8 +112,10 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
             return electrolyte_text(part), host_text(part)
         later = [c for c in comparisons if c >= r.value_end]
         part = flat[: later[0]] if later else flat
+        values = [o.value_start for o in results if o.value_start < len(part)]
         return (
-            electrolyte_text(part, r.value_start) or named_last(electrolyte_text, index - 1, first),
+            electrolyte_text(part, r.value_start, values)
+            or named_last(electrolyte_text, index - 1, first),
             host_text(part) or named_last(host_text, index - 1, first),
         )
 

@@ -61,11 +61,11 @@ def compare(
         matching = [
             r for r in rows if same_conditions(candidate, r) and r.get("ce_percent") is not None
         ]
-        known = [
-            r
-            for r in matching
-            if abs(float(r["ce_percent"]) - candidate.ce_percent) <= CE_TOLERANCE_PERCENT + 1e-9
-        ]
+        # A range ("97-99%") is known when the recorded value lies in it (drafts record its
+        # upper end).
+        low = candidate.ce_percent - CE_TOLERANCE_PERCENT - 1e-9
+        high = (candidate.ce_high_percent or candidate.ce_percent) + CE_TOLERANCE_PERCENT + 1e-9
+        known = [r for r in matching if low <= float(r["ce_percent"]) <= high]
         if known:
             report.append(
                 Comparison(candidate, "known", _id(known[0]), float(known[0]["ce_percent"]))

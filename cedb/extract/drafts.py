@@ -6,7 +6,11 @@ and reason, so a curator sees why a value was proposed. Mappings to the database
 
 * qualifier -> statistic: "average" wins ("average, up to" is an average, as in
   curation/CURATION_RULES.md S1); "up to" -> maximum; ">" -> exceeding; others none;
+* a range ("∼97–99%") -> its upper end, the highest value the text states, with statistic
+  "maximum" ("average" when the text says average); both ends in the note, never a midpoint;
 * method hint -> method: the reservoir method is Aurbach's; none -> "unspecified";
+* ``location`` (``--location abstract``) -> every draft's location, the file and offsets
+  then in the note; else "FILE, characters a-b";
 * electrolyte and host text -> a draft strategy per distinct pair (category composite-anode
   when a host is named, else electrolyte), which the curator names and checks.
 
@@ -44,13 +48,29 @@ def statistic(qualifier: str | None) -> str | None:
     return None
 
 
-def measurement_fields(candidate: Candidate, *, where: str | None = None) -> dict[str, Any]:
-    """The result fields of one candidate (no None values), ready for a curation file."""
+def measurement_fields(
+    candidate: Candidate, *, where: str | None = None, location: str | None = None
+) -> dict[str, Any]:
+    """The result fields of one candidate (no None values), ready for a curation file.
+
+    ``location`` (``--location``, e.g. "abstract") is the draft's location as given; the
+    file and character offsets then go to the note, so the draft can still be traced.
+    """
     note = f"cedb extract, confidence {candidate.confidence:.2f}: {candidate.reason}"
+    ce, stat = candidate.ce_percent, statistic(candidate.qualifier)
     if candidate.ce_high_percent is not None:
-        note += f"; CE given as a range up to {candidate.ce_high_percent:g} %"
+        # Range policy (issue #13): the upper end, as the highest value the text states, with
+        # statistic maximum (average when the text calls it one); both ends in the note,
+        # never a midpoint. The lower end is not a result of its own.
+        ce = candidate.ce_high_percent
+        stat = "average" if stat == "average" else "maximum"
+        note += (f"; the text gives a range, {candidate.ce_percent:g}-{candidate.ce_high_percent:g} %:"
+                 f" the upper end is recorded ({stat}); the lower end, {candidate.ce_percent:g} %,"
+                 " is not a result of its own")
     if candidate.qualifier:
         note += f"; wording: {candidate.qualifier}"
+    if location is not None:
+        note += f"; found at {_location(candidate, where)}"
     fields = {
         "strategy": None,
         "cell": candidate.cell,
@@ -58,9 +78,9 @@ def measurement_fields(candidate: Candidate, *, where: str | None = None) -> dic
         "current_density_mA_cm2": candidate.current_density_mA_cm2,
         "areal_capacity_mAh_cm2": candidate.areal_capacity_mAh_cm2,
         "cycles": candidate.cycles,
-        "ce_percent": candidate.ce_percent,
-        "statistic": statistic(candidate.qualifier),
-        "location": _location(candidate, where),
+        "ce_percent": ce,
+        "statistic": stat,
+        "location": location if location is not None else _location(candidate, where),
         "quote": candidate.quote or candidate.sentence,
         "status": "draft",
         "note": note,
@@ -79,6 +99,18 @@ def _location(candidate: Candidate, where: str | None) -> str:
 LOCATION_LENGTH = 200  # the database's limit for a measurement's location
 
 
+def check_location(location: str | None) -> str | None:
+    """``--location`` as given, stripped; refused when empty or too long for the database."""
+    if location is None:
+        return None
+    location = location.strip()
+    if not location or len(location) > LOCATION_LENGTH:
+        raise InvalidValue(
+            f"--location must be 1 to {LOCATION_LENGTH} characters (e.g. --location abstract)"
+        )
+    return location
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -86,7 +118,11 @@ def _plain(value: Any) -> Any:
 
 
 def draft_document(
-    candidates: Iterable[Candidate], *, paper: str, where: str | None = None
+    candidates: Iterable[Candidate],
+    *,
+    paper: str,
+    where: str | None = None,
+    location: str | None = None,
 ) -> dict:
     """A curation-file mapping for ``paper`` with one draft measurement per distinct candidate.
 
@@ -96,9 +132,10 @@ def draft_document(
     """
     if not paper or not paper.strip():
         raise InvalidValue("drafts need the paper's citation key: give --paper KEY")
+    location = check_location(location)
     measurements, seen, strategies = [], set(), {}
     for candidate in candidates:
-        fields = measurement_fields(candidate, where=where)
+        fields = measurement_fields(candidate, where=where, location=location)
         pair = (candidate.electrolyte, candidate.host)
         if any(pair):
             if pair not in strategies:
@@ -177,12 +214,13 @@ def write_drafts(
     paper: str,
     directory: Path,
     where: str | None = None,
+    location: str | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write ``directory/<paper>.yaml`` with the drafts; refuses to replace a file unless told."""
     from cedb import curation
 
-    document = draft_document(candidates, paper=paper, where=where)
+    document = draft_document(candidates, paper=paper, where=where, location=location)
     from cedb import outputs
 
     path = Path(directory) / curation.file_name(paper.strip())

@@ -17,7 +17,9 @@ _CONCENTRATION = re.compile(
     r"(?=Li|lithium|[A-Z]{2,})"
 )
 _STOP = re.compile(
-    r",\s|;|\s\(|\.\s|\.$|\s(?:as|with|was|were|is|are|can|could|has|have|enabl\w*|exhibit\w*|"
+    # "1 M LiFSI in DME and 98.1% in ...": the next value ends the electrolyte's words
+    r"\s(?:and|or)\s+(?:about\s+|[~≈∼>]\s*)?\d+(?:\.\d+)?\s*%|(?<!\+)\s\d+(?:\.\d+)?\s*%"
+    r"|,\s|;|\s\(|\.\s|\.$|\s(?:as|with|was|were|is|are|can|could|has|have|enabl\w*|exhibit\w*|"
     r"show\w*|deliver\w*|achiev\w*|yield\w*|demonstrat\w*|at|for|and\s+a|which|reach\w*|giv\w*"
     r"|provid\w*|lead\w*|result\w*|maintain\w*|retain\w*|obtain\w*|display\w*|present\w*"
     r"|afford\w*|realiz\w*|realis\w*|allow\w*|produc\w*|boost\w*|improv\w*|increas\w*"
@@ -51,29 +53,71 @@ MAX_LENGTH = 200
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 
 
-def electrolyte_text(sentence: str, near: int | None = None) -> str | None:
+def electrolyte_text(
+    sentence: str, near: int | None = None, values: list[int] | None = None
+) -> str | None:
     """The electrolyte ``sentence`` names, in its own words, or None.
 
-    With ``near`` (a position in the sentence) and several concentrations named ("99.5%
-    with 4.5 M LiFSI in DME, and 98.1% with 1 M LiFSI in DME"), the nearest one.
+    With ``near`` (the position of a value in the sentence) and several electrolytes named,
+    the value's own one (one draft strategy per electrolyte, curators' report): the one of
+    its clause ("In 1 M LiPF6 ... 92.0%, while in 2 M LiFSI ... 98.9%"); else, with the
+    positions of all the sentence's ``values``, the one between it and its neighbour on the
+    side the sentence names them ("99.3% in the LHCE and 97.5% in the carbonate electrolyte":
+    after each value; "with 1 M LiPF6 ... 92.0% and with 4 M LiFSI ... 99.2%": before it);
+    with "respectively", the n-th of n electrolytes named before the values.
     """
-    matches = list(_CONCENTRATION.finditer(sentence)) if near is not None else []
-    if len(matches) > 1:
-        # the same clause first ("In 1 M LiPF6 ... 92.0%, while in 2 M LiFSI ... 98.9%")
-        def apart(m: re.Match) -> tuple[bool, int]:
-            lo, hi = sorted((m.start(), near))
-            return bool(_CLAUSE_BREAK.search(sentence, lo, hi)), abs(m.start() - near)
+    found = _electrolytes(sentence)
+    if not found:
+        return None
+    if near is None or len({text for _, text in found}) == 1:
+        m = _CONCENTRATION.search(sentence)  # a concentration names it best
+        return (_concentration_words(sentence, m) if m else None) or found[0][1]
+    values = sorted(values or [near])
+    before_all = [f for f in found if f[0] < values[0]]
+    if "respectively" in sentence and len(values) > 1 and len(before_all) == len(values) \
+            and near in values:
+        return before_all[values.index(near)][1]
+    same = [f for f in found if not _CLAUSE_BREAK.search(sentence, *sorted((f[0], near)))]
+    pool = same or found
+    if len(pool) == 1:
+        return pool[0][1]
+    i = values.index(near) if near in values else 0
+    previous = values[i - 1] if i > 0 else -1
+    following = values[i + 1] if i + 1 < len(values) else len(sentence)
+    if before_all:  # named before the values: each value takes the last one before it
+        own = [f for f in pool if previous < f[0] < near]
+        earlier = [f for f in pool if f[0] < near]
+        if own or earlier:
+            return (own or earlier)[-1][1]
+    own = [f for f in pool if near < f[0] < following]
+    if own:
+        return own[0][1]
+    return min(pool, key=lambda f: abs(f[0] - near))[1]
 
-        m = min(matches, key=apart)
-    else:
-        m = _CONCENTRATION.search(sentence)
-    if m:
-        return _concentration_words(sentence, m)
+
+# Electrolytes named by their acronym: "the LHCE", "an HCE", "WiSE".
+_ACRONYM = re.compile(r"\b(?:L?HCEs?|LSEs?|WiSEs?|SHCEs?|ILEs?|GPEs?|SPEs?)\b")
+
+
+def _electrolytes(sentence: str) -> list[tuple[int, str]]:
+    """Every electrolyte the sentence names: (position, its words), in text order."""
+    found: list[tuple[int, int, str]] = []
+    for m in _CONCENTRATION.finditer(sentence):
+        if any(a <= m.start() < b for a, b, _ in found):
+            continue  # the second salt of "1 M LiTFSI and 0.5 M LiNO3 in DOL/DME"
+        words = _concentration_words(sentence, m)
+        if words:
+            found.append((m.start(), m.start() + len(words), words))
     for m in _NAMED.finditer(sentence):
         phrase = _words_before(sentence, m.start(), 5)
         if phrase and _SPECIFIC.search(phrase):
-            return _clean(f"{phrase} {m.group()}")
-    return None
+            start = m.start() - len(phrase) - 1
+            if not any(a <= m.start() < b + 12 for a, b, _ in found):
+                found.append((start, m.end(), _clean(f"{phrase} {m.group()}") or ""))
+    for m in _ACRONYM.finditer(sentence):
+        if not any(a <= m.start() < b for a, b, _ in found):
+            found.append((m.start(), m.end(), m.group()))
+    return [(a, text) for a, _, text in sorted(found) if text]
 
 
 def _concentration_words(sentence: str, m: re.Match) -> str | None:
@@ -87,6 +131,12 @@ def _concentration_words(sentence: str, m: re.Match) -> str | None:
     )
     if additive:
         words += additive.group()
+    # "1 M LiFSI in DME and 1 M LiPF6 in EC/DEC": a second concentration after a complete
+    # electrolyte (salt in solvent) starts another one; "1 M LiTFSI and 0.5 M LiNO3 in DOL/DME"
+    # is one electrolyte of two salts.
+    second = re.search(r"\s(?:and|or|vs\.?|versus)\s+\d+(?:\.\d+)?\s*(?:M|m|mol)\b", words)
+    if second and re.search(r"\sin\s", words[: second.start()]):
+        words = words[: second.start()]
     while words.count("(") > words.count(")"):  # "bis(fluorosulfonyl)imide (LiFSI": cut there
         words = words[: words.rindex("(")].strip()
     tail = re.match(r"\s*electrolytes?\b", sentence[m.start() + len(words) :])

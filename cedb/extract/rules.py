@@ -198,6 +198,8 @@ _PRIOR_WORK = re.compile(
     r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
     re.I,
 )
+# "While/Although/Though/Whereas ..., ": a leading clause of its own.
+_CONCESSIVE = re.compile(r"^\s*(?:While|Although|Though|Even though|Whereas)\b[^,;]{0,300},")
 _OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
 # Where a clause stops belonging to a result (issue #13, class 3): a comparison ("than",
 # "outperforming", "compared with") names another system's conditions.
@@ -307,9 +309,10 @@ def find_mentions(s: str) -> list[Mention]:
     keys = list(_KEY.finditer(s))
     key_ends = [k.end() for k in keys]
     mentions: list[Mention] = []
-    for start, end, value, high in _percent_tokens(s):
+    tokens = _percent_tokens(s)
+    for index, (start, end, value, high) in enumerate(tokens):
         after, before = s[end : end + 60], s[max(0, start - 40) : start]
-        forward = _FORWARD.match(after)
+        forward = _FORWARD.match(after) or _list_before_forward(s, tokens, index)
         mention = None
         pre = None  # where a qualifier of the value may stand
         if forward:
@@ -470,6 +473,29 @@ def find_mentions(s: str) -> list[Mention]:
     return mentions
 
 
+# "95.9 and 98.6% CE", "97.2%, 98.1% and 98.6% CEs": values joined into a list whose last
+# member has the CE word right after it.
+_LIST_JOIN = re.compile(
+    r"\s*%?\s*(?:,\s*(?:(?:and|or)\s+)?|,?\s*(?:and|or)\s+)(?:about\s+|[~≈∼]\s*)?"
+)
+
+
+def _list_before_forward(s: str, tokens: list, index: int) -> "re.Match[str] | None":
+    """The CE word after the last value of a list that the value at ``index`` opens or
+    continues ("95.9 and 98.6% CE"), else None."""
+    j = index
+    while (
+        j + 1 < len(tokens)
+        and j - index < MAX_COORDINATED
+        and tokens[j + 1][0] >= tokens[j][1]
+        and _LIST_JOIN.fullmatch(s[tokens[j][1] : tokens[j + 1][0]])
+    ):
+        j += 1
+    if j == index:
+        return None
+    return _FORWARD.match(s[tokens[j][1] : tokens[j][1] + 60])
+
+
 def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Mention) -> None:
     if _FIRST_CYCLE_BEFORE.search(
         s[max(0, key.start() - 30) : key.start()]
@@ -620,10 +646,18 @@ def sentence_results(
     kept = [m for m in mentions if not m.rejected]
     if not kept:
         return [], mentions
-    target = _TARGET.search(s)
-    if target:
-        for m in kept:
+    # A target word counts within its own part of the sentence: a leading concessive clause
+    # ("While ... falls short of the benchmark set by liquid electrolytes, we demonstrated
+    # >95% CE") is one part, the rest of the sentence the other (held-out batch 8).
+    concessive = _CONCESSIVE.match(s)
+    split = concessive.end() if concessive else 0
+    for m in kept:
+        lo, hi = (0, split) if m.start < split else (split, len(s))
+        target = _TARGET.search(s, lo, hi)
+        if target:
             m.rejected = f"target or hypothetical statement ('{target.group().strip()}')"
+    kept = [m for m in kept if not m.rejected]
+    if not kept:
         return [], mentions
     prior = _PRIOR_WORK.search(s)
     if prior and not _OWN_WORK.search(s):
@@ -662,6 +696,7 @@ def sentence_results(
     respectively = "respectively" in s
     owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
     paired = _respectively_groups(conditions, kept) if respectively else {}
+    kinds = [_cell(cells, m, lo, hi) for m, (lo, hi) in zip(kept, regions)]
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
@@ -689,7 +724,7 @@ def sentence_results(
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
             if value is None and not own and len(kept) > 1 and not described:
                 value, note, penalty = _inherit(
-                    s, kind, kept, index, owned, opening, conditions, respectively
+                    s, kind, kept, index, owned, opening, conditions, respectively, kinds
                 )
             if note:
                 reasons.append(note)
@@ -697,7 +732,7 @@ def sentence_results(
             values[kind] = value
         # One CE for a list of conditions ("at 10 and 20 mAh cm-2"): one result per value.
         shared = {} if respectively else _shared_lists(owned[index], values)
-        cell = _cell(cells, mention, lo, hi)
+        cell = kinds[index]
         if cell == "full":
             confidence -= 0.15
             reasons.append("full-cell CE also reflects the cathode")
@@ -707,8 +742,8 @@ def sentence_results(
             if generic and not any(
                 not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)
             ):
-                if _OWN_WORK.search(s) or _NAMED_MATERIAL.search(s[: mention.start]):
-                    generic = None  # the text's own work, or a named material
+                if _OWN_WORK.search(s) or _NAMED_MATERIAL.search(s[: mention.start]) or cells:
+                    generic = None  # the text's own work, a named material or test cell
             if generic:
                 mention.rejected = f"generic statement without conditions ('{generic.group()}')"
                 continue
@@ -804,10 +839,21 @@ def _regions(s: str, mentions: list[Mention], cells, floor: int = 0) -> list[tup
     retention (", and the full cell maintains 80% after 170 cycles").
     """
     cuts = []
+    lows = [0]
     for left, right in zip(mentions, mentions[1:]):
         between = s[left.end : right.anchor]
         separators = list(_SEPARATOR.finditer(between))
-        cuts.append(left.end + separators[-1].start() if separators else right.anchor)
+        cut = left.end + separators[-1].start() if separators else right.anchor
+        # "99.2% at ... 1 mAh cm-2, enabling a Li||LFP full cell with a CE of 99.8%": a cell
+        # of another kind named between two values starts the second one's clause, so
+        # neither takes the other's cell or conditions (full cell vs Li||Cu, curators' report).
+        own = {c.kind for c in cells if lows[-1] <= c.start < left.end}
+        other = [c for c in cells if left.end <= c.start < cut and own and c.kind not in own]
+        if other:
+            comma = s.rfind(",", left.end, other[0].start)
+            cut = comma if comma != -1 else _phrase_start(s, left.end, other[0].start)
+        cuts.append(cut)
+        lows.append(cut)
     first, last = 0, len(s)
     if floor:
         separators = list(_SEPARATOR.finditer(s, floor, mentions[0].anchor))
@@ -827,13 +873,27 @@ def _regions(s: str, mentions: list[Mention], cells, floor: int = 0) -> list[tup
     return [(lo, _clause_end(s, m, lo, hi, cells)) for m, (lo, hi) in zip(mentions, regions)]
 
 
+_PHRASE_JOINT = re.compile(r"\b(?:and|in|with|for|of)\b")
+
+
+def _phrase_start(s: str, lo: int, at: int) -> int:
+    """Where the phrase naming the cell at ``at`` begins: after the last condition's unit or
+    at the last "and"/"in"/"with" before it."""
+    joint = None
+    for joint in _PHRASE_JOINT.finditer(s, lo, at):
+        pass
+    return joint.start() if joint else at
+
+
 def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
     comparator = _COMPARATOR.search(s, mention.end, hi)
     if comparator:
         hi = comparator.start()
     # "... 98.5% in Li||Cu cells and Li|Li symmetric cells ...", "... and a discharge capacity
     # after 200 cycles in a Li||NCM811 cell": "and" starting a clause about another cell.
-    for joint in re.finditer(r"\band\b", s[mention.end : hi]):
+    # ("... at 0.5 mA cm-2 and 1 mAh cm-2, enabling a Li||LFP cell": an "and" joining two
+    # conditions starts no clause.)
+    for joint in re.finditer(r"\band\b(?!\s*[~≈∼]?\s*\d)", s[mention.end : hi]):
         at = mention.end + joint.start()
         stop = _CLAUSE_BREAK.search(s, at + 3, hi)
         after = {c.kind for c in cells if at <= c.start < (stop.start() if stop else hi)}
@@ -859,14 +919,15 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
     return hi
 
 
-def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively):
+def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively, kinds=None):
     """A condition a mention takes from the others: (value, reason, penalty).
 
     * "respectively": a single value of the sentence is shared by all;
     * an opening phrase before the first comma ("At 1 mA cm-2, ...") is shared by all;
     * coordinated results with no value of this kind between them ("99.1% in ether
       and 97.5% in carbonate at 1 mA cm-2", "from 96.1% to 99.2% at ...") share the
-      one value their clauses give.
+      one value their clauses give, unless their cells differ (a full cell never takes a
+      Li||Cu cell's conditions, nor the reverse).
     """
     count = len(mentions)
     if respectively:
@@ -897,6 +958,8 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively)
             between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
             if (
                 _CLAUSE_BREAK.search(s, lo, hi)
+                # a full cell and a Li||Cu cell never share conditions (curators' report)
+                or (kinds and kinds[i] and kinds[i + step] and kinds[i] != kinds[i + step])
                 or (between < len(starts) and starts[between] < hi)
                 or (
                     _COMPARATOR.search(s, lo, hi)  # a comparator keeps the conditions in its own
