@@ -33,7 +33,7 @@ ROW_KEYS = (
     "statistic", "full_cell_derived", "practical", "lce",
 )
 NOT_NULL_KEYS = ("id", "paper", "method", "ce_percent", "full_cell_derived", "status")
-EXTRA_KEYS = ("status", "source", "location", "method_params", "note", "electrolyte_canonical",
+EXTRA_KEYS = ("status", "source", "location", "quote", "method_params", "note", "electrolyte_canonical",
               "components", "np_ratio", "ec_ratio_g_Ah", "cathode_loading_mAh_cm2", "ce_decimals")
 
 
@@ -129,6 +129,7 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
         Measurement.status.label("status"),
         source.key.label("source"),
         Measurement.location.label("location"),
+        Measurement.quote.label("quote"),
         Measurement.method_params.label("method_params"),
         Measurement.note.label("note"),
         Strategy.electrolyte_canonical.label("electrolyte_canonical"),

@@ -117,3 +117,13 @@ def test_a_sample_of_the_electrolyte_papers_by_hand(session):
     deep = [m for m in session.exec(select(Measurement)).all()
             if m.reference_id == refs["lino3-slowrelease-deep"].id]
     assert sorted(m.areal_capacity_mAh_cm2 for m in deep) == [10.0, 20.0]
+
+
+def test_query_json_carries_each_results_quote_and_location(sqlite_cli):
+    """`cedb query --format json` gives the provenance a reader needs to check a number."""
+    files = _files()
+    quoted = sorted((f["reference"]["key"], m["quote"], m["location"]) for f in files
+                    for m in f.get("measurements") or [] if m.get("quote"))
+    rows = sqlite_cli.json("query")
+    assert sorted((r["paper"], r["quote"], r["location"]) for r in rows if r["quote"]) == quoted
+    assert {"status", "source", "location", "quote"} <= set(rows[0])

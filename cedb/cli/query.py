@@ -7,6 +7,7 @@ from cedb.cli import filters as f
 KINDS = {key: "number" for key in ("id", "year", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
                                    "cycles", "ce_percent", "lce")} | {
     "full_cell_derived": "flag", "practical": "flag"}
+PROVENANCE = ("status", "source", "location", "quote")
 TABLE_COLUMNS = ("id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
                  "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical")
 # Short headers on a terminal; csv/json keep the full, unit-bearing keys.
@@ -21,14 +22,16 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
 
     prepare = None
     if fmt in (common.Format.json, common.Format.jsonl):
-        # The method's inputs (e.g. Aurbach's Q_T, Q_C, n, Q_S) travel with the row.
-        columns = query.ROW_KEYS + ("method_params",)
+        # The method's inputs (e.g. Aurbach's Q_T, Q_C, n, Q_S) and the provenance (curation
+        # status, the paper it was read from, where, and the quoted text) travel with the row.
+        columns = query.ROW_KEYS + ("method_params",) + PROVENANCE
+        at = columns.index("method_params")
 
         def prepare(row):
             import json
 
-            params = row[-1]
-            return (*row[:-1], json.loads(params) if params else None)
+            params = row[at]
+            return (*row[:at], json.loads(params) if params else None, *row[at + 1:])
     elif fmt == common.Format.table:
         columns = TABLE_COLUMNS
     else:
