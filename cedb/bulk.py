@@ -1085,19 +1085,7 @@ def load_records(
     return writer
 
 
-_REFERENCE_KEYS = (
-    "key",
-    "doi",
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "pages",
-    "entry_type",
-    "note",
-    "bibtex",
-)
+_REFERENCE_KEYS = results.REFERENCE_FIELDS
 
 
 ON_DUPLICATE = ("error", "skip", "replace", "merge")

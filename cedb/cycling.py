@@ -98,15 +98,6 @@ def _registry():
     return registry()
 
 
-def _normalise_unit(text: str) -> str:
-    text = text.strip().replace("µ", "u").replace("μ", "u").replace("·", "*")
-    text = text.replace("⁻", "-").replace("²", "2").replace("^", "**")
-    text = re.sub(r"\bmA\s*h\b", "mAh", text)
-    # "cm2", "cm-2" -> "cm**2", "cm**-2"; pint reads "cm2" as an unknown unit.
-    text = re.sub(r"([A-Za-z])(-?\d+)\b", r"\1**\2", text)
-    return text
-
-
 @lru_cache(maxsize=256)
 def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     """(``"mAh"`` or ``"mAh_cm2"``, factor to that unit) for a capacity unit, else None.
@@ -115,9 +106,11 @@ def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     """
     import pint
 
+    from cedb.units import normalise_unit_text
+
     ureg = _registry()
     try:
-        quantity = ureg.Quantity(1.0, _normalise_unit(unit_text))
+        quantity = ureg.Quantity(1.0, normalise_unit_text(unit_text))
     except Exception:  # pint's parser fails in many ways on header words (TokenError, ...)
         return None
     for kind, pint_unit in _PINT_UNITS.items():

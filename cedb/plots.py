@@ -120,9 +120,11 @@ def _category_style(key: str) -> tuple[str, str, str]:
 def _ce_to_lce(ce_percent):
     import numpy as np
 
-    # Clip below 100 %: the LCE of 100 % is infinite and would break the axis transform.
-    fraction = np.clip(np.asarray(ce_percent, dtype=float), 0, 99.99999) / 100
-    return -np.log10(1 - fraction)
+    from cedb.ce import lce
+
+    # Clip inside (0, 100 %): the LCE of 100 % is infinite and would break the axis transform.
+    clipped = np.clip(np.asarray(ce_percent, dtype=float), 1e-9, 99.99999)
+    return np.vectorize(lce, otypes=[float])(clipped)
 
 
 def _lce_to_ce(lce_value):

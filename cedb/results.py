@@ -13,7 +13,7 @@ from typing import Any
 from cedb import precision, units
 from cedb.errors import InvalidValue
 from cedb.models import Category, Cell, Method, Statistic, Status
-from cedb.vocabulary import parse_word
+from cedb.terms import listed, parse_word
 
 # Measurement fields a user can set, with how to read each one.
 QUANTITY_FIELDS = {
@@ -25,6 +25,9 @@ QUANTITY_FIELDS = {
 }
 WORD_FIELDS = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
 TEXT_FIELDS = ("location", "quote", "curator", "note")
+# The one list of each entity's fields (curation files, spreadsheets, bulk loads and views use these).
+REFERENCE_FIELDS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
+                    "entry_type", "note", "bibtex")  # in curation-file order
 STRATEGY_FIELDS = ("category", "label", "host", "electrolyte", "additive", "description")
 MEASUREMENT_FIELDS = (
     "cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
@@ -197,7 +200,7 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     if result.strategy and "label" not in result.strategy:
         result.strategy["label"] = _default_label(result.strategy)
     if result.strategy and "category" not in result.strategy:
-        raise InvalidValue("a strategy needs its category: composite-anode|electrolyte|interface|other")
+        raise InvalidValue(f"a strategy needs its category: {listed(Category)}")
     # The database's default, set here so that duplicate and conflict checks compare like with like.
     if result.measurement.get("method") is None:
         result.measurement["method"] = Method.unspecified.value
