@@ -8,6 +8,7 @@ import functools
 import json
 import operator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from cedb import precision, units
@@ -23,7 +24,7 @@ QUANTITY_FIELDS = {
     "temperature_C": units.TEMPERATURE,
     "ec_ratio_g_Ah": units.EC_RATIO,
 }
-WORD_FIELDS = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
+WORD_FIELDS: dict[str, type[Enum]] = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
 TEXT_FIELDS = ("location", "quote", "curator", "note")
 # The one list of each entity's fields (curation files, spreadsheets, bulk loads and views use these).
 REFERENCE_FIELDS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
@@ -184,7 +185,7 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     if values.get("ce_percent") is None:
         raise InvalidValue("a result needs its CE: give it in percent, e.g. --ce 99.6")
     source = values.pop("source", None)
-    result = ResultInput(paper=clean_text(paper, "paper"),
+    result = ResultInput(paper=str(clean_text(paper, "paper")),
                          source=clean_text(source, "source") if source else None)
     for name, value in values.items():
         if name in STRATEGY_FIELDS:

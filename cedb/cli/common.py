@@ -115,7 +115,7 @@ def route_warnings() -> None:
         elif shown["n"] == _WARNINGS_SHOWN_MAX + 1:
             note("Warning: more electrolytes could not be parsed: see `cedb chem unparsed`")
 
-    show.original = original  # one wrapper however often commands run in a process
+    show.original = original  # type: ignore[attr-defined]  # one wrapper however often commands run in a process
     warnings.showwarning = show
     warnings.filterwarnings("always", module=r"cedb\.")
 

@@ -56,13 +56,14 @@ def table_command(
 
     with outputs.writing() as batch:  # the table and its .bib, both or neither
         if fmt == TableFormat.xlsx:
+            assert output is not None  # xlsx is refused without -o (above)
             exports.write_xlsx(table, batch.path(output))
         else:
             text = exports.render(table, fmt.value)
             if output:
                 batch.write_text(output, text)
         if bib is not None:
-            batch.write_text(bib, bib_text)
+            batch.write_text(bib, bib_text or "")
     if fmt != TableFormat.xlsx and not output:
         typer.echo(text, nl=False)
     written = [str(p) for p in (output, bib) if p]
@@ -106,6 +107,7 @@ def ml_command(
     text = None
     with outputs.writing() as batch:  # the data and its dictionary, both or neither
         if fmt == MlFormat.parquet:
+            assert output is not None  # parquet is refused without -o (above)
             table.to_parquet(batch.path(output), index=False)
         else:
             text = _ml_csv(table)

@@ -95,5 +95,6 @@ def store(result, *, method: str, default_cell: str | None, options: dict) -> in
     with common.transaction() as session:
         measurement = crud.add_result(session=session, result=measurement_input)
         measurement_id = measurement.id
+        assert measurement_id is not None  # set by the insert
     common.note(f"Recorded result {measurement_id} for {options['paper']} (method {method})")
     return measurement_id

@@ -228,7 +228,7 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
     record = {"id": m.id, "paper": reference.key, "doi": reference.doi, "year": reference.year}
     for name in ("category", "label", "host", "electrolyte", "additive"):
         value = getattr(strategy, name) if strategy else None
-        record[name] = value.value if hasattr(value, "value") else value
+        record[name] = getattr(value, "value", value)
     for name in ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles",
                  "ce_percent", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah",
                  "np_ratio", "cathode_loading_mAh_cm2"):
