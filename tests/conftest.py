@@ -113,11 +113,25 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'cedb.sqlite'}"
 
 
-@pytest.fixture
-def engine(database_url):
-    """A migrated, empty database (no bundled data)."""
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated, empty SQLite file per test run; tests get copies (migrating takes ~1.5 s)."""
     from cedb.db import make_engine, prepare
 
+    path = tmp_path_factory.mktemp("template") / "empty.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    prepare(engine, load_bundled=False)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(database_url, request):
+    """A migrated, empty database (no bundled data): a copy of the template on SQLite."""
+    from cedb.db import make_engine, prepare
+
+    if database_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), database_url.removeprefix("sqlite:///"))
     engine = make_engine(database_url)
     prepare(engine, load_bundled=False)
     yield engine
