@@ -13,7 +13,16 @@ from typing import Any
 
 from cedb import precision, units
 from cedb.errors import InvalidValue
-from cedb.models import Category, Cell, Method, Statistic, Status
+from cedb.models import (
+    Category,
+    Cell,
+    MeasurementBase,
+    Method,
+    ReferenceBase,
+    Statistic,
+    Status,
+    StrategyBase,
+)
 from cedb.terms import listed, parse_word
 
 # Measurement fields a user can set, with how to read each one.
@@ -29,12 +38,19 @@ TEXT_FIELDS = ("location", "quote", "curator", "note")
 # The one list of each entity's fields (curation files, spreadsheets, bulk loads and views use these).
 REFERENCE_FIELDS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
                     "entry_type", "note", "bibtex")  # in curation-file order
-STRATEGY_FIELDS = ("category", "label", "host", "electrolyte", "additive", "description")
-MEASUREMENT_FIELDS = (
-    "cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
-    "ce_decimals", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah", "np_ratio",
-    "cathode_loading_mAh_cm2", "method_params", "location", "quote", "status", "curator", "note",
-)
+STRATEGY_FIELDS = tuple(StrategyBase.model_fields)  # category, label, host, electrolyte, ...
+MEASUREMENT_FIELDS = tuple(MeasurementBase.model_fields)  # cell, method, current_density_mA_cm2, ...
+
+
+def _defaults(model) -> dict[str, Any]:
+    return {name: getattr(f.default, "value", f.default) for name, f in model.model_fields.items()
+            if not f.is_required() and f.default is not None}
+
+
+# The models' defaults as stored words: method unspecified, status draft, full_cell_derived
+# False; entry_type article. Bulk writes and duplicate checks apply these, never copies.
+MEASUREMENT_DEFAULTS = _defaults(MeasurementBase)
+REFERENCE_DEFAULTS = _defaults(ReferenceBase)
 
 # Short names used by the CLI and spreadsheets.
 ALIASES = {
@@ -204,7 +220,7 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
         raise InvalidValue(f"a strategy needs its category: {listed(Category)}")
     # The database's default, set here so that duplicate and conflict checks compare like with like.
     if result.measurement.get("method") is None:
-        result.measurement["method"] = Method.unspecified.value
+        result.measurement["method"] = MEASUREMENT_DEFAULTS["method"]
     return result
 
 
