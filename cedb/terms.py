@@ -53,6 +53,7 @@ class Status(str, Enum):
     verified = "verified"
     rejected = "rejected"
 
+
 _ALIASES: dict[type[Enum], dict[str, str]] = {
     Cell: {
         "li||cu": "li-cu", "li|cu": "li-cu", "li/cu": "li-cu", "licu": "li-cu", "cu||li": "li-cu",
