@@ -208,3 +208,20 @@ def database_snapshot(url: str) -> dict:
                 snapshot[table] = sorted(tuple(map(str, row)) for row in rows)
     engine.dispose()
     return snapshot
+
+
+# `pytest -m "not slow"` is the fast part. Slow: every test that runs the installed `cedb` in a
+# subprocess (end-to-end, about a second per call), the browser tests, and the long ones below
+# (measured with --durations on this machine).
+SLOW_FILES = {"test_web_browser.py"}
+SLOW_TESTS = {
+    "test_corpus_ce_agrees_with_the_instrument",  # reads every public cycler file
+    "test_extraction_time_grows_linearly_with_the_text",  # times growth over large texts
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if ("cedb_bin" in getattr(item, "fixturenames", ()) or item.path.name in SLOW_FILES
+                or item.originalname in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
