@@ -15,7 +15,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cedb import precision
-from cedb.bulk import Progress, WriteCounts, normalise_field  # normalise_field: remembered per value
+from cedb.bulk import (  # normalise_field: remembered per value
+    Progress,
+    WriteCounts,
+    normalise_field,
+)
 from cedb.errors import CedbError, ChecksFailed, ConflictError, NotFound
 from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
 from cedb.precision import ReportedNumber

@@ -48,8 +48,8 @@ def test_drift_is_detected(database_url):
 
 
 def _fill(engine):
-    from cedb.db import session_scope
     from cedb import curation
+    from cedb.db import session_scope
     from cedb.resources import curation_dir
 
     with session_scope(engine) as session:

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from cedb.cli import common, filters as f
+from cedb.cli import common
+from cedb.cli import filters as f
 
 app = typer.Typer(help="Export review tables and data sets.", no_args_is_help=True)
 
@@ -123,9 +124,9 @@ def ml_command(
 
 
 def _ml_csv(table) -> str:
-    from cedb.exports import csv_safe
-
     import pandas as pd
+
+    from cedb.exports import csv_safe
 
     for column in table.columns:
         # pandas 3 has a str dtype besides object: neutralise formulas in both.

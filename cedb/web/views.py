@@ -279,12 +279,10 @@ def _aliases(session, reference) -> list[str] | None:
 def result_detail(session, id: int) -> dict[str, Any]:
     """Every field of one result, its strategy, paper, source and verdict under each profile."""
     from cedb import crud
-    from cedb.models import MeasurementBase, Strategy
+    from cedb.models import Measurement, MeasurementBase, Strategy
     from cedb.practical import PROFILES, rule_text
     from cedb.practical import verdict as practical_verdict
     from cedb.results import STRATEGY_FIELDS
-
-    from cedb.models import Measurement
 
     # By primary key: a site build has every row in the session already (no query per page).
     measurement = session.get(Measurement, id) or crud.get_measurement(session=session, id=id)
@@ -323,11 +321,10 @@ def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, An
 
     A site build passes the paper's query rows and BibTeX it already has."""
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from cedb import crud
     from cedb.bibliography import to_bibtex as bibtex
-    from sqlmodel import col
-
     from cedb.models import Measurement, Strategy
 
     reference = crud.get_reference(session=session, key=key)
