@@ -116,6 +116,7 @@ def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, repor
         seen.add(entry.key)
         if entry.warning:
             report.warnings.append(f"{where}: {entry.warning}")
+        assert entry.reference is not None  # an entry without an error holds its reference
         wanted.append((where, entry.reference))
     try:
         # The whole file in one call of the one write path of papers.

@@ -117,7 +117,7 @@ def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp
         add_papers(session, "p1", "rev", year=2020)
         first = add_result(session, {"paper": "p1", "ce": 99.6, "current": 1, "capacity": 3, "cycles": 100,
                                "source": "rev"})
-        second = _add(session, {"paper": "p1", "ce": 99.7, "current": 1, "capacity": 3, "cycles": 200})
+        second = add_result(session, {"paper": "p1", "ce": 99.7, "current": 1, "capacity": 3, "cycles": 200})
     expected = bulk.conflict_message(first.id, 99.6, "rev", 99.7, "p1")
     before = database_snapshot(url)
     messages = {}
@@ -484,9 +484,9 @@ def test_edits_in_one_batch_see_each_other_and_list_each_changed_field(engine):
     """ResultWriter.edit: a batch of edits, each validated and checked as `result add` checks a row."""
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1", "p2", "rev")
-        a = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2"})
-        b = _add(session, {"paper": "p1", "ce": 99.2, "current": 2})
+        add_papers(session, "p1", "p2", "rev", year=2020)
+        a = add_result(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2"})
+        b = add_result(session, {"paper": "p1", "ce": 99.2, "current": 2})
         writer = crud.update_results(session=session, edits=[
             (a.id, results.ResultInput(paper="p2", source="rev", measurement={"note": None})),
             # b now takes a's old conditions: allowed, a has moved to p2 in the edit before.
@@ -514,13 +514,13 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
     from cedb.models import Strategy
 
     with session_scope(engine) as session:
-        _papers(session, "review", "ref9", "primary")
-        quoted = _add(session, {"paper": "ref9", "ce": 99.6, "current": 1, "capacity": 3, "source": "review",
+        add_papers(session, "review", "ref9", "primary", year=2020)
+        quoted = add_result(session, {"paper": "ref9", "ce": 99.6, "current": 1, "capacity": 3, "source": "review",
                                 "category": "electrolyte", "label": "LHCE (review's words)",
                                 "electrolyte": "LiFSI in DME"})
-        other = _add(session, {"paper": "ref9", "ce": 99.0, "current": 2, "capacity": 3, "source": "review",
+        other = add_result(session, {"paper": "ref9", "ce": 99.0, "current": 2, "capacity": 3, "source": "review",
                                "category": "electrolyte", "label": "LHCE (review's words)"})
-        stated = _add(session, {"paper": "primary", "ce": 99.7, "current": 1, "capacity": 3,
+        stated = add_result(session, {"paper": "primary", "ce": 99.7, "current": 1, "capacity": 3,
                                 "category": "electrolyte", "label": "2-MeTHF LHCE", "electrolyte": "2-MeTHF"})
         crud.merge_references(session=session, old="ref9", new="primary")
         assert crud.conflicts(session=session, key="primary") == []  # two labels: two strategies
@@ -536,8 +536,8 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
     # Once merged into one strategy (merge --strategy), the two stay listed as a conflict, and
     # the curator can still edit other fields of either.
     with session_scope(engine) as session:
-        _papers(session, "ref10")
-        quoted2 = _add(session, {"paper": "ref10", "ce": 99.5, "current": 1, "capacity": 3, "source": "review",
+        add_papers(session, "ref10", year=2020)
+        quoted2 = add_result(session, {"paper": "ref10", "ce": 99.5, "current": 1, "capacity": 3, "source": "review",
                                  "category": "electrolyte", "label": "in the review's words"})
         crud.merge_references(session=session, old="ref10", new="primary",
                               strategies={"in the review's words": "2-MeTHF LHCE"})
@@ -551,8 +551,8 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
 def test_an_empty_cell_clears_a_replaced_field_only_with_clear_empty(engine, tmp_path):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        first = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2", "location": "Table 1"})
+        add_papers(session, "p1", year=2020)
+        first = add_result(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2", "location": "Table 1"})
     csv = tmp_path / "rows.csv"
     csv.write_text("paper,ce,current,note,location\np1,99.3,1,,Table 1\n", encoding="utf-8")
     mapping = tmp_path / "map.yaml"
@@ -578,7 +578,7 @@ def test_a_cite_key_written_with_the_old_key_still_resolves(engine):
 
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "review-ref9", "primary2023")
+        add_papers(session, "review-ref9", "primary2023", year=2020)
     assert _cli(url, "paper", "merge", "review-ref9", "primary2023").exit_code == 0
     exported = _cli(url, "paper", "export", "review-ref9")
     assert exported.exit_code == 0, exported.output

@@ -215,6 +215,7 @@ def _record(candidates, *, paper: str, where: str, location: str | None, ask: bo
                 # The one wording of a conflict, on every route (cedb.bulk).
                 existing = crud.get_measurement(session=session, id=item.existing_id)
                 read_from = session.get(Reference, existing.source_id or existing.reference_id).key
+                assert item.existing_ce_percent is not None  # a conflict is with a recorded CE
                 conflicts.append(bulk.conflict_message(item.existing_id, item.existing_ce_percent,
                                                        read_from, c.ce_percent, paper))
                 continue

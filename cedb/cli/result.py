@@ -143,6 +143,7 @@ def add_command(
                     allow_duplicate = True
                 else:
                     update_strategies = True
+        assert measurement.id is not None  # set by the insert
         record = _record(session, measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
