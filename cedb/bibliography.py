@@ -113,7 +113,7 @@ def latex_to_text(text: str) -> str:
     # A bare % ("99.9% CE", and every Crossref title) is a percent sign here, not a LaTeX comment.
     text = re.sub(r"(?<!\\)%", r"\\%", text)
     try:
-        text = codecs.decode(text, "ulatex")
+        text = codecs.decode(text, "ulatex")  # type: ignore[call-overload]  # a text codec (latexcodec)
     except Exception:  # latexcodec can fail on odd input; the raw text is still readable
         pass
     text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
@@ -245,7 +245,7 @@ def parse_bibtex(text: str) -> BibFile:
             result.entries.append(BibEntry(parsed_key, line, error=str(exc)))
             continue
         except ValueError as exc:  # pydantic validation: its first error as one plain sentence
-            errors = getattr(exc, "errors", lambda: [])()
+            errors: list[dict] = getattr(exc, "errors", lambda: [])()
             if errors:
                 name = ".".join(str(part) for part in errors[0].get("loc", ())) or "entry"
                 message = f"{name}: {errors[0]['msg'].removeprefix('Value error, ')}"
@@ -350,7 +350,7 @@ def to_bibtex(references, *, aliases: dict[str, list[str]] | None = None) -> str
         # Stored metadata is plain text: LaTeX specials are escaped first (a title holding
         # "\input{...}" must stay text), then non-ASCII letters become LaTeX accents.
         escaped = "".join(_BIB_SPECIAL.get(char, char) for char in text)
-        return codecs.encode(escaped, "ulatex+utf8")
+        return codecs.encode(escaped, "ulatex+utf8")  # type: ignore[return-value]  # latexcodec gives str
 
     data = BibliographyData()
     for ref in references:
@@ -502,7 +502,7 @@ def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
     journal = _strip_html(" ".join(message.get("container-title") or [])) or None
     author_text = " and ".join(authors) or None
     entry_type = {"journal-article": "article", "proceedings-article": "inproceedings",
-                  "book-chapter": "incollection", "book": "book"}.get(message.get("type"), "misc")
+                  "book-chapter": "incollection", "book": "book"}.get(str(message.get("type")), "misc")
     if message.get("DOI") and normalise_doi(message["DOI"]) != doi:
         raise ValueError("DOI mismatch")
     return ReferenceCreate(

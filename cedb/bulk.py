@@ -36,10 +36,8 @@ from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, 
 from cedb.models import (
     Measurement,
     MeasurementCreate,
-    Method,
     Reference,
     ReferenceAlias,
-    Status,
     Strategy,
     utcnow,
 )
@@ -179,7 +177,7 @@ def _normalise(values: dict[str, Any]) -> ResultInput:
         if "category" not in strategy:
             raise InvalidValue("no category")
     if measurement.get("method") is None:
-        measurement["method"] = Method.unspecified.value
+        measurement["method"] = results.MEASUREMENT_DEFAULTS["method"]
     precision.derive(measurement, values.get("ce_percent"))
     return result
 
@@ -311,9 +309,7 @@ def _measurement_row(
     reference_id: int, strategy_id: int | None, source_id: int | None, values: dict[str, Any], now
 ) -> dict[str, Any]:
     row = dict.fromkeys(MEASUREMENT_FIELDS)
-    row["method"] = Method.unspecified.value
-    row["status"] = Status.draft.value
-    row["full_cell_derived"] = False
+    row.update(results.MEASUREMENT_DEFAULTS)
     row.update(values)
     row["reference_id"] = reference_id
     row["strategy_id"] = strategy_id
@@ -742,7 +738,7 @@ class ResultWriter:
             self._strategy(reference_id, paper, fields, count=True)
             return
         values = {k: v for k, v in result.measurement.items() if v is not None}
-        values.setdefault("method", Method.unspecified.value)
+        values.setdefault("method", results.MEASUREMENT_DEFAULTS["method"])
         _validate(values, reference_id, source_id)
         # A new strategy is created only once the row is accepted (a refused row leaves none).
         new_strategy = bool(fields) and fields["label"] not in paper.strategies
@@ -1085,19 +1081,7 @@ def load_records(
     return writer
 
 
-_REFERENCE_KEYS = (
-    "key",
-    "doi",
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "pages",
-    "entry_type",
-    "note",
-    "bibtex",
-)
+_REFERENCE_KEYS = results.REFERENCE_FIELDS
 
 
 ON_DUPLICATE = ("error", "skip", "replace", "merge")
@@ -1214,7 +1198,7 @@ def write_papers(
         if not changed:
             return False
         merged = validate(index, {c: paper.get(c) for c in _REFERENCE_KEYS} | changed)
-        merged["entry_type"] = merged["entry_type"] or "article"
+        merged["entry_type"] = merged["entry_type"] or results.REFERENCE_DEFAULTS["entry_type"]
         for name in changed:
             counts.changes.append(Change("paper", paper["key"], name, paper.get(name), merged[name]))
         forget(paper)
@@ -1233,7 +1217,7 @@ def write_papers(
         key = given["key"]
         values = {n: v for n, v in given.items() if n in _REFERENCE_KEYS}
         if "entry_type" in values and values["entry_type"] is None:
-            values["entry_type"] = "article"
+            values["entry_type"] = results.REFERENCE_DEFAULTS["entry_type"]
         same, why = None, ""
         if on_duplicate == "merge" and key in by_key:
             same = by_key[key]
@@ -1255,7 +1239,7 @@ def write_papers(
         if same is None:
             paper = validate(index, values)
             paper = dict(dict.fromkeys(_REFERENCE_KEYS), **paper)
-            paper["entry_type"] = paper["entry_type"] or "article"
+            paper["entry_type"] = paper["entry_type"] or results.REFERENCE_DEFAULTS["entry_type"]
             paper.update(id=None, title_key=title_key(paper["title"]), added_at=now)
             register(paper)
             inserts.append(paper)

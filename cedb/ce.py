@@ -111,10 +111,13 @@ def ce_percent_from_lce(lce_value: float) -> float:
     return 100 * (1 - 10 ** (-lce_value))
 
 
-def _lce_or_none(ce_percent: float) -> float | None:
-    # A measured average can reach or pass 100 % (noise, recovered dead Li); its LCE is
-    # undefined, so report None instead of failing the whole calculation.
-    return lce(ce_percent) if 0 < ce_percent < 100 else None
+def lce_or_none(ce_percent: float | None) -> float | None:
+    """``lce(ce_percent)``, or None where it is undefined (no CE, or CE at or past 0 or 100 %).
+
+    A measured average can reach or pass 100 % (noise, recovered dead Li); its LCE is
+    undefined, so tables and calculations show None instead of failing.
+    """
+    return lce(ce_percent) if ce_percent is not None and 0 < ce_percent < 100 else None
 
 
 def _result(method: str, ce_fraction: float, cycles: int | None, inputs: dict) -> CEResult:
@@ -124,7 +127,7 @@ def _result(method: str, ce_fraction: float, cycles: int | None, inputs: dict) -
             "check the cycle count and that all capacities share one unit"
         )
     ce_percent = 100 * ce_fraction
-    return CEResult(method, ce_percent, _lce_or_none(ce_percent), cycles, inputs)
+    return CEResult(method, ce_percent, lce_or_none(ce_percent), cycles, inputs)
 
 
 # --- half cells (eqns 1-4) --------------------------------------------------------------
@@ -414,4 +417,4 @@ def ce_for_cycles(
     ce_percent = 100 * (1 - loss)
     exact = _life_cycles(loss, retention, excess_li_ratio)
     inputs = {"cycles": cycles, "retention": retention, "excess_li_ratio": excess_li_ratio}
-    return LifeResult(ce_percent, _lce_or_none(ce_percent), _whole_cycles(exact), exact, inputs)
+    return LifeResult(ce_percent, lce_or_none(ce_percent), _whole_cycles(exact), exact, inputs)

@@ -15,16 +15,19 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cedb import precision
-from cedb.bulk import Progress, WriteCounts, normalise_field  # normalise_field: remembered per value
-from cedb.errors import ChecksFailed, CedbError, ConflictError, NotFound
+from cedb.bulk import (  # normalise_field: remembered per value
+    Progress,
+    WriteCounts,
+    normalise_field,
+)
+from cedb.errors import CedbError, ChecksFailed, ConflictError, NotFound
 from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
 from cedb.precision import ReportedNumber
-from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS
+from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS, REFERENCE_FIELDS, STRATEGY_FIELDS
 
 FORMAT_HEADER = "# cedb curation file, format 1\n"
-REFERENCE_KEYS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
-                  "entry_type", "note", "bibtex")
-STRATEGY_KEYS = ("label", "category", "host", "electrolyte", "additive", "description")
+REFERENCE_KEYS = REFERENCE_FIELDS
+STRATEGY_KEYS = ("label",) + tuple(name for name in STRATEGY_FIELDS if name != "label")
 MEASUREMENT_KEYS = ("strategy",) + MEASUREMENT_FIELDS[:-5] + ("source",) + MEASUREMENT_FIELDS[-5:]
 TOP_KEYS = ("reference", "strategies", "measurements")
 

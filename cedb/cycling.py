@@ -98,15 +98,6 @@ def _registry():
     return registry()
 
 
-def _normalise_unit(text: str) -> str:
-    text = text.strip().replace("µ", "u").replace("μ", "u").replace("·", "*")
-    text = text.replace("⁻", "-").replace("²", "2").replace("^", "**")
-    text = re.sub(r"\bmA\s*h\b", "mAh", text)
-    # "cm2", "cm-2" -> "cm**2", "cm**-2"; pint reads "cm2" as an unknown unit.
-    text = re.sub(r"([A-Za-z])(-?\d+)\b", r"\1**\2", text)
-    return text
-
-
 @lru_cache(maxsize=256)
 def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     """(``"mAh"`` or ``"mAh_cm2"``, factor to that unit) for a capacity unit, else None.
@@ -115,9 +106,11 @@ def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     """
     import pint
 
+    from cedb.units import normalise_unit_text
+
     ureg = _registry()
     try:
-        quantity = ureg.Quantity(1.0, _normalise_unit(unit_text))
+        quantity = ureg.Quantity(1.0, normalise_unit_text(unit_text))
     except Exception:  # pint's parser fails in many ways on header words (TokenError, ...)
         return None
     for kind, pint_unit in _PINT_UNITS.items():
@@ -780,7 +773,7 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
         source["charge"] = f"{chosen['charge']} and {chosen['discharge']}"
     elif increment or since_start:
         counters = []
-        header = increment or since_start
+        header = increment or since_start or ""
         values = np.nan_to_num(_numbers(frame, header) * factor(header), nan=0.0)
         charge = values if increment else np.diff(values, prepend=values[:1])
         discharge = -charge
@@ -1037,7 +1030,8 @@ def read_cycle_file(
     frame, where, reader = load_frame(path, sheet=sheet)
     if frame.empty:
         raise InvalidValue(f"{where} holds no rows; check the exported file")
-    halves, dropped, source = None, [], {}
+    halves, source = None, {}
+    dropped: list = []
     if _is_time_series(frame, columns):
         series = time_series(frame, where, columns, capacity_unit)
         halves = half_cycles(series)
@@ -1095,11 +1089,11 @@ class HalfCellStages:
     # by more than the band (a bad cycle, a short circuit, a cycler glitch)
     outlier_cycles: list[int] = field(default_factory=list)
 
-    def spans(self) -> list[tuple[str, int, int]]:
+    def spans(self) -> list[tuple[str, int, int | None]]:
         """(stage, first cycle, last cycle) for the formation, stable and decay stages found."""
         if self.stable_start_cycle is None:
             return []
-        spans = []
+        spans: list[tuple[str, int, int | None]] = []
         if self.formation_end_cycle is not None:
             spans.append(("formation", self.params["first_cycle"], self.formation_end_cycle))
         spans.append(("stable", self.stable_start_cycle, self.stable_end_cycle))
@@ -1269,7 +1263,7 @@ def detect_reservoir_exhaustion(
     x, y = cycles[1:end].astype(float), capacity[1:end]
     if len(x) < 6 or not (y > 0).all():
         return FullCellStages(None, None, None, params)
-    best = None
+    best: tuple | None = None
     for knee in x[2:-2]:
         design = np.column_stack(
             [np.ones_like(x), np.minimum(x - knee, 0), np.maximum(x - knee, 0)]
@@ -1278,6 +1272,7 @@ def detect_reservoir_exhaustion(
         sse = float(np.sum((design @ coefficients - np.log(y)) ** 2))
         if best is None or sse < best[0]:
             best = (sse, knee, coefficients)
+    assert best is not None  # x has at least 6 points, so the loop ran
     _, knee, (log_level, slope1, slope2) = best
     drop = math.exp(log_level) - float(np.min(y[x > knee]))
     is_knee = slope2 < 0 and abs(slope2) >= min_slope_ratio * abs(slope1)

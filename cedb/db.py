@@ -202,7 +202,7 @@ def user_error(exc: BaseException, url: str | None) -> CedbError | None:
             getattr(exc.orig, "sqlstate", None) not in _SETUP_SQLSTATES:
         return None  # SQL the database rejects: a bug (not an option or a schema the user gave)
     if isinstance(exc, sa.exc.DBAPIError):
-        original = exc.orig if exc.orig is not None else exc
+        original: BaseException = exc.orig if exc.orig is not None else exc
     elif isinstance(exc, sqlite3.DatabaseError) or type(exc).__module__.startswith("psycopg"):
         original = exc
     else:

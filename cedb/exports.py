@@ -427,6 +427,7 @@ def export_table(
 ) -> ReviewTable:
     """The table for ``filters``: one query for the rows, one for the cited references."""
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from cedb import query
     from cedb.models import Reference
@@ -460,7 +461,7 @@ def export_table(
     records: dict[str, dict[str, Any]] = {}
     for start in range(0, len(keys), 1000):
         statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
-            Reference.key.in_(keys[start : start + 1000])
+            col(Reference.key).in_(keys[start : start + 1000])
         )
         for found in session.connection().execute(statement):
             records[found[0]] = dict(zip(fields, found))
@@ -758,7 +759,7 @@ def _latex_letter(char: str) -> str:
     import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
 
     try:
-        return codecs.encode(char, "ulatex+ascii")
+        return codecs.encode(char, "ulatex+ascii")  # type: ignore[return-value]  # latexcodec gives str
     except UnicodeEncodeError:
         return char
 

@@ -42,8 +42,34 @@ def is_known(revision: str) -> bool:
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     from alembic import command
 
+    from cedb.db import current_revision
+
+    before = current_revision(connection)
     with _user_errors(revision):
         command.upgrade(alembic_config(connection), revision)
+    if before == "0001_initial" and current_revision(connection) != before:
+        _fill_formulations(connection)
+
+
+def _fill_formulations(connection: Connection) -> None:
+    """Parse the electrolytes of rows written before revision 0002 added the formulation columns.
+
+    The columns are derived data: they are filled here, with today's cedb.formulations,
+    and not by the migration, because a migration never imports live cedb code (issue 18).
+    Rows that do not parse stay NULL (and warn), as in a load.
+    """
+    import sqlalchemy as sa
+
+    from cedb.formulations import annotate
+
+    derived = ("electrolyte_canonical", "components", "formulation")
+    strategy = sa.table("strategy", sa.column("id"), sa.column("electrolyte"), sa.column("additive"),
+                        *(sa.column(name) for name in derived))
+    rows = connection.execute(sa.select(strategy.c.id, strategy.c.electrolyte, strategy.c.additive)).all()
+    for row in rows:
+        fields = annotate(row.electrolyte, row.additive)
+        if any(fields.values()):
+            connection.execute(strategy.update().where(strategy.c.id == row.id).values(**fields))
 
 
 def downgrade_connection(connection: Connection, revision: str) -> None:

@@ -6,9 +6,8 @@ Pure apart from the one query; the data dictionary describes every column.
 
 from typing import Any
 
+from cedb.chemistry.descriptors import DESCRIPTOR_KEYS
 from cedb.query import Filters, run
-
-DESCRIPTOR_KEYS = ("F", "O", "C", "sF", "aF", "sO", "aO", "sC", "aC", "FC", "OC", "FO", "InOr")
 
 # column -> (unit, meaning). The order is the order of the exported columns.
 DICTIONARY: dict[str, tuple[str, str]] = {

@@ -18,6 +18,9 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
+# The controlled words live in cedb.terms (pure, so `--help` lists them without sqlmodel).
+from cedb.terms import Category, Cell, Method, Statistic, Status  # noqa: F401  (re-exported)
+
 # Mixed-case column names (units in names) must be quoted in CHECK text for PostgreSQL.
 # Stable constraint names so Alembic can alter them on SQLite (batch mode) and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -27,50 +30,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class Category(str, enum.Enum):
-    """What kind of strategy raised the CE (the review's sections 3.1 and 3.2)."""
-
-    composite_anode = "composite-anode"
-    electrolyte = "electrolyte"
-    interface = "interface"
-    other = "other"
-
-
-class Cell(str, enum.Enum):
-    """Cell configuration the CE was measured in."""
-
-    li_cu = "li-cu"
-    li_li = "li-li"
-    full = "full"
-    anode_free = "anode-free"
-
-
-class Method(str, enum.Enum):
-    """CE calculation method (review Table 1)."""
-
-    conventional = "conventional"
-    aurbach = "aurbach"
-    zhang = "zhang"
-    chiang = "chiang"
-    zhang_full = "zhang-full"
-    unspecified = "unspecified"
-
-
-class Statistic(str, enum.Enum):
-    """Which number the paper reports: the average, a maximum, a stabilised value or a bound."""
-
-    average = "average"
-    maximum = "maximum"
-    stabilised = "stabilised"
-    exceeding = "exceeding"
-
-
-class Status(str, enum.Enum):
-    draft = "draft"
-    verified = "verified"
-    rejected = "rejected"
 
 
 def _values(enum_cls: type[enum.Enum]) -> str:

@@ -48,7 +48,7 @@ def is_sqlite_file(path: Path) -> bool:
 
 def os_error_text(exc: OSError) -> str:
     """A short reason for an OS error ("permission denied", "the disk is full")."""
-    return _REASONS.get(exc.errno, exc.strerror or str(exc))
+    return _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def check_target(target: Path) -> Path:
@@ -161,7 +161,7 @@ def writing() -> Iterator[Batch]:
         yield batch
         batch._commit()
     except OSError as exc:
-        temporaries = {str(temporary): target for temporary, target in batch._pending}
+        temporaries: dict[str, Path | str] = {str(temporary): target for temporary, target in batch._pending}
         temporaries.update({str(target): target for target in batch._direct})
         batch._discard()
         named = str(exc.filename) if exc.filename else None

@@ -1,5 +1,6 @@
 """Adding papers from BibTeX files and DOIs, with a per-entry report (the API behind `cedb paper add`)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def fetch(sources: list[str], *, settings: Settings) -> list["BibSource | Refere
     return resolved
 
 
-def add(*, session: Session, sources: list["Path | BibSource | ReferenceCreate"], on_duplicate: str | None) -> AddReport:
+def add(*, session: Session, sources: Sequence["Path | BibSource | ReferenceCreate"], on_duplicate: str | None) -> AddReport:
     """Add every BibTeX entry of the files and every fetched DOI record (see ``fetch``).
 
     A broken BibTeX entry is reported and skipped; with on_duplicate='error' a
@@ -115,6 +116,7 @@ def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, repor
         seen.add(entry.key)
         if entry.warning:
             report.warnings.append(f"{where}: {entry.warning}")
+        assert entry.reference is not None  # an entry without an error holds its reference
         wanted.append((where, entry.reference))
     try:
         # The whole file in one call of the one write path of papers.

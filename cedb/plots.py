@@ -59,7 +59,7 @@ _STYLE = {
     "ytick.direction": "in",
 }
 # Read when saving: keep text as text in SVG and as TrueType in PDF (editable, journal-safe).
-_SAVE_STYLE = {"svg.fonttype": "none", "pdf.fonttype": 42, "ps.fonttype": 42}
+_SAVE_STYLE: Any = {"svg.fonttype": "none", "pdf.fonttype": 42, "ps.fonttype": 42}
 
 STAGE_COLOURS = {
     "formation": "#fdd49e",
@@ -120,9 +120,11 @@ def _category_style(key: str) -> tuple[str, str, str]:
 def _ce_to_lce(ce_percent):
     import numpy as np
 
-    # Clip below 100 %: the LCE of 100 % is infinite and would break the axis transform.
-    fraction = np.clip(np.asarray(ce_percent, dtype=float), 0, 99.99999) / 100
-    return -np.log10(1 - fraction)
+    from cedb.ce import lce
+
+    # Clip inside (0, 100 %): the LCE of 100 % is infinite and would break the axis transform.
+    clipped = np.clip(np.asarray(ce_percent, dtype=float), 1e-9, 99.99999)
+    return np.vectorize(lce, otypes=[float])(clipped)
 
 
 def _lce_to_ce(lce_value):
@@ -476,7 +478,7 @@ def conditions(
         ax.set_ylabel(y_label)
         bar = figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02, fraction=0.05)
         bar.set_label(CE_LABEL)
-        if (data["full_cell_derived"].map(_is_true) if "full_cell_derived" in data else []).any():
+        if "full_cell_derived" in data and data["full_cell_derived"].map(_is_true).any():
             handles.append(Line2D([], [], linestyle="none", label="# full-cell derived"))
         figure.legend(handles=handles, loc="outside upper center", ncols=2)
         _place_labels(ax, data["x_drawn"], data["y_drawn"], data["text"])

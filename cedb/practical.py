@@ -8,6 +8,7 @@ includes the boundary; ``strict`` applies the literal '>' reading.
 """
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cedb.errors import InvalidValue
 
@@ -31,7 +32,7 @@ class Threshold:
         plots' shaded region), so the rule cannot drift between Python and SQL.
         """
         op = self.applied_op(strict)
-        bound = self.value
+        bound: Any = self.value
         if not isinstance(value, (int, float)):  # a SQLAlchemy column or expression
             import sqlalchemy as sa
 
@@ -151,7 +152,9 @@ def verdict(measurement, profile: Profile | None = None, *, strict: bool = False
     """
     profile = profile or PROFILES["review"]
     get = measurement.get if isinstance(measurement, dict) else lambda f: getattr(measurement, f, None)
-    failed, missing, passed = [], [], []
+    failed: list[str] = []
+    missing: list[str] = []
+    passed: list[str] = []
     for threshold in profile.thresholds:
         value = get(threshold.field)
         unit = f" {threshold.unit}" if threshold.unit else ""

@@ -4,7 +4,6 @@ The practical verdict is computed in SQL (a CASE over the profile's thresholds),
 so filtering on it uses the index and scales with the database.
 """
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from cedb.ce import lce_or_none
 from cedb.errors import InvalidValue
 from cedb.models import (
     Category,
@@ -24,7 +24,7 @@ from cedb.models import (
     Strategy,
 )
 from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
-from cedb.vocabulary import parse_word
+from cedb.terms import parse_word
 
 # The keys of a query row, in order (JSON, CSV, the ML export build on them).
 ROW_KEYS = (
@@ -257,19 +257,12 @@ def unparsed(connection: Connection) -> list[dict[str, Any]]:
     return rows
 
 
-def lce(ce_percent: float | None) -> float | None:
-    """Logarithmic CE, -log10(1 - CE) (Kim et al. 2023); None at 100 %."""
-    if ce_percent is None or ce_percent >= 100:
-        return None
-    return -math.log10(1 - ce_percent / 100)
-
-
 def _row(mapping) -> dict[str, Any]:
     row = dict(mapping)
     practical = row["practical"]
     row["practical"] = None if practical is None else bool(practical)
     row["full_cell_derived"] = bool(row["full_cell_derived"])
-    row["lce"] = lce(row["ce_percent"])
+    row["lce"] = lce_or_none(row["ce_percent"])
     return row
 
 
@@ -303,7 +296,7 @@ def stream(connection: Connection, filters: Filters, *, keys: tuple[str, ...],
             for i, fix in fixes:
                 values[i] = fix(values[i])
             if lce_at is not None:
-                value = lce(values[ce_at])
+                value = lce_or_none(values[ce_at])
                 if extra_ce:
                     del values[-1]
                 values.insert(lce_at, value)

@@ -8,12 +8,22 @@ import functools
 import json
 import operator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from cedb import precision, units
 from cedb.errors import InvalidValue
-from cedb.models import Category, Cell, Method, Statistic, Status
-from cedb.vocabulary import parse_word
+from cedb.models import (
+    Category,
+    Cell,
+    MeasurementBase,
+    Method,
+    ReferenceBase,
+    Statistic,
+    Status,
+    StrategyBase,
+)
+from cedb.terms import listed, parse_word
 
 # Measurement fields a user can set, with how to read each one.
 QUANTITY_FIELDS = {
@@ -23,14 +33,24 @@ QUANTITY_FIELDS = {
     "temperature_C": units.TEMPERATURE,
     "ec_ratio_g_Ah": units.EC_RATIO,
 }
-WORD_FIELDS = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
+WORD_FIELDS: dict[str, type[Enum]] = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
 TEXT_FIELDS = ("location", "quote", "curator", "note")
-STRATEGY_FIELDS = ("category", "label", "host", "electrolyte", "additive", "description")
-MEASUREMENT_FIELDS = (
-    "cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
-    "ce_decimals", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah", "np_ratio",
-    "cathode_loading_mAh_cm2", "method_params", "location", "quote", "status", "curator", "note",
-)
+# The one list of each entity's fields (curation files, spreadsheets, bulk loads and views use these).
+REFERENCE_FIELDS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
+                    "entry_type", "note", "bibtex")  # in curation-file order
+STRATEGY_FIELDS = tuple(StrategyBase.model_fields)  # category, label, host, electrolyte, ...
+MEASUREMENT_FIELDS = tuple(MeasurementBase.model_fields)  # cell, method, current_density_mA_cm2, ...
+
+
+def _defaults(model) -> dict[str, Any]:
+    return {name: getattr(f.default, "value", f.default) for name, f in model.model_fields.items()
+            if not f.is_required() and f.default is not None}
+
+
+# The models' defaults as stored words: method unspecified, status draft, full_cell_derived
+# False; entry_type article. Bulk writes and duplicate checks apply these, never copies.
+MEASUREMENT_DEFAULTS = _defaults(MeasurementBase)
+REFERENCE_DEFAULTS = _defaults(ReferenceBase)
 
 # Short names used by the CLI and spreadsheets.
 ALIASES = {
@@ -181,7 +201,7 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     if values.get("ce_percent") is None:
         raise InvalidValue("a result needs its CE: give it in percent, e.g. --ce 99.6")
     source = values.pop("source", None)
-    result = ResultInput(paper=clean_text(paper, "paper"),
+    result = ResultInput(paper=str(clean_text(paper, "paper")),
                          source=clean_text(source, "source") if source else None)
     for name, value in values.items():
         if name in STRATEGY_FIELDS:
@@ -197,10 +217,10 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     if result.strategy and "label" not in result.strategy:
         result.strategy["label"] = _default_label(result.strategy)
     if result.strategy and "category" not in result.strategy:
-        raise InvalidValue("a strategy needs its category: composite-anode|electrolyte|interface|other")
+        raise InvalidValue(f"a strategy needs its category: {listed(Category)}")
     # The database's default, set here so that duplicate and conflict checks compare like with like.
     if result.measurement.get("method") is None:
-        result.measurement["method"] = Method.unspecified.value
+        result.measurement["method"] = MEASUREMENT_DEFAULTS["method"]
     return result
 
 

@@ -203,6 +203,7 @@ def import_rows(*, session: Session, path: Path | None = None, mapping: Mapping 
     same duplicate and conflict rules, one transaction: the caller's).
     """
     if prepared is None:
+        assert path is not None and mapping is not None, "give path and mapping, or prepared"
         prepared = prepare(path=path, mapping=mapping, progress=progress)
     report = ImportReport(dry_run=dry_run, total=prepared.total)
     # A dry run writes like a real import and rolls back at the end, so a later row is checked

@@ -41,7 +41,8 @@ def registry():
     return ureg
 
 
-def _normalise_unit_text(text: str) -> str:
+def normalise_unit_text(text: str) -> str:
+    """A unit as written in papers and cycler headers (cm-2, mAh, µA, °C) in pint's syntax."""
     text = text.translate(_SUPERSCRIPTS).replace("−", "-").replace("–", "-").replace("µ", "u")
     text = text.replace("μ", "u").replace("·", "*").replace("×", "*")
     text = re.sub(r"\bmA\s*h\b", "mAh", text)
@@ -120,7 +121,7 @@ def _convert_text(text: str, quantity: Quantity) -> float:
     if not is_plain_quantity(text):
         raise unreadable
     try:
-        parsed = ureg.Quantity(_normalise_unit_text(text))
+        parsed = ureg.Quantity(normalise_unit_text(text))
     except Exception:  # pint's parser raises many kinds (TokenError, ZeroDivisionError, ...) on bad text
         raise unreadable from None
     if not isinstance(parsed, ureg.Quantity):

@@ -113,11 +113,25 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'cedb.sqlite'}"
 
 
-@pytest.fixture
-def engine(database_url):
-    """A migrated, empty database (no bundled data)."""
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated, empty SQLite file per test run; tests get copies (migrating takes ~1.5 s)."""
     from cedb.db import make_engine, prepare
 
+    path = tmp_path_factory.mktemp("template") / "empty.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    prepare(engine, load_bundled=False)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(database_url, request):
+    """A migrated, empty database (no bundled data): a copy of the template on SQLite."""
+    from cedb.db import make_engine, prepare
+
+    if database_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), database_url.removeprefix("sqlite:///"))
     engine = make_engine(database_url)
     prepare(engine, load_bundled=False)
     yield engine
@@ -194,3 +208,20 @@ def database_snapshot(url: str) -> dict:
                 snapshot[table] = sorted(tuple(map(str, row)) for row in rows)
     engine.dispose()
     return snapshot
+
+
+# `pytest -m "not slow"` is the fast part. Slow: every test that runs the installed `cedb` in a
+# subprocess (end-to-end, about a second per call), the browser tests, and the long ones below
+# (measured with --durations on this machine).
+SLOW_FILES = {"test_web_browser.py"}
+SLOW_TESTS = {
+    "test_corpus_ce_agrees_with_the_instrument",  # reads every public cycler file
+    "test_extraction_time_grows_linearly_with_the_text",  # times growth over large texts
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if ("cedb_bin" in getattr(item, "fixturenames", ()) or item.path.name in SLOW_FILES
+                or item.originalname in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

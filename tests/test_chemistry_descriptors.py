@@ -1,7 +1,6 @@
 """Kim et al. (PNAS 2023) elemental descriptors, with the paper's worked checks."""
 
 import json
-import math
 
 import pytest
 
@@ -9,7 +8,6 @@ from cedb.chemistry.descriptors import (
     DESCRIPTOR_KEYS,
     component_moles,
     describe,
-    lce,
 )
 from cedb.chemistry.electrolyte import parse
 from cedb.chemistry.formula import molar_mass_g_mol
@@ -164,11 +162,3 @@ def test_undefined_ratios_are_none_with_a_warning():
     assert d.values["FO"] is None
     assert any("FO is undefined" in w for w in d.warnings)
     json.dumps(d.to_dict())
-
-
-def test_lce():
-    assert lce(0.99) == pytest.approx(2.0)
-    assert lce(0.999) == pytest.approx(3.0)
-    assert math.isclose(lce(0.5), math.log10(2))
-    with pytest.raises(InvalidValue, match="outside"):
-        lce(99.5)

@@ -5,17 +5,14 @@ from sqlmodel import select
 
 from cedb import crud
 from cedb.errors import InvalidValue
-from cedb.models import ReferenceCreate, Strategy
+from cedb.models import Strategy
 from cedb.results import ResultInput, normalise, normalise_field
-
-
-def _paper(session, key):
-    return crud.add_reference(session=session, create=ReferenceCreate(key=key)).reference
+from tests.builders import add_paper
 
 
 def test_moving_a_result_moves_its_strategy(session):
-    _paper(session, "a2020")
-    new = _paper(session, "b2021")
+    add_paper(session, "a2020")
+    new = add_paper(session, "b2021")
     m = crud.add_result(session=session, result=normalise({
         "paper": "a2020", "ce": 99.1, "current": 1, "capacity": 3, "category": "electrolyte",
         "label": "LHCE", "electrolyte": "1.2M LiFSI DMC-BTFE (1:2 mol)"}))
@@ -28,7 +25,7 @@ def test_moving_a_result_moves_its_strategy(session):
 
 @pytest.mark.parametrize("field", ["status", "method", "ce_percent"])
 def test_required_fields_cannot_be_emptied(session, field):
-    _paper(session, "a2020")
+    add_paper(session, "a2020")
     m = crud.add_result(session=session, result=normalise({"paper": "a2020", "ce": 99.1}))
     with pytest.raises(InvalidValue, match="cannot be emptied"):
         crud.update_result(session=session, id=m.id,
@@ -36,7 +33,7 @@ def test_required_fields_cannot_be_emptied(session, field):
 
 
 def test_edit_to_an_out_of_range_value_is_one_line(session):
-    _paper(session, "a2020")
+    add_paper(session, "a2020")
     m = crud.add_result(session=session, result=normalise({"paper": "a2020", "ce": 99.1}))
     long_location = "x" * 500
     with pytest.raises(InvalidValue) as info:
@@ -46,7 +43,7 @@ def test_edit_to_an_out_of_range_value_is_one_line(session):
 
 
 def test_edit_creating_a_conflict_is_refused(session):
-    _paper(session, "a2020")
+    add_paper(session, "a2020")
     first = crud.add_result(session=session, result=normalise({"paper": "a2020", "ce": 99.1, "current": 1}))
     second = crud.add_result(session=session, result=normalise({"paper": "a2020", "ce": 99.5, "current": 2}))
     from cedb.errors import ConflictError
@@ -57,7 +54,7 @@ def test_edit_creating_a_conflict_is_refused(session):
 
 
 def test_remove_paper_with_cascade_removes_results_and_strategies(session):
-    _paper(session, "a2020")
+    add_paper(session, "a2020")
     crud.add_result(session=session, result=normalise({
         "paper": "a2020", "ce": 99.1, "category": "other", "label": "x"}))
     with pytest.raises(InvalidValue, match="--cascade"):
@@ -68,7 +65,7 @@ def test_remove_paper_with_cascade_removes_results_and_strategies(session):
 
 def test_updating_a_strategy_keeps_its_parsed_electrolyte(session):
     """An edit naming only a host keeps the strategy's electrolyte and its parsed formulation."""
-    _paper(session, "a2020")
+    add_paper(session, "a2020")
     m = crud.add_result(session=session, result=normalise({
         "paper": "a2020", "ce": 99.1, "category": "electrolyte", "label": "LHCE",
         "electrolyte": "1.2M LiFSI DMC-BTFE (1:2 mol)"}))

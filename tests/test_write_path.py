@@ -16,21 +16,13 @@ from cedb import bulk, crud, curation, papers, results, spreadsheet
 from cedb.db import session_scope
 from cedb.errors import ConflictError, InvalidValue
 from cedb.models import Measurement, Reference, ReferenceCreate
-from conftest import FIXTURES, database_snapshot
+from tests.builders import add_papers, add_result
+from tests.conftest import FIXTURES, database_snapshot
 
 MESSY = FIXTURES / "bib" / "messy.bib"
 LAB = FIXTURES / "bib" / "lab-bibliography-real.bib"  # real public entries, see its header
 BIB_FIELDS = ("key", "doi", "title", "authors", "journal", "year", "volume", "pages", "entry_type",
               "bibtex", "note", "title_key")
-
-
-def _add(session, raw: dict, **options) -> Measurement:
-    return crud.add_result(session=session, result=results.normalise(raw), **options)
-
-
-def _papers(session, *keys):
-    for key in keys:
-        crud.add_reference(session=session, create=ReferenceCreate(key=key, year=2020))
 
 
 class _Ran:
@@ -85,7 +77,7 @@ def test_explicit_null_clears_and_dry_run_lists_each_field(engine, tmp_path):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
         papers.add(session=session, sources=[MESSY], on_duplicate=None)
-        _add(session, {"paper": "Muller2021Nitrate", "ce": 99.2, "current": 1, "capacity": 1,
+        add_result(session, {"paper": "Muller2021Nitrate", "ce": 99.2, "current": 1, "capacity": 1,
                        "note": "from Fig. 2", "quote": "a CE of 99.2 %"})
     path = tmp_path / "m.yaml"
     path.write_text("reference:\n  key: Muller2021Nitrate\n  volume: null\n  title: A new title\n"
@@ -122,10 +114,10 @@ def test_explicit_null_clears_and_dry_run_lists_each_field(engine, tmp_path):
 def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp_path):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1", "rev")
-        first = _add(session, {"paper": "p1", "ce": 99.6, "current": 1, "capacity": 3, "cycles": 100,
+        add_papers(session, "p1", "rev", year=2020)
+        first = add_result(session, {"paper": "p1", "ce": 99.6, "current": 1, "capacity": 3, "cycles": 100,
                                "source": "rev"})
-        second = _add(session, {"paper": "p1", "ce": 99.7, "current": 1, "capacity": 3, "cycles": 200})
+        second = add_result(session, {"paper": "p1", "ce": 99.7, "current": 1, "capacity": 3, "cycles": 200})
     expected = bulk.conflict_message(first.id, 99.6, "rev", 99.7, "p1")
     before = database_snapshot(url)
     messages = {}
@@ -165,14 +157,14 @@ def test_every_route_refuses_the_same_conflict_with_the_same_message(engine, tmp
 
 def test_strategy_label_reused_with_other_values_is_a_conflict(engine):
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        _add(session, {"paper": "p1", "ce": 99.1, "category": "electrolyte", "label": "LHCE",
+        add_papers(session, "p1", year=2020)
+        add_result(session, {"paper": "p1", "ce": 99.1, "category": "electrolyte", "label": "LHCE",
                        "electrolyte": "1.2 M LiFSI in DMC/BTFE"})
         with pytest.raises(ConflictError, match="strategy 'LHCE' of p1 is recorded with electrolyte "
                                                 "'1.2 M LiFSI in DMC/BTFE', not '4 M LiFSI in DME'"):
-            _add(session, {"paper": "p1", "ce": 99.3, "category": "electrolyte", "label": "LHCE",
+            add_result(session, {"paper": "p1", "ce": 99.3, "category": "electrolyte", "label": "LHCE",
                            "electrolyte": "4 M LiFSI in DME"})
-        same = _add(session, {"paper": "p1", "ce": 99.3, "current": 2, "category": "electrolyte",
+        same = add_result(session, {"paper": "p1", "ce": 99.3, "current": 2, "category": "electrolyte",
                               "label": "LHCE"})
         assert same.strategy_id is not None
 
@@ -180,8 +172,8 @@ def test_strategy_label_reused_with_other_values_is_a_conflict(engine):
 def test_likely_duplicate_across_labels(engine):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        first = _add(session, {"paper": "p1", "ce": 99.5, "current": 0.5, "capacity": 1,
+        add_papers(session, "p1", year=2020)
+        first = add_result(session, {"paper": "p1", "ce": 99.5, "current": 0.5, "capacity": 1,
                                "category": "electrolyte", "label": "1.2 M LiFSI/F5DEE"})
     args = ["result", "add", "--paper", "p1", "--ce", "99.5", "--current", "0.5", "--capacity", "1",
             "--category", "electrolyte", "--label", "1.2 M LiFSI in F5DEE", "--no-input"]
@@ -199,7 +191,7 @@ def test_likely_duplicate_across_labels(engine):
 def test_result_add_without_current_capacity_or_cycles_is_unknown(engine):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1")
+        add_papers(session, "p1", year=2020)
     added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", "--no-input")
     assert added.exit_code == 0, added.output
     shown = _cli(url, "result", "show", added.stdout.strip(), "--format", "json")
@@ -215,7 +207,7 @@ def test_empty_answers_at_the_prompt_mean_unknown(engine, monkeypatch):
 
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1")
+        add_papers(session, "p1", year=2020)
     monkeypatch.setattr(result_cli, "_can_ask", lambda: True)
     added = _cli(url, "result", "add", "--paper", "p1", "--ce", "99.7", input="\n\n\n")
     assert added.exit_code == 0, added.output
@@ -231,9 +223,9 @@ def test_empty_answers_at_the_prompt_mean_unknown(engine, monkeypatch):
 def test_paper_rm_cascade_leaves_other_papers_results(engine):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "review", "a", "b")
-        own = _add(session, {"paper": "review", "ce": 99.0})
-        cited = [_add(session, {"paper": key, "ce": 99.3, "source": "review"}).id for key in ("a", "b")]
+        add_papers(session, "review", "a", "b", year=2020)
+        own = add_result(session, {"paper": "review", "ce": 99.0})
+        cited = [add_result(session, {"paper": key, "ce": 99.3, "source": "review"}).id for key in ("a", "b")]
     before = database_snapshot(url)
     blocked = _cli(url, "paper", "rm", "review", "--cascade", "--yes")
     assert blocked.exit_code == 1 and "2 result(s) of other papers were read from review" in blocked.stderr
@@ -251,11 +243,11 @@ def test_paper_rm_cascade_leaves_other_papers_results(engine):
 
 def test_a_removed_id_is_never_handed_out_again(engine):
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        ids = [_add(session, {"paper": "p1", "ce": 99, "current": n + 1}).id for n in range(3)]
+        add_papers(session, "p1", year=2020)
+        ids = [add_result(session, {"paper": "p1", "ce": 99, "current": n + 1}).id for n in range(3)]
         crud.remove_result(session=session, id=ids[-1])
     with session_scope(engine) as session:
-        again = _add(session, {"paper": "p1", "ce": 99.9, "current": 9}).id
+        again = add_result(session, {"paper": "p1", "ce": 99.9, "current": 9}).id
         rows = bulk.ResultWriter(session)
         rows.add(1, results.normalise({"paper": "p1", "ce": 98.1, "current": 7}))
         rows.add(2, results.normalise({"paper": "p1", "ce": 98.2, "current": 8}))
@@ -272,14 +264,14 @@ def test_a_removed_id_is_never_handed_out_again(engine):
 def test_merge_keeps_results_and_provenance_and_both_keys_resolve(engine, tmp_path):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "review", "review-ref109")
+        add_papers(session, "review", "review-ref109", year=2020)
         crud.add_reference(session=session, create=ReferenceCreate(
             key="doi:10.5555/primary.2023", doi="10.5555/primary.2023", title="A primary paper", year=2023))
-        quoted = _add(session, {"paper": "review-ref109", "ce": 99.6, "current": 1, "capacity": 3,
+        quoted = add_result(session, {"paper": "review-ref109", "ce": 99.6, "current": 1, "capacity": 3,
                                 "category": "electrolyte", "label": "LHCE", "host": "Cu",
                                 "source": "review", "location": "Table 2"})
-        other = _add(session, {"paper": "review-ref109", "ce": 98.0, "source": "review"})
-        primary = _add(session, {"paper": "doi:10.5555/primary.2023", "ce": 99.7, "current": 1,
+        other = add_result(session, {"paper": "review-ref109", "ce": 98.0, "source": "review"})
+        primary = add_result(session, {"paper": "doi:10.5555/primary.2023", "ce": 99.7, "current": 1,
                                  "capacity": 3, "category": "electrolyte", "label": "LHCE",
                                  "location": "Abstract"})
     merged = _cli(url, "paper", "merge", "review-ref109", "doi:10.5555/primary.2023")
@@ -407,7 +399,7 @@ def test_loading_a_dump_into_its_database_changes_nothing(engine, tmp_path_facto
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
         if crud.find_reference(session=session, key="p1") is None:
-            _papers(session, "p1", "p2", "rev")
+            add_papers(session, "p1", "p2", "rev", year=2020)
         writer = bulk.ResultWriter(session)
         for number, raw in enumerate(rows, 1):
             raw = {k: v for k, v in raw.items() if v is not None and v != ""}
@@ -455,8 +447,8 @@ def test_on_a_terminal_a_changed_strategy_or_a_likely_duplicate_is_asked(engine,
 
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "capacity": 1, "cycles": 9,
+        add_papers(session, "p1", year=2020)
+        add_result(session, {"paper": "p1", "ce": 99.1, "current": 1, "capacity": 1, "cycles": 9,
                        "category": "electrolyte", "label": "LHCE", "electrolyte": "1 M LiFSI in DME"})
     monkeypatch.setattr(result_cli, "_can_ask", lambda: True)
     base = ["result", "add", "--paper", "p1", "--current", "1", "--capacity", "1", "--cycles", "9"]
@@ -480,10 +472,10 @@ def test_a_refused_likely_duplicate_leaves_no_new_strategy(engine):
     from cedb.models import Strategy
 
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte", "label": "A"})
+        add_papers(session, "p1", year=2020)
+        add_result(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte", "label": "A"})
         with pytest.raises(LikelyDuplicate):
-            _add(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte",
+            add_result(session, {"paper": "p1", "ce": 99.5, "current": 1, "category": "electrolyte",
                            "label": "B"}, allow_duplicate=False)
         assert [s.label for s in session.exec(select(Strategy))] == ["A"]
 
@@ -492,9 +484,9 @@ def test_edits_in_one_batch_see_each_other_and_list_each_changed_field(engine):
     """ResultWriter.edit: a batch of edits, each validated and checked as `result add` checks a row."""
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1", "p2", "rev")
-        a = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2"})
-        b = _add(session, {"paper": "p1", "ce": 99.2, "current": 2})
+        add_papers(session, "p1", "p2", "rev", year=2020)
+        a = add_result(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2"})
+        b = add_result(session, {"paper": "p1", "ce": 99.2, "current": 2})
         writer = crud.update_results(session=session, edits=[
             (a.id, results.ResultInput(paper="p2", source="rev", measurement={"note": None})),
             # b now takes a's old conditions: allowed, a has moved to p2 in the edit before.
@@ -522,13 +514,13 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
     from cedb.models import Strategy
 
     with session_scope(engine) as session:
-        _papers(session, "review", "ref9", "primary")
-        quoted = _add(session, {"paper": "ref9", "ce": 99.6, "current": 1, "capacity": 3, "source": "review",
+        add_papers(session, "review", "ref9", "primary", year=2020)
+        quoted = add_result(session, {"paper": "ref9", "ce": 99.6, "current": 1, "capacity": 3, "source": "review",
                                 "category": "electrolyte", "label": "LHCE (review's words)",
                                 "electrolyte": "LiFSI in DME"})
-        other = _add(session, {"paper": "ref9", "ce": 99.0, "current": 2, "capacity": 3, "source": "review",
+        other = add_result(session, {"paper": "ref9", "ce": 99.0, "current": 2, "capacity": 3, "source": "review",
                                "category": "electrolyte", "label": "LHCE (review's words)"})
-        stated = _add(session, {"paper": "primary", "ce": 99.7, "current": 1, "capacity": 3,
+        stated = add_result(session, {"paper": "primary", "ce": 99.7, "current": 1, "capacity": 3,
                                 "category": "electrolyte", "label": "2-MeTHF LHCE", "electrolyte": "2-MeTHF"})
         crud.merge_references(session=session, old="ref9", new="primary")
         assert crud.conflicts(session=session, key="primary") == []  # two labels: two strategies
@@ -544,8 +536,8 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
     # Once merged into one strategy (merge --strategy), the two stay listed as a conflict, and
     # the curator can still edit other fields of either.
     with session_scope(engine) as session:
-        _papers(session, "ref10")
-        quoted2 = _add(session, {"paper": "ref10", "ce": 99.5, "current": 1, "capacity": 3, "source": "review",
+        add_papers(session, "ref10", year=2020)
+        quoted2 = add_result(session, {"paper": "ref10", "ce": 99.5, "current": 1, "capacity": 3, "source": "review",
                                  "category": "electrolyte", "label": "in the review's words"})
         crud.merge_references(session=session, old="ref10", new="primary",
                               strategies={"in the review's words": "2-MeTHF LHCE"})
@@ -559,8 +551,8 @@ def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engin
 def test_an_empty_cell_clears_a_replaced_field_only_with_clear_empty(engine, tmp_path):
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "p1")
-        first = _add(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2", "location": "Table 1"})
+        add_papers(session, "p1", year=2020)
+        first = add_result(session, {"paper": "p1", "ce": 99.1, "current": 1, "note": "Fig. 2", "location": "Table 1"})
     csv = tmp_path / "rows.csv"
     csv.write_text("paper,ce,current,note,location\np1,99.3,1,,Table 1\n", encoding="utf-8")
     mapping = tmp_path / "map.yaml"
@@ -586,7 +578,7 @@ def test_a_cite_key_written_with_the_old_key_still_resolves(engine):
 
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
-        _papers(session, "review-ref9", "primary2023")
+        add_papers(session, "review-ref9", "primary2023", year=2020)
     assert _cli(url, "paper", "merge", "review-ref9", "primary2023").exit_code == 0
     exported = _cli(url, "paper", "export", "review-ref9")
     assert exported.exit_code == 0, exported.output

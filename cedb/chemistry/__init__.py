@@ -14,7 +14,6 @@ from cedb.chemistry.descriptors import (
     Descriptors,
     component_moles,
     describe,
-    lce,
 )
 from cedb.chemistry.electrolyte import Component, Formulation, parse, try_parse
 from cedb.chemistry.formula import molar_mass_g_mol, parse_formula
@@ -44,7 +43,6 @@ __all__ = [
     "data_path",
     "default_vocabulary",
     "describe",
-    "lce",
     "lookup",
     "molar_mass_g_mol",
     "parse",

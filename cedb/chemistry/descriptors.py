@@ -30,7 +30,6 @@ and every species dosed in mol/L that is not a neutral additive (e.g. the
 1 M AN of "1.2M LiTFSI 1M AN in FM"); everything else is the solvent side.
 """
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -63,13 +62,6 @@ class Descriptors:
             "anion_side": list(self.anion_side),
             "warnings": list(self.warnings),
         }
-
-
-def lce(ce: float) -> float:
-    """Logarithmic CE, LCE = -log10(1 - CE), for CE as a fraction (0.99 -> 2)."""
-    if not 0 < ce < 1:
-        raise InvalidValue(f"CE {ce} is outside (0, 1); give CE as a fraction, e.g. 0.995")
-    return -math.log10(1 - ce)
 
 
 def _is_anion_side(component: Component, chem: Chemical) -> bool:

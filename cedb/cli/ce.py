@@ -164,7 +164,7 @@ def conventional_command(
     discharge_col: DischargeCol = None,
     current_col: CurrentCol = None,
     fmt: common.FormatOption = common.Format.table,
-) -> None:
+) -> Any:  # the result @recordable renders
     """Conventional CE, mean of Q_stripping / Q_plating (eqns 1-2), from values or a file."""
     from cedb import ce
     from cedb.errors import InvalidValue
@@ -204,7 +204,7 @@ def conventional_command(
 @app.command("aurbach")
 @recordable("aurbach", default_cell="li-cu")
 def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
-                    fmt: common.FormatOption = common.Format.table) -> None:
+                    fmt: common.FormatOption = common.Format.table) -> Any:  # the result @recordable renders
     """Aurbach's reservoir CE, (n Q_C + Q_S) / (n Q_C + Q_T) (eqn 3)."""
     from cedb import ce
 
@@ -220,7 +220,7 @@ def zhang_command(
     ],
     qt: Qt, qc: Qc, n: N, qs: Qs,
     fmt: common.FormatOption = common.Format.table,
-) -> None:
+) -> Any:  # the result @recordable renders
     """Zhang's reservoir CE: SEI pre-formation with Q_0 (eqn 4), then eqn 3."""
     from cedb import ce
 
@@ -243,7 +243,7 @@ def chiang_command(
     ],
     retention: Retention = 0.8,
     fmt: common.FormatOption = common.Format.table,
-) -> None:
+) -> Any:  # the result @recordable renders
     """Chiang's full-cell estimate, 1 - (Q_Li + (1-r) Q_cathode) / (n Q_cathode) (eqn 5)."""
     from cedb import ce
 
@@ -270,7 +270,7 @@ def zhang_full_command(
     discharge_col: DischargeCol = None,
     current_col: CurrentCol = None,
     fmt: common.FormatOption = common.Format.table,
-) -> None:
+) -> Any:  # the result @recordable renders
     """Zhang's full-cell estimate, 1 - (Q_Li + Q_ch,1 - r Q_dis,1) / sum Q_charge (eqn 6)."""
     from cedb import ce, cycling
     from cedb.errors import InvalidValue
@@ -322,5 +322,6 @@ def life_command(
         result = ce.cycle_life(units.ce_percent(ce_value), retention=retention,
                                excess_li_ratio=excess_li)
     else:
+        assert cycles is not None  # exactly one of the two is given (checked above)
         result = ce.ce_for_cycles(cycles, retention=retention, excess_li_ratio=excess_li)
     render(result.to_dict(), fmt)

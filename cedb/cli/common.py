@@ -115,7 +115,7 @@ def route_warnings() -> None:
         elif shown["n"] == _WARNINGS_SHOWN_MAX + 1:
             note("Warning: more electrolytes could not be parsed: see `cedb chem unparsed`")
 
-    show.original = original  # one wrapper however often commands run in a process
+    show.original = original  # type: ignore[attr-defined]  # one wrapper however often commands run in a process
     warnings.showwarning = show
     warnings.filterwarnings("always", module=r"cedb\.")
 
@@ -338,8 +338,8 @@ def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
         for row in rows:
             out.write(markdown_row([terminal(_cell(v)) for v in row]) + "\n")
     else:
-        shown = [{c: _cell(v) for c, v in zip(columns, row)} for row in rows]
-        emit(shown, fmt, columns, headers=headers)
+        records = [{c: _cell(v) for c, v in zip(columns, row)} for row in rows]
+        emit(records, fmt, columns, headers=headers)
 
 
 def _escape(text: str) -> str:

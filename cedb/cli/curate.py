@@ -50,7 +50,7 @@ def check_command(
 class OnConflict(str, Enum):
     error = "error"
     keep = "keep"
-    replace = "replace"
+    replace = "replace"  # type: ignore[assignment]  # shadows str.replace, as the CLI word
 
 
 OnConflictOption = Annotated[OnConflict, typer.Option(

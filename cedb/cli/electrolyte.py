@@ -103,7 +103,7 @@ def describe_command(
     if input_file is None:
         if column is not None:
             raise InvalidValue("--column goes with --input FILE.csv")
-        _describe_one(text, convention.value, densities, fmt)
+        _describe_one(text or "", convention.value, densities, fmt)  # given: one of the two is
     else:
         if column is None:
             raise InvalidValue("--input needs --column NAME, the column with the descriptions")

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from cedb.cli import common, filters as f
+from cedb.cli import common
+from cedb.cli import filters as f
 
 app = typer.Typer(help="Export review tables and data sets.", no_args_is_help=True)
 
@@ -56,13 +57,14 @@ def table_command(
 
     with outputs.writing() as batch:  # the table and its .bib, both or neither
         if fmt == TableFormat.xlsx:
+            assert output is not None  # xlsx is refused without -o (above)
             exports.write_xlsx(table, batch.path(output))
         else:
             text = exports.render(table, fmt.value)
             if output:
                 batch.write_text(output, text)
         if bib is not None:
-            batch.write_text(bib, bib_text)
+            batch.write_text(bib, bib_text or "")
     if fmt != TableFormat.xlsx and not output:
         typer.echo(text, nl=False)
     written = [str(p) for p in (output, bib) if p]
@@ -106,6 +108,7 @@ def ml_command(
     text = None
     with outputs.writing() as batch:  # the data and its dictionary, both or neither
         if fmt == MlFormat.parquet:
+            assert output is not None  # parquet is refused without -o (above)
             table.to_parquet(batch.path(output), index=False)
         else:
             text = _ml_csv(table)
@@ -121,9 +124,9 @@ def ml_command(
 
 
 def _ml_csv(table) -> str:
-    from cedb.exports import csv_safe
-
     import pandas as pd
+
+    from cedb.exports import csv_safe
 
     for column in table.columns:
         # pandas 3 has a str dtype besides object: neutralise formulas in both.

@@ -114,6 +114,7 @@ def extract_command(
     from cedb.extract.drafts import check_location
 
     location = check_location(location)
+    paper_key = paper or ""  # given whenever a flag above needs it
     if record and not yes and (source == "-" or not _can_ask()):
         raise InvalidValue(
             "--record asks before adding each result, but there is no terminal to ask: "
@@ -122,7 +123,7 @@ def extract_command(
     if to_curation is not None and not force:
         from cedb.curation import file_name
 
-        target = to_curation / file_name(paper.strip())
+        target = to_curation / file_name(paper_key.strip())
         if os.path.lexists(target):  # a symlink, even a dangling one, is an existing file here
             raise InvalidValue(f"{target} exists: review it, or pass --force to replace it")
     from cedb import limits
@@ -143,7 +144,7 @@ def extract_command(
     rows = [c.to_dict() for c in candidates]
     columns = TABLE_COLUMNS + ["sentence"]
     if compare:
-        rows = [r.to_dict() for r in _compare(candidates, paper)]
+        rows = [r.to_dict() for r in _compare(candidates, paper_key)]
         columns = TABLE_COLUMNS + COMPARE_COLUMNS + ["sentence"]
     if fmt == common.Format.table:
         shown = [{**r, "sentence": _short(r["sentence"])} for r in rows]
@@ -157,7 +158,7 @@ def extract_command(
 
         path = write_drafts(
             candidates,
-            paper=paper,
+            paper=paper_key,
             directory=to_curation,
             where=where,
             location=location,
@@ -165,7 +166,7 @@ def extract_command(
         )
         common.note(f"Wrote draft results to {path}: review them, then `cedb curate check {path}`")
     if record:
-        _record(candidates, paper=paper, where=where, location=location, ask=not yes)
+        _record(candidates, paper=paper_key, where=where, location=location, ask=not yes)
 
 
 def _can_ask() -> bool:
@@ -214,6 +215,7 @@ def _record(candidates, *, paper: str, where: str, location: str | None, ask: bo
                 # The one wording of a conflict, on every route (cedb.bulk).
                 existing = crud.get_measurement(session=session, id=item.existing_id)
                 read_from = session.get(Reference, existing.source_id or existing.reference_id).key
+                assert item.existing_ce_percent is not None  # a conflict is with a recorded CE
                 conflicts.append(bulk.conflict_message(item.existing_id, item.existing_ce_percent,
                                                        read_from, c.ce_percent, paper))
                 continue

@@ -14,7 +14,7 @@ app = typer.Typer(help="Add, list, show, remove and export papers (references)."
 class OnDuplicate(str, Enum):
     error = "error"
     skip = "skip"
-    replace = "replace"
+    replace = "replace"  # type: ignore[assignment]  # shadows str.replace, as the CLI word
 
 
 @app.command("add")

@@ -2,7 +2,7 @@
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -169,7 +169,7 @@ def cycling_command(
     table = ce_options.read_file(file, common.Format.table, cell=cell.value,
                                  plating=plating.value, capacity_unit=unit, sheet=sheet,
                                  electrode_area_cm2=area, columns=columns).table
-    stages = None
+    stages: Any = None  # half-cell or full-cell stages
     if cell == CellKind.half and len(table) >= MIN_CYCLES_FOR_STAGES:
         stages = cycling.detect_half_cell_stages(table, min_stable_cycles=MIN_CYCLES_FOR_STAGES)
     elif cell == CellKind.full and len(table) >= 8:
@@ -184,6 +184,7 @@ def cycling_command(
         cycles = ", ".join(map(str, stages.outlier_cycles))
         rule = stages.params["outlier_rule"]
         common.note(f"  left out of the stable CE: cycles {cycles} ({rule})")
-    clipped = int(result.points["clipped"].sum()) if "clipped" in result.points else 0
+    points = result.points if result.points is not None else {}
+    clipped = int(points["clipped"].sum()) if "clipped" in points else 0
     if clipped:
         common.note(f"  {clipped} points lie beyond the CE axis: drawn as triangles on its edge")

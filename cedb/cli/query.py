@@ -24,7 +24,7 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
     if fmt in (common.Format.json, common.Format.jsonl):
         # The method's inputs (e.g. Aurbach's Q_T, Q_C, n, Q_S) and the provenance (curation
         # status, the paper it was read from, where, and the quoted text) travel with the row.
-        columns = query.ROW_KEYS + ("method_params",) + PROVENANCE
+        columns: tuple[str, ...] = query.ROW_KEYS + ("method_params",) + PROVENANCE
         at = columns.index("method_params")
 
         def prepare(row):

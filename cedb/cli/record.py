@@ -11,7 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from cedb import terms
 from cedb.cli import common
+from cedb.terms import listed
 
 
 def _option(*names: str, help: str):
@@ -24,8 +26,8 @@ RECORD_OPTIONS = {
     "paper": (Annotated[_TEXT, _option("--paper", help="Citation key of the paper the data belong to.")], None),
     "current": (Annotated[_TEXT, _option("--current", help="Current density of the test (mA cm⁻², or with a unit).")], None),
     "capacity": (Annotated[_TEXT, _option("--capacity", help="Areal capacity of the test (mAh cm⁻², or with a unit).")], None),
-    "cell": (Annotated[_TEXT, _option("--cell", help="li-cu|li-li|full|anode-free (default from the method).")], None),
-    "category": (Annotated[_TEXT, _option("--category", help="Strategy category: composite-anode|electrolyte|interface|other.")], None),
+    "cell": (Annotated[_TEXT, _option("--cell", help=f"{listed(terms.Cell)} (default from the method).")], None),
+    "category": (Annotated[_TEXT, _option("--category", help=f"Strategy category: {listed(terms.Category)}.")], None),
     "label": (Annotated[_TEXT, _option("--label", help="Strategy label.")], None),
     "host": (Annotated[_TEXT, _option("--host", help="Host material.")], None),
     "electrolyte": (Annotated[_TEXT, _option("--electrolyte", help="Electrolyte as reported.")], None),
@@ -33,7 +35,7 @@ RECORD_OPTIONS = {
     "source": (Annotated[_TEXT, _option("--source", help="Key of the paper the data were read from.")], None),
     "location": (Annotated[_TEXT, _option("--location", help="Where in the source (e.g. 'Fig. 3b', 'SI Table S2').")], None),
     "note": (Annotated[_TEXT, _option("--note", help="Free-text note.")], None),
-    "status": (Annotated[_TEXT, _option("--status", help="draft|verified|rejected (default draft).")], None),
+    "status": (Annotated[_TEXT, _option("--status", help=f"{listed(terms.Status)} (default draft).")], None),
 }
 
 
@@ -93,5 +95,6 @@ def store(result, *, method: str, default_cell: str | None, options: dict) -> in
     with common.transaction() as session:
         measurement = crud.add_result(session=session, result=measurement_input)
         measurement_id = measurement.id
+        assert measurement_id is not None  # set by the insert
     common.note(f"Recorded result {measurement_id} for {options['paper']} (method {method})")
     return measurement_id

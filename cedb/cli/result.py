@@ -6,8 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from cedb import terms
 from cedb.cli import common
 from cedb.cli.curate import OnConflict, OnConflictOption
+from cedb.terms import listed
 
 app = typer.Typer(help="Add, edit, show, remove and import CE results.", no_args_is_help=True)
 
@@ -22,14 +24,14 @@ Ce = Annotated[_Text, _opt("--ce", help="CE in percent, e.g. 99.6.")]
 Current = Annotated[_Text, _opt("--current", help="Current density; bare number = mA cm⁻², or with a unit ('20 A/m^2').")]
 Capacity = Annotated[_Text, _opt("--capacity", help="Areal capacity; bare number = mAh cm⁻², or with a unit.")]
 Cycles = Annotated[_Text, _opt("--cycles", help="Number of cycles the CE refers to.")]
-Cell = Annotated[_Text, _opt("--cell", help="li-cu|li-li|full|anode-free (Li||Cu, Li|Cu accepted).")]
-Method = Annotated[_Text, _opt("--method", help="conventional|aurbach|zhang|chiang|zhang-full|unspecified.")]
-Category = Annotated[_Text, _opt("--category", help="composite-anode|electrolyte|interface|other.")]
+Cell = Annotated[_Text, _opt("--cell", help=f"{listed(terms.Cell)} (Li||Cu, Li|Cu accepted).")]
+Method = Annotated[_Text, _opt("--method", help=f"{listed(terms.Method)}.")]
+Category = Annotated[_Text, _opt("--category", help=f"{listed(terms.Category)}.")]
 Label = Annotated[_Text, _opt("--label", help="Short strategy label, e.g. 'RCF host'.")]
 Host = Annotated[_Text, _opt("--host", help="Host material.")]
 Electrolyte = Annotated[_Text, _opt("--electrolyte", help="Electrolyte as reported.")]
 Additive = Annotated[_Text, _opt("--additive", help="Additive(s) as reported.")]
-Statistic = Annotated[_Text, _opt("--statistic", help="average|maximum|stabilised|exceeding.")]
+Statistic = Annotated[_Text, _opt("--statistic", help=f"{listed(terms.Statistic)}.")]
 Source = Annotated[_Text, _opt("--source", help="Key of the paper the number was read from (e.g. a review).")]
 Location = Annotated[_Text, _opt("--location", help="Where in the source: 'Fig. 9c', 'Table 2', 'Section 3.1'.")]
 Note = Annotated[_Text, _opt("--note", help="Free-text note.")]
@@ -38,7 +40,7 @@ Temperature = Annotated[_Text, _opt("--temperature", help="Temperature (°C, or 
 EcRatio = Annotated[_Text, _opt("--ec-ratio", help="Electrolyte/capacity ratio (g Ah⁻¹).")]
 NpRatio = Annotated[_Text, _opt("--np-ratio", help="N/P ratio.")]
 CathodeLoading = Annotated[_Text, _opt("--cathode-loading", help="Cathode areal capacity (mAh cm⁻²).")]
-Status = Annotated[_Text, _opt("--status", help="draft|verified|rejected.")]
+Status = Annotated[_Text, _opt("--status", help=f"{listed(terms.Status)}.")]
 Curator = Annotated[_Text, _opt("--curator", help="Who curated it.")]
 Quote = Annotated[_Text, _opt("--quote", help="The sentence the value was read from.")]
 
@@ -141,6 +143,7 @@ def add_command(
                     allow_duplicate = True
                 else:
                     update_strategies = True
+        assert measurement.id is not None  # set by the insert
         record = _record(session, measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
@@ -213,9 +216,9 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
     import json
 
     from cedb import crud
+    from cedb.ce import lce_or_none
     from cedb.models import Reference, Strategy
     from cedb.practical import get_profile, verdict
-    from cedb.query import lce
 
     m = crud.get_measurement(session=session, id=id)
     reference = session.get(Reference, m.reference_id)
@@ -226,13 +229,13 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
     record = {"id": m.id, "paper": reference.key, "doi": reference.doi, "year": reference.year}
     for name in ("category", "label", "host", "electrolyte", "additive"):
         value = getattr(strategy, name) if strategy else None
-        record[name] = value.value if hasattr(value, "value") else value
+        record[name] = getattr(value, "value", value)
     for name in ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles",
                  "ce_percent", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah",
                  "np_ratio", "cathode_loading_mAh_cm2"):
         value = getattr(m, name)
         record[name] = value.value if hasattr(value, "value") else value
-    record["lce"] = lce(m.ce_percent)
+    record["lce"] = lce_or_none(m.ce_percent)
     record["method_params"] = json.loads(m.method_params) if m.method_params else None
     record["practical"] = judged.practical
     record["practical_reason"] = f"{judged.word} ({chosen.name}{', strict' if strict else ''}): {judged.reason}"

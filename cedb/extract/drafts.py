@@ -26,9 +26,15 @@ from typing import Any
 
 from cedb.errors import InvalidValue
 from cedb.extract.api import Candidate
+from cedb.terms import Method, parse_word
 
-_METHODS = {"aurbach": "aurbach", "reservoir": "aurbach", "zhang": "zhang", "chiang": "chiang",
-            "conventional": "conventional"}  # fmt: skip
+
+def _method(hint: str | None) -> str:
+    """The stored method word of a method hint (cedb.terms reads it; unknown: unspecified)."""
+    try:
+        return parse_word(Method, hint or "", "method").value
+    except InvalidValue:
+        return "unspecified"
 
 
 # A result's identity in a curation file: its conditions and CE.
@@ -74,7 +80,7 @@ def measurement_fields(
     fields = {
         "strategy": None,
         "cell": candidate.cell,
-        "method": _METHODS.get(candidate.method_hint or "", "unspecified"),
+        "method": _method(candidate.method_hint),
         "current_density_mA_cm2": candidate.current_density_mA_cm2,
         "areal_capacity_mAh_cm2": candidate.areal_capacity_mAh_cm2,
         "cycles": candidate.cycles,

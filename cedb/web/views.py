@@ -63,18 +63,21 @@ def _number(name: str, text: str, kind=float):
 def to_filters(params: dict[str, list[str]]) -> Filters:
     """The query filters a page's parameters stand for (bad values raise InvalidValue)."""
     first = {name: values[0] for name, values in params.items()}
-    practical = {"yes": True, "no": False, "any": None}.get(first.get("practical", "any"), "?")
+    practical: Any = {"yes": True, "no": False, "any": None}.get(first.get("practical", "any"), "?")
     if practical == "?":
         raise InvalidValue(f"practical {first['practical']!r} is not yes, no or any")
     sort = first.get("sort")
+    given: dict[str, Any] = {
+        **{name: params.get(name, []) for name in LIST_PARAMS},
+        **{name: _number(name, first[name]) if name in first else None for name in NUMBER_PARAMS},
+        **{name: _number(name, first[name], int) if name in first else None for name in YEAR_PARAMS},
+    }
     filters = Filters(
         practical=practical, profile=first.get("profile", "review"),
         strict=first.get("strict") in ("1", "on", "yes", "true"),
         paper=first.get("paper"),
         sort=sort.lstrip("-") if sort else None, descending=bool(sort and sort.startswith("-")),
-        **{name: params.get(name, []) for name in LIST_PARAMS},
-        **{name: _number(name, first[name]) if name in first else None for name in NUMBER_PARAMS},
-        **{name: _number(name, first[name], int) if name in first else None for name in YEAR_PARAMS},
+        **given,
     )
     filters.resolved_profile()  # an unknown profile is an error before any query runs
     return filters
@@ -276,12 +279,10 @@ def _aliases(session, reference) -> list[str] | None:
 def result_detail(session, id: int) -> dict[str, Any]:
     """Every field of one result, its strategy, paper, source and verdict under each profile."""
     from cedb import crud
-    from cedb.models import MeasurementBase, Strategy
+    from cedb.models import Measurement, MeasurementBase, Strategy
     from cedb.practical import PROFILES, rule_text
     from cedb.practical import verdict as practical_verdict
     from cedb.results import STRATEGY_FIELDS
-
-    from cedb.models import Measurement
 
     # By primary key: a site build has every row in the session already (no query per page).
     measurement = session.get(Measurement, id) or crud.get_measurement(session=session, id=id)
@@ -320,6 +321,7 @@ def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, An
 
     A site build passes the paper's query rows and BibTeX it already has."""
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from cedb import crud
     from cedb.bibliography import to_bibtex as bibtex
@@ -327,7 +329,7 @@ def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, An
 
     reference = crud.get_reference(session=session, key=key)
     strategies = list(session.execute(
-        sa.select(Strategy).where(Strategy.reference_id == reference.id).order_by(Strategy.label)
+        sa.select(Strategy).where(col(Strategy.reference_id) == reference.id).order_by(Strategy.label)
     ).scalars())
     if rows is None:
         rows = results(session.connection(), Filters(paper=key, profile=filters.profile,
@@ -335,7 +337,7 @@ def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, An
     else:
         rows = with_verdicts(rows, filters)
     read_from = session.execute(
-        sa.select(sa.func.count(Measurement.id)).where(Measurement.source_id == reference.id)
+        sa.select(sa.func.count(col(Measurement.id))).where(col(Measurement.source_id) == reference.id)
     ).scalar_one()
     fields = [(name, getattr(reference, name)) for name in
               ("key", "title", "authors", "journal", "year", "volume", "pages", "entry_type", "note")]

@@ -2,8 +2,8 @@
 
 Adds three derived columns to strategy: the canonical electrolyte string, a
 ``|role:NAME|`` component index for queries, and the parsed formulation as JSON.
-Existing rows are filled by parsing their electrolyte and additive texts with
-cedb.formulations (a pure function of the text; rows it cannot read stay NULL).
+The columns are derived data: cedb.migrate fills them for existing rows after the
+upgrade (with today's parser), because a migration never imports live cedb code.
 
 Revision ID: 0002_formulation
 Revises: 0001_initial
@@ -28,17 +28,6 @@ def upgrade() -> None:
     for name in NEW_COLUMNS:
         op.add_column("strategy", sa.Column(name, sqlmodel.sql.sqltypes.AutoString(), nullable=True))
     op.create_index(op.f("ix_strategy_electrolyte_canonical"), "strategy", ["electrolyte_canonical"])
-
-    from cedb.formulations import annotate
-
-    connection = op.get_bind()
-    strategy = sa.table("strategy", sa.column("id"), sa.column("electrolyte"), sa.column("additive"),
-                        *(sa.column(name) for name in NEW_COLUMNS))
-    rows = connection.execute(sa.select(strategy.c.id, strategy.c.electrolyte, strategy.c.additive)).all()
-    for row in rows:
-        fields = annotate(row.electrolyte, row.additive)
-        if any(fields.values()):
-            connection.execute(strategy.update().where(strategy.c.id == row.id).values(**fields))
 
 
 def downgrade() -> None:

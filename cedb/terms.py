@@ -1,4 +1,4 @@
-"""The controlled words of cedb (cell, method, category, statistic, status) and their written forms.
+"""The schema's terms (cell, method, category, statistic, status) and their written forms.
 
 Papers and spreadsheets write ``Li||Cu``, ``Li|Cu`` or ``half cell``; cedb stores
 ``li-cu``. The same words are used in the CLI, curation files, JSON and exports.
@@ -8,7 +8,51 @@ import re
 from enum import Enum
 
 from cedb.errors import InvalidValue
-from cedb.models import Category, Cell, Method, Statistic, Status
+
+
+class Category(str, Enum):
+    """What kind of strategy raised the CE (the review's sections 3.1 and 3.2)."""
+
+    composite_anode = "composite-anode"
+    electrolyte = "electrolyte"
+    interface = "interface"
+    other = "other"
+
+
+class Cell(str, Enum):
+    """Cell configuration the CE was measured in."""
+
+    li_cu = "li-cu"
+    li_li = "li-li"
+    full = "full"
+    anode_free = "anode-free"
+
+
+class Method(str, Enum):
+    """CE calculation method (review Table 1)."""
+
+    conventional = "conventional"
+    aurbach = "aurbach"
+    zhang = "zhang"
+    chiang = "chiang"
+    zhang_full = "zhang-full"
+    unspecified = "unspecified"
+
+
+class Statistic(str, Enum):
+    """Which number the paper reports: the average, a maximum, a stabilised value or a bound."""
+
+    average = "average"
+    maximum = "maximum"
+    stabilised = "stabilised"
+    exceeding = "exceeding"
+
+
+class Status(str, Enum):
+    draft = "draft"
+    verified = "verified"
+    rejected = "rejected"
+
 
 _ALIASES: dict[type[Enum], dict[str, str]] = {
     Cell: {
@@ -53,9 +97,13 @@ def parse_word(enum_cls: type[Enum], value: object, what: str):
     alias = _ALIASES.get(enum_cls, {}).get(text)
     if alias is not None:
         return enum_cls(alias)
-    choices = "|".join(member.value for member in enum_cls)
-    raise InvalidValue(f"{what} {value!r} is not known: use one of {choices}")
+    raise InvalidValue(f"{what} {value!r} is not known: use one of {listed(enum_cls)}")
 
 
 def choices(enum_cls: type[Enum]) -> list[str]:
     return [member.value for member in enum_cls]
+
+
+def listed(enum_cls: type[Enum], separator: str = "|") -> str:
+    """The words of ``enum_cls`` for help text and messages, e.g. ``li-cu|li-li|full|anode-free``."""
+    return separator.join(choices(enum_cls))
