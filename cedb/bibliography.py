@@ -106,8 +106,7 @@ def latex_to_text(text: str) -> str:
     import latexcodec  # noqa: F401  (registers the 'ulatex' codec; a pybtex dependency)
 
     # Literal braces as cedb exports them (see _BIB_SPECIAL), kept apart from grouping braces.
-    text = re.sub(r"\\textbrace(left|right)\b(?:\{\})?",
-                  lambda m: "\ue000" if m.group(1) == "left" else "\ue001", text)
+    text = re.sub(r"\\textbrace(left|right)\b(?:\{\})?", lambda m: "\ue000" if m.group(1) == "left" else "\ue001", text)
     text = _MATH_SCRIPT.sub(lambda m: m.group(2), text)
     text = _LATEX_COMMAND_WITH_ARG.sub(lambda m: m.group(1), text)
     # A bare % ("99.9% CE", and every Crossref title) is a percent sign here, not a LaTeX comment.
@@ -218,21 +217,27 @@ def parse_bibtex(text: str) -> BibFile:
             result.entries.append(BibEntry(key[:100], line, error="unbalanced braces"))
             continue
         if len(raw) > MAX_BIBTEX_ENTRY_CHARS:
-            result.entries.append(BibEntry(key[:100], line, error=(
-                f"the entry is {len(raw):,} characters long, over the limit of "
-                f"{MAX_BIBTEX_ENTRY_CHARS:,}: shorten its fields (an abstract?)")))
+            result.entries.append(
+                BibEntry(
+                    key[:100],
+                    line,
+                    error=(
+                        f"the entry is {len(raw):,} characters long, over the limit of "
+                        f"{MAX_BIBTEX_ENTRY_CHARS:,}: shorten its fields (an abstract?)"
+                    ),
+                )
+            )
             continue
         if "\x00" in raw:  # PostgreSQL cannot store it, and no BibTeX field means it
             result.entries.append(BibEntry(key[:100], line, error="the entry holds a NUL character"))
             continue
         try:
             data = parse_string(raw, "bibtex", macros=macros)
-            (parsed_key, entry), = data.entries.items()
+            ((parsed_key, entry),) = data.entries.items()
         except Exception as exc:  # pybtex raises several unrelated types for syntax errors
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             # pybtex counts lines from the start of the entry; report them as lines of the file.
-            message = re.sub(r"\bin line (\d+)", lambda m: f"in line {line + int(m.group(1)) - 1}",
-                             message)
+            message = re.sub(r"\bin line (\d+)", lambda m: f"in line {line + int(m.group(1)) - 1}", message)
             result.entries.append(BibEntry(key, line, error=f"cannot parse: {message}"))
             continue
         if has_strings and not _parses_alone(raw):
@@ -253,8 +258,9 @@ def parse_bibtex(text: str) -> BibFile:
                 message = str(exc).splitlines()[0]
             result.entries.append(BibEntry(parsed_key, line, error=message))
             continue
-        result.entries.append(BibEntry(parsed_key, line, reference=reference,
-                                       warning=warnings[0] if warnings else None))
+        result.entries.append(
+            BibEntry(parsed_key, line, reference=reference, warning=warnings[0] if warnings else None)
+        )
     return result
 
 
@@ -328,7 +334,10 @@ def _entry_to_reference(key: str, entry, raw: str, *, warnings: list[str] | None
 _BIB_SPECIAL = {
     # Braces as commands, not \{ \}: BibTeX counts every brace, escaped or not, so one
     # unmatched brace in a title would break the whole exported file.
-    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "$": r"\$",
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "$": r"\$",
     "^": r"\textasciicircum{}",
 }
 
@@ -357,7 +366,7 @@ def to_bibtex(references, *, aliases: dict[str, list[str]] | None = None) -> str
         entry = None
         if ref.bibtex:
             try:
-                (_, entry), = parse_string(ref.bibtex, "bibtex").entries.items()
+                ((_, entry),) = parse_string(ref.bibtex, "bibtex").entries.items()
             except Exception:
                 entry = None
         if entry is None:
@@ -428,16 +437,15 @@ def fetch_crossref(doi: str, *, base_url: str, email: str | None, timeout_s: flo
             f"{timeout_s:g} s (CEDB_HTTP_TIMEOUT); try again later, or add the paper from a .bib file"
         ) from None
     except OverflowError:
-        raise NetworkError(f"Crossref sent more than {MAX_HTTP_RESPONSE_BYTES:,} bytes for {doi}: "
-                           "not a Crossref answer") from None
+        raise NetworkError(
+            f"Crossref sent more than {MAX_HTTP_RESPONSE_BYTES:,} bytes for {doi}: not a Crossref answer"
+        ) from None
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             raise NotFound(f"Crossref does not know DOI {doi}: check it, or add the paper from a .bib file") from None
         raise NetworkError(f"Crossref answered HTTP {exc.code} for {doi}: try again later") from None
     except http.client.HTTPException:  # BadStatusLine, IncompleteRead: an answer, but not HTTP
-        raise NetworkError(
-            f"Crossref at {base_url} sent a broken HTTP answer for {doi}: try again later"
-        ) from None
+        raise NetworkError(f"Crossref at {base_url} sent a broken HTTP answer for {doi}: try again later") from None
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise NetworkError(
@@ -501,8 +509,12 @@ def crossref_to_reference(message: dict, doi: str) -> ReferenceCreate:
             break
     journal = _strip_html(" ".join(message.get("container-title") or [])) or None
     author_text = " and ".join(authors) or None
-    entry_type = {"journal-article": "article", "proceedings-article": "inproceedings",
-                  "book-chapter": "incollection", "book": "book"}.get(str(message.get("type")), "misc")
+    entry_type = {
+        "journal-article": "article",
+        "proceedings-article": "inproceedings",
+        "book-chapter": "incollection",
+        "book": "book",
+    }.get(str(message.get("type")), "misc")
     if message.get("DOI") and normalise_doi(message["DOI"]) != doi:
         raise ValueError("DOI mismatch")
     return ReferenceCreate(

@@ -136,9 +136,7 @@ def normalise(raw: dict[str, Any], *, canonical: bool = False) -> ResultInput:
     already (no aliases such as ``ce``), as a read spreadsheet mapping gives them.
     """
     try:
-        return _normalise(
-            dict(raw) if canonical else {ALIASES.get(k, k): v for k, v in raw.items()}
-        )
+        return _normalise(dict(raw) if canonical else {ALIASES.get(k, k): v for k, v in raw.items()})
     except CedbError:
         return results.normalise(raw)
 
@@ -202,9 +200,7 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading CSV
 
 
-def iter_csv(
-    path: Path, progress: Progress | None = None
-) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """(columns, rows) of a CSV file, streamed, read as ``pd.read_csv(sep=None, engine="python",
     dtype=object, keep_default_na=False)`` reads it: the delimiter is sniffed from the first
     line, a BOM is dropped, blank lines are skipped, repeated column names get ``.1``, ``.2``;
@@ -382,9 +378,7 @@ def _insert_strategies(connection: Connection, states: list[_Strategy]) -> None:
     waiting = {(s.reference_id, s.values["label"]): s for s in states}
     query = sa.select(STRATEGY.c.id, STRATEGY.c.reference_id, STRATEGY.c.label)
     for chunk in _chunks(sorted({s.reference_id for s in states})):
-        for id, reference_id, label in connection.execute(
-            query.where(STRATEGY.c.reference_id.in_(chunk))
-        ):
+        for id, reference_id, label in connection.execute(query.where(STRATEGY.c.reference_id.in_(chunk))):
             state = waiting.get((reference_id, label))
             if state is not None:
                 state.id = id
@@ -417,13 +411,9 @@ def _load_papers(
     rows_by_id: dict[int, dict] = {}
     for reference_id in reference_ids:
         papers[reference_id] = _Paper()
-    columns = [STRATEGY.c.id, STRATEGY.c.reference_id] + [
-        STRATEGY.c[c] for c in STRATEGY_FIELDS + _DERIVED
-    ]
+    columns = [STRATEGY.c.id, STRATEGY.c.reference_id] + [STRATEGY.c[c] for c in STRATEGY_FIELDS + _DERIVED]
     for chunk in _chunks(reference_ids):
-        for row in connection.execute(
-            sa.select(*columns).where(STRATEGY.c.reference_id.in_(chunk))
-        ).mappings():
+        for row in connection.execute(sa.select(*columns).where(STRATEGY.c.reference_id.in_(chunk))).mappings():
             values = {c: row[c] for c in STRATEGY_FIELDS + _DERIVED}
             state = _Strategy(row["id"], row["reference_id"], values)
             papers[row["reference_id"]].strategies[values["label"]] = state
@@ -435,11 +425,7 @@ def _load_papers(
         MEASUREMENT.c.source_id,
     ] + [MEASUREMENT.c[c] for c in MEASUREMENT_FIELDS]
     for chunk in _chunks(reference_ids):
-        query = (
-            sa.select(*columns)
-            .where(MEASUREMENT.c.reference_id.in_(chunk))
-            .order_by(MEASUREMENT.c.id)
-        )
+        query = sa.select(*columns).where(MEASUREMENT.c.reference_id.in_(chunk)).order_by(MEASUREMENT.c.id)
         for row in connection.execute(query).mappings():
             strategy_id = row["strategy_id"]
             # A strategy of another paper (possible after `result edit --paper`) matches no new row.
@@ -458,9 +444,7 @@ def _load_papers(
     return rows_by_id
 
 
-def _resolve_keys(
-    connection: Connection, keys: Iterable[str], known: dict[str, int | None]
-) -> None:
+def _resolve_keys(connection: Connection, keys: Iterable[str], known: dict[str, int | None]) -> None:
     """Fill ``known`` with key -> reference id (None if unknown); an alias finds its paper."""
     missing = sorted({k for k in keys if k not in known})
     for chunk in _chunks(missing):
@@ -505,8 +489,9 @@ class Change:
         def show(value: Any) -> str:
             if value is None:
                 return "(empty)"
-            text = repr(value) if isinstance(value, str) else f"{value:.12g}" if isinstance(
-                value, float) else str(value)
+            text = (
+                repr(value) if isinstance(value, str) else f"{value:.12g}" if isinstance(value, float) else str(value)
+            )
             return text if len(text) <= 120 else text[:117] + "..."
 
         return f"{self.entity} {self.name}: {self.field}: {show(self.old)} -> {show(self.new)}"
@@ -516,9 +501,7 @@ class Change:
 class WriteCounts:
     """Per entity (papers, strategies, results): added / updated / unchanged / conflicting."""
 
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {e: dict.fromkeys(OUTCOMES, 0) for e in ENTITIES}
-    )
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: {e: dict.fromkeys(OUTCOMES, 0) for e in ENTITIES})
     changes: list[Change] = field(default_factory=list)
 
     def count(self, entity: str, outcome: str, n: int = 1) -> None:
@@ -537,24 +520,25 @@ class WriteCounts:
 
 def duplicate_message(id: int, ce: float) -> str:
     """The one wording of a duplicate result, on every route."""
-    return (f"the same result is already recorded as id {id} (same paper, conditions "
-            f"and CE {ce:g} %): nothing to add")
+    return f"the same result is already recorded as id {id} (same paper, conditions and CE {ce:g} %): nothing to add"
 
 
-def conflict_message(
-    id: int, old_ce: float, old_source: str, new_ce: float, new_source: str
-) -> str:
+def conflict_message(id: int, old_ce: float, old_source: str, new_ce: float, new_source: str) -> str:
     """The one wording of a conflict (same paper and conditions, other CE), on every route."""
-    return (f"id {id} records CE {old_ce:g} % (read from {old_source}) for the same paper and "
-            f"conditions, not {new_ce:g} % (read from {new_source}): check the sources, then "
-            f"`cedb result edit {id} --ce ...`, give other conditions, or choose with "
-            "--on-conflict keep|replace")
+    return (
+        f"id {id} records CE {old_ce:g} % (read from {old_source}) for the same paper and "
+        f"conditions, not {new_ce:g} % (read from {new_source}): check the sources, then "
+        f"`cedb result edit {id} --ce ...`, give other conditions, or choose with "
+        "--on-conflict keep|replace"
+    )
 
 
 def likely_duplicate_message(id: int, label: str | None, ce: float) -> str:
     where = f"strategy {label!r}" if label else "no strategy"
-    return (f"looks like result {id} ({where}): same paper, conditions and CE {ce:g} % under "
-            "another strategy label; give --allow-duplicate if it is another result")
+    return (
+        f"looks like result {id} ({where}): same paper, conditions and CE {ce:g} % under "
+        "another strategy label; give --allow-duplicate if it is another result"
+    )
 
 
 class ResultWriter:
@@ -601,9 +585,7 @@ class ResultWriter:
         keys: dict[str, int | None] | None = None,
     ):
         if on_conflict not in ON_CONFLICT:
-            raise InvalidValue(
-                f"--on-conflict {on_conflict!r}: use one of {', '.join(ON_CONFLICT)}"
-            )
+            raise InvalidValue(f"--on-conflict {on_conflict!r}: use one of {', '.join(ON_CONFLICT)}")
         self.session = session
         self.connection = session.connection()
         self.merge = merge
@@ -642,9 +624,7 @@ class ResultWriter:
         queue, self._queue = self._queue, []
         if not queue:
             return
-        _resolve_keys(
-            self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys
-        )
+        _resolve_keys(self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys)
         wanted = {self._keys[r.paper] for _, r in queue if self._keys.get(r.paper) is not None}
         if len(self._papers) + len(wanted) > self.cached_papers:
             for reference_id in [i for i in self._papers if i not in wanted]:
@@ -670,8 +650,7 @@ class ResultWriter:
         if reference_id is None:
             if key not in self._missing:
                 self._missing[key] = (
-                    f"no paper with key {key!r}: see `cedb paper list`, "
-                    "or add it with `cedb paper add`"
+                    f"no paper with key {key!r}: see `cedb paper list`, or add it with `cedb paper add`"
                 )
             raise NotFound(self._missing[key])
         return reference_id
@@ -686,8 +665,7 @@ class ResultWriter:
             ).scalar_one()
         return self._names[reference_id]
 
-    def _strategy(self, reference_id: int, paper: _Paper, fields: dict[str, Any],
-                  count: bool = False) -> _Strategy:
+    def _strategy(self, reference_id: int, paper: _Paper, fields: dict[str, Any], count: bool = False) -> _Strategy:
         """The paper's strategy with this label: new, the same, merged (``merge``) or a conflict.
 
         ``count``: count it unchanged (a strategy row; a result names its strategy many times).
@@ -717,9 +695,11 @@ class ResultWriter:
                 "another --label, or change the strategy with `cedb result edit`"
             )
         for name, value in different.items():
-            self.counts.changes.append(Change(
-                "strategy", f"{self._name(reference_id)}: {fields['label']}", name,
-                state.values.get(name), value))
+            self.counts.changes.append(
+                Change(
+                    "strategy", f"{self._name(reference_id)}: {fields['label']}", name, state.values.get(name), value
+                )
+            )
         # crud.upsert_strategy's rule: the given fields, then the formulation of the texts the
         # strategy now holds (an update naming only a host keeps its electrolyte).
         state.values.update(fields)
@@ -753,16 +733,14 @@ class ResultWriter:
         )  # CONDITION_FIELDS
         key = (state,) + conditions
         ce = values["ce_percent"]
-        hit = None if new_strategy else (paper.conditions.get(key + (source_id,))
-                                          or paper.conditions.get(key))
+        hit = None if new_strategy else (paper.conditions.get(key + (source_id,)) or paper.conditions.get(key))
         if hit is not None:
             self._same_conditions(row_number, result, hit, state, values, source_id)
             return
         loose = paper.loose.get(conditions + (ce,))
         if loose is not None:
             if loose[0] is None:  # an earlier row of this write
-                loose = paper.loose[conditions + (ce,)] = (
-                    self._find_id(reference_id, None, values, ce=ce), loose[1])
+                loose = paper.loose[conditions + (ce,)] = (self._find_id(reference_id, None, values, ce=ce), loose[1])
             message = likely_duplicate_message(loose[0], loose[1], ce)
             if not self.allow_duplicate:
                 raise LikelyDuplicate(message)
@@ -772,14 +750,13 @@ class ResultWriter:
             key = (state,) + conditions
         paper.conditions[key] = paper.conditions[key + (source_id,)] = [ce, None, source_id]
         paper.loose.setdefault(conditions + (ce,), (None, fields.get("label") if fields else None))
-        self._rows.append(
-            (state, _measurement_row(reference_id, None, source_id, values, self._now), row_number)
-        )
+        self._rows.append((state, _measurement_row(reference_id, None, source_id, values, self._now), row_number))
         self.added.append(row_number)
         self.counts.count("results", "added")
 
-    def _same_conditions(self, row_number: int, result: ResultInput, hit: list, state,
-                         values: dict[str, Any], source_id: int | None) -> None:
+    def _same_conditions(
+        self, row_number: int, result: ResultInput, hit: list, state, values: dict[str, Any], source_id: int | None
+    ) -> None:
         """A row with a recorded (or earlier) result's paper, strategy and conditions."""
         recorded_ce, id, recorded_source = hit
         ce = values["ce_percent"]
@@ -787,13 +764,11 @@ class ResultWriter:
         if id is None:  # an earlier row of this write
             hit[1] = id = self._find_id(self._keys[result.paper], state, values)
         if same_ce and not self.merge:
-            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id,
-                                self._keys[result.paper])
+            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[result.paper])
         if not same_ce:
             if self.on_conflict == "error":
                 self.counts.count("results", "conflicting")
-                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id,
-                                    self._keys[result.paper])
+                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[result.paper])
             if self.on_conflict == "keep":
                 self.counts.count("results", "conflicting")
                 self.ids[row_number] = id
@@ -801,15 +776,16 @@ class ResultWriter:
         # merge, or replace: the row's fields over the recorded ones (only those it names).
         current = self._recorded.get(id)
         if current is None:
-            current = dict(self.connection.execute(
-                sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one())
+            current = dict(
+                self.connection.execute(sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one()
+            )
             self._recorded[id] = current
         given = dict(result.measurement)
         if result.source is not None:
             given["source_id"] = source_id
-        changed = {n: v for n, v in given.items()
-                   if n not in _NEVER_EMPTY or v is not None
-                   if not _equal(current.get(n), v)}
+        changed = {
+            n: v for n, v in given.items() if n not in _NEVER_EMPTY or v is not None if not _equal(current.get(n), v)
+        }
         self.ids[row_number] = id
         if not changed:
             self.counts.count("results", "unchanged")
@@ -820,22 +796,33 @@ class ResultWriter:
             if field_name == "source_id":
                 field_name, old, value = "source", self._name(old), result.source
             self.counts.changes.append(Change("result", name, field_name, old, value))
-        _validate({**{n: current.get(n) for n in MEASUREMENT_FIELDS}, **changed},
-                  current["reference_id"], changed.get("source_id", current.get("source_id")))
+        _validate(
+            {**{n: current.get(n) for n in MEASUREMENT_FIELDS}, **changed},
+            current["reference_id"],
+            changed.get("source_id", current.get("source_id")),
+        )
         current.update(changed)
         hit[0] = current["ce_percent"]
         self._updates.append(changed | {"_id": id})
         self.counts.count("results", "updated")
 
-    def _refusal(self, id: int, recorded_ce: float, recorded_source: int | None, ce: float,
-                 source_id: int | None, reference_id: int) -> CedbError:
+    def _refusal(
+        self,
+        id: int,
+        recorded_ce: float,
+        recorded_source: int | None,
+        ce: float,
+        source_id: int | None,
+        reference_id: int,
+    ) -> CedbError:
         """The one duplicate (same CE) or conflict (other CE) error of every route: a row with
         the paper, strategy and conditions of recorded result ``id``."""
         if abs(recorded_ce - ce) <= 1e-9 * max(1.0, abs(ce)):
             return DuplicateError(duplicate_message(id, recorded_ce))
         paper = self._name(reference_id)
-        return ConflictError(conflict_message(
-            id, recorded_ce, self._name(recorded_source, paper), ce, self._name(source_id, paper)))
+        return ConflictError(
+            conflict_message(id, recorded_ce, self._name(recorded_source, paper), ce, self._name(source_id, paper))
+        )
 
     # ------------------------------------------------------------------ edits
 
@@ -854,8 +841,7 @@ class ResultWriter:
             self.ids[row_number] = id
 
     def _edit(self, id: int, changes: ResultInput) -> None:
-        current = self.connection.execute(
-            sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one_or_none()
+        current = self.connection.execute(sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one_or_none()
         if current is None:
             raise NotFound(f"no result with id {id}: see `cedb query`")
         current = dict(current)
@@ -877,8 +863,7 @@ class ResultWriter:
             # (its recorded fields, the changes over them) under its paper.
             fields: dict[str, Any] = {}
             if strategy_id is not None:
-                row = self.connection.execute(
-                    sa.select(STRATEGY).where(STRATEGY.c.id == strategy_id)).mappings().one()
+                row = self.connection.execute(sa.select(STRATEGY).where(STRATEGY.c.id == strategy_id)).mappings().one()
                 fields = {n: row[n] for n in STRATEGY_FIELDS if row[n] is not None}
             given = {k: v for k, v in changes.strategy.items() if v is not None}
             if reference_id not in self._papers:
@@ -900,24 +885,28 @@ class ResultWriter:
             self._write_strategies()
             strategy_id = state.id
         get = values.get
-        same_result = (reference_id == current["reference_id"] and strategy_id == current["strategy_id"]
-                       and all(_equal(current[n], get(n)) for n in CONDITION_FIELDS + ("ce_percent",)))
+        same_result = (
+            reference_id == current["reference_id"]
+            and strategy_id == current["strategy_id"]
+            and all(_equal(current[n], get(n)) for n in CONDITION_FIELDS + ("ce_percent",))
+        )
         # An edit that leaves the result's paper, strategy, conditions and CE as they are (a
         # location, a note) is not checked again: a disagreement recorded by `paper merge`
         # stays listed by `paper conflicts` and does not block the curator's other edits.
         query = sa.select(MEASUREMENT.c.id, MEASUREMENT.c.ce_percent, MEASUREMENT.c.source_id).where(
-            MEASUREMENT.c.reference_id == reference_id, MEASUREMENT.c.id != id,
-            MEASUREMENT.c.strategy_id.is_(None) if strategy_id is None
-            else MEASUREMENT.c.strategy_id == strategy_id)
+            MEASUREMENT.c.reference_id == reference_id,
+            MEASUREMENT.c.id != id,
+            MEASUREMENT.c.strategy_id.is_(None) if strategy_id is None else MEASUREMENT.c.strategy_id == strategy_id,
+        )
         for name in CONDITION_FIELDS:
             column, value = MEASUREMENT.c[name], get(name)
             query = query.where(column.is_(None) if value is None else column == value)
-        other = None if same_result else self.connection.execute(
-            query.order_by(MEASUREMENT.c.id).limit(1)).first()
+        other = None if same_result else self.connection.execute(query.order_by(MEASUREMENT.c.id).limit(1)).first()
         if other is not None:
             self.counts.count("results", "conflicting")
-            raise self._refusal(other.id, other.ce_percent, other.source_id, values["ce_percent"],
-                                source_id, reference_id)
+            raise self._refusal(
+                other.id, other.ce_percent, other.source_id, values["ce_percent"], source_id, reference_id
+            )
         given = dict(values, reference_id=reference_id, strategy_id=strategy_id, source_id=source_id)
         changed = {n: v for n, v in given.items() if not _equal(current.get(n), v)}
         # The papers' cached results are stale now: read again if a later row names them.
@@ -935,8 +924,7 @@ class ResultWriter:
                 old, value = self._name(old, None), self._name(value, None)
             self.counts.changes.append(Change("result", name, field_name, old, value))
         changed["updated_at"] = utcnow()
-        self.connection.execute(
-            sa.update(MEASUREMENT).where(MEASUREMENT.c.id == id).values(changed))
+        self.connection.execute(sa.update(MEASUREMENT).where(MEASUREMENT.c.id == id).values(changed))
         self.counts.count("results", "updated")
 
     def _write_strategies(self) -> None:
@@ -953,22 +941,22 @@ class ResultWriter:
         if len(pending) == 1:  # one row (`cedb result add`): its id, for the caller
             state, row, number = pending[0]
             self.ids[number] = self.connection.execute(
-                sa.insert(MEASUREMENT).values(row).returning(MEASUREMENT.c.id)).scalar_one()
+                sa.insert(MEASUREMENT).values(row).returning(MEASUREMENT.c.id)
+            ).scalar_one()
         else:
             _insert_rows(self.connection, MEASUREMENT, [row for _, row, _ in pending])
         updates, self._updates = self._updates, []
         for row in updates:  # rare: a statement per row keeps each its own columns
             changes = {k: v for k, v in row.items() if k != "_id"}
             changes["updated_at"] = self._now
-            self.connection.execute(
-                sa.update(MEASUREMENT).where(MEASUREMENT.c.id == row["_id"]).values(changes))
+            self.connection.execute(sa.update(MEASUREMENT).where(MEASUREMENT.c.id == row["_id"]).values(changes))
 
-    def _find_id(self, reference_id: int, state: "_Strategy | None", values: dict[str, Any],
-                 *, ce: float | None = None) -> int:
+    def _find_id(
+        self, reference_id: int, state: "_Strategy | None", values: dict[str, Any], *, ce: float | None = None
+    ) -> int:
         """The id of a result written earlier in this command (rare: only for a message)."""
         self._write()
-        query = sa.select(sa.func.min(MEASUREMENT.c.id)).where(
-            MEASUREMENT.c.reference_id == reference_id)
+        query = sa.select(sa.func.min(MEASUREMENT.c.id)).where(MEASUREMENT.c.reference_id == reference_id)
         if ce is None:
             column = MEASUREMENT.c.strategy_id
             query = query.where(column.is_(None) if state is None else column == state.id)
@@ -1045,8 +1033,9 @@ def load_records(
     """
     total = sum(len(r.strategies) + len(r.measurements) + 1 for r in records)
     try:
-        outcomes = write_papers(session=session, rows=[r.reference for r in records],
-                                on_duplicate="merge", counts=counts)
+        outcomes = write_papers(
+            session=session, rows=[r.reference for r in records], on_duplicate="merge", counts=counts
+        )
     except DuplicateError as exc:  # another paper's DOI or title under a new key: name the file
         raise type(exc)(f"{records[exc.row].path}: {exc}") from None
     keys: dict[str, int | None] = {o.given: o.id for o in outcomes}
@@ -1059,18 +1048,20 @@ def load_records(
         for values in record.strategies:
             number += 1
             writer.rows[number] = (record.path, values.get("_line", 1))
-            writer.add(number, ResultInput(paper=key, strategy={
-                k: v for k, v in values.items() if k != "_line"}))
+            writer.add(number, ResultInput(paper=key, strategy={k: v for k, v in values.items() if k != "_line"}))
         for values in record.measurements:
             number += 1
             writer.rows[number] = (record.path, values.get("_line", 1))
             label = values.get("strategy")
-            writer.add(number, ResultInput(
-                paper=key,
-                source=values.get("source"),
-                strategy={"label": label} if label else {},
-                measurement={k: values[k] for k in MEASUREMENT_FIELDS if k in values},
-            ))
+            writer.add(
+                number,
+                ResultInput(
+                    paper=key,
+                    source=values.get("source"),
+                    strategy={"label": label} if label else {},
+                    measurement={k: values[k] for k in MEASUREMENT_FIELDS if k in values},
+                ),
+            )
         rows = len(record.strategies) + len(record.measurements) + 1
         done += rows
         if progress is not None and number % 1024 < rows:
@@ -1154,8 +1145,9 @@ def write_papers(
             for row in connection.execute(sa.select(*columns).where(column.in_(chunk))).mappings():
                 recorded.setdefault(row["id"], dict(row))
     for chunk in _chunks(sorted({r["key"] for r in rows})):
-        aliases.update(connection.execute(
-            sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(ALIAS.c.key.in_(chunk))).all())
+        aliases.update(
+            connection.execute(sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(ALIAS.c.key.in_(chunk))).all()
+        )
     for chunk in _chunks(sorted(set(aliases.values()) - recorded.keys())):
         for row in connection.execute(sa.select(*columns).where(REFERENCE.c.id.in_(chunk))).mappings():
             recorded[row["id"]] = dict(row)
@@ -1259,14 +1251,18 @@ def write_papers(
             outcomes.append(PaperOutcome(key, same, "replaced", f"same {why} as {same['key']}"))
         else:
             counts.count("papers", "conflicting")
-            error = DuplicateError(f"{key} is already in the database as {same['key']} (same {why}): "
-                                   "use --on-duplicate skip or replace")
+            error = DuplicateError(
+                f"{key} is already in the database as {same['key']} (same {why}): use --on-duplicate skip or replace"
+            )
             error.row = index
             raise error
     if updated:
         names = _REFERENCE_KEYS + ("title_key",)
-        statement = (sa.update(REFERENCE).where(REFERENCE.c.id == sa.bindparam("_id"))
-                     .values({c: sa.bindparam(c) for c in names}))
+        statement = (
+            sa.update(REFERENCE)
+            .where(REFERENCE.c.id == sa.bindparam("_id"))
+            .values({c: sa.bindparam(c) for c in names})
+        )
         connection.execute(statement, [dict({c: p[c] for c in names}, _id=i) for i, p in updated.items()])
     if inserts:
         names = _REFERENCE_KEYS + ("title_key", "added_at")

@@ -80,18 +80,14 @@ def _cycle_count(name: str, value: int) -> int:
 def _retention(value: float) -> float:
     value = float(value)
     if not 0 < value < 1:
-        raise InvalidValue(
-            f"retention must be a fraction between 0 and 1 (e.g. 0.8 for 80 %), got {value:g}"
-        )
+        raise InvalidValue(f"retention must be a fraction between 0 and 1 (e.g. 0.8 for 80 %), got {value:g}")
     return value
 
 
 def _ce_percent(value: float) -> float:
     value = float(value)
     if not 0 < value < 100:
-        raise InvalidValue(
-            f"CE must be in percent, strictly between 0 and 100 (e.g. 99.9), got {value:g}"
-        )
+        raise InvalidValue(f"CE must be in percent, strictly between 0 and 100 (e.g. 99.9), got {value:g}")
     return value
 
 
@@ -150,8 +146,7 @@ def conventional(
     stripped_list = [stripped] if isinstance(stripped, (int, float)) else list(stripped)
     if len(plated_list) != len(stripped_list):
         raise InvalidValue(
-            f"got {len(plated_list)} plated and {len(stripped_list)} stripped capacities; "
-            "pass one of each per cycle"
+            f"got {len(plated_list)} plated and {len(stripped_list)} stripped capacities; pass one of each per cycle"
         )
     if not plated_list:
         raise InvalidValue("no cycles given; pass at least one plated and stripped capacity")
@@ -159,8 +154,7 @@ def conventional(
         raise InvalidValue(f"skip_cycles must be a whole number >= 0, got {skip_cycles!r}")
     if skip_cycles >= len(plated_list):
         raise InvalidValue(
-            f"skip_cycles={skip_cycles} leaves no cycle of {len(plated_list)} to average; "
-            "skip fewer cycles"
+            f"skip_cycles={skip_cycles} leaves no cycle of {len(plated_list)} to average; skip fewer cycles"
         )
     per_cycle = []
     for index, (q_p, q_s) in enumerate(zip(plated_list, stripped_list), start=1):
@@ -218,9 +212,7 @@ def formation_charge(formation_cycles: int, current: float, time: float) -> floa
     return formation_cycles * _positive("i (current)", current) * _positive("t (time)", time)
 
 
-def zhang(
-    q_formation: float, q_total: float, q_cycled: float, cycles: int, q_stripped: float
-) -> CEResult:
+def zhang(q_formation: float, q_total: float, q_cycled: float, cycles: int, q_stripped: float) -> CEResult:
     """Zhang's reservoir CE: SEI pre-formation with Q_0 (eqn 4), then eqn 3.
 
     Zhang and co-workers plate and strip Q_0 on the bare Cu first, so that the
@@ -239,9 +231,7 @@ def zhang(
 # --- full cells (eqns 5-6) --------------------------------------------------------------
 
 
-def chiang(
-    q_li: float, q_cathode: float, cycles: int, *, retention: float = DEFAULT_RETENTION
-) -> CEResult:
+def chiang(q_li: float, q_cathode: float, cycles: int, *, retention: float = DEFAULT_RETENTION) -> CEResult:
     """Chiang's full-cell estimate: 1 - (Q_Li + (1-r) Q_cathode) / (n Q_cathode) (eqn 5).
 
     The cathode is assumed 100 % efficient, so all Li lost by the time the
@@ -296,8 +286,7 @@ def zhang_full(
     discharge_list = [float(q) for q in discharge]
     if len(charge_list) != len(discharge_list):
         raise InvalidValue(
-            f"got {len(charge_list)} charge and {len(discharge_list)} discharge capacities; "
-            "pass one of each per cycle"
+            f"got {len(charge_list)} charge and {len(discharge_list)} discharge capacities; pass one of each per cycle"
         )
     q_li = _non_negative("Q_Li (excess Li)", q_li)
     retention = _retention(retention)
@@ -353,9 +342,7 @@ def _whole_cycles(cycles_exact: float) -> int:
 def _excess_li_ratio(value: float) -> float:
     value = float(value)
     if not math.isfinite(value) or value < 0:
-        raise InvalidValue(
-            f"excess Li ratio R = Q_Li/Q_cathode must be >= 0 (0 is anode-free), got {value:g}"
-        )
+        raise InvalidValue(f"excess Li ratio R = Q_Li/Q_cathode must be >= 0 (0 is anode-free), got {value:g}")
     return value
 
 

@@ -29,9 +29,9 @@ def database_url(value: str | None = None) -> str:
     if "://" in value:
         # "postgres://" is what many hosting services print; SQLAlchemy wants postgresql.
         if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://"):]
+            value = "postgresql://" + value[len("postgres://") :]
         if value.startswith("postgresql://"):
-            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
     return sqlite_url(Path(value).expanduser())
 

@@ -37,7 +37,7 @@ def references_by_key(*, session: Session, keys: list[str]) -> list[Reference]:
     """The references with these keys, in the order given (one query per 1,000 keys)."""
     found: dict[str, Reference] = {}
     for start in range(0, len(keys), 1000):
-        chunk = keys[start:start + 1000]
+        chunk = keys[start : start + 1000]
         found.update((r.key, r) for r in session.exec(select(Reference).where(Reference.key.in_(chunk))))
     missing = [k for k in keys if k not in found]
     if missing:
@@ -57,15 +57,23 @@ def find_reference(*, session: Session, key: str) -> Reference | None:
 
 def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
     """Each key as the paper's own key (an alias becomes the key of the paper it names)."""
-    aliases = dict(session.exec(select(ReferenceAlias.key, Reference.key).join(
-        Reference, Reference.id == ReferenceAlias.reference_id).where(ReferenceAlias.key.in_(keys))).all())
+    aliases = dict(
+        session.exec(
+            select(ReferenceAlias.key, Reference.key)
+            .join(Reference, Reference.id == ReferenceAlias.reference_id)
+            .where(ReferenceAlias.key.in_(keys))
+        ).all()
+    )
     return [aliases.get(k, k) for k in keys]
 
 
 def aliases_by_key(*, session: Session, keys: list[str] | None = None) -> dict[str, list[str]]:
     """Paper key -> its aliases (sorted), for the papers with these keys (default: all)."""
-    query = select(Reference.key, ReferenceAlias.key).join(
-        Reference, Reference.id == ReferenceAlias.reference_id).order_by(ReferenceAlias.key)
+    query = (
+        select(Reference.key, ReferenceAlias.key)
+        .join(Reference, Reference.id == ReferenceAlias.reference_id)
+        .order_by(ReferenceAlias.key)
+    )
     found: dict[str, list[str]] = {}
     for key, alias in session.exec(query):
         if keys is None or key in keys:
@@ -95,16 +103,16 @@ def add_reference(*, session: Session, create: ReferenceCreate, on_duplicate: st
     return add_references(session=session, creates=[create], on_duplicate=on_duplicate)[0]
 
 
-def add_references(*, session: Session, creates: list[ReferenceCreate],
-                   on_duplicate: str = "error") -> list[AddOutcome]:
+def add_references(
+    *, session: Session, creates: list[ReferenceCreate], on_duplicate: str = "error"
+) -> list[AddOutcome]:
     """Add papers through the one write path of papers (``bulk.write_papers``)."""
     from cedb.bulk import write_papers
 
     rows = [c.model_dump(exclude_none=True) for c in creates]
     outcomes = write_papers(session=session, rows=rows, on_duplicate=on_duplicate)
     found = {o.id: session.get(Reference, o.id, populate_existing=True) for o in outcomes}
-    return [AddOutcome(found[o.id], "added" if o.action == "added" else o.action, o.detail)
-            for o in outcomes]
+    return [AddOutcome(found[o.id], "added" if o.action == "added" else o.action, o.detail) for o in outcomes]
 
 
 def list_references(*, session: Session) -> list[Reference]:
@@ -137,8 +145,10 @@ class Removal:
         if self.strategies:
             lines.append(f"{self.strategies} strateg{'y' if self.strategies == 1 else 'ies'} of {self.key}")
         if self.detached:
-            lines.append(f"the source of {len(self.detached)} result(s) of other papers read from "
-                         f"{self.key} (kept, without a source): ids {_ids(self.detached)}")
+            lines.append(
+                f"the source of {len(self.detached)} result(s) of other papers read from "
+                f"{self.key} (kept, without a source): ids {_ids(self.detached)}"
+            )
         return lines
 
 
@@ -146,19 +156,23 @@ def _ids(ids: list[int]) -> str:
     return ", ".join(map(str, ids[:20])) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
 
 
-def plan_removal(*, session: Session, key: str, cascade: bool = False,
-                 detach_sources: bool = False) -> Removal:
+def plan_removal(*, session: Session, key: str, cascade: bool = False, detach_sources: bool = False) -> Removal:
     """What ``remove_reference`` would do, refused as it would be (nothing is changed).
 
     Its own results go only with ``cascade``; results of other papers that were read from it
     block the removal unless ``detach_sources`` (they stay, without a source).
     """
     reference = get_reference(session=session, key=key)
-    own = list(session.exec(select(Measurement.id).where(Measurement.reference_id == reference.id)
-                            .order_by(Measurement.id)))
-    citing = list(session.exec(select(Measurement.id).where(
-        Measurement.source_id == reference.id, Measurement.reference_id != reference.id)
-        .order_by(Measurement.id)))
+    own = list(
+        session.exec(select(Measurement.id).where(Measurement.reference_id == reference.id).order_by(Measurement.id))
+    )
+    citing = list(
+        session.exec(
+            select(Measurement.id)
+            .where(Measurement.source_id == reference.id, Measurement.reference_id != reference.id)
+            .order_by(Measurement.id)
+        )
+    )
     strategies = session.exec(select(func.count(Strategy.id)).where(Strategy.reference_id == reference.id)).one()
     if citing and not detach_sources:
         raise InvalidValue(
@@ -172,8 +186,7 @@ def plan_removal(*, session: Session, key: str, cascade: bool = False,
     return Removal(reference.key, own, strategies, citing if detach_sources else [])
 
 
-def remove_reference(*, session: Session, key: str, cascade: bool = False,
-                     detach_sources: bool = False) -> Removal:
+def remove_reference(*, session: Session, key: str, cascade: bool = False, detach_sources: bool = False) -> Removal:
     """Delete a paper with its own results and strategies (``plan_removal`` says what and refuses)."""
     from sqlalchemy import delete, update
 
@@ -182,8 +195,9 @@ def remove_reference(*, session: Session, key: str, cascade: bool = False,
     # Bulk statements in dependency order (results, strategies, the paper), so the ORM
     # never expects rows that a database-level cascade already removed.
     if removal.detached:
-        session.execute(update(Measurement).where(Measurement.id.in_(removal.detached))
-                        .values(source_id=None, updated_at=utcnow()))
+        session.execute(
+            update(Measurement).where(Measurement.id.in_(removal.detached)).values(source_id=None, updated_at=utcnow())
+        )
     session.execute(delete(Measurement).where(Measurement.reference_id == reference.id))
     session.execute(delete(Strategy).where(Strategy.reference_id == reference.id))
     session.execute(delete(ReferenceAlias).where(ReferenceAlias.reference_id == reference.id))
@@ -192,8 +206,9 @@ def remove_reference(*, session: Session, key: str, cascade: bool = False,
     return removal
 
 
-def merge_references(*, session: Session, old: str, new: str,
-                     strategies: dict[str, str] | None = None) -> dict[str, int]:
+def merge_references(
+    *, session: Session, old: str, new: str, strategies: dict[str, str] | None = None
+) -> dict[str, int]:
     """Merge paper ``old`` into ``new``: its results and strategies move to ``new`` (their source
     stays as it was: a result read from a review still says so), ``new`` takes the
     bibliographic fields it lacks, and ``old`` (and its aliases) become aliases of ``new``.
@@ -218,15 +233,20 @@ def merge_references(*, session: Session, old: str, new: str,
     mapping = dict(strategies or {})
     for label, into in mapping.items():
         if label not in {s.label for s in own}:
-            raise InvalidValue(f"{old} has no strategy {label!r} to join {into!r}: "
-                               "check the labels with `cedb paper show`")
+            raise InvalidValue(
+                f"{old} has no strategy {label!r} to join {into!r}: check the labels with `cedb paper show`"
+            )
         if into not in labels:
-            raise InvalidValue(f"{new} has no strategy {into!r} for {label!r} to join: "
-                               "check the labels with `cedb paper show`")
+            raise InvalidValue(
+                f"{new} has no strategy {into!r} for {label!r} to join: check the labels with `cedb paper show`"
+            )
     for strategy in own:
         if strategy.label in mapping:  # the same strategy in other words: the results join it
-            session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id)
-                            .values(strategy_id=labels[mapping[strategy.label]].id))
+            session.execute(
+                update(Measurement)
+                .where(Measurement.strategy_id == strategy.id)
+                .values(strategy_id=labels[mapping[strategy.label]].id)
+            )
             session.flush()
             session.delete(strategy)
             continue
@@ -243,8 +263,11 @@ def merge_references(*, session: Session, old: str, new: str,
                     f"strategy {strategy.label!r} is recorded for {source.key} with {name} {theirs!r} "
                     f"and for {target.key} with {ours!r}: make them agree (`cedb result edit`) and merge again"
                 )
-        filled = {name: getattr(strategy, name) for name in STRATEGY_NAMES
-                  if getattr(same, name) is None and getattr(strategy, name) is not None}
+        filled = {
+            name: getattr(strategy, name)
+            for name in STRATEGY_NAMES
+            if getattr(same, name) is None and getattr(strategy, name) is not None
+        }
         if filled:  # the kept strategy takes the fields only the other one had
             from cedb.formulations import annotate
 
@@ -253,15 +276,16 @@ def merge_references(*, session: Session, old: str, new: str,
             for name, value in annotate(same.electrolyte, same.additive).items():
                 setattr(same, name, value)
             session.add(same)
-        session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id)
-                        .values(strategy_id=same.id))
+        session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id).values(strategy_id=same.id))
         session.flush()
         session.delete(strategy)
-    moved = session.execute(update(Measurement).where(Measurement.reference_id == source.id)
-                            .values(reference_id=target.id, updated_at=utcnow())).rowcount
+    moved = session.execute(
+        update(Measurement)
+        .where(Measurement.reference_id == source.id)
+        .values(reference_id=target.id, updated_at=utcnow())
+    ).rowcount
     # Results that were read from the old paper were read from the same work.
-    session.execute(update(Measurement).where(Measurement.source_id == source.id)
-                    .values(source_id=target.id))
+    session.execute(update(Measurement).where(Measurement.source_id == source.id).values(source_id=target.id))
     for name in ("doi", "title", "authors", "journal", "year", "volume", "pages", "bibtex", "note"):
         if getattr(target, name) is None and getattr(source, name) is not None and name != "doi":
             setattr(target, name, getattr(source, name))
@@ -272,8 +296,9 @@ def merge_references(*, session: Session, old: str, new: str,
         target.doi = doi
     target.title_key = title_key(target.title)
     session.add(target)
-    session.execute(update(ReferenceAlias).where(ReferenceAlias.reference_id == source.id)
-                    .values(reference_id=target.id))
+    session.execute(
+        update(ReferenceAlias).where(ReferenceAlias.reference_id == source.id).values(reference_id=target.id)
+    )
     old_key = source.key
     session.flush()
     session.execute(delete(Reference).where(Reference.id == source.id))
@@ -284,8 +309,11 @@ def merge_references(*, session: Session, old: str, new: str,
 
 
 def aliases(*, session: Session, reference: Reference) -> list[str]:
-    return list(session.exec(select(ReferenceAlias.key).where(ReferenceAlias.reference_id == reference.id)
-                             .order_by(ReferenceAlias.key)))
+    return list(
+        session.exec(
+            select(ReferenceAlias.key).where(ReferenceAlias.reference_id == reference.id).order_by(ReferenceAlias.key)
+        )
+    )
 
 
 def conflicts(*, session: Session, key: str | None = None, result_id: int | None = None) -> list[list[Measurement]]:
@@ -318,27 +346,45 @@ def get_measurement(*, session: Session, id: int) -> Measurement:
     return measurement
 
 
-def add_results(*, session: Session, results: list[ResultInput], on_conflict: str = "error",
-                allow_duplicate: bool = True, update_strategies: bool = False):
+def add_results(
+    *,
+    session: Session,
+    results: list[ResultInput],
+    on_conflict: str = "error",
+    allow_duplicate: bool = True,
+    update_strategies: bool = False,
+):
     """Add results through the one write path (``bulk.ResultWriter``); returns the writer
     (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``). ``update_strategies``: a
     strategy label given with other values changes the recorded strategy (else a conflict)."""
     from cedb.bulk import ResultWriter
 
-    writer = ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate,
-                          update_strategies=update_strategies)
+    writer = ResultWriter(
+        session, on_conflict=on_conflict, allow_duplicate=allow_duplicate, update_strategies=update_strategies
+    )
     for number, result in enumerate(results, 1):
         writer.add(number, result)
     writer.close()
     return writer
 
 
-def add_result(*, session: Session, result: ResultInput, on_conflict: str = "error",
-               allow_duplicate: bool = True, update_strategies: bool = False) -> Measurement:
+def add_result(
+    *,
+    session: Session,
+    result: ResultInput,
+    on_conflict: str = "error",
+    allow_duplicate: bool = True,
+    update_strategies: bool = False,
+) -> Measurement:
     """Add one validated result: ``add_results`` with one row. A refusal (unknown paper,
     duplicate, conflict, a strategy label recorded with other values) is raised."""
-    writer = add_results(session=session, results=[result], on_conflict=on_conflict,
-                         allow_duplicate=allow_duplicate, update_strategies=update_strategies)
+    writer = add_results(
+        session=session,
+        results=[result],
+        on_conflict=on_conflict,
+        allow_duplicate=allow_duplicate,
+        update_strategies=update_strategies,
+    )
     if writer.errors:
         raise writer.errors[0]
     # The writer works below the ORM: read the row as it now is.

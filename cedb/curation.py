@@ -64,9 +64,13 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
     class Loader(base):  # safe: builds only plain data, never Python objects
         pass
 
-    scalars = {tag: constructor for tag, constructor in Loader.yaml_constructors.items()
-               if tag is not None and tag.startswith("tag:yaml.org,2002:")
-               and tag.rsplit(":", 1)[1] in ("null", "bool", "int", "float", "str", "timestamp")}
+    scalars = {
+        tag: constructor
+        for tag, constructor in Loader.yaml_constructors.items()
+        if tag is not None
+        and tag.startswith("tag:yaml.org,2002:")
+        and tag.rsplit(":", 1)[1] in ("null", "bool", "int", "float", "str", "timestamp")
+    }
 
     def construct(loader, node):
         # Plain scalars straight to their constructor (construct_object's bookkeeping for
@@ -85,8 +89,8 @@ def _loader(problems: list[tuple[int, str]], *, fast: bool = True):
             raise
         except Exception as exc:  # "!!int abc", a bad !!timestamp: a problem at its line, not a crash
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {shown(node.value)} as {node.tag.rsplit(':', 1)[-1]}",
-                node.start_mark) from exc
+                None, None, f"cannot read {shown(node.value)} as {node.tag.rsplit(':', 1)[-1]}", node.start_mark
+            ) from exc
 
     def construct_mapping(loader, node, deep=False):
         mapping = _LineDict()
@@ -217,8 +221,13 @@ def _read(path: Path, problems: list[Problem]):
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         if isinstance(exc, yaml.constructor.ConstructorError):  # e.g. !!python/object: never executed
-            problems.append(Problem(str(path), line, f"refused YAML tag ({getattr(exc, 'problem', exc)}): "
-                                                     "curation files hold plain data only"))
+            problems.append(
+                Problem(
+                    str(path),
+                    line,
+                    f"refused YAML tag ({getattr(exc, 'problem', exc)}): curation files hold plain data only",
+                )
+            )
         else:
             problems.append(Problem(str(path), line, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
         return None
@@ -266,8 +275,7 @@ def _yaml_limit_problem(text: str) -> tuple[int, str] | None:
                     if aliases > MAX_YAML_ALIASES:
                         return line, f"more than {MAX_YAML_ALIASES} YAML aliases (*name): write the values out"
                 if nodes > MAX_YAML_NODES:
-                    return line, (f"more than {MAX_YAML_NODES:,} values once aliases are expanded: "
-                                  "split the file")
+                    return line, (f"more than {MAX_YAML_NODES:,} values once aliases are expanded: split the file")
             return None
         except yaml.YAMLError:
             continue
@@ -277,8 +285,11 @@ def _yaml_limit_problem(text: str) -> tuple[int, str] | None:
 def _unknown(mapping: _LineDict, allowed: tuple[str, ...], what: str, path: Path, problems: list[Problem]) -> None:
     for key in mapping:
         if key not in allowed:
-            problems.append(Problem(str(path), mapping.line_of(key),
-                                    f"unknown key {key!r} in {what}: allowed are {', '.join(allowed)}"))
+            problems.append(
+                Problem(
+                    str(path), mapping.line_of(key), f"unknown key {key!r} in {what}: allowed are {', '.join(allowed)}"
+                )
+            )
 
 
 def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> PaperRecord | None:
@@ -316,7 +327,9 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
             if item.get(required) is None:
                 problems.append(Problem(str(path), item.line, f"a strategy needs a {required}"))
         if "label" in values and values["label"] in labels:
-            problems.append(Problem(str(path), item.line_of("label"), f"strategy label {values['label']!r} appears twice"))
+            problems.append(
+                Problem(str(path), item.line_of("label"), f"strategy label {values['label']!r} appears twice")
+            )
         if "label" in values:
             labels.add(values["label"])
         strategies.append(values)
@@ -327,15 +340,24 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
             problems.append(Problem(str(path), data.line_of("measurements"), "each measurement must be a mapping"))
             continue
         _unknown(item, MEASUREMENT_KEYS, "a measurement", path, problems)
-        values: dict[str, Any] = {"strategy": item.get("strategy"), "source": item.get("source"),
-                                  "_line": item.line}
+        values: dict[str, Any] = {"strategy": item.get("strategy"), "source": item.get("source"), "_line": item.line}
         if values["strategy"] is not None and not isinstance(values["strategy"], str):
-            problems.append(Problem(str(path), item.line_of("strategy"),
-                                    "strategy must be the label (text) of one of this file's strategies"))
+            problems.append(
+                Problem(
+                    str(path),
+                    item.line_of("strategy"),
+                    "strategy must be the label (text) of one of this file's strategies",
+                )
+            )
             values["strategy"] = None
         elif values["strategy"] is not None and values["strategy"] not in labels:
-            problems.append(Problem(str(path), item.line_of("strategy"),
-                                    f"strategy {values['strategy']!r} is not a label of this file's strategies"))
+            problems.append(
+                Problem(
+                    str(path),
+                    item.line_of("strategy"),
+                    f"strategy {values['strategy']!r} is not a label of this file's strategies",
+                )
+            )
         if item.get("ce_percent") is None:
             problems.append(Problem(str(path), item.line, "a measurement needs ce_percent"))
         if values["source"] is not None:
@@ -356,8 +378,11 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
         identity = _identity(values)
         # Only valid rows: a value left out because of an error would make a false "same conditions".
         if valid and identity in seen:
-            problems.append(Problem(str(path), item.line,
-                                    f"same strategy and conditions as the measurement on line {seen[identity]}"))
+            problems.append(
+                Problem(
+                    str(path), item.line, f"same strategy and conditions as the measurement on line {seen[identity]}"
+                )
+            )
         if valid:
             seen[identity] = item.line
         measurements.append(values)
@@ -366,8 +391,13 @@ def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> Pap
     for alias in aliases:
         for label, into in alias["strategies"].items():
             if into not in labels:
-                problems.append(Problem(str(path), alias["line"], f"alias {alias['key']!r}: {into!r} "
-                                        f"(for {label!r}) is not a strategy label of this file"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        alias["line"],
+                        f"alias {alias['key']!r}: {into!r} (for {label!r}) is not a strategy label of this file",
+                    )
+                )
     if len(problems) > before:
         return None
     return PaperRecord(str(path), ref, strategies, measurements, aliases)
@@ -412,9 +442,15 @@ def _check_aliases(reference: _LineDict, path: Path, problems: list[Problem]) ->
             problems.append(Problem(str(path), line, f"alias {key!r} appears twice"))
             continue
         if not isinstance(strategies, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in strategies.items()):
-            problems.append(Problem(str(path), line, f"alias {key!r}: 'strategies' must map a label "
-                                    "of the old paper to a label of this file"))
+            isinstance(k, str) and isinstance(v, str) for k, v in strategies.items()
+        ):
+            problems.append(
+                Problem(
+                    str(path),
+                    line,
+                    f"alias {key!r}: 'strategies' must map a label of the old paper to a label of this file",
+                )
+            )
             continue
         found.append({"key": key, "strategies": dict(strategies), "line": line})
     return found
@@ -460,8 +496,13 @@ def _check_across(report: CheckReport, known_keys: set[str]) -> None:
         keys[key] = record.path
         for alias in record.aliases:
             if alias["key"] in aliases:
-                report.problems.append(Problem(record.path, alias["line"], f"alias {alias['key']!r} "
-                                               f"is also declared by {aliases[alias['key']]}"))
+                report.problems.append(
+                    Problem(
+                        record.path,
+                        alias["line"],
+                        f"alias {alias['key']!r} is also declared by {aliases[alias['key']]}",
+                    )
+                )
             aliases[alias["key"]] = record.path
         if doi and doi in dois:
             report.problems.append(Problem(record.path, 1, f"DOI {doi} is also used by {dois[doi]}"))
@@ -469,8 +510,9 @@ def _check_across(report: CheckReport, known_keys: set[str]) -> None:
             dois[doi] = record.path
     for path, line, source in report.sources:
         if source not in report.keys and source not in known_keys:
-            report.problems.append(Problem(path, line,
-                                           f"source {source!r} is not a key of any curation file or paper in the database"))
+            report.problems.append(
+                Problem(path, line, f"source {source!r} is not a key of any curation file or paper in the database")
+            )
 
 
 # --------------------------------------------------------------------------- load
@@ -498,9 +540,15 @@ class LoadReport:
         return f"{self.files} file(s) {verb}: {self.counts.summary()}{merged}"
 
 
-def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckReport | None = None,
-         progress: Progress | None = None, on_conflict: str = "error",
-         dry_run: bool = False) -> LoadReport:
+def load(
+    *,
+    session: Session,
+    paths: list[Path] | None = None,
+    parsed: CheckReport | None = None,
+    progress: Progress | None = None,
+    on_conflict: str = "error",
+    dry_run: bool = False,
+) -> LoadReport:
     """Check, then write every record of the files; nothing is written if any file has a problem.
 
     A recorded paper, strategy or result takes only the fields a file names (an explicit null
@@ -527,8 +575,9 @@ def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckRepo
     report = LoadReport(files=checked.files, dry_run=dry_run)
     savepoint = session.begin_nested() if dry_run else None
     records = _join_merged_strategies(session, checked.records)
-    writer = bulk.load_records(session=session, records=records, counts=report.counts,
-                               on_conflict=on_conflict, progress=progress)
+    writer = bulk.load_records(
+        session=session, records=records, counts=report.counts, on_conflict=on_conflict, progress=progress
+    )
     report.warnings = [f"{Problem(*writer.rows[n], m)}" for n, m in writer.warnings]
     if writer.errors:
         if savepoint is not None:
@@ -536,8 +585,7 @@ def load(*, session: Session, paths: list[Path] | None = None, parsed: CheckRepo
         findings = [str(Problem(*writer.rows[n], m)) for n, m in writer.rejected]
         first = writer.errors[0]
         more = f" (and {len(findings) - 1} more, listed above)" if len(findings) > 1 else ""
-        error = type(first)(f"{Problem(*writer.rows[writer.rejected[0][0]], str(first))}{more}; "
-                            "nothing loaded")
+        error = type(first)(f"{Problem(*writer.rows[writer.rejected[0][0]], str(first))}{more}; nothing loaded")
         error.findings = findings if len(findings) > 1 else []
         raise error
     session.flush()
@@ -553,12 +601,15 @@ def _join_merged_strategies(session: Session, records: list[PaperRecord]) -> lis
     strategies (the old strategy is gone since the merge), so that loading again changes nothing."""
     from cedb.models import ReferenceAlias
 
-    mapped = {a["key"]: (r.reference.get("key"), a["strategies"]) for r in records for a in r.aliases
-              if a["strategies"]}
+    mapped = {
+        a["key"]: (r.reference.get("key"), a["strategies"]) for r in records for a in r.aliases if a["strategies"]
+    }
     if not mapped:
         return records
-    merged_into = {alias.key: alias.reference_id for alias in session.exec(
-        select(ReferenceAlias).where(ReferenceAlias.key.in_(list(mapped))))}
+    merged_into = {
+        alias.key: alias.reference_id
+        for alias in session.exec(select(ReferenceAlias).where(ReferenceAlias.key.in_(list(mapped))))
+    }
     out = []
     for record in records:
         key = record.reference.get("key")
@@ -568,11 +619,15 @@ def _join_merged_strategies(session: Session, records: list[PaperRecord]) -> lis
             out.append(record)
             continue
         labels = target[1]
-        out.append(PaperRecord(
-            record.path, record.reference,
-            [s for s in record.strategies if s.get("label") not in labels],
-            [dict(m, strategy=labels.get(m.get("strategy"), m.get("strategy"))) for m in record.measurements],
-            record.aliases))
+        out.append(
+            PaperRecord(
+                record.path,
+                record.reference,
+                [s for s in record.strategies if s.get("label") not in labels],
+                [dict(m, strategy=labels.get(m.get("strategy"), m.get("strategy"))) for m in record.measurements],
+                record.aliases,
+            )
+        )
     return out
 
 
@@ -598,9 +653,11 @@ def _merge_aliases(session: Session, records: list[PaperRecord]) -> list[str]:
                 session.add(ReferenceAlias(key=old, reference_id=target.id))
                 session.flush()
             elif owner.reference_id != target.id:
-                raise ConflictError(f"{record.path}:{alias['line']}: alias {old!r} is already an alias of "
-                                    f"{session.get(Reference, owner.reference_id).key}, not of {new}; "
-                                    "nothing loaded")
+                raise ConflictError(
+                    f"{record.path}:{alias['line']}: alias {old!r} is already an alias of "
+                    f"{session.get(Reference, owner.reference_id).key}, not of {new}; "
+                    "nothing loaded"
+                )
     return done
 
 
@@ -646,8 +703,9 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             merged = crud.aliases(session=session, reference=reference)
             if merged:  # keys merged into this paper (`cedb paper merge`): they keep resolving
                 ref["aliases"] = merged
-    strategies = list(session.exec(select(Strategy).where(Strategy.reference_id == reference.id)
-                                   .order_by(Strategy.label)))
+    strategies = list(
+        session.exec(select(Strategy).where(Strategy.reference_id == reference.id).order_by(Strategy.label))
+    )
     labels = {s.id: s.label for s in strategies}
     document: dict[str, Any] = {"reference": ref}
     if strategies:
@@ -656,8 +714,9 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             for s in strategies
         ]
     # Id order: loading the dump hands out ids in the same order, so ids survive dump -> load.
-    measurements = list(session.exec(select(Measurement).where(Measurement.reference_id == reference.id)
-                                     .order_by(Measurement.id)))
+    measurements = list(
+        session.exec(select(Measurement).where(Measurement.reference_id == reference.id).order_by(Measurement.id))
+    )
     source_keys = {}
     for m in measurements:
         if m.source_id is not None and m.source_id not in source_keys:
@@ -704,10 +763,10 @@ def dumps(document: dict[str, Any]) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
-    Dumper.add_representer(ReportedNumber, lambda dumper, value: dumper.represent_scalar(
-        _FLOAT_TAG, value.text))
-    return FORMAT_HEADER + yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True,
-                                     width=100, default_flow_style=False)
+    Dumper.add_representer(ReportedNumber, lambda dumper, value: dumper.represent_scalar(_FLOAT_TAG, value.text))
+    return FORMAT_HEADER + yaml.dump(
+        document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
 
 
 def dump(*, session: Session, directory: Path) -> list[Path]:
@@ -722,6 +781,7 @@ def dump(*, session: Session, directory: Path) -> list[Path]:
     with outputs.writing() as batch:
         batch.directory(directory)
         for reference in session.exec(select(Reference).order_by(Reference.key)):
-            written.append(batch.write_text(directory / file_name(reference.key),
-                                            dumps(paper_document(session, reference))))
+            written.append(
+                batch.write_text(directory / file_name(reference.key), dumps(paper_document(session, reference)))
+            )
     return written

@@ -131,17 +131,13 @@ def parse_capacity(text: str | float) -> tuple[float, str | None]:
         return float(text), None
     match = re.match(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", str(text))
     if not match:
-        raise InvalidValue(
-            f"capacity {text!r} is not a number; give e.g. 5, '5 mAh' or '3 mAh/cm2'"
-        )
+        raise InvalidValue(f"capacity {text!r} is not a number; give e.g. 5, '5 mAh' or '3 mAh/cm2'")
     value, unit = float(match.group(1)), match.group(2)
     if not unit:
         return value, None
     converted = capacity_unit_factor(unit)
     if converted is None:
-        raise InvalidValue(
-            f"capacity {text!r}: {unit!r} is not a capacity unit; use mAh, Ah or mAh/cm2"
-        )
+        raise InvalidValue(f"capacity {text!r}: {unit!r} is not a capacity unit; use mAh, Ah or mAh/cm2")
     kind, factor = converted
     return value * factor, kind
 
@@ -271,9 +267,7 @@ def _column_factor(header: str, capacity_unit: str | None,
     unit = _unit_of(header, implied or {})
     if unit is None:
         if capacity_unit is None:
-            raise InvalidValue(
-                f"column {header!r} names no unit; give the capacity unit with --unit (e.g. mAh)"
-            )
+            raise InvalidValue(f"column {header!r} names no unit; give the capacity unit with --unit (e.g. mAh)")
         unit = capacity_unit
     elif capacity_unit is not None:
         header_kind = capacity_unit_factor(unit)
@@ -285,9 +279,7 @@ def _column_factor(header: str, capacity_unit: str | None,
             )
     converted = capacity_unit_factor(unit)
     if converted is None:
-        raise InvalidValue(
-            f"column {header!r}: {unit!r} is not a capacity unit; use mAh, Ah, C or mAh/cm2"
-        )
+        raise InvalidValue(f"column {header!r}: {unit!r} is not a capacity unit; use mAh, Ah, C or mAh/cm2")
     return converted
 
 
@@ -393,9 +385,7 @@ def _read_res(path: Path) -> "pd.DataFrame":
         except subprocess.CalledProcessError:
             raise InvalidValue(f"mdb-export cannot read {path.name}; is it an Arbin .res file?")
         with contextlib.closing(sqlite3.connect(target)) as connection:
-            return pd.read_sql(
-                "SELECT * FROM Channel_Normal_Table ORDER BY Test_ID, Data_Point", connection
-            )
+            return pd.read_sql("SELECT * FROM Channel_Normal_Table ORDER BY Test_ID, Data_Point", connection)
 
 
 def _read_neware(path: Path) -> "pd.DataFrame":
@@ -495,9 +485,7 @@ def _read_text(path: Path) -> "pd.DataFrame":
         ) from None
 
 
-def load_frame(
-    path: str | Path, *, sheet: str | int | None = None
-) -> tuple["pd.DataFrame", str, str]:
+def load_frame(path: str | Path, *, sheet: str | int | None = None) -> tuple["pd.DataFrame", str, str]:
     """(rows of the file, where (name and sheet, for messages), reader) for any cycler file."""
     path = Path(path)
     if not path.is_file():
@@ -534,9 +522,7 @@ def _chosen(headers: list[str], columns: dict[str, str] | None, where: str) -> d
         if role not in COLUMN_ROLES:
             raise InvalidValue(f"unknown column role {role!r}; use one of {COLUMN_ROLES}")
         if name not in headers:
-            raise InvalidValue(
-                f"{where} has no column {name!r} ({COLUMN_OPTIONS[role]}); columns are {headers}"
-            )
+            raise InvalidValue(f"{where} has no column {name!r} ({COLUMN_OPTIONS[role]}); columns are {headers}")
     return chosen
 
 
@@ -574,17 +560,13 @@ def _per_cycle_table(
         kinds.add(kind)
         frame[role] = pd.to_numeric(raw[chosen[role]], errors="coerce") * factor
     if len(kinds) > 1:
-        raise InvalidValue(
-            f"{where}: charge and discharge columns mix mAh and mAh/cm2; export both in one unit"
-        )
+        raise InvalidValue(f"{where}: charge and discharge columns mix mAh and mAh/cm2; export both in one unit")
     (kind,) = kinds
     frame = frame.dropna(how="all")
     missing = frame[frame.isna().any(axis=1)]
     if not missing.empty:
         row = int(missing.index[0]) + 2  # header is line 1, pandas counts from 0
-        raise InvalidValue(
-            f"{where} line {row}: a cycle or capacity is not a number; fix or delete it"
-        )
+        raise InvalidValue(f"{where} line {row}: a cycle or capacity is not a number; fix or delete it")
     if (frame["cycle"] != frame["cycle"].round()).any():
         raise InvalidValue(f"{where}: the cycle column {chosen['cycle']!r} holds non-integers")
     frame["cycle"] = frame["cycle"].astype(int)
@@ -760,13 +742,11 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
     single = _one(where, "capacity", capacity_units(by_role.get("capacity", [])))
     # A step layer (Neware's step export) has one row per step holding the step's total.
     steps = by_role.get("step", [])
-    whole_steps = bool(steps) and len(frame) > 1 and not (
-        frame[steps[0]].to_numpy()[1:] == frame[steps[0]].to_numpy()[:-1]
-    ).any()
+    whole_steps = (
+        bool(steps) and len(frame) > 1 and not (frame[steps[0]].to_numpy()[1:] == frame[steps[0]].to_numpy()[:-1]).any()
+    )
     increments = (lambda values: np.nan_to_num(values)) if whole_steps else step_increments
-    if "charge" in chosen and "discharge" in chosen and not (
-        increment and "charge" not in (columns or {})
-    ):
+    if "charge" in chosen and "discharge" in chosen and not (increment and "charge" not in (columns or {})):
         counters = [_numbers(frame, chosen[role]) * factor(chosen[role])
                     for role in ("charge", "discharge")]  # fmt: skip
         charge, discharge = (increments(values) for values in counters)
@@ -820,8 +800,7 @@ def time_series(frame: "pd.DataFrame", where: str = "the file",
             )
         direction = np.sign(charge - discharge).astype(np.int8)
         source["direction"] = "sign of the charge increment"
-    inside = not whole_steps and bool(direction[0]) and any(
-        np.nan_to_num(c[:1]).sum() > 0 for c in counters)
+    inside = not whole_steps and bool(direction[0]) and any(np.nan_to_num(c[:1]).sum() > 0 for c in counters)
     return TimeSeries(charge, discharge, direction, source, inside)
 
 
@@ -913,9 +892,7 @@ def pair_half_cycles(
     leading = halves.charge_mAh[start : start + 2 * pairs : 2]
     following = halves.charge_mAh[start + 1 : start + 2 * pairs : 2]
     charge, discharge = (leading, following) if first > 0 else (following, leading)
-    table = pd.DataFrame(
-        {"cycle": range(1, pairs + 1), "charge_mAh": charge, "discharge_mAh": discharge}
-    )
+    table = pd.DataFrame({"cycle": range(1, pairs + 1), "charge_mAh": charge, "discharge_mAh": discharge})
     return table, dropped
 
 
@@ -997,7 +974,8 @@ def _no_complete_cycle(where: str, halves: HalfCycles, first: int, cell: str) ->
     if not found:
         text = "no half cycle" + (
             f"; {halves.negligible_runs} runs below {NEGLIGIBLE_FRACTION:.0%} of the largest"
-            if halves.negligible_runs else ", no charge passed"
+            if halves.negligible_runs
+            else ", no charge passed"
         )
     else:
         text = f"{len(found)} half cycle{'s' * (len(found) > 1)}: " + ", ".join(found[:4])
@@ -1036,16 +1014,13 @@ def read_cycle_file(
         series = time_series(frame, where, columns, capacity_unit)
         halves = half_cycles(series)
         first = 1 if cell == "full" or plating == "charge" else -1
-        table, dropped = pair_half_cycles(halves, first=first,
-                                          begins_inside=series.begins_inside_a_step)
+        table, dropped = pair_half_cycles(halves, first=first, begins_inside=series.begins_inside_a_step)
         if table.empty:
             raise _no_complete_cycle(where, halves, first, cell)
         source = series.source
         if electrode_area_cm2 is not None:
             # time series give absolute charge; the area gives the areal form here.
-            table = table.rename(
-                columns={"charge_mAh": "charge_mAh_cm2", "discharge_mAh": "discharge_mAh_cm2"}
-            )
+            table = table.rename(columns={"charge_mAh": "charge_mAh_cm2", "discharge_mAh": "discharge_mAh_cm2"})
             table[["charge_mAh_cm2", "discharge_mAh_cm2"]] /= _area(electrode_area_cm2)
     else:
         table = _per_cycle_table(frame, where, capacity_unit=capacity_unit, columns=columns,
@@ -1067,7 +1042,6 @@ def read_cycle_file(
 def read_cycles(path: str | Path, **options) -> "pd.DataFrame":
     """``read_cycle_file(path, **options).table``: the per-cycle table alone."""
     return read_cycle_file(path, **options).table
-
 
 
 # --- stage detection ------------------------------------------------------------------
@@ -1172,9 +1146,7 @@ def detect_half_cell_stages(
         raise InvalidValue("window and min_stable_cycles must be >= 1, tolerance_percent >= 0")
     data = per_cycle[["cycle", "ce_percent"]].dropna().sort_values("cycle")
     if len(data) < min_stable_cycles:
-        raise InvalidValue(
-            f"only {len(data)} cycles with a CE; stage detection needs at least {min_stable_cycles}"
-        )
+        raise InvalidValue(f"only {len(data)} cycles with a CE; stage detection needs at least {min_stable_cycles}")
     ce = data["ce_percent"].astype(float).reset_index(drop=True)
     cycles = data["cycle"].astype(int).tolist()
     smooth = ce.rolling(window, center=True, min_periods=1).median()
@@ -1194,9 +1166,7 @@ def detect_half_cell_stages(
         return HalfCellStages(None, None, None, 0, None, None, tolerance, params)
     window_ce, window_smooth = ce.iloc[start:stop], smooth.iloc[start:stop]
     outlier = (window_ce - window_smooth).abs() > tolerance
-    params["outlier_rule"] = (
-        f"|CE - rolling median of {window} cycles| > {tolerance:.3g} percentage points"
-    )
+    params["outlier_rule"] = f"|CE - rolling median of {window} cycles| > {tolerance:.3g} percentage points"
     return HalfCellStages(
         formation_end_cycle=cycles[start - 1] if start > 0 else None,
         stable_start_cycle=cycles[start],
@@ -1255,9 +1225,7 @@ def detect_reservoir_exhaustion(
         raise InvalidValue(f"only {len(cycles)} cycles; reservoir detection needs at least 8")
     if not capacity[0] > 0:
         raise InvalidValue("the first cycle's discharge capacity must be positive")
-    smooth = (
-        data[column].astype(float).rolling(5, center=True, min_periods=1).median().to_numpy()
-    )
+    smooth = data[column].astype(float).rolling(5, center=True, min_periods=1).median().to_numpy()
     below = np.nonzero(smooth < fit_until_retention * capacity[0])[0]
     end = int(below[0]) + 1 if below.size else len(cycles)
     x, y = cycles[1:end].astype(float), capacity[1:end]
@@ -1265,9 +1233,7 @@ def detect_reservoir_exhaustion(
         return FullCellStages(None, None, None, params)
     best: tuple | None = None
     for knee in x[2:-2]:
-        design = np.column_stack(
-            [np.ones_like(x), np.minimum(x - knee, 0), np.maximum(x - knee, 0)]
-        )
+        design = np.column_stack([np.ones_like(x), np.minimum(x - knee, 0), np.maximum(x - knee, 0)])
         coefficients, *_ = np.linalg.lstsq(design, np.log(y), rcond=None)
         sse = float(np.sum((design @ coefficients - np.log(y)) ** 2))
         if best is None or sse < best[0]:

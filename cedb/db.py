@@ -42,7 +42,7 @@ def is_sqlite(url: str) -> bool:
 def display_url(url: str) -> str:
     """``url`` as it may be shown: a SQLite file as its path, any password as ``***``."""
     if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
+        return url[len("sqlite:///") :]
     return _PASSWORD.sub(r"\1***\3", url.replace("postgresql+psycopg://", "postgresql://", 1))
 
 
@@ -66,8 +66,10 @@ def make_engine(url: str) -> Engine:
     """
     if is_sqlite(url):
         return _sqlite_engine(url)
-    unusable = (f"cannot use database URL {display_url(url)!r}{{}}: cedb works with a SQLite file "
-                "or PostgreSQL (postgresql://user@host:5432/dbname)")
+    unusable = (
+        f"cannot use database URL {display_url(url)!r}{{}}: cedb works with a SQLite file "
+        "or PostgreSQL (postgresql://user@host:5432/dbname)"
+    )
     try:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() != "postgresql":
@@ -86,8 +88,10 @@ def _sqlite_engine(url: str) -> Engine:
     except sa.exc.ArgumentError:
         database = None
     if not database or database == ":memory:" or database.startswith("file:"):
-        raise DatabaseError(f"cannot use {url!r}: give a SQLite file (a path, or sqlite:////abs/path.sqlite); "
-                            "an in-memory database would be gone after the command")
+        raise DatabaseError(
+            f"cannot use {url!r}: give a SQLite file (a path, or sqlite:////abs/path.sqlite); "
+            "an in-memory database would be gone after the command"
+        )
     path = Path(database)
     if path.is_dir():
         raise DatabaseError(f"cannot use the database {path}: it is a folder; give a file")
@@ -100,8 +104,13 @@ def _sqlite_engine(url: str) -> Engine:
         shm = Path(f"{path}-shm")
         can_share = os.access(path.parent, os.W_OK) or (shm.exists() and os.access(shm, os.W_OK))
         target = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if can_share else "&immutable=1")
-        engine = sa.create_engine("sqlite://", poolclass=sa.NullPool, creator=lambda: _sqlite3_connect(
-            target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False))
+        engine = sa.create_engine(
+            "sqlite://",
+            poolclass=sa.NullPool,
+            creator=lambda: _sqlite3_connect(
+                target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            ),
+        )
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,8 +148,13 @@ def read_only_engine(url: str) -> Engine | None:
     # read-only connection shares them.
     idle = not Path(f"{path}-wal").exists()
     target = f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if idle else "")
-    engine = sa.create_engine("sqlite://", poolclass=sa.NullPool, creator=lambda: _sqlite3_connect(
-        target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False))
+    engine = sa.create_engine(
+        "sqlite://",
+        poolclass=sa.NullPool,
+        creator=lambda: _sqlite3_connect(
+            target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        ),
+    )
     _configure_sqlite(engine, read_only=True)
     return engine
 
@@ -196,10 +210,14 @@ def user_error(exc: BaseException, url: str | None) -> CedbError | None:
     import sqlite3
 
     if isinstance(exc, sa.exc.IntegrityError):
-        return ConflictError("another process changed the same record at the same time; nothing "
-                             "was written: run the command again")
-    if isinstance(exc, sa.exc.ProgrammingError) and exc.statement is not None and \
-            getattr(exc.orig, "sqlstate", None) not in _SETUP_SQLSTATES:
+        return ConflictError(
+            "another process changed the same record at the same time; nothing was written: run the command again"
+        )
+    if (
+        isinstance(exc, sa.exc.ProgrammingError)
+        and exc.statement is not None
+        and getattr(exc.orig, "sqlstate", None) not in _SETUP_SQLSTATES
+    ):
         return None  # SQL the database rejects: a bug (not an option or a schema the user gave)
     if isinstance(exc, sa.exc.DBAPIError):
         original: BaseException = exc.orig if exc.orig is not None else exc
@@ -216,11 +234,14 @@ def user_error(exc: BaseException, url: str | None) -> CedbError | None:
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseError(f"{where} is read-only: it can be queried but not changed; nothing was written")
     if "not a database" in lowered or "malformed" in lowered or "no such table" in lowered:
-        return DatabaseError(f"{where} is not a usable cedb database ({reason}): give another --db, "
-                             "or restore the file from a backup")
+        return DatabaseError(
+            f"{where} is not a usable cedb database ({reason}): give another --db, or restore the file from a backup"
+        )
     if "locked" in lowered:
-        return DatabaseError(f"{where} stayed locked by another cedb for "
-                             f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s; nothing was written: try again")
+        return DatabaseError(
+            f"{where} stayed locked by another cedb for "
+            f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s; nothing was written: try again"
+        )
     return DatabaseError(f"cannot use the database {where}: {reason}")
 
 
@@ -264,8 +285,7 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
                         "run `cedb db upgrade`"
                     )
                 raise DatabaseError(
-                    f"the database is at revision {revision}, which this cedb does not know: "
-                    "upgrade cedb"
+                    f"the database is at revision {revision}, which this cedb does not know: upgrade cedb"
                 )
             from cedb import migrate
 

@@ -46,9 +46,7 @@ COLUMNS: dict[str, Column] = {
         Column("additive", "Additive", "Additive"),
         Column("cell", "Cell", "Cell"),
         Column("method", "CE method", "CE method"),
-        Column(
-            "current", "Current density (mA cm⁻²)", r"Current\\density\\(mA\," + _CM2 + ")", True
-        ),
+        Column("current", "Current density (mA cm⁻²)", r"Current\\density\\(mA\," + _CM2 + ")", True),
         Column("capacity", "Capacity (mAh cm⁻²)", r"Capacity\\(mAh\," + _CM2 + ")", True),
         Column("cycles", "Cycles", "Cycles", True),
         Column("ce", "CE (%)", r"CE (\%)", True),
@@ -153,20 +151,12 @@ class ReviewTable:
         text = cite.text
         if cite.via:
             where = f"ref. {cite.via_number} in" if cite.via_number else "cited in"
-            text = (
-                f"{text}, {where} [{self.number(cite.via)}]"
-                if text
-                else f"{where} [{self.number(cite.via)}]"
-            )
+            text = f"{text}, {where} [{self.number(cite.via)}]" if text else f"{where} [{self.number(cite.via)}]"
         return f"{text} [{key}]" if text else f"[{key}]"
 
     def bib_keys(self) -> list[str]:
         """The keys a .bib must hold: cited papers with entries of their own, and the reviews."""
-        return [
-            key
-            for key in self.references
-            if not (self.citations.get(key) and self.citations[key].via)
-        ]
+        return [key for key in self.references if not (self.citations.get(key) and self.citations[key].via)]
 
     def notes_text(self) -> str:
         return "; ".join(f"{mark} {text}" for mark, text in self.notes)
@@ -235,9 +225,7 @@ def reference_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def order(row):
         category = row.get("category")
-        group = (
-            CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
-        )
+        group = CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
         paper = row.get("paper") or ""
         if paper not in natural:
             natural[paper] = _natural(paper)
@@ -307,8 +295,7 @@ def build_table(
             if kind == "text":
                 cells[column] = strip_curation_notes(row.get(name))
             elif kind == "materials":
-                cells[column] = _materials_text(row.get("host"), row.get("electrolyte"),
-                                                row.get("additive"))
+                cells[column] = _materials_text(row.get("host"), row.get("electrolyte"), row.get("additive"))
             elif kind == "word":
                 cells[column] = row.get(name) or ""
             elif kind == "number":
@@ -345,18 +332,14 @@ def build_table(
         placeholder = record is not None and not _get(record, "doi") and not _get(record, "title")
         review = via.get(key) if placeholder else None
         number = _review_number(key, review, _get(record, "note")) if review else None
-        table.citations[key] = Citation(
-            key, citation_text(record) if record is not None else "", review, number
-        )
+        table.citations[key] = Citation(key, citation_text(record) if record is not None else "", review, number)
         if review and review not in numbers:
             numbers[review] = len(numbers) + 1
             table.references.append(review)
     for key in table.references:
         if key not in table.citations:
             record = references.get(key)
-            table.citations[key] = Citation(
-                key, citation_text(record) if record is not None else ""
-            )
+            table.citations[key] = Citation(key, citation_text(record) if record is not None else "")
     return table
 
 
@@ -400,9 +383,7 @@ def caption(
     count: int,
 ) -> str:
     """A caption that states the selection, so the table can be reproduced."""
-    parts = [
-        f"CE of Li metal anodes from the cedb database ({count} result{'s' if count != 1 else ''})"
-    ]
+    parts = [f"CE of Li metal anodes from the cedb database ({count} result{'s' if count != 1 else ''})"]
     if practical is True:
         rule = profile_description or "practical conditions"
         parts.append(f"at practical conditions ({rule}{'; strict inequalities' if strict else ''})")
@@ -454,9 +435,7 @@ def export_table(
             max_ce=filters.max_ce,
             count=len(rows),
         )
-    keys = sorted(
-        {row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")}
-    )
+    keys = sorted({row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")})
     fields = ("key", "doi", "title", "authors", "journal", "year", "note")
     records: dict[str, dict[str, Any]] = {}
     for start in range(0, len(keys), 1000):
@@ -476,8 +455,9 @@ def bibtex(session, table: ReviewTable) -> str:
     from cedb.bibliography import to_bibtex
 
     keys = table.bib_keys()
-    return to_bibtex(crud.references_by_key(session=session, keys=keys),
-                     aliases=crud.aliases_by_key(session=session, keys=keys))
+    return to_bibtex(
+        crud.references_by_key(session=session, keys=keys), aliases=crud.aliases_by_key(session=session, keys=keys)
+    )
 
 
 # --------------------------------------------------------------------------- cell safety
@@ -514,12 +494,7 @@ def _text_rows(table: ReviewTable):
 def _markdown_cell(text) -> str:
     # Markdown renders raw HTML: < and > are written as entities.
     return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("\n", " ")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
+        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
     )
 
 
@@ -566,11 +541,7 @@ def to_csv(table: ReviewTable) -> str:
     writer.writerow(["Group", *table.headers, "Key"])
     safe = [not COLUMNS[c].numeric for c in table.columns]
     for title, row, cells in _text_rows(table):
-        writer.writerow(
-            [title]
-            + [csv_safe(v) if s else v for v, s in zip(cells, safe)]
-            + [csv_safe(row["paper"])]
-        )
+        writer.writerow([title] + [csv_safe(v) if s else v for v, s in zip(cells, safe)] + [csv_safe(row["paper"])])
     return buffer.getvalue()
 
 
@@ -622,20 +593,12 @@ def to_html(table: ReviewTable) -> str:
     for title, members in table.groups:
         out.append(f'<tbody><tr><th colspan="{len(table.columns)}">{escape(title)}</th></tr>')
         for row in members:
-            out.append(
-                "<tr>"
-                + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in table.columns)
-                + "</tr>"
-            )
+            out.append("<tr>" + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in table.columns) + "</tr>")
         out.append("</tbody>")
     out.append("</table>")
     if table.notes:
         out.append(f'<p class="cedb-notes">{escape(table.notes_text())}</p>')
-    out.append(
-        "<ol>"
-        + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references)
-        + "</ol>"
-    )
+    out.append("<ol>" + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references) + "</ol>")
     return "\n".join(out) + "\n"
 
 
@@ -802,9 +765,7 @@ def to_latex(table: ReviewTable) -> str:
     environment = "tabularx" if text_columns else "tabular"
     width = "{\\linewidth}" if text_columns else ""
     lines = [
-        "% Generated by cedb on "
-        + table.exported.isoformat()
-        + "; needs \\usepackage{booktabs,tabularx}",
+        "% Generated by cedb on " + table.exported.isoformat() + "; needs \\usepackage{booktabs,tabularx}",
         r"\begin{table}[htbp]",
         r"\centering",
         r"\footnotesize",
@@ -821,17 +782,10 @@ def to_latex(table: ReviewTable) -> str:
     for index, (title, members) in enumerate(table.groups):
         if index:
             lines.append(r"\midrule")
-        lines.append(
-            r"\multicolumn{"
-            + str(len(table.columns))
-            + r"}{l}{\textit{"
-            + latex_escape(title)
-            + r"}} \\"
-        )
+        lines.append(r"\multicolumn{" + str(len(table.columns)) + r"}{l}{\textit{" + latex_escape(title) + r"}} \\")
         for row in members:
             cells = [
-                _latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c])
-                for c in table.columns
+                _latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c]) for c in table.columns
             ]
             lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", f"\\end{{{environment}}}"]
@@ -871,9 +825,7 @@ def write_xlsx(table: ReviewTable, path) -> None:
             value = row["values"].get(column, text) if COLUMNS[column].numeric else text
             values.append(text if value is None and text else value)
         values += ([row["marks"]] if marks else []) + [row["paper"]]
-        for i, text in enumerate(
-            [title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]
-        ):
+        for i, text in enumerate([title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]):
             width[i] = max(width[i], len(text))
         body.append((row, [xlsx(v) for v in values]))
 
@@ -900,8 +852,7 @@ def write_xlsx(table: ReviewTable, path) -> None:
     for row, values in body:
         # Plain values are the fast path of write-only mode; a cell object only where it matters:
         # text that openpyxl would read as a formula, and a CE with its reported decimals.
-        out = [None if v == "" else (cell(sheet, v) if isinstance(v, str) and v[:1] == "=" else v)
-               for v in values]
+        out = [None if v == "" else (cell(sheet, v) if isinstance(v, str) and v[:1] == "=" else v) for v in values]
         decimals = row["ce_decimals"]
         if ce_index is not None and isinstance(values[ce_index], float) and decimals is not None:
             out[ce_index] = cell(sheet, values[ce_index], _xlsx_format(decimals))
@@ -940,7 +891,5 @@ def render(table: ReviewTable, fmt: str) -> str:
         "json": to_json,
     }
     if fmt not in writers:
-        raise InvalidValue(
-            f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)"
-        )
+        raise InvalidValue(f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)")
     return writers[fmt](table)

@@ -48,8 +48,10 @@ def max_input_bytes() -> int:
 
 def _too_large(what: str, size: int, factor: int = 1) -> TooLarge:
     limit = factor * max_input_bytes()
-    return TooLarge(f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB input limit: "
-                    "raise it with `cedb --max-input-mb N ...` if the file is what you meant")
+    return TooLarge(
+        f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB input limit: "
+        "raise it with `cedb --max-input-mb N ...` if the file is what you meant"
+    )
 
 
 def check_text(text: str, what: str) -> str:

@@ -63,8 +63,13 @@ def _fill_formulations(connection: Connection) -> None:
     from cedb.formulations import annotate
 
     derived = ("electrolyte_canonical", "components", "formulation")
-    strategy = sa.table("strategy", sa.column("id"), sa.column("electrolyte"), sa.column("additive"),
-                        *(sa.column(name) for name in derived))
+    strategy = sa.table(
+        "strategy",
+        sa.column("id"),
+        sa.column("electrolyte"),
+        sa.column("additive"),
+        *(sa.column(name) for name in derived),
+    )
     rows = connection.execute(sa.select(strategy.c.id, strategy.c.electrolyte, strategy.c.additive)).all()
     for row in rows:
         fields = annotate(row.electrolyte, row.additive)
@@ -90,8 +95,7 @@ def _user_errors(revision: str):
         yield
     except CommandError as exc:
         known = ", ".join(r.revision for r in script_directory().walk_revisions())
-        raise InvalidValue(f"cannot migrate to {revision!r} ({exc}): revisions are {known}, head, base "
-                            "or -1") from None
+        raise InvalidValue(f"cannot migrate to {revision!r} ({exc}): revisions are {known}, head, base or -1") from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
@@ -123,9 +127,7 @@ def drift(engine: Engine) -> list[str]:
     import cedb.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
         diffs = compare_metadata(context, SQLModel.metadata)
     return [_describe(diff) for diff in diffs]
 

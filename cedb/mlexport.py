@@ -39,8 +39,10 @@ DICTIONARY: dict[str, tuple[str, str]] = {
     "full_cell_derived": ("", "true if the CE was derived from full-cell data"),
     "practical": ("", "practical-condition verdict under practical_profile: true, false, empty = unknown"),
     "practical_profile": ("", "profile the verdict used (see `cedb query --help`)"),
-    **{key: ("atom fraction" if len(key) <= 2 else "ratio", f"Kim et al. descriptor {key} of the electrolyte")
-       for key in DESCRIPTOR_KEYS},
+    **{
+        key: ("atom fraction" if len(key) <= 2 else "ratio", f"Kim et al. descriptor {key} of the electrolyte")
+        for key in DESCRIPTOR_KEYS
+    },
     "descriptor_convention": ("", "mole basis of the descriptors: kim2023 or physical"),
     "descriptor_status": ("", "ok, or why the descriptors are empty (unparsed text, missing amounts)"),
 }
@@ -49,8 +51,7 @@ DICTIONARY: dict[str, tuple[str, str]] = {
 def _names(components: str | None, role: str) -> str:
     if not components:
         return ""
-    return ";".join(part.split(":", 1)[1] for part in components.strip("|").split("|")
-                    if part.startswith(role + ":"))
+    return ";".join(part.split(":", 1)[1] for part in components.strip("|").split("|") if part.startswith(role + ":"))
 
 
 def _descriptors(text: str | None, convention: str, cache: dict) -> dict[str, Any]:
@@ -63,8 +64,7 @@ def _descriptors(text: str | None, convention: str, cache: dict) -> dict[str, An
 
         try:
             described = describe(text, convention=convention)
-            cache[key] = {**described.values, "descriptor_convention": convention,
-                          "descriptor_status": "ok"}
+            cache[key] = {**described.values, "descriptor_convention": convention, "descriptor_status": "ok"}
         except CedbError as exc:
             cache[key] = {"descriptor_status": f"not computed: {exc}"}
     return cache[key]

@@ -91,6 +91,7 @@ class ReferenceCreate(ReferenceBase):
     @classmethod
     def _check_key(cls, value: str) -> str:
         return check_key(value)
+
     @field_validator("doi")
     @classmethod
     def _normalise_doi(cls, value: Optional[str]) -> Optional[str]:
@@ -101,9 +102,7 @@ class ReferenceCreate(ReferenceBase):
 
 class Reference(ReferenceBase, table=True):
     __tablename__ = "reference"
-    __table_args__ = (
-        sa.CheckConstraint("year IS NULL OR (year >= 1800 AND year <= 2100)", name="year_range"),
-    )
+    __table_args__ = (sa.CheckConstraint("year IS NULL OR (year >= 1800 AND year <= 2100)", name="year_range"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(max_length=100, unique=True, index=True)
@@ -122,9 +121,7 @@ class ReferenceAlias(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(max_length=100, unique=True, index=True)
     reference_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     added_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
@@ -154,9 +151,7 @@ class Strategy(StrategyBase, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     reference_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     # Derived from electrolyte/additive by cedb.formulations (the text stays as reported).
     electrolyte_canonical: Optional[str] = Field(default=None, index=True)
@@ -200,12 +195,8 @@ class Measurement(MeasurementBase, table=True):
     __tablename__ = "measurement"
     __table_args__ = (
         sa.CheckConstraint("ce_percent > 0 AND ce_percent <= 100", name="ce_range"),
-        sa.CheckConstraint(
-            "ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)", name="ce_decimals_range"
-        ),
-        sa.CheckConstraint(
-            '"current_density_mA_cm2" IS NULL OR "current_density_mA_cm2" > 0', name="current_positive"
-        ),
+        sa.CheckConstraint("ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)", name="ce_decimals_range"),
+        sa.CheckConstraint('"current_density_mA_cm2" IS NULL OR "current_density_mA_cm2" > 0', name="current_positive"),
         sa.CheckConstraint(
             '"areal_capacity_mAh_cm2" IS NULL OR "areal_capacity_mAh_cm2" > 0', name="capacity_positive"
         ),
@@ -218,9 +209,7 @@ class Measurement(MeasurementBase, table=True):
         ),
         sa.CheckConstraint(f"cell IS NULL OR cell IN ({_values(Cell)})", name="cell_known"),
         sa.CheckConstraint(f"method IN ({_values(Method)})", name="method_known"),
-        sa.CheckConstraint(
-            f"statistic IS NULL OR statistic IN ({_values(Statistic)})", name="statistic_known"
-        ),
+        sa.CheckConstraint(f"statistic IS NULL OR statistic IN ({_values(Statistic)})", name="statistic_known"),
         sa.CheckConstraint(f"status IN ({_values(Status)})", name="status_known"),
         sa.Index("ix_measurement_practical", "current_density_mA_cm2", "areal_capacity_mAh_cm2"),
         sa.Index("ix_measurement_ce_percent", "ce_percent"),
@@ -230,22 +219,16 @@ class Measurement(MeasurementBase, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     reference_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("reference.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     strategy_id: Optional[int] = Field(
         default=None,
-        sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("strategy.id", ondelete="SET NULL"), nullable=True, index=True
-        ),
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("strategy.id", ondelete="SET NULL"), nullable=True, index=True),
     )
     # Where the number was read: the primary paper itself or a review citing it.
     source_id: Optional[int] = Field(
         default=None,
-        sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("reference.id", ondelete="RESTRICT"), nullable=True, index=True
-        ),
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("reference.id", ondelete="RESTRICT"), nullable=True, index=True),
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))

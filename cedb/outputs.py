@@ -64,8 +64,10 @@ def check_target(target: Path) -> Path:
         if target.name.endswith(suffix):
             base = target.with_name(target.name[: -len(suffix)])
     if is_sqlite_file(target) or (base != target and is_sqlite_file(base)):
-        raise FileError(f"refusing to write {target}: it is an SQLite database (perhaps the one "
-                        "cedb is using); choose another file name")
+        raise FileError(
+            f"refusing to write {target}: it is an SQLite database (perhaps the one "
+            "cedb is using); choose another file name"
+        )
     return target
 
 
@@ -116,8 +118,9 @@ class Batch:
             self._direct.append(target)
             return target  # a device or pipe (-o /dev/stdout): written directly, nothing to rename
         try:
-            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                            suffix=".cedb-tmp" + target.suffix)
+            handle, name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".cedb-tmp" + target.suffix
+            )
         except OSError as exc:
             raise FileError(f"cannot write {target}: {os_error_text(exc)}") from None
         os.close(handle)

@@ -21,8 +21,11 @@ class AddReport:
     warnings: list[str] = field(default_factory=list)  # "file:line key: what was left out"
 
     def lines(self) -> list[str]:
-        return ([f"skipped {s}" for s in self.skipped] + [f"rejected {r}" for r in self.rejected]
-                + [f"warning {w}" for w in self.warnings])
+        return (
+            [f"skipped {s}" for s in self.skipped]
+            + [f"rejected {r}" for r in self.rejected]
+            + [f"warning {w}" for w in self.warnings]
+        )
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{len(self.skipped)} skipped as duplicates"]
@@ -46,16 +49,24 @@ def fetch(sources: list[str], *, settings: Settings) -> list["BibSource | Refere
 
             resolved.append(read_bibtex(limits.check_file(path)))  # missing, a folder, unreadable, too large
         elif bibliography.looks_like_doi(source):
-            resolved.append(bibliography.fetch_crossref(
-                source, base_url=settings.crossref_url, email=settings.email,
-                timeout_s=settings.http_timeout_s,
-            ))
+            resolved.append(
+                bibliography.fetch_crossref(
+                    source,
+                    base_url=settings.crossref_url,
+                    email=settings.email,
+                    timeout_s=settings.http_timeout_s,
+                )
+            )
         else:
-            raise InvalidValue(f"{source!r} is neither a .bib file nor a DOI: give a path or a DOI like 10.1039/d4eb00034j")
+            raise InvalidValue(
+                f"{source!r} is neither a .bib file nor a DOI: give a path or a DOI like 10.1039/d4eb00034j"
+            )
     return resolved
 
 
-def add(*, session: Session, sources: Sequence["Path | BibSource | ReferenceCreate"], on_duplicate: str | None) -> AddReport:
+def add(
+    *, session: Session, sources: Sequence["Path | BibSource | ReferenceCreate"], on_duplicate: str | None
+) -> AddReport:
     """Add every BibTeX entry of the files and every fetched DOI record (see ``fetch``).
 
     A broken BibTeX entry is reported and skipped; with on_duplicate='error' a
@@ -120,8 +131,7 @@ def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, repor
         wanted.append((where, entry.reference))
     try:
         # The whole file in one call of the one write path of papers.
-        outcomes = crud.add_references(session=session, creates=[c for _, c in wanted],
-                                       on_duplicate=on_duplicate)
+        outcomes = crud.add_references(session=session, creates=[c for _, c in wanted], on_duplicate=on_duplicate)
     except CedbError as exc:
         where = wanted[exc.row][0] if hasattr(exc, "row") else str(path)
         raise type(exc)(f"{where}: {exc}") from None

@@ -102,9 +102,7 @@ def _style():
 def _require(df: "pd.DataFrame", columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InvalidValue(
-            f"the {what} plot needs columns {missing}; pass query rows that have them"
-        )
+        raise InvalidValue(f"the {what} plot needs columns {missing}; pass query rows that have them")
 
 
 def _category_key(value: Any) -> str:
@@ -170,14 +168,14 @@ def _verdicts(data: "pd.DataFrame", profile: "Profile | None", strict: bool) -> 
     from cedb import practical
 
     if "practical" in data:
-        return [None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v)
-                for v in data["practical"]]
+        return [None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v) for v in data["practical"]]
     profile = profile or practical.get_profile()
     fields = [t.field for t in profile.thresholds]
     missing = [f for f in fields if f not in data]
     if missing:  # a missing column is not a missing value: never guess "unknown"
-        raise InvalidValue(f"the {profile.name} verdict needs columns {missing}, or pass query "
-                           "rows with their 'practical' column")
+        raise InvalidValue(
+            f"the {profile.name} verdict needs columns {missing}, or pass query rows with their 'practical' column"
+        )
     values = data.reindex(columns=fields)
     rows = values.astype(object).where(values.notna(), None).to_dict("records")
     return [practical.verdict(row, profile, strict=strict).practical for row in rows]
@@ -185,7 +183,9 @@ def _verdicts(data: "pd.DataFrame", profile: "Profile | None", strict: bool) -> 
 
 # Verdict styles: filled at practical conditions, hollow when not, faded when unknown.
 VERDICT_STYLE = {
-    True: ("practical", 1.0), False: ("not practical", 0.0), None: ("verdict unknown", 0.3),
+    True: ("practical", 1.0),
+    False: ("not practical", 0.0),
+    None: ("verdict unknown", 0.3),
 }
 
 
@@ -197,9 +197,12 @@ def _label_texts(data: "pd.DataFrame", label_column: str) -> list[str]:
         )  # fmt: skip
     else:
         labels = [""] * len(data)
-    return [label + (FULL_CELL_MARK if _is_true(full) else "")
-            for label, full in zip(labels, data["full_cell_derived"] if "full_cell_derived" in data
-                                   else [False] * len(data))]
+    return [
+        label + (FULL_CELL_MARK if _is_true(full) else "")
+        for label, full in zip(
+            labels, data["full_cell_derived"] if "full_cell_derived" in data else [False] * len(data)
+        )
+    ]
 
 
 def _place_labels(ax, xs, ys, texts) -> list:
@@ -223,9 +226,13 @@ def _place_labels(ax, xs, ys, texts) -> list:
     for artist, (x, y, _) in zip(artists, placed):
         start, end = ax.transData.transform([(x, y), artist.get_position()])
         if math.dist(start, end) > 10:  # pixels: the label no longer touches its point
-            ax.annotate("", xy=(x, y), xytext=artist.get_position(), zorder=4,
-                        arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.4,
-                                    "shrinkA": 0, "shrinkB": 2})
+            ax.annotate(
+                "",
+                xy=(x, y),
+                xytext=artist.get_position(),
+                zorder=4,
+                arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.4, "shrinkA": 0, "shrinkB": 2},
+            )
     return artists
 
 
@@ -253,8 +260,7 @@ def _separate(ax, artists, attempts: int = 100) -> None:
             return
 
 
-def _scatter_by_category(ax, points: "pd.DataFrame", x: str, y: str = "ce_percent", *,
-                         colours: "list | None" = None):
+def _scatter_by_category(ax, points: "pd.DataFrame", x: str, y: str = "ce_percent", *, colours: "list | None" = None):
     """Draw points grouped by category and verdict; interface engineering gets a black border.
 
     ``points['verdict']`` (True/False/None) sets the fill: filled, hollow or faded. Returns the
@@ -277,21 +283,47 @@ def _scatter_by_category(ax, points: "pd.DataFrame", x: str, y: str = "ce_percen
                 continue
             face = list(members["_colour"]) if colours is not None else [colour] * len(members)
             edges = ["black" if outlined else c for c in face]
-            ax.scatter(members[x], members[y], marker=marker, s=22,
-                       facecolors=["none"] if alpha == 0 else face, edgecolors=edges,
-                       alpha=None if alpha in (0.0, 1.0) else alpha,
-                       linewidths=0.9 if outlined else 0.8, zorder=3)
+            ax.scatter(
+                members[x],
+                members[y],
+                marker=marker,
+                s=22,
+                facecolors=["none"] if alpha == 0 else face,
+                edgecolors=edges,
+                alpha=None if alpha in (0.0, 1.0) else alpha,
+                linewidths=0.9 if outlined else 0.8,
+                zorder=3,
+            )
         shown = "0.6" if colours is not None else colour  # CE colours: the legend shows the shape
-        handles.append(Line2D([], [], linestyle="none", marker=marker, markerfacecolor=shown,
-                              markeredgecolor="black" if outlined else shown,
-                              markersize=4.5, label=title))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=marker,
+                markerfacecolor=shown,
+                markeredgecolor="black" if outlined else shown,
+                markersize=4.5,
+                label=title,
+            )
+        )
     drawn = {v for v in points["_verdict"]}
     if drawn != {True}:  # filled, hollow and faded markers each get a legend entry
         for verdict, (text, alpha) in VERDICT_STYLE.items():
             if verdict in drawn:
-                handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4.5,
-                                      markerfacecolor="none" if alpha == 0 else "0.4",
-                                      alpha=alpha or None, markeredgecolor="0.4", label=text))
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker="o",
+                        markersize=4.5,
+                        markerfacecolor="none" if alpha == 0 else "0.4",
+                        alpha=alpha or None,
+                        markeredgecolor="0.4",
+                        label=text,
+                    )
+                )
     return handles
 
 
@@ -332,8 +364,7 @@ def progress(
     data = data.dropna(subset=["year", "ce_percent"])
     if data.empty:
         raise InvalidValue(
-            "no results with a year of publication to plot"
-            + (" among the practical ones" if practical_only else "")
+            "no results with a year of publication to plot" + (" among the practical ones" if practical_only else "")
         )
     data = data.sort_values(["year", "ce_percent"], kind="stable")
     data["category_key"] = data["category"].map(_category_key)
@@ -368,8 +399,7 @@ def progress(
         if lce_axis:
             _add_lce_axis(ax)
         _place_labels(ax, data["x"], data["ce_percent"], data["text"])
-    columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "verdict",
-               "text"]
+    columns = ["x", "year", "ce_percent", "category", "outlined", "full_cell_derived", "verdict", "text"]
     keep = [c for c in ("id", label_column) if c in data and c not in columns]
     points = data[keep + columns].rename(columns={"verdict": "practical"}).reset_index(drop=True)
     return PlotResult(figure, points=points, skipped=total - len(data))
@@ -460,11 +490,11 @@ def conditions(
             box[axis] = [threshold.value, high] if above else [low, threshold.value]
             line = ax.axvline if axis == "x" else ax.axhline
             line(threshold.value, color="0.3", linestyle="--", linewidth=0.7, zorder=1)
-            handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.7,
-                                  label=_math_units(threshold.text(strict))))
+            handles.append(
+                Line2D([], [], color="0.3", linestyle="--", linewidth=0.7, label=_math_units(threshold.text(strict)))
+            )
         if on_axes:
-            ax.fill_between(box["x"], box["y"][0], box["y"][1], color="#e5f5e0", zorder=0,
-                            linewidth=0)
+            ax.fill_between(box["x"], box["y"][0], box["y"][1], color="#e5f5e0", zorder=0, linewidth=0)
             others = [t.text(strict) for t in profile.thresholds if t not in on_axes]
             region = f"practical region ({profile.name})"
             if others:  # thresholds the axes cannot show: the verdict (fill) includes them
@@ -483,8 +513,7 @@ def conditions(
         figure.legend(handles=handles, loc="outside upper center", ncols=2)
         _place_labels(ax, data["x_drawn"], data["y_drawn"], data["text"])
     keep = [c for c in ("id", label_column) if c in data]
-    points = data[keep + [x_column, y_column, "x_drawn", "y_drawn", "ce_percent", "category",
-                          "verdict", "text"]]
+    points = data[keep + [x_column, y_column, "x_drawn", "y_drawn", "ce_percent", "category", "verdict", "text"]]
     points = points.rename(columns={x_column: "x", y_column: "y", "verdict": "practical"})
     return PlotResult(figure, points=points.reset_index(drop=True), skipped=len(df) - len(data))
 
@@ -498,8 +527,10 @@ def _side_by_side(data, x_column: str, y_column: str, thresholds, strict: bool, 
     """
     import numpy as np
 
-    drawn = {x_column: data[x_column].to_numpy(dtype=float).copy(),
-             y_column: data[y_column].to_numpy(dtype=float).copy()}
+    drawn = {
+        x_column: data[x_column].to_numpy(dtype=float).copy(),
+        y_column: data[y_column].to_numpy(dtype=float).copy(),
+    }
     steps = {}
     for column, values in drawn.items():
         # About one marker width: 3 % of the axis (linear axes start at 0).
@@ -532,8 +563,9 @@ def _side_by_side(data, x_column: str, y_column: str, thresholds, strict: bool, 
 
 def _math_units(text: str) -> str:
     """'mA cm⁻²' -> 'mA cm$^{-2}$' for matplotlib (a real minus, the font's own)."""
-    return (text.replace("cm⁻²", "cm$^{-2}$").replace("Ah⁻¹", "Ah$^{-1}$").replace("≥", "$\\geq$")
-            .replace("≤", "$\\leq$"))
+    return (
+        text.replace("cm⁻²", "cm$^{-2}$").replace("Ah⁻¹", "Ah$^{-1}$").replace("≥", "$\\geq$").replace("≤", "$\\leq$")
+    )
 
 
 # --- Fig. 1b: cycle life vs CE --------------------------------------------------------
@@ -560,15 +592,14 @@ def life(
 
     low, high = (float(v) for v in ce_range)
     if not 0 < low < high < 100:
-        raise InvalidValue(
-            f"ce_range must be two CEs in percent, 0 < low < high < 100; got {ce_range}"
-        )
+        raise InvalidValue(f"ce_range must be two CEs in percent, 0 < low < high < 100; got {ce_range}")
     if n_points < 2:
         raise InvalidValue("n_points must be at least 2")
     ratios = tuple(float(r) for r in excess_li_ratios)
     if not ratios:
         raise InvalidValue("give at least one excess Li ratio (0 for anode-free)")
     ce_values = 100 - np.geomspace(100 - low, 100 - high, n_points)
+
     def cycles_exact(value: float, ratio: float) -> float:
         return ce.cycle_life(value, retention=retention, excess_li_ratio=ratio).cycles_exact
 
@@ -587,9 +618,7 @@ def life(
             label = "Anode-free" if ratio == 0 else f"Excess Li, $R$ = {ratio:g}"
             ax.plot(curve["ce_percent"], curve["cycles_exact"], label=label)
         if 0.0 in ratios:
-            ax.plot(
-                marks["ce_percent"], marks["cycles"], "o", color="black", markersize=3, zorder=3
-            )
+            ax.plot(marks["ce_percent"], marks["cycles"], "o", color="black", markersize=3, zorder=3)
             for value, cycles in zip(marks["ce_percent"], marks["cycles"]):
                 ax.annotate(
                     f"{value:g} %: {cycles} cycles", (value, cycles), xytext=(-4, 5),
@@ -598,9 +627,7 @@ def life(
         ax.set_yscale("log")
         ax.set_xlabel("Average coulombic efficiency (%)")
         ax.set_ylabel(f"Cycles to {100 * retention:g} % capacity")
-        ax.legend(
-            loc="upper left", title=r"$R = Q_\mathrm{Li}/Q_\mathrm{cathode}$", title_fontsize=6
-        )
+        ax.legend(loc="upper left", title=r"$R = Q_\mathrm{Li}/Q_\mathrm{cathode}$", title_fontsize=6)
     return PlotResult(figure, points=marks, curves=curves)
 
 
@@ -650,14 +677,28 @@ def _half_cell_points(ax, per_cycle: "pd.DataFrame", stages) -> "pd.DataFrame":
     ax.plot(kept["cycle"], kept["ce_percent"], "o", markersize=2, color="#08519c", label="CE")
     left_out = shown[shown["outlier"]]
     if not left_out.empty:
-        ax.plot(left_out["cycle"], left_out["ce_percent"], "o", markersize=3, mfc="none",
-                color="#08519c", label="excluded from the stable mean")
+        ax.plot(
+            left_out["cycle"],
+            left_out["ce_percent"],
+            "o",
+            markersize=3,
+            mfc="none",
+            color="#08519c",
+            label="excluded from the stable mean",
+        )
     for side, marker, edge in (("below", "v", bottom), ("above", "^", top)):
         beyond = points[(values < bottom) if side == "below" else (values > top)]
         if not beyond.empty:
             # on the axis edge, so no point is silently lost
-            ax.plot(beyond["cycle"], [edge] * len(beyond), marker, markersize=4, clip_on=False,
-                    color="#a50f15", label=f"{len(beyond)} beyond the axis")
+            ax.plot(
+                beyond["cycle"],
+                [edge] * len(beyond),
+                marker,
+                markersize=4,
+                clip_on=False,
+                color="#a50f15",
+                label=f"{len(beyond)} beyond the axis",
+            )
     if stable is not None:
         label = f"stable {stable:.2f} % ({stages.stable_cycles} cycles"
         label += f", {len(outliers)} excluded)" if outliers else ")"

@@ -179,8 +179,7 @@ def sql_verdict(profile: Profile, strict: bool, column_of):
     import sqlalchemy as sa
 
     passes = [t.passes(column_of(t.field), strict) for t in profile.thresholds]
-    fails = [sa.and_(column_of(t.field).is_not(None), sa.not_(expr))
-             for t, expr in zip(profile.thresholds, passes)]
+    fails = [sa.and_(column_of(t.field).is_not(None), sa.not_(expr)) for t, expr in zip(profile.thresholds, passes)]
     return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
 
 

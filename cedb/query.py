@@ -28,13 +28,41 @@ from cedb.terms import parse_word
 
 # The keys of a query row, in order (JSON, CSV, the ML export build on them).
 ROW_KEYS = (
-    "id", "paper", "doi", "year", "category", "label", "host", "electrolyte", "additive", "cell",
-    "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent",
-    "statistic", "full_cell_derived", "practical", "lce",
+    "id",
+    "paper",
+    "doi",
+    "year",
+    "category",
+    "label",
+    "host",
+    "electrolyte",
+    "additive",
+    "cell",
+    "method",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+    "ce_percent",
+    "statistic",
+    "full_cell_derived",
+    "practical",
+    "lce",
 )
 NOT_NULL_KEYS = ("id", "paper", "method", "ce_percent", "full_cell_derived", "status")
-EXTRA_KEYS = ("status", "source", "location", "quote", "method_params", "note", "electrolyte_canonical",
-              "components", "np_ratio", "ec_ratio_g_Ah", "cathode_loading_mAh_cm2", "ce_decimals")
+EXTRA_KEYS = (
+    "status",
+    "source",
+    "location",
+    "quote",
+    "method_params",
+    "note",
+    "electrolyte_canonical",
+    "components",
+    "np_ratio",
+    "ec_ratio_g_Ah",
+    "cathode_loading_mAh_cm2",
+    "ce_decimals",
+)
 
 
 @dataclass
@@ -173,16 +201,18 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
             conditions.append(_like(column, text))
     if filters.additive:
         # The additive text as reported, or a parsed additive component (LiPO2F2 finds LiDFP).
-        conditions.append(sa.or_(_like(Strategy.additive, filters.additive),
-                                 _component(filters.additive, "additive", required=False)))
+        conditions.append(
+            sa.or_(_like(Strategy.additive, filters.additive), _component(filters.additive, "additive", required=False))
+        )
     for role, names in (("salt", filters.salt), ("solvent", filters.solvent), ("diluent", filters.diluent)):
         for name in names:
             conditions.append(_component(name, role, required=True))
     if filters.paper:
         # An alias (the old key of a merged paper) finds the paper too.
         alias = sa.select(ReferenceAlias.reference_id).where(ReferenceAlias.key == filters.paper)
-        conditions.append(sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower(),
-                                 Reference.id.in_(alias)))
+        conditions.append(
+            sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower(), Reference.id.in_(alias))
+        )
     if filters.year_from is not None:
         conditions.append(Reference.year >= filters.year_from)
     if filters.year_to is not None:
@@ -220,14 +250,20 @@ def unjudged(connection: Connection, filters: Filters) -> int:
     if not (filters.salt or filters.solvent or filters.diluent):
         return 0
     others = replace(filters, salt=[], solvent=[], diluent=[], limit=None, sort=None)
-    matched = sa.and_(*[_component(name, role, required=True)
-                        for role, names in (("salt", filters.salt), ("solvent", filters.solvent),
-                                            ("diluent", filters.diluent)) for name in names])
-    rows = build(others).where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "",
-                               Strategy.electrolyte_canonical.is_(None),
-                               sa.or_(Strategy.components.is_(None), sa.not_(matched)))
-    return connection.execute(sa.select(sa.func.count()).select_from(
-        rows.order_by(None).subquery())).scalar_one()
+    matched = sa.and_(
+        *[
+            _component(name, role, required=True)
+            for role, names in (("salt", filters.salt), ("solvent", filters.solvent), ("diluent", filters.diluent))
+            for name in names
+        ]
+    )
+    rows = build(others).where(
+        Strategy.electrolyte.is_not(None),
+        Strategy.electrolyte != "",
+        Strategy.electrolyte_canonical.is_(None),
+        sa.or_(Strategy.components.is_(None), sa.not_(matched)),
+    )
+    return connection.execute(sa.select(sa.func.count()).select_from(rows.order_by(None).subquery())).scalar_one()
 
 
 def unparsed(connection: Connection) -> list[dict[str, Any]]:
@@ -235,25 +271,31 @@ def unparsed(connection: Connection) -> list[dict[str, Any]]:
     from cedb.chemistry.electrolyte import try_parse
 
     query = (
-        sa.select(Reference.key.label("paper"), Strategy.label.label("label"),
-                  Strategy.electrolyte.label("electrolyte"), Strategy.components.label("components"),
-                  sa.func.count(Measurement.id).label("results"))
+        sa.select(
+            Reference.key.label("paper"),
+            Strategy.label.label("label"),
+            Strategy.electrolyte.label("electrolyte"),
+            Strategy.components.label("components"),
+            sa.func.count(Measurement.id).label("results"),
+        )
         .select_from(Strategy)
         .join(Reference, Reference.id == Strategy.reference_id)
         .outerjoin(Measurement, Measurement.strategy_id == Strategy.id)
-        .where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "",
-               Strategy.electrolyte_canonical.is_(None))
-        .group_by(Strategy.id, Reference.key, Strategy.label, Strategy.electrolyte,
-                  Strategy.components)
+        .where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "", Strategy.electrolyte_canonical.is_(None))
+        .group_by(Strategy.id, Reference.key, Strategy.label, Strategy.electrolyte, Strategy.components)
         .order_by(Reference.key, Strategy.label)
     )
     rows = []
     for row in connection.execute(query).mappings():
         _formulation, reason = try_parse(row["electrolyte"])
         stated = (row["components"] or "").strip("|").replace("|", ", ")
-        rows.append({**row, "components": stated or None,
-                     "reason": reason or "parses with today's vocabulary; the stored "
-                                         "index dates from when it was entered"})
+        rows.append(
+            {
+                **row,
+                "components": stated or None,
+                "reason": reason or "parses with today's vocabulary; the stored index dates from when it was entered",
+            }
+        )
     return rows
 
 
@@ -266,8 +308,9 @@ def _row(mapping) -> dict[str, Any]:
     return row
 
 
-def stream(connection: Connection, filters: Filters, *, keys: tuple[str, ...],
-           chunk: int = 5000) -> Iterator[Sequence[Any]]:
+def stream(
+    connection: Connection, filters: Filters, *, keys: tuple[str, ...], chunk: int = 5000
+) -> Iterator[Sequence[Any]]:
     """Rows for ``filters`` as tuples of the ``keys`` values, fetched from the cursor ``chunk``
     rows at a time (a server-side cursor on PostgreSQL): memory stays flat at any size.
 
@@ -280,13 +323,15 @@ def stream(connection: Connection, filters: Filters, *, keys: tuple[str, ...],
     selected = tuple(k for k in keys if k != "lce")
     if "lce" in keys and "ce_percent" not in selected:
         selected += ("ce_percent",)
-    fixes = [(i, _verdict if key == "practical" else bool) for i, key in enumerate(selected)
-             if key in ("practical", "full_cell_derived")]
+    fixes = [
+        (i, _verdict if key == "practical" else bool)
+        for i, key in enumerate(selected)
+        if key in ("practical", "full_cell_derived")
+    ]
     lce_at = keys.index("lce") if "lce" in keys else None
     ce_at = selected.index("ce_percent") if lce_at is not None else None
     extra_ce = lce_at is not None and "ce_percent" not in keys
-    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(
-        build(filters, selected))
+    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(build(filters, selected))
     for rows in result.partitions(chunk):
         if not fixes and lce_at is None:
             yield from map(tuple, rows)
@@ -307,8 +352,9 @@ def _verdict(value):
     return None if value is None else bool(value)
 
 
-def run(connection: Connection, filters: Filters, *, extra: bool = False,
-        keys: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def run(
+    connection: Connection, filters: Filters, *, extra: bool = False, keys: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     """Rows for ``filters`` as dicts with the ROW_KEYS (and EXTRA_KEYS when ``extra``), or ``keys``."""
     if keys is None:
         keys = ROW_KEYS + (EXTRA_KEYS if extra else ())

@@ -36,15 +36,29 @@ QUANTITY_FIELDS = {
 WORD_FIELDS: dict[str, type[Enum]] = {"cell": Cell, "method": Method, "statistic": Statistic, "status": Status}
 TEXT_FIELDS = ("location", "quote", "curator", "note")
 # The one list of each entity's fields (curation files, spreadsheets, bulk loads and views use these).
-REFERENCE_FIELDS = ("key", "doi", "title", "authors", "year", "journal", "volume", "pages",
-                    "entry_type", "note", "bibtex")  # in curation-file order
+REFERENCE_FIELDS = (
+    "key",
+    "doi",
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "pages",
+    "entry_type",
+    "note",
+    "bibtex",
+)  # in curation-file order
 STRATEGY_FIELDS = tuple(StrategyBase.model_fields)  # category, label, host, electrolyte, ...
 MEASUREMENT_FIELDS = tuple(MeasurementBase.model_fields)  # cell, method, current_density_mA_cm2, ...
 
 
 def _defaults(model) -> dict[str, Any]:
-    return {name: getattr(f.default, "value", f.default) for name, f in model.model_fields.items()
-            if not f.is_required() and f.default is not None}
+    return {
+        name: getattr(f.default, "value", f.default)
+        for name, f in model.model_fields.items()
+        if not f.is_required() and f.default is not None
+    }
 
 
 # The models' defaults as stored words: method unspecified, status draft, full_cell_derived
@@ -54,9 +68,14 @@ REFERENCE_DEFAULTS = _defaults(ReferenceBase)
 
 # Short names used by the CLI and spreadsheets.
 ALIASES = {
-    "ce": "ce_percent", "current": "current_density_mA_cm2", "capacity": "areal_capacity_mAh_cm2",
-    "temperature": "temperature_C", "ec_ratio": "ec_ratio_g_Ah", "cathode_loading": "cathode_loading_mAh_cm2",
-    "e/c": "ec_ratio_g_Ah", "n/p": "np_ratio",
+    "ce": "ce_percent",
+    "current": "current_density_mA_cm2",
+    "capacity": "areal_capacity_mAh_cm2",
+    "temperature": "temperature_C",
+    "ec_ratio": "ec_ratio_g_Ah",
+    "cathode_loading": "cathode_loading_mAh_cm2",
+    "e/c": "ec_ratio_g_Ah",
+    "n/p": "np_ratio",
 }
 
 
@@ -112,10 +131,12 @@ def _limits(name: str) -> tuple:
     for limit in info.metadata:
         if isinstance(limit, at.MaxLen):
             checks.append(functools.partial(_max_length, name, limit.max_length))
-        for kind, attribute, fails, text in ((at.Ge, "ge", operator.lt, "at least"),
-                                             (at.Le, "le", operator.gt, "at most"),
-                                             (at.Gt, "gt", operator.le, "more than"),
-                                             (at.Lt, "lt", operator.ge, "less than")):
+        for kind, attribute, fails, text in (
+            (at.Ge, "ge", operator.lt, "at least"),
+            (at.Le, "le", operator.gt, "at most"),
+            (at.Gt, "gt", operator.le, "more than"),
+            (at.Lt, "lt", operator.ge, "less than"),
+        ):
             if isinstance(limit, kind):
                 checks.append(functools.partial(_bound, name, fails, getattr(limit, attribute), text))
     return tuple(checks)
@@ -154,8 +175,7 @@ def _normalise_field(name: str, value: Any) -> Any:
         whole = precision.decimals(value) == 0  # a whole number, as text or int
         places = int(str(value).strip()) if whole else -1
         if not 0 <= places <= precision.MAX_DECIMALS:
-            raise InvalidValue(f"ce_decimals {value!r} is not a count of decimals from 0 to "
-                               f"{precision.MAX_DECIMALS}")
+            raise InvalidValue(f"ce_decimals {value!r} is not a count of decimals from 0 to {precision.MAX_DECIMALS}")
         return places
     if name in WORD_FIELDS:
         return parse_word(WORD_FIELDS[name], value, name).value
@@ -201,8 +221,7 @@ def normalise(raw: dict[str, Any]) -> ResultInput:
     if values.get("ce_percent") is None:
         raise InvalidValue("a result needs its CE: give it in percent, e.g. --ce 99.6")
     source = values.pop("source", None)
-    result = ResultInput(paper=str(clean_text(paper, "paper")),
-                         source=clean_text(source, "source") if source else None)
+    result = ResultInput(paper=str(clean_text(paper, "paper")), source=clean_text(source, "source") if source else None)
     for name, value in values.items():
         if name in STRATEGY_FIELDS:
             result.strategy[name] = normalise_field(name, value)

@@ -24,7 +24,7 @@ MAPPING_KEYS = ("columns", "units", "defaults", "sheet")
 # Electrolytomics EDB-2 give the CE as a fraction.
 CE_SCALES = {
     "fraction": lambda x: round(100 * x, 10),
-    "lce": lambda x: round(100 * (1 - 10 ** -x), 10),
+    "lce": lambda x: round(100 * (1 - 10**-x), 10),
 }
 
 
@@ -58,10 +58,11 @@ def read_mapping(path: Path) -> Mapping:
         raise InvalidValue(f"{path} needs a 'columns' mapping of cedb field: spreadsheet column")
     unknown = set(data) - set(MAPPING_KEYS)
     if unknown:
-        raise InvalidValue(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed are {', '.join(MAPPING_KEYS)}")
+        raise InvalidValue(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed are {', '.join(MAPPING_KEYS)}"
+        )
     return Mapping(
-        columns={_field(k): tuple(map(str, v)) if isinstance(v, list) else str(v)
-                 for k, v in data["columns"].items()},
+        columns={_field(k): tuple(map(str, v)) if isinstance(v, list) else str(v) for k, v in data["columns"].items()},
         units={_field(k): str(v) for k, v in (data.get("units") or {}).items()},
         defaults={_field(k): v for k, v in (data.get("defaults") or {}).items()},
         sheet=data.get("sheet"),
@@ -78,8 +79,9 @@ def read_table(path: Path, sheet: str | int | None = None):
             return pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
             # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark that would stick to the first header.
-            return pd.read_csv(path, dtype=object, sep=None, engine="python", keep_default_na=False,
-                               encoding="utf-8-sig")
+            return pd.read_csv(
+                path, dtype=object, sep=None, engine="python", keep_default_na=False, encoding="utf-8-sig"
+            )
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise InvalidValue(f"cannot read {path}: {exc}") from None
     raise InvalidValue(f"{path}: unsupported file type; give a .csv or .xlsx file")
@@ -134,12 +136,16 @@ class Prepared:
 
 # Result fields an empty cell may clear (--clear-empty): not the conditions (they say which
 # result it is) and not those every result has.
-CLEARABLE = frozenset(results.MEASUREMENT_FIELDS) - set(results.CONDITION_FIELDS) - {
-    "ce_percent", "method", "status", "full_cell_derived", "ce_decimals"}
+CLEARABLE = (
+    frozenset(results.MEASUREMENT_FIELDS)
+    - set(results.CONDITION_FIELDS)
+    - {"ce_percent", "method", "status", "full_cell_derived", "ce_decimals"}
+)
 
 
-def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = None,
-            clear_empty: bool = False) -> Prepared:
+def prepare(
+    *, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = None, clear_empty: bool = False
+) -> Prepared:
     """Read the file, map its columns, parse units and validate every row; no database needed.
 
     Done before the caller takes the write lock, so a slow or bad file blocks no other writer.
@@ -151,8 +157,10 @@ def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = 
     wanted = [c for v in mapping.columns.values() for c in ((v,) if isinstance(v, str) else v)]
     missing = [c for c in wanted if c not in columns]
     if missing:
-        raise InvalidValue(f"{path} has no column(s) {', '.join(repr(m) for m in missing)}; "
-                           f"it has {', '.join(repr(str(c)) for c in columns)}")
+        raise InvalidValue(
+            f"{path} has no column(s) {', '.join(repr(m) for m in missing)}; "
+            f"it has {', '.join(repr(str(c)) for c in columns)}"
+        )
     prepared = Prepared(path=path)
     mapped = list(mapping.columns.items())
     units = mapping.units
@@ -192,10 +200,17 @@ def prepare(*, path: Path, mapping: Mapping, progress: "bulk.Progress | None" = 
     return prepared
 
 
-def import_rows(*, session: Session, path: Path | None = None, mapping: Mapping | None = None,
-                prepared: Prepared | None = None, dry_run: bool = False,
-                progress: "bulk.Progress | None" = None, on_conflict: str = "error",
-                allow_duplicate: bool = True) -> ImportReport:
+def import_rows(
+    *,
+    session: Session,
+    path: Path | None = None,
+    mapping: Mapping | None = None,
+    prepared: Prepared | None = None,
+    dry_run: bool = False,
+    progress: "bulk.Progress | None" = None,
+    on_conflict: str = "error",
+    allow_duplicate: bool = True,
+) -> ImportReport:
     """Add every valid row, rejecting each bad one with its row number and reason.
 
     Rows are validated like `cedb result add` (by ``prepare``, unless ``prepared`` is given:

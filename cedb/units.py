@@ -72,14 +72,17 @@ def to_canonical(value: object, quantity: Quantity) -> float:
     else:
         text = str(value).strip()
         if len(text) > MAX_QUANTITY_CHARS:
-            raise InvalidValue(f"{quantity.name} {shown(text)} is too long: give a number with a unit "
-                               f"in at most {MAX_QUANTITY_CHARS} characters")
+            raise InvalidValue(
+                f"{quantity.name} {shown(text)} is too long: give a number with a unit "
+                f"in at most {MAX_QUANTITY_CHARS} characters"
+            )
         if not text:
             raise InvalidValue(f"{quantity.name} is empty: give a number in {quantity.label}")
         if "," in text:
             # "3,5" is 3.5 in half the world and 35 in the other: refuse rather than guess.
-            raise InvalidValue(f"{quantity.name} {text!r} has a comma: write decimals with '.' "
-                               "and no thousands separator")
+            raise InvalidValue(
+                f"{quantity.name} {text!r} has a comma: write decimals with '.' and no thousands separator"
+            )
         try:
             number = float(text)
         except ValueError:
@@ -133,8 +136,7 @@ def _convert_text(text: str, quantity: Quantity) -> float:
         return float(f"{parsed.to(quantity.unit).magnitude:.12g}")
     except pint.errors.DimensionalityError:
         raise InvalidValue(
-            f"{quantity.name} {text!r} has the wrong unit: expected {quantity.label} or an "
-            "equivalent unit"
+            f"{quantity.name} {text!r} has the wrong unit: expected {quantity.label} or an equivalent unit"
         ) from None
 
 
@@ -170,9 +172,7 @@ def ce_percent(value: object) -> float:
     if number <= 0:
         raise InvalidValue(f"CE {number:g} % must be positive")
     if number <= 1:
-        raise InvalidValue(
-            f"CE {number:g} looks like a fraction: give it in percent ({number * 100:g} for {number:g})"
-        )
+        raise InvalidValue(f"CE {number:g} looks like a fraction: give it in percent ({number * 100:g} for {number:g})")
     return number
 
 

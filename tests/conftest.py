@@ -34,8 +34,9 @@ def _review_text() -> Path:
 
 REVIEW_TEXT = _review_text()
 # Tests on the review's own text run where it is (a checkout beside shared/, as in CI).
-needs_review = pytest.mark.skipif(not REVIEW_TEXT.is_file(),
-                                  reason=f"the review text is not at {REVIEW_TEXT} (set CEDB_REVIEW_TEXT)")
+needs_review = pytest.mark.skipif(
+    not REVIEW_TEXT.is_file(), reason=f"the review text is not at {REVIEW_TEXT} (set CEDB_REVIEW_TEXT)"
+)
 POSTGRES_URL = os.environ.get("CEDB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -157,15 +158,27 @@ class Cli:
         self.env = {**os.environ, "CEDB_DATABASE_URL": url, "NO_COLOR": "1", **(env or {})}
         self.env.pop("CEDB_EMAIL", None)
 
-    def __call__(self, *args: str, input: str | None = None, check: bool | None = None,
-                 env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def __call__(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool | None = None,
+        env: dict | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess:
         process = subprocess.run(
-            [self.executable, *map(str, args)], input=input, capture_output=True, text=True,
-            cwd=self.cwd, env={**self.env, **(env or {})}, timeout=timeout,
+            [self.executable, *map(str, args)],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=self.cwd,
+            env={**self.env, **(env or {})},
+            timeout=timeout,
         )
         if check is True and process.returncode != 0:
-            raise AssertionError(f"cedb {' '.join(map(str, args))} failed ({process.returncode}):\n"
-                                 f"{process.stdout}\n{process.stderr}")
+            raise AssertionError(
+                f"cedb {' '.join(map(str, args))} failed ({process.returncode}):\n{process.stdout}\n{process.stderr}"
+            )
         return process
 
     def json(self, *args: str, **kwargs):
@@ -222,6 +235,9 @@ SLOW_TESTS = {
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if ("cedb_bin" in getattr(item, "fixturenames", ()) or item.path.name in SLOW_FILES
-                or item.originalname in SLOW_TESTS):
+        if (
+            "cedb_bin" in getattr(item, "fixturenames", ())
+            or item.path.name in SLOW_FILES
+            or item.originalname in SLOW_TESTS
+        ):
             item.add_marker(pytest.mark.slow)

@@ -62,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         path = urllib.parse.urlsplit(self.path).path
-        doi = urllib.parse.unquote(path[len("/works/"):]).lower() if path.startswith("/works/") else ""
+        doi = urllib.parse.unquote(path[len("/works/") :]).lower() if path.startswith("/works/") else ""
         self.server.requests.append(Request(self.path, doi, {k: v for k, v in self.headers.items()}))
         if doi == SLOW:
             time.sleep(SLOW_SECONDS)
@@ -108,8 +108,7 @@ class CrossrefServer:
 
     def __init__(self):
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:

@@ -26,17 +26,20 @@ MESSY = FIXTURES / "bib" / "messy.bib"
 # --------------------------------------------------------------------------- DOIs
 
 
-@pytest.mark.parametrize("text", [
-    "10.5555/ABC",
-    " 10.5555/abc ",
-    "https://doi.org/10.5555/ABC",
-    "http://doi.org/10.5555/abc",
-    "https://dx.doi.org/10.5555/abc",
-    "doi:10.5555/abc",
-    "DOI: 10.5555/Abc",
-    "https://doi.org/10.5555%2Fabc",
-    "10.5555/abc.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10.5555/ABC",
+        " 10.5555/abc ",
+        "https://doi.org/10.5555/ABC",
+        "http://doi.org/10.5555/abc",
+        "https://dx.doi.org/10.5555/abc",
+        "doi:10.5555/abc",
+        "DOI: 10.5555/Abc",
+        "https://doi.org/10.5555%2Fabc",
+        "10.5555/abc.",
+    ],
+)
 def test_normalise_doi_variants(text):
     assert normalise_doi(text) == "10.5555/abc"
 
@@ -46,10 +49,21 @@ def test_normalise_doi_keeps_the_suffix_characters():
     assert normalise_doi("doi:10.5555/Synth.2021_001") == "10.5555/synth.2021_001"
 
 
-@pytest.mark.parametrize("text", [
-    "", "abc", "doi:", "10.5555", "10.5555/", "10.55/abc", "11.5555/abc", "10.5555/a b",
-    "https://example.org/10.5555/abc", "refs.bib",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "doi:",
+        "10.5555",
+        "10.5555/",
+        "10.55/abc",
+        "11.5555/abc",
+        "10.5555/a b",
+        "https://example.org/10.5555/abc",
+        "refs.bib",
+    ],
+)
 def test_normalise_doi_rejects(text):
     with pytest.raises(InvalidValue, match="is not a DOI"):
         normalise_doi(text)
@@ -80,21 +94,24 @@ def test_find_doi_none():
 # --------------------------------------------------------------------------- LaTeX and keys
 
 
-@pytest.mark.parametrize("latex, text", [
-    (r'M{\"u}ller', "Müller"),
-    (r"{\'E}mile", "Émile"),
-    (r"caf\'{e}", "café"),
-    (r"{\v{S}}koda", "Škoda"),
-    (r"Stra{\ss}e", "Straße"),
-    (r"A {LiNO$_3$} additive", "A LiNO3 additive"),
-    (r"Li$_{2}$S-rich", "Li2S-rich"),
-    (r"LiPF$_6$ in EC", "LiPF6 in EC"),
-    (r"Na$^+$ ions", "Na+ ions"),
-    (r"\textit{in situ} study", "in situ study"),
-    (r"$\alpha$-Li", "α-Li"),
-    (r"99.9\,\% \& more", "99.9 % & more"),
-    ("{{Braces}}   and\n  spaces", "Braces and spaces"),
-])
+@pytest.mark.parametrize(
+    "latex, text",
+    [
+        (r"M{\"u}ller", "Müller"),
+        (r"{\'E}mile", "Émile"),
+        (r"caf\'{e}", "café"),
+        (r"{\v{S}}koda", "Škoda"),
+        (r"Stra{\ss}e", "Straße"),
+        (r"A {LiNO$_3$} additive", "A LiNO3 additive"),
+        (r"Li$_{2}$S-rich", "Li2S-rich"),
+        (r"LiPF$_6$ in EC", "LiPF6 in EC"),
+        (r"Na$^+$ ions", "Na+ ions"),
+        (r"\textit{in situ} study", "in situ study"),
+        (r"$\alpha$-Li", "α-Li"),
+        (r"99.9\,\% \& more", "99.9 % & more"),
+        ("{{Braces}}   and\n  spaces", "Braces and spaces"),
+    ],
+)
 def test_latex_to_text(latex, text):
     assert latex_to_text(latex) == text
 
@@ -125,8 +142,14 @@ def _by_key(text: str) -> dict:
 def test_parse_messy_file():
     entries = parse_bibtex(MESSY.read_text(encoding="utf-8")).entries
     assert [(e.key, e.line) for e in entries] == [
-        ("Muller2021Nitrate", 8), ("ortiz2022sulfide", 18), ("wang2020host", 26), ("broken2019", 34),
-        ("keller2023note", 40), ("unbalanced2018", 48), ("duplicateByDoi", 54), ("ortizCopy", 62),
+        ("Muller2021Nitrate", 8),
+        ("ortiz2022sulfide", 18),
+        ("wang2020host", 26),
+        ("broken2019", 34),
+        ("keller2023note", 40),
+        ("unbalanced2018", 48),
+        ("duplicateByDoi", 54),
+        ("ortizCopy", 62),
         ("fresh2024", 69),
     ]
     by_key = {e.key: e for e in entries}
@@ -143,18 +166,25 @@ def test_parse_messy_file():
     assert muller.entry_type == "article"
 
     ortiz = by_key["ortiz2022sulfide"].reference
-    assert (ortiz.title, ortiz.doi, ortiz.year) == ("Li2S-rich interphases for dense lithium deposition",
-                                                    "10.5555/abc", 2022)
+    assert (ortiz.title, ortiz.doi, ortiz.year) == (
+        "Li2S-rich interphases for dense lithium deposition",
+        "10.5555/abc",
+        2022,
+    )
     assert by_key["wang2020host"].reference.entry_type == "misc"
     assert by_key["wang2020host"].reference.doi == "10.5555/host.2020.7"
     keller = by_key["keller2023note"].reference
     assert (keller.doi, keller.journal, keller.entry_type) == (
-        "10.5555/note.2023.42", "Proceedings of the Synthetic Battery Symposium", "inproceedings")
+        "10.5555/note.2023.42",
+        "Proceedings of the Synthetic Battery Symposium",
+        "inproceedings",
+    )
     assert by_key["duplicateByDoi"].reference.doi == "10.5555/synth.2021.001"
     assert title_key(by_key["ortizCopy"].reference.title) == title_key(ortiz.title)
     assert by_key["ortizCopy"].reference.doi is None
     assert by_key["fresh2024"].reference.title == (
-        "Coulombic efficiency at 99.9 % under lean electrolyte & high loading")
+        "Coulombic efficiency at 99.9 % under lean electrolyte & high loading"
+    )
 
 
 def test_parse_keeps_the_raw_entry():
@@ -178,13 +208,18 @@ def test_parse_line_numbers_and_local_errors():
         "@article{bad, title = {Two} year = 2002}\n"  # 4
         "@article{undefined, title = {Three}, journal = nosuchmacro, year = 2003}\n"  # 5
         "@article{badyear, title = {Four}, year = {soon}}\n"  # 6
-        "@preamble{\"\\newcommand{\\noop}[1]{}\"}\n"  # 7
+        '@preamble{"\\newcommand{\\noop}[1]{}"}\n'  # 7
         "@article(paren, title = {Five}, year = 2005)\n"  # 8
     )
     entries = _by_key(text)
     assert list(entries) == ["good1", "bad", "undefined", "badyear", "paren"]
     assert [(k, e.line) for k, e in entries.items()] == [
-        ("good1", 2), ("bad", 4), ("undefined", 5), ("badyear", 6), ("paren", 8)]
+        ("good1", 2),
+        ("bad", 4),
+        ("undefined", 5),
+        ("badyear", 6),
+        ("paren", 8),
+    ]
     assert entries["good1"].error is None and entries["paren"].error is None
     assert entries["bad"].error.startswith("cannot parse: syntax error in line 4")
     assert "nosuchmacro" in entries["undefined"].error
@@ -194,8 +229,7 @@ def test_parse_line_numbers_and_local_errors():
 
 
 def test_unbalanced_entry_does_not_swallow_the_rest():
-    text = ("@article{open, title = {Never {closed}, year = 2001}\n"
-            "@article{next1, title = {Next}, year = 2002}\n")
+    text = "@article{open, title = {Never {closed}, year = 2001}\n@article{next1, title = {Next}, year = 2002}\n"
     entries = _by_key(text)
     assert entries["open"].error == "unbalanced braces"
     assert entries["next1"].reference.title == "Next"
@@ -218,9 +252,11 @@ def test_to_bibtex_round_trips_raw_entries_through_pybtex():
     assert list(data.entries) == [r.key for r in references]
     # The LaTeX is written back as it was read, not escaped a second time.
     assert data.entries["Muller2021Nitrate"].fields["title"] == (
-        "A {LiNO$_3$} additive that stabilises plated lithium in carbonate electrolytes")
+        "A {LiNO$_3$} additive that stabilises plated lithium in carbonate electrolytes"
+    )
     assert data.entries["fresh2024"].fields["title"] == (
-        r"Coulombic efficiency at 99.9\,\% under lean electrolyte \& high loading")
+        r"Coulombic efficiency at 99.9\,\% under lean electrolyte \& high loading"
+    )
     assert data.entries["ortiz2022sulfide"].fields["doi"] == "10.5555/abc"
     assert data.entries["wang2020host"].fields["doi"] == "10.5555/host.2020.7"  # normalised
     # ... and reading the export gives the same records.
@@ -234,9 +270,16 @@ def test_to_bibtex_builds_entries_from_metadata():
     from pybtex.database import parse_string
 
     reference = _reference(
-        key="sun2025x", title="LiNO3 & 5 % FEC: Li–S cells_", authors="Müller, Jörg and Sun, Li",
-        journal="Synthetic Battery Letters", year=2025, volume="1", pages="340–363", doi="10.5555/x_y",
-        entry_type="article", note="Curated from 10.5555/review (Table 2).",
+        key="sun2025x",
+        title="LiNO3 & 5 % FEC: Li–S cells_",
+        authors="Müller, Jörg and Sun, Li",
+        journal="Synthetic Battery Letters",
+        year=2025,
+        volume="1",
+        pages="340–363",
+        doi="10.5555/x_y",
+        entry_type="article",
+        note="Curated from 10.5555/review (Table 2).",
     )
     text = to_bibtex([reference])
     entry = parse_string(text, "bibtex").entries["sun2025x"]
@@ -268,7 +311,11 @@ def test_crossref_to_reference():
     assert reference.title == "Dense lithium plating from a LiNO3-saturated ether electrolyte"
     assert reference.authors == "Ortiz, Ana and Müller, Jörg"
     assert (reference.journal, reference.year, reference.volume, reference.pages) == (
-        "Synthetic Battery Letters", 2023, "7", "100–112")
+        "Synthetic Battery Letters",
+        2023,
+        "7",
+        "100–112",
+    )
     assert reference.entry_type == "article"
 
 

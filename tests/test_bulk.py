@@ -25,12 +25,43 @@ VALUES = {
     "paper": ["p1", " p1 ", "", None, "  ", 7],
     "source": ["rev", "", None, " rev "],
     "ce": ["99.6", "99.6 %", 99.6, 0.996, "101", "abc", "", None, "0", float("nan"), "1e2"],
-    "current": ["1", "20 A/m^2", "500 uA cm-2", "0.5 mA/cm^2", "3,5", "-1", "mA/cm2", 2, "", "2 %",
-                "-1 mA/cm^2", "nan mA/cm^2", "1e-3 mA/cm^2", "0.1234567890123 mA/cm^2", "2 mA cm-2",
-                "10 mA/cm2", "1.5  mA/cm^2", "0.5 mA/cm^2/h", "+1 mA/cm^2", "1_0 mA/cm^2"],
-    "capacity": ["3", "3 mAh/cm2", "3 mA h cm-2", "0", "1e-3 Ah/cm^2", "x", "4 mAh/cm^2",
-                 "0 mAh/cm^2", "2.5 mAh cm-2", "1e400 mAh/cm^2", ".5 mAh/cm^2", "5 mAh/cm^2 ",
-                 "3,5 mAh/cm^2"],
+    "current": [
+        "1",
+        "20 A/m^2",
+        "500 uA cm-2",
+        "0.5 mA/cm^2",
+        "3,5",
+        "-1",
+        "mA/cm2",
+        2,
+        "",
+        "2 %",
+        "-1 mA/cm^2",
+        "nan mA/cm^2",
+        "1e-3 mA/cm^2",
+        "0.1234567890123 mA/cm^2",
+        "2 mA cm-2",
+        "10 mA/cm2",
+        "1.5  mA/cm^2",
+        "0.5 mA/cm^2/h",
+        "+1 mA/cm^2",
+        "1_0 mA/cm^2",
+    ],
+    "capacity": [
+        "3",
+        "3 mAh/cm2",
+        "3 mA h cm-2",
+        "0",
+        "1e-3 Ah/cm^2",
+        "x",
+        "4 mAh/cm^2",
+        "0 mAh/cm^2",
+        "2.5 mAh cm-2",
+        "1e400 mAh/cm^2",
+        ".5 mAh/cm^2",
+        "5 mAh/cm^2 ",
+        "3,5 mAh/cm^2",
+    ],
     "cathode_loading": ["4 mAh cm⁻²", "-4 mAh cm⁻²", "4.1 mAh/cm²"],
     "cycles": ["100", "1,000", "1,5", 150, 2.5, "0", "-"],
     "cell": ["Li||Cu", "li-cu", "half cell", "pouch", "", None],
@@ -87,8 +118,17 @@ def test_cached_field_errors_keep_their_type_and_message():
 
 @pytest.mark.parametrize(
     "text",
-    ["0.5 mA/cm^2", "10 mA cm-2", "3 mA/cm2", "0.1234567890123 mA/cm^2", "-1 mA/cm^2",
-     "1e-3 mA/cm^2", "7 mA cm⁻²", "1_0 mA/cm^2", "+2 mA/cm^2"],
+    [
+        "0.5 mA/cm^2",
+        "10 mA cm-2",
+        "3 mA/cm2",
+        "0.1234567890123 mA/cm^2",
+        "-1 mA/cm^2",
+        "1e-3 mA/cm^2",
+        "7 mA cm⁻²",
+        "1_0 mA/cm^2",
+        "+2 mA/cm^2",
+    ],
 )
 def test_canonical_units_skip_pint_only_where_pint_gives_the_same(text):
     expected = _outcome(results.normalise, {"paper": "p", "ce": 99, "current": text})
@@ -301,9 +341,7 @@ def _ranked(connection, outcome):
     return added, [
         (
             n,
-            re.sub(
-                r"(id |edit )(\d+)", lambda m: m.group(1) + "#" + rank.get(m.group(2), "?"), text
-            ),
+            re.sub(r"(id |edit )(\d+)", lambda m: m.group(1) + "#" + rank.get(m.group(2), "?"), text),
         )
         for n, text in rejected
     ]
@@ -344,9 +382,7 @@ def test_result_writer_outcome_does_not_depend_on_batches(engine, batch_size):
         expected = _ranked(session.connection(), _bulk(session, rows))
         expected_content = _content(session.connection())
         savepoint.rollback()
-        got = _ranked(
-            session.connection(), _bulk(session, rows, batch_size=batch_size, cached_papers=1)
-        )
+        got = _ranked(session.connection(), _bulk(session, rows, batch_size=batch_size, cached_papers=1))
         assert got == expected
         assert _content(session.connection()) == expected_content
     added, rejected = got
@@ -355,9 +391,11 @@ def test_result_writer_outcome_does_not_depend_on_batches(engine, batch_size):
     messages = dict(rejected)
     assert messages[8].startswith("strategy 'E1' of p1 is recorded with electrolyte '1 M LiPF6")
     assert messages[3].startswith("id #1 records CE 99.1 % (read from p1)")
-    assert messages[10] == ("id #3 records CE 99.2 % (read from p1) for the same paper and conditions, "
-                            "not 99.3 % (read from p1): check the sources, then `cedb result edit #3 "
-                            "--ce ...`, give other conditions, or choose with --on-conflict keep|replace")
+    assert messages[10] == (
+        "id #3 records CE 99.2 % (read from p1) for the same paper and conditions, "
+        "not 99.3 % (read from p1): check the sources, then `cedb result edit #3 "
+        "--ce ...`, give other conditions, or choose with --on-conflict keep|replace"
+    )
 
 
 def test_result_writer_failure_rolls_the_whole_command_back(engine):
@@ -401,9 +439,7 @@ def _records(tmp_path: Path, *, ce: float = 99.2, host: str = "Cu foam", doi: st
 
     folder = tmp_path / "curation"
     folder.mkdir(exist_ok=True)
-    (folder / "rev.yaml").write_text(
-        "reference:\n  key: rev\n  year: 2024\n  title: A synthetic review\n"
-    )
+    (folder / "rev.yaml").write_text("reference:\n  key: rev\n  year: 2024\n  title: A synthetic review\n")
     (folder / "a.yaml").write_text(
         "reference:\n  key: a\n  year: 2020\n  title: Synthetic paper A\n"
         + (f"  doi: {doi}\n" if doi else "")
@@ -424,8 +460,7 @@ def _load(engine, records, **options):
 
     report = LoadReport(files=len(records))
     with session_scope(engine) as session:
-        writer = bulk.load_records(session=session, records=copy.deepcopy(records),
-                                   counts=report.counts, **options)
+        writer = bulk.load_records(session=session, records=copy.deepcopy(records), counts=report.counts, **options)
         if writer.errors:
             raise writer.errors[0]
     counts = report.counts.counts
@@ -440,9 +475,7 @@ def test_load_records_adds_updates_and_leaves_unchanged(engine, tmp_path):
         _load(engine, _records(tmp_path, ce=99.4))
     assert _load(engine, _records(tmp_path, ce=99.4), on_conflict="replace") == (0, 1, 4)
     assert _load(engine, _records(tmp_path, ce=99.4, host="Ni foam")) == (0, 1, 4)
-    assert _load(
-        engine, _records(tmp_path, ce=99.4, host="Ni foam", doi="10.9999/synthetic.a")
-    ) == (0, 1, 4)
+    assert _load(engine, _records(tmp_path, ce=99.4, host="Ni foam", doi="10.9999/synthetic.a")) == (0, 1, 4)
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text(
@@ -458,9 +491,7 @@ def test_load_records_adds_updates_and_leaves_unchanged(engine, tmp_path):
 
 def test_load_records_refuses_a_paper_recorded_under_another_key(engine, tmp_path):
     with session_scope(engine) as session:
-        crud.add_reference(
-            session=session, create=ReferenceCreate(key="other", doi="10.9999/synthetic.a")
-        )
+        crud.add_reference(session=session, create=ReferenceCreate(key="other", doi="10.9999/synthetic.a"))
     with pytest.raises(DuplicateError, match="a is already in the database as other"):
         _load(engine, _records(tmp_path, doi="10.9999/synthetic.a"))
     with engine.connect() as connection:
@@ -518,9 +549,7 @@ def test_progress_bar_only_on_a_terminal():
         "import sys\nfrom cedb.cli import common\nwith common.progress_bar('Importing') as progress:\n"
         "    print(progress is None, file=sys.stdout)\n    progress and progress(5, 10)\n"
     )
-    piped = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, check=True
-    )
+    piped = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert piped.stdout.strip() == "True" and piped.stderr == ""
     pid, fd = pty.fork()
     if pid == 0:  # the child: stderr (and stdout) are the terminal
@@ -541,9 +570,7 @@ def test_progress_bar_only_on_a_terminal():
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
-    | st.sampled_from(
-        ["Li{NO}$_3$ in \\emph{DME}", "99.9% CE", "Na\\\"ive -- ``quoted''", "  ", "Ünïcode é"]
-    )
+    | st.sampled_from(["Li{NO}$_3$ in \\emph{DME}", "99.9% CE", "Na\\\"ive -- ``quoted''", "  ", "Ünïcode é"])
 )
 def test_title_key_is_the_key_of_the_decoded_title(title):
     """bibliography.title_key (the one duplicate rule's title form) skips the LaTeX decoder for

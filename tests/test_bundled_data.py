@@ -11,8 +11,17 @@ from cedb import curation
 from cedb.models import Measurement, Reference
 from cedb.resources import curation_dir
 
-FIELDS = ("ce_percent", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "cell", "statistic",
-          "location", "quote", "status")
+FIELDS = (
+    "ce_percent",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+    "cell",
+    "statistic",
+    "location",
+    "quote",
+    "status",
+)
 
 
 def _files() -> list[dict]:
@@ -46,12 +55,22 @@ def test_load_into_an_empty_database_matches_the_files(session):
         assert references[ref["key"]].doi == (ref.get("doi") or None)
         assert references[ref["key"]].year == ref.get("year")
 
-    expected = {(f["reference"]["key"], m["ce_percent"], m.get("current_density_mA_cm2"),
-                 m.get("areal_capacity_mAh_cm2"), m.get("cycles")): m
-                for f in files for m in f.get("measurements") or []}
+    expected = {
+        (
+            f["reference"]["key"],
+            m["ce_percent"],
+            m.get("current_density_mA_cm2"),
+            m.get("areal_capacity_mAh_cm2"),
+            m.get("cycles"),
+        ): m
+        for f in files
+        for m in f.get("measurements") or []
+    }
     key_of = {r.id: r.key for r in references.values()}
-    stored = {(key_of[m.reference_id], m.ce_percent, m.current_density_mA_cm2, m.areal_capacity_mAh_cm2,
-               m.cycles): m for m in session.exec(select(Measurement)).all()}
+    stored = {
+        (key_of[m.reference_id], m.ce_percent, m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles): m
+        for m in session.exec(select(Measurement)).all()
+    }
     assert stored.keys() == expected.keys()
     for identity, m in expected.items():
         row = stored[identity]
@@ -69,8 +88,12 @@ def test_a_sample_of_values_by_hand(session):
     assert refs["zhao2022mxene"].doi == "10.1002/advs.202103930"
     assert refs["wang2018lifsi"].doi == "10.1021/acs.jpcc.8b02314"
     assert refs["xu2021mthf"].doi is None  # no DOI on the pages read: left empty, not guessed
-    rows = {(r.key, m.ce_percent): m for m in session.exec(select(Measurement)).all()
-            for r in refs.values() if r.id == m.reference_id}
+    rows = {
+        (r.key, m.ce_percent): m
+        for m in session.exec(select(Measurement)).all()
+        for r in refs.values()
+        if r.id == m.reference_id
+    }
     xu = rows[("xu2021mthf", 99.5)]
     assert (xu.current_density_mA_cm2, xu.areal_capacity_mAh_cm2, xu.cycles) == (3.0, 3.0, None)
     mxene = rows[("zhao2022mxene", 98.4)]
@@ -107,23 +130,30 @@ def test_a_sample_of_the_electrolyte_papers_by_hand(session):
     assert refs["zhang2024lpifd"].doi == "10.1038/s41560-023-01443-0"
     assert refs["joule2019-liquefiedgas"].doi == "10.1016/j.joule.2019.06.008"
     assert refs["natcommun2022-nfnsc"].title is None  # not on the page read: left empty
-    rows = {(r.key, m.ce_percent): m for m in session.exec(select(Measurement)).all()
-            for r in refs.values() if r.id == m.reference_id}
+    rows = {
+        (r.key, m.ce_percent): m
+        for m in session.exec(select(Measurement)).all()
+        for r in refs.values()
+        if r.id == m.reference_id
+    }
     lpifd = rows[("zhang2024lpifd", 99.1)]
     # the 3.7 mA cm−2 of its sentence is a critical current density, not the CE's current
     assert lpifd.current_density_mA_cm2 is None
     gas = rows[("joule2019-liquefiedgas", 99.6)]
     assert (gas.cycles, getattr(gas.statistic, "value", gas.statistic)) == (500, "average")
-    deep = [m for m in session.exec(select(Measurement)).all()
-            if m.reference_id == refs["lino3-slowrelease-deep"].id]
+    deep = [m for m in session.exec(select(Measurement)).all() if m.reference_id == refs["lino3-slowrelease-deep"].id]
     assert sorted(m.areal_capacity_mAh_cm2 for m in deep) == [10.0, 20.0]
 
 
 def test_query_json_carries_each_results_quote_and_location(sqlite_cli):
     """`cedb query --format json` gives the provenance a reader needs to check a number."""
     files = _files()
-    quoted = sorted((f["reference"]["key"], m["quote"], m["location"]) for f in files
-                    for m in f.get("measurements") or [] if m.get("quote"))
+    quoted = sorted(
+        (f["reference"]["key"], m["quote"], m["location"])
+        for f in files
+        for m in f.get("measurements") or []
+        if m.get("quote")
+    )
     rows = sqlite_cli.json("query")
     assert sorted((r["paper"], r["quote"], r["location"]) for r in rows if r["quote"]) == quoted
     assert {"status", "source", "location", "quote"} <= set(rows[0])

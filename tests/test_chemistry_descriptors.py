@@ -38,8 +38,7 @@ def test_worked_check_litfsi_dme():
 def test_output_keys_are_exactly_the_papers():
     d = describe("1M LiPF6 EC-DMC (3:7 v/v)")
     assert tuple(d.values) == DESCRIPTOR_KEYS
-    assert DESCRIPTOR_KEYS == ("F", "O", "C", "sF", "aF", "sO", "aO", "sC", "aC",
-                               "FC", "OC", "FO", "InOr")
+    assert DESCRIPTOR_KEYS == ("F", "O", "C", "sF", "aF", "sO", "aO", "sC", "aC", "FC", "OC", "FO", "InOr")
     data = json.loads(json.dumps(d.to_dict()))
     assert set(data["descriptors"]) == set(DESCRIPTOR_KEYS)
     assert data["convention"] == "physical"  # cedb's default
@@ -62,18 +61,15 @@ def test_volume_ratio_moles():
 
 def test_weight_ratio_scales_masses_so_volumes_add_to_one_litre():
     moles = component_moles("1 M LiPF6 in EC/DMC (1:1 w/w)")
-    volume_mL = (moles["EC"] * molar_mass_g_mol("C3H4O3") / 1.32
-                 + moles["DMC"] * molar_mass_g_mol("C3H6O3") / 1.07)
+    volume_mL = moles["EC"] * molar_mass_g_mol("C3H4O3") / 1.32 + moles["DMC"] * molar_mass_g_mol("C3H6O3") / 1.07
     assert volume_mL == pytest.approx(1000)
-    assert moles["EC"] * molar_mass_g_mol("C3H4O3") == pytest.approx(
-        moles["DMC"] * molar_mass_g_mol("C3H6O3"))
+    assert moles["EC"] * molar_mass_g_mol("C3H4O3") == pytest.approx(moles["DMC"] * molar_mass_g_mol("C3H6O3"))
 
 
 def test_mole_ratio_with_salt_in_molar_scales_moles_so_volumes_add_to_one_litre():
     moles = component_moles("1.2 M LiPF6 in EC/DMC (1:2 mol)")
     assert moles["DMC"] == pytest.approx(2 * moles["EC"])
-    volume_mL = (moles["EC"] * molar_mass_g_mol("C3H4O3") / 1.32
-                 + moles["DMC"] * molar_mass_g_mol("C3H6O3") / 1.07)
+    volume_mL = moles["EC"] * molar_mass_g_mol("C3H4O3") / 1.32 + moles["DMC"] * molar_mass_g_mol("C3H6O3") / 1.07
     assert volume_mL == pytest.approx(1000)
     assert moles["LiPF6"] == 1.2
 
@@ -96,17 +92,19 @@ def test_molality_uses_the_solvent_mass():
 def test_additive_percent_kim_convention_adds_that_volume_on_top():
     moles = component_moles("1 M LiPF6 EC-DMC (1:1 v) 2% VC", convention="kim2023")
     assert moles["VC"] == pytest.approx(20 * 1.355 / molar_mass_g_mol("C3H2O3"))
-    assert moles["VC"] == pytest.approx(component_moles("1 M LiPF6 EC-DMC (1:1 v) 2 vol% VC",
-                                                        convention="kim2023")["VC"])
+    assert moles["VC"] == pytest.approx(
+        component_moles("1 M LiPF6 EC-DMC (1:1 v) 2 vol% VC", convention="kim2023")["VC"]
+    )
 
 
 def test_additive_percent_physical_convention_is_a_true_mass_fraction():
     f = parse("1 M LiPF6 EC-DMC (1:1 v) 2 wt% VC")
     d = describe(f, convention="physical")
     assert d.convention == "physical"
-    masses = {name: n * molar_mass_g_mol({"EC": "C3H4O3", "DMC": "C3H6O3", "LiPF6": "LiPF6",
-                                           "VC": "C3H2O3"}[name])
-              for name, n in d.moles.items()}
+    masses = {
+        name: n * molar_mass_g_mol({"EC": "C3H4O3", "DMC": "C3H6O3", "LiPF6": "LiPF6", "VC": "C3H2O3"}[name])
+        for name, n in d.moles.items()
+    }
     assert masses["VC"] / sum(masses.values()) == pytest.approx(0.02)
     assert describe(f, convention="kim2023").values["F"] != d.values["F"]
 
@@ -136,8 +134,10 @@ def test_neutral_additive_dosed_in_molar_counts_on_the_solvent_side():
 
 
 def test_missing_density_is_a_precise_error():
-    with pytest.raises(InvalidValue, match="no density at 25 °C for BTFE, needed for its mole "
-                                           "share .*--density BTFE=G_PER_ML.*cedb chem add BTFE"):
+    with pytest.raises(
+        InvalidValue,
+        match="no density at 25 °C for BTFE, needed for its mole share .*--density BTFE=G_PER_ML.*cedb chem add BTFE",
+    ):
         describe("1.2M LiFSI DMC-BTFE (1:2 mol)")
     d = describe("1.2M LiFSI DMC-BTFE (1:2 mol)", densities_g_mL={"BTFE": 1.4})
     assert d.values["F"] > 0

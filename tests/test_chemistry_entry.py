@@ -16,15 +16,16 @@ from cedb.chemistry.vocabulary import (
 from cedb.errors import InvalidValue
 from cedb.formulations import annotate as store_fields
 
-LHCE = ("localized high-concentration electrolyte (LHCE): BTFE introduced as a diluent, "
-        "replacing the original dimethyl carbonate (DMC) solvent")  # the bundled review's text
+LHCE = (
+    "localized high-concentration electrolyte (LHCE): BTFE introduced as a diluent, "
+    "replacing the original dimethyl carbonate (DMC) solvent"
+)  # the bundled review's text
 
 
 def test_prose_roles_are_read_only_where_stated():
     assert stated_roles(LHCE) == [("diluent", "BTFE")]  # DMC is what was replaced
     assert stated_roles("TTE was used as the diluent") == [("diluent", "TTE")]
-    assert stated_roles("FEC as co-solvent and LiNO3 as an additive") == [
-        ("solvent", "FEC"), ("additive", "LiNO3")]
+    assert stated_roles("FEC as co-solvent and LiNO3 as an additive") == [("solvent", "FEC"), ("additive", "LiNO3")]
     assert stated_roles("replacing DMC as solvent") == []
     assert stated_roles("an ether electrolyte with TTE") == []  # named, role not stated
 
@@ -33,8 +34,7 @@ def test_a_parsed_text_gets_canonical_string_and_component_index():
     result = annotate("1 M LiPF6 in FEC/DMC", "2 wt% LiNO3")
     assert result.unparsed is None and result.warning is None
     assert result.fields["electrolyte_canonical"] == "LiPF6 1 M | DMC ?, FEC ? | -"
-    assert result.fields["components"] == (
-        "|salt:LiPF6|solvent:FEC|solvent:DMC|additive:LiNO3|")
+    assert result.fields["components"] == ("|salt:LiPF6|solvent:FEC|solvent:DMC|additive:LiNO3|")
     assert json.loads(result.fields["formulation"])["complete"] is False
 
 
@@ -77,9 +77,9 @@ def test_user_vocabulary_adds_and_replaces(tmp_path, monkeypatch):
     assert add_user_chemical(sourced) == (mine, "added")
     assert default_vocabulary().get("FEC").density_g_mL == 1.45  # the user's row wins
     assert len(default_vocabulary().chemicals) == len(read_vocabulary(mine).chemicals) + len(
-        [c for c in default_vocabulary().chemicals if c.abbreviation != "FEC"])
-    clash = Chemical(abbreviation="XEC", name="test", role="solvent", formula="C3H4O3",
-                     synonyms=("DMC",))
+        [c for c in default_vocabulary().chemicals if c.abbreviation != "FEC"]
+    )
+    clash = Chemical(abbreviation="XEC", name="test", role="solvent", formula="C3H4O3", synonyms=("DMC",))
     with pytest.raises(InvalidValue, match="name 'DMC' also belongs to"):
         add_user_chemical(clash)
     assert [c.abbreviation for c in read_vocabulary(mine).chemicals] == ["FEC"]  # unchanged

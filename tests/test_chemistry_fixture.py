@@ -22,8 +22,7 @@ def outcome(text: str) -> tuple[str, str]:
 
 def test_the_fixture_is_realistic_and_large_enough():
     assert len(ROWS) >= 40
-    assert {r["category"] for r in ROWS} >= {"carbonate", "ether", "HCE", "LHCE", "WSE",
-                                              "additive"}
+    assert {r["category"] for r in ROWS} >= {"carbonate", "ether", "HCE", "LHCE", "WSE", "additive"}
     assert all(r["style"] for r in ROWS)
 
 

@@ -52,9 +52,21 @@ def test_row_13_anion_side_is_copied_from_another_row():
     """Row 13 prints F 0.038 but aF 0.013 + sF 0 (F must be sF + aF), and O 0.222 = sO
     although aO is 0.025. Every other value is 1 M LiPF6 in EC/DEC (1:1 v/v); its aF and aO
     (0.013, 0.025) are those of a 1 M LiFSI electrolyte (row 23). The row is wrong in aF, aO."""
-    published = {"FC": 0.139, "OC": 0.809, "FO": 0.172, "InOr": 0.971, "F": 0.038, "sF": 0.0,
-                 "aF": 0.013, "O": 0.222, "sO": 0.222, "aO": 0.025, "C": 0.274, "sC": 0.274,
-                 "aC": 0.0}
+    published = {
+        "FC": 0.139,
+        "OC": 0.809,
+        "FO": 0.172,
+        "InOr": 0.971,
+        "F": 0.038,
+        "sF": 0.0,
+        "aF": 0.013,
+        "O": 0.222,
+        "sO": 0.222,
+        "aO": 0.025,
+        "C": 0.274,
+        "sC": 0.274,
+        "aC": 0.0,
+    }
     assert published["sF"] + published["aF"] != pytest.approx(published["F"], abs=1e-3)
     values = describe("1 M LiPF6 in EC/DEC (1:1 v/v)").values
     wrong = {k for k in DESCRIPTOR_KEYS if abs(round(values[k], 3) - published[k]) > 6e-4}
@@ -64,9 +76,21 @@ def test_row_13_anion_side_is_copied_from_another_row():
 def test_row_127_solvent_oxygen_repeats_the_total():
     """Row 127 prints O 0.113, sO 0.113 and aO 0.048: sO + aO exceeds O. LiFSI-1.2DME-3TTE
     reproduces all its other values; sO should be O - aO = 0.065."""
-    published = {"FC": 1.313, "OC": 0.475, "FO": 2.766, "InOr": 1.939, "F": 0.313, "sF": 0.288,
-                 "aF": 0.024, "O": 0.113, "sO": 0.113, "aO": 0.048, "C": 0.238, "sC": 0.238,
-                 "aC": 0.0}
+    published = {
+        "FC": 1.313,
+        "OC": 0.475,
+        "FO": 2.766,
+        "InOr": 1.939,
+        "F": 0.313,
+        "sF": 0.288,
+        "aF": 0.024,
+        "O": 0.113,
+        "sO": 0.113,
+        "aO": 0.048,
+        "C": 0.238,
+        "sC": 0.238,
+        "aC": 0.0,
+    }
     values = describe("LiFSI-1.2DME-3TTE").values
     wrong = {k for k in DESCRIPTOR_KEYS if abs(round(values[k], 3) - published[k]) > 6e-4}
     assert wrong == {"sO"}
@@ -78,9 +102,21 @@ def test_percent_additive_kim_reading_and_cedb_reading_differ_slightly():
     solvent) reproduces all 13 printed values with an FEC density of 1.45 g/mL (a test input,
     not a vocabulary value); cedb's default (5 % of the electrolyte's mass, no FEC density
     needed) agrees in F, O and C and is 5e-4 off in FC and InOr."""
-    published = {"FC": 0.148, "OC": 0.817, "FO": 0.181, "InOr": 0.987, "F": 0.041, "sF": 0.004,
-                 "aF": 0.037, "O": 0.225, "sO": 0.225, "aO": 0.0, "C": 0.275, "sC": 0.275,
-                 "aC": 0.0}
+    published = {
+        "FC": 0.148,
+        "OC": 0.817,
+        "FO": 0.181,
+        "InOr": 0.987,
+        "F": 0.041,
+        "sF": 0.004,
+        "aF": 0.037,
+        "O": 0.225,
+        "sO": 0.225,
+        "aO": 0.0,
+        "C": 0.275,
+        "sC": 0.275,
+        "aC": 0.0,
+    }
     text = "1 M LiPF6 in EC/DEC (1:1 v/v) + 5 wt% FEC"
     kim = describe(text, convention="kim2023", densities_g_mL={"FEC": 1.45}).values
     cedb = describe(text).values

@@ -44,12 +44,16 @@ def amounts(text: str) -> dict[str, tuple[str, float | None, str | None]]:
 # --- molar ratios that include the salt -------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["LiFSI DME-TTE (1:1.2:3)", "LiFSI:DME:TTE 1:1.2:3",
-                                  "LiFSI-1.2DME-3TTE", "LiFSI:DME:TTE = 1:1.2:3 (molar ratio)"])
+@pytest.mark.parametrize(
+    "text",
+    ["LiFSI DME-TTE (1:1.2:3)", "LiFSI:DME:TTE 1:1.2:3", "LiFSI-1.2DME-3TTE", "LiFSI:DME:TTE = 1:1.2:3 (molar ratio)"],
+)
 def test_salt_inside_the_mole_ratio(text):
-    assert amounts(text) == {"LiFSI": ("salt", 1.0, "mol_ratio"),
-                             "DME": ("solvent", 1.2, "mol_ratio"),
-                             "TTE": ("diluent", 3.0, "mol_ratio")}
+    assert amounts(text) == {
+        "LiFSI": ("salt", 1.0, "mol_ratio"),
+        "DME": ("solvent", 1.2, "mol_ratio"),
+        "TTE": ("diluent", 3.0, "mol_ratio"),
+    }
     d = describe(text)
     total = 10 + 1.2 * 16 + 3 * 18  # 83.2 atoms per LiFSI
     assert d.values["F"] == pytest.approx((2 + 3 * 8) / total, abs=1e-4)  # 0.3125
@@ -69,8 +73,7 @@ def test_tfeb_coefficients_match_kim_row_41():
 
 
 def test_salt_and_one_solvent_in_a_molar_ratio():
-    assert amounts("LiFSI SL (1:3 molar)") == {"LiFSI": ("salt", 1.0, "mol_ratio"),
-                                               "SL": ("solvent", 3.0, "mol_ratio")}
+    assert amounts("LiFSI SL (1:3 molar)") == {"LiFSI": ("salt", 1.0, "mol_ratio"), "SL": ("solvent", 3.0, "mol_ratio")}
     d = describe("LiFSI SL (1:3 molar)")
     assert d.values["F"] == pytest.approx(2 / 55, abs=1e-4)  # 0.0364
     assert d.values["O"] == pytest.approx(10 / 55, abs=1e-4)  # 0.1818
@@ -86,11 +89,13 @@ def test_a_salt_ratio_on_a_volume_basis_is_refused():
 
 
 def test_name_then_abbreviation_in_brackets():
-    text = ("1.2 M LiPF6 in ethylene carbonate (EC):ethyl methyl carbonate (EMC) (3:7, vol) "
-            "with 10% FEC (mass %)")
-    assert amounts(text) == {"LiPF6": ("salt", 1.2, "M"), "EC": ("solvent", 0.3, "vol_frac"),
-                             "EMC": ("solvent", 0.7, "vol_frac"),
-                             "FEC": ("additive", 10.0, "wt%")}
+    text = "1.2 M LiPF6 in ethylene carbonate (EC):ethyl methyl carbonate (EMC) (3:7, vol) with 10% FEC (mass %)"
+    assert amounts(text) == {
+        "LiPF6": ("salt", 1.2, "M"),
+        "EC": ("solvent", 0.3, "vol_frac"),
+        "EMC": ("solvent", 0.7, "vol_frac"),
+        "FEC": ("additive", 10.0, "wt%"),
+    }
     assert parse(text).warnings == ()  # nothing assumed: the basis of 10% is stated
 
 
@@ -101,9 +106,10 @@ def test_an_abbreviation_that_names_another_chemical_is_an_error():
 
 def test_full_names_with_amounts():
     assert amounts("4 M lithium bis(fluorosulfonyl)imide in 1,2-dimethoxyethane") == {
-        "LiFSI": ("salt", 4.0, "M"), "DME": ("solvent", 1.0, "vol_frac")}
-    assert amounts("4 M LiFSI–FEMC") == {"LiFSI": ("salt", 4.0, "M"),
-                                         "FEMC": ("solvent", 1.0, "vol_frac")}
+        "LiFSI": ("salt", 4.0, "M"),
+        "DME": ("solvent", 1.0, "vol_frac"),
+    }
+    assert amounts("4 M LiFSI–FEMC") == {"LiFSI": ("salt", 4.0, "M"), "FEMC": ("solvent", 1.0, "vol_frac")}
 
 
 def test_mol_per_cubic_decimetre_with_an_en_dash():
@@ -147,13 +153,16 @@ def test_cyrillic_letter_inside_a_chemical_name():
     assert any("U+0420" in w for w in f.warnings)
 
 
-@pytest.mark.parametrize("text", [
-    "1 M LiPF6 in EC/DMC (1\u22361 v/v)",  # U+2236 RATIO, as in Chinese-language abstracts
-    "1 M LiPF6 in EC/DMC (1\uff1a1 v/v)",  # full-width colon
-    "1\u00a0M LiPF\u2086 in EC\uff0fDMC (1 : 1 v/v)",  # no-break space, subscript 6, full-width /
-    "1 M LiPF6 in EC/DMC (1:1 v/v)\u200b",  # zero-width space left by copy and paste
-    "\ufeff1 M Li\u200bPF6 in EC/DMC (1:1 v/v)",  # byte-order mark, zero-width space in a name
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 M LiPF6 in EC/DMC (1\u22361 v/v)",  # U+2236 RATIO, as in Chinese-language abstracts
+        "1 M LiPF6 in EC/DMC (1\uff1a1 v/v)",  # full-width colon
+        "1\u00a0M LiPF\u2086 in EC\uff0fDMC (1 : 1 v/v)",  # no-break space, subscript 6, full-width /
+        "1 M LiPF6 in EC/DMC (1:1 v/v)\u200b",  # zero-width space left by copy and paste
+        "\ufeff1 M Li\u200bPF6 in EC/DMC (1:1 v/v)",  # byte-order mark, zero-width space in a name
+    ],
+)
 def test_typographic_variants_read_as_the_plain_text(text):
     assert parse(text).canonical == "LiPF6 1 M | DMC 0.5 vol, EC 0.5 vol | -"
 
@@ -185,16 +194,22 @@ def test_with_weight_percent_and_volume_percent():
 # DEC 18 (5 C, 3 O), FEC 10 (1 F, 3 C, 3 O), LiPF6 8 (6 F).
 
 
-@pytest.mark.parametrize("text", [
-    "1.2 M LiPF6 in EC/EMC (3:7 by wt)",  # Kim et al.'s notation (issue 12)
-    "1.2 M LiPF6 in EC/EMC (3:7 by wt.)",
-    "1.2 M lithium hexafluorophosphate (LiPF6)/ethylene carbonate (EC):ethyl methyl carbonate "
-    "(EMC) (3:7, w/w)",  # Zhuang et al. (LBNL), abstract
-    "1.2 M LiPF6 in EC/EMC (3:7 by weight)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.2 M LiPF6 in EC/EMC (3:7 by wt)",  # Kim et al.'s notation (issue 12)
+        "1.2 M LiPF6 in EC/EMC (3:7 by wt.)",
+        "1.2 M lithium hexafluorophosphate (LiPF6)/ethylene carbonate (EC):ethyl methyl carbonate "
+        "(EMC) (3:7, w/w)",  # Zhuang et al. (LBNL), abstract
+        "1.2 M LiPF6 in EC/EMC (3:7 by weight)",
+    ],
+)
 def test_weight_ratio_of_the_solvents(text):
-    assert amounts(text) == {"LiPF6": ("salt", 1.2, "M"), "EC": ("solvent", 0.3, "wt_frac"),
-                             "EMC": ("solvent", 0.7, "wt_frac")}
+    assert amounts(text) == {
+        "LiPF6": ("salt", 1.2, "M"),
+        "EC": ("solvent", 0.3, "wt_frac"),
+        "EMC": ("solvent", 0.7, "wt_frac"),
+    }
     # cedb holds no sourced EMC density, so the weight ratio cannot become volumes ...
     with pytest.raises(InvalidValue, match="no density at 25 °C for EMC.*--density EMC="):
         describe(text)
@@ -215,19 +230,24 @@ def test_weight_ratio_of_the_solvents(text):
 def test_volume_percent_written_after_a_solvent_ratio():
     # MIT thesis summary (hdl 1721.1/157871): "LP57 (1.0 M LiPF₆ in EC:EMC (3/7 vol %))"
     assert amounts("1.0 M LiPF₆ in EC:EMC (3/7 vol %)") == {
-        "LiPF6": ("salt", 1.0, "M"), "EC": ("solvent", 0.3, "vol_frac"),
-        "EMC": ("solvent", 0.7, "vol_frac")}
+        "LiPF6": ("salt", 1.0, "M"),
+        "EC": ("solvent", 0.3, "vol_frac"),
+        "EMC": ("solvent", 0.7, "vol_frac"),
+    }
 
 
-@pytest.mark.parametrize("text, unit", [
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5% (by wt) FEC", "wt%"),
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 weight percent FEC", "wt%"),
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 percent by weight FEC", "wt%"),
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5% by wt FEC", "wt%"),
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 vol. % FEC", "vol%"),
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5% (by vol.) FEC", "vol%"),
-    ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 volume percent FEC", "vol%"),
-])
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5% (by wt) FEC", "wt%"),
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 weight percent FEC", "wt%"),
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 percent by weight FEC", "wt%"),
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5% by wt FEC", "wt%"),
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 vol. % FEC", "vol%"),
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5% (by vol.) FEC", "vol%"),
+        ("1 M LiPF6 in EC/DEC (1:1 v/v) with 5 volume percent FEC", "vol%"),
+    ],
+)
 def test_percent_written_in_words(text, unit):
     f = parse(text)
     assert amounts(text)["FEC"] == ("additive", 5.0, unit)
@@ -258,8 +278,7 @@ def test_two_ratios_for_one_mixture_are_an_error():
 # --- solvents without a ratio -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["1 M LiPF6 in FEC/DMC",
-                                  "1 M LiPF6 in FEC/dimethyl carbonate (DMC)"])
+@pytest.mark.parametrize("text", ["1 M LiPF6 in FEC/DMC", "1 M LiPF6 in FEC/dimethyl carbonate (DMC)"])
 def test_fec_named_among_solvents_stays_a_solvent(text):
     f = parse(text)
     assert f.names("solvent") == ["FEC", "DMC"]
@@ -271,18 +290,22 @@ def test_fec_named_among_solvents_stays_a_solvent(text):
 
 
 def test_solvated_in_two_named_solvents_without_a_ratio():
-    text = ("0.2 M lithium hexafluorophosphate (LiPF6 ) solvated in fluoroethylene carbonate (FEC) "
-            "and ethyl methyl carbonate (EMC)")  # doi 10.1002/anie.202215866, abstract
+    text = (
+        "0.2 M lithium hexafluorophosphate (LiPF6 ) solvated in fluoroethylene carbonate (FEC) "
+        "and ethyl methyl carbonate (EMC)"
+    )  # doi 10.1002/anie.202215866, abstract
     f = parse(text)
-    assert amounts(text) == {"LiPF6": ("salt", 0.2, "M"), "FEC": ("solvent", None, None),
-                             "EMC": ("solvent", None, None)}
+    assert amounts(text) == {
+        "LiPF6": ("salt", 0.2, "M"),
+        "FEC": ("solvent", None, None),
+        "EMC": ("solvent", None, None),
+    }
     assert f.additives == () and not f.complete
     assert "the ratio of FEC/EMC is not stated" in f.warnings
 
 
 def test_fec_as_the_only_solvent():
-    assert amounts("1.2 M LiPF6 in FEC") == {"LiPF6": ("salt", 1.2, "M"),
-                                             "FEC": ("solvent", 1.0, "vol_frac")}
+    assert amounts("1.2 M LiPF6 in FEC") == {"LiPF6": ("salt", 1.2, "M"), "FEC": ("solvent", 1.0, "vol_frac")}
 
 
 def test_an_additive_with_plus_and_no_amount_is_still_an_additive():
@@ -293,8 +316,7 @@ def test_an_additive_with_plus_and_no_amount_is_still_an_additive():
 # --- nothing dropped ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["1 M LiFSI in TMS-FNFSI", "Gen 2 electrolyte",
-                                  "EC/DEC carbonate electrolyte"])
+@pytest.mark.parametrize("text", ["1 M LiFSI in TMS-FNFSI", "Gen 2 electrolyte", "EC/DEC carbonate electrolyte"])
 def test_what_is_not_understood_is_reported(text):
     formulation, error = try_parse(text)
     assert formulation is None and "cannot read" in error

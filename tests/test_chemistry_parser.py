@@ -12,10 +12,7 @@ from cedb.errors import InvalidValue
 
 def table(f: Formulation) -> dict[str, tuple]:
     """{name: (role, amount rounded, unit)} for compact assertions."""
-    return {
-        c.name: (c.role, None if c.amount is None else round(c.amount, 4), c.unit)
-        for c in f.components
-    }
+    return {c.name: (c.role, None if c.amount is None else round(c.amount, 4), c.unit) for c in f.components}
 
 
 def has_warning(f: Formulation, *fragments: str) -> bool:
@@ -92,8 +89,7 @@ def test_lhce_with_mole_ratio_of_solvent_and_diluent():
         "DMC": ("solvent", 0.3333, "mol_frac"),
         "BTFE": ("diluent", 0.6667, "mol_frac"),
     }
-    assert f.by_role() == {"salt": ["LiFSI"], "solvent": ["DMC"], "diluent": ["BTFE"],
-                           "additive": []}
+    assert f.by_role() == {"salt": ["LiFSI"], "solvent": ["DMC"], "diluent": ["BTFE"], "additive": []}
 
 
 def test_coefficient_string():
@@ -175,15 +171,18 @@ def test_diluent_at_percent_without_a_ratio():
 
 
 def test_at_percent_that_contradicts_the_ratio_is_an_error():
-    with pytest.raises(InvalidValue,
-                       match="HFME is 50% of the solvents by the ratio but 'at 30 %'"):
+    with pytest.raises(InvalidValue, match="HFME is 50% of the solvents by the ratio but 'at 30 %'"):
         parse("1.8 M LiFSI/DME (1 : 1) with HFME at 30% concentration")
 
 
 @pytest.mark.parametrize(
     ("text", "name", "amount"),
-    [("5wt% FEC", "FEC", 5.0), ("0.25wt% 12-Crown-4", "12-crown-4", 0.25),
-     ("2 wt.% LiNO3", "LiNO3", 2.0), ("10 % wt FEC", "FEC", 10.0)],
+    [
+        ("5wt% FEC", "FEC", 5.0),
+        ("0.25wt% 12-Crown-4", "12-crown-4", 0.25),
+        ("2 wt.% LiNO3", "LiNO3", 2.0),
+        ("10 % wt FEC", "FEC", 10.0),
+    ],
 )
 def test_additive_fragments(text, name, amount):
     f = parse(text)
@@ -208,8 +207,13 @@ def test_concentration_after_the_salt():
 
 @pytest.mark.parametrize(
     "text",
-    ["1 mol/kg LiTFSI in G4", "LiTFSI in G4 (1 mol/kg)", "1 m LiTFSI in G4",
-     "1 mol kg-1 LiTFSI in G4", "LiTFSI/G4 1 mol/kg"],
+    [
+        "1 mol/kg LiTFSI in G4",
+        "LiTFSI in G4 (1 mol/kg)",
+        "1 m LiTFSI in G4",
+        "1 mol kg-1 LiTFSI in G4",
+        "LiTFSI/G4 1 mol/kg",
+    ],
 )
 def test_molality(text):
     assert table(parse(text))["LiTFSI"] == ("salt", 1.0, "m")
@@ -221,8 +225,13 @@ def test_millimolar_is_converted():
 
 @pytest.mark.parametrize(
     "text",
-    ["4 M LiFSI in DME", "LiFSI-DME (1:1.4 mol)",
-     "lithium bis(fluorosulfonyl)imide/1,2-dimethoxyethane", "LiFSI/DME", "LiFSA in glyme"],
+    [
+        "4 M LiFSI in DME",
+        "LiFSI-DME (1:1.4 mol)",
+        "lithium bis(fluorosulfonyl)imide/1,2-dimethoxyethane",
+        "LiFSI/DME",
+        "LiFSA in glyme",
+    ],
 )
 def test_hce_notations_name_the_same_components(text):
     f = parse(text)
@@ -276,9 +285,15 @@ def test_several_additives():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1 M LiFSI in FEC", "FEC"), ("1 M LiFSI in BTFEC", "BTFEC"), ("1 M LiPF6 in EC", "EC"),
-     ("1 M LiFSI in MeTHF", "MeTHF"), ("1 M LiFSI in THF", "THF"),
-     ("1 M LiFSI in 2-MeTHF", "MeTHF"), ("1 M LiTFSI in DEC", "DEC")],
+    [
+        ("1 M LiFSI in FEC", "FEC"),
+        ("1 M LiFSI in BTFEC", "BTFEC"),
+        ("1 M LiPF6 in EC", "EC"),
+        ("1 M LiFSI in MeTHF", "MeTHF"),
+        ("1 M LiFSI in THF", "THF"),
+        ("1 M LiFSI in 2-MeTHF", "MeTHF"),
+        ("1 M LiTFSI in DEC", "DEC"),
+    ],
 )
 def test_names_inside_other_names_match_longest_first(text, expected):
     assert [c.name for c in parse(text).solvents] == [expected]
@@ -305,8 +320,7 @@ def test_to_dict_is_json_serialisable_and_complete():
     data = json.loads(json.dumps(f.to_dict()))
     assert data["canonical"] == f.canonical
     assert data["complete"] is True
-    assert data["salts"] == [{"name": "LiPF6", "role": "salt", "amount": 1.0, "unit": "M",
-                              "vocabulary_role": "salt"}]
+    assert data["salts"] == [{"name": "LiPF6", "role": "salt", "amount": 1.0, "unit": "M", "vocabulary_role": "salt"}]
     assert [s["name"] for s in data["solvents"]] == ["EC", "DMC"]
     assert data["warnings"] == list(f.warnings)
 
@@ -358,8 +372,11 @@ def test_try_parse_returns_the_message_instead_of_raising():
 
 SOLVENTS = ["EC", "DMC", "DEC", "EMC", "PC", "DME", "DOL", "TTE", "BTFE", "FEC", "G2", "THF"]
 SALTS = ["LiPF6", "LiFSI", "LiTFSI", "LiBF4", "LiDFOB", "LiClO4"]
-BASES = {"vol": ["v/v", "vol", "by volume", "v"], "wt": ["w/w", "wt", "by weight"],
-         "mol": ["mol", "molar ratio", "by mol"]}
+BASES = {
+    "vol": ["v/v", "vol", "by volume", "v"],
+    "wt": ["w/w", "wt", "by weight"],
+    "mol": ["mol", "molar ratio", "by mol"],
+}
 
 
 @settings(max_examples=150, deadline=None)
@@ -374,7 +391,8 @@ BASES = {"vol": ["v/v", "vol", "by volume", "v"], "wt": ["w/w", "wt", "by weight
     sep=st.sampled_from(["/", "-", ":", " / "]),
 )
 def test_canonical_does_not_depend_on_how_the_electrolyte_is_written(
-        salt, conc, solvents, parts, basis, spelling, scale, sep):
+    salt, conc, solvents, parts, basis, spelling, scale, sep
+):
     parts = parts[: len(solvents)]
     ratio = ":".join(map(str, parts))
     first = f"{conc} M {salt} in {'/'.join(solvents)} ({ratio} {BASES[basis][0]})"
@@ -389,8 +407,7 @@ def test_canonical_does_not_depend_on_how_the_electrolyte_is_written(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("0123456789.:-/+()% MmLiPFSECDvwtol,=")),
-               max_size=30))
+@given(st.text(alphabet=st.sampled_from(list("0123456789.:-/+()% MmLiPFSECDvwtol,=")), max_size=30))
 def test_any_input_parses_or_fails_with_invalid_value(text):
     try:
         f = parse(text)

@@ -112,10 +112,12 @@ def test_synonyms_and_misspellings_resolve(name, abbreviation):
 
 @pytest.mark.parametrize(
     ("name", "default", "other"),
-    [("DEE", "1,2-diethoxyethane", "diethyl ether"),
-     ("TMS", "sulfolane", "tetramethylsilane"),
-     ("ES", "ethylene sulfite", "ethyl sulfide"),
-     ("Li2Sx", "lithium pentasulfide", "chain length")],
+    [
+        ("DEE", "1,2-diethoxyethane", "diethyl ether"),
+        ("TMS", "sulfolane", "tetramethylsilane"),
+        ("ES", "ethylene sulfite", "ethyl sulfide"),
+        ("Li2Sx", "lithium pentasulfide", "chain length"),
+    ],
 )
 def test_ambiguous_abbreviations_resolve_to_a_default_with_a_warning(name, default, other):
     result = lookup(name)
@@ -169,14 +171,16 @@ def _vocab(*chemicals: Chemical) -> Vocabulary:
 
 
 def test_check_reports_bad_formulas_masses_duplicates_and_smiles():
-    findings = check_vocabulary(_vocab(
-        Chemical("AAA", "alpha", "solvent", "C2Q"),
-        Chemical("BBB", "beta", "solvent", "C2H6O", molar_mass_listed_g_mol=50.0),
-        Chemical("CCC", "gamma", "solvent", "CH4O", synonyms=("beta",)),
-        Chemical("DDD", "delta", "salt", "CH4", smiles="CC"),
-        Chemical("EEE", "epsilon", "solvent", "CH4", density_g_mL=0.9),
-        Chemical("FFF", "phi", "reagent", "CH4", ambiguous_names=("FF",)),
-    ))
+    findings = check_vocabulary(
+        _vocab(
+            Chemical("AAA", "alpha", "solvent", "C2Q"),
+            Chemical("BBB", "beta", "solvent", "C2H6O", molar_mass_listed_g_mol=50.0),
+            Chemical("CCC", "gamma", "solvent", "CH4O", synonyms=("beta",)),
+            Chemical("DDD", "delta", "salt", "CH4", smiles="CC"),
+            Chemical("EEE", "epsilon", "solvent", "CH4", density_g_mL=0.9),
+            Chemical("FFF", "phi", "reagent", "CH4", ambiguous_names=("FF",)),
+        )
+    )
     checks = {(f.record, f.check) for f in findings}
     assert ("AAA", "formula") in checks
     assert ("BBB", "molar-mass") in checks

@@ -15,12 +15,12 @@ TRUTH = json.loads((FIXTURES / "truth.json").read_text())
 @pytest.fixture
 def run(cedb_bin, tmp_path):
     """Run `cedb ...`; the database points into tmp_path, which these commands never open."""
-    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
-           "NO_COLOR": "1"}
+    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}", "NO_COLOR": "1"}
 
     def call(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([cedb_bin, *map(str, args)], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=120)
+        return subprocess.run(
+            [cedb_bin, *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
 
     yield call
     assert not (tmp_path / "never.sqlite").exists()  # pure calculations, no database
@@ -43,8 +43,7 @@ def test_aurbach(run):
 
 def test_aurbach_units_are_converted_and_must_agree(run):
     # 5 mAh = 0.005 Ah: the same CE whatever the unit
-    data = _json(run, "ce", "aurbach", "--qt", "0.005 Ah", "--qc", "1 mAh", "-n", "10",
-                 "--qs", "4.5 mAh")
+    data = _json(run, "ce", "aurbach", "--qt", "0.005 Ah", "--qc", "1 mAh", "-n", "10", "--qs", "4.5 mAh")
     assert data["ce_percent"] == pytest.approx(96.6666667)
     process = run("ce", "aurbach", "--qt", "5 mAh", "--qc", "1 mAh/cm2", "-n", "10", "--qs", "4")
     assert_user_error(process, contains="mix mAh and mAh/cm2")
@@ -57,8 +56,7 @@ def test_aurbach_checks_qs_against_qt(run):
 
 def test_zhang(run):
     # Q_0 is recorded; the CE is eqn 3: (10 x 0.5 + 2.7) / (10 x 0.5 + 3) = 96.25 %
-    data = _json(run, "ce", "zhang", "--q0", "2", "--qt", "3", "--qc", "0.5", "-n", "10",
-                 "--qs", "2.7")
+    data = _json(run, "ce", "zhang", "--q0", "2", "--qt", "3", "--qc", "0.5", "-n", "10", "--qs", "2.7")
     assert data["ce_percent"] == pytest.approx(96.25)
     assert data["inputs"]["q_formation"] == 2.0
 
@@ -68,15 +66,13 @@ def test_chiang(run):
     data = _json(run, "ce", "chiang", "--q-li", "2", "--q-cathode", "4", "-n", "100")
     assert data["ce_percent"] == pytest.approx(99.3)
     assert data["lce"] == pytest.approx(2.1549, abs=1e-4)
-    data = _json(run, "ce", "chiang", "--q-li", "0", "--q-cathode", "4", "-n", "50",
-                 "--retention", "0.9")
+    data = _json(run, "ce", "chiang", "--q-li", "0", "--q-cathode", "4", "-n", "50", "--retention", "0.9")
     assert data["ce_percent"] == pytest.approx(99.8)
 
 
 def test_conventional_values(run):
     # (0.95 + 0.99) / 2 = 97 %; skipping the first: 99 %
-    args = ("ce", "conventional", "--plated", "1", "--stripped", "0.95", "--plated", "1",
-            "--stripped", "0.99")
+    args = ("ce", "conventional", "--plated", "1", "--stripped", "0.95", "--plated", "1", "--stripped", "0.99")
     assert _json(run, *args)["ce_percent"] == pytest.approx(97.0)
     assert _json(run, *args, "--skip", "1")["ce_percent"] == pytest.approx(99.0)
 
@@ -114,8 +110,7 @@ def test_conventional_needs_one_source(run):
 
 def test_zhang_full(run):
     truth = TRUTH["full_cell"]
-    data = _json(run, "ce", "zhang-full", FIXTURES / "full_cell.csv", "--q-li",
-                 f"{truth['q_li_mAh']} mAh")
+    data = _json(run, "ce", "zhang-full", FIXTURES / "full_cell.csv", "--q-li", f"{truth['q_li_mAh']} mAh")
     assert data["ce_percent"] == pytest.approx(truth["anode_ce_percent"], abs=0.01)
     assert data["inputs"]["file"] == "full_cell.csv"
     assert data["inputs"]["capacity_unit"] == "mAh"
@@ -123,8 +118,7 @@ def test_zhang_full(run):
 
 
 def test_zhang_full_retention_not_reached(run):
-    process = run("ce", "zhang-full", FIXTURES / "full_cell.csv", "--q-li", "2",
-                  "--retention", "0.5")
+    process = run("ce", "zhang-full", FIXTURES / "full_cell.csv", "--q-li", "2", "--retention", "0.5")
     assert_user_error(process, contains="never falls to 50 %")
 
 
@@ -169,8 +163,15 @@ def test_table_output_flattens_inputs(run):
 
 
 def test_every_command_has_help(run):
-    for args in (("ce",), ("ce", "conventional"), ("ce", "aurbach"), ("ce", "zhang"),
-                 ("ce", "chiang"), ("ce", "zhang-full"), ("life",)):
+    for args in (
+        ("ce",),
+        ("ce", "conventional"),
+        ("ce", "aurbach"),
+        ("ce", "zhang"),
+        ("ce", "chiang"),
+        ("ce", "zhang-full"),
+        ("life",),
+    ):
         process = run(*args, "--help")
         assert process.returncode == 0
         assert "eqn" in process.stdout or "cycle life" in process.stdout.lower()
@@ -251,8 +252,9 @@ def test_no_complete_cycle_is_one_error_line(run):
     if not (CORPUS / "navani_00_test_02_MB_C01.mpr").is_file():
         pytest.skip(f"the public cycler files are not at {CORPUS}")
     line = assert_user_error(run("ce", "conventional", CORPUS / "navani_00_test_02_MB_C01.mpr"))
-    assert line.startswith("Error: no complete plating/stripping cycle in "
-                           "navani_00_test_02_MB_C01.mpr (found: 1 half cycle: plating")
+    assert line.startswith(
+        "Error: no complete plating/stripping cycle in navani_00_test_02_MB_C01.mpr (found: 1 half cycle: plating"
+    )
 
 
 def test_no_corpus_file_ends_in_a_traceback():

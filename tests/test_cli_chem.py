@@ -18,12 +18,12 @@ FIXTURE = Path(__file__).parent / "fixtures" / "electrolytes.csv"
 @pytest.fixture
 def run(cedb_bin, tmp_path):
     """Run `cedb ...`; these commands never open the database."""
-    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
-           "NO_COLOR": "1"}
+    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}", "NO_COLOR": "1"}
 
     def call(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([cedb_bin, *map(str, args)], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=120)
+        return subprocess.run(
+            [cedb_bin, *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
 
     yield call
     assert not (tmp_path / "never.sqlite").exists()
@@ -87,8 +87,7 @@ def test_chem_check_passes_on_the_shipped_vocabulary(run):
 def test_electrolyte_parse_json(run):
     data = _json(run, "electrolyte", "parse", "1 M LiPF6 EC-DMC (1:1 v) 2% VC")
     assert data["canonical"] == "LiPF6 1 M | DMC 0.5 vol, EC 0.5 vol | VC 2 wt%"
-    assert data["salts"][0] == {"name": "LiPF6", "role": "salt", "amount": 1.0, "unit": "M",
-                                "vocabulary_role": "salt"}
+    assert data["salts"][0] == {"name": "LiPF6", "role": "salt", "amount": 1.0, "unit": "M", "vocabulary_role": "salt"}
     assert [s["name"] for s in data["solvents"]] == ["EC", "DMC"]
     assert data["additives"][0]["unit"] == "wt%"
     assert any("read as wt%" in w for w in data["warnings"])
@@ -103,8 +102,10 @@ def test_electrolyte_parse_table_shows_canonical_and_warnings(run):
 
 
 def test_electrolyte_parse_garbage_is_a_user_error(run):
-    assert_user_error(run("electrolyte", "parse", "1 M LiFSI in TMS-FNFSI"),
-                      contains="cannot read 'FNFSI' in 'TMS-FNFSI' at character 18")
+    assert_user_error(
+        run("electrolyte", "parse", "1 M LiFSI in TMS-FNFSI"),
+        contains="cannot read 'FNFSI' in 'TMS-FNFSI' at character 18",
+    )
 
 
 # --------------------------------------------------------------------------- describe
@@ -123,28 +124,38 @@ def test_electrolyte_describe_json_worked_check(run):
 
 
 def test_electrolyte_describe_physical_convention_and_density_option(run):
-    process = run("electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)",
-                  "--density", "BTFE=1.47", "--convention", "physical", "--format", "json")
+    process = run(
+        "electrolyte",
+        "describe",
+        "1.2M LiFSI DMC-BTFE (1:2 mol)",
+        "--density",
+        "BTFE=1.47",
+        "--convention",
+        "physical",
+        "--format",
+        "json",
+    )
     assert process.returncode == 0, process.stderr
     assert "Convention: physical" in process.stderr
     assert json.loads(process.stdout)["F"] > 0
-    assert_user_error(run("electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)"),
-                      contains="no density at 25 °C for BTFE")
-    assert_user_error(run("electrolyte", "describe", "1 M LiPF6 in PC", "--density", "PC"),
-                      contains="is not NAME=G_PER_ML")
+    assert_user_error(
+        run("electrolyte", "describe", "1.2M LiFSI DMC-BTFE (1:2 mol)"), contains="no density at 25 °C for BTFE"
+    )
+    assert_user_error(
+        run("electrolyte", "describe", "1 M LiPF6 in PC", "--density", "PC"), contains="is not NAME=G_PER_ML"
+    )
 
 
 def test_electrolyte_describe_needs_text_or_input(run):
     assert_user_error(run("electrolyte", "describe"), contains="give one electrolyte TEXT")
-    assert_user_error(run("electrolyte", "describe", "--input", FIXTURE),
-                      contains="--input needs --column")
-    assert_user_error(run("electrolyte", "describe", "--input", FIXTURE, "--column", "nope"),
-                      contains="no column 'nope'")
+    assert_user_error(run("electrolyte", "describe", "--input", FIXTURE), contains="--input needs --column")
+    assert_user_error(
+        run("electrolyte", "describe", "--input", FIXTURE, "--column", "nope"), contains="no column 'nope'"
+    )
 
 
 def test_electrolyte_describe_csv_batch_keeps_row_order_and_reports_failures(run):
-    process = run("electrolyte", "describe", "--input", FIXTURE, "--column", "text",
-                  "--format", "csv")
+    process = run("electrolyte", "describe", "--input", FIXTURE, "--column", "text", "--format", "csv")
     assert process.returncode == 1  # some rows could not be described
     rows = list(csv.DictReader(io.StringIO(process.stdout)))
     original = list(csv.DictReader(open(FIXTURE, encoding="utf-8", newline="")))
@@ -173,8 +184,15 @@ def test_electrolyte_describe_batch_all_good_exits_zero(run, tmp_path):
 
 
 def test_every_command_has_help(run):
-    for args in (["chem"], ["chem", "list"], ["chem", "show"], ["chem", "check"],
-                 ["electrolyte"], ["electrolyte", "parse"], ["electrolyte", "describe"]):
+    for args in (
+        ["chem"],
+        ["chem", "list"],
+        ["chem", "show"],
+        ["chem", "check"],
+        ["electrolyte"],
+        ["electrolyte", "parse"],
+        ["electrolyte", "describe"],
+    ):
         process = run(*args, "--help")
         assert process.returncode == 0, process.stderr
         assert "Usage" in process.stdout
@@ -211,8 +229,7 @@ def test_chem_add_keeps_a_sourced_density_in_the_user_file(invoke, tmp_path):
     refused = invoke("chem", "add", "FEC", "--density", "1.45")
     assert "needs --density-source" in str(refused.exception)
     assert not (tmp_path / "mine" / "chemicals.csv").exists()  # nothing written
-    added = invoke("chem", "add", "FEC", "--density", "1.45",
-                   "--density-source", "test: not a measurement")
+    added = invoke("chem", "add", "FEC", "--density", "1.45", "--density-source", "test: not a measurement")
     assert added.exit_code == 0, added.output
     text = (tmp_path / "mine" / "chemicals.csv").read_text(encoding="utf-8")
     assert "FEC,fluoroethylene carbonate,additive,C3H3FO3" in text and "1.45" in text
@@ -223,11 +240,13 @@ def test_chem_add_keeps_a_sourced_density_in_the_user_file(invoke, tmp_path):
 
 
 def test_chem_add_a_new_chemical_checks_its_smiles(invoke):
-    bad = invoke("chem", "add", "BDE", "--name", "test ether", "--role", "diluent",
-                 "--formula", "C4H10O", "--smiles", "CCOC")
+    bad = invoke(
+        "chem", "add", "BDE", "--name", "test ether", "--role", "diluent", "--formula", "C4H10O", "--smiles", "CCOC"
+    )
     assert "SMILES gives C3H8O" in str(bad.exception)
-    good = invoke("chem", "add", "BDE", "--name", "test ether", "--role", "diluent",
-                  "--formula", "C4H10O", "--smiles", "CCOCC")
+    good = invoke(
+        "chem", "add", "BDE", "--name", "test ether", "--role", "diluent", "--formula", "C4H10O", "--smiles", "CCOCC"
+    )
     assert good.exit_code == 0, good.output
     parsed = invoke("electrolyte", "parse", "1 M LiFSI in DME/BDE (1:1 v/v)", "--format", "json")
     assert [s["name"] for s in json.loads(parsed.stdout)["solvents"]] == ["DME", "BDE"]
@@ -278,9 +297,25 @@ def test_an_unparsed_electrolyte_warns_when_entered(invoke, bundled_db, tmp_path
     shutil.copy(bundled_db, db)
     paper = invoke("--db", db, "query", "--format", "json")
     key = json.loads(paper.stdout)[0]["paper"]
-    result = invoke("--db", db, "result", "add", "--paper", key, "--ce", "99", "--current", "1",
-                    "--capacity", "1", "--category", "electrolyte", "--electrolyte",
-                    "LiFSI in a secret solvent", "--no-input")
+    result = invoke(
+        "--db",
+        db,
+        "result",
+        "add",
+        "--paper",
+        key,
+        "--ce",
+        "99",
+        "--current",
+        "1",
+        "--capacity",
+        "1",
+        "--category",
+        "electrolyte",
+        "--electrolyte",
+        "LiFSI in a secret solvent",
+        "--no-input",
+    )
     assert result.exit_code == 0, result.output
     assert "Warning: electrolyte 'LiFSI in a secret solvent'" in result.stderr
     assert "cedb chem unparsed" in result.stderr

@@ -44,7 +44,8 @@ def test_every_command_and_group_has_help():
 def test_every_option_and_argument_has_help():
     missing = [
         f"cedb {' '.join(path)} {param.name}"
-        for path, command in _commands() for param in command.params
+        for path, command in _commands()
+        for param in command.params
         if param.name != "help" and not (getattr(param, "help", None) or "").strip()
     ]
     assert missing == [], f"parameters without help text: {missing}"
@@ -88,8 +89,10 @@ def test_data_errors_exit_1_with_one_error_line(sqlite_cli, tmp_path):
         (["paper", "add", "not-a-doi"], "'not-a-doi' is neither a .bib file nor a DOI"),
         (["paper", "add", tmp_path / "missing.bib"], "no such file"),
         (["paper", "add", empty], "holds no BibTeX entries"),
-        (["result", "add", "--paper", "nosuchkey", "--ce", "99", "--current", "1", "--capacity", "1",
-          "--no-input"], "no paper with key 'nosuchkey'"),
+        (
+            ["result", "add", "--paper", "nosuchkey", "--ce", "99", "--current", "1", "--capacity", "1", "--no-input"],
+            "no paper with key 'nosuchkey'",
+        ),
     ]:
         process = sqlite_cli(*args)
         assert_user_error(process, 1, message)
@@ -97,8 +100,9 @@ def test_data_errors_exit_1_with_one_error_line(sqlite_cli, tmp_path):
 
 
 def test_network_failure_exits_4(sqlite_cli):
-    process = sqlite_cli("paper", "add", "10.5555/any", env={"CEDB_CROSSREF_URL": "http://127.0.0.1:9",
-                                                             "CEDB_HTTP_TIMEOUT": "1"})
+    process = sqlite_cli(
+        "paper", "add", "10.5555/any", env={"CEDB_CROSSREF_URL": "http://127.0.0.1:9", "CEDB_HTTP_TIMEOUT": "1"}
+    )
     assert_user_error(process, 4, "cannot reach Crossref at http://127.0.0.1:9")
 
 
@@ -140,9 +144,14 @@ def _on_a_terminal(cli, *args: str) -> str:
 
     leader, follower = pty.openpty()
     env = {k: v for k, v in cli.env.items() if k not in ("FORCE_COLOR", "TERM")}
-    process = subprocess.Popen([cli.executable, *args], stdin=subprocess.DEVNULL, stdout=follower,
-                               stderr=follower, env={**env, "TERM": "xterm-256color", "COLUMNS": "120"},
-                               cwd=cli.cwd)
+    process = subprocess.Popen(
+        [cli.executable, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env={**env, "TERM": "xterm-256color", "COLUMNS": "120"},
+        cwd=cli.cwd,
+    )
     os.close(follower)
     chunks = []
     while True:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import FIXTURES, POSTGRES_URL, Cli, _pg_schema_url, assert_user_error, database_snapshot
 
 GOOD = FIXTURES / "curation" / "good"
@@ -41,10 +40,15 @@ def test_check_reports_every_problem_with_file_and_line(sqlite_cli):
     process = sqlite_cli("curate", "check", BAD, "--offline")
     assert_user_error(process, code=3, contains="problem(s) in 4 file(s)")
     lines = process.stdout.splitlines()
-    for where in ("problems.yaml:5: duplicate key 'year'", "problems.yaml:14: current density",
-                  "problems.yaml:23: source 'nobody1999'", "problems.yaml:33: same strategy and conditions",
-                  "unsafe.yaml:4: refused YAML tag", "broken.yaml:5: not valid YAML",
-                  "not-a-mapping.yaml:1: expected a mapping"):
+    for where in (
+        "problems.yaml:5: duplicate key 'year'",
+        "problems.yaml:14: current density",
+        "problems.yaml:23: source 'nobody1999'",
+        "problems.yaml:33: same strategy and conditions",
+        "unsafe.yaml:4: refused YAML tag",
+        "broken.yaml:5: not valid YAML",
+        "not-a-mapping.yaml:1: expected a mapping",
+    ):
         assert any(where in line for line in lines), where
     assert all(line.startswith(str(BAD)) for line in lines)
     assert not (sqlite_cli.cwd / "CEDB_PWNED").exists()
@@ -57,12 +61,16 @@ def test_load_twice_then_a_failed_load(cli, tmp_path):
     files = tmp_path / "curation"
     shutil.copytree(GOOD, files)
     first = cli("curate", "load", files, check=True)
-    assert ("2 file(s) loaded: papers: 2 added, 0 updated, 0 unchanged; strategies: 2 added, 0 updated, "
-            "0 unchanged; results: 3 added, 0 updated, 0 unchanged") in first.stderr
+    assert (
+        "2 file(s) loaded: papers: 2 added, 0 updated, 0 unchanged; strategies: 2 added, 0 updated, "
+        "0 unchanged; results: 3 added, 0 updated, 0 unchanged"
+    ) in first.stderr
     after_first = database_snapshot(cli.url)
     second = cli("curate", "load", files, check=True)
-    assert ("2 file(s) loaded: papers: 0 added, 0 updated, 2 unchanged; strategies: 0 added, 0 updated, "
-            "2 unchanged; results: 0 added, 0 updated, 3 unchanged") in second.stderr
+    assert (
+        "2 file(s) loaded: papers: 0 added, 0 updated, 2 unchanged; strategies: 0 added, 0 updated, "
+        "2 unchanged; results: 0 added, 0 updated, 3 unchanged"
+    ) in second.stderr
     assert database_snapshot(cli.url) == after_first
     (row,) = cli.json("query", "--paper", "demo2023nitrate", "--cell", "full")
     assert (row["current_density_mA_cm2"], row["full_cell_derived"], row["method"]) == (2.0, True, "zhang-full")
@@ -70,7 +78,8 @@ def test_load_twice_then_a_failed_load(cli, tmp_path):
     # One bad file among good ones: nothing is loaded, every problem is listed, exit 3.
     shutil.copy(BAD / "problems.yaml", files)
     (files / "demo2023nitrate.yaml").write_text(
-        (files / "demo2023nitrate.yaml").read_text().replace("ce_percent: 99.6", "ce_percent: 99.65"))
+        (files / "demo2023nitrate.yaml").read_text().replace("ce_percent: 99.6", "ce_percent: 99.65")
+    )
     process = cli("curate", "load", files)
     assert_user_error(process, code=3, contains="nothing loaded")
     assert "problems.yaml:14: " in process.stderr
@@ -89,7 +98,9 @@ def test_dump_init_empty_load_dump_gives_identical_files(cli, empty_cli, tmp_pat
     empty_cli("curate", "dump", second, check=True)
     assert _files(second) == _files(first)
     # The reloaded database answers like the original.
-    assert empty_cli.json("query", "--practical", "--min-ce", "99") == cli.json("query", "--practical", "--min-ce", "99")
+    assert empty_cli.json("query", "--practical", "--min-ce", "99") == cli.json(
+        "query", "--practical", "--min-ce", "99"
+    )
 
 
 def test_missing_path_is_an_error(sqlite_cli, tmp_path):

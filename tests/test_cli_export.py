@@ -46,11 +46,7 @@ def _md_rows(text: str) -> tuple[list[str], list[list[str]], dict[str, str]]:
     lines = text.splitlines()
     table = [re.split(r"(?<!\\)\|", line.strip())[1:-1] for line in lines if line.startswith("|")]
     table = [[cell.strip() for cell in row] for row in table]
-    numbers = {
-        m.group(1): m.group(2)
-        for m in (re.match(r"^(\d+)\. .*\[([^\]\s]+)\]$", line) for line in lines)
-        if m
-    }
+    numbers = {m.group(1): m.group(2) for m in (re.match(r"^(\d+)\. .*\[([^\]\s]+)\]$", line) for line in lines) if m}
     return table[0], table[2:], numbers
 
 
@@ -67,17 +63,11 @@ def test_table2_selection_in_markdown(cli):
     groups = [row[0] for row in rows if row[0].startswith("**")]
     assert groups == ["**Composite Li anodes**", "**Electrolyte engineering**"]
     data = [row for row in rows if not row[0].startswith("**")]
-    got = {
-        (numbers[row[6]], float(row[5].strip("#>*†")), float(row[2]), float(row[3])) for row in data
-    }
+    got = {(numbers[row[6]], float(row[5].strip("#>*†")), float(row[2]), float(row[3])) for row in data}
     assert got == expected and len(data) == len(expected)
     assert sorted(numbers, key=int) == [str(i) for i in range(1, len(numbers) + 1)]
-    assert (
-        numbers[str(len(numbers))] == "sun2025review"
-    )  # the review the placeholders are cited through
-    assert [row[6] for row in data] == sorted(
-        (row[6] for row in data), key=int
-    )  # numbered by first appearance
+    assert numbers[str(len(numbers))] == "sun2025review"  # the review the placeholders are cited through
+    assert [row[6] for row in data] == sorted((row[6] for row in data), key=int)  # numbered by first appearance
     caption = process.stdout.splitlines()[0]
     assert f"({len(expected)} results), at practical conditions" in caption
     assert "current ≥ 1 mA cm⁻², capacity ≥ 3 mAh cm⁻²" in caption and "with CE ≥ 99 %" in caption
@@ -128,9 +118,7 @@ def test_every_format_parses_back_to_the_same_table(cli, tmp_path):
 
     as_csv = list(csv.DictReader(io.StringIO(cli(*TABLE2, "--format", "csv", check=True).stdout)))
     assert {(r["Key"], float(r["CE (%)"].rstrip("#"))) for r in as_csv} == expected
-    assert {r["CE (%)"] for r in as_csv if r["Key"].endswith(("ref98", "ref101"))} == {
-        "99.0"
-    }  # as reported
+    assert {r["CE (%)"] for r in as_csv if r["Key"].endswith(("ref98", "ref101"))} == {"99.0"}  # as reported
 
     document = json.loads(cli(*TABLE2, "--format", "json", check=True).stdout)
     rows = [row for group in document["groups"] for row in group["rows"]]
@@ -153,8 +141,7 @@ def test_every_format_parses_back_to_the_same_table(cli, tmp_path):
     primary = sorted({key for key, _ in expected if not key.startswith("sun2025review-ref")})
     assert cited == ["sun2025review", *primary]
     refs_in_review = set(re.findall(r"ref\.~(\d+) in \\cite\{sun2025review\}", text))
-    assert refs_in_review == {key.rsplit("ref", 1)[1] for key, _ in expected
-                              if key.startswith("sun2025review-ref")}
+    assert refs_in_review == {key.rsplit("ref", 1)[1] for key, _ in expected if key.startswith("sun2025review-ref")}
     entries = parse_file(str(bib), "bibtex").entries
     assert sorted(entries) == sorted(cited)  # exactly the cited references, no empty placeholder
     assert "\\toprule" in text and "\\bottomrule" in text
@@ -173,9 +160,7 @@ def test_every_format_parses_back_to_the_same_table(cli, tmp_path):
 def test_export_errors_write_nothing(sqlite_cli, tmp_path):
     sqlite_cli("query", "--limit", "0", check=True)
     before = database_snapshot(sqlite_cli.url)
-    assert_user_error(
-        sqlite_cli("export", "table", "--format", "xlsx"), contains="give the file with -o"
-    )
+    assert_user_error(sqlite_cli("export", "table", "--format", "xlsx"), contains="give the file with -o")
     bad = sqlite_cli("export", "table", "--format", "docx")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert_user_error(
@@ -190,9 +175,27 @@ EVIL = "<script>alert(1)</script> =SUM(A1) 50% & $x_1^2$ {~} \\ #"
 
 
 def test_hostile_text_is_escaped_in_every_format(sqlite_cli, tmp_path):
-    sqlite_cli("result", "add", "--paper", "sun2025review-ref107", "--ce", "99.9", "--current", "2",
-               "--capacity", "4", "--category", "interface", "--label", EVIL, "--host", "@cmd|' /C calc'!A0",
-               "--full-cell-derived", "--no-input", check=True)
+    sqlite_cli(
+        "result",
+        "add",
+        "--paper",
+        "sun2025review-ref107",
+        "--ce",
+        "99.9",
+        "--current",
+        "2",
+        "--capacity",
+        "4",
+        "--category",
+        "interface",
+        "--label",
+        EVIL,
+        "--host",
+        "@cmd|' /C calc'!A0",
+        "--full-cell-derived",
+        "--no-input",
+        check=True,
+    )
     # only the added row: the bundled primary papers also hold interface results
     select = ("export", "table", "--category", "interface", "--paper", "sun2025review-ref107")
     html = sqlite_cli(*select, "--format", "html", check=True).stdout
@@ -218,9 +221,7 @@ def test_hostile_text_is_escaped_in_every_format(sqlite_cli, tmp_path):
     import zipfile
 
     with zipfile.ZipFile(xlsx) as archive:
-        assert not any(
-            "<f>" in archive.read(n).decode() for n in archive.namelist() if "worksheets" in n
-        )
+        assert not any("<f>" in archive.read(n).decode() for n in archive.namelist() if "worksheets" in n)
 
 
 # --------------------------------------------------------------------------- in process (typer's CliRunner)
@@ -275,29 +276,19 @@ def _every_format(run, tmp_path, *select) -> dict[str, list[str]]:
     from openpyxl import load_workbook
 
     out = {}
-    out["csv"] = [
-        r["CE (%)"] for r in csv.DictReader(io.StringIO(run(*select, "-f", "csv").stdout))
-    ]
-    out["json"] = [
-        r["CE (%)"]
-        for g in json.loads(run(*select, "-f", "json").stdout)["groups"]
-        for r in g["rows"]
-    ]
+    out["csv"] = [r["CE (%)"] for r in csv.DictReader(io.StringIO(run(*select, "-f", "csv").stdout))]
+    out["json"] = [r["CE (%)"] for g in json.loads(run(*select, "-f", "json").stdout)["groups"] for r in g["rows"]]
     _, rows, _ = _md_rows(run(*select, "-f", "md").stdout)
     out["md"] = [row[5] for row in rows if not row[0].startswith("**")]
     parser = _Html()
     parser.feed(run(*select, "-f", "html").stdout)
     out["html"] = [row[5] for row in parser.rows[1:] if len(row) == 7]
     latex = run(*select, "-f", "latex").stdout
-    out["latex"] = [
-        re.split(r"(?<!\\)&", line)[5].strip() for line in latex.splitlines() if r"\cite{" in line
-    ]
+    out["latex"] = [re.split(r"(?<!\\)&", line)[5].strip() for line in latex.splitlines() if r"\cite{" in line]
     run(*select, "-f", "xlsx", "-o", tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["CE table"]
     out["xlsx"] = [
-        f"{c.value:.{len(c.number_format) - 2}f}"
-        if c.number_format.startswith("0.")
-        else str(c.value)
+        f"{c.value:.{len(c.number_format) - 2}f}" if c.number_format.startswith("0.") else str(c.value)
         for c in sheet["G"][1:]
     ]
     return out
@@ -329,21 +320,15 @@ def test_reported_precision_round_trips_through_add_curation_and_import(run, tmp
     # Curation files: dumped as written, loaded back into a new database unchanged.
     run("curate", "dump", tmp_path / "dumped")
     dumped = (tmp_path / "dumped" / "alpha2022.yaml").read_text()
-    assert [line.split(": ")[1] for line in dumped.splitlines() if "ce_percent" in line] == list(
-        REPORTED
-    )
+    assert [line.split(": ")[1] for line in dumped.splitlines() if "ce_percent" in line] == list(REPORTED)
     assert "ce_decimals" not in dumped  # the digits say it
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     run("curate", "load", tmp_path / "dumped", db=other)
-    csv_text = run(
-        *select, "--paper", "alpha2022", "-f", "csv", db=other
-    ).stdout  # beside the bundled data
+    csv_text = run(*select, "--paper", "alpha2022", "-f", "csv", db=other).stdout  # beside the bundled data
     assert [r["CE (%)"] for r in csv.DictReader(io.StringIO(csv_text))] == list(REPORTED)
     # An edit brings the precision of the new value.
     run("result", "edit", "1", "--ce", "99.10")
-    assert [r["CE (%)"] for r in csv.DictReader(io.StringIO(run(*select, "-f", "csv").stdout))][
-        0
-    ] == "99.10"
+    assert [r["CE (%)"] for r in csv.DictReader(io.StringIO(run(*select, "-f", "csv").stdout))][0] == "99.10"
     # Import from a spreadsheet (CSV cells are text, so their digits count).
     (tmp_path / "r.csv").write_text(
         "Paper,CE,j,Q\n" + "".join(f"gamma2023,{ce},{i},4\n" for i, ce in enumerate(REPORTED, 1))
@@ -360,8 +345,7 @@ def test_curation_file_precision(run, tmp_path):
         "reference: {key: delta2024, title: Delta, year: 2024}\n"
         "measurements:\n"
         + "".join(
-            f"- {{ce_percent: {ce}, current_density_mA_cm2: {i}}}\n"
-            for i, ce in enumerate(REPORTED + ("99",), 1)
+            f"- {{ce_percent: {ce}, current_density_mA_cm2: {i}}}\n" for i, ce in enumerate(REPORTED + ("99",), 1)
         )
     )
     run("curate", "load", tmp_path / "c")
@@ -404,9 +388,7 @@ def test_columns_caption_and_no_caption(run):
     assert rows[1] == ["1", "&gt;99.5", "li-cu", "aurbach", "LHCE"]  # the curation note is gone
     assert "Notes: &gt; CE reported as exceeding the value" in text
     assert numbers == {"1": "alpha2022"}
-    assert run(*select, "--caption", "Table 2 of our paper.").stdout.startswith(
-        "**Table.** Table 2 of our paper.\n"
-    )
+    assert run(*select, "--caption", "Table 2 of our paper.").stdout.startswith("**Table.** Table 2 of our paper.\n")
     bare = run(*select, "--no-caption").stdout
     assert "**Table.**" not in bare and bare.startswith("| Strategy |")
     assert "Notes: &gt;" in bare  # footnotes explain the markers whatever the caption

@@ -11,6 +11,7 @@ from conftest import assert_user_error
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 from conftest import REVIEW_TEXT as REVIEW  # noqa: E402
 from conftest import needs_review  # noqa: E402
+
 TEXT = (
     "Li||Cu cells give an average CE of 99.4% at 1 mA cm-2 and 4 mAh cm-2 over 150 cycles. "
     "The CE of 99.6% was kept at 2 mA cm-2 and 3 mAh cm-2 over 200 cycles. "
@@ -74,10 +75,7 @@ def test_table_and_note(run):
 
 
 def test_stdin_with_kind(run):
-    html = (
-        "<p>Li||Cu cells: average CE of 99.2% at 1 mA cm<sup>-2</sup> and "
-        "1 mAh cm<sup>-2</sup>.</p>"
-    )
+    html = "<p>Li||Cu cells: average CE of 99.2% at 1 mA cm<sup>-2</sup> and 1 mAh cm<sup>-2</sup>.</p>"
     rows = _json(run("extract", "-", "--kind", "html", "--format", "json", input=html))
     assert [(r["ce_percent"], r["areal_capacity_mAh_cm2"]) for r in rows] == [(99.2, 1)]
     assert "<sup>" in html[rows[0]["start"] : rows[0]["end"]]
@@ -86,10 +84,7 @@ def test_stdin_with_kind(run):
 def test_min_confidence(run, tmp_path):
     (tmp_path / "p.txt").write_text(TEXT, encoding="utf-8")
     assert len(_json(run("extract", "p.txt", "-f", "json"))) == 3
-    assert [
-        r["ce_percent"]
-        for r in _json(run("extract", "p.txt", "-f", "json", "--min-confidence", "0.6"))
-    ] == [
+    assert [r["ce_percent"] for r in _json(run("extract", "p.txt", "-f", "json", "--min-confidence", "0.6"))] == [
         99.4,
         99.6,
     ]
@@ -120,9 +115,7 @@ def test_to_curation_writes_checkable_drafts(run, tmp_path):
     assert "current_density_mA_cm2" not in rows[2]  # no conditions stated: none invented
     check = run("curate", "check", "--offline", "drafts")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert_user_error(
-        run("extract", "p.txt", "--to-curation", "drafts", "--paper", "new2025"), contains="--force"
-    )
+    assert_user_error(run("extract", "p.txt", "--to-curation", "drafts", "--paper", "new2025"), contains="--force")
     again = run("extract", "p.txt", "--to-curation", "drafts", "--paper", "new2025", "--force")
     assert again.returncode == 0, again.stderr
 
@@ -154,9 +147,7 @@ def test_drafts_always_pass_the_check(run, tmp_path, text):
 
 def test_compare_and_record(sqlite_cli, tmp_path):
     # The bundled dataset holds ref102's two results (99.4 % and 99.6 %, no cell).
-    (tmp_path / "p.txt").write_text(
-        TEXT.replace("Li||Cu cells give", "The host gives"), encoding="utf-8"
-    )
+    (tmp_path / "p.txt").write_text(TEXT.replace("Li||Cu cells give", "The host gives"), encoding="utf-8")
     rows = sqlite_cli.json("extract", "p.txt", "--paper", "sun2025review-ref102", "--compare")
     assert [(r["ce_percent"], r["status"]) for r in rows] == [
         (99.4, "known"),
@@ -178,20 +169,17 @@ def test_compare_and_record(sqlite_cli, tmp_path):
     # The one wording of a conflict, as on every other route (cedb.bulk.conflict_message).
     from cedb.bulk import conflict_message
 
-    expected = conflict_message(rows[0]["existing_id"], rows[0]["existing_ce_percent"], "sun2025review",
-                                99.9, "sun2025review-ref102")
+    expected = conflict_message(
+        rows[0]["existing_id"], rows[0]["existing_ce_percent"], "sun2025review", 99.9, "sun2025review-ref102"
+    )
     assert f"Conflict: {expected}" in process.stderr
     assert "1 / 2 complete candidate(s) recorded" in process.stderr
     added = sqlite_cli.json("query", "--paper", "sun2025review-ref102", "--status", "draft")
-    assert [(r["ce_percent"], r["current_density_mA_cm2"], r["cycles"]) for r in added] == [
-        (98.0, 5.0, 100)
-    ]
+    assert [(r["ce_percent"], r["current_density_mA_cm2"], r["cycles"]) for r in added] == [(98.0, 5.0, 100)]
 
     again = sqlite_cli("extract", "q.txt", "--paper", "sun2025review-ref102", "--record", "--yes")
     assert "0 / 2" in again.stderr and "1 already recorded" in again.stderr
-    assert_user_error(
-        sqlite_cli("extract", "q.txt", "--paper", "nosuch", "--record", "--yes"), contains="nosuch"
-    )
+    assert_user_error(sqlite_cli("extract", "q.txt", "--paper", "nosuch", "--record", "--yes"), contains="nosuch")
 
 
 def test_record_asks_before_each(sqlite_url, tmp_path, monkeypatch):
@@ -237,12 +225,14 @@ def test_review_drafts_reproduce_the_bundled_dataset(run, tmp_path):
     assert {m["status"] for m in drafted} == {"draft"}  # a curator confirms them
 
     def key(m):
-        return (m["ce_percent"], m.get("current_density_mA_cm2"), m.get("areal_capacity_mAh_cm2"),
-                m.get("cycles"))
+        return (m["ce_percent"], m.get("current_density_mA_cm2"), m.get("areal_capacity_mAh_cm2"), m.get("cycles"))
 
     # The review's own results: the files of its placeholders (the primary papers are curated from their abstracts).
-    bundled = [m for f in curation_dir().glob("sun2025review*.yaml")
-               for m in (yaml.safe_load(f.read_text()) or {}).get("measurements") or []]
+    bundled = [
+        m
+        for f in curation_dir().glob("sun2025review*.yaml")
+        for m in (yaml.safe_load(f.read_text()) or {}).get("measurements") or []
+    ]
     assert sorted(map(key, drafted)) == sorted(map(key, bundled))
     # Every draft points at its sentence in the source.
     source = REVIEW.read_text(encoding="utf-8")
@@ -257,13 +247,22 @@ def test_review_drafts_reproduce_the_bundled_dataset(run, tmp_path):
     [
         # Unicode minus, thin spaces and a line break inside the sentence; two CEs of one
         # strategy (the electrolyte) in one sentence.
-        ("p.txt", "Li||Cu cells in 1 M LiFSI in DME reach a CE of 99.1% at 1\u2009mA\u2009cm\u22122 "
-         "and 1 mAh cm\u22122, and 98.2%\nat 2 mA cm\u22122 and 1 mAh cm\u22122.\n",
-         ["Li||Cu cells in 1 M LiFSI in DME reach a CE of 99.1% at 1\u2009mA\u2009cm\u22122 and "
-          "1 mAh cm\u22122, and 98.2% at 2 mA cm\u22122 and 1 mAh cm\u22122."] * 2),
-        ("p.html", "<p>Li||Cu cells with LiPF<sub>6</sub> show a CE of 99.1% at 1 mA "
-         "cm<sup>&#8722;2</sup> and 2 mAh cm<sup>&#8722;2</sup>.</p>",
-         ["Li||Cu cells with LiPF6 show a CE of 99.1% at 1 mA cm\u22122 and 2 mAh cm\u22122."]),
+        (
+            "p.txt",
+            "Li||Cu cells in 1 M LiFSI in DME reach a CE of 99.1% at 1\u2009mA\u2009cm\u22122 "
+            "and 1 mAh cm\u22122, and 98.2%\nat 2 mA cm\u22122 and 1 mAh cm\u22122.\n",
+            [
+                "Li||Cu cells in 1 M LiFSI in DME reach a CE of 99.1% at 1\u2009mA\u2009cm\u22122 and "
+                "1 mAh cm\u22122, and 98.2% at 2 mA cm\u22122 and 1 mAh cm\u22122."
+            ]
+            * 2,
+        ),
+        (
+            "p.html",
+            "<p>Li||Cu cells with LiPF<sub>6</sub> show a CE of 99.1% at 1 mA "
+            "cm<sup>&#8722;2</sup> and 2 mAh cm<sup>&#8722;2</sup>.</p>",
+            ["Li||Cu cells with LiPF6 show a CE of 99.1% at 1 mA cm\u22122 and 2 mAh cm\u22122."],
+        ),
     ],
 )
 def test_draft_quotes_are_the_source_words_and_pass_check(run, tmp_path, name, source, quotes):
@@ -301,9 +300,7 @@ def test_location_option_sets_every_draft_location(run, tmp_path, location):
     assert process.returncode == 0, process.stderr
     import yaml
 
-    rows = yaml.safe_load((tmp_path / "drafts" / "loc2025.yaml").read_text(encoding="utf-8"))[
-        "measurements"
-    ]
+    rows = yaml.safe_load((tmp_path / "drafts" / "loc2025.yaml").read_text(encoding="utf-8"))["measurements"]
     assert len(rows) == 3 and {m["location"] for m in rows} == {location}
     # the offsets are kept in the note, so a draft can still be traced in the file
     assert "found at p.txt, characters 0-" in rows[0]["note"]
@@ -337,9 +334,7 @@ def test_a_range_is_drafted_as_its_upper_end_with_both_ends_in_the_note(run, tmp
     assert process.returncode == 0, process.stderr
     import yaml
 
-    [row] = yaml.safe_load((tmp_path / "drafts" / "range2025.yaml").read_text(encoding="utf-8"))[
-        "measurements"
-    ]
+    [row] = yaml.safe_load((tmp_path / "drafts" / "range2025.yaml").read_text(encoding="utf-8"))["measurements"]
     assert row["ce_percent"] == 99 and row["statistic"] == "maximum"  # never a midpoint (98)
     assert "range, 97-99 %" in row["note"] and "lower end, 97 %" in row["note"]
     assert (row["current_density_mA_cm2"], row["areal_capacity_mAh_cm2"]) == (0.5, 1)
@@ -354,7 +349,5 @@ def test_an_average_given_as_a_range_stays_an_average(run, tmp_path):
     assert run("extract", "p.txt", "--to-curation", "d", "--paper", "avg2025").returncode == 0
     import yaml
 
-    [row] = yaml.safe_load((tmp_path / "d" / "avg2025.yaml").read_text(encoding="utf-8"))[
-        "measurements"
-    ]
+    [row] = yaml.safe_load((tmp_path / "d" / "avg2025.yaml").read_text(encoding="utf-8"))["measurements"]
     assert (row["ce_percent"], row["statistic"]) == (98.9, "average")

@@ -10,12 +10,48 @@ from tests.conftest import assert_user_error
 
 @pytest.fixture
 def with_electrolytes(cli):
-    cli("result", "add", "--paper", "sun2025review-ref98", "--ce", "99.1", "--current", "0.5",
-        "--capacity", "1", "--category", "electrolyte", "--label", "Carbonate baseline",
-        "--electrolyte", "1M LiPF6 EC-DMC (3:7 v/v)", "--no-input", check=True)
-    cli("result", "add", "--paper", "sun2025review-ref98", "--ce", "99.5", "--current", "1",
-        "--capacity", "3", "--category", "electrolyte", "--label", "LHCE",
-        "--electrolyte", "1.2M LiFSI DMC-BTFE (1:2 mol)", "--additive", "LiPO2F2", "--no-input", check=True)
+    cli(
+        "result",
+        "add",
+        "--paper",
+        "sun2025review-ref98",
+        "--ce",
+        "99.1",
+        "--current",
+        "0.5",
+        "--capacity",
+        "1",
+        "--category",
+        "electrolyte",
+        "--label",
+        "Carbonate baseline",
+        "--electrolyte",
+        "1M LiPF6 EC-DMC (3:7 v/v)",
+        "--no-input",
+        check=True,
+    )
+    cli(
+        "result",
+        "add",
+        "--paper",
+        "sun2025review-ref98",
+        "--ce",
+        "99.5",
+        "--current",
+        "1",
+        "--capacity",
+        "3",
+        "--category",
+        "electrolyte",
+        "--label",
+        "LHCE",
+        "--electrolyte",
+        "1.2M LiFSI DMC-BTFE (1:2 mol)",
+        "--additive",
+        "LiPO2F2",
+        "--no-input",
+        check=True,
+    )
     return cli
 
 
@@ -60,14 +96,18 @@ def test_component_filters_match_synonyms(with_electrolytes):
     cli = with_electrolytes
     by_name = {r["label"] for r in cli.json("query", "--solvent", "dimethyl carbonate")}
     # The bundled EL-DO electrolyte (bisalt-lidfp-lidfob) is LiTFSI in EC:EMC:DMC.
-    assert by_name == {"Carbonate baseline", "LHCE",
-                       "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives"}
+    assert by_name == {
+        "Carbonate baseline",
+        "LHCE",
+        "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives",
+    }
     assert {r["label"] for r in cli.json("query", "--salt", "lithium hexafluorophosphate")} == {"Carbonate baseline"}
     # The bundled review's LHCE says "BTFE introduced as a diluent" in prose (issue 12).
-    assert {r["label"] for r in cli.json("query", "--diluent", "BTFE")} == {"LHCE",
-                                                                          "LHCE (BTFE diluent)"}
+    assert {r["label"] for r in cli.json("query", "--diluent", "BTFE")} == {"LHCE", "LHCE (BTFE diluent)"}
     # The additive text says LiPO2F2; its synonym LiDFP finds it (and the bundled EL-DO
     # additive, written "lithium difluorophosphate").
     assert {r["label"] for r in cli.json("query", "--additive", "LiDFP")} == {
-        "LHCE", "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives"}
+        "LHCE",
+        "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives",
+    }
     assert_user_error(cli("query", "--salt", "unobtainium"), 1, "unknown chemical")

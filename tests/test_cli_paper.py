@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cedb.resources import curation_dir
 from conftest import FIXTURES, Cli, assert_user_error, database_snapshot
 from crossref_server import GARBAGE, NOT_HTTP, SLOW, TRICKLE, UNAVAILABLE, WRONG_SHAPE, CrossrefServer
+
+from cedb.resources import curation_dir
 
 MESSY = FIXTURES / "bib" / "messy.bib"
 MESSY_ADDED = ["Muller2021Nitrate", "fresh2024", "keller2023note", "ortiz2022sulfide", "wang2020host"]
@@ -65,16 +65,22 @@ def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     listed = {row["key"]: row for row in cli.json("paper", "list")}
     assert len(listed) == BUNDLED_PAPERS + 5 and set(MESSY_ADDED) <= set(listed)
     assert listed["Muller2021Nitrate"] == {
-        "key": "Muller2021Nitrate", "year": 2021, "authors": "Müller et al.",
+        "key": "Muller2021Nitrate",
+        "year": 2021,
+        "authors": "Müller et al.",
         "title": "A LiNO3 additive that stabilises plated lithium in carbonate electrolytes",
-        "journal": "Journal of Synthetic Lithium Anodes", "doi": "10.5555/synth.2021.001",
+        "journal": "Journal of Synthetic Lithium Anodes",
+        "doi": "10.5555/synth.2021.001",
     }
     assert listed["ortiz2022sulfide"]["title"] == "Li2S-rich interphases for dense lithium deposition"
     assert listed["fresh2024"]["title"] == "Coulombic efficiency at 99.9 % under lean electrolyte & high loading"
     assert {k: listed[k]["doi"] for k in MESSY_ADDED} == {
-        "Muller2021Nitrate": "10.5555/synth.2021.001", "fresh2024": "10.5555/fresh.2024.3",
-        "keller2023note": "10.5555/note.2023.42", "ortiz2022sulfide": "10.5555/abc",
-        "wang2020host": "10.5555/host.2020.7"}
+        "Muller2021Nitrate": "10.5555/synth.2021.001",
+        "fresh2024": "10.5555/fresh.2024.3",
+        "keller2023note": "10.5555/note.2023.42",
+        "ortiz2022sulfide": "10.5555/abc",
+        "wang2020host": "10.5555/host.2020.7",
+    }
 
     rows = _papers(cli.url)
     muller = rows["Muller2021Nitrate"]
@@ -91,8 +97,9 @@ def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     if cli.url.startswith("sqlite"):  # rendering does not depend on the backend
         csv_lines = cli("paper", "list", "--format", "csv", check=True).stdout.splitlines()
         assert csv_lines[0] == "key,year,authors,title,journal,doi"
-        assert ("wang2020host,2020,Wang,A porous copper host for dendrite-free lithium plating,,"
-                "10.5555/host.2020.7") in csv_lines
+        assert (
+            "wang2020host,2020,Wang,A porous copper host for dendrite-free lithium plating,,10.5555/host.2020.7"
+        ) in csv_lines
         assert len(csv_lines) == 1 + len(listed)
 
     # The same file again: everything is a duplicate now, and nothing changes.
@@ -103,10 +110,16 @@ def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     assert f"skipped {MESSY}:8 Muller2021Nitrate: same DOI 10.5555/synth.2021.001 as Muller2021Nitrate" in again.stderr
 
     # --on-duplicate error: refused naming the existing key, and the good entry before it is not kept.
-    dup = _write(tmp_path / "dup.bib", "@article{fresh, title = {A new paper}, year = 2020, doi = {10.5555/fresh.1}}\n"
-                 "@article{again, title={Other}, year=2021, url={https://doi.org/10.5555/HOST.2020.7}}\n")
-    line = assert_user_error(cli("paper", "add", dup, "--on-duplicate", "error"), 1,
-                             "is already in the database as wang2020host (same DOI 10.5555/host.2020.7)")
+    dup = _write(
+        tmp_path / "dup.bib",
+        "@article{fresh, title = {A new paper}, year = 2020, doi = {10.5555/fresh.1}}\n"
+        "@article{again, title={Other}, year=2021, url={https://doi.org/10.5555/HOST.2020.7}}\n",
+    )
+    line = assert_user_error(
+        cli("paper", "add", dup, "--on-duplicate", "error"),
+        1,
+        "is already in the database as wang2020host (same DOI 10.5555/host.2020.7)",
+    )
     assert f"{dup}:2 again" in line
 
     # Nothing that can be added: exit 1, nothing written.
@@ -117,12 +130,19 @@ def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     assert database_snapshot(cli.url) == before
 
     # Same title and year under another key: error, skip, replace.
-    newer = _write(tmp_path / "newer.bib", (
-        "@article{ortiz2022v2,\n  author = {Ortiz, Ana},\n"
-        "  title = {Li$_2$S-Rich Interphases for Dense Lithium Deposition.},\n"
-        "  journal = {Synthetic Battery Letters}, year = {2022}, volume = {3}, pages = {1--9},\n}\n"))
-    assert_user_error(cli("paper", "add", newer, "--on-duplicate", "error"), 1,
-                      "is already in the database as ortiz2022sulfide (same title and year)")
+    newer = _write(
+        tmp_path / "newer.bib",
+        (
+            "@article{ortiz2022v2,\n  author = {Ortiz, Ana},\n"
+            "  title = {Li$_2$S-Rich Interphases for Dense Lithium Deposition.},\n"
+            "  journal = {Synthetic Battery Letters}, year = {2022}, volume = {3}, pages = {1--9},\n}\n"
+        ),
+    )
+    assert_user_error(
+        cli("paper", "add", newer, "--on-duplicate", "error"),
+        1,
+        "is already in the database as ortiz2022sulfide (same title and year)",
+    )
     skipped = cli("paper", "add", newer, "--on-duplicate", "skip", check=True)
     assert skipped.stderr.splitlines()[-1] == "0 added, 1 skipped as duplicates, 0 rejected"
     assert database_snapshot(cli.url) == before
@@ -143,16 +163,21 @@ def test_rm_refuses_cited_papers_unless_cascade(cli):
     before = database_snapshot(cli.url)
     # The review's results belong to the papers it quotes: they block the removal, --cascade or not.
     for extra in ([], ["--cascade"], ["--cascade", "--yes"]):
-        assert_user_error(cli("paper", "rm", "sun2025review", *extra), 1,
-                          "11 result(s) of other papers were read from sun2025review (ids ")
+        assert_user_error(
+            cli("paper", "rm", "sun2025review", *extra),
+            1,
+            "11 result(s) of other papers were read from sun2025review (ids ",
+        )
     assert_user_error(cli("paper", "rm", "nosuchkey"), 1, "no paper with key 'nosuchkey'")
-    assert_user_error(cli("paper", "rm", "sun2025review-ref107"), 1,
-                      "sun2025review-ref107 has 1 result(s) (ids ")
+    assert_user_error(cli("paper", "rm", "sun2025review-ref107"), 1, "sun2025review-ref107 has 1 result(s) (ids ")
     assert_user_error(cli("paper", "rm", "sun2025review", "--detach-sources"), 1, "give --yes")
     assert database_snapshot(cli.url) == before
     removed = cli("paper", "rm", "sun2025review", "--detach-sources", "--yes", check=True)
-    assert removed.stdout == "" and removed.stderr.strip().splitlines()[-1].startswith(
-        "Removed sun2025review; ") and "result(s) of other papers kept without a source" in removed.stderr
+    assert (
+        removed.stdout == ""
+        and removed.stderr.strip().splitlines()[-1].startswith("Removed sun2025review; ")
+        and "result(s) of other papers kept without a source" in removed.stderr
+    )
     after = database_snapshot(cli.url)
     assert len(after["measurement"]) == len(before["measurement"])  # kept, without a source
     assert len(after["reference"]) == BUNDLED_PAPERS - 1
@@ -178,7 +203,8 @@ def test_export_round_trips_through_pybtex_and_cedb(cli, tmp_path):
     data = parse_string(text, "bibtex")
     assert len(data.entries) == BUNDLED_PAPERS + 5
     assert data.entries["Muller2021Nitrate"].fields["title"] == (
-        "A {LiNO$_3$} additive that stabilises plated lithium in carbonate electrolytes")
+        "A {LiNO$_3$} additive that stabilises plated lithium in carbonate electrolytes"
+    )
     assert data.entries["Muller2021Nitrate"].fields["journal"] == "Journal of Synthetic Lithium Anodes"
     assert data.entries["sun2025review"].fields["doi"] == "10.1039/d4eb00034j"
 
@@ -194,7 +220,8 @@ def test_export_round_trips_through_pybtex_and_cedb(cli, tmp_path):
     fields = ("title", "authors", "journal", "year", "volume", "pages", "doi", "entry_type")
     original, copied = _papers(cli.url), _papers(other.url)
     assert {k: [r[f] for f in fields] for k, r in copied.items()} == {
-        k: [r[f] for f in fields] for k, r in original.items()}
+        k: [r[f] for f in fields] for k, r in original.items()
+    }
     assert other("paper", "export", check=True).stdout == text
 
 
@@ -216,21 +243,39 @@ def test_add_doi_from_crossref(cli, crossref, crossref_env):
     assert shown["title"] == "Dense lithium plating from a LiNO3-saturated ether electrolyte"
     assert shown["authors"] == "Ortiz, Ana and Müller, Jörg"
     assert (shown["journal"], shown["year"], shown["volume"], shown["pages"], shown["doi"], shown["entry_type"]) == (
-        "Synthetic Battery Letters", 2023, "7", "100–112", "10.5555/crossref.2023.001", "article")
+        "Synthetic Battery Letters",
+        2023,
+        "7",
+        "100–112",
+        "10.5555/crossref.2023.001",
+        "article",
+    )
 
     # The same DOI in another spelling is refused, naming the paper; skip is not an error.
-    assert_user_error(cli("paper", "add", "doi:10.5555/crossref.2023.001", env=crossref_env), 1,
-                      "already in the database as ortiz2023dense (same DOI 10.5555/crossref.2023.001)")
-    skipped = cli("paper", "add", "https://doi.org/10.5555/Crossref.2023.001", "--on-duplicate", "skip",
-                  env=crossref_env, check=True)
+    assert_user_error(
+        cli("paper", "add", "doi:10.5555/crossref.2023.001", env=crossref_env),
+        1,
+        "already in the database as ortiz2023dense (same DOI 10.5555/crossref.2023.001)",
+    )
+    skipped = cli(
+        "paper",
+        "add",
+        "https://doi.org/10.5555/Crossref.2023.001",
+        "--on-duplicate",
+        "skip",
+        env=crossref_env,
+        check=True,
+    )
     assert "0 added, 1 skipped as duplicates" in skipped.stderr
     assert "mailto:" not in crossref.requests[-1].headers["User-Agent"]  # no CEDB_EMAIL, no mailto
     # Same title and year as a BibTeX entry (another DOI): refused, naming it.
-    assert_user_error(cli("paper", "add", "10.5555/crossref.2024.002", env=crossref_env), 1,
-                      "already in the database as fresh2024 (same title and year)")
+    assert_user_error(
+        cli("paper", "add", "10.5555/crossref.2024.002", env=crossref_env),
+        1,
+        "already in the database as fresh2024 (same title and year)",
+    )
     # Same DOI as Muller2021Nitrate: replace takes Crossref's metadata and keeps the key.
-    replaced = cli("paper", "add", "10.5555/synth.2021.001", "--on-duplicate", "replace", env=crossref_env,
-                   check=True)
+    replaced = cli("paper", "add", "10.5555/synth.2021.001", "--on-duplicate", "replace", env=crossref_env, check=True)
     assert "1 replaced" in replaced.stderr
     rows = _papers(cli.url)
     assert [key for key in rows if key.startswith("ortiz2023")] == ["ortiz2023dense"]
@@ -265,8 +310,13 @@ def test_add_doi_failures_write_nothing(cli, crossref_env):
     with socket.socket() as unused:  # offline: a port nobody listens on
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    process = cli("paper", "add", MESSY, "10.5555/crossref.2023.001",
-                  env={"CEDB_CROSSREF_URL": f"http://127.0.0.1:{port}", "CEDB_HTTP_TIMEOUT": "1"})
+    process = cli(
+        "paper",
+        "add",
+        MESSY,
+        "10.5555/crossref.2023.001",
+        env={"CEDB_CROSSREF_URL": f"http://127.0.0.1:{port}", "CEDB_HTTP_TIMEOUT": "1"},
+    )
     assert_user_error(process, 4, f"cannot reach Crossref at http://127.0.0.1:{port}")
     assert database_snapshot(cli.url) == before  # the .bib entries before the DOI are not kept either
 
@@ -275,7 +325,7 @@ def test_add_doi_failures_write_nothing(cli, crossref_env):
 
 
 def _sqlite_bytes(url: str) -> bytes:
-    path = Path(url[len("sqlite:///"):])
+    path = Path(url[len("sqlite:///") :])
     wal = path.with_name(path.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0, "a write was left in the WAL"
     return path.read_bytes()

@@ -66,18 +66,19 @@ def test_plot_progress(plot_cli, tmp_path, suffix):
 def test_plot_progress_counts_practical_points(plot_cli, tmp_path):
     out = tmp_path / "p.png"
     # --status draft: only the results added here, not the bundled (verified) curated papers
-    practical = plot_cli("plot", "progress", "-o", out, "--year-from", "2022", "--status", "draft",
-                         check=True)
-    everything = plot_cli("plot", "progress", "-o", out, "--year-from", "2022", "--status", "draft",
-                          "--all-conditions", check=True)
+    practical = plot_cli("plot", "progress", "-o", out, "--year-from", "2022", "--status", "draft", check=True)
+    everything = plot_cli(
+        "plot", "progress", "-o", out, "--year-from", "2022", "--status", "draft", "--all-conditions", check=True
+    )
     assert "(2 points" in practical.stderr  # 98.9 % at 0.5 mA cm-2 is not practical
     assert "(3 points" in everything.stderr
 
 
 def test_plot_conditions(plot_cli, tmp_path):
     out = tmp_path / "c.svg"
-    process = plot_cli("plot", "conditions", "-o", out, "--x", "current", "--year-from", "2022",
-                       "--status", "draft", check=True)
+    process = plot_cli(
+        "plot", "conditions", "-o", out, "--x", "current", "--year-from", "2022", "--status", "draft", check=True
+    )
     assert "(3 points" in process.stderr
     assert "Current density" in out.read_text()  # SVG keeps text as text
 
@@ -91,9 +92,7 @@ def test_plot_life(sqlite_cli, tmp_path):
 
 def test_plot_cycling_reports_stages(sqlite_cli, tmp_path):
     out = tmp_path / "cycling.png"
-    process = sqlite_cli(
-        "plot", "cycling", FIXTURES / "full_cell.csv", "--cell", "full", "-o", out, check=True
-    )
+    process = sqlite_cli("plot", "cycling", FIXTURES / "full_cell.csv", "--cell", "full", "-o", out, check=True)
     assert "depleted: cycles 165-" in process.stderr
     assert out.read_bytes().startswith(MAGIC[".png"])
 
@@ -101,9 +100,7 @@ def test_plot_cycling_reports_stages(sqlite_cli, tmp_path):
 def test_plot_errors(sqlite_cli, tmp_path):
     process = sqlite_cli("plot", "life", "-o", tmp_path / "life.jpg")
     assert_user_error(process, contains="end the name in .png, .svg, .pdf")
-    process = sqlite_cli(
-        "plot", "life", "-o", tmp_path / "life.png", "--ce-min", "99.9", "--ce-max", "99"
-    )
+    process = sqlite_cli("plot", "life", "-o", tmp_path / "life.png", "--ce-min", "99.9", "--ce-max", "99")
     assert_user_error(process, contains="ce_range must be two CEs")
     process = sqlite_cli("plot", "cycling", tmp_path / "missing.csv", "-o", tmp_path / "x.png")
     assert_user_error(process, contains="does not exist")
@@ -136,11 +133,13 @@ def test_each_plot_with_every_profile(run_bundled, tmp_path, profile, strict):
     options = ["--profile", profile] + (["--strict"] if strict else [])
     listed = run_bundled("query", *options, "--format", "json")
     rows = json.loads(listed.stdout)
-    verdicts = {row["id"]: row["practical"] for row in rows}
     practical = [row["id"] for row in rows if row["practical"] is True]
     # the conditions plane can place only results with both a current and a capacity
-    placed = [row["id"] for row in rows
-              if row["current_density_mA_cm2"] is not None and row["areal_capacity_mAh_cm2"] is not None]
+    placed = [
+        row["id"]
+        for row in rows
+        if row["current_density_mA_cm2"] is not None and row["areal_capacity_mAh_cm2"] is not None
+    ]
     dated = [row["id"] for row in rows if row["practical"] is True and row["year"] is not None]
     for command in ("progress", "conditions"):
         out = tmp_path / f"{command}-{profile}-{strict}.png"

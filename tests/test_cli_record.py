@@ -16,10 +16,29 @@ def _points(process) -> int:
 def test_cycler_file_recorded_then_queried_and_plotted(cli, tmp_path):
     before = _points(cli("plot", "progress", "-o", tmp_path / "before.png", check=True))
     computed = cli.json("ce", "conventional", LI_CU, "--skip", "10")
-    recorded = cli("ce", "conventional", LI_CU, "--skip", "10", "--record",
-                   "--paper", "sun2025review-ref99", "--current", "2 mA/cm2", "--capacity", "30 A h m^-2",
-                   "--category", "electrolyte", "--label", "Cycler file test", "--electrolyte",
-                   "1 M LiFSI in DME", "--location", "tests/fixtures/cycling/li_cu.csv", check=True)
+    recorded = cli(
+        "ce",
+        "conventional",
+        LI_CU,
+        "--skip",
+        "10",
+        "--record",
+        "--paper",
+        "sun2025review-ref99",
+        "--current",
+        "2 mA/cm2",
+        "--capacity",
+        "30 A h m^-2",
+        "--category",
+        "electrolyte",
+        "--label",
+        "Cycler file test",
+        "--electrolyte",
+        "1 M LiFSI in DME",
+        "--location",
+        "tests/fixtures/cycling/li_cu.csv",
+        check=True,
+    )
     new_id = int(re.search(r"Recorded result (\d+)", recorded.stderr).group(1))
 
     rows = cli.json("query", "--paper", "sun2025review-ref99", "--method", "conventional")
@@ -52,8 +71,25 @@ def test_record_without_paper_is_refused_and_writes_nothing(cli):
 
 
 def test_record_twice_is_a_duplicate(sqlite_cli):
-    args = ("ce", "aurbach", "--qt", "5", "--qc", "1", "-n", "10", "--qs", "4.8", "--record",
-            "--paper", "sun2025review-ref98", "--current", "1", "--capacity", "1")
+    args = (
+        "ce",
+        "aurbach",
+        "--qt",
+        "5",
+        "--qc",
+        "1",
+        "-n",
+        "10",
+        "--qs",
+        "4.8",
+        "--record",
+        "--paper",
+        "sun2025review-ref98",
+        "--current",
+        "1",
+        "--capacity",
+        "1",
+    )
     sqlite_cli(*args, check=True)
     before = database_snapshot(sqlite_cli.url)
     assert_user_error(sqlite_cli(*args), 1, "already recorded")

@@ -5,12 +5,12 @@ import pty
 import subprocess
 
 import pytest
+from conftest import assert_user_error, database_snapshot
 
 from cedb import crud
-from cedb.errors import ConflictError, DuplicateError, InvalidValue, NotFound
+from cedb.errors import ConflictError, DuplicateError, NotFound
 from cedb.models import ReferenceCreate
 from cedb.results import ResultInput, normalise
-from conftest import assert_user_error, database_snapshot
 
 REF107 = "sun2025review-ref107"  # LiNO3/CuF2, Li|Cu, 3 mA cm-2, 3 mAh cm-2, 150 cycles, 99.6 % (bundled)
 REF107_LABEL = "LiNO3/CuF2 carbonate electrolyte"
@@ -36,16 +36,34 @@ def _add(session, **raw):
 
 
 def test_add_result_stores_canonical_values_and_provenance(paper):
-    m = _add(paper, ce="99.6 %", current="3 mA cm-2", capacity="3 mAh/cm2", cycles=150, cell="Li|Cu",
-             category="electrolyte", additive="LiNO3", source="sun2025review", location="Fig. 9c")
+    m = _add(
+        paper,
+        ce="99.6 %",
+        current="3 mA cm-2",
+        capacity="3 mAh/cm2",
+        cycles=150,
+        cell="Li|Cu",
+        category="electrolyte",
+        additive="LiNO3",
+        source="sun2025review",
+        location="Fig. 9c",
+    )
     assert (m.ce_percent, m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles) == (99.6, 3.0, 3.0, 150)
     assert m.cell == "li-cu" and m.method == "unspecified" and m.status == "draft"
     assert m.strategy_id is not None and m.source_id is not None and m.location == "Fig. 9c"
 
 
 def test_duplicate_and_conflict_are_refused_never_overwritten(paper):
-    first = _add(paper, ce=99.6, current="20 A/m^2", capacity=3, cycles=150, cell="Li||Cu", category="electrolyte",
-                 label="nitrate")
+    first = _add(
+        paper,
+        ce=99.6,
+        current="20 A/m^2",
+        capacity=3,
+        cycles=150,
+        cell="Li||Cu",
+        category="electrolyte",
+        label="nitrate",
+    )
     same = dict(current=2, capacity="3 mAh cm-2", cycles=150, cell="li-cu", category="electrolyte", label="nitrate")
     with pytest.raises(DuplicateError, match=f"already recorded as id {first.id}"):
         _add(paper, ce="99.6", **same)
@@ -67,8 +85,9 @@ def test_edit_revalidates_and_refuses_to_become_a_duplicate(paper):
     crud.update_result(session=paper, id=b.id, changes=ResultInput(paper="", measurement={"ce_percent": 99.3}))
     assert b.ce_percent == 99.3
     with pytest.raises(ConflictError, match=f"id {a.id}"):
-        crud.update_result(session=paper, id=b.id,
-                           changes=ResultInput(paper="", measurement={"current_density_mA_cm2": 1.0}))
+        crud.update_result(
+            session=paper, id=b.id, changes=ResultInput(paper="", measurement={"current_density_mA_cm2": 1.0})
+        )
     with pytest.raises(NotFound, match="no result with id 999"):
         crud.update_result(session=paper, id=999, changes=ResultInput(paper=""))
 
@@ -91,11 +110,43 @@ def test_unknown_paper_or_source(paper):
 
 
 def test_cli_add_converts_units_and_show_gives_every_field(cli):
-    added = cli.json("result", "add", "--paper", REF107, "--ce", "99.6", "--current", "20 A/m^2",
-                     "--capacity", "3 mAh/cm2", "--cycles", "150", "--cell", "Li||Cu", "--method", "conventional",
-                     "--category", "electrolyte", "--label", "CLI test", "--host", "none",
-                     "--electrolyte", "1 M LiPF6 in EC/DEC", "--additive", "LiNO3", "--statistic", "average",
-                     "--source", "sun2025review", "--location", "Fig. 9c", "--note", "added by a test", "--no-input")
+    added = cli.json(
+        "result",
+        "add",
+        "--paper",
+        REF107,
+        "--ce",
+        "99.6",
+        "--current",
+        "20 A/m^2",
+        "--capacity",
+        "3 mAh/cm2",
+        "--cycles",
+        "150",
+        "--cell",
+        "Li||Cu",
+        "--method",
+        "conventional",
+        "--category",
+        "electrolyte",
+        "--label",
+        "CLI test",
+        "--host",
+        "none",
+        "--electrolyte",
+        "1 M LiPF6 in EC/DEC",
+        "--additive",
+        "LiNO3",
+        "--statistic",
+        "average",
+        "--source",
+        "sun2025review",
+        "--location",
+        "Fig. 9c",
+        "--note",
+        "added by a test",
+        "--no-input",
+    )
     shown = cli.json("result", "show", str(added["id"]))
     stamps = ("created_at", "updated_at")  # SQLite returns them without the time zone
     assert {k: v for k, v in shown.items() if k not in stamps} == {k: v for k, v in added.items() if k not in stamps}
@@ -105,12 +156,40 @@ def test_cli_add_converts_units_and_show_gives_every_field(cli):
     assert (shown["source"], shown["location"], shown["note"]) == ("sun2025review", "Fig. 9c", "added by a test")
     assert shown["practical"] is True
     assert shown["practical_reason"] == "yes (review): current 2 ≥ 1 mA cm⁻²; capacity 3 ≥ 3 mAh cm⁻²"
-    for key in ("paper", "doi", "year", "cycles", "ce_percent", "full_cell_derived", "lce", "quote", "status",
-                "curator", "created_at", "updated_at", "temperature_C", "np_ratio", "ec_ratio_g_Ah"):
+    for key in (
+        "paper",
+        "doi",
+        "year",
+        "cycles",
+        "ce_percent",
+        "full_cell_derived",
+        "lce",
+        "quote",
+        "status",
+        "curator",
+        "created_at",
+        "updated_at",
+        "temperature_C",
+        "np_ratio",
+        "ec_ratio_g_Ah",
+    ):
         assert key in shown
 
-    small = cli.json("result", "add", "--paper", REF107, "--ce", "99.0", "--current", "500 uA cm-2",
-                     "--capacity", "3", "--cell", "Li|Cu", "--no-input")
+    small = cli.json(
+        "result",
+        "add",
+        "--paper",
+        REF107,
+        "--ce",
+        "99.0",
+        "--current",
+        "500 uA cm-2",
+        "--capacity",
+        "3",
+        "--cell",
+        "Li|Cu",
+        "--no-input",
+    )
     assert small["current_density_mA_cm2"] == 0.5 and small["cell"] == "li-cu"
     assert small["practical"] is False
     assert small["practical_reason"] == "no (review): current 0.5 < 1 mA cm⁻²"
@@ -148,12 +227,14 @@ def test_cli_add_errors_write_nothing(sqlite_cli):
     sqlite_cli("query", check=True)  # create the database before the snapshot
     before = database_snapshot(sqlite_cli.url)
     for change, message in BAD_ADDS:
-        line = assert_user_error(sqlite_cli("result", "add", *_args(**{change[0]: change[1]}), "--no-input"),
-                                 contains=message)
+        line = assert_user_error(
+            sqlite_cli("result", "add", *_args(**{change[0]: change[1]}), "--no-input"), contains=message
+        )
         assert len(line) < 300
     # Missing values: an error with --no-input, and also without a terminal (stdin is a pipe).
-    assert_user_error(sqlite_cli("result", "add", *_args(**{"--paper": None}), "--no-input"),
-                      contains="missing --paper")
+    assert_user_error(
+        sqlite_cli("result", "add", *_args(**{"--paper": None}), "--no-input"), contains="missing --paper"
+    )
     assert_user_error(sqlite_cli("result", "add", *_args(**{"--ce": None}), input="99\n"), contains="missing --ce")
     assert database_snapshot(sqlite_cli.url) == before
 
@@ -161,18 +242,28 @@ def test_cli_add_errors_write_nothing(sqlite_cli):
 def test_cli_add_unknown_paper_or_source_writes_nothing(cli):
     cli("query", check=True)
     before = database_snapshot(cli.url)
-    assert_user_error(cli("result", "add", *_args(**{"--paper": "nobody2020"}), "--no-input"),
-                      contains="no paper with key 'nobody2020'")
-    assert_user_error(cli("result", "add", *_args(**{"--source": "nobody2020", "--category": "other"}), "--no-input"),
-                      contains="no paper with key 'nobody2020'")
+    assert_user_error(
+        cli("result", "add", *_args(**{"--paper": "nobody2020"}), "--no-input"),
+        contains="no paper with key 'nobody2020'",
+    )
+    assert_user_error(
+        cli("result", "add", *_args(**{"--source": "nobody2020", "--category": "other"}), "--no-input"),
+        contains="no paper with key 'nobody2020'",
+    )
     assert database_snapshot(cli.url) == before
 
 
 def test_cli_add_prompts_for_missing_values_on_a_terminal(sqlite_cli):
     master, slave = pty.openpty()
-    process = subprocess.Popen([sqlite_cli.executable, "result", "add", "--paper", REF107, "--format", "json"],
-                               stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               cwd=sqlite_cli.cwd, env=sqlite_cli.env, text=True)
+    process = subprocess.Popen(
+        [sqlite_cli.executable, "result", "add", "--paper", REF107, "--format", "json"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=sqlite_cli.cwd,
+        env=sqlite_cli.env,
+        text=True,
+    )
     os.close(slave)
     try:
         os.write(master, b"99.1\n20 A/m^2\n3 mAh/cm2\n\n")  # an empty answer: cycles unknown
@@ -188,42 +279,80 @@ def test_cli_add_prompts_for_missing_values_on_a_terminal(sqlite_cli):
     assert "Added result" in stderr
     rows = sqlite_cli.json("query", "--paper", REF107, "--max-ce", "99.2")
     assert [(r["ce_percent"], r["current_density_mA_cm2"], r["areal_capacity_mAh_cm2"]) for r in rows] == [
-        (99.1, 2.0, 3.0)]
+        (99.1, 2.0, 3.0)
+    ]
 
 
 def test_cli_duplicate_and_conflict_with_a_bundled_result(cli):
     existing = _bundled(cli, REF107)
     before = database_snapshot(cli.url)
-    same = ["--paper", REF107, "--current", "3", "--capacity", "30 A h m-2", "--cycles", "150", "--cell", "Li|Cu",
-            "--category", "electrolyte", "--label", REF107_LABEL, "--no-input"]
-    assert_user_error(cli("result", "add", "--ce", "99.6", *same),
-                      contains=f"already recorded as id {existing['id']}")
-    assert_user_error(cli("result", "add", "--ce", "99.8", *same),
-                      contains=f"id {existing['id']} records CE 99.6 % (read from sun2025review) for the same "
-                                   "paper and conditions, not 99.8 % (read from sun2025review-ref107")
+    same = [
+        "--paper",
+        REF107,
+        "--current",
+        "3",
+        "--capacity",
+        "30 A h m-2",
+        "--cycles",
+        "150",
+        "--cell",
+        "Li|Cu",
+        "--category",
+        "electrolyte",
+        "--label",
+        REF107_LABEL,
+        "--no-input",
+    ]
+    assert_user_error(cli("result", "add", "--ce", "99.6", *same), contains=f"already recorded as id {existing['id']}")
+    assert_user_error(
+        cli("result", "add", "--ce", "99.8", *same),
+        contains=f"id {existing['id']} records CE 99.6 % (read from sun2025review) for the same "
+        "paper and conditions, not 99.8 % (read from sun2025review-ref107",
+    )
     assert database_snapshot(cli.url) == before
     assert _bundled(cli, REF107)["ce_percent"] == 99.6
 
 
 def test_cli_edit_rm(cli):
-    added = cli.json("result", "add", "--paper", REF107, "--ce", "98.5", "--current", "1", "--capacity", "1",
-                     "--no-input")
+    added = cli.json(
+        "result", "add", "--paper", REF107, "--ce", "98.5", "--current", "1", "--capacity", "1", "--no-input"
+    )
     rid = str(added["id"])
-    edit = cli("result", "edit", rid, "--ce", "98.7", "--capacity", "3 mAh/cm2", "--cell", "Li||Cu",
-               "--category", "electrolyte", "--label", "edited", check=True)
+    edit = cli(
+        "result",
+        "edit",
+        rid,
+        "--ce",
+        "98.7",
+        "--capacity",
+        "3 mAh/cm2",
+        "--cell",
+        "Li||Cu",
+        "--category",
+        "electrolyte",
+        "--label",
+        "edited",
+        check=True,
+    )
     assert f"Updated result {rid}" in edit.stderr
     assert "Traceback" not in edit.stderr
     shown = cli.json("result", "show", rid)
     assert (shown["ce_percent"], shown["areal_capacity_mAh_cm2"], shown["cell"], shown["label"]) == (
-        98.7, 3.0, "li-cu", "edited")
+        98.7,
+        3.0,
+        "li-cu",
+        "edited",
+    )
     assert shown["practical"] is True
 
     before = database_snapshot(cli.url)
     assert_user_error(cli("result", "edit", rid, "--ce", "150"), contains="above 100")
     assert_user_error(cli("result", "edit", "99999", "--ce", "99"), contains="no result with id 99999")
     # Becoming the same conditions as the bundled ref107 result (other CE): a conflict, not an overwrite.
-    assert_user_error(cli("result", "edit", rid, "--current", "3", "--cycles", "150", "--label", REF107_LABEL),
-                      contains="records CE 99.6 %")
+    assert_user_error(
+        cli("result", "edit", rid, "--current", "3", "--cycles", "150", "--label", REF107_LABEL),
+        contains="records CE 99.6 %",
+    )
     assert database_snapshot(cli.url) == before
 
     assert f"Removed result {rid}" in cli("result", "rm", rid, check=True).stderr

@@ -8,20 +8,27 @@ locked". Runs on SQLite and on PostgreSQL (the `cli` fixture).
 import subprocess
 
 import yaml
+from conftest import Cli, database_snapshot
 
 from cedb.resources import curation_dir
 
-from conftest import Cli, database_snapshot
-
-BUNDLED_MEASUREMENTS = sum(len((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measurements") or [])
-                           for path in curation_dir().glob("*.yaml"))
+BUNDLED_MEASUREMENTS = sum(
+    len((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measurements") or [])
+    for path in curation_dir().glob("*.yaml")
+)
 
 
 def _run_together(cli: Cli, commands: list[list[str]]) -> list[tuple[int, str, str]]:
     """Start every command before waiting for any, so that they overlap."""
     processes = [
-        subprocess.Popen([cli.executable, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, cwd=cli.cwd, env=cli.env)
+        subprocess.Popen(
+            [cli.executable, *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cli.cwd,
+            env=cli.env,
+        )
         for args in commands
     ]
     results = []
@@ -32,8 +39,11 @@ def _run_together(cli: Cli, commands: list[list[str]]) -> list[tuple[int, str, s
 
 
 def _bib(path, key: str, doi: str, title: str):
-    path.write_text(f"@article{{{key},\n  author = {{Writer, Test}},\n  title = {{{title}}},\n"
-                    f"  year = {{2024}},\n  doi = {{{doi}}},\n}}\n", encoding="utf-8")
+    path.write_text(
+        f"@article{{{key},\n  author = {{Writer, Test}},\n  title = {{{title}}},\n"
+        f"  year = {{2024}},\n  doi = {{{doi}}},\n}}\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -43,11 +53,29 @@ def _count(rows, value: str) -> int:
 
 
 def test_concurrent_writers_on_a_new_database(cli, tmp_path):
-    papers = [_bib(tmp_path / f"p{i}.bib", f"writer2024p{i}", f"10.5555/writer.{i}", f"Concurrent paper {i}")
-              for i in range(3)]
+    papers = [
+        _bib(tmp_path / f"p{i}.bib", f"writer2024p{i}", f"10.5555/writer.{i}", f"Concurrent paper {i}")
+        for i in range(3)
+    ]
     commands = [["paper", "add", path] for path in papers]
-    commands += [["result", "add", "--paper", "sun2025review", "--ce", f"99.{i}", "--current", str(i + 1),
-                  "--capacity", "2", "--no-input", "--format", "json"] for i in range(3)]
+    commands += [
+        [
+            "result",
+            "add",
+            "--paper",
+            "sun2025review",
+            "--ce",
+            f"99.{i}",
+            "--current",
+            str(i + 1),
+            "--capacity",
+            "2",
+            "--no-input",
+            "--format",
+            "json",
+        ]
+        for i in range(3)
+    ]
 
     results = _run_together(cli, commands)
     for code, out, err in results:
@@ -71,7 +99,8 @@ def test_concurrent_writers_on_a_new_database(cli, tmp_path):
         assert code == 0 and "Traceback" not in err and "database is locked" not in err, err
     summaries = sorted(err.splitlines()[-1] for _, _, err in results)
     assert summaries == ["0 added, 1 skipped as duplicates, 0 rejected"] * 3 + [
-        "1 added, 0 skipped as duplicates, 0 rejected"]
+        "1 added, 0 skipped as duplicates, 0 rejected"
+    ]
     assert _count(database_snapshot(cli.url)["reference"], "same2024paper") == 1
 
 
@@ -121,14 +150,16 @@ def _writes_meanwhile(path, calls: list):
                     other.close()
                 calls.append(step.__name__)
             return step(*args, **kwargs)
+
         return parse_step
+
     return wrap
 
 
 def test_files_are_parsed_before_the_write_lock(monkeypatch, tmp_path):
-    from cedb import bulk, curation
-
     from conftest import FIXTURES
+
+    from cedb import bulk, curation
 
     path = tmp_path / "db.sqlite"
     url = f"sqlite:///{path}"

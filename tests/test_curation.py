@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import FIXTURES, REPO
 from sqlmodel import delete, select
 
 from cedb import curation
 from cedb.errors import ChecksFailed, ConflictError, NotFound
 from cedb.models import Measurement, Reference, Strategy
 from cedb.resources import curation_dir
-from conftest import FIXTURES, REPO
 
 GOOD = FIXTURES / "curation" / "good"
 BAD = FIXTURES / "curation" / "bad"
@@ -40,7 +40,11 @@ def test_good_files_check_clean_and_are_canonical():
     by_ce = {m["ce_percent"]: m for m in nitrate.measurements}
     assert set(by_ce) == {99.6, 99.2, 99.8}
     aurbach = by_ce[99.2]
-    assert (aurbach["cell"], aurbach["current_density_mA_cm2"], aurbach["areal_capacity_mAh_cm2"]) == ("li-cu", 0.5, 1.0)
+    assert (aurbach["cell"], aurbach["current_density_mA_cm2"], aurbach["areal_capacity_mAh_cm2"]) == (
+        "li-cu",
+        0.5,
+        1.0,
+    )
     assert json.loads(aurbach["method_params"]) == {"n": 10, "q_c_mAh_cm2": 1, "q_t_mAh_cm2": 5}
     full = by_ce[99.8]
     assert (full["current_density_mA_cm2"], full["ec_ratio_g_Ah"], full["temperature_C"]) == (2.0, 1.4, 25.0)
@@ -94,20 +98,27 @@ def test_syntax_errors_and_non_mappings():
     assert "expected a mapping" in _find(report, "not-a-mapping.yaml", 1)
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("measurements: []\n", 1, "missing 'reference' mapping"),
-    ("reference:\n  year: 2020\n", 2, "the reference needs a key"),
-    ("reference:\n  key: bad key!\n", 2, "key: citation key 'bad key!' holds a character BibTeX does not allow"),
-    ("reference:\n  key: a2020\n  year: 1492\n", 3, "year: Input should be greater than or equal to 1800"),
-    ("reference:\n  key: a2020\nmeasurements: {ce_percent: 99}\n", 3, "'measurements' must be a list"),
-    ("reference:\n  key: a2020\nstrategies:\n- just a label\n", 3, "each strategy must be a mapping"),
-    ("reference:\n  key: a2020\nstrategies:\n- label: x\n", 4, "a strategy needs a category"),
-    ("reference:\n  key: a2020\nmeasurements:\n- ce_percent: 99\n  ce_percent: 98\n", 5, "duplicate key 'ce_percent'"),
-    ("reference:\n  key: a2020\nmeasurements:\n- ce_percent: 99\n  method_params: '{oops'\n", 5, "not JSON"),
-    ("reference:\n  key: a2020\nmeasurements:\n- ce_percent: 99\n  temperature_C: 900\n", 5, "at most 200"),
-    ("reference:\n  key: a2020\ncolour: red\n", 3, "unknown key 'colour' in the file"),
-    ("reference:\n  key: a2020\n  1999: year as key\n", 3, "key 1999 is not text"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("measurements: []\n", 1, "missing 'reference' mapping"),
+        ("reference:\n  year: 2020\n", 2, "the reference needs a key"),
+        ("reference:\n  key: bad key!\n", 2, "key: citation key 'bad key!' holds a character BibTeX does not allow"),
+        ("reference:\n  key: a2020\n  year: 1492\n", 3, "year: Input should be greater than or equal to 1800"),
+        ("reference:\n  key: a2020\nmeasurements: {ce_percent: 99}\n", 3, "'measurements' must be a list"),
+        ("reference:\n  key: a2020\nstrategies:\n- just a label\n", 3, "each strategy must be a mapping"),
+        ("reference:\n  key: a2020\nstrategies:\n- label: x\n", 4, "a strategy needs a category"),
+        (
+            "reference:\n  key: a2020\nmeasurements:\n- ce_percent: 99\n  ce_percent: 98\n",
+            5,
+            "duplicate key 'ce_percent'",
+        ),
+        ("reference:\n  key: a2020\nmeasurements:\n- ce_percent: 99\n  method_params: '{oops'\n", 5, "not JSON"),
+        ("reference:\n  key: a2020\nmeasurements:\n- ce_percent: 99\n  temperature_C: 900\n", 5, "at most 200"),
+        ("reference:\n  key: a2020\ncolour: red\n", 3, "unknown key 'colour' in the file"),
+        ("reference:\n  key: a2020\n  1999: year as key\n", 3, "key 1999 is not text"),
+    ],
+)
 def test_schema_problems(tmp_path, text, line, message):
     path = tmp_path / "paper.yaml"
     path.write_text(text)
@@ -117,7 +128,9 @@ def test_schema_problems(tmp_path, text, line, message):
 def test_problems_across_files_and_sources(tmp_path):
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text("reference:\n  key: same2020\n  doi: 10.1234/same.2020\n")
-    (tmp_path / "c.yaml").write_text("reference:\n  key: c2020\nmeasurements:\n- ce_percent: 99\n  source: review2024\n")
+    (tmp_path / "c.yaml").write_text(
+        "reference:\n  key: c2020\nmeasurements:\n- ce_percent: 99\n  source: review2024\n"
+    )
     report = curation.check([tmp_path])
     assert "key 'same2020' is also used by" in _find(report, "b.yaml", 1)
     assert "DOI 10.1234/same.2020 is also used by" in _find(report, "b.yaml", 1)
@@ -152,9 +165,11 @@ def test_load_is_an_idempotent_upsert(session, tmp_path):
     second = curation.load(session=session, paths=[files])
     assert _outcomes(second, "added") == _outcomes(second, "updated") == (0, 0, 0)
     assert _outcomes(second, "unchanged") == (2, 2, 3)
-    assert second.summary() == ("2 file(s) loaded: papers: 0 added, 0 updated, 2 unchanged; "
-                                "strategies: 0 added, 0 updated, 2 unchanged; "
-                                "results: 0 added, 0 updated, 3 unchanged")
+    assert second.summary() == (
+        "2 file(s) loaded: papers: 0 added, 0 updated, 2 unchanged; "
+        "strategies: 0 added, 0 updated, 2 unchanged; "
+        "results: 0 added, 0 updated, 3 unchanged"
+    )
     assert second.changes == []
 
     path = files / "demo2023nitrate.yaml"
@@ -168,7 +183,9 @@ def test_load_is_an_idempotent_upsert(session, tmp_path):
     third = curation.load(session=session, paths=[files], on_conflict="replace")
     assert _outcomes(third, "updated") == (0, 0, 1)
     assert sorted(str(c).split(": ", 1)[1] for c in third.changes) == [
-        "ce_decimals: 1 -> 2", "ce_percent: 99.6 -> 99.65"]
+        "ce_decimals: 1 -> 2",
+        "ce_percent: 99.6 -> 99.65",
+    ]
     assert _counts(session) == (2, 2, 3)
     assert 99.65 in {m.ce_percent for m in session.exec(select(Measurement))}
     source = session.exec(select(Reference).where(Reference.key == "demo2024review")).one()
@@ -200,7 +217,9 @@ def test_dump_load_dump_is_identical(session, tmp_path):
     first = tmp_path / "first"
     written = curation.dump(session=session, directory=first)
     assert {p.name for p in written} == {p.name for p in curation_dir().glob("*.yaml")} | {
-        "demo2023nitrate.yaml", "demo2024review.yaml"}
+        "demo2023nitrate.yaml",
+        "demo2024review.yaml",
+    }
     assert all(text.startswith(curation.FORMAT_HEADER) for text in _read_dir(first).values())
     assert curation.check([first]).problems == []
 
@@ -222,8 +241,9 @@ def _meaning(path: Path) -> dict:
     return {
         "reference": clean(data["reference"]),
         "strategies": sorted((clean(s) for s in data.get("strategies") or []), key=lambda s: s["label"]),
-        "measurements": sorted((clean(m) for m in data.get("measurements") or []),
-                               key=lambda m: json.dumps(m, sort_keys=True, default=str)),
+        "measurements": sorted(
+            (clean(m) for m in data.get("measurements") or []), key=lambda m: json.dumps(m, sort_keys=True, default=str)
+        ),
     }
 
 
@@ -240,7 +260,9 @@ def test_method_params_and_special_text_round_trip(session, tmp_path):
         "reference:\n  key: odd2021\n  title: 'Quotes '' and # and: colons'\n"
         "strategies:\n- label: 'x: y # z'\n  category: other\n  description: |\n    two\n    lines\n"
         "measurements:\n- strategy: 'x: y # z'\n  ce_percent: 99\n  method_params: {n: 10, q_t: 5.5}\n"
-        "  quote: \"CE of 99% at 1 mA cm−2\"\n", encoding="utf-8")
+        '  quote: "CE of 99% at 1 mA cm−2"\n',
+        encoding="utf-8",
+    )
     curation.load(session=session, paths=[path])
     out = tmp_path / "out"
     curation.dump(session=session, directory=out)

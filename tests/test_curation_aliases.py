@@ -84,8 +84,16 @@ def _state(engine) -> dict:
     with session_scope(engine) as session:
         papers = sorted(r.key for r in session.exec(select(Reference)))
         aliases = {a.key: session.get(Reference, a.reference_id).key for a in session.exec(select(ReferenceAlias))}
-        rows = sorted((session.get(Reference, m.reference_id).key, m.current_density_mA_cm2, m.ce_percent,
-                       m.source_id is not None, m.location) for m in session.exec(select(Measurement)))
+        rows = sorted(
+            (
+                session.get(Reference, m.reference_id).key,
+                m.current_density_mA_cm2,
+                m.ce_percent,
+                m.source_id is not None,
+                m.location,
+            )
+            for m in session.exec(select(Measurement))
+        )
         groups = [sorted(m.ce_percent for m in g) for g in crud.conflicts(session=session)]
         strategies = sorted(s.label for s in session.exec(select(crud.Strategy)))
     return {"papers": papers, "aliases": aliases, "rows": rows, "conflicts": groups, "strategies": strategies}
@@ -101,9 +109,11 @@ def test_load_merges_the_placeholder_and_records_the_disagreement(engine, tmp_pa
     assert state["papers"] == ["rev2025", "xu2021"]
     assert state["aliases"] == {"rev2025-ref109": "xu2021"}
     assert state["strategies"] == ["2-MeTHF electrolyte"]  # the placeholder's label joined it
-    assert state["rows"] == [("xu2021", 1.0, 99.6, True, "Section 3.2.2"),
-                             ("xu2021", 1.0, 99.7, False, "abstract"),
-                             ("xu2021", 3.0, 99.5, False, "abstract")]
+    assert state["rows"] == [
+        ("xu2021", 1.0, 99.6, True, "Section 3.2.2"),
+        ("xu2021", 1.0, 99.7, False, "abstract"),
+        ("xu2021", 3.0, 99.5, False, "abstract"),
+    ]
     assert state["conflicts"] == [[99.6, 99.7]]
     with session_scope(engine) as session:
         primary = crud.get_reference(session=session, key="rev2025-ref109")  # the old key resolves
@@ -118,8 +128,10 @@ def test_loading_the_merged_files_again_changes_nothing(engine, tmp_path):
     with session_scope(engine) as session:
         again = curation.load(session=session, paths=[folder])
     assert again.merged == []
-    assert again.counts.summary() == ("papers: 0 added, 0 updated, 3 unchanged; strategies: 0 added, "
-                                      "0 updated, 1 unchanged; results: 0 added, 0 updated, 3 unchanged")
+    assert again.counts.summary() == (
+        "papers: 0 added, 0 updated, 3 unchanged; strategies: 0 added, "
+        "0 updated, 1 unchanged; results: 0 added, 0 updated, 3 unchanged"
+    )
     assert _state(engine) == before
 
 
@@ -132,7 +144,9 @@ def test_the_conflict_shows_in_paper_conflicts_with_both_sources(engine, tmp_pat
     listed = CliRunner().invoke(app, ["--db", url, "paper", "conflicts", "--format", "json"])
     assert listed.exit_code == 0, listed.output
     assert {(r["ce_percent"], r["source"], r["location"]) for r in json.loads(listed.stdout)} == {
-        (99.6, "rev2025", "Section 3.2.2"), (99.7, "xu2021", "abstract")}
+        (99.6, "rev2025", "Section 3.2.2"),
+        (99.7, "xu2021", "abstract"),
+    }
 
 
 def test_an_alias_that_is_no_paper_becomes_an_alias_and_dump_writes_it(engine, tmp_path):
@@ -140,7 +154,8 @@ def test_an_alias_that_is_no_paper_becomes_an_alias_and_dump_writes_it(engine, t
     folder.mkdir()
     (folder / "xu2021.yaml").write_text(
         "reference:\n  key: xu2021\n  aliases: [old-key-2020]\nmeasurements:\n- ce_percent: 98.5\n  cycles: 50\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with session_scope(engine) as session:
         assert curation.load(session=session, paths=[folder]).merged == []
         assert crud.get_reference(session=session, key="old-key-2020").key == "xu2021"
@@ -156,7 +171,8 @@ def test_a_dumped_alias_loads_into_an_empty_database_byte_identically(engine, tm
     folder.mkdir()
     (folder / "xu2021.yaml").write_text(
         "reference:\n  key: xu2021\n  aliases: [old-key-2020]\nmeasurements:\n- ce_percent: 98.5\n  cycles: 50\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with session_scope(engine) as session:
         curation.load(session=session, paths=[folder])
         first = curation.dump(session=session, directory=tmp_path / "first")
@@ -172,33 +188,38 @@ def test_a_dumped_alias_loads_into_an_empty_database_byte_identically(engine, tm
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
-@pytest.mark.parametrize(("aliases", "message"), [
-    ("  aliases: [xu2021]\n", "alias 'xu2021' is the file's own key"),
-    ("  aliases: [a-key, a-key]\n", "alias 'a-key' appears twice"),
-    ("  aliases: [\"has space\"]\n", "alias 'has space'"),
-    ("  aliases:\n  - key: rev2025-ref109\n    strategies: {low-polarity LHCE: no such label}\n",
-     "'no such label' (for 'low-polarity LHCE') is not a strategy label of this file"),
-    ("  aliases:\n  - key: rev2025-ref109\n    labels: {}\n", "unknown key 'labels'"),
-])
+@pytest.mark.parametrize(
+    ("aliases", "message"),
+    [
+        ("  aliases: [xu2021]\n", "alias 'xu2021' is the file's own key"),
+        ("  aliases: [a-key, a-key]\n", "alias 'a-key' appears twice"),
+        ('  aliases: ["has space"]\n', "alias 'has space'"),
+        (
+            "  aliases:\n  - key: rev2025-ref109\n    strategies: {low-polarity LHCE: no such label}\n",
+            "'no such label' (for 'low-polarity LHCE') is not a strategy label of this file",
+        ),
+        ("  aliases:\n  - key: rev2025-ref109\n    labels: {}\n", "unknown key 'labels'"),
+    ],
+)
 def test_check_reports_bad_aliases_with_their_line(tmp_path, aliases, message):
     path = tmp_path / "xu2021.yaml"
-    path.write_text("reference:\n  key: xu2021\n" + aliases + "measurements:\n- ce_percent: 98.5\n",
-                    encoding="utf-8")
+    path.write_text("reference:\n  key: xu2021\n" + aliases + "measurements:\n- ce_percent: 98.5\n", encoding="utf-8")
     report = curation.check(paths=[path])
     assert any(message in str(p) and str(p).startswith(f"{path}:") for p in report.problems), report.problems
 
 
 def test_two_files_declaring_one_alias_is_a_problem(tmp_path):
     for key in ("a2020", "b2021"):
-        (tmp_path / f"{key}.yaml").write_text(
-            f"reference:\n  key: {key}\n  aliases: [old-key]\n", encoding="utf-8")
+        (tmp_path / f"{key}.yaml").write_text(f"reference:\n  key: {key}\n  aliases: [old-key]\n", encoding="utf-8")
     report = curation.check(paths=[tmp_path])
     assert any("alias 'old-key' is also declared by" in str(p) for p in report.problems)
 
 
 def test_a_mapped_label_the_old_paper_lacks_loads_nothing(engine, tmp_path):
-    folder = _files(tmp_path, PRIMARY.replace("      low-polarity LHCE: 2-MeTHF electrolyte",
-                                              "      no such label: 2-MeTHF electrolyte"))
+    folder = _files(
+        tmp_path,
+        PRIMARY.replace("      low-polarity LHCE: 2-MeTHF electrolyte", "      no such label: 2-MeTHF electrolyte"),
+    )
     with pytest.raises(InvalidValue, match="rev2025-ref109 has no strategy 'no such label'"):
         with session_scope(engine) as session:
             curation.load(session=session, paths=[folder])
@@ -227,16 +248,49 @@ def test_paper_merge_strategy_option_joins_the_labels(engine):
             crud.add_reference(session=session, create=crud.ReferenceCreate(key=key))
     url = engine.url.render_as_string(hide_password=False)
     runner = CliRunner()
-    for paper, label, ce, source in (("rev2025-ref109", "low-polarity LHCE", "99.6", ["--source", "rev2025"]),
-                                     ("xu2021", "2-MeTHF electrolyte", "99.7", [])):
-        added = runner.invoke(app, ["--db", url, "result", "add", "--paper", paper, "--ce", ce, "--current", "1",
-                                    "--capacity", "3", "--category", "electrolyte", "--label", label,
-                                    "--no-input", *source])
+    for paper, label, ce, source in (
+        ("rev2025-ref109", "low-polarity LHCE", "99.6", ["--source", "rev2025"]),
+        ("xu2021", "2-MeTHF electrolyte", "99.7", []),
+    ):
+        added = runner.invoke(
+            app,
+            [
+                "--db",
+                url,
+                "result",
+                "add",
+                "--paper",
+                paper,
+                "--ce",
+                ce,
+                "--current",
+                "1",
+                "--capacity",
+                "3",
+                "--category",
+                "electrolyte",
+                "--label",
+                label,
+                "--no-input",
+                *source,
+            ],
+        )
         assert added.exit_code == 0, added.output
     bad = runner.invoke(app, ["--db", url, "paper", "merge", "rev2025-ref109", "xu2021", "--strategy", "no equals"])
     assert bad.exit_code != 0 and "OLD LABEL=NEW LABEL" in bad.output
-    merged = runner.invoke(app, ["--db", url, "paper", "merge", "rev2025-ref109", "xu2021",
-                                 "--strategy", "low-polarity LHCE=2-MeTHF electrolyte"])
+    merged = runner.invoke(
+        app,
+        [
+            "--db",
+            url,
+            "paper",
+            "merge",
+            "rev2025-ref109",
+            "xu2021",
+            "--strategy",
+            "low-polarity LHCE=2-MeTHF electrolyte",
+        ],
+    )
     assert merged.exit_code == 0, merged.output
     assert "1 place(s) where sources disagree" in merged.output
     assert _state(engine)["strategies"] == ["2-MeTHF electrolyte"]

@@ -149,8 +149,7 @@ def test_capacity_unit_option_conflicting_with_header(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n1,0.9,1.0\n",
-         "cycle 1 appears twice .* --current-col"),
+        ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n1,0.9,1.0\n", "cycle 1 appears twice .* --current-col"),
         ("Cycle,Charge (mAh),Discharge (mAh)\n1,0.9,1.0\n2,x,1.0\n", "line 3: a cycle or"),
         ("Cycle,Charge (mAh),Discharge (mAh/cm2)\n1,0.9,1.0\n", "mix mAh and mAh/cm2"),
         ("Cycle,Charge (mAh/g),Discharge (mAh/g)\n1,0.9,1.0\n", "not a capacity unit"),
@@ -168,8 +167,9 @@ def test_bad_tables(tmp_path, text, message):
 def test_ambiguous_columns_and_explicit_mapping(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("Cycle,Charge A (mAh),Charge B (mAh),Discharge (mAh)\n1,0.9,0.8,1.0\n")
-    with pytest.raises(InvalidValue, match="several columns look like the charge column .*"
-                       "name the right one with --charge-col"):
+    with pytest.raises(
+        InvalidValue, match="several columns look like the charge column .*name the right one with --charge-col"
+    ):
         cycling.read_table(path)
     table = cycling.read_table(path, columns={"charge": "Charge B (mAh)"})
     assert table["charge_mAh"].tolist() == [0.8]

@@ -188,9 +188,7 @@ def test_columns_are_chosen_and_ordered():
 
 
 def test_caption_states_the_selection():
-    text = exports.caption(
-        profile_description="rule", practical=True, strict=True, min_ce=99, max_ce=99.9, count=1
-    )
+    text = exports.caption(profile_description="rule", practical=True, strict=True, min_ce=99, max_ce=99.9, count=1)
     assert text == (
         "CE of Li metal anodes from the cedb database (1 result), at practical conditions (rule; strict "
         "inequalities), with CE between 99 % and 99.9 %."
@@ -205,11 +203,7 @@ def test_caption_states_the_selection():
 
 def test_footnotes_list_only_the_markers_used():
     plain = exports.build_table([_row(1, "a", 2020, "electrolyte", 99.5)], caption="c")
-    assert (
-        plain.notes == []
-        and "#" not in exports.to_markdown(plain)
-        and "Notes" not in exports.to_markdown(plain)
-    )
+    assert plain.notes == [] and "#" not in exports.to_markdown(plain) and "Notes" not in exports.to_markdown(plain)
     assert r"ootnotesize \#" not in exports.to_latex(plain)
     marked = exports.build_table(
         [
@@ -287,16 +281,10 @@ def test_papers_known_through_a_review_cite_it():
     ]
     built = exports.build_table(rows, caption="c", references=references)
     assert built.references == ["sun2025review-ref103", "lee2020", "odd-key", "sun2025review"]
-    assert (
-        built.citation("sun2025review-ref103")
-        == "Mai, 2018, ref. 103 in [4] [sun2025review-ref103]"
-    )
+    assert built.citation("sun2025review-ref103") == "Mai, 2018, ref. 103 in [4] [sun2025review-ref103]"
     assert built.citation("odd-key") == "Odd, ref. 7 in [4] [odd-key]"
     assert built.citation("lee2020") == "Lee, J. Test, 2020, doi:10.1/lee [lee2020]"
-    assert (
-        built.citation("sun2025review")
-        == "EES Batteries, 2025, doi:10.1039/d4eb00034j [sun2025review]"
-    )
+    assert built.citation("sun2025review") == "EES Batteries, 2025, doi:10.1039/d4eb00034j [sun2025review]"
     # The .bib holds the papers with entries of their own and the review, never a placeholder.
     assert built.bib_keys() == ["lee2020", "sun2025review"]
     latex = exports.to_latex(built)
@@ -350,9 +338,7 @@ def test_csv_parsed_back_cannot_start_formulas(table):
     evil = next(row for row in body if row[-1] == "evil2024")
     assert evil[1] == EVIL  # starts with "<": nothing to neutralise
     assert evil[2] == '\'=HYPERLINK("http://x"); -2+3; @SUM(A1)'
-    assert [row[1:-1] for row in body] == [
-        [exports.csv_safe(v) for v in row] for row in _expected_rows(table)
-    ]
+    assert [row[1:-1] for row in body] == [[exports.csv_safe(v) for v in row] for row in _expected_rows(table)]
 
 
 def test_json_parsed_back(table):
@@ -361,9 +347,7 @@ def test_json_parsed_back(table):
     assert document["notes"] == [{"mark": "#", "text": "CE derived from full-cell data"}]
     assert [c["header"] for c in document["columns"]] == HEADERS
     assert [g["title"] for g in document["groups"]] == [title for title, _ in table.groups]
-    got = [
-        [row[h] for h in HEADERS] for g in document["groups"] for row in g["rows"]
-    ]
+    got = [[row[h] for h in HEADERS] for g in document["groups"] for row in g["rows"]]
     assert got == _expected_rows(table)
     assert document["references"][4] == {
         "number": 5,
@@ -376,12 +360,7 @@ def _split_md(line: str) -> list[str]:
     cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
     # Markdown renders raw HTML, so the writer emits < and > as entities: read them back.
     return [
-        c.strip()
-        .replace("\\|", "|")
-        .replace("\\\\", "\\")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        for c in cells
+        c.strip().replace("\\|", "|").replace("\\\\", "\\").replace("&lt;", "<").replace("&gt;", ">") for c in cells
     ]
 
 
@@ -395,9 +374,7 @@ def test_markdown_parsed_back(table):
     body = [_split_md(line) for line in table_lines[2:]]
     assert all(len(cells) == len(HEADERS) for cells in body)
     assert [cells for cells in body if not cells[0].startswith("**")] == _expected_rows(table)
-    assert [cells[0] for cells in body if cells[0].startswith("**")] == [
-        f"**{t}**" for t, _ in table.groups
-    ]
+    assert [cells[0] for cells in body if cells[0].startswith("**")] == [f"**{t}**" for t, _ in table.groups]
     assert "5. Zhang et al., Nature Energy, 2023, doi:10.1/x [zhang2023]" in lines
     assert "1. [mai2018]" in lines
     assert "Notes: # CE derived from full-cell data" in lines
@@ -452,9 +429,7 @@ def test_xlsx_header_frozen_numbers_and_about_sheet(table, tmp_path):
     path = tmp_path / "table.xlsx"
     exports.write_xlsx(table, path)
     with zipfile.ZipFile(path) as archive:
-        sheets = [
-            archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")
-        ]
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")]
     assert sheets and not any("<f>" in sheet or "<f " in sheet for sheet in sheets)
     book = load_workbook(path)
     assert book.sheetnames == ["CE table", "About", "References"]
@@ -525,13 +500,8 @@ def test_xlsx_export_time_grows_linearly(tmp_path):
 def test_ce_prints_as_reported_in_every_format(ce, decimals, text, tmp_path):
     from openpyxl import load_workbook
 
-    built = exports.build_table(
-        [_row(1, "a2020", 2020, "electrolyte", ce, decimals=decimals)], caption="c"
-    )
-    assert (
-        next(r for r in csv.reader(io.StringIO(exports.to_csv(built))) if r[-1] == "a2020")[6]
-        == text
-    )
+    built = exports.build_table([_row(1, "a2020", 2020, "electrolyte", ce, decimals=decimals)], caption="c")
+    assert next(r for r in csv.reader(io.StringIO(exports.to_csv(built))) if r[-1] == "a2020")[6] == text
     assert json.loads(exports.to_json(built))["groups"][0]["rows"][0]["CE (%)"] == text
     assert f"| {text} |" in exports.to_markdown(built)
     assert f"<td>{text}</td>" in exports.to_html(built)
@@ -699,9 +669,7 @@ def test_latex_table_structure(table):
         r"\end{table}",
     ]
     no_caption = exports.build_table(ROWS, caption=None)
-    assert r"\caption" not in exports.to_latex(
-        no_caption
-    ) and "**Table.**" not in exports.to_markdown(no_caption)
+    assert r"\caption" not in exports.to_latex(no_caption) and "**Table.**" not in exports.to_markdown(no_caption)
     assert "<caption>" not in exports.to_html(no_caption)
 
 
@@ -727,9 +695,7 @@ def compile_latex(tmp_path, table_tex: str, bib: str | None) -> str:
             warnings += [line for line in process.stdout.splitlines() if line.startswith("Warning")]
     assert (tmp_path / "doc.pdf").exists()
     log = (tmp_path / "doc.log").read_text(encoding="latin-1")
-    warnings += [
-        line for line in log.splitlines() if re.search(r"Warning|Overfull|Underfull", line)
-    ]
+    warnings += [line for line in log.splitlines() if re.search(r"Warning|Overfull|Underfull", line)]
     return "\n".join(warnings)
 
 
@@ -775,9 +741,7 @@ def test_latex_table_compiles_without_warnings(tmp_path):
     }
     references = {key: vars(p) for key, p in papers.items()}
     references["rev2025-ref12"] = {"authors": "Mai", "year": 2018}
-    realistic = [
-        row for row in ROWS if row["paper"] != "evil2024"
-    ]  # "<script>..." cannot break a line
+    realistic = [row for row in ROWS if row["paper"] != "evil2024"]  # "<script>..." cannot break a line
     rows = realistic + [
         _row(
             9,
@@ -828,9 +792,7 @@ def test_latex_table_compiles_without_warnings(tmp_path):
     warnings = compile_latex(tmp_path, exports.to_latex(built), bib)
     assert warnings == ""
     aux = (tmp_path / "doc.aux").read_text()
-    assert set(re.findall(r"\\bibcite\{([^}]+)\}", aux)) == set(
-        built.bib_keys()
-    )  # every \cite resolved
+    assert set(re.findall(r"\\bibcite\{([^}]+)\}", aux)) == set(built.bib_keys())  # every \cite resolved
     # Hostile text compiles too (its unbreakable words may overflow a column: a warning only).
     compile_latex(tmp_path, exports.to_latex(exports.build_table(ROWS, caption=EVIL)), None)
 

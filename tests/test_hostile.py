@@ -31,21 +31,32 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_capped(cedb_bin: str, args: list, *, url: str, cwd: Path, env: dict | None = None,
-               prefix: list | None = None) -> subprocess.CompletedProcess:
+def run_capped(
+    cedb_bin: str, args: list, *, url: str, cwd: Path, env: dict | None = None, prefix: list | None = None
+) -> subprocess.CompletedProcess:
     """`cedb ARGS` under the memory and time caps (TimeoutExpired fails the test)."""
     environment = {**os.environ, "CEDB_DATABASE_URL": url, "NO_COLOR": "1", **(env or {})}
     environment.pop("CEDB_EMAIL", None)
-    return subprocess.run([*(prefix or []), cedb_bin, *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=environment, timeout=TIME_CAP_S, preexec_fn=_cap_memory)
+    return subprocess.run(
+        [*(prefix or []), cedb_bin, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=TIME_CAP_S,
+        preexec_fn=_cap_memory,
+    )
 
 
 def assert_one_line(process: subprocess.CompletedProcess, code: int, contains: str) -> str:
     assert process.returncode == code, (process.returncode, process.stderr[-2000:])
     assert "Traceback" not in process.stderr, process.stderr[-2000:]
     # A batch command (paper add FILE.bib, result import) reports what it rejected, then its summary.
-    errors = [line for line in process.stderr.splitlines()
-              if line.startswith(("Error: ", "rejected ")) or ": rejected: " in line]
+    errors = [
+        line
+        for line in process.stderr.splitlines()
+        if line.startswith(("Error: ", "rejected ")) or ": rejected: " in line
+    ]
     assert len(errors) == 1 and len(process.stderr.splitlines()) <= 2, process.stderr[-2000:]
     assert contains.lower() in errors[0].lower(), errors[0]
     return errors[0]
@@ -60,8 +71,11 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _curation(path: Path, *, key: str = "hostile2024", current: str = "2", extra: str = "") -> Path:
-    return _write(path, f"reference:\n  key: {key}\n  year: 2024\n{extra}measurements:\n- ce_percent: 99.1\n"
-                        f"  current_density_mA_cm2: {current}\n  areal_capacity_mAh_cm2: 3\n")
+    return _write(
+        path,
+        f"reference:\n  key: {key}\n  year: 2024\n{extra}measurements:\n- ce_percent: 99.1\n"
+        f"  current_density_mA_cm2: {current}\n  areal_capacity_mAh_cm2: 3\n",
+    )
 
 
 def _alias_bomb(path: Path) -> Path:
@@ -80,7 +94,7 @@ def _string_doubling(path: Path) -> Path:
 
 
 def _large(path: Path, megabytes: float, head: str = "", tail: str = "") -> Path:
-    filler = ("The cell cycled at 1 mA cm-2 with 99.1 % CE. " * 1000)
+    filler = "The cell cycled at 1 mA cm-2 with 99.1 % CE. " * 1000
     count = int(megabytes * 1e6 / len(filler)) + 1
     with path.open("w", encoding="utf-8") as stream:
         stream.write(head)
@@ -123,6 +137,7 @@ def _no_file(name: str):
     def check(tmp: Path, process) -> None:
         assert not (tmp / name).exists(), f"{name} was left behind"
         assert not [p for p in tmp.iterdir() if ".cedb-tmp" in p.name], "a temporary file was left behind"
+
     return check
 
 
@@ -138,71 +153,197 @@ def _other_sqlite(tmp: Path) -> Path:
 
 CASES = [
     # 1. bounded parsing
-    Case("unit-tower-add", lambda t, c: ["result", "add", "--paper", c["paper"], "--ce", "99.1", "--current",
-                                         TOWER, "--capacity", "3", "--no-input"], 1, "no arithmetic"),
-    Case("unit-tower-inside", lambda t, c: ["result", "add", "--paper", c["paper"], "--ce", "99.1",
-                                            "--current", "1 mA/cm2 * 2**99**9", "--capacity", "3",
-                                            "--no-input"], 1, "cannot read current density"),
-    Case("unit-tower-curation", lambda t, c: ["curate", "load", _curation(t / "tower.yaml", current=f'"{TOWER}"')],
-         3, "nothing loaded"),
-    Case("unit-tower-import", lambda t, c: ["result", "import", _write(t / "tower.csv", "paper,ce,current,capacity\n"
-                                                                          f'{c["paper"]},99.1,"{TOWER}",3\n'),
-                                            "--map", _write(t / "map.yaml", "columns:\n  paper: paper\n  ce: ce\n"
-                                                                              "  current: current\n  capacity: capacity\n")],
-         1, "no arithmetic"),
-    Case("yaml-nul", lambda t, c: ["curate", "load", _curation(t / "nul.yaml", extra='  title: "A \\0 B"\n')],
-         3, "nothing loaded"),
+    Case(
+        "unit-tower-add",
+        lambda t, c: [
+            "result",
+            "add",
+            "--paper",
+            c["paper"],
+            "--ce",
+            "99.1",
+            "--current",
+            TOWER,
+            "--capacity",
+            "3",
+            "--no-input",
+        ],
+        1,
+        "no arithmetic",
+    ),
+    Case(
+        "unit-tower-inside",
+        lambda t, c: [
+            "result",
+            "add",
+            "--paper",
+            c["paper"],
+            "--ce",
+            "99.1",
+            "--current",
+            "1 mA/cm2 * 2**99**9",
+            "--capacity",
+            "3",
+            "--no-input",
+        ],
+        1,
+        "cannot read current density",
+    ),
+    Case(
+        "unit-tower-curation",
+        lambda t, c: ["curate", "load", _curation(t / "tower.yaml", current=f'"{TOWER}"')],
+        3,
+        "nothing loaded",
+    ),
+    Case(
+        "unit-tower-import",
+        lambda t, c: [
+            "result",
+            "import",
+            _write(t / "tower.csv", f'paper,ce,current,capacity\n{c["paper"]},99.1,"{TOWER}",3\n'),
+            "--map",
+            _write(t / "map.yaml", "columns:\n  paper: paper\n  ce: ce\n  current: current\n  capacity: capacity\n"),
+        ],
+        1,
+        "no arithmetic",
+    ),
+    Case(
+        "yaml-nul",
+        lambda t, c: ["curate", "load", _curation(t / "nul.yaml", extra='  title: "A \\0 B"\n')],
+        3,
+        "nothing loaded",
+    ),
     Case("yaml-alias-bomb", lambda t, c: ["curate", "load", _alias_bomb(t / "bomb.yaml")], 3, "nothing loaded"),
-    Case("yaml-deep", lambda t, c: ["curate", "check", _write(t / "deep.yaml", "reference: " + "[" * 3000
-                                                              + "]" * 3000 + "\n")], 3, "problem"),
-    Case("yaml-int-over-1e308", lambda t, c: ["curate", "load", _curation(t / "int.yaml", current="1" + "0" * 400)],
-         3, "nothing loaded"),
-    Case("yaml-too-large", lambda t, c: ["curate", "load", _large(t / "big.yaml", 6, head="reference:\n  note: '",
-                                                                  tail="'\n")], 3, "nothing loaded"),
-    Case("bibtex-string-doubling", lambda t, c: ["paper", "add", _string_doubling(t / "strings.bib")], 1,
-         "undefined string"),
-    Case("bibtex-huge-field", lambda t, c: ["paper", "add", _large(t / "field.bib", 6, head="@article{big2024, title={",
-                                                                    tail="}, year=2024}\n")], 1, "input limit"),
-    Case("bibtex-nul", lambda t, c: ["paper", "add", _write(t / "nul.bib", "@article{nul2024, title={A\x00B}, year=2024}\n")],
-         1, "NUL"),
+    Case(
+        "yaml-deep",
+        lambda t, c: ["curate", "check", _write(t / "deep.yaml", "reference: " + "[" * 3000 + "]" * 3000 + "\n")],
+        3,
+        "problem",
+    ),
+    Case(
+        "yaml-int-over-1e308",
+        lambda t, c: ["curate", "load", _curation(t / "int.yaml", current="1" + "0" * 400)],
+        3,
+        "nothing loaded",
+    ),
+    Case(
+        "yaml-too-large",
+        lambda t, c: ["curate", "load", _large(t / "big.yaml", 6, head="reference:\n  note: '", tail="'\n")],
+        3,
+        "nothing loaded",
+    ),
+    Case(
+        "bibtex-string-doubling",
+        lambda t, c: ["paper", "add", _string_doubling(t / "strings.bib")],
+        1,
+        "undefined string",
+    ),
+    Case(
+        "bibtex-huge-field",
+        lambda t, c: [
+            "paper",
+            "add",
+            _large(t / "field.bib", 6, head="@article{big2024, title={", tail="}, year=2024}\n"),
+        ],
+        1,
+        "input limit",
+    ),
+    Case(
+        "bibtex-nul",
+        lambda t, c: ["paper", "add", _write(t / "nul.bib", "@article{nul2024, title={A\x00B}, year=2024}\n")],
+        1,
+        "NUL",
+    ),
     Case("extract-too-large", lambda t, c: ["extract", _large(t / "paper.txt", 6)], 1, "--max-input-mb"),
-    Case("electrolyte-zero-ratio", lambda t, c: ["electrolyte", "parse", "1 M LiPF6 in EC:DMC (0:0)"], 1,
-         "adds up to zero"),
+    Case(
+        "electrolyte-zero-ratio",
+        lambda t, c: ["electrolyte", "parse", "1 M LiPF6 in EC:DMC (0:0)"],
+        1,
+        "adds up to zero",
+    ),
     # 4. files
-    Case("output-onto-database", lambda t, c: ["export", "table", "-f", "csv", "-o", c["sqlite_file"]], 6,
-         "SQLite database"),
-    Case("output-onto-sqlite-wal", lambda t, c: ["export", "table", "-f", "csv", "-o", f"{_other_sqlite(t)}-wal"], 6,
-         "SQLite database"),
-    Case("output-missing-bib-folder", lambda t, c: ["export", "table", "-f", "md", "-o", t / "x.md",
-                                                    "--bib", t / "missing" / "x.bib"], 6, "does not exist",
-         after=_no_file("x.md")),
+    Case(
+        "output-onto-database",
+        lambda t, c: ["export", "table", "-f", "csv", "-o", c["sqlite_file"]],
+        6,
+        "SQLite database",
+    ),
+    Case(
+        "output-onto-sqlite-wal",
+        lambda t, c: ["export", "table", "-f", "csv", "-o", f"{_other_sqlite(t)}-wal"],
+        6,
+        "SQLite database",
+    ),
+    Case(
+        "output-missing-bib-folder",
+        lambda t, c: ["export", "table", "-f", "md", "-o", t / "x.md", "--bib", t / "missing" / "x.bib"],
+        6,
+        "does not exist",
+        after=_no_file("x.md"),
+    ),
     Case("output-missing-folder", lambda t, c: ["paper", "export", "-o", t / "missing" / "x.bib"], 6, "does not exist"),
     Case("output-is-folder", lambda t, c: ["export", "table", "-f", "md", "-o", t], 6, "is a folder"),
     Case("output-disk-full", lambda t, c: ["export", "table", "-f", "md", "-o", "/dev/full"], 6, "disk is full"),
-    Case("plot-missing-folder", lambda t, c: ["plot", "life", "-o", t / "missing" / "life.png"], 6,
-         "does not exist"),
+    Case("plot-missing-folder", lambda t, c: ["plot", "life", "-o", t / "missing" / "life.png"], 6, "does not exist"),
     Case("curate-dump-onto-file", lambda t, c: ["curate", "dump", _write(t / "afile", "x")], 6, "not a folder"),
     # 5. inputs and databases
     Case("input-is-folder", lambda t, c: ["paper", "add", (t / "dir.bib").mkdir() or t / "dir.bib"], 6, "folder"),
     Case("input-missing", lambda t, c: ["curate", "check", t / "none.yaml"], 1, "no such file"),
-    Case("db-random-bytes", lambda t, c: ["--db", _random_bytes(t / "r.sqlite"), "query"], 5, "not a usable cedb database"),
-    Case("db-truncated", lambda t, c: ["--db", _truncated(t / "t.sqlite", c["template"]), "query"], 5,
-         "not a usable cedb database"),
-    Case("db-malformed", lambda t, c: ["--db", _malformed(t / "m.sqlite", c["template"]), "query"], 5,
-         "not a usable cedb database"),
+    Case(
+        "db-random-bytes",
+        lambda t, c: ["--db", _random_bytes(t / "r.sqlite"), "query"],
+        5,
+        "not a usable cedb database",
+    ),
+    Case(
+        "db-truncated",
+        lambda t, c: ["--db", _truncated(t / "t.sqlite", c["template"]), "query"],
+        5,
+        "not a usable cedb database",
+    ),
+    Case(
+        "db-malformed",
+        lambda t, c: ["--db", _malformed(t / "m.sqlite", c["template"]), "query"],
+        5,
+        "not a usable cedb database",
+    ),
     Case("db-folder", lambda t, c: ["--db", t, "query"], 5, "is a folder"),
-    Case("url-mysql", lambda t, c: ["--db", f"mysql://cedb:{SECRET}@db.example/cedb", "query"], 5,
-         "cedb works with a SQLite file or PostgreSQL", after=_secret_hidden),
-    Case("url-malformed-postgresql", lambda t, c: ["--db", f"postgresql://cedb:{SECRET}@localhost:notaport/cedb",
-                                                   "query"], 5, "cannot use database URL", after=_secret_hidden),
-    Case("url-postgresql-refused", lambda t, c: ["--db", f"postgresql://cedb:{SECRET}@127.0.0.1:1/cedb", "query"],
-         5, "cannot use the database", after=_secret_hidden),
-    Case("url-postgresql-unknown-option", lambda t, c: ["--db", f"postgresql://cedb:{SECRET}@127.0.0.1/cedb?foo=bar",
-                                                        "query"], 5, "invalid connection option",
-         after=_secret_hidden),
+    Case(
+        "url-mysql",
+        lambda t, c: ["--db", f"mysql://cedb:{SECRET}@db.example/cedb", "query"],
+        5,
+        "cedb works with a SQLite file or PostgreSQL",
+        after=_secret_hidden,
+    ),
+    Case(
+        "url-malformed-postgresql",
+        lambda t, c: ["--db", f"postgresql://cedb:{SECRET}@localhost:notaport/cedb", "query"],
+        5,
+        "cannot use database URL",
+        after=_secret_hidden,
+    ),
+    Case(
+        "url-postgresql-refused",
+        lambda t, c: ["--db", f"postgresql://cedb:{SECRET}@127.0.0.1:1/cedb", "query"],
+        5,
+        "cannot use the database",
+        after=_secret_hidden,
+    ),
+    Case(
+        "url-postgresql-unknown-option",
+        lambda t, c: ["--db", f"postgresql://cedb:{SECRET}@127.0.0.1/cedb?foo=bar", "query"],
+        5,
+        "invalid connection option",
+        after=_secret_hidden,
+    ),
     Case("url-sqlite-memory", lambda t, c: ["--db", "sqlite://", "query"], 5, "in-memory"),
-    Case("bad-http-timeout", lambda t, c: ["paper", "add", "10.5555/x.y"], 1, "CEDB_HTTP_TIMEOUT",
-         env={"CEDB_HTTP_TIMEOUT": "soon"}),
+    Case(
+        "bad-http-timeout",
+        lambda t, c: ["paper", "add", "10.5555/x.y"],
+        1,
+        "CEDB_HTTP_TIMEOUT",
+        env={"CEDB_HTTP_TIMEOUT": "soon"},
+    ),
     Case("bad-max-input", lambda t, c: ["--max-input-mb", "-1", "extract", "-"], 1, "must be positive"),
 ]
 
@@ -226,7 +367,9 @@ def _hostile_rows(url: str) -> None:
             '  title: "Unbalanced { brace <script>alert(1)</script> \\e[31m red \\a bell"\n'
             "strategies:\n- label: '-inf'\n  category: other\n  host: \"\\e[1mbold host\\a\"\n"
             "measurements:\n- strategy: '-inf'\n  ce_percent: 99.1\n  current_density_mA_cm2: 1\n"
-            '  areal_capacity_mAh_cm2: 3\n  note: "\\e]0;pwned\\a \\e[2J"\n', encoding="utf-8")
+            '  areal_capacity_mAh_cm2: 3\n  note: "\\e]0;pwned\\a \\e[2J"\n',
+            encoding="utf-8",
+        )
         with session_scope(engine) as session:
             report = curation.load(session=session, paths=[path])
         assert report is not None
@@ -262,8 +405,7 @@ def _digest(path: Path) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_input_ends_in_one_line_and_changes_nothing(case, cedb_bin, sqlite_db, tmp_path):
     before = _digest(sqlite_db["sqlite_file"])
-    process = run_capped(cedb_bin, case.make(tmp_path, sqlite_db), url=sqlite_db["url"], cwd=tmp_path,
-                         env=case.env)
+    process = run_capped(cedb_bin, case.make(tmp_path, sqlite_db), url=sqlite_db["url"], cwd=tmp_path, env=case.env)
     assert_one_line(process, case.code, case.contains)
     if case.after:
         case.after(tmp_path, process)
@@ -271,16 +413,16 @@ def test_hostile_input_ends_in_one_line_and_changes_nothing(case, cedb_bin, sqli
 
 
 # What reaches the database: the same checks on PostgreSQL (file and URL cases do not depend on it).
-POSTGRES_CASES = [c for c in CASES if c.name.split("-")[0] in ("unit", "yaml", "bibtex")
-                  or c.name == "output-onto-database"]
+POSTGRES_CASES = [
+    c for c in CASES if c.name.split("-")[0] in ("unit", "yaml", "bibtex") or c.name == "output-onto-database"
+]
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("case", POSTGRES_CASES, ids=[c.name for c in POSTGRES_CASES])
 def test_hostile_input_on_postgresql(case, cedb_bin, postgres_db, tmp_path):
     before = database_snapshot(postgres_db["url"])
-    process = run_capped(cedb_bin, case.make(tmp_path, postgres_db), url=postgres_db["url"], cwd=tmp_path,
-                         env=case.env)
+    process = run_capped(cedb_bin, case.make(tmp_path, postgres_db), url=postgres_db["url"], cwd=tmp_path, env=case.env)
     assert_one_line(process, case.code, case.contains)
     assert database_snapshot(postgres_db["url"]) == before
 
@@ -331,8 +473,14 @@ def test_curate_dump_honours_the_umask_and_replaces_symlinks(cedb_bin, sqlite_db
         _cap_memory()
 
     environment = {**os.environ, "CEDB_DATABASE_URL": sqlite_db["url"]}
-    process = subprocess.run([cedb_bin, "curate", "dump", out], capture_output=True, text=True, env=environment,
-                             timeout=60, preexec_fn=umask_022)
+    process = subprocess.run(
+        [cedb_bin, "curate", "dump", out],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        preexec_fn=umask_022,
+    )
     assert process.returncode == 0, process.stderr
     files = sorted(out.iterdir())
     assert files and {oct(f.stat().st_mode & 0o777) for f in files} == {"0o644"}
@@ -352,8 +500,10 @@ needs_unshare = pytest.mark.skipif(not _unshare_works(), reason="needs root and 
 def test_curate_dump_on_a_full_disk_leaves_nothing(cedb_bin, sqlite_db, tmp_path):
     mount = tmp_path / "small"
     mount.mkdir()
-    script = (f'mount -t tmpfs -o size=12k tmpfs "{mount}" && "{cedb_bin}" curate dump "{mount}/out"; '
-              f'code=$?; ls -A "{mount}" >&2; exit $code')
+    script = (
+        f'mount -t tmpfs -o size=12k tmpfs "{mount}" && "{cedb_bin}" curate dump "{mount}/out"; '
+        f'code=$?; ls -A "{mount}" >&2; exit $code'
+    )
     process = run_capped("sh", ["-c", script], url=sqlite_db["url"], cwd=tmp_path, prefix=["unshare", "-m"])
     assert process.returncode == 6, process.stderr
     lines = process.stderr.splitlines()
@@ -368,8 +518,10 @@ def test_a_read_only_database_can_be_queried_not_changed(cedb_bin, sqlite_db, tm
     shutil.copy(sqlite_db["sqlite_file"], folder / "cedb.sqlite")
     before = _digest(folder / "cedb.sqlite")
     url = f"sqlite:///{folder / 'cedb.sqlite'}"
-    script = (f'mount --bind -o ro "{folder}" "{folder}" && "{cedb_bin}" query --paper evil2024 -f json '
-              f'&& "{cedb_bin}" result rm 1')
+    script = (
+        f'mount --bind -o ro "{folder}" "{folder}" && "{cedb_bin}" query --paper evil2024 -f json '
+        f'&& "{cedb_bin}" result rm 1'
+    )
     process = run_capped("sh", ["-c", script], url=url, cwd=tmp_path, prefix=["unshare", "-m"])
     assert '"paper": "evil2024"' in process.stdout, process.stderr
     assert_one_line(process, 5, "is read-only")
@@ -412,8 +564,10 @@ def test_extract_to_curation_never_follows_a_symlink_out_of_the_folder(cedb_bin,
 
 def test_a_nul_byte_rejects_its_entry_and_keeps_the_good_ones(cli, tmp_path):
     """On PostgreSQL too, where a NUL cannot be stored: only the entry holding it is refused."""
-    _write(tmp_path / "mixed.bib", "@article{nul2024, title={A\x00B}, year=2024}\n"
-                                   "@article{good2024, title={A good paper}, year=2024}\n")
+    _write(
+        tmp_path / "mixed.bib",
+        "@article{nul2024, title={A\x00B}, year=2024}\n@article{good2024, title={A good paper}, year=2024}\n",
+    )
     process = cli("paper", "add", "mixed.bib")
     assert process.returncode == 1 and "Traceback" not in process.stderr, process.stderr
     assert "rejected mixed.bib:1 nul2024: the entry holds a NUL character" in process.stderr

@@ -21,8 +21,13 @@ def test_migrations_never_import_live_cedb_code():
     assert len(versions) >= 4
     for path in versions:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not [n for n in names if n == "cedb" or n.startswith("cedb.")], path.name
 
 
@@ -79,16 +84,26 @@ def test_database_filled_at_first_revision_upgrades_in_place(database_url):
     engine = make_engine(database_url)
     migrate.upgrade(engine, "0001_initial")
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO reference (id, key, entry_type, added_at) VALUES (1, 'old2020paper', 'article', CURRENT_TIMESTAMP)"))
-        connection.execute(sa.text(
-            "INSERT INTO strategy (id, reference_id, category, label, electrolyte, additive) "
-            "VALUES (1, 1, 'electrolyte', 'LHCE', '1.2M LiFSI DMC-BTFE (1:2 mol)', 'LiNO3')"))
-        connection.execute(sa.text(
-            'INSERT INTO measurement (id, reference_id, strategy_id, method, ce_percent, '
-            '"current_density_mA_cm2", "areal_capacity_mAh_cm2", cycles, full_cell_derived, status, '
-            "created_at, updated_at) VALUES (1, 1, 1, 'unspecified', 99.3, 0.5, 1, 200, false, 'draft', "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO reference (id, key, entry_type, added_at) "
+                "VALUES (1, 'old2020paper', 'article', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO strategy (id, reference_id, category, label, electrolyte, additive) "
+                "VALUES (1, 1, 'electrolyte', 'LHCE', '1.2M LiFSI DMC-BTFE (1:2 mol)', 'LiNO3')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO measurement (id, reference_id, strategy_id, method, ce_percent, "
+                '"current_density_mA_cm2", "areal_capacity_mAh_cm2", cycles, full_cell_derived, status, '
+                "created_at, updated_at) VALUES (1, 1, 1, 'unspecified', 99.3, 0.5, 1, 200, false, 'draft', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
     before = database_snapshot(database_url)
     migrate.upgrade(engine, "head")
     with engine.connect() as connection:
@@ -163,23 +178,32 @@ def test_0003_keeps_every_row_and_never_reuses_an_id(database_url):
     engine = make_engine(database_url)
     migrate.upgrade(engine, "0004_ce_decimals")
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO reference (id, key, entry_type, added_at) VALUES (1, 'p2020', 'article', CURRENT_TIMESTAMP)"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO reference (id, key, entry_type, added_at) "
+                "VALUES (1, 'p2020', 'article', CURRENT_TIMESTAMP)"
+            )
+        )
         for id, ce in ((3, 99.1), (5, 99.2), (9, 99.3)):
-            connection.execute(sa.text(
-                "INSERT INTO measurement (id, reference_id, method, ce_percent, full_cell_derived, status, "
-                "created_at, updated_at) VALUES (:id, 1, 'unspecified', :ce, false, 'draft', "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"id": id, "ce": ce})
+            connection.execute(
+                sa.text(
+                    "INSERT INTO measurement (id, reference_id, method, ce_percent, full_cell_derived, status, "
+                    "created_at, updated_at) VALUES (:id, 1, 'unspecified', :ce, false, 'draft', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": id, "ce": ce},
+            )
         if engine.dialect.name == "postgresql":  # rows inserted with explicit ids: as a server would have them
             connection.execute(sa.text("SELECT setval('measurement_id_seq', 9)"))
     before = database_snapshot(database_url)
     migrate.upgrade(engine, "head")
-    assert database_snapshot(database_url) == {**before, "reference_alias": [],
-                                               "alembic_version": [(HEAD_REVISION,)]}
+    assert database_snapshot(database_url) == {**before, "reference_alias": [], "alembic_version": [(HEAD_REVISION,)]}
     assert migrate.drift(engine) == []
-    insert = sa.text("INSERT INTO measurement (reference_id, method, ce_percent, full_cell_derived, status, "
-                     "created_at, updated_at) VALUES (1, 'unspecified', 98, false, 'draft', "
-                     "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    insert = sa.text(
+        "INSERT INTO measurement (reference_id, method, ce_percent, full_cell_derived, status, "
+        "created_at, updated_at) VALUES (1, 'unspecified', 98, false, 'draft', "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM measurement WHERE id = 9"))
         connection.execute(insert)

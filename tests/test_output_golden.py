@@ -34,8 +34,7 @@ CASES = [
     ("query_all.md", ["query", "--format", "md"]),
     ("query_all.table", ["query", "--format", "table"]),
     ("query_practical.csv", ["query", "--practical", "--min-ce", "99", "--format", "csv"]),
-    ("query_sorted.json", ["query", "--sort", "-current_density_mA_cm2", "--limit", "40",
-                           "--format", "json"]),
+    ("query_sorted.json", ["query", "--sort", "-current_density_mA_cm2", "--limit", "40", "--format", "json"]),
     ("query_paper.table", ["query", "--paper", "synth000007", "--format", "table"]),
     ("query_none.csv", ["query", "--paper", "nosuch", "--format", "csv"]),
     ("query_none.json", ["query", "--paper", "nosuch", "--format", "json"]),
@@ -44,9 +43,17 @@ CASES = [
     ("export_all.latex", ["export", "table", "--format", "latex"]),
     ("export_all.html", ["export", "table", "--format", "html"]),
     ("export_all.json", ["export", "table", "--format", "json"]),
-    ("export_columns.csv", ["export", "table", "--format", "csv", "--columns",
-                            "strategy,host,electrolyte,additive,cell,method,current,capacity,"
-                            "cycles,ce,statistic,ref"]),
+    (
+        "export_columns.csv",
+        [
+            "export",
+            "table",
+            "--format",
+            "csv",
+            "--columns",
+            "strategy,host,electrolyte,additive,cell,method,current,capacity,cycles,ce,statistic,ref",
+        ],
+    ),
     ("export_practical.md", ["export", "table", "--practical", "--format", "md"]),
 ]
 
@@ -64,8 +71,7 @@ HOSTILE = [
     ("UPDATE measurement SET ce_decimals = 1, ce_percent = 99.0 WHERE id = 3", []),
     ("UPDATE measurement SET full_cell_derived = 1 WHERE id IN (4, 5)", []),
     ("UPDATE measurement SET cycles = NULL, areal_capacity_mAh_cm2 = NULL WHERE id = 6", []),
-    ("UPDATE measurement SET note = ?, method_params = ? WHERE id = 7",
-     ["=1+1", '{"Q_T": 4.0, "n": 10}']),
+    ("UPDATE measurement SET note = ?, method_params = ? WHERE id = 7", ["=1+1", '{"Q_T": 4.0, "n": 10}']),
 ]
 
 
@@ -94,8 +100,9 @@ def _normalised(text: str) -> str:
 def test_output_is_unchanged(fixed_db, name, arguments):
     cli, _ = fixed_db
     # Bytes, not text: universal newlines would hide a changed line ending.
-    process = subprocess.run([cli.executable, *arguments], capture_output=True, cwd=cli.cwd,
-                             env={**cli.env, "COLUMNS": "200"})
+    process = subprocess.run(
+        [cli.executable, *arguments], capture_output=True, cwd=cli.cwd, env={**cli.env, "COLUMNS": "200"}
+    )
     assert process.returncode == 0, process.stderr
     output = _normalised(process.stdout.decode("utf-8"))
     golden = GOLDEN / name
@@ -116,9 +123,14 @@ def test_xlsx_cells_are_unchanged(fixed_db, tmp_path):
     for sheet in book.worksheets:
         lines.append(f"## {sheet.title} freeze={sheet.freeze_panes}")
         for row in sheet.iter_rows():
-            lines.append("\t".join(
-                repr(c.value) + (f"|{c.number_format}" if c.number_format != "General" else "")
-                + ("|b" if c.font and c.font.b else "") for c in row))
+            lines.append(
+                "\t".join(
+                    repr(c.value)
+                    + (f"|{c.number_format}" if c.number_format != "General" else "")
+                    + ("|b" if c.font and c.font.b else "")
+                    for c in row
+                )
+            )
     output = _normalised("\n".join(lines) + "\n")
     golden = GOLDEN / "export_all.xlsx.txt"
     if os.environ.get("CEDB_REGEN_GOLDEN"):
@@ -133,7 +145,8 @@ def test_query_csv_matches_sqlite_read_independently(fixed_db):
     with sqlite3.connect(db) as connection:
         expected = connection.execute(
             "SELECT m.id, r.key, m.cell, m.ce_percent FROM measurement m "
-            "JOIN reference r ON r.id = m.reference_id ORDER BY m.id").fetchall()
+            "JOIN reference r ON r.id = m.reference_id ORDER BY m.id"
+        ).fetchall()
     assert len(printed) == len(expected) == 240
     for row, (id_, key, cell, ce) in zip(printed, expected):
         assert (int(row["id"]), row["paper"], row["cell"]) == (id_, key, cell)
@@ -164,11 +177,9 @@ def test_stream_gives_the_rows_of_run_in_any_chunks(fixed_db):
             (query.Filters(sort="year", descending=True), ("lce", "paper", "practical")),
             (query.Filters(practical=True, min_ce=99), ("full_cell_derived", "id")),
         ):
-            expected = [tuple(row[k] for k in keys)
-                        for row in query.run(connection, filters, extra=True)]
+            expected = [tuple(row[k] for k in keys) for row in query.run(connection, filters, extra=True)]
             assert expected
             for chunk in (1, 7, 5000):
-                got = [tuple(row) for row in query.stream(connection, filters, keys=keys,
-                                                          chunk=chunk)]
+                got = [tuple(row) for row in query.stream(connection, filters, keys=keys, chunk=chunk)]
                 assert got == expected
     engine.dispose()

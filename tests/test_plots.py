@@ -164,34 +164,22 @@ def test_conditions_plane_with_both_thresholds_and_region():
     assert sorted(result.points["x"]) == sorted(rows["areal_capacity_mAh_cm2"])
     ax = result.figure.axes[0]
     drawn = _scatter_offsets(ax)
-    assert sorted(map(tuple, drawn)) == sorted(
-        zip(result.points["x_drawn"], result.points["y_drawn"])
-    )
+    assert sorted(map(tuple, drawn)) == sorted(zip(result.points["x_drawn"], result.points["y_drawn"]))
     # Side by side, but never across a threshold: a point at 3 mAh cm-2 stays on the practical side.
     at_boundary = result.points[result.points["x"] == 3.0]
     assert (at_boundary["x_drawn"] >= 3.0).all()
     assert ((result.points["x_drawn"] - result.points["x"]).abs() < 0.4).all()  # about two markers
     assert ax.get_xlabel() == "Areal capacity (mAh cm$^{-2}$)"
     assert ax.get_ylabel() == "Current density (mA cm$^{-2}$)"
-    vertical = [
-        line.get_xdata()[0] for line in ax.get_lines() if line.get_xdata()[0] == line.get_xdata()[1]
-    ]
-    horizontal = [
-        line.get_ydata()[0] for line in ax.get_lines() if line.get_ydata()[0] == line.get_ydata()[1]
-    ]
+    vertical = [line.get_xdata()[0] for line in ax.get_lines() if line.get_xdata()[0] == line.get_xdata()[1]]
+    horizontal = [line.get_ydata()[0] for line in ax.get_lines() if line.get_ydata()[0] == line.get_ydata()[1]]
     assert 3.0 in vertical and 1.0 in horizontal  # both thresholds
-    (region,) = [
-        c
-        for c in ax.collections
-        if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")
-    ]
+    (region,) = [c for c in ax.collections if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")]
     vertices = region.get_paths()[0].vertices
     assert vertices[:, 0].min() == pytest.approx(3.0) and vertices[:, 1].min() == pytest.approx(1.0)
     legend = [t.get_text() for t in result.figure.legends[0].get_texts()]
     assert "practical region (review)" in legend and "not practical" in legend
-    assert (
-        "capacity $\\geq$ 3 mAh cm$^{-2}$" in legend and "current $\\geq$ 1 mA cm$^{-2}$" in legend
-    )
+    assert "capacity $\\geq$ 3 mAh cm$^{-2}$" in legend and "current $\\geq$ 1 mA cm$^{-2}$" in legend
     swapped = plots.conditions(rows, x="current").figure.axes[0]
     assert swapped.get_xlabel() == "Current density (mA cm$^{-2}$)"
 
@@ -211,9 +199,7 @@ def test_conditions_takes_the_profile_verdict_when_the_query_gives_none():
     # N/P, E/C and cathode loading are not stated: unknown, or no where the current fails
     assert set(pouch.points["practical"]) == {None, False}
     legend = " ".join(t.get_text() for t in pouch.figure.legends[0].get_texts())
-    assert (
-        "capacity" not in legend.split("practical region")[0]
-    )  # pouch-500 has no capacity threshold
+    assert "capacity" not in legend.split("practical region")[0]  # pouch-500 has no capacity threshold
     assert "N/P < 2" in legend and "verdict unknown" in legend
 
 
@@ -272,7 +258,8 @@ def test_cycling_half_cell_with_stages():
     on_axis = result.points[~result.points["clipped"] & ~result.points["outlier"]]
     assert np.allclose(ax.get_lines()[0].get_ydata(), on_axis["ce_percent"])
     assert len(ax.get_lines()[0].get_ydata()) + result.points["clipped"].sum() + (
-        result.points["outlier"] & ~result.points["clipped"]).sum() == len(table)
+        result.points["outlier"] & ~result.points["clipped"]
+    ).sum() == len(table)
     assert len(ax.patches) == 3  # three shaded stages
 
 

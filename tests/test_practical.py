@@ -148,14 +148,8 @@ def test_pouch_500_reasons_name_each_requirement():
 
 def test_profile_overrides_and_unknown_profiles():
     profile = get_profile("review", capacity=4)
-    assert (
-        verdict({"current_density_mA_cm2": 1, "areal_capacity_mAh_cm2": 3.5}, profile).practical
-        is False
-    )
-    assert (
-        verdict({"current_density_mA_cm2": 1, "areal_capacity_mAh_cm2": 4}, profile).practical
-        is True
-    )
+    assert verdict({"current_density_mA_cm2": 1, "areal_capacity_mAh_cm2": 3.5}, profile).practical is False
+    assert verdict({"current_density_mA_cm2": 1, "areal_capacity_mAh_cm2": 4}, profile).practical is True
     assert get_profile("review", current=None) == PROFILES["review"]
     with pytest.raises(InvalidValue, match="unknown profile 'nope'"):
         get_profile("nope")
@@ -211,11 +205,7 @@ def grid(session):
         for n, e, c, j in GRID_POUCH
     ]
     for values in rows:
-        session.add(
-            Measurement.model_validate(
-                MeasurementCreate(reference_id=reference.id, ce_percent=99.5, **values)
-            )
-        )
+        session.add(Measurement.model_validate(MeasurementCreate(reference_id=reference.id, ce_percent=99.5, **values)))
     session.flush()
     return session
 
@@ -244,22 +234,16 @@ def test_practical_filters_select_exactly_the_python_verdicts(grid):
         base = name.split("-capacity")[0]
         capacity = 4.0 if name == "review-capacity-4" else None
         expected = {
-            word: {
-                m.id for m in measurements if verdict(m, profile, strict=strict).practical is word
-            }
+            word: {m.id for m in measurements if verdict(m, profile, strict=strict).practical is word}
             for word in (True, False, None)
         }
         got = {}
         for wanted in (True, False):
-            filters = query.Filters(
-                practical=wanted, profile=base, strict=strict, min_capacity=capacity
-            )
+            filters = query.Filters(practical=wanted, profile=base, strict=strict, min_capacity=capacity)
             got[wanted] = {row["id"] for row in query.run(connection, filters)}
         everything = {
             row["id"]: row["practical"]
-            for row in query.run(
-                connection, query.Filters(profile=base, strict=strict, min_capacity=capacity)
-            )
+            for row in query.run(connection, query.Filters(profile=base, strict=strict, min_capacity=capacity))
         }
         assert got[True] == expected[True], (name, strict)
         assert got[False] == expected[False], (name, strict)
@@ -301,25 +285,17 @@ def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict)
     )
     rows = query.run(grid.connection(), filters)
     sql = {row["id"]: row["practical"] for row in rows}
-    python = {
-        m.id: verdict(m, profile, strict=strict).practical for m in grid.exec(select(Measurement))
-    }
+    python = {m.id: verdict(m, profile, strict=strict).practical for m in grid.exec(select(Measurement))}
     assert sql == python
     for wanted in (True, False):  # `cedb export table --practical / --not-practical`
-        table = exports.export_table(
-            grid, replace(filters, practical=wanted), columns=("ce", "ref")
-        )
+        table = exports.export_table(grid, replace(filters, practical=wanted), columns=("ce", "ref"))
         assert {row["id"] for _, members in table.groups for row in members} == {
             i for i, v in sql.items() if v is wanted
         }
     frame = pd.DataFrame(rows)
     fields = [t.field for t in profile.thresholds if t.field not in frame]
-    stated = pd.DataFrame(
-        [{"id": m.id, **{f: getattr(m, f) for f in fields}} for m in grid.exec(select(Measurement))]
-    )
-    own = frame.drop(columns="practical").merge(
-        stated[["id", *fields]], on="id"
-    )  # what verdict() reads
+    stated = pd.DataFrame([{"id": m.id, **{f: getattr(m, f) for f in fields}} for m in grid.exec(select(Measurement))])
+    own = frame.drop(columns="practical").merge(stated[["id", *fields]], on="id")  # what verdict() reads
     if fields:
         with pytest.raises(InvalidValue, match="verdict needs columns"):
             plots.conditions(frame.drop(columns="practical"), profile=profile)
@@ -327,10 +303,7 @@ def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict)
     # Each figure, given the query's verdict or left to ask cedb.practical itself.
     for data in (frame, own):
         drawn = plots.conditions(data, profile=profile, strict=strict, label_column="none").points
-        assert (
-            len(drawn)
-            == frame[["current_density_mA_cm2", "areal_capacity_mAh_cm2"]].notna().all(axis=1).sum()
-        )
+        assert len(drawn) == frame[["current_density_mA_cm2", "areal_capacity_mAh_cm2"]].notna().all(axis=1).sum()
         assert all(v is sql[i] for i, v in zip(drawn["id"], drawn["practical"]))
         everything = plots.progress(
             data, practical_only=False, profile=profile, strict=strict, label_column="none"

@@ -24,11 +24,18 @@ from cedb import crud, results
 from cedb.errors import CedbError, InvalidValue
 from tests.conftest import database_snapshot
 
-DB_SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
-                       suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                              HealthCheck.filter_too_much])
-PURE_SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
-                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+DB_SETTINGS = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+PURE_SETTINGS = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 INT4_MAX = 2**31 - 1  # PostgreSQL's integer column (measurement.cycles)
 
@@ -58,24 +65,119 @@ def one_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- values
 
 NASTY = [
-    "", " ", "\t", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e309", "-1e309", "-1", "0", "-0",
-    "0.0", "1e-320", "5e-324", "1e308", "1.7976931348623157e308", "1,5", "1,000", "1.5", "3", "99.9",
-    "100", "100.0000001", "99.99999999999999999", "0.5", "1", "1.0000001", "1e30", "2147483647",
-    "2147483648", "9223372036854775808", "1" * 400, "١٢", "½", "٣", "3 mA/cm2", "20 A/m^2", "3 mAh cm-2",
-    "-1 mA/cm2", "0 mA/cm2", "5 degC", "300 K", "-300 degC", "1 m", "1 kg", "mA/cm2", "1 mA/cm2 extra",
-    "1 mA/cm2 mA/cm2", "2 %", "2 ppm", "1/0", "0/0", "1 mA/(0 cm^2)", "(1)", "1e", "1..2", "--1", "+5",
-    "0x10", "1_000", "∞", "1 mA cm⁻²", "1 µA/cm²", "3 g/Ah", "3 g/(A*h)", "99.6 %", "99.6%%", "%",
-    "'; DROP TABLE measurement; --", "_", "\"", "'", "\\", "\x00", "a\x00b", "\x1b[31mred", "\u202egnp",
-    "x" * 250, "é" * 201, "💥" * 60, "Li||Cu", "li‖cu", "LI|CU", "half cell", "AVG", "reservoir", "true",
-    "no", "#", "composite", "draft", "VERIFIED", "null", "None", "[]", "{}", "{\"a\": 1}", "\n", "a\nb",
-    "a\r\nb", "\ufeff99", "９９", "99\u00a0%",
+    "",
+    " ",
+    "\t",
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e309",
+    "-1e309",
+    "-1",
+    "0",
+    "-0",
+    "0.0",
+    "1e-320",
+    "5e-324",
+    "1e308",
+    "1.7976931348623157e308",
+    "1,5",
+    "1,000",
+    "1.5",
+    "3",
+    "99.9",
+    "100",
+    "100.0000001",
+    "99.99999999999999999",
+    "0.5",
+    "1",
+    "1.0000001",
+    "1e30",
+    "2147483647",
+    "2147483648",
+    "9223372036854775808",
+    "1" * 400,
+    "١٢",
+    "½",
+    "٣",
+    "3 mA/cm2",
+    "20 A/m^2",
+    "3 mAh cm-2",
+    "-1 mA/cm2",
+    "0 mA/cm2",
+    "5 degC",
+    "300 K",
+    "-300 degC",
+    "1 m",
+    "1 kg",
+    "mA/cm2",
+    "1 mA/cm2 extra",
+    "1 mA/cm2 mA/cm2",
+    "2 %",
+    "2 ppm",
+    "1/0",
+    "0/0",
+    "1 mA/(0 cm^2)",
+    "(1)",
+    "1e",
+    "1..2",
+    "--1",
+    "+5",
+    "0x10",
+    "1_000",
+    "∞",
+    "1 mA cm⁻²",
+    "1 µA/cm²",
+    "3 g/Ah",
+    "3 g/(A*h)",
+    "99.6 %",
+    "99.6%%",
+    "%",
+    "'; DROP TABLE measurement; --",
+    "_",
+    '"',
+    "'",
+    "\\",
+    "\x00",
+    "a\x00b",
+    "\x1b[31mred",
+    "\u202egnp",
+    "x" * 250,
+    "é" * 201,
+    "💥" * 60,
+    "Li||Cu",
+    "li‖cu",
+    "LI|CU",
+    "half cell",
+    "AVG",
+    "reservoir",
+    "true",
+    "no",
+    "#",
+    "composite",
+    "draft",
+    "VERIFIED",
+    "null",
+    "None",
+    "[]",
+    "{}",
+    '{"a": 1}',
+    "\n",
+    "a\nb",
+    "a\r\nb",
+    "\ufeff99",
+    "９９",
+    "99\u00a0%",
 ]
 
 raw_value = st.one_of(
     st.sampled_from(NASTY),
     st.text(max_size=30),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(min_value=-10**30, max_value=10**30).map(str),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.floats(min_value=1e-6, max_value=1e6).map(lambda f: f"{f:g} mA/cm2"),
 )
 safe_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60)
@@ -88,20 +190,31 @@ def _number(low: float, high: float, unit: str = ""):
 
 # Each option: values a user would type (accepted or refused for a reason), plus the nasty ones.
 GOOD = {
-    "ce": _number(50, 100), "current": _number(0.001, 100, "mA/cm2"), "capacity": _number(0.001, 100, "mAh/cm2"),
+    "ce": _number(50, 100),
+    "current": _number(0.001, 100, "mA/cm2"),
+    "capacity": _number(0.001, 100, "mAh/cm2"),
     "cycles": st.integers(min_value=1, max_value=10**6).map(str),
     "cell": st.sampled_from(["li-cu", "Li||Cu", "Li | Li", "full", "anode free", "half-cell"]),
     "method": st.sampled_from(["aurbach", "zhang-full", "Reservoir", "conventional", "unspecified"]),
     "category": st.sampled_from(["electrolyte", "composite", "interface", "Other"]),
     "statistic": st.sampled_from(["average", "max", "stabilized", "over"]),
     "status": st.sampled_from(["draft", "verified", "Rejected"]),
-    "label": safe_text, "host": safe_text, "additive": safe_text, "location": safe_text, "note": safe_text,
-    "curator": safe_text, "quote": safe_text,
-    "electrolyte": st.one_of(st.sampled_from(["1 M LiPF6 in EC/DMC (1:1 v/v)", "4 M LiFSI DME",
-                                              "1.2M LiFSI DMC-BTFE (1:2 mol)"]), safe_text),
-    "source": st.sampled_from(["src", "nope"]), "full_cell": st.booleans(),
-    "temperature": _number(-100, 200, "degC"), "ec_ratio": _number(0.01, 100, "g/Ah"),
-    "np_ratio": _number(0.01, 100), "cathode_loading": _number(0.01, 100, "mAh/cm2"),
+    "label": safe_text,
+    "host": safe_text,
+    "additive": safe_text,
+    "location": safe_text,
+    "note": safe_text,
+    "curator": safe_text,
+    "quote": safe_text,
+    "electrolyte": st.one_of(
+        st.sampled_from(["1 M LiPF6 in EC/DMC (1:1 v/v)", "4 M LiFSI DME", "1.2M LiFSI DMC-BTFE (1:2 mol)"]), safe_text
+    ),
+    "source": st.sampled_from(["src", "nope"]),
+    "full_cell": st.booleans(),
+    "temperature": _number(-100, 200, "degC"),
+    "ec_ratio": _number(0.01, 100, "g/Ah"),
+    "np_ratio": _number(0.01, 100),
+    "cathode_loading": _number(0.01, 100, "mAh/cm2"),
 }
 
 
@@ -140,8 +253,7 @@ def _stored(engine, measurement_id: int) -> tuple[dict, dict]:
         plain = lambda v: v.value if hasattr(v, "value") else v  # noqa: E731
         measurement = {name: plain(getattr(row, name)) for name in results.MEASUREMENT_FIELDS}
         measurement["source_key"] = crud.get_reference(session=session, key="src").id == row.source_id
-        stored_strategy = ({name: plain(getattr(strategy, name)) for name in results.STRATEGY_FIELDS}
-                           if strategy else {})
+        stored_strategy = {name: plain(getattr(strategy, name)) for name in results.STRATEGY_FIELDS} if strategy else {}
     return measurement, stored_strategy
 
 
@@ -169,8 +281,10 @@ def test_result_add_values_are_stored_exactly_or_refused_in_one_line(papers, dat
         one_line(exc)
         event(f"refused by normalise: {str(exc)[:40]}")
         return
-    assume(_known_bug({**result.measurement, **result.strategy, "paper": result.paper,
-                       "source": result.source or ""}) is None)
+    assume(
+        _known_bug({**result.measurement, **result.strategy, "paper": result.paper, "source": result.source or ""})
+        is None
+    )
     assume(_known_bug(values) is None)
     before = database_snapshot(database_url)
     try:
@@ -190,8 +304,16 @@ def test_result_add_values_are_stored_exactly_or_refused_in_one_line(papers, dat
     for name, value in result.strategy.items():
         assert strategy[name] == value, (name, value, strategy[name])
     # What was stored reads back through normalise unchanged (it is canonical).
-    for name in ("current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent", "cell",
-                 "temperature_C", "note", "label"):
+    for name in (
+        "current_density_mA_cm2",
+        "areal_capacity_mAh_cm2",
+        "cycles",
+        "ce_percent",
+        "cell",
+        "temperature_C",
+        "note",
+        "label",
+    ):
         source = stored if name in stored else strategy
         if source.get(name) is not None:
             assert results.normalise_field(name, source[name]) == source[name]
@@ -202,43 +324,92 @@ def test_result_add_values_are_stored_exactly_or_refused_in_one_line(papers, dat
 from cedb.curation import MEASUREMENT_KEYS, REFERENCE_KEYS, STRATEGY_KEYS  # noqa: E402
 
 yaml_scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-10**25, max_value=10**25),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20), st.sampled_from(NASTY),
-    st.dates(min_value=datetime.date(1, 1, 1)), st.binary(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**25), max_value=10**25),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(NASTY),
+    st.dates(min_value=datetime.date(1, 1, 1)),
+    st.binary(max_size=8),
     st.sampled_from(["sun2025review", "s", "p9", 99.5, 3, "li-cu"]),
 )
 yaml_value = st.recursive(
     yaml_scalar,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.one_of(st.text(max_size=6), st.integers(0, 9)), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.one_of(st.text(max_size=6), st.integers(0, 9)), inner, max_size=3),
+    ),
     max_leaves=6,
 )
 # Raw YAML for one value: tags, anchors, flow and block forms the emitter never writes.
-raw_yaml = st.sampled_from([
-    "!!python/object/apply:os.system ['touch {marker}']", "!!python/name:os.system", "!!binary aGVsbG8=",
-    "!!set {{a, b}}", "!!timestamp 2001-12-14t21:59:43.10-05:00", "&x [*x]", "*undefined", "{{a: 1, a: 2}}",
-    "[1, [2, [3]]]", "'unterminated", "\"\\x00\"", "\"\\ud800\"", "|\n    block\n    text", ">-\n    folded",
-    "? [complex, key]\n    : value", "!custom tag", "0o17", "0x1F", "1_000", ".inf", "-.inf", ".nan", "~",
-    "2020-02-30", "99.5 %", "\"9,5\"", "@reserved", "`reserved", "%YAML 1.1", "--- second document",
-])
+raw_yaml = st.sampled_from(
+    [
+        "!!python/object/apply:os.system ['touch {marker}']",
+        "!!python/name:os.system",
+        "!!binary aGVsbG8=",
+        "!!set {{a, b}}",
+        "!!timestamp 2001-12-14t21:59:43.10-05:00",
+        "&x [*x]",
+        "*undefined",
+        "{{a: 1, a: 2}}",
+        "[1, [2, [3]]]",
+        "'unterminated",
+        '"\\x00"',
+        '"\\ud800"',
+        "|\n    block\n    text",
+        ">-\n    folded",
+        "? [complex, key]\n    : value",
+        "!custom tag",
+        "0o17",
+        "0x1F",
+        "1_000",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "~",
+        "2020-02-30",
+        "99.5 %",
+        '"9,5"',
+        "@reserved",
+        "`reserved",
+        "%YAML 1.1",
+        "--- second document",
+    ]
+)
 
 yaml_number = lambda low, high: st.floats(min_value=low, max_value=high, allow_nan=False)  # noqa: E731
 GOOD_REFERENCE = {
     "doi": st.sampled_from(["10.1000/xyz.1", "https://doi.org/10.1039/D4EB00034J", "doi:10.5/a_(b)"]),
-    "title": safe_text, "authors": st.lists(safe_text, max_size=3), "year": st.integers(1800, 2100),
-    "journal": safe_text, "volume": st.sampled_from(["7", "12(3)"]), "pages": st.sampled_from(["1–9", "e2"]),
-    "entry_type": st.sampled_from(["article", "book"]), "note": safe_text, "bibtex": safe_text,
+    "title": safe_text,
+    "authors": st.lists(safe_text, max_size=3),
+    "year": st.integers(1800, 2100),
+    "journal": safe_text,
+    "volume": st.sampled_from(["7", "12(3)"]),
+    "pages": st.sampled_from(["1–9", "e2"]),
+    "entry_type": st.sampled_from(["article", "book"]),
+    "note": safe_text,
+    "bibtex": safe_text,
 }
-GOOD_STRATEGY = {"host": safe_text, "additive": safe_text, "description": safe_text,
-                 "electrolyte": GOOD["electrolyte"]}
+GOOD_STRATEGY = {"host": safe_text, "additive": safe_text, "description": safe_text, "electrolyte": GOOD["electrolyte"]}
 GOOD_MEASUREMENT = {
-    "ce_percent": yaml_number(50, 100), "current_density_mA_cm2": yaml_number(0.01, 50),
-    "areal_capacity_mAh_cm2": yaml_number(0.01, 50), "cell": GOOD["cell"], "method": GOOD["method"],
-    "statistic": GOOD["statistic"], "full_cell_derived": st.booleans(), "temperature_C": yaml_number(-100, 200),
-    "ec_ratio_g_Ah": yaml_number(0.01, 100), "np_ratio": yaml_number(0.01, 100),
-    "cathode_loading_mAh_cm2": yaml_number(0.01, 50), "source": st.sampled_from(["sun2025review", "p9"]),
+    "ce_percent": yaml_number(50, 100),
+    "current_density_mA_cm2": yaml_number(0.01, 50),
+    "areal_capacity_mAh_cm2": yaml_number(0.01, 50),
+    "cell": GOOD["cell"],
+    "method": GOOD["method"],
+    "statistic": GOOD["statistic"],
+    "full_cell_derived": st.booleans(),
+    "temperature_C": yaml_number(-100, 200),
+    "ec_ratio_g_Ah": yaml_number(0.01, 100),
+    "np_ratio": yaml_number(0.01, 100),
+    "cathode_loading_mAh_cm2": yaml_number(0.01, 50),
+    "source": st.sampled_from(["sun2025review", "p9"]),
     "method_params": st.dictionaries(st.sampled_from(["Q_T", "Q_C", "n", "Q_S"]), yaml_number(0.01, 100)),
-    "location": safe_text, "quote": safe_text, "status": GOOD["status"], "curator": safe_text,
+    "location": safe_text,
+    "quote": safe_text,
+    "status": GOOD["status"],
+    "curator": safe_text,
     "note": safe_text,
 }
 
@@ -248,9 +419,14 @@ def curation_document(draw) -> dict:
     """A valid curation document, then up to three values replaced by random YAML data."""
     reference = {"key": "p9"}
     reference.update({k: draw(v) for k, v in GOOD_REFERENCE.items() if draw(st.booleans())})
-    strategies = [{"label": label, "category": draw(GOOD["category"]),
-                   **{k: draw(v) for k, v in GOOD_STRATEGY.items() if draw(st.booleans())}}
-                  for label in draw(st.lists(st.sampled_from(["s", "t"]), unique=True, max_size=2))]
+    strategies = [
+        {
+            "label": label,
+            "category": draw(GOOD["category"]),
+            **{k: draw(v) for k, v in GOOD_STRATEGY.items() if draw(st.booleans())},
+        }
+        for label in draw(st.lists(st.sampled_from(["s", "t"]), unique=True, max_size=2))
+    ]
     measurements = []
     for cycles in range(1, draw(st.integers(0, 3)) + 1):
         row = {"cycles": cycles}
@@ -324,11 +500,53 @@ def test_curation_files_give_problems_with_lines_or_load(engine, tmp_path, docum
 # --------------------------------------------------------------------------- BibTeX
 
 BIB_TOKENS = [
-    "@article{", "@ARTICLE(", "@book{", "@string{", "@preamble{", "@comment{", "@misc{", "@", "{", "}", "(",
-    ")", ",", "=", "\"", "#", " ", "\n", "key2020", "title", "author", "year", "doi", "journal", "pages",
-    "2020", "10.1039/d4eb00034j", "https://doi.org/10.1/x", " and ", "Smith, J.", "{van} Berg",
-    "\\input{/etc/passwd}", "\\include{x}", "\\write18{touch x}", "\\\"{u}", "$_3$", "%", "\\", "~",
-    "--", "jan", "undefinedmacro", "x = ", "\x00", "\ufeff", "é", "𝛼",
+    "@article{",
+    "@ARTICLE(",
+    "@book{",
+    "@string{",
+    "@preamble{",
+    "@comment{",
+    "@misc{",
+    "@",
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    "=",
+    '"',
+    "#",
+    " ",
+    "\n",
+    "key2020",
+    "title",
+    "author",
+    "year",
+    "doi",
+    "journal",
+    "pages",
+    "2020",
+    "10.1039/d4eb00034j",
+    "https://doi.org/10.1/x",
+    " and ",
+    "Smith, J.",
+    "{van} Berg",
+    "\\input{/etc/passwd}",
+    "\\include{x}",
+    "\\write18{touch x}",
+    '\\"{u}',
+    "$_3$",
+    "%",
+    "\\",
+    "~",
+    "--",
+    "jan",
+    "undefinedmacro",
+    "x = ",
+    "\x00",
+    "\ufeff",
+    "é",
+    "𝛼",
 ]
 bib_text = st.one_of(
     st.lists(st.one_of(st.sampled_from(BIB_TOKENS), st.text(max_size=6)), max_size=40).map("".join),
@@ -360,7 +578,7 @@ def test_parse_bibtex_survives_mutations_of_a_real_file(data):
     for _ in range(data.draw(st.integers(1, 5))):
         at = data.draw(st.integers(0, len(text)))
         cut = data.draw(st.integers(0, 20))
-        text = text[:at] + data.draw(st.sampled_from(BIB_TOKENS) | st.text(max_size=3)) + text[at + cut:]
+        text = text[:at] + data.draw(st.sampled_from(BIB_TOKENS) | st.text(max_size=3)) + text[at + cut :]
     for entry in parse_bibtex(text).entries:
         assert (entry.reference is None) != (entry.error is None), entry
 
@@ -368,10 +586,61 @@ def test_parse_bibtex_survives_mutations_of_a_real_file(data):
 # --------------------------------------------------------------------------- electrolytes and quantities
 
 ELECTROLYTE_TOKENS = [
-    "1", "1.2", "0", "-1", "1e309", "nan", "M", "m", "mol/L", "mol/kg", " ", "LiPF6", "LiFSI", "LiTFSI",
-    "LiNO3", "EC", "DMC", "DEC", "DME", "DOL", "FEC", "TTE", "BTFE", "in", "+", "-", "/", ":", "1:1", "3:7",
-    "(", ")", "v/v", "w/w", "by vol", "mol", "wt%", "vol%", "%", "=", ",", ";", "and", "with", "ppm",
-    "x", "\x00", "½", "–", "∶", "LiPF₆", "Li", "F", "[", "]",
+    "1",
+    "1.2",
+    "0",
+    "-1",
+    "1e309",
+    "nan",
+    "M",
+    "m",
+    "mol/L",
+    "mol/kg",
+    " ",
+    "LiPF6",
+    "LiFSI",
+    "LiTFSI",
+    "LiNO3",
+    "EC",
+    "DMC",
+    "DEC",
+    "DME",
+    "DOL",
+    "FEC",
+    "TTE",
+    "BTFE",
+    "in",
+    "+",
+    "-",
+    "/",
+    ":",
+    "1:1",
+    "3:7",
+    "(",
+    ")",
+    "v/v",
+    "w/w",
+    "by vol",
+    "mol",
+    "wt%",
+    "vol%",
+    "%",
+    "=",
+    ",",
+    ";",
+    "and",
+    "with",
+    "ppm",
+    "x",
+    "\x00",
+    "½",
+    "–",
+    "∶",
+    "LiPF₆",
+    "Li",
+    "F",
+    "[",
+    "]",
 ]
 electrolyte_text = st.one_of(
     st.lists(st.sampled_from(ELECTROLYTE_TOKENS) | st.text(max_size=3), max_size=14).map(" ".join),
@@ -397,9 +666,46 @@ def test_electrolyte_parser_raises_only_invalid_value(text):
 
 unit_text = st.one_of(
     st.text(max_size=25),
-    st.lists(st.sampled_from(["1", "2.5", "-", "+", "e", "3", " ", "mA", "A", "uA", "µA", "cm", "m", "mm", "2",
-                              "-2", "^", "/", "*", "(", ")", "h", "mAh", "g", "degC", "K", "%", ".", "⁻²",
-                              "x", "nan", "inf", ","]), max_size=10).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "1",
+                "2.5",
+                "-",
+                "+",
+                "e",
+                "3",
+                " ",
+                "mA",
+                "A",
+                "uA",
+                "µA",
+                "cm",
+                "m",
+                "mm",
+                "2",
+                "-2",
+                "^",
+                "/",
+                "*",
+                "(",
+                ")",
+                "h",
+                "mAh",
+                "g",
+                "degC",
+                "K",
+                "%",
+                ".",
+                "⁻²",
+                "x",
+                "nan",
+                "inf",
+                ",",
+            ]
+        ),
+        max_size=10,
+    ).map("".join),
 )
 
 
@@ -423,8 +729,11 @@ def test_quantities_are_numbers_in_range_or_invalid_value(text):
 # --------------------------------------------------------------------------- round trip of text
 
 
-printable_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                         min_size=1, max_size=40).map(str.strip).filter(bool)
+printable_text = (
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @pytest.fixture
@@ -439,11 +748,23 @@ def empty_database_file(tmp_path):
     return path
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(texts=st.fixed_dictionaries({"label": printable_text.map(lambda t: t[:200]), "host": printable_text,
-                                    "note": printable_text, "quote": printable_text,
-                                    "location": printable_text}))
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    texts=st.fixed_dictionaries(
+        {
+            "label": printable_text.map(lambda t: t[:200]),
+            "host": printable_text,
+            "note": printable_text,
+            "quote": printable_text,
+            "location": printable_text,
+        }
+    )
+)
 def test_text_survives_dump_and_load_unchanged(empty_database_file, tmp_path_factory, texts):
     """Any text a result can hold comes back from `curate dump` -> `curate load` as it was."""
     import shutil
@@ -462,8 +783,9 @@ def test_text_survives_dump_and_load_unchanged(empty_database_file, tmp_path_fac
     first, second = engines
     with session_scope(first) as session:
         crud.add_reference(session=session, create=ReferenceCreate(key="p1"))
-        crud.add_result(session=session, result=results.normalise(
-            {"paper": "p1", "ce": "99", "category": "other", **texts}))
+        crud.add_result(
+            session=session, result=results.normalise({"paper": "p1", "ce": "99", "category": "other", **texts})
+        )
     with session_scope(first) as session:
         curation.dump(session=session, directory=directory / "files")
     with session_scope(second) as session:
@@ -471,9 +793,16 @@ def test_text_survives_dump_and_load_unchanged(empty_database_file, tmp_path_fac
     stored = []
     for engine in engines:
         with engine.connect() as connection:
-            row = connection.execute(sa.text(
-                "SELECT s.label, s.host, m.note, m.quote, m.location FROM measurement m "
-                "JOIN strategy s ON s.id = m.strategy_id")).mappings().one()
+            row = (
+                connection.execute(
+                    sa.text(
+                        "SELECT s.label, s.host, m.note, m.quote, m.location FROM measurement m "
+                        "JOIN strategy s ON s.id = m.strategy_id"
+                    )
+                )
+                .mappings()
+                .one()
+            )
             stored.append(dict(row))
         engine.dispose()
     assert stored[0] == {k: results.normalise_field(k, v) for k, v in texts.items()}
@@ -514,8 +843,9 @@ def test_method_params_that_are_not_json_are_a_reported_problem(tmp_path, value)
     from cedb import curation
 
     path = tmp_path / "paper.yaml"
-    path.write_text(f"reference:\n  key: p9\nmeasurements:\n- ce_percent: 99\n  method_params: {value}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"reference:\n  key: p9\nmeasurements:\n- ce_percent: 99\n  method_params: {value}\n", encoding="utf-8"
+    )
     report = curation.check([path])
     assert [(p.line, "method_params" in p.message) for p in report.problems] == [(5, True)]
 
@@ -563,8 +893,7 @@ def test_a_strategy_reference_that_is_not_text_is_a_reported_problem(tmp_path, v
     from cedb import curation
 
     path = tmp_path / "paper.yaml"
-    path.write_text(f"reference:\n  key: p9\nmeasurements:\n- ce_percent: 99\n  strategy: {value}\n",
-                    encoding="utf-8")
+    path.write_text(f"reference:\n  key: p9\nmeasurements:\n- ce_percent: 99\n  strategy: {value}\n", encoding="utf-8")
     report = curation.check([path])
     assert [p.line for p in report.problems] == [5]
 

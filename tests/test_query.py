@@ -7,28 +7,85 @@ import math
 
 import pytest
 import sqlalchemy as sa
+from conftest import assert_user_error, database_snapshot
 
 from cedb import crud, query
 from cedb.errors import InvalidValue
 from cedb.models import ReferenceCreate
 from cedb.results import normalise
-from conftest import assert_user_error, database_snapshot
 
-KEYS = ["id", "paper", "doi", "year", "category", "label", "host", "electrolyte", "additive", "cell", "method",
-        "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent", "statistic",
-        "full_cell_derived", "practical", "lce"]
+KEYS = [
+    "id",
+    "paper",
+    "doi",
+    "year",
+    "category",
+    "label",
+    "host",
+    "electrolyte",
+    "additive",
+    "cell",
+    "method",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+    "ce_percent",
+    "statistic",
+    "full_cell_derived",
+    "practical",
+    "lce",
+]
 INJECTION = "'; DROP TABLE measurement; --"
 
-PAPERS = [("alpha2018", 2018, "10.1234/Alpha.2018"), ("beta2021", 2021, None), ("gamma2024", 2024, None),
-          ("nodate", None, None)]
+PAPERS = [
+    ("alpha2018", 2018, "10.1234/Alpha.2018"),
+    ("beta2021", 2021, None),
+    ("gamma2024", 2024, None),
+    ("nodate", None, None),
+]
 RESULTS = [  # (paper, ce, current, capacity, extra fields)
-    ("alpha2018", 99.5, 2, 3, {"category": "composite", "label": "ZnO host", "host": "ZnO-CNT 50% Cu", "cell": "Li||Cu"}),
-    ("alpha2018", 98.0, 0.5, 1, {"category": "composite", "label": "ZnO host", "host": "ZnO-CNT 50% Cu", "cell": "Li||Cu",
-                                 "method": "aurbach"}),
-    ("beta2021", 99.6, 3, 3, {"category": "electrolyte", "label": "nitrate", "electrolyte": "1 M LiPF6 EC/DEC",
-                              "additive": "LiNO3 + CuF2", "cell": "Li|Cu", "status": "verified"}),
-    ("beta2021", 99.9, 1, 5, {"category": "electrolyte", "label": "LHCE", "electrolyte": "LiFSI-DME/BTFE",
-                              "full_cell_derived": True, "cell": "full", "status": "verified"}),
+    (
+        "alpha2018",
+        99.5,
+        2,
+        3,
+        {"category": "composite", "label": "ZnO host", "host": "ZnO-CNT 50% Cu", "cell": "Li||Cu"},
+    ),
+    (
+        "alpha2018",
+        98.0,
+        0.5,
+        1,
+        {"category": "composite", "label": "ZnO host", "host": "ZnO-CNT 50% Cu", "cell": "Li||Cu", "method": "aurbach"},
+    ),
+    (
+        "beta2021",
+        99.6,
+        3,
+        3,
+        {
+            "category": "electrolyte",
+            "label": "nitrate",
+            "electrolyte": "1 M LiPF6 EC/DEC",
+            "additive": "LiNO3 + CuF2",
+            "cell": "Li|Cu",
+            "status": "verified",
+        },
+    ),
+    (
+        "beta2021",
+        99.9,
+        1,
+        5,
+        {
+            "category": "electrolyte",
+            "label": "LHCE",
+            "electrolyte": "LiFSI-DME/BTFE",
+            "full_cell_derived": True,
+            "cell": "full",
+            "status": "verified",
+        },
+    ),
     ("gamma2024", 99.0, 1, None, {"category": "interface", "label": "injection", "host": INJECTION}),
     ("gamma2024", 97.0, 5, 5, {"category": "other", "label": "underscore", "host": "Cu_foam"}),
     ("gamma2024", 96.0, 5, 6, {"category": "other", "label": "no underscore", "host": "CuXfoam"}),
@@ -62,7 +119,13 @@ def test_rows_have_exactly_the_documented_keys(data):
     assert list(query.ROW_KEYS) == KEYS
     first = rows[0]
     assert (first["paper"], first["doi"], first["year"], first["category"], first["cell"], first["method"]) == (
-        "alpha2018", "10.1234/alpha.2018", 2018, "composite-anode", "li-cu", "unspecified")
+        "alpha2018",
+        "10.1234/alpha.2018",
+        2018,
+        "composite-anode",
+        "li-cu",
+        "unspecified",
+    )
     assert first["lce"] == pytest.approx(-math.log10(0.005))
     assert run(data, paper="nodate")[0]["lce"] == pytest.approx(4.0)
     extra = query.run(data, query.Filters(), extra=True)[0]
@@ -150,18 +213,25 @@ def test_cli_query_json_has_exactly_the_documented_keys(sqlite_cli):
 
 def test_cli_query_formats_and_keys(cli):
     rows = cli.json("query", "--practical", "--min-ce", "99", "--sort", "-ce_percent")
-    assert rows and all(list(row)[:len(KEYS)] == KEYS for row in rows)
+    assert rows and all(list(row)[: len(KEYS)] == KEYS for row in rows)
     assert [r["ce_percent"] for r in rows] == sorted((r["ce_percent"] for r in rows), reverse=True)
     assert all(r["practical"] is True and r["ce_percent"] >= 99 for r in rows)
 
-    as_csv = list(csv.DictReader(io.StringIO(cli("query", "--practical", "--min-ce", "99", "--sort", "-ce_percent",
-                                                  "--format", "csv", check=True).stdout)))
+    as_csv = list(
+        csv.DictReader(
+            io.StringIO(
+                cli(
+                    "query", "--practical", "--min-ce", "99", "--sort", "-ce_percent", "--format", "csv", check=True
+                ).stdout
+            )
+        )
+    )
     assert [int(r["id"]) for r in as_csv] == [r["id"] for r in rows]
     assert list(as_csv[0]) == KEYS
 
     jsonl = cli("query", "--category", "electrolyte", "--limit", "2", "--format", "jsonl", check=True).stdout
     lines = [json.loads(line) for line in jsonl.splitlines()]
-    assert len(lines) == 2 and all(list(r)[:len(KEYS)] == KEYS and r["category"] == "electrolyte" for r in lines)
+    assert len(lines) == 2 and all(list(r)[: len(KEYS)] == KEYS and r["category"] == "electrolyte" for r in lines)
 
     md = cli("query", "--cell", "Li|Cu", "--format", "md", check=True).stdout.splitlines()
     assert md[0].strip("| ").split(" | ") == KEYS and set(md[1]) <= set("|-")
@@ -175,8 +245,9 @@ def test_cli_query_filters_and_literal_text(cli):
     assert cli.json("query", "--host", INJECTION, "--electrolyte", "%", "--additive", "_") == []
     assert cli.json("query", "--paper", INJECTION) == []
     foam = {r["paper"] for r in cli.json("query", "--host", "FOAM")}  # case-insensitive, literal
-    assert "sun2025review-ref99" in foam and foam == {r["paper"] for r in cli.json("query")
-                                                      if "foam" in (r["host"] or "").lower()}
+    assert "sun2025review-ref99" in foam and foam == {
+        r["paper"] for r in cli.json("query") if "foam" in (r["host"] or "").lower()
+    }
     assert database_snapshot(cli.url) == before
 
 

@@ -67,11 +67,24 @@ def counts(url: str) -> dict:
 def run_workers(db: str, tmp_path: Path, *, workers: int, count: int, same: bool = False) -> list[dict]:
     """Start ``workers`` worker processes, release them together, return their JSON reports."""
     go = tmp_path / f"go-{uuid.uuid4().hex}"
-    command = [sys.executable, str(WORKERS / "add_results.py"), "--db", db, "--count", str(count),
-               "--paper", PAPER, "--go", str(go)] + (["--same"] if same else [])
-    processes = [subprocess.Popen(command + ["--worker", str(w)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-                 for w in range(workers)]
+    command = [
+        sys.executable,
+        str(WORKERS / "add_results.py"),
+        "--db",
+        db,
+        "--count",
+        str(count),
+        "--paper",
+        PAPER,
+        "--go",
+        str(go),
+    ] + (["--same"] if same else [])
+    processes = [
+        subprocess.Popen(
+            command + ["--worker", str(w)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+        )
+        for w in range(workers)
+    ]
     try:
         for process in processes:  # every worker has imported cedb and waits
             line = process.stdout.readline()
@@ -140,9 +153,29 @@ def test_cedb_result_add_processes_race_on_a_new_database(cedb_bin, database_url
     """A few real `cedb result add` commands started at once on a database that does not exist yet."""
     env = {**os.environ, "CEDB_DATABASE_URL": database_url, "NO_COLOR": "1"}
     processes = [
-        subprocess.Popen([cedb_bin, "result", "add", "--paper", PAPER, "--ce", "99.1", "--current", "1",
-                          "--capacity", "3", "--cycles", str(500 + n), "--no-input"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+        subprocess.Popen(
+            [
+                cedb_bin,
+                "result",
+                "add",
+                "--paper",
+                PAPER,
+                "--ce",
+                "99.1",
+                "--current",
+                "1",
+                "--capacity",
+                "3",
+                "--cycles",
+                str(500 + n),
+                "--no-input",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+        )
         for n in range(5)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
@@ -212,11 +245,13 @@ def _write_import(tmp_path: Path, rows: int, first_cycle: int = 10_000) -> tuple
     with big.open("w", encoding="utf-8") as handle:
         handle.write("paper,ce,current,capacity,cycles,note\n")
         for n in range(rows):
-            handle.write(f"{papers[n % len(papers)]},99.{n % 10},{1 + n % 7} mA/cm2,3,{first_cycle + n},"
-                         f"bulk row {n}\n")
+            handle.write(f"{papers[n % len(papers)]},99.{n % 10},{1 + n % 7} mA/cm2,3,{first_cycle + n},bulk row {n}\n")
     mapping = tmp_path / "map.yaml"
-    mapping.write_text("columns:\n  paper: paper\n  ce: ce\n  current: current\n  capacity: capacity\n"
-                       "  cycles: cycles\n  note: note\n", encoding="utf-8")
+    mapping.write_text(
+        "columns:\n  paper: paper\n  ce: ce\n  current: current\n  capacity: capacity\n"
+        "  cycles: cycles\n  note: note\n",
+        encoding="utf-8",
+    )
     return big, mapping
 
 
@@ -253,8 +288,13 @@ def test_import_killed_midway_leaves_none_of_its_rows_and_a_rerun_completes_it(s
     rows = IMPORT_ROWS
     for _attempt in range(3):  # a faster import than expected gets a bigger file
         big, mapping = _write_import(tmp_path, rows)
-        process = subprocess.Popen([sqlite_cli.executable, "result", "import", str(big), "--map", str(mapping)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=sqlite_cli.env)
+        process = subprocess.Popen(
+            [sqlite_cli.executable, "result", "import", str(big), "--map", str(mapping)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env=sqlite_cli.env,
+        )
         # Midway: the import's write transaction has held the write lock for a while (not just
         # the short set-up check at start-up) and the process is still running.
         deadline, held_since = time.monotonic() + 120, None
@@ -332,21 +372,53 @@ def _add_tricky_results(url: str) -> None:
     assert [e.error for e in entries] == [None]
     with session_scope(engine) as session:
         crud.add_reference(session=session, create=entries[0].reference)
-        for n, extra in enumerate([
-            {"label": "zeta: '; DROP TABLE measurement; --", "category": "other", "host": "%_'\"\\",
-             "note": "line one\r\nline two\n  indented\n", "quote": "“99.9 %” — Li‖Cu, 𝛼-phase\ttab",
-             "cell": "Li||Cu", "statistic": "max", "status": "verified", "curator": "Ö. Curator"},
-            {"label": "alpha", "category": "electrolyte", "electrolyte": "1 M LiPF6 in EC/DMC (1:1 v/v)",
-             "additive": "2% FEC + LiNO3", "temperature": "25 degC", "np_ratio": "2.5", "ec_ratio": "3 g/Ah",
-             "cathode_loading": "4.2", "full_cell_derived": True, "source": "sun2025review",
-             "location": "Fig. 9c", "note": "yes", "quote": "null"},
-            {"note": "~", "location": "0x10", "curator": "1e3", "method": "aurbach", "cycles": "1,000"},
-            {"label": "alpha", "category": "electrolyte", "electrolyte": "1 M LiPF6 in EC/DMC (1:1 v/v)",
-             "additive": "2% FEC + LiNO3", "current": "0.1", "capacity": "0.30000000000000004",
-             "note": "- not a list item\n# not a comment"},
-        ]):
-            raw = {"paper": "Zhou2023:li+host" if n != 2 else PAPER, "ce": f"99.{9 - n}1",
-                   "current": "20 A/m^2", "capacity": "3 mAh cm-2", **extra}
+        for n, extra in enumerate(
+            [
+                {
+                    "label": "zeta: '; DROP TABLE measurement; --",
+                    "category": "other",
+                    "host": "%_'\"\\",
+                    "note": "line one\r\nline two\n  indented\n",
+                    "quote": "“99.9 %” — Li‖Cu, 𝛼-phase\ttab",
+                    "cell": "Li||Cu",
+                    "statistic": "max",
+                    "status": "verified",
+                    "curator": "Ö. Curator",
+                },
+                {
+                    "label": "alpha",
+                    "category": "electrolyte",
+                    "electrolyte": "1 M LiPF6 in EC/DMC (1:1 v/v)",
+                    "additive": "2% FEC + LiNO3",
+                    "temperature": "25 degC",
+                    "np_ratio": "2.5",
+                    "ec_ratio": "3 g/Ah",
+                    "cathode_loading": "4.2",
+                    "full_cell_derived": True,
+                    "source": "sun2025review",
+                    "location": "Fig. 9c",
+                    "note": "yes",
+                    "quote": "null",
+                },
+                {"note": "~", "location": "0x10", "curator": "1e3", "method": "aurbach", "cycles": "1,000"},
+                {
+                    "label": "alpha",
+                    "category": "electrolyte",
+                    "electrolyte": "1 M LiPF6 in EC/DMC (1:1 v/v)",
+                    "additive": "2% FEC + LiNO3",
+                    "current": "0.1",
+                    "capacity": "0.30000000000000004",
+                    "note": "- not a list item\n# not a comment",
+                },
+            ]
+        ):
+            raw = {
+                "paper": "Zhou2023:li+host" if n != 2 else PAPER,
+                "ce": f"99.{9 - n}1",
+                "current": "20 A/m^2",
+                "capacity": "3 mAh cm-2",
+                **extra,
+            }
             crud.add_result(session=session, result=results.normalise(raw))
     engine.dispose()
 
@@ -431,15 +503,20 @@ def test_import_killed_midway_on_postgresql_leaves_none_of_its_rows(cedb_bin, po
     before = database_snapshot(postgres_url)
     admin = sa.create_engine(resolve(POSTGRES_URL), poolclass=sa.NullPool)
     token = f"cedb-import-{uuid.uuid4().hex[:12]}"
-    activity = sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :token "
-                       "AND backend_xid IS NOT NULL")  # a transaction of the import has written
+    activity = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :token AND backend_xid IS NOT NULL"
+    )  # a transaction of the import has written
     rows = IMPORT_ROWS
     try:
         for _attempt in range(3):
             big, mapping = _write_import(tmp_path, rows)
-            process = subprocess.Popen([cedb_bin, "result", "import", str(big), "--map", str(mapping)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                                       env={**cli.env, "PGAPPNAME": token})
+            process = subprocess.Popen(
+                [cedb_bin, "result", "import", str(big), "--map", str(mapping)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=tmp_path,
+                env={**cli.env, "PGAPPNAME": token},
+            )
             deadline, writing_since = time.monotonic() + 120, None
             while process.poll() is None and time.monotonic() < deadline:
                 with admin.connect() as connection:
@@ -460,8 +537,9 @@ def test_import_killed_midway_on_postgresql_leaves_none_of_its_rows(cedb_bin, po
             assert process.returncode == 0, process.stderr
             with admin.begin() as connection:  # back to the state before, then more rows
                 schema = postgres_url.rsplit("%3D", 1)[1]
-                connection.execute(sa.text(f'DELETE FROM "{schema}".measurement WHERE note LIKE :n'),
-                                   {"n": "bulk row %"})
+                connection.execute(
+                    sa.text(f'DELETE FROM "{schema}".measurement WHERE note LIKE :n'), {"n": "bulk row %"}
+                )
             rows *= 4
         else:
             pytest.fail("the import always finished before it could be killed")
@@ -490,10 +568,13 @@ def test_nul_characters_in_an_imported_spreadsheet_reject_their_rows(cli, databa
         b"paper,ce,current,capacity,cycles,note\n"
         b"sun2025review-ref98,99.1,1,3,901,a\x00b\n"
         b"sun2025review-r\x00ef98,99.2,1,3,902,ok\n"
-        b"sun2025review-ref98,99.3,1,3,903,fine\n")
-    (tmp_path / "map.yaml").write_text("columns:\n  paper: paper\n  ce: ce\n  current: current\n"
-                                       "  capacity: capacity\n  cycles: cycles\n  note: note\n",
-                                       encoding="utf-8")
+        b"sun2025review-ref98,99.3,1,3,903,fine\n"
+    )
+    (tmp_path / "map.yaml").write_text(
+        "columns:\n  paper: paper\n  ce: ce\n  current: current\n"
+        "  capacity: capacity\n  cycles: cycles\n  note: note\n",
+        encoding="utf-8",
+    )
     process = cli("result", "import", "nul.csv", "--map", "map.yaml")
     assert process.returncode == 1, process.stderr
     assert "Traceback" not in process.stderr

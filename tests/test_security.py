@@ -26,9 +26,9 @@ NASTY = {
     "drop": "'; DROP TABLE measurement; --",
     "percent": "100% Li",
     "underscore": "a_b",
-    "quotes": "O'Brien \"quoted\" `tick`",
+    "quotes": 'O\'Brien "quoted" `tick`',
     "backslash": "C:\\new\\table",
-    "formula": "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "formula": '=HYPERLINK("http://evil.example","click")',
     "plus": "+1+1",
     "minus": "-2+3",
     "at": "@SUM(A1:A2)",
@@ -49,15 +49,39 @@ def add_nasty_results(url: str) -> None:
     engine = make_engine(url)
     prepare(engine, load_bundled=False)
     with session_scope(engine) as session:
-        crud.add_reference(session=session, create=ReferenceCreate(
-            key=PAPER, title=NASTY["latex"] + " " + NASTY["html"], journal=NASTY["write18"], year=2024,
-            authors="Tables, Bobby and " + NASTY["latex"], note=NASTY["drop"]))
+        crud.add_reference(
+            session=session,
+            create=ReferenceCreate(
+                key=PAPER,
+                title=NASTY["latex"] + " " + NASTY["html"],
+                journal=NASTY["write18"],
+                year=2024,
+                authors="Tables, Bobby and " + NASTY["latex"],
+                note=NASTY["drop"],
+            ),
+        )
         for cycles, text in enumerate(NASTY.values(), 1):
-            crud.add_result(session=session, result=results.normalise({
-                "paper": PAPER, "ce": "99.5", "current": "2", "capacity": "4", "cycles": str(cycles),
-                "category": "other", "label": text, "host": text, "electrolyte": text, "additive": text,
-                "location": text, "note": text, "quote": text, "curator": text[:100],
-            }))
+            crud.add_result(
+                session=session,
+                result=results.normalise(
+                    {
+                        "paper": PAPER,
+                        "ce": "99.5",
+                        "current": "2",
+                        "capacity": "4",
+                        "cycles": str(cycles),
+                        "category": "other",
+                        "label": text,
+                        "host": text,
+                        "electrolyte": text,
+                        "additive": text,
+                        "location": text,
+                        "note": text,
+                        "quote": text,
+                        "curator": text[:100],
+                    }
+                ),
+            )
     engine.dispose()
 
 
@@ -76,9 +100,10 @@ def test_sql_like_text_is_stored_and_matched_literally_by_every_filter(database_
     with engine.connect() as connection:
         rows = query.run(connection, query.Filters(), extra=True)
         assert sorted(r["label"] for r in rows) == sorted(texts)
-        assert all(r["host"] == r["label"] == r["electrolyte"] == r["additive"] == r["note"]
-                   == r["location"] for r in rows)
-        for needle in texts + ["%", "_", "'", "\"", "\\", "%%", "_%", "' OR '1'='1", "--", ";"]:
+        assert all(
+            r["host"] == r["label"] == r["electrolyte"] == r["additive"] == r["note"] == r["location"] for r in rows
+        )
+        for needle in texts + ["%", "_", "'", '"', "\\", "%%", "_%", "' OR '1'='1", "--", ";"]:
             expected = sorted(t for t in texts if needle.lower() in t.lower())
             for name in ("host", "electrolyte", "additive"):
                 found = query.run(connection, query.Filters(**{name: needle}))
@@ -86,10 +111,17 @@ def test_sql_like_text_is_stored_and_matched_literally_by_every_filter(database_
         assert len(query.run(connection, query.Filters(paper=PAPER))) == len(texts)
         for paper in (PAPER + "' OR '1'='1", "%", "_" * len(PAPER), NASTY["drop"]):
             assert query.run(connection, query.Filters(paper=paper)) == []
-        hostile = [{"category": [NASTY["drop"]]}, {"cell": ["li-cu' OR 1=1 --"]}, {"method": ["%"]},
-                   {"status": ["draft'; --"]}, {"sort": "id; DROP TABLE measurement"},
-                   {"salt": [NASTY["drop"]]}, {"solvent": ["%"]}, {"diluent": ["_"]},
-                   {"profile": NASTY["drop"]}]
+        hostile = [
+            {"category": [NASTY["drop"]]},
+            {"cell": ["li-cu' OR 1=1 --"]},
+            {"method": ["%"]},
+            {"status": ["draft'; --"]},
+            {"sort": "id; DROP TABLE measurement"},
+            {"salt": [NASTY["drop"]]},
+            {"solvent": ["%"]},
+            {"diluent": ["_"]},
+            {"profile": NASTY["drop"]},
+        ]
         for filters in hostile:
             with pytest.raises(CedbError):
                 query.run(connection, query.Filters(**filters))
@@ -130,9 +162,12 @@ def nasty_exports(cedb_bin, tmp_path_factory) -> dict:
         "query-csv": ["query", "--format", "csv"],
         "ml-csv": ["export", "ml", "--format", "csv", "-o", "ml.csv"],
     }
-    processes = {name: subprocess.Popen([cedb_bin, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, cwd=tmp_path, env=cli.env)
-                 for name, args in runs.items()}
+    processes = {
+        name: subprocess.Popen(
+            [cedb_bin, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=cli.env
+        )
+        for name, args in runs.items()
+    }
     outputs = {}
     for name, process in processes.items():
         out, err = process.communicate(timeout=120)
@@ -203,7 +238,7 @@ def test_html_export_escapes_markup(nasty_exports):
     text = (nasty_exports["dir"] / "t.html").read_text(encoding="utf-8")
     assert "<script" not in text.lower()
     assert "&lt;script&gt;" in text
-    assert "\"http://evil.example\"" not in text  # quotes are escaped too (&quot;)
+    assert '"http://evil.example"' not in text  # quotes are escaped too (&quot;)
 
 
 def test_json_export_keeps_the_text_exactly(nasty_exports):
@@ -241,16 +276,30 @@ def test_python_tags_in_yaml_files_are_reported_and_never_run(sqlite_cli, tmp_pa
     for n, tag in enumerate(PYTHON_TAGS):
         tag = tag.format(marker=marker)
         paper = tmp_path / f"evil{n}.yaml"
-        paper.write_text(f"reference:\n  key: evil{n}\n  note: {tag}\nmeasurements:\n- ce_percent: 99\n",
-                         encoding="utf-8")
+        paper.write_text(
+            f"reference:\n  key: evil{n}\n  note: {tag}\nmeasurements:\n- ce_percent: 99\n", encoding="utf-8"
+        )
         mapping = tmp_path / f"map{n}.yaml"
         mapping.write_text(f"columns:\n  paper: {tag}\n", encoding="utf-8")
         (tmp_path / "rows.csv").write_text("paper,ce\np,99\n", encoding="utf-8")
-        for args in (["curate", "check", str(paper)], ["curate", "load", str(paper)],
-                     ["result", "import", "rows.csv", "--map", str(mapping)]):
-            processes.append((args, subprocess.Popen([sqlite_cli.executable, *args], stdout=subprocess.PIPE,
-                                                     stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                                                     env=sqlite_cli.env)))
+        for args in (
+            ["curate", "check", str(paper)],
+            ["curate", "load", str(paper)],
+            ["result", "import", "rows.csv", "--map", str(mapping)],
+        ):
+            processes.append(
+                (
+                    args,
+                    subprocess.Popen(
+                        [sqlite_cli.executable, *args],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                        cwd=tmp_path,
+                        env=sqlite_cli.env,
+                    ),
+                )
+            )
     for args, process in processes:
         out, err = process.communicate(timeout=120)
         completed = subprocess.CompletedProcess(args, process.returncode, out, err)
@@ -275,7 +324,8 @@ def test_bibtex_cannot_make_cedb_read_other_files(sqlite_cli, tmp_path):
         f"@article{{evil2024a, title = evil # {{ and more}}, year = 2024, note = {{\\input{{{secret}}}}}}}\n"
         f"@article{{evil2024b, title = {{\\include{{secret}} \\openin5={secret} \\read5 to\\x}}, year = 2024}}\n"
         f"@comment{{\\input{{{secret}}}}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     sqlite_cli("init", "--empty", check=True)
     listing = sorted(p.name for p in tmp_path.iterdir())
     added = sqlite_cli("paper", "add", str(bib))
@@ -303,8 +353,12 @@ def test_curation_keys_cannot_lead_dump_outside_its_folder(engine, database_url,
     keys = ["../../evil", "/etc/passwd", "..", "a/b/../../../c", "..\\..\\win", "C:evil", ".hidden", "~root"]
     with engine.begin() as connection:
         for key in keys:
-            connection.execute(sa.text("INSERT INTO reference (key, entry_type, added_at) VALUES "
-                                       "(:key, 'article', CURRENT_TIMESTAMP)"), {"key": key})
+            connection.execute(
+                sa.text(
+                    "INSERT INTO reference (key, entry_type, added_at) VALUES (:key, 'article', CURRENT_TIMESTAMP)"
+                ),
+                {"key": key},
+            )
     outside = tmp_path / "outside"
     directory = outside / "a" / "dump"
     with session_scope(engine) as session:
@@ -360,14 +414,38 @@ HOSTILE_ADDS = [
 def test_hostile_result_add_values_are_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
-    base = ["result", "add", "--paper", "sun2025review-ref98", "--ce", "99.2", "--current", "1",
-            "--capacity", "3", "--cycles", "777", "--no-input"]
+    base = [
+        "result",
+        "add",
+        "--paper",
+        "sun2025review-ref98",
+        "--ce",
+        "99.2",
+        "--current",
+        "1",
+        "--capacity",
+        "3",
+        "--cycles",
+        "777",
+        "--no-input",
+    ]
     processes = []
     for extra, expected in HOSTILE_ADDS:
         args = base + extra  # a later option wins over the same option in base
-        processes.append((args, expected, subprocess.Popen(
-            [sqlite_cli.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            cwd=sqlite_cli.cwd, env=sqlite_cli.env)))
+        processes.append(
+            (
+                args,
+                expected,
+                subprocess.Popen(
+                    [sqlite_cli.executable, *args],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    cwd=sqlite_cli.cwd,
+                    env=sqlite_cli.env,
+                ),
+            )
+        )
     for args, expected, process in processes:
         out, err = process.communicate(timeout=120)
         line = assert_user_error(subprocess.CompletedProcess(args, process.returncode, out, err), 1, expected)
@@ -379,9 +457,30 @@ def test_hostile_result_add_values_are_refused_in_one_line(sqlite_cli):
 def test_hostile_but_valid_text_is_stored_exactly(sqlite_cli):
     text = "Li‖Cu 𝛼-phase ☃ \u202eRTL\u202c 'q' \"dq\" \\ % _ <b> ; -- " + "長" * 20_000
     sqlite_cli("init", check=True)
-    added = sqlite_cli("result", "add", "--paper", "sun2025review-ref98", "--ce", "99.2", "--current", "1",
-                       "--capacity", "3", "--cycles", "778", "--note", text, "--quote", NASTY["drop"],
-                       "--label", NASTY["html"], "--category", "other", "--no-input", check=True)
+    added = sqlite_cli(
+        "result",
+        "add",
+        "--paper",
+        "sun2025review-ref98",
+        "--ce",
+        "99.2",
+        "--current",
+        "1",
+        "--capacity",
+        "3",
+        "--cycles",
+        "778",
+        "--note",
+        text,
+        "--quote",
+        NASTY["drop"],
+        "--label",
+        NASTY["html"],
+        "--category",
+        "other",
+        "--no-input",
+        check=True,
+    )
     record = sqlite_cli.json("result", "show", added.stdout.strip())
     assert (record["note"], record["quote"], record["label"]) == (text, NASTY["drop"], NASTY["html"])
 
@@ -389,11 +488,23 @@ def test_hostile_but_valid_text_is_stored_exactly(sqlite_cli):
 def test_a_value_that_is_not_utf8_is_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
-    args = [os.fsencode(sqlite_cli.executable), b"result", b"add", b"--paper", b"sun2025review-ref98",
-            b"--ce", b"99.2", b"--current", b"1", b"--capacity", b"3", b"--note", b"bad \xff byte",
-            b"--no-input"]
-    process = subprocess.run(args, capture_output=True, text=True, cwd=sqlite_cli.cwd, env=sqlite_cli.env,
-                             timeout=60)
+    args = [
+        os.fsencode(sqlite_cli.executable),
+        b"result",
+        b"add",
+        b"--paper",
+        b"sun2025review-ref98",
+        b"--ce",
+        b"99.2",
+        b"--current",
+        b"1",
+        b"--capacity",
+        b"3",
+        b"--note",
+        b"bad \xff byte",
+        b"--no-input",
+    ]
+    process = subprocess.run(args, capture_output=True, text=True, cwd=sqlite_cli.cwd, env=sqlite_cli.env, timeout=60)
     assert_user_error(process, 1)
     assert database_snapshot(sqlite_cli.url) == before
 
@@ -401,7 +512,20 @@ def test_a_value_that_is_not_utf8_is_refused_in_one_line(sqlite_cli):
 def test_a_huge_cycle_count_on_the_command_line_is_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
-    process = sqlite_cli("result", "add", "--paper", "sun2025review-ref98", "--ce", "99.2", "--current", "1",
-                         "--capacity", "3", "--cycles", "1e30", "--no-input")
+    process = sqlite_cli(
+        "result",
+        "add",
+        "--paper",
+        "sun2025review-ref98",
+        "--ce",
+        "99.2",
+        "--current",
+        "1",
+        "--capacity",
+        "3",
+        "--cycles",
+        "1e30",
+        "--no-input",
+    )
     assert_user_error(process, 1, "cycles")
     assert database_snapshot(sqlite_cli.url) == before

@@ -4,12 +4,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, assert_user_error, database_snapshot
 from sqlmodel import select
 
 from cedb import crud, spreadsheet
 from cedb.errors import InvalidValue, NotFound
 from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
-from conftest import FIXTURES, assert_user_error, database_snapshot
 
 SHEETS = FIXTURES / "spreadsheets"
 MESSY = SHEETS / "messy.csv"
@@ -50,18 +50,19 @@ def workbook(tmp_path) -> Path:
     book.active.title = "Notes"
     book.active.append(["Collected by hand from the review; units: µA cm-2 and mAh cm-2"])
     sheet = book.create_sheet("CE data")
-    sheet.append(["Reference", "Strategy", "Category", "Electrolyte", "Cell", "Current density", "Capacity",
-                  "Cycles", "CE"])
-    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", 1000, 5, 100,
-                  99.4])
-    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", "2 mA/cm2", 3,
-                  200, "99.5 %"])
-    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", 1000, 5, 300,
-                  0.996])
+    sheet.append(
+        ["Reference", "Strategy", "Category", "Electrolyte", "Cell", "Current density", "Capacity", "Cycles", "CE"]
+    )
+    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", 1000, 5, 100, 99.4])
+    sheet.append(
+        ["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", "2 mA/cm2", 3, 200, "99.5 %"]
+    )
+    sheet.append(
+        ["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", 1000, 5, 300, 0.996]
+    )
     sheet.append([None] * 9)
     sheet.append([None, "orphan", "electrolyte", None, "Li||Cu", 1000, 3, 100, 99.0])
-    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", -500, 3, 100,
-                  99.0])
+    sheet.append(["sun2025review-ref107", "LHCE (xlsx)", "electrolyte", "LiFSI-DME/BTFE", "Li||Cu", -500, 3, 100, 99.0])
     sheet.append(["sun2025review-ref107", "LHCE + LiNO3 (xlsx)", "electrolyte", None, "Li||Cu", 1000, 4, 100, 99.3])
     path = tmp_path / "lab sheet.xlsx"
     book.save(path)
@@ -84,8 +85,19 @@ def test_messy_csv_rows_are_added_or_rejected_with_their_reason(papers):
         assert "\n" not in reason
     assert report.total == 15
     assert report.summary() == "3 / 15 rows added, 12 rejected"
-    rows = {(m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles, m.ce_percent, m.cell, m.method,
-             m.statistic, m.location) for m in papers.exec(select(Measurement))}
+    rows = {
+        (
+            m.current_density_mA_cm2,
+            m.areal_capacity_mAh_cm2,
+            m.cycles,
+            m.ce_percent,
+            m.cell,
+            m.method,
+            m.statistic,
+            m.location,
+        )
+        for m in papers.exec(select(Measurement))
+    }
     assert rows == {
         (3.0, 3.0, 150, 99.6, "li-cu", "conventional", "average", "Fig. 9c"),  # 30 A/m2 by the column unit
         (2.0, 4.0, 180, 99.7, "li-cu", "conventional", "average", "Section 3.1.2"),  # its own unit wins
@@ -121,23 +133,31 @@ def test_xlsx_sheet_numbers_and_units(papers, workbook):
     assert "looks like a fraction" in reasons[4]
     assert "needs its paper" in reasons[6]
     assert "must be positive" in reasons[7]
-    stored = sorted((m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles, m.ce_percent, m.statistic)
-                    for m in papers.exec(select(Measurement)))
-    assert stored == [(1.0, 4.0, 100, 99.3, "average"), (1.0, 5.0, 100, 99.4, "average"),
-                      (2.0, 3.0, 200, 99.5, "average")]
+    stored = sorted(
+        (m.current_density_mA_cm2, m.areal_capacity_mAh_cm2, m.cycles, m.ce_percent, m.statistic)
+        for m in papers.exec(select(Measurement))
+    )
+    assert stored == [
+        (1.0, 4.0, 100, 99.3, "average"),
+        (1.0, 5.0, 100, 99.4, "average"),
+        (2.0, 3.0, 200, 99.5, "average"),
+    ]
     labels = {s.label for s in papers.exec(select(crud.Strategy))}
     assert labels == {"LHCE (xlsx)", "LHCE + LiNO3 (xlsx)"}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("columns: [a, b]\n", "needs a 'columns' mapping"),
-    ("just text\n", "needs a 'columns' mapping"),
-    ("columns: {ce: CE}\ncolour: red\n", r"unknown key\(s\) colour"),
-    ("columns: {flavour: F}\n", "unknown field 'flavour'"),
-    ("columns: {ce: CE}\nunits: {flavour: mA}\n", "unknown field 'flavour'"),
-    ("columns: {ce: [unclosed\n", "not valid YAML"),
-    ("columns: !!python/object/apply:os.system [echo]\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("columns: [a, b]\n", "needs a 'columns' mapping"),
+        ("just text\n", "needs a 'columns' mapping"),
+        ("columns: {ce: CE}\ncolour: red\n", r"unknown key\(s\) colour"),
+        ("columns: {flavour: F}\n", "unknown field 'flavour'"),
+        ("columns: {ce: CE}\nunits: {flavour: mA}\n", "unknown field 'flavour'"),
+        ("columns: {ce: [unclosed\n", "not valid YAML"),
+        ("columns: !!python/object/apply:os.system [echo]\n", "not valid YAML"),
+    ],
+)
 def test_bad_mappings(tmp_path, text, message):
     path = tmp_path / "mapping.yaml"
     path.write_text(text)
@@ -181,7 +201,10 @@ def test_cli_import_dry_run_then_import(cli, tmp_path):
     assert "3 / 15 rows added, 12 rejected" in real.stderr
     added = cli.json("query", "--status", "draft")
     assert sorted((r["paper"], r["current_density_mA_cm2"], r["ce_percent"]) for r in added) == [
-        ("sun2025review-ref107", 3.0, 99.6), ("sun2025review-ref99", 0.5, 99.1), ("sun2025review-ref99", 2.0, 99.7)]
+        ("sun2025review-ref107", 3.0, 99.6),
+        ("sun2025review-ref99", 0.5, 99.1),
+        ("sun2025review-ref99", 2.0, 99.7),
+    ]
 
 
 def test_cli_import_errors(sqlite_cli, tmp_path):
@@ -190,8 +213,9 @@ def test_cli_import_errors(sqlite_cli, tmp_path):
     bad_map = tmp_path / "bad.yaml"
     bad_map.write_text("columns: {flavour: F}\n")
     assert_user_error(sqlite_cli("result", "import", MESSY, "--map", bad_map), contains="unknown field 'flavour'")
-    assert_user_error(sqlite_cli("result", "import", tmp_path / "nope.csv", "--map", MESSY_MAP),
-                      contains="no such file")
+    assert_user_error(
+        sqlite_cli("result", "import", tmp_path / "nope.csv", "--map", MESSY_MAP), contains="no such file"
+    )
     assert database_snapshot(sqlite_cli.url) == before
 
 
@@ -201,9 +225,11 @@ RECIPES = Path(__file__).resolve().parent.parent / "docs" / "recipes"
 
 
 def _results(session) -> list[tuple[Measurement, Strategy, Reference]]:
-    query = (select(Measurement, Strategy, Reference)
-             .where(Measurement.strategy_id == Strategy.id)
-             .where(Measurement.reference_id == Reference.id))
+    query = (
+        select(Measurement, Strategy, Reference)
+        .where(Measurement.strategy_id == Strategy.id)
+        .where(Measurement.reference_id == Reference.id)
+    )
     return list(session.exec(query).all())
 
 
@@ -216,13 +242,12 @@ def _load_reference(session, path: Path) -> None:
 def test_ce_as_a_fraction_or_as_lce_and_joined_columns(session, tmp_path):
     crud.add_reference(session=session, create=ReferenceCreate(key="set"))
     sheet = tmp_path / "set.csv"
-    sheet.write_text("salt,solvent,additive,frac,lce\n"
-                     "LiFSI,DME,,0.995,\n"
-                     "LiPF6,EC,FEC,,2\n"
-                     "LiTFSI,DOL,LiNO3,0.5,\n")
+    sheet.write_text("salt,solvent,additive,frac,lce\nLiFSI,DME,,0.995,\nLiPF6,EC,FEC,,2\nLiTFSI,DOL,LiNO3,0.5,\n")
     mapping_path = tmp_path / "m.yaml"
-    mapping_path.write_text("columns: {electrolyte: [salt, solvent, additive], ce: frac}\n"
-                            "units: {ce: fraction}\ndefaults: {paper: set, category: electrolyte}\n")
+    mapping_path.write_text(
+        "columns: {electrolyte: [salt, solvent, additive], ce: frac}\n"
+        "units: {ce: fraction}\ndefaults: {paper: set, category: electrolyte}\n"
+    )
     mapping = spreadsheet.read_mapping(mapping_path)
     report = spreadsheet.import_rows(session=session, path=sheet, mapping=mapping)
     # Row 3 has no value in the mapped CE column: rejected, never guessed from the other column.
@@ -230,8 +255,10 @@ def test_ce_as_a_fraction_or_as_lce_and_joined_columns(session, tmp_path):
     got = sorted((m.ce_percent, s.electrolyte) for m, s, _ in _results(session))
     assert got == [(50.0, "LiTFSI + DOL + LiNO3"), (99.5, "LiFSI + DME")]
 
-    mapping_path.write_text("columns: {electrolyte: [salt, solvent], ce: lce}\n"
-                            "units: {ce: LCE}\ndefaults: {paper: set, category: electrolyte, cycles: 7}\n")
+    mapping_path.write_text(
+        "columns: {electrolyte: [salt, solvent], ce: lce}\n"
+        "units: {ce: LCE}\ndefaults: {paper: set, category: electrolyte, cycles: 7}\n"
+    )
     mapping = spreadsheet.read_mapping(mapping_path)
     report = spreadsheet.import_rows(session=session, path=sheet, mapping=mapping)
     assert report.added == [3]
@@ -251,11 +278,16 @@ def test_edb2_recipe_imports_the_sample_rows_and_rejects_the_repeated_one(sessio
     assert rows[3] == rows[4]
     assert report.rejected and [row for row, _ in report.rejected] == [6]
     assert len(report.added) == len(rows) - 1
-    stored = {(s.electrolyte, m.current_density_mA_cm2): m.ce_percent
-              for m, s, _ in _results(session)}
+    stored = {(s.electrolyte, m.current_density_mA_cm2): m.ce_percent for m, s, _ in _results(session)}
     for row in rows:  # every stored CE is the CSV's fraction times 100, computed here from the file
-        columns = ("salt_1_smiles", "salt_2_smiles", "solvent_1_smiles", "solvent_2_smiles",
-                   "solvent_3_smiles", "additive_smiles")
+        columns = (
+            "salt_1_smiles",
+            "salt_2_smiles",
+            "solvent_1_smiles",
+            "solvent_2_smiles",
+            "solvent_3_smiles",
+            "additive_smiles",
+        )
         parts = [row[c] for c in columns if row[c]]
         key = (" + ".join(parts), float(row["current_density"]))
         assert stored[key] == pytest.approx(100 * float(row["coulombic_efficiency"]))
@@ -269,4 +301,4 @@ def test_kim_recipe_converts_lce(session):
     report = spreadsheet.import_rows(session=session, path=sheet, mapping=mapping)
     assert len(report.added) == 3 and not report.rejected
     got = sorted(round(m.ce_percent, 4) for m in session.exec(select(Measurement)).all())
-    assert got == [round(100 * (1 - 10 ** -lce), 4) for lce in (1.5, 2.0, 2.5)]
+    assert got == [round(100 * (1 - 10**-lce), 4) for lce in (1.5, 2.0, 2.5)]

@@ -35,14 +35,42 @@ def make_database(path) -> str:
     """The bundled review dataset plus one paper whose texts are HTML (escaping must hold)."""
     url = f"sqlite:///{path}"
     bib = path.parent / "hostile.bib"
-    bib.write_text("@article{evil2024,\n  title = {Evil <b>bold</b> & \"quoted\" title},\n"
-                   "  author = {Doe, Jane},\n  journal = {J. Test},\n  year = {2024},\n"
-                   "  doi = {10.1234/evil-2024}\n}\n", encoding="utf-8")
+    bib.write_text(
+        '@article{evil2024,\n  title = {Evil <b>bold</b> & "quoted" title},\n'
+        "  author = {Doe, Jane},\n  journal = {J. Test},\n  year = {2024},\n"
+        "  doi = {10.1234/evil-2024}\n}\n",
+        encoding="utf-8",
+    )
     invoke(url, "paper", "add", str(bib))
-    invoke(url, "result", "add", "--paper", "evil2024", "--ce", "99.3", "--current", "2",
-           "--capacity", "4", "--cycles", "100", "--category", "electrolyte", "--label", HOSTILE,
-           "--electrolyte", "1 M LiFSI in DME", "--quote", "CE was <img src=x onerror=alert(2)>",
-           "--location", "Fig. 2 <i>", "--cell", "li-cu", "--method", "aurbach")
+    invoke(
+        url,
+        "result",
+        "add",
+        "--paper",
+        "evil2024",
+        "--ce",
+        "99.3",
+        "--current",
+        "2",
+        "--capacity",
+        "4",
+        "--cycles",
+        "100",
+        "--category",
+        "electrolyte",
+        "--label",
+        HOSTILE,
+        "--electrolyte",
+        "1 M LiFSI in DME",
+        "--quote",
+        "CE was <img src=x onerror=alert(2)>",
+        "--location",
+        "Fig. 2 <i>",
+        "--cell",
+        "li-cu",
+        "--method",
+        "aurbach",
+    )
     return url
 
 
@@ -58,8 +86,7 @@ def running_server(url: str):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -84,8 +111,7 @@ def static_server(directory):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(directory)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -120,10 +146,20 @@ def server(db_url):
 def test_parameters_become_query_filters():
     from cedb.web import views
 
-    params = views.clean_params([("practical", "yes"), ("strict", "1"), ("min_ce", " 99.5 "),
-                                 ("category", "electrolyte"), ("category", "interface"),
-                                 ("salt", "LiFSI"), ("year_from", "2019"), ("sort", "-ce_percent"),
-                                 ("unknown", "x"), ("paper", "")])
+    params = views.clean_params(
+        [
+            ("practical", "yes"),
+            ("strict", "1"),
+            ("min_ce", " 99.5 "),
+            ("category", "electrolyte"),
+            ("category", "interface"),
+            ("salt", "LiFSI"),
+            ("year_from", "2019"),
+            ("sort", "-ce_percent"),
+            ("unknown", "x"),
+            ("paper", ""),
+        ]
+    )
     filters = views.to_filters(params)
     assert (filters.practical, filters.strict, filters.min_ce) == (True, True, 99.5)
     assert filters.category == ["electrolyte", "interface"] and filters.salt == ["LiFSI"]
@@ -131,16 +167,19 @@ def test_parameters_become_query_filters():
     assert filters.paper is None and "unknown" not in params
     # The URL a page links to keeps the filters, in a stable order.
     assert views.query_string(params, sort=None) == (
-        "?practical=yes&strict=1&min_ce=99.5&category=electrolyte&category=interface&salt=LiFSI"
-        "&year_from=2019")
+        "?practical=yes&strict=1&min_ce=99.5&category=electrolyte&category=interface&salt=LiFSI&year_from=2019"
+    )
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"min_ce": ["abc"]}, "min_ce 'abc' is not a number"),
-    ({"year_to": ["2020.5"]}, "year_to '2020.5' is not a whole number"),
-    ({"practical": ["maybe"]}, "practical 'maybe' is not yes, no or any"),
-    ({"profile": ["nope"]}, "unknown profile 'nope'"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"min_ce": ["abc"]}, "min_ce 'abc' is not a number"),
+        ({"year_to": ["2020.5"]}, "year_to '2020.5' is not a whole number"),
+        ({"practical": ["maybe"]}, "practical 'maybe' is not yes, no or any"),
+        ({"profile": ["nope"]}, "unknown profile 'nope'"),
+    ],
+)
 def test_bad_parameters_are_one_line_errors(params, message):
     from cedb.errors import InvalidValue
     from cedb.web import views
@@ -170,8 +209,7 @@ def test_pages_answer_and_filter_through_the_query(server, db_url):
 
 def test_escaping_on_every_page(server, db_url):
     rows = query_json(db_url, "--paper", "evil2024")
-    pages = ["/", "/figures", f"/result/{rows[0]['id']}", "/paper/evil2024",
-             "/?paper=" + urllib.request.quote(HOSTILE)]
+    pages = ["/", "/figures", f"/result/{rows[0]['id']}", "/paper/evil2024", "/?paper=" + urllib.request.quote(HOSTILE)]
     for path in pages:
         status, html, _ = get(server + path)
         assert status in (200,), (path, status)
@@ -187,8 +225,16 @@ def test_result_and_paper_pages(server, db_url):
     row = query_json(db_url, "--paper", "evil2024")[0]
     status, html, _ = get(server + f"/result/{row['id']}")
     assert status == 200
-    for text in ("Practical conditions", "review", "recommended", "pouch-500", "aurbach",
-                 "Fig. 2 &lt;i&gt;", 'href="/paper/evil2024"', "Conflicts with other sources"):
+    for text in (
+        "Practical conditions",
+        "review",
+        "recommended",
+        "pouch-500",
+        "aurbach",
+        "Fig. 2 &lt;i&gt;",
+        'href="/paper/evil2024"',
+        "Conflicts with other sources",
+    ):
         assert text in html, text
     status, html, _ = get(server + "/paper/evil2024")
     assert status == 200
@@ -232,13 +278,11 @@ def test_downloads_are_what_cedb_query_prints(server, db_url):
 
 def test_figures_page_carries_the_selected_rows(server, db_url):
     _, html, _ = get(server + "/figures?category=composite-anode")
-    config = json.loads(html.split('<script id="figure-config" type="application/json">')[1]
-                        .split("</script>")[0])
+    config = json.loads(html.split('<script id="figure-config" type="application/json">')[1].split("</script>")[0])
     expected = query_json(db_url, "--category", "composite-anode")
     assert [r["id"] for r in config["rows"]] == [r["id"] for r in expected]
     assert {r["verdict"] for r in config["rows"]} <= {"yes", "no", "unknown"}
-    assert config["thresholds"]["review"] == {"current_density_mA_cm2": 1.0,
-                                              "areal_capacity_mAh_cm2": 3.0}
+    assert config["thresholds"]["review"] == {"current_density_mA_cm2": 1.0, "areal_capacity_mAh_cm2": 3.0}
 
 
 def test_postgresql_is_served_too(postgres_url, tmp_path):
@@ -264,9 +308,17 @@ def test_site_build_writes_every_page_and_download(db_url, tmp_path):
     assert result.exit_code == 0, result.output
     rows = query_json(db_url)
     assert f"{len(rows)} results" in result.output
-    for name in ("index.html", "figures.html", "cite.html", "data/results.js", "static/cedb.js",
-                 "static/cedb.css", "download/results.csv", "download/results.json",
-                 "download/results.bib"):
+    for name in (
+        "index.html",
+        "figures.html",
+        "cite.html",
+        "data/results.js",
+        "static/cedb.js",
+        "static/cedb.css",
+        "download/results.csv",
+        "download/results.json",
+        "download/results.bib",
+    ):
         assert (out / name).is_file(), name
     assert all((out / "result" / f"{row['id']}.html").is_file() for row in rows)
     assert (out / "paper" / render.paper_file("evil2024")).is_file()
@@ -370,8 +422,9 @@ def test_aliases_and_conflicts_are_shown_where_cedb_records_them(db_url, monkeyp
         read = next(r for r in query_json(db_url) if r["paper"].startswith("sun2025review-ref"))
         other = crud.get_measurement(session=session, id=read["id"])
         monkeypatch.setattr(crud, "aliases", lambda *, session, reference: ["old<key>"], raising=False)
-        monkeypatch.setattr(crud, "conflicts", lambda *, session, key=None, result_id=None:
-                            [[measurement, other]], raising=False)
+        monkeypatch.setattr(
+            crud, "conflicts", lambda *, session, key=None, result_id=None: [[measurement, other]], raising=False
+        )
         paper = pages.paper_page(session, "evil2024", links)
         result = pages.result_page(session, row["id"], links)
     engine.dispose()

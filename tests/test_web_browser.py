@@ -16,8 +16,16 @@ import pytest
 from test_web import HOSTILE, make_database, query_json, running_server, static_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 try:
@@ -27,8 +35,7 @@ except ImportError:  # the test extra not installed
 
 pytestmark = [
     pytest.mark.skipif(sync_playwright is None, reason="Playwright is not installed (pip install '.[test]')"),
-    pytest.mark.skipif(not Path(CHROMIUM).is_file(),
-                       reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is not installed (apt-get install chromium)"),
 ]
 
 
@@ -47,8 +54,7 @@ def page(browser):
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-    page.on("dialog", lambda dialog: (problems.append(f"a dialog opened: {dialog.message}"),
-                                      dialog.dismiss()))
+    page.on("dialog", lambda dialog: (problems.append(f"a dialog opened: {dialog.message}"), dialog.dismiss()))
     yield page
     context.close()
     assert not problems, problems
@@ -84,13 +90,17 @@ def shot(page, name: str, full_page: bool = False) -> None:
 
 
 def table_ids(page) -> list[int]:
-    return [int(i) for i in page.locator("#results tbody tr").evaluate_all(
-        "rows => rows.map(r => r.getAttribute('data-id'))")]
+    return [
+        int(i)
+        for i in page.locator("#results tbody tr").evaluate_all("rows => rows.map(r => r.getAttribute('data-id'))")
+    ]
 
 
 def point_ids(page, chart: str) -> list[int]:
-    return sorted(int(i) for i in page.locator(f"#{chart} a.point").evaluate_all(
-        "points => points.map(p => p.getAttribute('data-id'))"))
+    return sorted(
+        int(i)
+        for i in page.locator(f"#{chart} a.point").evaluate_all("points => points.map(p => p.getAttribute('data-id'))")
+    )
 
 
 def figure_expectation(db_url: str, *flags: str) -> tuple[list[int], list[int]]:
@@ -98,8 +108,7 @@ def figure_expectation(db_url: str, *flags: str) -> tuple[list[int], list[int]]:
     rows = query_json(db_url, *flags)
     practical = {r["id"] for r in query_json(db_url, "--practical", *flags)}
     fig5 = sorted(r["id"] for r in rows if r["id"] in practical and r["year"] is not None)
-    conditions = sorted(r["id"] for r in rows
-                        if r["current_density_mA_cm2"] and r["areal_capacity_mAh_cm2"])
+    conditions = sorted(r["id"] for r in rows if r["current_density_mA_cm2"] and r["areal_capacity_mAh_cm2"])
     return fig5, conditions
 
 
@@ -146,8 +155,7 @@ def test_server_filter_sort_and_follow_a_result_to_its_paper(page, server, db_ur
 
 def test_server_figures_match_the_query_and_open_results(page, server, db_url):
     page.goto(server + "/figures?category=composite-anode&category=electrolyte")
-    fig5, conditions = figure_expectation(db_url, "--category", "composite-anode",
-                                          "--category", "electrolyte")
+    fig5, conditions = figure_expectation(db_url, "--category", "composite-anode", "--category", "electrolyte")
     assert point_ids(page, "fig5") == fig5 and len(fig5) >= 5
     assert point_ids(page, "map") == conditions
     # Each point sits at its value: CE on Fig. 5, both conditions on the map.
@@ -193,8 +201,7 @@ def test_server_escapes_a_script_label(page, server, db_url):
 
 
 def test_keyboard_and_phone(browser, server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(server + "/?practical=yes")
     page.keyboard.press("Tab")
@@ -225,22 +232,26 @@ def test_keyboard_and_phone(browser, server):
 # --------------------------------------------------------------------------- the static site
 
 
-@pytest.mark.parametrize("query, flags", [
-    ("practical=yes&sort=-ce_percent", ["--practical", "--sort", "-ce_percent"]),
-    ("profile=recommended&practical=no", ["--profile", "recommended", "--not-practical"]),
-    ("practical=yes&strict=1", ["--practical", "--strict"]),
-    ("category=electrolyte&min_ce=99.2&max_ce=99.8", ["--category", "electrolyte", "--min-ce", "99.2",
-                                                       "--max-ce", "99.8"]),
-    ("salt=LiFSI&solvent=DME", ["--salt", "LiFSI", "--solvent", "DME"]),
-    ("salt=LiFSA", ["--salt", "LiFSA"]),  # a synonym
-    ("salt=lithium%20bis(fluorosulfonyl)imide", ["--salt", "lithium bis(fluorosulfonyl)imide"]),
-    ("cell=li-cu&method=aurbach", ["--cell", "li-cu", "--method", "aurbach"]),
-    ("year_from=2019&year_to=2021&sort=-year", ["--year-from", "2019", "--year-to", "2021",
-                                                 "--sort", "-year"]),
-    ("paper=evil2024", ["--paper", "evil2024"]),
-    ("paper=10.1234/EVIL-2024", ["--paper", "10.1234/EVIL-2024"]),
-    ("sort=label", ["--sort", "label"]),
-])
+@pytest.mark.parametrize(
+    "query, flags",
+    [
+        ("practical=yes&sort=-ce_percent", ["--practical", "--sort", "-ce_percent"]),
+        ("profile=recommended&practical=no", ["--profile", "recommended", "--not-practical"]),
+        ("practical=yes&strict=1", ["--practical", "--strict"]),
+        (
+            "category=electrolyte&min_ce=99.2&max_ce=99.8",
+            ["--category", "electrolyte", "--min-ce", "99.2", "--max-ce", "99.8"],
+        ),
+        ("salt=LiFSI&solvent=DME", ["--salt", "LiFSI", "--solvent", "DME"]),
+        ("salt=LiFSA", ["--salt", "LiFSA"]),  # a synonym
+        ("salt=lithium%20bis(fluorosulfonyl)imide", ["--salt", "lithium bis(fluorosulfonyl)imide"]),
+        ("cell=li-cu&method=aurbach", ["--cell", "li-cu", "--method", "aurbach"]),
+        ("year_from=2019&year_to=2021&sort=-year", ["--year-from", "2019", "--year-to", "2021", "--sort", "-year"]),
+        ("paper=evil2024", ["--paper", "evil2024"]),
+        ("paper=10.1234/EVIL-2024", ["--paper", "10.1234/EVIL-2024"]),
+        ("sort=label", ["--sort", "label"]),
+    ],
+)
 def test_site_selects_what_cedb_query_selects(page, site, db_url, query, flags):
     page.goto(site + "index.html?" + query)
     assert table_ids(page) == [r["id"] for r in query_json(db_url, *flags)]
@@ -268,7 +279,8 @@ def test_site_filter_sort_download_and_follow(page, site, db_url):
     from test_web import invoke
 
     assert Path(download.value.path()).read_text(encoding="utf-8") == invoke(
-        db_url, "query", "--practical", "--min-ce", "99", "--sort", "-ce_percent", "--format", "csv")
+        db_url, "query", "--practical", "--min-ce", "99", "--sort", "-ce_percent", "--format", "csv"
+    )
     with page.expect_download() as download:
         page.click("#dl-json")
     assert json.loads(Path(download.value.path()).read_text(encoding="utf-8")) == expected
@@ -289,14 +301,14 @@ def test_site_filter_sort_download_and_follow(page, site, db_url):
 
 def test_site_figures_follow_the_filters(page, site, db_url):
     page.goto(site + "figures.html?category=composite-anode&category=electrolyte")
-    fig5, conditions = figure_expectation(db_url, "--category", "composite-anode",
-                                          "--category", "electrolyte")
+    fig5, conditions = figure_expectation(db_url, "--category", "composite-anode", "--category", "electrolyte")
     assert point_ids(page, "fig5") == fig5 and point_ids(page, "map") == conditions
     page.select_option("select[name=profile]", "recommended")
     page.click("form.filters button[type=submit]")
     page.wait_for_url(re.compile(r"profile=recommended"))
-    fig5, conditions = figure_expectation(db_url, "--category", "composite-anode", "--category",
-                                          "electrolyte", "--profile", "recommended")
+    fig5, conditions = figure_expectation(
+        db_url, "--category", "composite-anode", "--category", "electrolyte", "--profile", "recommended"
+    )
     assert point_ids(page, "fig5") == fig5 and point_ids(page, "map") == conditions
     page.goto(site + "figures.html")
     shot(page, "site-figures")

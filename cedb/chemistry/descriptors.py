@@ -74,8 +74,7 @@ def _is_anion_side(component: Component, chem: Chemical) -> bool:
 class _Amounts:
     """Moles of each component on the chosen basis (see the module docstring)."""
 
-    def __init__(self, formulation: Formulation, convention: str, vocab: Vocabulary,
-                 densities_g_mL: dict[str, float]):
+    def __init__(self, formulation: Formulation, convention: str, vocab: Vocabulary, densities_g_mL: dict[str, float]):
         self.f = formulation
         self.convention = convention
         self.vocab = vocab
@@ -97,16 +96,15 @@ class _Amounts:
         return value
 
     def volume_mL(self, name: str) -> float:
-        return self.moles[name] * self.chem(name).molar_mass_g_mol / self.density(
-            name, "to convert its moles to a volume")
+        return (
+            self.moles[name] * self.chem(name).molar_mass_g_mol / self.density(name, "to convert its moles to a volume")
+        )
 
     def solvents(self) -> tuple[float, float]:
         """Moles of the solvents; returns (solvent volume mL, solvent mass g)."""
         solvents = self.f.solvents
         if not solvents:
-            raise InvalidValue(
-                f"'{self.f.text}' names no solvent; descriptors need a base solvent mixture"
-            )
+            raise InvalidValue(f"'{self.f.text}' names no solvent; descriptors need a base solvent mixture")
         units = {c.unit for c in solvents}
         if units == {"mol_ratio"}:
             for c in solvents:
@@ -116,8 +114,7 @@ class _Amounts:
             (unit,) = units  # the parser gives every solvent the same unit
             M = {c.name: self.chem(c.name).molar_mass_g_mol for c in solvents}
             basis = {"vol_frac": "volume", "wt_frac": "weight", "mol_frac": "mole"}.get(unit, unit)
-            rho = {c.name: self.density(c.name, f"for its {basis} share of the solvent mixture")
-                   for c in solvents}
+            rho = {c.name: self.density(c.name, f"for its {basis} share of the solvent mixture") for c in solvents}
             if unit == "vol_frac":
                 for c in solvents:
                     self.moles[c.name] = c.amount * BASE_SOLVENT_VOLUME_mL * rho[c.name] / M[c.name]
@@ -127,8 +124,7 @@ class _Amounts:
                 for c in solvents:
                     self.moles[c.name] = c.amount * k / M[c.name]
             elif unit == "mol_frac":
-                k = BASE_SOLVENT_VOLUME_mL / sum(c.amount * M[c.name] / rho[c.name]
-                                                 for c in solvents)
+                k = BASE_SOLVENT_VOLUME_mL / sum(c.amount * M[c.name] / rho[c.name] for c in solvents)
                 for c in solvents:
                     self.moles[c.name] = c.amount * k
             else:  # pragma: no cover - the parser emits no other solvent unit
@@ -160,8 +156,7 @@ class _Amounts:
         if missing:
             detail = "; ".join(self.f.warnings) or "amount not stated"
             raise InvalidValue(
-                f"cannot compute descriptors of '{self.f.text}': no amount for "
-                f"{', '.join(missing)} ({detail})"
+                f"cannot compute descriptors of '{self.f.text}': no amount for {', '.join(missing)} ({detail})"
             )
         volume_mL, mass_g = self.solvents()
         for c in self.f.salts:
@@ -175,7 +170,8 @@ class _Amounts:
             for c in salts_by_mass:
                 self.warnings.append(
                     f"kim2023: how Kim et al. converted a salt's wt% ({c.name}) is not known; "
-                    "read as a share of the electrolyte's mass")
+                    "read as a share of the electrolyte's mass"
+                )
             if salts_by_mass:
                 percent = [c for c in percent if c not in salts_by_mass]
             for c in percent:
@@ -201,8 +197,7 @@ class _Amounts:
             self.warnings.append("vol%: the salt's own volume is neglected")
             for c in by_volume:
                 rho = self.density(c.name, f"for its {_number(c.amount)} vol%")
-                self.moles[c.name] = c.amount / 100 * total_mL * rho / self.chem(
-                    c.name).molar_mass_g_mol
+                self.moles[c.name] = c.amount / 100 * total_mL * rho / self.chem(c.name).molar_mass_g_mol
         if by_mass:
             share = sum(c.amount for c in by_mass) / 100
             if share >= 1:
@@ -217,17 +212,20 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def component_moles(formulation: Formulation | str, *, convention: str = DEFAULT_CONVENTION,
-                    vocabulary: Vocabulary | None = None,
-                    densities_g_mL: dict[str, float] | None = None) -> dict[str, float]:
+def component_moles(
+    formulation: Formulation | str,
+    *,
+    convention: str = DEFAULT_CONVENTION,
+    vocabulary: Vocabulary | None = None,
+    densities_g_mL: dict[str, float] | None = None,
+) -> dict[str, float]:
     """Moles of each component on the convention's basis (1 L of base solvent)."""
     return _amounts(formulation, convention, vocabulary, densities_g_mL).moles
 
 
 def _amounts(formulation, convention, vocabulary, densities_g_mL) -> _Amounts:
     if convention not in CONVENTIONS:
-        raise InvalidValue(f"unknown convention '{convention}'; expected one of "
-                           f"{', '.join(CONVENTIONS)}")
+        raise InvalidValue(f"unknown convention '{convention}'; expected one of {', '.join(CONVENTIONS)}")
     vocab = vocabulary or default_vocabulary()
     f = parse(formulation, vocab) if isinstance(formulation, str) else formulation
     amounts = _Amounts(f, convention, vocab, dict(densities_g_mL or {}))
@@ -235,9 +233,13 @@ def _amounts(formulation, convention, vocabulary, densities_g_mL) -> _Amounts:
     return amounts
 
 
-def describe(formulation: Formulation | str, *, convention: str = DEFAULT_CONVENTION,
-             vocabulary: Vocabulary | None = None,
-             densities_g_mL: dict[str, float] | None = None) -> Descriptors:
+def describe(
+    formulation: Formulation | str,
+    *,
+    convention: str = DEFAULT_CONVENTION,
+    vocabulary: Vocabulary | None = None,
+    densities_g_mL: dict[str, float] | None = None,
+) -> Descriptors:
     """Elemental descriptors (F, O, C, sF, aF, ..., InOr) of a formulation or text."""
     amounts = _amounts(formulation, convention, vocabulary, densities_g_mL)
     f = amounts.f
@@ -257,8 +259,7 @@ def describe(formulation: Formulation | str, *, convention: str = DEFAULT_CONVEN
 
     def ratio(numerator: float, denominator: float, key: str) -> float | None:
         if denominator == 0:
-            warnings.append(f"{key} is undefined: the electrolyte has no "
-                            f"{'carbon' if key != 'FO' else 'oxygen'}")
+            warnings.append(f"{key} is undefined: the electrolyte has no {'carbon' if key != 'FO' else 'oxygen'}")
             return None
         return numerator / denominator
 

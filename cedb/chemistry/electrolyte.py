@@ -149,32 +149,73 @@ _GLUE: list[tuple[str, re.Pattern, object]] = [
     ("RATIO", re.compile(rf"{_NUMBER}(?:\s*:\s*{_NUMBER})+|{_NUMBER}(?:\s*/\s*{_NUMBER})+"), None),
     ("NUM", re.compile(_NUMBER), None),
     ("CONC", re.compile(r"[Mm]ol\s*(?:/\s*kg|·?\s*kg\s*\^?-\s*1)" + _LETTER_AFTER), ("m", 1.0)),
-    ("CONC", re.compile(r"[Mm]ol\s*(?:/\s*(?:[Ll]|dm3)|·?\s*(?:[Ll]|dm)\s*\^?-\s*[13])"
-                        + _LETTER_AFTER), ("M", 1.0)),
+    ("CONC", re.compile(r"[Mm]ol\s*(?:/\s*(?:[Ll]|dm3)|·?\s*(?:[Ll]|dm)\s*\^?-\s*[13])" + _LETTER_AFTER), ("M", 1.0)),
     ("CONC", re.compile(r"mM(?![A-Za-z0-9])"), ("M", 0.001)),
     ("CONC", re.compile(r"M(?![A-Za-z0-9])"), ("M", 1.0)),
     ("CONC", re.compile(r"m(?![A-Za-z0-9])"), ("m", 1.0)),
     # "5 wt%", "5 wt.%", "5 % by weight", "5% (by wt)", "5 weight percent", "5 percent by wt."
-    ("PCT", re.compile(rf"(?:wt|weight|mass|w/w)\s*\.?\s*{_PERCENT}|{_PERCENT}\s*\(?\s*"
-                       r"(?:wt\.?|w/w|by\s+(?:weight|mass|wt\.?))(?![A-Za-z])\s*\)?", re.I), "wt%"),
-    ("PCT", re.compile(rf"(?:vol|volume|v/v|v)\s*\.?\s*{_PERCENT}|{_PERCENT}\s*\(?\s*"
-                       r"(?:vol\.?|v/v|by\s+(?:volume|vol\.?))(?![A-Za-z])\s*\)?", re.I), "vol%"),
+    (
+        "PCT",
+        re.compile(
+            rf"(?:wt|weight|mass|w/w)\s*\.?\s*{_PERCENT}|{_PERCENT}\s*\(?\s*"
+            r"(?:wt\.?|w/w|by\s+(?:weight|mass|wt\.?))(?![A-Za-z])\s*\)?",
+            re.I,
+        ),
+        "wt%",
+    ),
+    (
+        "PCT",
+        re.compile(
+            rf"(?:vol|volume|v/v|v)\s*\.?\s*{_PERCENT}|{_PERCENT}\s*\(?\s*"
+            r"(?:vol\.?|v/v|by\s+(?:volume|vol\.?))(?![A-Za-z])\s*\)?",
+            re.I,
+        ),
+        "vol%",
+    ),
     ("PCT", re.compile(_PERCENT, re.I), "%"),
-    ("BASIS", re.compile(r"(?:v(?:\s*/\s*v)+|vol\s*/\s*vol|v\s*:\s*v|by\s+vol(?:ume|\.)?|"
-                         r"in\s+volume(?:\s+ratio)?|volume\s+ratio|volumetric\s+ratio|"
-                         r"volume|vol\.?|v)(?![A-Za-z])", re.I), "vol"),
-    ("BASIS", re.compile(r"(?:w(?:\s*/\s*w)+|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|"
-                         r"by\s+wt\.?|in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
-                         r"mass\s+ratio|weight|mass|wt\.?|w)(?![A-Za-z])", re.I), "wt"),
-    ("BASIS", re.compile(r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+mol(?:es?|\.)?|"
-                         r"in\s+molar?(?:\s+ratio)?|in\s+mole\s+ratio|molar\s+ratio|"
-                         r"mole\s+ratio|mol\s+ratio|molar|mole|mol\.?)(?![A-Za-z])", re.I), "mol"),
+    (
+        "BASIS",
+        re.compile(
+            r"(?:v(?:\s*/\s*v)+|vol\s*/\s*vol|v\s*:\s*v|by\s+vol(?:ume|\.)?|"
+            r"in\s+volume(?:\s+ratio)?|volume\s+ratio|volumetric\s+ratio|"
+            r"volume|vol\.?|v)(?![A-Za-z])",
+            re.I,
+        ),
+        "vol",
+    ),
+    (
+        "BASIS",
+        re.compile(
+            r"(?:w(?:\s*/\s*w)+|wt\s*/\s*wt|w\s*:\s*w|by\s+weight|by\s+mass|"
+            r"by\s+wt\.?|in\s+weight(?:\s+ratio)?|in\s+mass(?:\s+ratio)?|weight\s+ratio|"
+            r"mass\s+ratio|weight|mass|wt\.?|w)(?![A-Za-z])",
+            re.I,
+        ),
+        "wt",
+    ),
+    (
+        "BASIS",
+        re.compile(
+            r"(?:n\s*/\s*n|mol\s*/\s*mol|mol\s*:\s*mol|by\s+mol(?:es?|\.)?|"
+            r"in\s+molar?(?:\s+ratio)?|in\s+mole\s+ratio|molar\s+ratio|"
+            r"mole\s+ratio|mol\s+ratio|molar|mole|mol\.?)(?![A-Za-z])",
+            re.I,
+        ),
+        "mol",
+    ),
     ("IN", re.compile(r"(?:(?:dissolved|solvated)\s+)?in(?:to)?(?![A-Za-z])", re.I), None),
     ("WITH", re.compile(r"(?:with|containing|plus)(?![A-Za-z])", re.I), None),
     ("AT", re.compile(r"at(?![A-Za-z])", re.I), None),
     ("SEP", re.compile(r"and(?![A-Za-z])|[-/:,;&]", re.I), None),
-    ("FILLER", re.compile(r"(?:concentration|ratio|electrolyte|solution|mixture|of|an?|the)"
-                          r"(?![A-Za-z])", re.I), None),
+    (
+        "FILLER",
+        re.compile(
+            r"(?:concentration|ratio|electrolyte|solution|mixture|of|an?|the)"
+            r"(?![A-Za-z])",
+            re.I,
+        ),
+        None,
+    ),
     ("PLUS", re.compile(r"\+"), None),
     ("EQ", re.compile(r"="), None),
     ("LP", re.compile(r"[(\[]"), None),
@@ -296,9 +337,7 @@ def _qty_text(qty: tuple[float, str]) -> str:
 def _attach_trailing(state: _State, qty: tuple[float, str], token: _Token) -> None:
     """A quantity written after its chemical ("LiPF6 (1.0 M)", "in DME (1 mol/kg)")."""
     if not state.mentions:
-        raise InvalidValue(
-            f"amount '{_qty_text(qty)}' {state.where(token)} is not attached to any chemical"
-        )
+        raise InvalidValue(f"amount '{_qty_text(qty)}' {state.where(token)} is not attached to any chemical")
     last = state.mentions[-1]
     if qty[1] in ("M", "m") and not last.is_salt:
         # "LiTFSI in G4 (1 mol/kg)": a concentration belongs to the salt.
@@ -311,10 +350,7 @@ def _attach_trailing(state: _State, qty: tuple[float, str], token: _Token) -> No
             )
         last = bare[0]
     if last.qty is not None or last.coef is not None:
-        raise InvalidValue(
-            f"amount '{_qty_text(qty)}' {state.where(token)} is a second amount for "
-            f"'{last.name}'"
-        )
+        raise InvalidValue(f"amount '{_qty_text(qty)}' {state.where(token)} is a second amount for '{last.name}'")
     last.qty = qty
 
 
@@ -331,8 +367,7 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
         end += 1
     else:
         raise InvalidValue(f"unclosed '(' {state.where(tokens[start])}")
-    inner = [t for t in tokens[start + 1 : end]
-             if t.kind not in ("FILLER", "EQ") and t.text not in (",", ";")]
+    inner = [t for t in tokens[start + 1 : end] if t.kind not in ("FILLER", "EQ") and t.text not in (",", ";")]
     kinds = [t.kind for t in inner]
     shown = state.text[tokens[start].pos : tokens[end].pos + 1]
     if kinds == ["CHEM"]:
@@ -348,8 +383,10 @@ def _read_parenthetical(state: _State, tokens: list[_Token], start: int) -> int:
         last = state.mentions[-1] if state.mentions else None
         if last is not None and last.qty is not None and last.qty[1] == "%":
             if basis not in ("wt", "vol"):
-                raise InvalidValue(f"'{shown}' {state.where(tokens[start])}: a percentage of "
-                                   f"{last.name} is read as wt% or vol%, not {basis}")
+                raise InvalidValue(
+                    f"'{shown}' {state.where(tokens[start])}: a percentage of "
+                    f"{last.name} is read as wt% or vol%, not {basis}"
+                )
             last.qty = (last.qty[0], f"{basis}%")  # "10% FEC (mass %)"
         else:
             _set_basis_of_last_ratio(state, basis, tokens[start], shown)
@@ -398,9 +435,7 @@ def _add_ratio(state: _State, token: _Token, basis: str | None, *, leading: bool
     # A leading ratio ("a 1:3 mixture of EC and DMC") belongs to the chemicals that follow;
     # its group is set when the first of them is read.
     group = None if leading else state.mentions[-1].group
-    state.ratios.append(
-        _Ratio(values=token.value, pos=token.pos, text=token.text, group=group, basis=basis)
-    )
+    state.ratios.append(_Ratio(values=token.value, pos=token.pos, text=token.text, group=group, basis=basis))
 
 
 def _leads_chemicals(tokens: list[_Token], j: int) -> bool:
@@ -433,8 +468,7 @@ def _set_basis_of_last_ratio(state: _State, basis: str, token: _Token, shown: st
     last = state.ratios[-1]
     if last.basis is not None and last.basis != basis:
         raise InvalidValue(
-            f"basis '{shown}' {state.where(token)} contradicts the basis '{last.basis}' "
-            f"of ratio '{last.text}'"
+            f"basis '{shown}' {state.where(token)} contradicts the basis '{last.basis}' of ratio '{last.text}'"
         )
     last.basis = basis
 
@@ -469,25 +503,28 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
                 i += 1
                 continue
             raise InvalidValue(
-                f"number '{t.text}' {state.where(t)} is not followed by a unit "
-                "(M, m, mol/kg, wt%, vol%) or a chemical"
+                f"number '{t.text}' {state.where(t)} is not followed by a unit (M, m, mol/kg, wt%, vol%) or a chemical"
             )
         if t.kind == "CHEM":
             chem = t.value.chemical
             if chem.role == "host material":
                 raise InvalidValue(
-                    f"'{t.text}' {state.where(t)} is a host material ({chem.name}), "
-                    "not an electrolyte component"
+                    f"'{t.text}' {state.where(t)} is a host material ({chem.name}), not an electrolyte component"
                 )
             if any(m.name == chem.abbreviation for m in state.mentions):
-                raise InvalidValue(
-                    f"'{t.text}' {state.where(t)} names {chem.abbreviation} a second time"
-                )
+                raise InvalidValue(f"'{t.text}' {state.where(t)} names {chem.abbreviation} a second time")
             if not chain:
                 group += 1
             state.mentions.append(
-                _Mention(lookup=t.value, pos=t.pos, group=group, scope=scope,
-                         after_plus=after_plus, qty=pending_qty, coef=pending_coef)
+                _Mention(
+                    lookup=t.value,
+                    pos=t.pos,
+                    group=group,
+                    scope=scope,
+                    after_plus=after_plus,
+                    qty=pending_qty,
+                    coef=pending_coef,
+                )
             )
             for ratio in state.ratios:
                 if ratio.group is None:
@@ -498,11 +535,10 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
             i += 1
             continue
         if pending_qty is not None or pending_coef is not None:
-            raise InvalidValue(
-                f"'{t.text}' {state.where(t)} comes between an amount and its chemical")
+            raise InvalidValue(f"'{t.text}' {state.where(t)} comes between an amount and its chemical")
         if t.kind == "SEP":
             # "EC/DMC" and "ethylene carbonate (EC) and dimethyl carbonate (DMC)" are one list
-            abbreviated = (i >= 3 and [x.kind for x in tokens[i - 3 : i]] == ["LP", "CHEM", "RP"])
+            abbreviated = i >= 3 and [x.kind for x in tokens[i - 3 : i]] == ["LP", "CHEM", "RP"]
             chain = bool(state.mentions) and i > 0 and (tokens[i - 1].kind == "CHEM" or abbreviated)
             i += 1
         elif t.kind in ("PLUS", "WITH"):
@@ -525,7 +561,8 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
                 bases.append(tokens[j])
                 j += 1
             leading = _leads_chemicals(tokens, j) and (
-                not state.mentions or tokens[i - 1].kind in ("IN", "FILLER", "WITH", "PLUS"))
+                not state.mentions or tokens[i - 1].kind in ("IN", "FILLER", "WITH", "PLUS")
+            )
             _add_ratio(state, t, _basis_of(state, bases, t), leading=leading)
             i, chain = j, False
         elif t.kind == "BASIS":
@@ -536,18 +573,14 @@ def _parse_tokens(state: _State, tokens: list[_Token]) -> None:
                 _set_basis_of_last_ratio(state, t.value, t, t.text)
                 i += 1
         elif t.kind == "AT":
-            if (nxt is None or nxt.kind != "NUM" or i + 2 >= len(tokens)
-                    or tokens[i + 2].kind not in ("PCT", "CONC")):
-                raise InvalidValue(
-                    f"'at' {state.where(t)} is not followed by an amount such as '50%'"
-                )
+            if nxt is None or nxt.kind != "NUM" or i + 2 >= len(tokens) or tokens[i + 2].kind not in ("PCT", "CONC"):
+                raise InvalidValue(f"'at' {state.where(t)} is not followed by an amount such as '50%'")
             qty = _quantity(nxt, tokens[i + 2])
             if qty[1] in ("M", "m"):
                 _attach_trailing(state, qty, t)
             else:
                 if not state.mentions or state.mentions[-1].qty is not None:
-                    raise InvalidValue(
-                        f"'at {_qty_text(qty)}' {state.where(t)} follows no chemical")
+                    raise InvalidValue(f"'at {_qty_text(qty)}' {state.where(t)} follows no chemical")
                 state.mentions[-1].qty, state.mentions[-1].at = qty, True
             i += 3
         elif t.kind == "FILLER":
@@ -583,15 +616,15 @@ def _is_additive(m: _Mention, mentions: list[_Mention]) -> bool:
     # Salts named before the solvent form the salt blend ("0.6 M LiTFSI + 0.4 M LiBOB in
     # EC/EMC"); one added after a complete electrolyte is an additive ("1 M LiPF6 in
     # EC/DEC + 0.05 M CsPF6").
-    earlier_salt = any(o.is_salt and o.qty and o.qty[1] in ("M", "m") and o.pos < m.pos
-                       for o in mentions)
+    earlier_salt = any(o.is_salt and o.qty and o.qty[1] in ("M", "m") and o.pos < m.pos for o in mentions)
     earlier_solvent = any(not o.is_salt and o.pos < m.pos for o in mentions)
     if m.after_plus and earlier_salt and earlier_solvent:
         return True
     # "0.1 M Li2S5 in 1 M LiTFSI in DOL/DME": dosed into an electrolyte that has a salt
     # (a salt that is itself added with "+" does not make an electrolyte of its own).
-    return any(o.scope > m.scope and o.is_salt and o.qty and o.qty[1] in ("M", "m")
-               and not o.after_plus for o in mentions)
+    return any(
+        o.scope > m.scope and o.is_salt and o.qty and o.qty[1] in ("M", "m") and not o.after_plus for o in mentions
+    )
 
 
 def _resolve_ratio(state: _State, ratio: _Ratio, additive: set[int]) -> None:
@@ -599,13 +632,22 @@ def _resolve_ratio(state: _State, ratio: _Ratio, additive: set[int]) -> None:
     group = [m for m in mentions if m.group == ratio.group and id(m) not in additive]
     n = len(ratio.values)
     free_group = [m for m in group if m.qty is None and m.coef is None]
-    solvent_like = [m for m in mentions if not m.is_salt and id(m) not in additive
-                    and m.coef is None and (m.qty is None or m.at)]
+    solvent_like = [
+        m for m in mentions if not m.is_salt and id(m) not in additive and m.coef is None and (m.qty is None or m.at)
+    ]
     shown = "/".join(m.name for m in group)
     # Salts named before the group without an amount share the ratio when the numbers
     # count them too: "LiFSI DME-TTE (1:1.2:3)", "LiFSI SL (1:3 molar)".
-    free_salts = [m for m in mentions if m.is_salt and id(m) not in additive and m.qty is None
-                  and m.coef is None and m.group != ratio.group and m.pos < ratio.pos]
+    free_salts = [
+        m
+        for m in mentions
+        if m.is_salt
+        and id(m) not in additive
+        and m.qty is None
+        and m.coef is None
+        and m.group != ratio.group
+        and m.pos < ratio.pos
+    ]
     if len(free_group) == n and len(free_group) == len(group):
         targets = group
     elif free_salts and len(free_salts) + len(free_group) == n and len(free_group) == len(group):
@@ -648,14 +690,14 @@ def _resolve_ratio(state: _State, ratio: _Ratio, additive: set[int]) -> None:
         if m.share is not None:
             raise InvalidValue(
                 f"ratio '{ratio.text}' at character {ratio.pos + 1} gives {names} a second "
-                "ratio; expected one ratio per solvent mixture")
+                "ratio; expected one ratio per solvent mixture"
+            )
         if m.at:  # "with HFME at 50% concentration" and a ratio naming HFME must agree
             m.at_share = m.qty[0] / 100
         m.share, m.basis = v, basis
 
 
-def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: bool,
-                        scale: float) -> list[Component]:
+def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: bool, scale: float) -> list[Component]:
     def make(m: _Mention, amount: float | None, unit: str | None) -> Component:
         role = "diluent" if m.lookup.chemical.role == "diluent" else "solvent"
         return Component(m.name, role, amount, unit, m.lookup.chemical.role)
@@ -673,8 +715,7 @@ def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: boo
     at_only = [m for m in solvents if m.at and m.share is None]
     for m in at_only:
         if m.qty[1] == "%":
-            state.warnings.append(
-                f"share '{_qty_text(m.qty)}' of {m.name} has no basis; assumed volume")
+            state.warnings.append(f"share '{_qty_text(m.qty)}' of {m.name} has no basis; assumed volume")
         m.share, m.basis = m.qty[0], {"wt%": "wt", "vol%": "vol"}.get(m.qty[1], "vol")
     if at_only:
         rest = [m for m in solvents if m.share is None]
@@ -703,8 +744,9 @@ def _solvent_components(state: _State, solvents: list[_Mention], ratio_mode: boo
         return [make(m, None, None) for m in solvents]
     total = sum(m.share for m in solvents)
     if not total > 0:  # "(0:0)": no proportions at all
-        raise InvalidValue(f"the ratio of {'/'.join(m.name for m in solvents)} adds up to zero: "
-                           "give shares such as 3:7")
+        raise InvalidValue(
+            f"the ratio of {'/'.join(m.name for m in solvents)} adds up to zero: give shares such as 3:7"
+        )
     unit = _FRACTION_UNIT[bases.pop()]
     return [make(m, m.share / total, unit) for m in solvents]
 
@@ -749,13 +791,18 @@ def _resolve(state: _State) -> Formulation:
             value, unit = m.qty
             if unit == "%":
                 unit = "wt%"
-                state.warnings.append(
-                    f"'{_number(value)}%' {m.name} has no basis (wt% or vol%); read as wt%")
+                state.warnings.append(f"'{_number(value)}%' {m.name} has no basis (wt% or vol%); read as wt%")
             additives.append(Component(m.name, "additive", value, unit, role))
         elif m.coef is not None and role == "additive" and ratio_mode:
             additives.append(Component(m.name, "additive", m.coef / scale, "mol_ratio", role))
-        elif (role == "additive" and m.share is None and m.coef is None and not m.at
-              and m.after_plus and any(o is not m and not o.is_salt for o in mentions)):
+        elif (
+            role == "additive"
+            and m.share is None
+            and m.coef is None
+            and not m.at
+            and m.after_plus
+            and any(o is not m and not o.is_salt for o in mentions)
+        ):
             # Only an additive introduced by "+" or "with" is one; named among the solvents
             # ("1 M LiPF6 in FEC/DMC") it is a solvent whose share is unknown.
             state.warnings.append(f"no amount stated for the additive {m.name}")
@@ -783,20 +830,17 @@ def _resolve(state: _State) -> Formulation:
 def parse(text: str, vocabulary: Vocabulary | None = None) -> Formulation:
     """Read an electrolyte description such as '1 M LiPF6 in EC/DMC (1:1 v/v) + 2% VC'."""
     if not isinstance(text, str) or not text.strip():
-        raise InvalidValue(
-            "empty electrolyte description; expected e.g. '1 M LiPF6 in EC/DMC (1:1 v/v)'")
+        raise InvalidValue("empty electrolyte description; expected e.g. '1 M LiPF6 in EC/DMC (1:1 v/v)'")
     vocab = vocabulary or default_vocabulary()
     normalised = normalise_name(text).replace("\u2236", ":")
     state = _State(text=normalised)
     for char in dict.fromkeys(c for c in text if c in LOOKALIKES):
-        state.warnings.append(
-            f"'{char}' (U+{ord(char):04X}) is not a Latin letter; read as '{LOOKALIKES[char]}'")
+        state.warnings.append(f"'{char}' (U+{ord(char):04X}) is not a Latin letter; read as '{LOOKALIKES[char]}'")
     _parse_tokens(state, _lex(normalised, vocab))
     return _resolve(state)
 
 
-def try_parse(text: str, vocabulary: Vocabulary | None = None
-              ) -> tuple[Formulation | None, str | None]:
+def try_parse(text: str, vocabulary: Vocabulary | None = None) -> tuple[Formulation | None, str | None]:
     """``(formulation, None)`` or ``(None, error message)``: for batches."""
     try:
         return parse(text, vocabulary), None

@@ -14,8 +14,14 @@ from typing import Any
 
 ROLES = ("salt", "solvent", "diluent", "additive")
 # "<name> (is) (introduced|used|added|employed) as (a|the) <role>": the prose says the role.
-_ROLE_WORDS = {"salt": "salt", "solvent": "solvent", "co-solvent": "solvent",
-               "cosolvent": "solvent", "diluent": "diluent", "additive": "additive"}
+_ROLE_WORDS = {
+    "salt": "salt",
+    "solvent": "solvent",
+    "co-solvent": "solvent",
+    "cosolvent": "solvent",
+    "diluent": "diluent",
+    "additive": "additive",
+}
 _AS_ROLE = re.compile(
     r"\s*(?:\([^()]*\)\s*)?(?:(?:is|was|were|are)\s+)?(?:(?:introduced|used|added|employed|"
     r"applied|chosen|selected)\s+)?as\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}?"
@@ -25,8 +31,11 @@ _AS_ROLE = re.compile(
 
 
 # ... unless the name is what is replaced or left out: "replacing DMC as solvent".
-_NEGATED = re.compile(r"\b(?:replac\w*|instead\s+of|rather\s+than|than|without|not|no)\s+"
-                      r"(?:(?:the|an?|original|conventional)\s+)*$", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(?:replac\w*|instead\s+of|rather\s+than|than|without|not|no)\s+"
+    r"(?:(?:the|an?|original|conventional)\s+)*$",
+    re.IGNORECASE,
+)
 
 
 class UnparsedElectrolyte(UserWarning):
@@ -46,12 +55,16 @@ class Annotation:
         """A one-line warning for the person entering the text, or None."""
         parts = []
         if self.unparsed is not None:
-            parts.append(f"the electrolyte was stored as written but cedb could not parse it "
-                         f"({self.unparsed}); queries by --salt/--solvent/--diluent count it as "
-                         "not judged (see `cedb chem unparsed`)")
+            parts.append(
+                f"the electrolyte was stored as written but cedb could not parse it "
+                f"({self.unparsed}); queries by --salt/--solvent/--diluent count it as "
+                "not judged (see `cedb chem unparsed`)"
+            )
         if self.unknown_additives:
-            parts.append("additive(s) not in the vocabulary, so --additive finds them only by "
-                         f"their text: {', '.join(self.unknown_additives)} (see `cedb chem add`)")
+            parts.append(
+                "additive(s) not in the vocabulary, so --additive finds them only by "
+                f"their text: {', '.join(self.unknown_additives)} (see `cedb chem add`)"
+            )
         return "; ".join(parts) or None
 
 
@@ -121,16 +134,14 @@ def annotate(electrolyte: str | None, additive: str | None) -> Annotation:
     """Parse a strategy's electrolyte (and additive) text into the stored fields."""
     from cedb.chemistry.electrolyte import try_parse
 
-    fields: dict[str, Any] = {"electrolyte_canonical": None, "components": None,
-                              "formulation": None}
+    fields: dict[str, Any] = {"electrolyte_canonical": None, "components": None, "formulation": None}
     index: list[str] = []
     reason = None
     if electrolyte:
         formulation, reason = try_parse(electrolyte)
         if formulation is not None:
             fields["electrolyte_canonical"] = formulation.canonical
-            fields["formulation"] = json.dumps(formulation.to_dict(), sort_keys=True,
-                                               ensure_ascii=False)
+            fields["formulation"] = json.dumps(formulation.to_dict(), sort_keys=True, ensure_ascii=False)
             for role, names in formulation.by_role().items():
                 index += [f"{role}:{name}" for name in names]
         else:

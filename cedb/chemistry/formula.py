@@ -83,8 +83,7 @@ def parse_formula(formula: str) -> Counter:
         if element:
             if element not in ATOMIC_WEIGHT_G_MOL:
                 raise InvalidValue(
-                    f"unknown element '{element}' in formula '{formula}'; "
-                    "expected a symbol such as C, H, O, F, Li"
+                    f"unknown element '{element}' in formula '{formula}'; expected a symbol such as C, H, O, F, Li"
                 )
             stack[-1][element] += 1
             last = element
@@ -92,8 +91,7 @@ def parse_formula(formula: str) -> Counter:
             count = float(number)
             if last is None:
                 raise InvalidValue(
-                    f"count '{number}' in formula '{formula}' follows nothing; "
-                    "a count must follow an element or ')'"
+                    f"count '{number}' in formula '{formula}' follows nothing; a count must follow an element or ')'"
                 )
             # The symbol or group was already added once; add the rest.
             if isinstance(last, str):

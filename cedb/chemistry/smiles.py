@@ -99,8 +99,7 @@ def smiles_atoms(smiles: str) -> Counter:
             continue
         else:
             raise InvalidValue(
-                f"unsupported character '{ch}' at {i} in SMILES '{smiles}'; "
-                "write aromatic rings in Kekulé form"
+                f"unsupported character '{ch}' at {i} in SMILES '{smiles}'; write aromatic rings in Kekulé form"
             )
         if previous is not None:
             bonds[previous] += pending_order

@@ -35,10 +35,36 @@ _DASHES = dict.fromkeys(map(ord, _DASH_CHARACTERS), "-")
 # Cyrillic and Greek letters that look like Latin ones ("1 м LiPF6", "LiРF6" with a Cyrillic
 # Р): read as the Latin letter they look like; parse() reports each replacement.
 LOOKALIKES = {
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
-    "Т": "T", "Х": "X", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
-    "м": "M", "Α": "A", "Β": "B", "Ε": "E", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
-    "Τ": "T", "Χ": "X", "ο": "o",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "м": "M",
+    "Α": "A",
+    "Β": "B",
+    "Ε": "E",
+    "Κ": "K",
+    "Μ": "M",
+    "Ν": "N",
+    "Ο": "O",
+    "Ρ": "P",
+    "Τ": "T",
+    "Χ": "X",
+    "ο": "o",
 }
 # Invisible format characters that copy-and-paste from web pages and PDFs leaves inside words:
 # zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft hyphen. They carry no
@@ -156,8 +182,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         """JSON-serialisable fields."""
-        return {"check": self.check, "record": self.record, "field": self.field,
-                "message": self.message}
+        return {"check": self.check, "record": self.record, "field": self.field, "message": self.message}
 
 
 def ambiguity_warning(chemical: Chemical, matched: str) -> str:
@@ -208,6 +233,7 @@ class Vocabulary:
     @cached_property
     def _matchers(self) -> tuple[re.Pattern, re.Pattern]:
         """Two alternations, longest names first: case-insensitive and exact."""
+
         def alternation(names: list[str], flags: int) -> re.Pattern:
             ordered = sorted(set(names), key=lambda n: (-len(n), n))
             body = "|".join(re.escape(n) for n in ordered)
@@ -252,12 +278,10 @@ def read_vocabulary(path: Path) -> Vocabulary:
     try:
         handle = open(path, newline="", encoding="utf-8")
     except OSError as error:
-        raise InvalidValue(
-            f"cannot read the chemical vocabulary {path}: {error.strerror}") from None
+        raise InvalidValue(f"cannot read the chemical vocabulary {path}: {error.strerror}") from None
     with handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in ("abbreviation", "name", "role", "formula")
-                   if c not in (reader.fieldnames or [])]
+        missing = [c for c in ("abbreviation", "name", "role", "formula") if c not in (reader.fieldnames or [])]
         if missing:
             raise InvalidValue(f"{path.name}: missing column(s) {', '.join(missing)}")
         for line, row in enumerate(reader, start=2):
@@ -266,8 +290,20 @@ def read_vocabulary(path: Path) -> Vocabulary:
 
 
 USER_VOCABULARY_ENV = "CEDB_CHEMICALS"
-COLUMNS = ("abbreviation", "name", "role", "formula", "synonyms", "density_g_mL", "density_source",
-           "smiles", "molar_mass_listed_g_mol", "ambiguous_names", "ambiguity_note", "note")
+COLUMNS = (
+    "abbreviation",
+    "name",
+    "role",
+    "formula",
+    "synonyms",
+    "density_g_mL",
+    "density_source",
+    "smiles",
+    "molar_mass_listed_g_mol",
+    "ambiguous_names",
+    "ambiguity_note",
+    "note",
+)
 
 
 def user_vocabulary_path() -> Path | None:
@@ -287,8 +323,7 @@ def user_vocabulary_path() -> Path | None:
 def merge(shipped: Vocabulary, user: Vocabulary) -> Vocabulary:
     """The user's chemicals first (a user row replaces the shipped one of that abbreviation)."""
     mine = {c.abbreviation for c in user.chemicals}
-    return Vocabulary(chemicals=user.chemicals
-                      + tuple(c for c in shipped.chemicals if c.abbreviation not in mine))
+    return Vocabulary(chemicals=user.chemicals + tuple(c for c in shipped.chemicals if c.abbreviation not in mine))
 
 
 @lru_cache(maxsize=4)
@@ -308,6 +343,7 @@ def default_vocabulary() -> Vocabulary:
 
 def chemical_from_fields(fields: dict, where: str = "chemical") -> Chemical:
     """A Chemical from string fields named as the vocabulary columns."""
+
     def cell(name: str) -> str:
         return (fields.get(name) or "").strip()
 
@@ -349,8 +385,9 @@ def add_user_chemical(chemical: Chemical, path: Path | None = None) -> tuple[Pat
     kept = tuple(c for c in user.chemicals if c.abbreviation != chemical.abbreviation)
     new_user = Vocabulary(chemicals=kept + (chemical,))
     merged = merge(read_vocabulary(data_path() / VOCABULARY_FILE), new_user)
-    problems = [f for f in check_vocabulary(merged)
-                if f.record == chemical.abbreviation or chemical.abbreviation in f.message]
+    problems = [
+        f for f in check_vocabulary(merged) if f.record == chemical.abbreviation or chemical.abbreviation in f.message
+    ]
     if problems:
         raise InvalidValue("; ".join(f"{f.field}: {f.message}" for f in problems))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -390,9 +427,13 @@ def check_vocabulary(vocabulary: Vocabulary | None = None) -> list[Finding]:
         if atoms is not None and chem.molar_mass_listed_g_mol is not None:
             computed = molar_mass_g_mol(chem.formula)
             if abs(computed - chem.molar_mass_listed_g_mol) > MOLAR_MASS_TOLERANCE_G_MOL:
-                add("molar-mass", chem, "molar_mass_listed_g_mol",
+                add(
+                    "molar-mass",
+                    chem,
+                    "molar_mass_listed_g_mol",
                     f"listed {chem.molar_mass_listed_g_mol} g/mol but the formula "
-                    f"{chem.formula} gives {computed:.3f} g/mol")
+                    f"{chem.formula} gives {computed:.3f} g/mol",
+                )
         if atoms is not None and chem.smiles:
             try:
                 from_smiles = smiles_atoms(chem.smiles)
@@ -400,30 +441,34 @@ def check_vocabulary(vocabulary: Vocabulary | None = None) -> list[Finding]:
                 add("smiles", chem, "smiles", str(error))
             else:
                 if from_smiles != atoms:
-                    add("smiles", chem, "smiles",
-                        f"SMILES gives {hill_formula_of(from_smiles)} but the formula is "
-                        f"{hill_formula(chem.formula)}")
+                    add(
+                        "smiles",
+                        chem,
+                        "smiles",
+                        f"SMILES gives {hill_formula_of(from_smiles)} but the formula is {hill_formula(chem.formula)}",
+                    )
         if chem.density_g_mL is not None:
             if not 0.1 < chem.density_g_mL < 25:
-                add("density", chem, "density_g_mL",
-                    f"density {chem.density_g_mL} g/mL is outside 0.1-25 g/mL")
+                add("density", chem, "density_g_mL", f"density {chem.density_g_mL} g/mL is outside 0.1-25 g/mL")
             if not chem.density_source:
                 add("density", chem, "density_source", "a density needs its source")
         elif chem.density_source:
             add("density", chem, "density_source", "a source is given without a density")
         for amb in chem.ambiguous_names:
             if name_key(amb) not in {name_key(n) for n in chem.names}:
-                add("ambiguous-name", chem, "ambiguous_names",
-                    f"'{amb}' is marked ambiguous but is not one of this chemical's names")
+                add(
+                    "ambiguous-name",
+                    chem,
+                    "ambiguous_names",
+                    f"'{amb}' is marked ambiguous but is not one of this chemical's names",
+                )
         if chem.ambiguous_names and not chem.ambiguity_note:
-            add("ambiguous-name", chem, "ambiguity_note",
-                "ambiguous names need a note saying what else they mean")
+            add("ambiguous-name", chem, "ambiguity_note", "ambiguous names need a note saying what else they mean")
         for n in chem.names:
             key = name_key(n)
             other = owners.setdefault(key, chem)
             if other is not chem:
-                add("unique-name", chem, "synonyms",
-                    f"name '{n}' also belongs to {other.abbreviation}")
+                add("unique-name", chem, "synonyms", f"name '{n}' also belongs to {other.abbreviation}")
     return findings
 
 

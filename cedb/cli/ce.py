@@ -44,18 +44,18 @@ Unit = Annotated[
     Optional[str],
     _opt("--unit", help="Capacity unit of columns whose header names none (e.g. mAh)."),
 ]
-Area = Annotated[
-    Optional[float], _opt("--area", help="Electrode area (cm2): converts areal capacities to mAh.")
-]
+Area = Annotated[Optional[float], _opt("--area", help="Electrode area (cm2): converts areal capacities to mAh.")]
 _COLUMN_HELP = "where detection is ambiguous (the header as written in the file)."
-CycleCol = Annotated[Optional[str], _opt("--cycle-col", metavar="COLUMN",
-                                         help=f"The cycle column, {_COLUMN_HELP}")]
-ChargeCol = Annotated[Optional[str], _opt("--charge-col", metavar="COLUMN",
-                                          help=f"The charge capacity column, {_COLUMN_HELP}")]
-DischargeCol = Annotated[Optional[str], _opt("--discharge-col", metavar="COLUMN",
-                                             help=f"The discharge capacity column, {_COLUMN_HELP}")]
-CurrentCol = Annotated[Optional[str], _opt("--current-col", metavar="COLUMN",
-                                           help=f"The current column, {_COLUMN_HELP}")]
+CycleCol = Annotated[Optional[str], _opt("--cycle-col", metavar="COLUMN", help=f"The cycle column, {_COLUMN_HELP}")]
+ChargeCol = Annotated[
+    Optional[str], _opt("--charge-col", metavar="COLUMN", help=f"The charge capacity column, {_COLUMN_HELP}")
+]
+DischargeCol = Annotated[
+    Optional[str], _opt("--discharge-col", metavar="COLUMN", help=f"The discharge capacity column, {_COLUMN_HELP}")
+]
+CurrentCol = Annotated[
+    Optional[str], _opt("--current-col", metavar="COLUMN", help=f"The current column, {_COLUMN_HELP}")
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -75,10 +75,7 @@ def _capacities(**texts: str | None) -> dict[str, float]:
             kinds[name] = kind
     if len(set(kinds.values())) > 1:
         named = ", ".join(f"{k}: {v.replace('_', '/')}" for k, v in kinds.items())
-        raise InvalidValue(
-            "capacities mix mAh and mAh/cm2 "
-            f"({named}); give them in one kind of unit"
-        )
+        raise InvalidValue(f"capacities mix mAh and mAh/cm2 ({named}); give them in one kind of unit")
     return values
 
 
@@ -93,8 +90,7 @@ def render(record: dict[str, Any], fmt: common.Format) -> None:
             for name, inner in value.items():
                 shown = inner
                 if isinstance(inner, list):  # per-cycle capacities: short lists in full
-                    shown = ", ".join(_short(v) for v in inner) if len(inner) <= 8 else (
-                        f"{len(inner)} values")
+                    shown = ", ".join(_short(v) for v in inner) if len(inner) <= 8 else (f"{len(inner)} values")
                 flat[f"{key}.{name}"] = shown
     common.emit_record(flat, fmt)
 
@@ -119,12 +115,12 @@ def read_file(path: Path, fmt: common.Format, **options: Any):
             common.note(
                 f"Dropped the {half['position']} {half['direction']} half cycle "
                 f"({half['charge_mAh']:.4g} mAh, points {half['points'][0]}-{half['points'][1]}): "
-                + ("the file begins inside it" if half["position"] == "incomplete"
-                   else "no partner to pair it with")
+                + ("the file begins inside it" if half["position"] == "incomplete" else "no partner to pair it with")
             )
         if read.layout == "time series":
-            common.note(f"Read {path.name} ({read.reader}): {read.half_cycles} half cycles, "
-                        f"{len(read.table)} cycles used")
+            common.note(
+                f"Read {path.name} ({read.reader}): {read.half_cycles} half cycles, {len(read.table)} cycles used"
+            )
     return read
 
 
@@ -141,21 +137,18 @@ def columns_of(**names: Optional[str]) -> dict[str, str]:
 def conventional_command(
     file: Annotated[
         Optional[Path],
-        typer.Argument(help="Cycler file: time series or per-cycle table (see README: formats).",
-                       metavar="FILE", show_default=False),
+        typer.Argument(
+            help="Cycler file: time series or per-cycle table (see README: formats).",
+            metavar="FILE",
+            show_default=False,
+        ),
     ] = None,
-    plated: Annotated[
-        Optional[list[str]], _q("--plated", "Q_plating of a cycle (repeat per cycle).")
-    ] = None,
-    stripped: Annotated[
-        Optional[list[str]], _q("--stripped", "Q_stripping of a cycle (repeat per cycle).")
-    ] = None,
+    plated: Annotated[Optional[list[str]], _q("--plated", "Q_plating of a cycle (repeat per cycle).")] = None,
+    stripped: Annotated[Optional[list[str]], _q("--stripped", "Q_stripping of a cycle (repeat per cycle).")] = None,
     plating: Annotated[
-        Plating, _opt("--plating", help="Which half cycle plates Li on Cu in the file.",
-                      show_default=True)
+        Plating, _opt("--plating", help="Which half cycle plates Li on Cu in the file.", show_default=True)
     ] = Plating.discharge,
-    skip: Annotated[int, _opt("--skip", help="Leave out the first K formation cycles.",
-                              show_default=True)] = 0,
+    skip: Annotated[int, _opt("--skip", help="Leave out the first K formation cycles.", show_default=True)] = 0,
     sheet: Sheet = None,
     unit: Unit = None,
     area: Area = None,
@@ -174,37 +167,52 @@ def conventional_command(
             raise InvalidValue("give either a FILE or --plated/--stripped values, not both")
         from cedb import cycling
 
-        columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col,
-                             current=current_col)
-        read = read_file(file, fmt, cell="half", plating=plating.value, capacity_unit=unit,
-                         sheet=sheet, electrode_area_cm2=area, columns=columns)
+        columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col)
+        read = read_file(
+            file,
+            fmt,
+            cell="half",
+            plating=plating.value,
+            capacity_unit=unit,
+            sheet=sheet,
+            electrode_area_cm2=area,
+            columns=columns,
+        )
         table = read.table
         kind = cycling.capacity_unit_of(table)
-        result = ce.conventional(table[f"plated_{kind}"], table[f"stripped_{kind}"],
-                                 skip_cycles=skip)
-        inputs = _file_inputs(file, plating=plating.value, skip_cycles=skip, sheet=sheet,
-                              unit=unit, area_cm2=area, columns=columns or None)
+        result = ce.conventional(table[f"plated_{kind}"], table[f"stripped_{kind}"], skip_cycles=skip)
+        inputs = _file_inputs(
+            file,
+            plating=plating.value,
+            skip_cycles=skip,
+            sheet=sheet,
+            unit=unit,
+            area_cm2=area,
+            columns=columns or None,
+        )
         inputs.update(read.summary())
         result = replace(result, inputs=inputs)
     else:
         if not plated or not stripped:
             raise InvalidValue("give a FILE, or --plated and --stripped (once per cycle)")
         if len(plated) != len(stripped):
-            raise InvalidValue(
-                f"got {len(plated)} --plated and {len(stripped)} --stripped; "
-                "give one of each per cycle"
-            )
-        values = _capacities(**{f"p{i}": t for i, t in enumerate(plated)},
-                             **{f"s{i}": t for i, t in enumerate(stripped)})
-        result = ce.conventional([values[f"p{i}"] for i in range(len(plated))],
-                                 [values[f"s{i}"] for i in range(len(stripped))], skip_cycles=skip)
+            raise InvalidValue(f"got {len(plated)} --plated and {len(stripped)} --stripped; give one of each per cycle")
+        values = _capacities(
+            **{f"p{i}": t for i, t in enumerate(plated)}, **{f"s{i}": t for i, t in enumerate(stripped)}
+        )
+        result = ce.conventional(
+            [values[f"p{i}"] for i in range(len(plated))],
+            [values[f"s{i}"] for i in range(len(stripped))],
+            skip_cycles=skip,
+        )
     return result
 
 
 @app.command("aurbach")
 @recordable("aurbach", default_cell="li-cu")
-def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
-                    fmt: common.FormatOption = common.Format.table) -> Any:  # the result @recordable renders
+def aurbach_command(
+    qt: Qt, qc: Qc, n: N, qs: Qs, fmt: common.FormatOption = common.Format.table
+) -> Any:  # the result @recordable renders
     """Aurbach's reservoir CE, (n Q_C + Q_S) / (n Q_C + Q_T) (eqn 3)."""
     from cedb import ce
 
@@ -215,10 +223,11 @@ def aurbach_command(qt: Qt, qc: Qc, n: N, qs: Qs,
 @app.command("zhang")
 @recordable("zhang", default_cell="li-cu")
 def zhang_command(
-    q0: Annotated[
-        str, _q("--q0", "Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")
-    ],
-    qt: Qt, qc: Qc, n: N, qs: Qs,
+    q0: Annotated[str, _q("--q0", "Q_0 = n i t, the charge passed to pre-form the SEI (eqn 4).")],
+    qt: Qt,
+    qc: Qc,
+    n: N,
+    qs: Qs,
     fmt: common.FormatOption = common.Format.table,
 ) -> Any:  # the result @recordable renders
     """Zhang's reservoir CE: SEI pre-formation with Q_0 (eqn 4), then eqn 3."""
@@ -234,13 +243,9 @@ def zhang_command(
 @app.command("chiang")
 @recordable("chiang", default_cell="full")
 def chiang_command(
-    q_li: Annotated[
-        str, _q("--q-li", "Q_Li, the excess Li on the anode (0 if anode-free).")
-    ],
+    q_li: Annotated[str, _q("--q-li", "Q_Li, the excess Li on the anode (0 if anode-free).")],
     q_cathode: Annotated[str, _q("--q-cathode", "Q_cathode, the cathode capacity.")],
-    n: Annotated[
-        int, _opt("-n", "--cycles", metavar="N", help="n, the cycles until the retention is reached.")
-    ],
+    n: Annotated[int, _opt("-n", "--cycles", metavar="N", help="n, the cycles until the retention is reached.")],
     retention: Retention = 0.8,
     fmt: common.FormatOption = common.Format.table,
 ) -> Any:  # the result @recordable renders
@@ -255,12 +260,9 @@ def chiang_command(
 @recordable("zhang-full", default_cell="full")
 def zhang_full_command(
     file: Annotated[
-        Path, typer.Argument(help="Full-cell cycler file: time series or per-cycle table.",
-                             metavar="FILE")
+        Path, typer.Argument(help="Full-cell cycler file: time series or per-cycle table.", metavar="FILE")
     ],
-    q_li: Annotated[
-        str, _q("--q-li", "Q_Li, the excess Li, in the file's unit or with a unit.")
-    ],
+    q_li: Annotated[str, _q("--q-li", "Q_Li, the excess Li, in the file's unit or with a unit.")],
     retention: Retention = 0.8,
     sheet: Sheet = None,
     unit: Unit = None,
@@ -275,10 +277,8 @@ def zhang_full_command(
     from cedb import ce, cycling
     from cedb.errors import InvalidValue
 
-    columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col,
-                         current=current_col)
-    read = read_file(file, fmt, cell="full", capacity_unit=unit, sheet=sheet,
-                     electrode_area_cm2=area, columns=columns)
+    columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col)
+    read = read_file(file, fmt, cell="full", capacity_unit=unit, sheet=sheet, electrode_area_cm2=area, columns=columns)
     table = read.table
     kind = cycling.capacity_unit_of(table)
     value, q_kind = cycling.parse_capacity(q_li)
@@ -288,8 +288,7 @@ def zhang_full_command(
             f"{kind.replace('_', '/')}; give --q-li in the file's unit"
             + (" or pass --area" if kind == "mAh_cm2" else "")
         )
-    result = ce.zhang_full(table[f"charge_{kind}"], table[f"discharge_{kind}"], value,
-                           retention=retention)
+    result = ce.zhang_full(table[f"charge_{kind}"], table[f"discharge_{kind}"], value, retention=retention)
     inputs = _file_inputs(file, sheet=sheet, unit=unit, area_cm2=area, columns=columns or None)
     inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"), **read.summary())
     return replace(result, inputs=inputs)
@@ -307,8 +306,7 @@ def life_command(
     ] = None,
     retention: Retention = 0.8,
     excess_li: Annotated[
-        float, _opt("--excess-li", help="Excess Li ratio R = Q_Li / Q_cathode (0: anode-free).",
-                    show_default=True)
+        float, _opt("--excess-li", help="Excess Li ratio R = Q_Li / Q_cathode (0: anode-free).", show_default=True)
     ] = 0.0,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
@@ -319,8 +317,7 @@ def life_command(
     if (ce_value is None) == (cycles is None):
         raise InvalidValue("give exactly one of --ce (to get cycles) or --cycles (to get the CE)")
     if ce_value is not None:
-        result = ce.cycle_life(units.ce_percent(ce_value), retention=retention,
-                               excess_li_ratio=excess_li)
+        result = ce.cycle_life(units.ce_percent(ce_value), retention=retention, excess_li_ratio=excess_li)
     else:
         assert cycles is not None  # exactly one of the two is given (checked above)
         result = ce.ce_for_cycles(cycles, retention=retention, excess_li_ratio=excess_li)

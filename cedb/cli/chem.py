@@ -7,8 +7,10 @@ import typer
 
 from cedb.cli import common
 
-app = typer.Typer(help="List, show, check and extend the chemical vocabulary; list the "
-                       "electrolytes cedb could not parse.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, check and extend the chemical vocabulary; list the electrolytes cedb could not parse.",
+    no_args_is_help=True,
+)
 
 
 class Role(str, Enum):
@@ -19,14 +21,14 @@ class Role(str, Enum):
     host = "host material"
 
 
-LIST_COLUMNS = ["abbreviation", "name", "role", "formula", "molar_mass_g_mol", "density_g_mL",
-                "synonyms"]
+LIST_COLUMNS = ["abbreviation", "name", "role", "formula", "molar_mass_g_mol", "density_g_mL", "synonyms"]
 
 
 @app.command("list")
 def list_command(
-    role: Annotated[Optional[Role], typer.Option("--role", help="Only chemicals of this role.",
-                                                 show_default=False)] = None,
+    role: Annotated[
+        Optional[Role], typer.Option("--role", help="Only chemicals of this role.", show_default=False)
+    ] = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """List the chemicals with formula, computed molar mass, density and synonyms."""
@@ -52,8 +54,7 @@ def show_command(
     from cedb.chemistry.vocabulary import lookup
 
     found = lookup(name)
-    record = {"matched": found.matched, **found.chemical.to_dict(),
-              "warnings": list(found.warnings)}
+    record = {"matched": found.matched, **found.chemical.to_dict(), "warnings": list(found.warnings)}
     if fmt not in (common.Format.json, common.Format.jsonl):
         for key in ("synonyms", "ambiguous_names", "warnings"):
             record[key] = "; ".join(record[key])
@@ -89,11 +90,10 @@ def add_command(
     role: Annotated[Optional[Role], _opt("--role", help="Role hint.")] = None,
     formula: Annotated[Optional[str], _opt("--formula", help="e.g. C3H3FO3 or LiN(SO2F)2.")] = None,
     smiles: Annotated[Optional[str], _opt("--smiles", help="Checked against the formula.")] = None,
-    synonym: Annotated[Optional[list[str]], _opt("--synonym", help="Another name (repeatable).")
-                       ] = None,
+    synonym: Annotated[Optional[list[str]], _opt("--synonym", help="Another name (repeatable).")] = None,
     density: Annotated[Optional[float], _opt("--density", help="Density at 25 °C, g/mL.")] = None,
-    density_source: Annotated[Optional[str], _opt(
-        "--density-source", help="Where the density comes from: DOI, datasheet URL, handbook.")
+    density_source: Annotated[
+        Optional[str], _opt("--density-source", help="Where the density comes from: DOI, datasheet URL, handbook.")
     ] = None,
 ) -> None:
     """Add a chemical to your own vocabulary, or give a listed one a sourced density.
@@ -118,16 +118,23 @@ def add_command(
             base = {}  # a synonym of another chemical: this is a new one
     except InvalidValue:
         base = {}
-    given = {"abbreviation": abbreviation, "name": name, "role": role.value if role else None,
-             "formula": formula, "smiles": smiles, "density_g_mL": density,
-             "density_source": density_source,
-             "synonyms": ";".join(synonym) if synonym else None}
-    fields = {k: v for k, v in base.items() if k in given or k in ("ambiguous_names",
-                                                                    "ambiguity_note", "note")}
+    given = {
+        "abbreviation": abbreviation,
+        "name": name,
+        "role": role.value if role else None,
+        "formula": formula,
+        "smiles": smiles,
+        "density_g_mL": density,
+        "density_source": density_source,
+        "synonyms": ";".join(synonym) if synonym else None,
+    }
+    fields = {k: v for k, v in base.items() if k in given or k in ("ambiguous_names", "ambiguity_note", "note")}
     fields.update({k: v for k, v in given.items() if v is not None})
     if density is not None and not density_source:
-        raise InvalidValue("--density needs --density-source (a DOI, datasheet URL or handbook): "
-                           "cedb keeps no density without its source")
+        raise InvalidValue(
+            "--density needs --density-source (a DOI, datasheet URL or handbook): "
+            "cedb keeps no density without its source"
+        )
     missing = [f"--{k}" for k in ("name", "role", "formula") if not fields.get(k)]
     if missing:
         raise InvalidValue(f"{abbreviation} is not in the vocabulary: give {', '.join(missing)}")
@@ -144,6 +151,8 @@ def unparsed_command(fmt: common.FormatOption = common.Format.table) -> None:
     with common.transaction(write=False) as session:
         rows = query.unparsed(session.connection())
     common.emit(rows, fmt, ["paper", "label", "results", "electrolyte", "components", "reason"])
-    common.note(f"{len(rows)} electrolyte(s) of {sum(r['results'] for r in rows)} result(s) "
-                "could not be parsed; filters by --salt/--solvent/--diluent report them as not "
-                "judged")
+    common.note(
+        f"{len(rows)} electrolyte(s) of {sum(r['results'] for r in rows)} result(s) "
+        "could not be parsed; filters by --salt/--solvent/--diluent report them as not "
+        "judged"
+    )

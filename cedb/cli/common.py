@@ -52,8 +52,10 @@ def engine(*, prepare: bool = True, load_bundled: bool = True):
                 warnings.simplefilter("ignore")
                 created = prepare_database(new_engine, load_bundled=load_bundled)
             if created:
-                note(f"Created a new cedb database at {display_url(settings().database_url)}"
-                     + (" with the bundled review dataset" if load_bundled else ""))
+                note(
+                    f"Created a new cedb database at {display_url(settings().database_url)}"
+                    + (" with the bundled review dataset" if load_bundled else "")
+                )
         _state["engine"] = new_engine
     return _state["engine"]
 
@@ -125,8 +127,9 @@ def console(stderr: bool = False):
 
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 200
-    return Console(file=stream, width=width, no_color=bool(os.environ.get("NO_COLOR")) or None,
-                   highlight=False, soft_wrap=False)
+    return Console(
+        file=stream, width=width, no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False, soft_wrap=False
+    )
 
 
 def _cell(value: Any) -> str:
@@ -151,16 +154,20 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default, indent=2)
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
-         title: str | None = None, headers: dict[str, str] | None = None) -> None:
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Print rows as a rich table, CSV, JSON, JSON lines or a Markdown table."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == Format.json:
         typer.echo(dumps([{c: row.get(c) for c in columns} for row in rows]))
     elif fmt == Format.jsonl:
         for row in rows:
-            typer.echo(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False,
-                                  default=_json_default))
+            typer.echo(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=_json_default))
     elif fmt == Format.csv:
         from cedb.exports import csv_safe
 
@@ -199,6 +206,7 @@ def _csv_formatter(kind: str, shown):
     if kind == "flag":
         return lambda v: "" if v is None else ("yes" if v else "no")
     if kind == "number":
+
         def number(v):
             if v is None:
                 return ""
@@ -207,6 +215,7 @@ def _csv_formatter(kind: str, shown):
             text = _cell(v)
             # "-inf" is not a number a sheet reads: neutralised like any text (cedb.exports.csv_safe).
             return shown(csv_safe(text)) if text[:1] in "-+" else text
+
         return number
 
     def text(v):
@@ -214,6 +223,7 @@ def _csv_formatter(kind: str, shown):
             return ""
         v = _cell(v)
         return shown(csv_safe(v) if v[:1] in _FORMULA_FIRST else v)
+
     return text
 
 
@@ -253,8 +263,14 @@ def _json_literal(value: Any, nested_indent: str | None = None) -> str:
     return text.replace("\n", "\n" + nested_indent) if nested_indent else text
 
 
-def emit_rows(rows, fmt: Format, columns: Sequence[str], kinds: dict[str, str],
-              headers: dict[str, str] | None = None, prepare=None) -> None:
+def emit_rows(
+    rows,
+    fmt: Format,
+    columns: Sequence[str],
+    kinds: dict[str, str],
+    headers: dict[str, str] | None = None,
+    prepare=None,
+) -> None:
     """Stream ``rows`` (sequences of ``columns`` values) to stdout, byte for byte as
     :func:`emit` prints the same rows as dicts, with one formatter per column in one pass.
 
@@ -309,8 +325,7 @@ def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
         # json.dumps(indent=2) of the whole list, row by row: a row of plain values goes through
         # the C encoder with the indented separators; a row holding an object (method_params)
         # is written value by value so the object is indented as json.dumps indents it.
-        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default,
-                                  separators=(",\n    ", ": ")).encode
+        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(",\n    ", ": ")).encode
         prefixes = ["    " + _encode_string(c) + ": " for c in columns]
         first = True
         out.write("[")
@@ -329,8 +344,7 @@ def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
         for row in rows:
             if prepare is not None:
                 row = prepare(row)
-            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False,
-                                 default=_json_default) + "\n")
+            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=_json_default) + "\n")
     elif fmt == Format.md:
         from cedb.exports import markdown_row, markdown_table
 

@@ -10,7 +10,9 @@ from cedb.cli import common
 
 app = typer.Typer(help="Check, load and dump curation files (one YAML file per paper).", no_args_is_help=True)
 
-Paths = Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: ./curation).", show_default=False)]
+Paths = Annotated[
+    Optional[list[Path]], typer.Argument(help="Files or folders (default: ./curation).", show_default=False)
+]
 
 
 def _paths(paths: Optional[list[Path]]) -> list[Path]:
@@ -35,8 +37,7 @@ def check_command(
     if url is not None:
         found = curation.database_keys(url=url)
         if found is None:
-            common.note(f"No database at {common.display_url(url)}: source keys are checked "
-                        "against the files only")
+            common.note(f"No database at {common.display_url(url)}: source keys are checked against the files only")
         known = found or set()
     report = curation.check(_paths(paths), known_keys=known)
     for problem in report.problems:
@@ -53,16 +54,26 @@ class OnConflict(str, Enum):
     replace = "replace"  # type: ignore[assignment]  # shadows str.replace, as the CLI word
 
 
-OnConflictOption = Annotated[OnConflict, typer.Option(
-    "--on-conflict", help="Same paper and conditions, another CE: stop (error), keep the recorded "
-    "value (keep) or write the file's over it (replace).")]
+OnConflictOption = Annotated[
+    OnConflict,
+    typer.Option(
+        "--on-conflict",
+        help="Same paper and conditions, another CE: stop (error), keep the recorded "
+        "value (keep) or write the file's over it (replace).",
+    ),
+]
 
 
 @app.command("load")
 def load_command(
     paths: Paths = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count everything and print "
-                                          "each field that would change (old -> new); write nothing.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check and count everything and print each field that would change (old -> new); write nothing.",
+        ),
+    ] = False,
     on_conflict: OnConflictOption = OnConflict.error,
 ) -> None:
     """Merge curation files into the database in one transaction (a second run changes nothing).
@@ -75,8 +86,9 @@ def load_command(
     parsed = curation.parse(_paths(paths))
     with common.transaction() as session:
         with common.progress_bar("Loading curation files") as progress:
-            report = curation.load(session=session, parsed=parsed, progress=progress,
-                                   on_conflict=on_conflict.value, dry_run=dry_run)
+            report = curation.load(
+                session=session, parsed=parsed, progress=progress, on_conflict=on_conflict.value, dry_run=dry_run
+            )
     for warning in report.warnings:
         common.note(f"warning: {warning}")
     if dry_run:

@@ -10,7 +10,9 @@ app = typer.Typer(help="Create, upgrade, downgrade and check the database schema
 
 
 def init_command(
-    empty: Annotated[bool, typer.Option("--empty", help="Create the schema only, without the bundled review dataset.")] = False,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the schema only, without the bundled review dataset.")
+    ] = False,
 ) -> None:
     """Create the database (schema and, unless --empty, the bundled review dataset)."""
     from cedb.db import make_engine, prepare
@@ -71,12 +73,10 @@ def check_command() -> None:
     problems = []
     advice = "run `cedb db upgrade` or write a migration"
     if revision is not None and revision != HEAD_REVISION and not migrate.is_known(revision):
-        problems.append(f"database is at {revision}, newer than this cedb (which knows up to "
-                        f"{HEAD_REVISION})")
+        problems.append(f"database is at {revision}, newer than this cedb (which knows up to {HEAD_REVISION})")
         advice = "upgrade cedb (do not run `cedb db upgrade` or `downgrade` with this version)"
     elif revision != HEAD_REVISION:
-        problems.append(f"database is at {revision or '(empty)'}, older than this cedb's "
-                        f"{HEAD_REVISION}")
+        problems.append(f"database is at {revision or '(empty)'}, older than this cedb's {HEAD_REVISION}")
         advice = "run `cedb db upgrade`"
     else:
         problems.extend(migrate.drift(engine))

@@ -22,16 +22,23 @@ class Convention(str, Enum):
 
 ConventionOption = Annotated[
     Convention,
-    typer.Option("--convention", help="physical: x wt% is x % of the electrolyte's mass, x vol% "
-                                      "x % of its volume; kim2023: x/100 L of additive on top "
-                                      "of 1 L of solvent, as Kim et al. computed their table."),
+    typer.Option(
+        "--convention",
+        help="physical: x wt% is x % of the electrolyte's mass, x vol% "
+        "x % of its volume; kim2023: x/100 L of additive on top "
+        "of 1 L of solvent, as Kim et al. computed their table.",
+    ),
 ]
 DensityOption = Annotated[
     Optional[list[str]],
-    typer.Option("--density", metavar="NAME=G_PER_ML",
-                 help="Density at 25 °C, g/mL, from your source, for a chemical the vocabulary "
-                      "has none for (repeatable), e.g. --density FEC=1.45; `cedb chem add` "
-                      "keeps it.", show_default=False),
+    typer.Option(
+        "--density",
+        metavar="NAME=G_PER_ML",
+        help="Density at 25 °C, g/mL, from your source, for a chemical the vocabulary "
+        "has none for (repeatable), e.g. --density FEC=1.45; `cedb chem add` "
+        "keeps it.",
+        show_default=False,
+    ),
 ]
 
 
@@ -78,17 +85,14 @@ def parse_command(
 
 @app.command("describe")
 def describe_command(
-    text: Annotated[Optional[str], typer.Argument(help="One electrolyte description.",
-                                                  show_default=False)] = None,
+    text: Annotated[Optional[str], typer.Argument(help="One electrolyte description.", show_default=False)] = None,
     input_file: Annotated[
         Optional[Path],
-        typer.Option("--input", "-i", help="CSV file with one electrolyte per row.",
-                     show_default=False),
+        typer.Option("--input", "-i", help="CSV file with one electrolyte per row.", show_default=False),
     ] = None,
     column: Annotated[
         Optional[str],
-        typer.Option("--column", "-c", help="The --input column holding the descriptions.",
-                     show_default=False),
+        typer.Option("--column", "-c", help="The --input column holding the descriptions.", show_default=False),
     ] = None,
     convention: ConventionOption = Convention.physical,
     density: DensityOption = None,
@@ -110,8 +114,7 @@ def describe_command(
         _describe_file(input_file, column, convention.value, densities, fmt)
 
 
-def _describe_one(text: str, convention: str, densities: dict[str, float],
-                  fmt: common.Format) -> None:
+def _describe_one(text: str, convention: str, densities: dict[str, float], fmt: common.Format) -> None:
     from cedb.chemistry.descriptors import describe
     from cedb.chemistry.electrolyte import parse
 
@@ -128,8 +131,7 @@ def _describe_one(text: str, convention: str, densities: dict[str, float],
     _warn(result.warnings)
 
 
-def _describe_file(path: Path, column: str, convention: str, densities: dict[str, float],
-                   fmt: common.Format) -> None:
+def _describe_file(path: Path, column: str, convention: str, densities: dict[str, float], fmt: common.Format) -> None:
     from cedb.chemistry.descriptors import DESCRIPTOR_KEYS, describe
     from cedb.chemistry.electrolyte import parse
     from cedb.errors import InvalidValue, NotFound
@@ -153,8 +155,7 @@ def _describe_file(path: Path, column: str, convention: str, densities: dict[str
         try:
             formulation = parse(record[column] or "")
             row["canonical"] = formulation.canonical
-            row.update(describe(formulation, convention=convention,
-                                densities_g_mL=densities).values)
+            row.update(describe(formulation, convention=convention, densities_g_mL=densities).values)
         except InvalidValue as error:
             failed += 1
             row["error"] = str(error)

@@ -26,19 +26,29 @@ class TableFormat(str, Enum):
 def table_command(
     filters,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for xlsx).", show_default=False)] = None,
-    bib: Annotated[Optional[Path], typer.Option(
-        "--bib", help="Also write exactly the cited references to this .bib file.",
-        show_default=False)] = None,
-    columns: Annotated[Optional[str], typer.Option(
-        "--columns", help="Columns in order, comma-separated, from: strategy, materials, host, "
-        "electrolyte, additive, cell, method, current, capacity, cycles, ce, statistic, ref "
-        "[default: strategy,materials,current,capacity,cycles,ce,ref].", show_default=False)] = None,
-    caption: Annotated[Optional[str], typer.Option(
-        "--caption", help="Caption text in place of the one stating the selection.",
-        show_default=False)] = None,
-    no_caption: Annotated[bool, typer.Option(
-        "--no-caption", help="No caption (the notes on markers stay).")] = False,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="File to write (default: stdout; required for xlsx).", show_default=False),
+    ] = None,
+    bib: Annotated[
+        Optional[Path],
+        typer.Option("--bib", help="Also write exactly the cited references to this .bib file.", show_default=False),
+    ] = None,
+    columns: Annotated[
+        Optional[str],
+        typer.Option(
+            "--columns",
+            help="Columns in order, comma-separated, from: strategy, materials, host, "
+            "electrolyte, additive, cell, method, current, capacity, cycles, ce, statistic, ref "
+            "[default: strategy,materials,current,capacity,cycles,ce,ref].",
+            show_default=False,
+        ),
+    ] = None,
+    caption: Annotated[
+        Optional[str],
+        typer.Option("--caption", help="Caption text in place of the one stating the selection.", show_default=False),
+    ] = None,
+    no_caption: Annotated[bool, typer.Option("--no-caption", help="No caption (the notes on markers stay).")] = False,
 ) -> None:
     """Export a Table 2-style table: grouped by strategy, numbered references, a caption stating the selection."""
     from cedb import exports
@@ -50,8 +60,7 @@ def table_command(
         raise InvalidValue("give --caption or --no-caption, not both")
     keys = exports.parse_columns(columns)
     with common.transaction(write=False) as session:
-        table = exports.export_table(session, filters, columns=keys, caption_text=caption,
-                                     no_caption=no_caption)
+        table = exports.export_table(session, filters, columns=keys, caption_text=caption, no_caption=no_caption)
         bib_text = exports.bibtex(session, table) if bib is not None else None
     from cedb import outputs
 
@@ -69,8 +78,9 @@ def table_command(
         typer.echo(text, nl=False)
     written = [str(p) for p in (output, bib) if p]
     count = sum(len(rows) for _, rows in table.groups)
-    common.note(f"{count} results, {len(table.references)} references"
-                + (f"; wrote {', '.join(written)}" if written else ""))
+    common.note(
+        f"{count} results, {len(table.references)} references" + (f"; wrote {', '.join(written)}" if written else "")
+    )
 
 
 class MlFormat(str, Enum):
@@ -88,9 +98,23 @@ class Convention(str, Enum):
 def ml_command(
     filters,
     fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="csv or parquet.")] = MlFormat.csv,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout; required for parquet).", show_default=False)] = None,
-    dictionary: Annotated[Optional[Path], typer.Option("--dictionary", help="Write the data dictionary (Markdown) here [default: next to -o as NAME.dictionary.md].", show_default=False)] = None,
-    convention: Annotated[Convention, typer.Option("--convention", help="Descriptor mole basis: kim2023 (the paper's) or physical.")] = Convention.kim2023,
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--output", "-o", help="File to write (default: stdout; required for parquet).", show_default=False
+        ),
+    ] = None,
+    dictionary: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--dictionary",
+            help="Write the data dictionary (Markdown) here [default: next to -o as NAME.dictionary.md].",
+            show_default=False,
+        ),
+    ] = None,
+    convention: Annotated[
+        Convention, typer.Option("--convention", help="Descriptor mole basis: kim2023 (the paper's) or physical.")
+    ] = Convention.kim2023,
 ) -> None:
     """Export one row per result with conditions, CE, LCE, verdict and electrolyte descriptors, for ML."""
     from cedb import mlexport
@@ -119,8 +143,11 @@ def ml_command(
     if text is not None and not output:
         typer.echo(text, nl=False)
     parsed = int((table["descriptor_status"] == "ok").sum()) if len(table) else 0
-    common.note(f"{len(table)} rows, descriptors for {parsed}"
-                + (f"; wrote {output}" if output else "") + (f" and {dictionary}" if dictionary else ""))
+    common.note(
+        f"{len(table)} rows, descriptors for {parsed}"
+        + (f"; wrote {output}" if output else "")
+        + (f" and {dictionary}" if dictionary else "")
+    )
 
 
 def _ml_csv(table) -> str:

@@ -25,9 +25,7 @@ COMPARE_COLUMNS = ["status", "existing_id", "existing_ce_percent"]
 def extract_command(
     source: Annotated[
         str,
-        typer.Argument(
-            help="A .txt, .md, .html/.htm or .pdf file, or - for stdin.", metavar="FILE|-"
-        ),
+        typer.Argument(help="A .txt, .md, .html/.htm or .pdf file, or - for stdin.", metavar="FILE|-"),
     ],
     kind: Annotated[
         Optional[Kind],
@@ -39,16 +37,13 @@ def extract_command(
     ] = None,
     min_confidence: Annotated[
         float,
-        typer.Option(
-            "--min-confidence", min=0.0, max=1.0, help="Only candidates at least this sure (0-1)."
-        ),
+        typer.Option("--min-confidence", min=0.0, max=1.0, help="Only candidates at least this sure (0-1)."),
     ] = 0.0,
     paper: Annotated[
         Optional[str],
         typer.Option(
             "--paper",
-            help="Citation key of the paper the text is from (for --compare, --to-curation, "
-            "--record).",
+            help="Citation key of the paper the text is from (for --compare, --to-curation, --record).",
             show_default=False,
         ),
     ] = None,
@@ -56,8 +51,7 @@ def extract_command(
         bool,
         typer.Option(
             "--compare",
-            help="Mark each candidate known, conflict or new against the paper's results in the "
-            "database.",
+            help="Mark each candidate known, conflict or new against the paper's results in the database.",
         ),
     ] = False,
     to_curation: Annotated[
@@ -79,9 +73,7 @@ def extract_command(
             show_default=False,
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="With --to-curation: replace an existing file.")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --to-curation: replace an existing file.")] = False,
     record: Annotated[
         bool,
         typer.Option(
@@ -89,9 +81,7 @@ def extract_command(
             help="Add complete candidates to the database as draft results, asking before each.",
         ),
     ] = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="With --record: add without asking.")
-    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --record: add without asking.")] = False,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Find CE results (CE, conditions, cell) in a text and show them with a confidence and reason.
@@ -117,8 +107,7 @@ def extract_command(
     paper_key = paper or ""  # given whenever a flag above needs it
     if record and not yes and (source == "-" or not _can_ask()):
         raise InvalidValue(
-            "--record asks before adding each result, but there is no terminal to ask: "
-            "pass --yes to add them all"
+            "--record asks before adding each result, but there is no terminal to ask: pass --yes to add them all"
         )
     if to_curation is not None and not force:
         from cedb.curation import file_name
@@ -216,15 +205,14 @@ def _record(candidates, *, paper: str, where: str, location: str | None, ask: bo
                 existing = crud.get_measurement(session=session, id=item.existing_id)
                 read_from = session.get(Reference, existing.source_id or existing.reference_id).key
                 assert item.existing_ce_percent is not None  # a conflict is with a recorded CE
-                conflicts.append(bulk.conflict_message(item.existing_id, item.existing_ce_percent,
-                                                       read_from, c.ce_percent, paper))
+                conflicts.append(
+                    bulk.conflict_message(item.existing_id, item.existing_ce_percent, read_from, c.ce_percent, paper)
+                )
                 continue
             summary = (f"CE {c.ce_percent:g} % at {c.current_density_mA_cm2:g} mA cm⁻², "
                        f"{c.areal_capacity_mAh_cm2:g} mAh cm⁻²"
                        + (f", {c.cycles} cycles" if c.cycles is not None else ""))  # fmt: skip
-            if ask and not typer.confirm(
-                f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True
-            ):
+            if ask and not typer.confirm(f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True):
                 continue
             wanted.append(results.normalise({"paper": paper, **measurement_fields(c, where=where, location=location)}))
         # The accepted candidates in one call of the one write path.

@@ -42,14 +42,19 @@ def _version(value: bool) -> None:
 def root(
     db: Annotated[
         Optional[str],
-        typer.Option("--db", help="SQLite file or SQLAlchemy URL. Overrides CEDB_DATABASE_URL.",
-                     envvar=None, show_default=False),
+        typer.Option(
+            "--db", help="SQLite file or SQLAlchemy URL. Overrides CEDB_DATABASE_URL.", envvar=None, show_default=False
+        ),
     ] = None,
     max_input_mb: Annotated[
         Optional[float],
-        typer.Option("--max-input-mb", metavar="MB", show_default=False,
-                     help="Refuse input files (BibTeX, curation YAML, texts to extract) larger than "
-                          "this. Overrides CEDB_MAX_INPUT_MB [default: 5]."),
+        typer.Option(
+            "--max-input-mb",
+            metavar="MB",
+            show_default=False,
+            help="Refuse input files (BibTeX, curation YAML, texts to extract) larger than "
+            "this. Overrides CEDB_MAX_INPUT_MB [default: 5].",
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")

@@ -19,16 +19,25 @@ class OnDuplicate(str, Enum):
 
 @app.command("add")
 def add_command(
-    sources: Annotated[list[str], typer.Argument(help="BibTeX files and/or DOIs (10.x/..., doi:..., https://doi.org/...).")],
-    on_duplicate: Annotated[Optional[OnDuplicate], typer.Option(help="What to do with a paper already in the database [default: skip for BibTeX entries, error for a DOI].", show_default=False)] = None,
+    sources: Annotated[
+        list[str], typer.Argument(help="BibTeX files and/or DOIs (10.x/..., doi:..., https://doi.org/...).")
+    ],
+    on_duplicate: Annotated[
+        Optional[OnDuplicate],
+        typer.Option(
+            help="What to do with a paper already in the database [default: skip for BibTeX entries, error for a DOI].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Add papers from BibTeX files (every entry) or DOIs (metadata from Crossref)."""
     from cedb import papers
 
     resolved = papers.fetch(sources, settings=common.settings())
     with common.transaction() as session:
-        report = papers.add(session=session, sources=resolved,
-                            on_duplicate=on_duplicate.value if on_duplicate else None)
+        report = papers.add(
+            session=session, sources=resolved, on_duplicate=on_duplicate.value if on_duplicate else None
+        )
     for line in report.lines():
         common.note(line)
     common.note(report.summary())
@@ -50,8 +59,14 @@ def _summary(reference) -> dict:
     authors = reference.authors or ""
     names = [a.split(",")[0] for a in authors.split(" and ") if a]
     short = names[0] + (" et al." if len(names) > 1 else "") if names else ""
-    return {"key": reference.key, "year": reference.year, "authors": short, "title": reference.title,
-            "journal": reference.journal, "doi": reference.doi}
+    return {
+        "key": reference.key,
+        "year": reference.year,
+        "authors": short,
+        "title": reference.title,
+        "journal": reference.journal,
+        "doi": reference.doi,
+    }
 
 
 @app.command("show")
@@ -73,9 +88,27 @@ def show_command(
 @app.command("rm")
 def rm_command(
     key: Annotated[str, typer.Argument(help="Citation key (see `cedb paper list`).")],
-    cascade: Annotated[bool, typer.Option("--cascade", help="Also remove the paper's own results (only its own).")] = False,
-    detach_sources: Annotated[bool, typer.Option("--detach-sources", help="Keep the results of other papers that were read from it, without a source (else they block the removal).")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (for scripts): needed without a terminal when results go or lose their source.")] = False,
+    cascade: Annotated[
+        bool, typer.Option("--cascade", help="Also remove the paper's own results (only its own).")
+    ] = False,
+    detach_sources: Annotated[
+        bool,
+        typer.Option(
+            "--detach-sources",
+            help=(
+                "Keep the results of other papers that were read from it, without a source "
+                "(else they block the removal)."
+            ),
+        ),
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Do not ask (for scripts): needed without a terminal when results go or lose their source.",
+        ),
+    ] = False,
 ) -> None:
     """Remove a paper: prints what goes, asks on a terminal (refused while results cite it, unless --cascade)."""
     import sys
@@ -92,8 +125,7 @@ def rm_command(
                     raise InvalidValue("nothing removed: give --yes to confirm (there is no terminal to ask on)")
                 if not typer.confirm("Remove?", default=False, err=True):
                     raise typer.Exit(1)
-        removal = crud.remove_reference(session=session, key=key, cascade=cascade,
-                                        detach_sources=detach_sources)
+        removal = crud.remove_reference(session=session, key=key, cascade=cascade, detach_sources=detach_sources)
     message = f"Removed {removal.key}"
     if removal.results:
         message += f" and {len(removal.results)} result(s)"
@@ -104,9 +136,21 @@ def rm_command(
 
 @app.command("merge")
 def merge_command(
-    old: Annotated[str, typer.Argument(help="Key of the paper that goes (e.g. a placeholder 'Ref. 109 of the review').")],
+    old: Annotated[
+        str, typer.Argument(help="Key of the paper that goes (e.g. a placeholder 'Ref. 109 of the review').")
+    ],
     new: Annotated[str, typer.Argument(help="Key of the paper that stays (e.g. the primary paper with its DOI).")],
-    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", help="'OLD LABEL=NEW LABEL': a strategy of OLD that is a strategy of NEW in other words; its results join NEW's (repeatable).", show_default=False)] = None,
+    strategy: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--strategy",
+            help=(
+                "'OLD LABEL=NEW LABEL': a strategy of OLD that is a strategy of NEW in other words; "
+                "its results join NEW's (repeatable)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Merge paper OLD into NEW: results move, their provenance stays, OLD becomes an alias of NEW."""
     from cedb import crud
@@ -120,15 +164,19 @@ def merge_command(
     with common.transaction() as session:
         counts = crud.merge_references(session=session, old=old, new=new, strategies=mapping)
         disagreements = crud.conflicts(session=session, key=new)
-    common.note(f"Merged {old} into {new}: {counts['results']} result(s) and {counts['strategies']} "
-                f"strateg{'y' if counts['strategies'] == 1 else 'ies'} moved; {old} is now an alias of {new}")
+    common.note(
+        f"Merged {old} into {new}: {counts['results']} result(s) and {counts['strategies']} "
+        f"strateg{'y' if counts['strategies'] == 1 else 'ies'} moved; {old} is now an alias of {new}"
+    )
     if disagreements:
         common.note(f"{len(disagreements)} place(s) where sources disagree: see `cedb paper conflicts {new}`")
 
 
 @app.command("conflicts")
 def conflicts_command(
-    key: Annotated[Optional[str], typer.Argument(help="Only this paper (default: every paper).", show_default=False)] = None,
+    key: Annotated[
+        Optional[str], typer.Argument(help="Only this paper (default: every paper).", show_default=False)
+    ] = None,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """List results where two sources disagree: same paper, strategy and conditions, another CE."""
@@ -136,8 +184,22 @@ def conflicts_command(
 
     with common.transaction(write=False) as session:
         rows = conflict_rows(session, crud.conflicts(session=session, key=key))
-    common.emit(rows, fmt, ["group", "id", "paper", "label", "current_density_mA_cm2",
-                            "areal_capacity_mAh_cm2", "cycles", "ce_percent", "source", "location"])
+    common.emit(
+        rows,
+        fmt,
+        [
+            "group",
+            "id",
+            "paper",
+            "label",
+            "current_density_mA_cm2",
+            "areal_capacity_mAh_cm2",
+            "cycles",
+            "ce_percent",
+            "source",
+            "location",
+        ],
+    )
     if fmt == common.Format.table:
         common.note(f"{len({r['group'] for r in rows})} conflict(s)")
 
@@ -153,12 +215,20 @@ def conflict_rows(session, groups) -> list[dict]:
     for number, group in enumerate(groups, 1):
         for m in group:
             strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
-            rows.append({"group": number, "id": m.id, "paper": key_of(m.reference_id),
-                         "label": strategy.label if strategy else None,
-                         "current_density_mA_cm2": m.current_density_mA_cm2,
-                         "areal_capacity_mAh_cm2": m.areal_capacity_mAh_cm2, "cycles": m.cycles,
-                         "ce_percent": m.ce_percent, "source": key_of(m.source_id) or key_of(m.reference_id),
-                         "location": m.location})
+            rows.append(
+                {
+                    "group": number,
+                    "id": m.id,
+                    "paper": key_of(m.reference_id),
+                    "label": strategy.label if strategy else None,
+                    "current_density_mA_cm2": m.current_density_mA_cm2,
+                    "areal_capacity_mAh_cm2": m.areal_capacity_mAh_cm2,
+                    "cycles": m.cycles,
+                    "ce_percent": m.ce_percent,
+                    "source": key_of(m.source_id) or key_of(m.reference_id),
+                    "location": m.location,
+                }
+            )
     return rows
 
 

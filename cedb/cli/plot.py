@@ -77,12 +77,16 @@ def progress_command(
     lce_axis: Annotated[bool, typer.Option("--lce", help="Add an LCE axis on the right.")] = False,
     all_conditions: Annotated[
         bool,
-        typer.Option("--all-conditions", help="Also draw results not at practical conditions "
-                     "(hollow) or with an unknown verdict (faded)."),
+        typer.Option(
+            "--all-conditions",
+            help="Also draw results not at practical conditions (hollow) or with an unknown verdict (faded).",
+        ),
     ] = False,
     label: Annotated[
-        Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
-                            "table`, citation keys or result ids.")
+        Label,
+        typer.Option(
+            "--label", help="Point labels: reference numbers as in `cedb export table`, citation keys or result ids."
+        ),
     ] = Label.ref,
 ) -> None:
     """CE of practical-condition results by year (review Fig. 5), labelled by reference."""
@@ -90,9 +94,14 @@ def progress_command(
 
     filters.practical = None if all_conditions else True
     frame = _rows(filters)
-    result = plots.progress(frame, label_column=label.value, practical_only=not all_conditions,
-                            lce_axis=lce_axis, profile=filters.resolved_profile(),
-                            strict=filters.strict)
+    result = plots.progress(
+        frame,
+        label_column=label.value,
+        practical_only=not all_conditions,
+        lce_axis=lce_axis,
+        profile=filters.resolved_profile(),
+        strict=filters.strict,
+    )
     _save(result, output)
 
 
@@ -101,20 +110,26 @@ def progress_command(
 def conditions_command(
     filters,
     output: Output,
-    x: Annotated[
-        Axis, typer.Option("--x", help="Quantity on the x axis; the other is on y.")
-    ] = Axis.capacity,
+    x: Annotated[Axis, typer.Option("--x", help="Quantity on the x axis; the other is on y.")] = Axis.capacity,
     log: Annotated[bool, typer.Option("--log", help="Logarithmic axes.")] = False,
     label: Annotated[
-        Label, typer.Option("--label", help="Point labels: reference numbers as in `cedb export "
-                            "table`, citation keys or result ids.")
+        Label,
+        typer.Option(
+            "--label", help="Point labels: reference numbers as in `cedb export table`, citation keys or result ids."
+        ),
     ] = Label.ref,
 ) -> None:
     """CE results in the plane of current density and capacity, the practical region shaded."""
     from cedb import plots
 
-    result = plots.conditions(_rows(filters), x=x.value, profile=filters.resolved_profile(),
-                              strict=filters.strict, log=log, label_column=label.value)
+    result = plots.conditions(
+        _rows(filters),
+        x=x.value,
+        profile=filters.resolved_profile(),
+        strict=filters.strict,
+        log=log,
+        label_column=label.value,
+    )
     _save(result, output)
 
 
@@ -122,13 +137,14 @@ def conditions_command(
 def life_command(
     output: Output,
     ce_min: Annotated[float, typer.Option("--ce-min", help="Lowest CE (%) on the x axis.")] = 99.0,
-    ce_max: Annotated[
-        float, typer.Option("--ce-max", help="Highest CE (%) on the x axis.")
-    ] = 99.99,
+    ce_max: Annotated[float, typer.Option("--ce-max", help="Highest CE (%) on the x axis.")] = 99.99,
     excess_li: Annotated[
         Optional[list[float]],
-        typer.Option("--excess-li", help="Excess Li ratio R = Q_Li/Q_cathode per curve "
-                     "(repeatable; default 0, 1 and 3).", show_default=False),
+        typer.Option(
+            "--excess-li",
+            help="Excess Li ratio R = Q_Li/Q_cathode per curve (repeatable; default 0, 1 and 3).",
+            show_default=False,
+        ),
     ] = None,
     retention: Annotated[
         float, typer.Option("--retention", help="Capacity retention that ends life (fraction).")
@@ -144,12 +160,9 @@ def life_command(
 
 @app.command("cycling")
 def cycling_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE",
-                                         help="Cycler file: time series or per-cycle table.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Cycler file: time series or per-cycle table.")],
     output: Output,
-    cell: Annotated[CellKind, typer.Option("--cell", help="Li||Cu half cell or full cell.")] = (
-        CellKind.half
-    ),
+    cell: Annotated[CellKind, typer.Option("--cell", help="Li||Cu half cell or full cell.")] = (CellKind.half),
     plating: Annotated[
         Plating, typer.Option("--plating", help="Which half cycle plates Li on Cu (half cells).")
     ] = Plating.discharge,
@@ -164,11 +177,17 @@ def cycling_command(
     """CE (half cell) or capacity (full cell) against cycle, with the detected stages shaded."""
     from cedb import cycling, plots
 
-    columns = ce_options.columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col,
-                                    current=current_col)
-    table = ce_options.read_file(file, common.Format.table, cell=cell.value,
-                                 plating=plating.value, capacity_unit=unit, sheet=sheet,
-                                 electrode_area_cm2=area, columns=columns).table
+    columns = ce_options.columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col)
+    table = ce_options.read_file(
+        file,
+        common.Format.table,
+        cell=cell.value,
+        plating=plating.value,
+        capacity_unit=unit,
+        sheet=sheet,
+        electrode_area_cm2=area,
+        columns=columns,
+    ).table
     stages: Any = None  # half-cell or full-cell stages
     if cell == CellKind.half and len(table) >= MIN_CYCLES_FOR_STAGES:
         stages = cycling.detect_half_cell_stages(table, min_stable_cycles=MIN_CYCLES_FOR_STAGES)

@@ -4,15 +4,26 @@ from cedb.cli import common
 from cedb.cli import filters as f
 
 # How each output key prints: numbers and flags are never neutralised as spreadsheet formulas.
-KINDS = {key: "number" for key in ("id", "year", "current_density_mA_cm2", "areal_capacity_mAh_cm2",
-                                   "cycles", "ce_percent", "lce")} | {
-    "full_cell_derived": "flag", "practical": "flag"}
+KINDS = {
+    key: "number"
+    for key in ("id", "year", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent", "lce")
+} | {"full_cell_derived": "flag", "practical": "flag"}
 PROVENANCE = ("status", "source", "location", "quote")
-TABLE_COLUMNS = ("id", "paper", "year", "category", "label", "cell", "current_density_mA_cm2",
-                 "areal_capacity_mAh_cm2", "cycles", "ce_percent", "practical")
+TABLE_COLUMNS = (
+    "id",
+    "paper",
+    "year",
+    "category",
+    "label",
+    "cell",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+    "ce_percent",
+    "practical",
+)
 # Short headers on a terminal; csv/json keep the full, unit-bearing keys.
-TABLE_HEADERS = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2": "mAh cm⁻²",
-                 "ce_percent": "CE (%)"}
+TABLE_HEADERS = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2": "mAh cm⁻²", "ce_percent": "CE (%)"}
 
 
 @f.with_filters()
@@ -31,7 +42,7 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
             import json
 
             params = row[at]
-            return (*row[:at], json.loads(params) if params else None, *row[at + 1:])
+            return (*row[:at], json.loads(params) if params else None, *row[at + 1 :])
     elif fmt == common.Format.table:
         columns = TABLE_COLUMNS
     else:
@@ -39,8 +50,10 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
     with common.transaction(write=False) as session:
         unjudged = query.unjudged(session.connection(), filters)
         if unjudged:
-            common.note(f"{unjudged} result(s) have electrolytes cedb could not parse, so "
-                        "--salt/--solvent/--diluent could not judge them: see `cedb chem unparsed`")
+            common.note(
+                f"{unjudged} result(s) have electrolytes cedb could not parse, so "
+                "--salt/--solvent/--diluent could not judge them: see `cedb chem unparsed`"
+            )
         # Rows go from the cursor to stdout in chunks: memory stays flat at any size.
         rows = query.stream(session.connection(), filters, keys=columns)
         common.emit_rows(rows, fmt, columns, KINDS, headers=TABLE_HEADERS, prepare=prepare)

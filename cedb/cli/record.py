@@ -24,8 +24,14 @@ _TEXT = Optional[str]
 RECORD_OPTIONS = {
     "record": (Annotated[bool, _option("--record", help="Store the CE as a result of --paper.")], False),
     "paper": (Annotated[_TEXT, _option("--paper", help="Citation key of the paper the data belong to.")], None),
-    "current": (Annotated[_TEXT, _option("--current", help="Current density of the test (mA cm⁻², or with a unit).")], None),
-    "capacity": (Annotated[_TEXT, _option("--capacity", help="Areal capacity of the test (mAh cm⁻², or with a unit).")], None),
+    "current": (
+        Annotated[_TEXT, _option("--current", help="Current density of the test (mA cm⁻², or with a unit).")],
+        None,
+    ),
+    "capacity": (
+        Annotated[_TEXT, _option("--capacity", help="Areal capacity of the test (mAh cm⁻², or with a unit).")],
+        None,
+    ),
     "cell": (Annotated[_TEXT, _option("--cell", help=f"{listed(terms.Cell)} (default from the method).")], None),
     "category": (Annotated[_TEXT, _option("--category", help=f"Strategy category: {listed(terms.Category)}.")], None),
     "label": (Annotated[_TEXT, _option("--label", help="Strategy label.")], None),
@@ -33,7 +39,10 @@ RECORD_OPTIONS = {
     "electrolyte": (Annotated[_TEXT, _option("--electrolyte", help="Electrolyte as reported.")], None),
     "additive": (Annotated[_TEXT, _option("--additive", help="Additive(s).")], None),
     "source": (Annotated[_TEXT, _option("--source", help="Key of the paper the data were read from.")], None),
-    "location": (Annotated[_TEXT, _option("--location", help="Where in the source (e.g. 'Fig. 3b', 'SI Table S2').")], None),
+    "location": (
+        Annotated[_TEXT, _option("--location", help="Where in the source (e.g. 'Fig. 3b', 'SI Table S2').")],
+        None,
+    ),
     "note": (Annotated[_TEXT, _option("--note", help="Free-text note.")], None),
     "status": (Annotated[_TEXT, _option("--status", help=f"{listed(terms.Status)} (default draft).")], None),
 }
@@ -61,8 +70,10 @@ def recordable(method: str, default_cell: str | None):
                 common.note("Recording options were given without --record: nothing was stored.")
 
         command.__signature__ = signature.replace(parameters=parameters + extra)
-        command.__annotations__ = {**func.__annotations__,
-                                   **{name: annotation for name, (annotation, _) in RECORD_OPTIONS.items()}}
+        command.__annotations__ = {
+            **func.__annotations__,
+            **{name: annotation for name, (annotation, _) in RECORD_OPTIONS.items()},
+        }
         return command
 
     return decorate
@@ -87,8 +98,9 @@ def store(result, *, method: str, default_cell: str | None, options: dict) -> in
         raw.pop("cell")
     if any(raw.get(k) for k in ("host", "electrolyte", "additive", "label")) and "category" not in raw:
         raise InvalidValue("a strategy needs its category: give --category with --label/--host/--electrolyte")
-    raw.update(ce=result.ce_percent, method=method, statistic="average",
-               method_params={"method": method, **result.inputs})
+    raw.update(
+        ce=result.ce_percent, method=method, statistic="average", method_params={"method": method, **result.inputs}
+    )
     if result.cycles:
         raw["cycles"] = result.cycles
     measurement_input = results.normalise(raw)

@@ -21,7 +21,9 @@ def _opt(*names: str, help: str):
 
 
 Ce = Annotated[_Text, _opt("--ce", help="CE in percent, e.g. 99.6.")]
-Current = Annotated[_Text, _opt("--current", help="Current density; bare number = mA cm⁻², or with a unit ('20 A/m^2').")]
+Current = Annotated[
+    _Text, _opt("--current", help="Current density; bare number = mA cm⁻², or with a unit ('20 A/m^2').")
+]
 Capacity = Annotated[_Text, _opt("--capacity", help="Areal capacity; bare number = mAh cm⁻², or with a unit.")]
 Cycles = Annotated[_Text, _opt("--cycles", help="Number of cycles the CE refers to.")]
 Cell = Annotated[_Text, _opt("--cell", help=f"{listed(terms.Cell)} (Li||Cu, Li|Cu accepted).")]
@@ -35,7 +37,10 @@ Statistic = Annotated[_Text, _opt("--statistic", help=f"{listed(terms.Statistic)
 Source = Annotated[_Text, _opt("--source", help="Key of the paper the number was read from (e.g. a review).")]
 Location = Annotated[_Text, _opt("--location", help="Where in the source: 'Fig. 9c', 'Table 2', 'Section 3.1'.")]
 Note = Annotated[_Text, _opt("--note", help="Free-text note.")]
-FullCell = Annotated[Optional[bool], _opt("--full-cell-derived/--not-full-cell-derived", help="CE derived from full-cell data (marked # in tables).")]
+FullCell = Annotated[
+    Optional[bool],
+    _opt("--full-cell-derived/--not-full-cell-derived", help="CE derived from full-cell data (marked # in tables)."),
+]
 Temperature = Annotated[_Text, _opt("--temperature", help="Temperature (°C, or with a unit).")]
 EcRatio = Annotated[_Text, _opt("--ec-ratio", help="Electrolyte/capacity ratio (g Ah⁻¹).")]
 NpRatio = Annotated[_Text, _opt("--np-ratio", help="N/P ratio.")]
@@ -47,12 +52,29 @@ Quote = Annotated[_Text, _opt("--quote", help="The sentence the value was read f
 
 # The field options of `result add` and `result edit`, declared once: name -> annotation.
 FIELD_OPTIONS = {
-    "ce": Ce, "current": Current, "capacity": Capacity, "cycles": Cycles, "cell": Cell,
-    "method": Method, "category": Category, "label": Label, "host": Host,
-    "electrolyte": Electrolyte, "additive": Additive, "statistic": Statistic, "source": Source,
-    "location": Location, "note": Note, "full_cell": FullCell, "temperature": Temperature,
-    "ec_ratio": EcRatio, "np_ratio": NpRatio, "cathode_loading": CathodeLoading,
-    "status": Status, "curator": Curator, "quote": Quote,
+    "ce": Ce,
+    "current": Current,
+    "capacity": Capacity,
+    "cycles": Cycles,
+    "cell": Cell,
+    "method": Method,
+    "category": Category,
+    "label": Label,
+    "host": Host,
+    "electrolyte": Electrolyte,
+    "additive": Additive,
+    "statistic": Statistic,
+    "source": Source,
+    "location": Location,
+    "note": Note,
+    "full_cell": FullCell,
+    "temperature": Temperature,
+    "ec_ratio": EcRatio,
+    "np_ratio": NpRatio,
+    "cathode_loading": CathodeLoading,
+    "status": Status,
+    "curator": Curator,
+    "quote": Quote,
 }
 
 
@@ -68,8 +90,10 @@ def with_fields(paper_help: str):
         own = [p for p in signature.parameters.values() if p.name != "values"]
         positional = [p for p in own if p.default is inspect.Parameter.empty]
         keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p not in positional]
-        fields = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-                  for name, annotation in options.items()]
+        fields = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+            for name, annotation in options.items()
+        ]
 
         @functools.wraps(func)
         def command(**kwargs):
@@ -93,18 +117,30 @@ def _can_ask() -> bool:
 REQUIRED = (("paper", "Paper (citation key)"), ("ce", "CE (%)"))
 # Asked for on a terminal when not given; an empty answer means unknown (the verdict is then
 # `unknown`), as a curation file or a spreadsheet may leave them out.
-ASKED = (("current", "Current density (mA cm⁻²; empty = unknown)"),
-         ("capacity", "Areal capacity (mAh cm⁻²; empty = unknown)"),
-         ("cycles", "Cycles (empty = unknown)"))
+ASKED = (
+    ("current", "Current density (mA cm⁻²; empty = unknown)"),
+    ("capacity", "Areal capacity (mAh cm⁻²; empty = unknown)"),
+    ("cycles", "Cycles (empty = unknown)"),
+)
 
 
 @app.command("add")
 @with_fields("Citation key of the paper reporting the result.")
 def add_command(
     values,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; missing required values are an error.")] = False,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt; missing required values are an error.")
+    ] = False,
     on_conflict: OnConflictOption = OnConflict.error,
-    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Add it even when the paper has a result with the same conditions and CE under another strategy label.")] = False,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help=(
+                "Add it even when the paper has a result with the same conditions and CE under another strategy label."
+            ),
+        ),
+    ] = False,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Add one CE result (paper and CE are required; current, capacity and cycles may be unknown)."""
@@ -127,16 +163,23 @@ def add_command(
         measurement, update_strategies = None, False
         while measurement is None:
             try:
-                measurement = crud.add_result(session=session, result=result, on_conflict=on_conflict.value,
-                                              allow_duplicate=allow_duplicate,
-                                              update_strategies=update_strategies)
+                measurement = crud.add_result(
+                    session=session,
+                    result=result,
+                    on_conflict=on_conflict.value,
+                    allow_duplicate=allow_duplicate,
+                    update_strategies=update_strategies,
+                )
             except (LikelyDuplicate, StrategyConflict) as exc:
                 # A warning naming what is recorded; on a terminal the person decides.
                 if not interactive:
                     raise
                 common.note(f"warning: {exc}")
-                question = ("Add it anyway?" if isinstance(exc, LikelyDuplicate) else
-                            "Change the strategy to these values (for all its results)?")
+                question = (
+                    "Add it anyway?"
+                    if isinstance(exc, LikelyDuplicate)
+                    else "Change the strategy to these values (for all its results)?"
+                )
                 if not typer.confirm(question, default=False, err=True):
                     raise typer.Exit(1)
                 if isinstance(exc, LikelyDuplicate):
@@ -191,8 +234,10 @@ def rm_command(
     with common.transaction() as session:
         if _can_ask() and not yes:
             record = _record(session, id)
-            common.note(f"This removes result {id}: {record['paper']}, CE {record['ce_percent']:g} %"
-                        + (f", {record['label']}" if record["label"] else ""))
+            common.note(
+                f"This removes result {id}: {record['paper']}, CE {record['ce_percent']:g} %"
+                + (f", {record['label']}" if record["label"] else "")
+            )
             if not typer.confirm("Remove?", default=False, err=True):
                 raise typer.Exit(1)
         crud.remove_result(session=session, id=id)
@@ -230,9 +275,20 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
     for name in ("category", "label", "host", "electrolyte", "additive"):
         value = getattr(strategy, name) if strategy else None
         record[name] = getattr(value, "value", value)
-    for name in ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles",
-                 "ce_percent", "statistic", "full_cell_derived", "temperature_C", "ec_ratio_g_Ah",
-                 "np_ratio", "cathode_loading_mAh_cm2"):
+    for name in (
+        "cell",
+        "method",
+        "current_density_mA_cm2",
+        "areal_capacity_mAh_cm2",
+        "cycles",
+        "ce_percent",
+        "statistic",
+        "full_cell_derived",
+        "temperature_C",
+        "ec_ratio_g_Ah",
+        "np_ratio",
+        "cathode_loading_mAh_cm2",
+    ):
         value = getattr(m, name)
         record[name] = value.value if hasattr(value, "value") else value
     record["lce"] = lce_or_none(m.ce_percent)
@@ -252,9 +308,13 @@ def _record(session, id: int, *, profile: str = "review", strict: bool = False) 
         record[name] = value.isoformat() if value else None
     # Where another source gives another CE for the same paper, strategy and conditions.
     others = [m for group in crud.conflicts(session=session, result_id=id) for m in group if m.id != id]
-    record["conflicts"] = "; ".join(
-        f"id {o.id}: {o.ce_percent:g} % read from "
-        f"{session.get(Reference, o.source_id or o.reference_id).key}" for o in others) or None
+    record["conflicts"] = (
+        "; ".join(
+            f"id {o.id}: {o.ce_percent:g} % read from {session.get(Reference, o.source_id or o.reference_id).key}"
+            for o in others
+        )
+        or None
+    )
     return record
 
 
@@ -264,8 +324,26 @@ def import_command(
     mapping: Annotated[Path, typer.Option("--map", help="YAML column mapping (see curation/README.md).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row, write nothing.")] = False,
     on_conflict: OnConflictOption = OnConflict.error,
-    no_duplicates: Annotated[bool, typer.Option("--no-likely-duplicates", help="Reject a row with the same paper, conditions and CE as a result under another strategy label (default: add it with a warning).")] = False,
-    clear_empty: Annotated[bool, typer.Option("--clear-empty", help="An empty cell of a mapped column clears that field of a replaced result (default: an empty cell is 'not given' and the stored value is kept).")] = False,
+    no_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--no-likely-duplicates",
+            help=(
+                "Reject a row with the same paper, conditions and CE as a result under another "
+                "strategy label (default: add it with a warning)."
+            ),
+        ),
+    ] = False,
+    clear_empty: Annotated[
+        bool,
+        typer.Option(
+            "--clear-empty",
+            help=(
+                "An empty cell of a mapped column clears that field of a replaced result "
+                "(default: an empty cell is 'not given' and the stored value is kept)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Import results from a spreadsheet through a column mapping, reporting each rejected row."""
     from cedb import spreadsheet
@@ -273,12 +351,15 @@ def import_command(
     column_map = spreadsheet.read_mapping(mapping)
     with common.progress_bar(f"Importing {file.name}") as progress:
         # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
-        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress,
-                                       clear_empty=clear_empty)
+        prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress, clear_empty=clear_empty)
         with common.transaction() as session:
-            report = spreadsheet.import_rows(session=session, prepared=prepared, dry_run=dry_run,
-                                             on_conflict=on_conflict.value,
-                                             allow_duplicate=not no_duplicates)
+            report = spreadsheet.import_rows(
+                session=session,
+                prepared=prepared,
+                dry_run=dry_run,
+                on_conflict=on_conflict.value,
+                allow_duplicate=not no_duplicates,
+            )
     for row, reason in report.warnings:
         common.note(f"row {row}: warning: {reason}")
     for row, reason in report.rejected:

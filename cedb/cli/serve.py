@@ -8,7 +8,9 @@ from cedb.cli import common
 
 
 def serve_command(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default serves this machine only.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; the default serves this machine only.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
 ) -> None:
     """Serve a read-only web view: sortable, filterable results, figures, papers, downloads."""
@@ -16,6 +18,8 @@ def serve_command(
 
     engine = common.engine()
     listener = listen(host, port)
-    common.note(f"Serving {common.display_url(common.settings().database_url)} read-only at "
-                f"http://{host}:{port}/ (Ctrl+C stops)")
+    common.note(
+        f"Serving {common.display_url(common.settings().database_url)} read-only at "
+        f"http://{host}:{port}/ (Ctrl+C stops)"
+    )
     serve(engine, listener)

@@ -12,7 +12,10 @@ app = typer.Typer(help="Build the web view as a static site.", no_args_is_help=T
 
 @app.command("build")
 def build_command(
-    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Directory to write (new, empty, or a former site, which is replaced).")],
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="Directory to write (new, empty, or a former site, which is replaced)."),
+    ],
 ) -> None:
     """Write the results, figures, result and paper pages and the downloads as static files."""
     from cedb.web import site

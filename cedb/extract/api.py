@@ -69,11 +69,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
 
     mapped = prepare(text, kind)
     candidates = []
-    spans = list(
-        _bounded(
-            mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))
-        )
-    )
+    spans = list(_bounded(mapped.text, split_sentences(mapped.text, hard_breaks=kind in ("markdown", "html"))))
     named: dict[int, str | None] = {}  # the chemistry each sentence names, worked out when needed
 
     def context(index: int, first: int) -> str | None:
@@ -104,9 +100,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         bare Cu (92.1%)"); the others' before any comparison, else earlier in the paragraph.
         """
         comparisons = [m.start() for m in COMPARATOR.finditer(flat)]
-        own = [
-            c for c in comparisons if c < r.value_start and any(o.value_end <= c for o in results)
-        ]
+        own = [c for c in comparisons if c < r.value_start and any(o.value_end <= c for o in results)]
         if own:
             part = flat[own[-1] :]
             return electrolyte_text(part), host_text(part)
@@ -114,8 +108,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         part = flat[: later[0]] if later else flat
         values = [o.value_start for o in results if o.value_start < len(part)]
         return (
-            electrolyte_text(part, r.value_start, values)
-            or named_last(electrolyte_text, index - 1, first),
+            electrolyte_text(part, r.value_start, values) or named_last(electrolyte_text, index - 1, first),
             host_text(part) or named_last(host_text, index - 1, first),
         )
 
@@ -128,9 +121,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         for i in near:
             if paragraph_of(i) == paragraph_of(index):
                 if ("cell", i) not in found:
-                    found["cell", i] = measurement_cell(
-                        mapped.text[spans[i][0] : spans[i][1]].replace("\n", " ")
-                    )
+                    found["cell", i] = measurement_cell(mapped.text[spans[i][0] : spans[i][1]].replace("\n", " "))
                 if found["cell", i]:
                     return found["cell", i]
         return None
@@ -144,9 +135,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         sentence = mapped.text[a:b]
         if "%" not in sentence and not _FRACTION_HINT.search(sentence):
             continue  # no CE value can be stated
-        results, _ = sentence_results(
-            sentence.replace("\n", " "), lambda i=index, f=first: context(i, f)
-        )
+        results, _ = sentence_results(sentence.replace("\n", " "), lambda i=index, f=first: context(i, f))
         if not results:
             continue
         start, end = mapped.source_span(a, b)
@@ -163,8 +152,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     cycles=r.cycles,
                     cell=r.cell or cell_of_paragraph(index),
                     method_hint=r.method_hint,
-                    complete=r.current_density_mA_cm2 is not None
-                    and r.areal_capacity_mAh_cm2 is not None,
+                    complete=r.current_density_mA_cm2 is not None and r.areal_capacity_mAh_cm2 is not None,
                     confidence=r.confidence,
                     reason=r.reason,
                     sentence=sentence.replace("\n", " "),
@@ -241,7 +229,5 @@ def _pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as exc:
-        raise InvalidValue(
-            f"cannot read the PDF {path.name} ({exc}): is it a valid, unencrypted PDF?"
-        ) from exc
+        raise InvalidValue(f"cannot read the PDF {path.name} ({exc}): is it a valid, unencrypted PDF?") from exc
     return "\n\n".join(pages)

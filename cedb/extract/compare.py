@@ -58,24 +58,16 @@ def compare(
     rows = [r for r in existing if paper is None or r.get("paper") == paper]
     report = []
     for candidate in candidates:
-        matching = [
-            r for r in rows if same_conditions(candidate, r) and r.get("ce_percent") is not None
-        ]
+        matching = [r for r in rows if same_conditions(candidate, r) and r.get("ce_percent") is not None]
         # A range ("97-99%") is known when the recorded value lies in it (drafts record its
         # upper end).
         low = candidate.ce_percent - CE_TOLERANCE_PERCENT - 1e-9
         high = (candidate.ce_high_percent or candidate.ce_percent) + CE_TOLERANCE_PERCENT + 1e-9
         known = [r for r in matching if low <= float(r["ce_percent"]) <= high]
         if known:
-            report.append(
-                Comparison(candidate, "known", _id(known[0]), float(known[0]["ce_percent"]))
-            )
+            report.append(Comparison(candidate, "known", _id(known[0]), float(known[0]["ce_percent"])))
         elif matching:
-            report.append(
-                Comparison(
-                    candidate, "conflict", _id(matching[0]), float(matching[0]["ce_percent"])
-                )
-            )
+            report.append(Comparison(candidate, "conflict", _id(matching[0]), float(matching[0]["ce_percent"])))
         else:
             report.append(Comparison(candidate, "new"))
     return report

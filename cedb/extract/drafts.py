@@ -70,9 +70,11 @@ def measurement_fields(
         # never a midpoint. The lower end is not a result of its own.
         ce = candidate.ce_high_percent
         stat = "average" if stat == "average" else "maximum"
-        note += (f"; the text gives a range, {candidate.ce_percent:g}-{candidate.ce_high_percent:g} %:"
-                 f" the upper end is recorded ({stat}); the lower end, {candidate.ce_percent:g} %,"
-                 " is not a result of its own")
+        note += (
+            f"; the text gives a range, {candidate.ce_percent:g}-{candidate.ce_high_percent:g} %:"
+            f" the upper end is recorded ({stat}); the lower end, {candidate.ce_percent:g} %,"
+            " is not a result of its own"
+        )
     if candidate.qualifier:
         note += f"; wording: {candidate.qualifier}"
     if location is not None:
@@ -111,9 +113,7 @@ def check_location(location: str | None) -> str | None:
         return None
     location = location.strip()
     if not location or len(location) > LOCATION_LENGTH:
-        raise InvalidValue(
-            f"--location must be 1 to {LOCATION_LENGTH} characters (e.g. --location abstract)"
-        )
+        raise InvalidValue(f"--location must be 1 to {LOCATION_LENGTH} characters (e.g. --location abstract)")
     return location
 
 
@@ -189,9 +189,7 @@ def _separate_lookalikes(measurements: list[dict], taken: set[str]) -> list[dict
         if identity not in first:
             first[identity] = fields
             continue
-        label = f"draft: CE {fields['ce_percent']} % at {fields['location']}"[
-            :STRATEGY_LABEL_LENGTH
-        ]
+        label = f"draft: CE {fields['ce_percent']} % at {fields['location']}"[:STRATEGY_LABEL_LENGTH]
         n = 2
         while label in taken:
             label = f"{label[: STRATEGY_LABEL_LENGTH - 5]} ({n})"
@@ -201,8 +199,7 @@ def _separate_lookalikes(measurements: list[dict], taken: set[str]) -> list[dict
             {
                 "label": label,
                 "category": "other",
-                "description": "cedb extract found another result with the same conditions: "
-                "say what tells them apart",
+                "description": "cedb extract found another result with the same conditions: say what tells them apart",
             }
         )
         rest = {k: v for k, v in fields.items() if k != "strategy"}

@@ -60,9 +60,7 @@ class MappedText:
         """The source itself: character i stands for source[i:i+1]."""
         return cls(source)
 
-    def sub(
-        self, pattern: str | re.Pattern[str], repl: Replacement, flags: int = 0
-    ) -> "MappedText":
+    def sub(self, pattern: str | re.Pattern[str], repl: Replacement, flags: int = 0) -> "MappedText":
         """Like ``re.sub``; every replacement character maps to the whole matched source span.
 
         Empty matches are ignored: an insertion has no source of its own.

@@ -42,20 +42,14 @@ _SPECIFIC = re.compile(
     r"|glyme|polymer|gel|nitrate|solvat",
     re.I,
 )
-_HOST = re.compile(
-    r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frameworks?|substrates?)\b"
-)
+_HOST = re.compile(r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frameworks?|substrates?)\b")
 _MATERIAL = re.compile(r"\d|/|@|[A-Z]")
-_SERVES_AS_HOST = re.compile(
-    r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b"
-)
+_SERVES_AS_HOST = re.compile(r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b")
 MAX_LENGTH = 200
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 
 
-def electrolyte_text(
-    sentence: str, near: int | None = None, values: list[int] | None = None
-) -> str | None:
+def electrolyte_text(sentence: str, near: int | None = None, values: list[int] | None = None) -> str | None:
     """The electrolyte ``sentence`` names, in its own words, or None.
 
     With ``near`` (the position of a value in the sentence) and several electrolytes named,
@@ -74,8 +68,7 @@ def electrolyte_text(
         return (_concentration_words(sentence, m) if m else None) or found[0][1]
     values = sorted(values or [near])
     before_all = [f for f in found if f[0] < values[0]]
-    if "respectively" in sentence and len(values) > 1 and len(before_all) == len(values) \
-            and near in values:
+    if "respectively" in sentence and len(values) > 1 and len(before_all) == len(values) and near in values:
         return before_all[values.index(near)][1]
     same = [f for f in found if not _CLAUSE_BREAK.search(sentence, *sorted((f[0], near)))]
     pool = same or found

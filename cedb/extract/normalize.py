@@ -61,9 +61,7 @@ _INVISIBLE = "[\u00ad\u200b\u200c\u200d\ufeff]"
 # "0.5?mA?cm−2", "3860?mAh?g−1", "2.0?M LiPF6": a space typeset as a thin space and
 # lost in conversion. Only between a digit or a unit and a unit: a real question mark
 # is followed by a space.
-_LOST_SPACE = (
-    r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
-)
+_LOST_SPACE = r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
@@ -99,17 +97,13 @@ def _strip_html(text: MappedText) -> MappedText:
     text = text.sub(r"<sup\b[^>]*>", "^", re.I)
     text = text.sub(r"</?(?:" + _BLOCK_TAGS + r")\b[^>]*>", "\n\n", re.I)
     text = text.sub(r"<[^>]+>", "")
-    return text.sub(
-        r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", lambda m: html.unescape(m.group())
-    )
+    return text.sub(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", lambda m: html.unescape(m.group()))
 
 
 def _strip_markdown(text: MappedText) -> MappedText:
     # A heading or a list item is a block of its own: give it a blank line before and after.
     text = text.sub(r"\n(?=[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S)", "\n\n")
-    text = text.sub(
-        r"(?m)^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n(?=[^\n])", lambda m: m.group(1) + "\n\n"
-    )
+    text = text.sub(r"(?m)^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n(?=[^\n])", lambda m: m.group(1) + "\n\n")
     text = text.sub(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+", "")  # heading marks
     text = text.sub(r"(?m)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", "")  # list marks
     # "[text](url)" -> "text"

@@ -32,9 +32,7 @@ _CAPACITY = re.compile(
     r"(?P<unit>mA\s*h|mAh|μAh|µAh|uAh|Ah)" + _PER_AREA
 )
 # The Li reservoir of the Aurbach protocol is not the cycled capacity.
-_RESERVOIR_BEFORE = re.compile(
-    r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*)\W*(?:of|=|:)?\s*$", re.I
-)
+_RESERVOIR_BEFORE = re.compile(r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*)\W*(?:of|=|:)?\s*$", re.I)
 # A current or capacity of a preliminary step is not the cycling condition: "after 1 min of
 # activation at 3 mA cm-2", "two formation cycles at 0.1 mA cm-2", "pre-plating 5 mAh cm-2".
 _STEP_BEFORE = re.compile(
@@ -49,8 +47,11 @@ _CYCLES = re.compile(
     r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
     r"\s*"
     # "after 100 and 200 cycles, respectively": a list of counts
-    r"(?<![\d.,\-–^A-Za-z])(?P<value>" + NUMBER + r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)"
-    + NUMBER + r"){0,5})\s*"
+    r"(?<![\d.,\-–^A-Za-z])(?P<value>"
+    + NUMBER
+    + r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)"
+    + NUMBER
+    + r"){0,5})\s*"
     # "320 lithium plating/stripping cycles", "500 stable charge/discharge cycles"
     r"(?P<kind>(?:(?:stable|consecutive|continuous|repeated|lithium|Li|plating/stripping|"
     r"plating-stripping|stripping/plating|deposition/stripping|charge/discharge|charge-discharge|"
@@ -59,9 +60,7 @@ _CYCLES = re.compile(
 
 
 _COUNT_LIST = re.compile(NUMBER)
-_JOINED = re.compile(
-    r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)"
-)
+_JOINED = re.compile(r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)")
 
 
 @dataclass(frozen=True)

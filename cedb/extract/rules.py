@@ -75,9 +75,7 @@ _RANGE = re.compile(
     r"|between\s+(?P<lo3>" + NUMBER + r")\s*%?\s*and\s*(?P<hi3>" + NUMBER + r")\s*%"
 )
 # "97.8 ± 0.2%": the value and its spread.
-_PERCENT = re.compile(
-    _NOT_AFTER + r"(?P<v>" + NUMBER + r")(?P<pm>\s*(?:±|\+/-)\s*" + NUMBER + r")?\s*%"
-)
+_PERCENT = re.compile(_NOT_AFTER + r"(?P<v>" + NUMBER + r")(?P<pm>\s*(?:±|\+/-)\s*" + NUMBER + r")?\s*%")
 # "99.0, 98.5 and 97.2%": one percent sign for a list.
 _PERCENT_LIST = re.compile(
     _NOT_AFTER
@@ -116,9 +114,7 @@ _GAP_BLOCK = re.compile(
     r"voltage efficiency|transference|conductivity)\b",
     re.I,
 )
-_FIRST_CYCLE_BEFORE = re.compile(
-    r"\b(?:initial|first[- ]cycle|1st[- ]cycle|first)\s+(?:[\w/-]+\s+)?$", re.I
-)
+_FIRST_CYCLE_BEFORE = re.compile(r"\b(?:initial|first[- ]cycle|1st[- ]cycle|first)\s+(?:[\w/-]+\s+)?$", re.I)
 _FIRST_CYCLE_IN = re.compile(r"\b(?:first|initial|1st)\s+cycle\b|\bfirst-cycle\b", re.I)
 _OTHER_ELECTRODE = re.compile(
     r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b"
@@ -147,9 +143,7 @@ _OTHER_CELL_AFTER = re.compile(
 _FIRST_CYCLE_AFTER = re.compile(
     r"^\s*\)?\s*(?:\S+\s+){0,4}?(?:in|at|during|for)\s+the\s+(?:first|initial|1st)\s+cycle", re.I
 )
-_CATHODE_ATTACHED_AFTER = re.compile(
-    r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I
-)
+_CATHODE_ATTACHED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}(?:of|for|on|at)\s+the\s+(?:\w+\s+)?cathode", re.I)
 _CATHODE_SUBJECT = re.compile(
     r"\bcathodes?\b|\bpositive electrodes?\b"
     # a cathode named by its formula: "the LiNi0.8Co0.1Mn0.1O2 electrode"
@@ -180,9 +174,7 @@ _GENERIC = re.compile(
 # Weak signs of a field summary: they do not make one of a sentence about the text's own
 # work ("We report ...") or about a named material ("the Ti3C2I2 host", "LHCE").
 _WEAK_GENERIC = re.compile(r"^(?:conventional|Li(?:thium)?\s+metal\s+(?:anodes|batteries))$", re.I)
-_NAMED_MATERIAL = re.compile(
-    r"\b[A-Z][a-z]?\d|\b(?!(?:CEs?|LMBs?|LMAs?|SEI|LIBs?)\b)[A-Z]{2,}[A-Za-z0-9]*\b"
-)
+_NAMED_MATERIAL = re.compile(r"\b[A-Z][a-z]?\d|\b(?!(?:CEs?|LMBs?|LMAs?|SEI|LIBs?)\b)[A-Z]{2,}[A-Za-z0-9]*\b")
 # A CE that is the premise of a claim: "... with a CE of 99.00% endures for 22 cycles".
 _PREMISE_AFTER = re.compile(
     r"^\s*\)?\s*(?:(?:or even|and even)\b|(?:endures?|lasts?|survives?|only)\b|"
@@ -222,9 +214,7 @@ _QUALIFIERS = (
     ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
     (
         "about",
-        re.compile(
-            r"(?:about|approximately|approx\.|around|nearly|roughly|~|≈|∼|ca\.|close to)\s*$", re.I
-        ),
+        re.compile(r"(?:about|approximately|approx\.|around|nearly|roughly|~|≈|∼|ca\.|close to)\s*$", re.I),
     ),
     (
         ">",
@@ -284,13 +274,7 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
         hi = m.group("hi") or m.group("hi2") or m.group("hi3")
         lo_v, hi_v = parse_number(lo), parse_number(hi)
         if lo_v < hi_v <= 100:
-            start = (
-                m.start("lo")
-                if m.group("lo")
-                else m.start("lo2")
-                if m.group("lo2")
-                else m.start("lo3")
-            )
+            start = m.start("lo") if m.group("lo") else m.start("lo2") if m.group("lo2") else m.start("lo3")
             tokens.append((start, m.end(), lo_v, hi_v))
     for m in _PERCENT.finditer(s):
         if any(a <= m.start() < b for a, b, _, _ in tokens):
@@ -325,9 +309,7 @@ def find_mentions(s: str) -> list[Mention]:
                 "after-number",
                 reasons=["CE named right after the value"],
             )
-            if re.search(
-                r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I
-            ) or re.search(
+            if re.search(r"\b(?:average|averaged|mean)\b", forward.group("words"), re.I) or re.search(
                 r"\b(?:average|averaged|mean)\s+(?:of\s+)?(?:about\s+|approximately\s+|[~≈∼]\s*)?$",
                 before,
                 re.I,
@@ -335,11 +317,7 @@ def find_mentions(s: str) -> list[Mention]:
                 mention.qualifiers.append("average")
             if re.search(r"initial|first", forward.group("words"), re.I):
                 mention.rejected = "first-cycle CE"
-        elif (
-            _OTHER_AFTER.match(after)
-            or _OTHER_BEFORE.search(before)
-            or _CHEMICAL_AFTER.match(after)
-        ):
+        elif _OTHER_AFTER.match(after) or _OTHER_BEFORE.search(before) or _CHEMICAL_AFTER.match(after):
             continue  # capacity retention, Li excess, an additive ("5% FEC"), ...
         else:
             i_key = bisect.bisect_right(key_ends, start) - 1  # the nearest CE word before
@@ -348,14 +326,9 @@ def find_mentions(s: str) -> list[Mention]:
             if key and len(gap) <= 100 and not _GAP_BLOCK.search(gap):
                 mention = Mention(value, high, start, end, key.start(), "keyword")
                 mention.reasons.append(
-                    "CE named right before the value"
-                    if len(gap) <= 30
-                    else "CE named a clause before the value"
+                    "CE named right before the value" if len(gap) <= 30 else "CE named a clause before the value"
                 )
-                if (
-                    _AVERAGE_BEFORE.search(s[max(0, key.start() - 40) : key.start()])
-                    or "avg" in key.group()
-                ):
+                if _AVERAGE_BEFORE.search(s[max(0, key.start() - 40) : key.start()]) or "avg" in key.group():
                     mention.qualifiers.append("average")
                 elif _AVERAGE_IN.search(gap):
                     mention.qualifiers.append("average")
@@ -365,15 +338,14 @@ def find_mentions(s: str) -> list[Mention]:
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
                 link_gap = s[prev.end : start]
-                if len(link_gap) <= 120 and not re.search(
-                    r";|\bcapacity\b|\bretention\b", link_gap, re.I
-                ):
+                if len(link_gap) <= 120 and not re.search(r";|\bcapacity\b|\bretention\b", link_gap, re.I):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
                     pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
                     if "average" in prev.qualifiers and re.fullmatch(
                         # "... 99.1% (0.5 mA cm-2, 1 mAh cm-2) and 98.5%": own conditions between
-                        r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|,?\s*and|,?\s*or|to)\s*", link_gap
+                        r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|,?\s*and|,?\s*or|to)\s*",
+                        link_gap,
                     ):
                         mention.qualifiers.append("average")
                     if prev.rejected:
@@ -381,11 +353,7 @@ def find_mentions(s: str) -> list[Mention]:
         if mention is None:
             continue
         if pre is None:
-            pre = (
-                s[max(mention.anchor, start - 40) : start]
-                if mention.link != "after-number"
-                else before
-            )
+            pre = s[max(mention.anchor, start - 40) : start] if mention.link != "after-number" else before
         for name, regex in _QUALIFIERS:
             if regex.search(pre):
                 mention.qualifiers.append(name)
@@ -421,9 +389,7 @@ def find_mentions(s: str) -> list[Mention]:
             mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
             continue
-        if not MIN_CE_PERCENT <= mention.value <= 100 or (
-            mention.high is not None and mention.high > 100
-        ):
+        if not MIN_CE_PERCENT <= mention.value <= 100 or (mention.high is not None and mention.high > 100):
             mention.rejected = "value out of range for a CE"
             continue
         region_start = mentions[i - 1].end if i else 0
@@ -446,9 +412,7 @@ def find_mentions(s: str) -> list[Mention]:
     # "from 95.9 and 98.6% for bare Li, to >99.3%": every value of the "from" list.
     i = 0
     while i < len(mentions):
-        if not re.search(
-            r"\bfrom\s*$", s[max(0, mentions[i].start - 20) : mentions[i].start], re.I
-        ):
+        if not re.search(r"\bfrom\s*$", s[max(0, mentions[i].start - 20) : mentions[i].start], re.I):
             i += 1
             continue
         j = i
@@ -475,9 +439,7 @@ def find_mentions(s: str) -> list[Mention]:
 
 # "95.9 and 98.6% CE", "97.2%, 98.1% and 98.6% CEs": values joined into a list whose last
 # member has the CE word right after it.
-_LIST_JOIN = re.compile(
-    r"\s*%?\s*(?:,\s*(?:(?:and|or)\s+)?|,?\s*(?:and|or)\s+)(?:about\s+|[~≈∼]\s*)?"
-)
+_LIST_JOIN = re.compile(r"\s*%?\s*(?:,\s*(?:(?:and|or)\s+)?|,?\s*(?:and|or)\s+)(?:about\s+|[~≈∼]\s*)?")
 
 
 def _list_before_forward(s: str, tokens: list, index: int) -> "re.Match[str] | None":
@@ -497,9 +459,7 @@ def _list_before_forward(s: str, tokens: list, index: int) -> "re.Match[str] | N
 
 
 def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Mention) -> None:
-    if _FIRST_CYCLE_BEFORE.search(
-        s[max(0, key.start() - 30) : key.start()]
-    ) or _FIRST_CYCLE_IN.search(gap):
+    if _FIRST_CYCLE_BEFORE.search(s[max(0, key.start() - 30) : key.start()]) or _FIRST_CYCLE_IN.search(gap):
         mention.rejected = "first-cycle CE"
     elif re.search(r"[A-Za-z]-$", s[max(0, key.start() - 2) : key.start()]):
         mention.rejected = "CE used as a class label ('high-CE')"
@@ -507,9 +467,7 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
         r"cathode\W*(?:side\W*)?$", s[max(0, key.start() - 20) : key.start()], re.I
     ):
         mention.rejected = "CE of the cathode"
-    elif re.search(
-        r"^\s*(?:for|of)\s+the\s+(?:\w+\s+)?cathode", s[mention.end : mention.end + 40], re.I
-    ):
+    elif re.search(r"^\s*(?:for|of)\s+the\s+(?:\w+\s+)?cathode", s[mention.end : mention.end + 40], re.I):
         mention.rejected = "CE of the cathode"
 
 
@@ -704,13 +662,9 @@ def sentence_results(
         # 100 cycles") is described by them alone; a bare one ("versus 98.6% for the
         # carbonate electrolyte") shares the sentence's conditions (issue #13, class 5).
         described = (
-            index > 0
-            and bool(owned[index])
-            and bool(_COMPARATOR.search(s, kept[index - 1].end, mention.anchor))
+            index > 0 and bool(owned[index]) and bool(_COMPARATOR.search(s, kept[index - 1].end, mention.anchor))
         )
-        confidence = {"keyword": 0.9, "after-number": 0.9, "fraction": 0.8, "continuation": 0.75}[
-            mention.link
-        ]
+        confidence = {"keyword": 0.9, "after-number": 0.9, "fraction": 0.8, "continuation": 0.75}[mention.link]
         if mention.reasons and "a clause before" in mention.reasons[0]:
             confidence -= 0.1
         values: dict[str, float | None] = {}
@@ -723,9 +677,7 @@ def sentence_results(
             own = [c for c in owned[index] if c.kind == kind]
             value, note, penalty = _pick(kind, own, mention, index, len(kept), respectively)
             if value is None and not own and len(kept) > 1 and not described:
-                value, note, penalty = _inherit(
-                    s, kind, kept, index, owned, opening, conditions, respectively, kinds
-                )
+                value, note, penalty = _inherit(s, kind, kept, index, owned, opening, conditions, respectively, kinds)
             if note:
                 reasons.append(note)
             confidence -= penalty
@@ -739,9 +691,7 @@ def sentence_results(
         stated = [values["current"], values["capacity"], values["cycles"], *shared]
         if all(v is None for v in stated):
             generic = _GENERIC.search(s)
-            if generic and not any(
-                not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)
-            ):
+            if generic and not any(not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)):
                 if _OWN_WORK.search(s) or _NAMED_MATERIAL.search(s[: mention.start]) or cells:
                     generic = None  # the text's own work, a named material or test cell
             if generic:
@@ -803,9 +753,7 @@ def _respectively_groups(conditions: list[Condition], mentions: list[Mention]) -
     paired = {}
     for kind in ("current", "capacity", "cycles"):
         singles = [
-            c.values[0]
-            for c in conditions
-            if c.kind == kind and c.start >= mentions[-1].end and len(c.values) == 1
+            c.values[0] for c in conditions if c.kind == kind and c.start >= mentions[-1].end and len(c.values) == 1
         ]
         if len(singles) == count:
             paired[kind] = singles
@@ -817,10 +765,7 @@ def _shared_lists(own: list[Condition], values: dict) -> dict[str, tuple[float, 
     lists = {
         c.kind: c.values
         for c in own
-        if len(c.values) > 1
-        and not c.is_range
-        and values.get(c.kind) is None
-        and c.kind != "cycles"
+        if len(c.values) > 1 and not c.is_range and values.get(c.kind) is None and c.kind != "cycles"
     }
     if len({len(v) for v in lists.values()}) > 1:
         first = next(iter(lists))
@@ -963,9 +908,7 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively,
                 or (between < len(starts) and starts[between] < hi)
                 or (
                     _COMPARATOR.search(s, lo, hi)  # a comparator keeps the conditions in its own
-                    and _own_parentheses(
-                        s, mentions[i + step], owned[i + step], kind
-                    )  # "(95%, 100 cycles)"
+                    and _own_parentheses(s, mentions[i + step], owned[i + step], kind)  # "(95%, 100 cycles)"
                 )
             ):
                 break

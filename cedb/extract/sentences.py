@@ -20,9 +20,7 @@ Rules written for PDF-extracted papers:
 import re
 
 _CITATION = r"\d{1,3}(?:[–-]\d{1,3})?(?:,\d{1,3}(?:[–-]\d{1,3})?)*"
-_END = re.compile(
-    r"(?P<stop>[.!?])(?P<close>[\"”’)\]]*)(?P<cite>" + _CITATION + r")?(?=\s+[\"“(\[]?[A-Z0-9])"
-)
+_END = re.compile(r"(?P<stop>[.!?])(?P<close>[\"”’)\]]*)(?P<cite>" + _CITATION + r")?(?=\s+[\"“(\[]?[A-Z0-9])")
 _GLUED_END = re.compile(r"(?<=[a-z)\]%])\.(?=[A-Z][a-z]{2,}\b)")
 _ABBREVIATIONS = {
     "al", "fig", "figs", "eq", "eqs", "eqn", "ref", "refs", "e.g", "i.e", "vs", "ca", "approx",
@@ -38,9 +36,7 @@ def split_sentences(text: str, *, hard_breaks: bool = False) -> list[tuple[int, 
     ``hard_breaks``: every paragraph mark ends a sentence (Markdown and HTML, whose
     paragraphs are real, unlike the blank lines of PDF-extracted text).
     """
-    paragraphs = (
-        (m.start() for m in re.finditer(r"\n", text)) if hard_breaks else _paragraph_cuts(text)
-    )
+    paragraphs = (m.start() for m in re.finditer(r"\n", text)) if hard_breaks else _paragraph_cuts(text)
     cuts = sorted(set(_stop_cuts(text)) | set(_glued_cuts(text)) | set(paragraphs))
     spans = []
     start = 0
@@ -60,11 +56,7 @@ def _stop_cuts(text: str):
         if match.group("stop") == "." and word and not match.group("cite"):
             if word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
                 continue
-            if (
-                len(word.group(1)) == 1
-                and word.group(1).isupper()
-                and not re.search(r"(?:\d\s*|°\s*)[A-Z]$", before)
-            ):
+            if len(word.group(1)) == 1 and word.group(1).isupper() and not re.search(r"(?:\d\s*|°\s*)[A-Z]$", before):
                 continue  # an initial: "J. Smith"; not a unit: "at 50 °C. A", "at 1 C. The"
         if match.group("cite") and not match.group("close"):
             prev = text[i - 1] if i else ""

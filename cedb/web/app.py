@@ -9,8 +9,8 @@ from cedb.web import pages, render, views
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'",
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -30,7 +30,8 @@ class SecurityHeaders:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + [
-                    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+                    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -54,6 +55,7 @@ def create_app(engine):
 
     def page(build):
         """A route that renders ``build(session, request)``; user errors become an error page."""
+
         def endpoint(request):
             try:
                 with session_scope(engine, write=False) as session:
@@ -62,6 +64,7 @@ def create_app(engine):
                 return HTMLResponse(pages.error_page(links, 404, str(exc)), status_code=404)
             except CedbError as exc:
                 return HTMLResponse(pages.error_page(links, 400, str(exc)), status_code=400)
+
         return endpoint
 
     def results(session, request):
@@ -74,8 +77,7 @@ def create_app(engine):
         return HTMLResponse(pages.result_page(session, request.path_params["id"], links))
 
     def paper(session, request):
-        return HTMLResponse(pages.paper_page(session, request.path_params["key"], links,
-                                             params_of(request)))
+        return HTMLResponse(pages.paper_page(session, request.path_params["key"], links, params_of(request)))
 
     def cite(session, request):
         return HTMLResponse(pages.cite_page(links))
@@ -90,16 +92,15 @@ def create_app(engine):
             "json": lambda: (views.to_json(rows), "application/json"),
             "bib": lambda: (views.to_bibtex(session, rows), "application/x-bibtex; charset=utf-8"),
         }[fmt]()
-        return Response(text, media_type=media, headers={
-            "Content-Disposition": f'attachment; filename="cedb-results.{fmt}"'})
+        return Response(
+            text, media_type=media, headers={"Content-Disposition": f'attachment; filename="cedb-results.{fmt}"'}
+        )
 
     def not_found(request, exc):
-        return HTMLResponse(pages.error_page(links, 404, f"no page at {request.url.path}"),
-                            status_code=404)
+        return HTMLResponse(pages.error_page(links, 404, f"no page at {request.url.path}"), status_code=404)
 
     async def method_not_allowed(request, exc):
-        return PlainTextResponse("This view is read-only.", status_code=405,
-                                 headers={"Allow": "GET, HEAD"})
+        return PlainTextResponse("This view is read-only.", status_code=405, headers={"Allow": "GET, HEAD"})
 
     from importlib.resources import files
 
@@ -112,8 +113,11 @@ def create_app(engine):
         Route("/download/results.{fmt:str}", page(download)),
         Mount("/static", StaticFiles(directory=str(files("cedb.web") / "static")), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed},
-                     middleware=[Middleware(SecurityHeaders)])
+    return Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, 405: method_not_allowed},
+        middleware=[Middleware(SecurityHeaders)],
+    )
 
 
 def listen(host: str, port: int):
@@ -128,8 +132,9 @@ def listen(host: str, port: int):
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(address)
     except OSError as exc:
-        raise InvalidValue(f"cannot listen on {host}:{port}: {exc.strerror or exc}: "
-                           "choose another --port or --host") from None
+        raise InvalidValue(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}: choose another --port or --host"
+        ) from None
     return listener
 
 

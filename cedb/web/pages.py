@@ -24,9 +24,14 @@ def profiles() -> dict[str, dict[str, Any]]:
     """Each profile's rule text (plain and strict) and its current/capacity thresholds."""
     from cedb.practical import PROFILES, rule_text
 
-    return {name: {"rule": rule_text(p), "strict_rule": rule_text(p, strict=True),
-                   "thresholds": views.thresholds(views.Filters(profile=name))}
-            for name, p in PROFILES.items()}
+    return {
+        name: {
+            "rule": rule_text(p),
+            "strict_rule": rule_text(p, strict=True),
+            "thresholds": views.thresholds(views.Filters(profile=name)),
+        }
+        for name, p in PROFILES.items()
+    }
 
 
 def add_links(rows: list[dict], links) -> list[dict]:
@@ -49,13 +54,26 @@ def results_page(session, params: dict[str, list[str]], links, *, rows=None, bui
     if rows is None:
         rows = query.run(session.connection(), filters, extra=True)
     page, pages = views.page_number(params, len(rows))
-    shown = rows[(page - 1) * views.PAGE_SIZE:page * views.PAGE_SIZE]
+    shown = rows[(page - 1) * views.PAGE_SIZE : page * views.PAGE_SIZE]
     add_links(views.with_verdicts(shown, filters), links)
     qs = views.query_string(params, page=None)
-    return render.page("results.html", links=links, active="results", rows=shown, total=len(rows),
-                       page=page, pages=pages, first=(page - 1) * views.PAGE_SIZE + 1,
-                       params=_form(params), options=views.options(), columns=views.COLUMNS,
-                       rule=_rule(filters), qs=qs, form_action=links.results(), built=built)
+    return render.page(
+        "results.html",
+        links=links,
+        active="results",
+        rows=shown,
+        total=len(rows),
+        page=page,
+        pages=pages,
+        first=(page - 1) * views.PAGE_SIZE + 1,
+        params=_form(params),
+        options=views.options(),
+        columns=views.COLUMNS,
+        rule=_rule(filters),
+        qs=qs,
+        form_action=links.results(),
+        built=built,
+    )
 
 
 def figures_page(session, params: dict[str, list[str]], links, *, rows=None) -> str:
@@ -67,19 +85,27 @@ def figures_page(session, params: dict[str, list[str]], links, *, rows=None) -> 
     if not links.static_site:
         if rows is None:
             rows = views.results(session.connection(), filters)
-        config["rows"] = [views.figure_row(row, links.result(row["id"]), links.paper(row["paper"]))
-                          for row in rows]
-    return render.page("figures.html", links=links, active="figures", params=_form(params),
-                       options=views.options(), rule=_rule(filters), qs=views.query_string(params),
-                       form_action=links.figures(), config_json=render.script_json(config))
+        config["rows"] = [views.figure_row(row, links.result(row["id"]), links.paper(row["paper"])) for row in rows]
+    return render.page(
+        "figures.html",
+        links=links,
+        active="figures",
+        params=_form(params),
+        options=views.options(),
+        rule=_rule(filters),
+        qs=views.query_string(params),
+        form_action=links.figures(),
+        config_json=render.script_json(config),
+    )
 
 
 def result_page(session, id: int, links) -> str:
     return render.page("result.html", links=links, active="", detail=views.result_detail(session, id))
 
 
-def paper_page(session, key: str, links, params: dict[str, list[str]] | None = None, *,
-               rows=None, bibtex_text=None) -> str:
+def paper_page(
+    session, key: str, links, params: dict[str, list[str]] | None = None, *, rows=None, bibtex_text=None
+) -> str:
     filters = views.to_filters(params or {})
     detail = views.paper_detail(session, key, filters, rows=rows, bibtex_text=bibtex_text)
     return render.page("paper.html", links=links, active="", detail=detail, rule=_rule(filters))

@@ -26,8 +26,9 @@ def environment():
         lstrip_blocks=True,
     )
     env.filters["num"] = views.number
-    env.globals.update(version=__version__, citation=views.CITATION, doi_url=views.doi_url,
-                       query_string=views.query_string)
+    env.globals.update(
+        version=__version__, citation=views.CITATION, doi_url=views.doi_url, query_string=views.query_string
+    )
     return env
 
 
@@ -38,8 +39,13 @@ def page(template: str, **context: Any) -> str:
 def script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element or a .js file (no '</script>', no '<!--')."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def paper_file(key: str) -> str:

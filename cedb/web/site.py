@@ -25,8 +25,7 @@ class BuildReport:
     files: int
 
     def summary(self) -> str:
-        return (f"Wrote {self.files} files to {self.directory}: {self.results} results, "
-                f"{self.papers} papers")
+        return f"Wrote {self.files} files to {self.directory}: {self.results} results, {self.papers} papers"
 
 
 def _check(directory: Path) -> None:
@@ -35,8 +34,7 @@ def _check(directory: Path) -> None:
         if not directory.is_dir():
             raise InvalidValue(f"{directory} is a file: give a directory for the site")
         if any(directory.iterdir()) and not (directory / MARKER).is_file():
-            raise InvalidValue(f"{directory} is not empty and holds no cedb site: give a new or "
-                               "empty directory")
+            raise InvalidValue(f"{directory} is not empty and holds no cedb site: give a new or empty directory")
 
 
 def _remove_stale(directory: Path, written: set[str]) -> None:
@@ -69,11 +67,17 @@ def site_data(session, rows: list[dict], links) -> dict:
     reasons: dict[str, int] = {}  # each reason text once: rows refer to it by number
     for row in rows:
         public = views.public_row(row)
-        verdicts = {key: [word, reasons.setdefault(reason, len(reasons))]
-                    for key, (word, reason) in views.every_verdict(row).items()}
+        verdicts = {
+            key: [word, reasons.setdefault(reason, len(reasons))]
+            for key, (word, reason) in views.every_verdict(row).items()
+        }
         public.update(
-            source=row["source"], components=row["components"], verdicts=verdicts,
-            csv=views.csv_line(row), href=links.result(row["id"]), paper_href=links.paper(row["paper"]),
+            source=row["source"],
+            components=row["components"],
+            verdicts=verdicts,
+            csv=views.csv_line(row),
+            href=links.result(row["id"]),
+            paper_href=links.paper(row["paper"]),
         )
         out_rows.append(public)
     return {
@@ -138,16 +142,17 @@ def _build(session, directory: Path, batch) -> _Built:
 
     from cedb.models import Measurement, Reference, Strategy
 
-    loaded = [list(session.execute(sa.select(model)).scalars())
-              for model in (Reference, Strategy, Measurement)]
+    loaded = [list(session.execute(sa.select(model)).scalars()) for model in (Reference, Strategy, Measurement)]
     for row in rows:
         write(f"result/{row['id']}.html", pages.result_page(session, row["id"], nested))
     by_paper: dict[str, list[dict]] = {}
     for row in rows:  # in id order, as `cedb query --paper` lists them
         by_paper.setdefault(row["paper"], []).append(dict(row))
     for key, text in data["bibtex"].items():
-        write("paper/" + render.paper_file(key), pages.paper_page(
-            session, key, nested, rows=by_paper.get(key, []), bibtex_text=text))
+        write(
+            "paper/" + render.paper_file(key),
+            pages.paper_page(session, key, nested, rows=by_paper.get(key, []), bibtex_text=text),
+        )
     del loaded
     static = files("cedb.web") / "static"
     for item in static.iterdir():

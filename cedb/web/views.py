@@ -26,10 +26,17 @@ PAGE_SIZE = 500
 
 # The results table: key, header, unit.
 COLUMNS = (
-    ("id", "ID", ""), ("paper", "Paper", ""), ("year", "Year", ""), ("category", "Category", ""),
-    ("label", "Strategy", ""), ("cell", "Cell", ""), ("method", "Method", ""),
-    ("current_density_mA_cm2", "Current", "mA cm⁻²"), ("areal_capacity_mAh_cm2", "Capacity", "mAh cm⁻²"),
-    ("cycles", "Cycles", ""), ("ce_percent", "CE", "%"),
+    ("id", "ID", ""),
+    ("paper", "Paper", ""),
+    ("year", "Year", ""),
+    ("category", "Category", ""),
+    ("label", "Strategy", ""),
+    ("cell", "Cell", ""),
+    ("method", "Method", ""),
+    ("current_density_mA_cm2", "Current", "mA cm⁻²"),
+    ("areal_capacity_mAh_cm2", "Capacity", "mAh cm⁻²"),
+    ("cycles", "Cycles", ""),
+    ("ce_percent", "CE", "%"),
 )
 # The "how to cite this dataset" section.
 CITATION = {
@@ -73,10 +80,12 @@ def to_filters(params: dict[str, list[str]]) -> Filters:
         **{name: _number(name, first[name], int) if name in first else None for name in YEAR_PARAMS},
     }
     filters = Filters(
-        practical=practical, profile=first.get("profile", "review"),
+        practical=practical,
+        profile=first.get("profile", "review"),
         strict=first.get("strict") in ("1", "on", "yes", "true"),
         paper=first.get("paper"),
-        sort=sort.lstrip("-") if sort else None, descending=bool(sort and sort.startswith("-")),
+        sort=sort.lstrip("-") if sort else None,
+        descending=bool(sort and sort.startswith("-")),
         **given,
     )
     filters.resolved_profile()  # an unknown profile is an error before any query runs
@@ -122,8 +131,10 @@ def options() -> dict[str, Any]:
         "category": [c.value for c in Category],
         "cell": [c.value for c in Cell],
         "method": [m.value for m in Method],
-        **{role: sorted({c.abbreviation for c in chemicals if c.role == role}, key=str.lower)
-           for role in ("salt", "solvent", "diluent")},
+        **{
+            role: sorted({c.abbreviation for c in chemicals if c.role == role}, key=str.lower)
+            for role in ("salt", "solvent", "diluent")
+        },
     }
 
 
@@ -131,15 +142,17 @@ def categories() -> list[dict[str, str]]:
     """Colour and legend title of each strategy category, as `cedb plot` draws them."""
     from cedb.plots import CATEGORY_STYLE
 
-    return [{"key": key or "", "colour": colour, "title": title}
-            for key, (_marker, colour, title) in CATEGORY_STYLE.items()]
+    return [
+        {"key": key or "", "colour": colour, "title": title} for key, (_marker, colour, title) in CATEGORY_STYLE.items()
+    ]
 
 
 def thresholds(filters: Filters) -> dict[str, float]:
     """The profile's current and capacity thresholds (the conditions map shades beyond them)."""
     profile = filters.resolved_profile()
-    return {t.field: t.value for t in profile.thresholds
-            if t.field in ("current_density_mA_cm2", "areal_capacity_mAh_cm2")}
+    return {
+        t.field: t.value for t in profile.thresholds if t.field in ("current_density_mA_cm2", "areal_capacity_mAh_cm2")
+    }
 
 
 # --------------------------------------------------------------------------- rows
@@ -223,8 +236,7 @@ def to_bibtex(session, rows: list[dict[str, Any]]) -> str:
     from cedb import crud
     from cedb.bibliography import to_bibtex as bibtex
 
-    keys = list(dict.fromkeys([row["paper"] for row in rows]
-                              + [row["source"] for row in rows if row.get("source")]))
+    keys = list(dict.fromkeys([row["paper"] for row in rows] + [row["source"] for row in rows if row.get("source")]))
     return bibtex(crud.references_by_key(session=session, keys=keys)) if keys else ""
 
 
@@ -241,8 +253,22 @@ def number(value: Any) -> str:
 
 def figure_row(row: dict[str, Any], href: str, paper_href: str) -> dict[str, Any]:
     """What the figures need of a row: values, verdict and where a click goes."""
-    keys = ("id", "paper", "year", "category", "label", "cell", "method", "current_density_mA_cm2",
-            "areal_capacity_mAh_cm2", "cycles", "ce_percent", "full_cell_derived", "verdict", "reason")
+    keys = (
+        "id",
+        "paper",
+        "year",
+        "category",
+        "label",
+        "cell",
+        "method",
+        "current_density_mA_cm2",
+        "areal_capacity_mAh_cm2",
+        "cycles",
+        "ce_percent",
+        "full_cell_derived",
+        "verdict",
+        "reason",
+    )
     return {**{key: row.get(key) for key in keys}, "href": href, "paper_href": paper_href}
 
 
@@ -264,9 +290,17 @@ def _conflict_groups(session, **which) -> list[list[dict[str, Any]]] | None:
         return None
     groups = []
     for group in crud.conflicts(session=session, **which):
-        groups.append([{"id": m.id, "ce_percent": m.ce_percent,
-                        "source": getattr(_reference(session, m.source_id), "key", None),
-                        "location": m.location} for m in group])
+        groups.append(
+            [
+                {
+                    "id": m.id,
+                    "ce_percent": m.ce_percent,
+                    "source": getattr(_reference(session, m.source_id), "key", None),
+                    "location": m.location,
+                }
+                for m in group
+            ]
+        )
     return groups
 
 
@@ -298,16 +332,26 @@ def result_detail(session, id: int) -> dict[str, Any]:
     for name, profile in PROFILES.items():
         plain = practical_verdict(measurement, profile)
         strict = practical_verdict(measurement, profile, strict=True)
-        verdicts.append({"profile": name, "description": profile.description,
-                         "rule": rule_text(profile), "strict_rule": rule_text(profile, strict=True),
-                         "plain": plain, "strict": strict})
+        verdicts.append(
+            {
+                "profile": name,
+                "description": profile.description,
+                "rule": rule_text(profile),
+                "strict_rule": rule_text(profile, strict=True),
+                "plain": plain,
+                "strict": strict,
+            }
+        )
     return {
         "measurement": measurement,
         "fields": fields,
         "method_params": sorted(params.items()),
         "strategy": [(name, getattr(strategy, name)) for name in STRATEGY_FIELDS] if strategy else [],
-        "strategy_extra": ([("electrolyte_canonical", strategy.electrolyte_canonical),
-                            ("components", strategy.components)] if strategy else []),
+        "strategy_extra": (
+            [("electrolyte_canonical", strategy.electrolyte_canonical), ("components", strategy.components)]
+            if strategy
+            else []
+        ),
         "paper": _reference(session, measurement.reference_id),
         "source": _reference(session, measurement.source_id),
         "verdicts": verdicts,
@@ -315,8 +359,9 @@ def result_detail(session, id: int) -> dict[str, Any]:
     }
 
 
-def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, Any]] | None = None,
-                 bibtex_text: str | None = None) -> dict[str, Any]:
+def paper_detail(
+    session, key: str, filters: Filters, *, rows: list[dict[str, Any]] | None = None, bibtex_text: str | None = None
+) -> dict[str, Any]:
     """One paper: its fields, BibTeX, strategies, results, and the results read from it.
 
     A site build passes the paper's query rows and BibTeX it already has."""
@@ -328,19 +373,22 @@ def paper_detail(session, key: str, filters: Filters, *, rows: list[dict[str, An
     from cedb.models import Measurement, Strategy
 
     reference = crud.get_reference(session=session, key=key)
-    strategies = list(session.execute(
-        sa.select(Strategy).where(col(Strategy.reference_id) == reference.id).order_by(Strategy.label)
-    ).scalars())
+    strategies = list(
+        session.execute(
+            sa.select(Strategy).where(col(Strategy.reference_id) == reference.id).order_by(Strategy.label)
+        ).scalars()
+    )
     if rows is None:
-        rows = results(session.connection(), Filters(paper=key, profile=filters.profile,
-                                                     strict=filters.strict))
+        rows = results(session.connection(), Filters(paper=key, profile=filters.profile, strict=filters.strict))
     else:
         rows = with_verdicts(rows, filters)
     read_from = session.execute(
         sa.select(sa.func.count(col(Measurement.id))).where(col(Measurement.source_id) == reference.id)
     ).scalar_one()
-    fields = [(name, getattr(reference, name)) for name in
-              ("key", "title", "authors", "journal", "year", "volume", "pages", "entry_type", "note")]
+    fields = [
+        (name, getattr(reference, name))
+        for name in ("key", "title", "authors", "journal", "year", "volume", "pages", "entry_type", "note")
+    ]
     return {
         "reference": reference,
         "fields": fields,

@@ -9,6 +9,7 @@ Revision ID: 0002_formulation
 Revises: 0001_initial
 Create Date: 2026-11-25
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

@@ -16,6 +16,7 @@ Revision ID: 0003_stable_ids
 Revises: 0004_ce_decimals (written beside it; chained after it)
 Create Date: 2026-11-29
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -42,7 +43,8 @@ def _measurement(name: str, *, autoincrement: bool) -> sa.Table:
     for parent in ("reference", "strategy"):  # only as targets of the foreign keys
         sa.Table(parent, metadata, sa.Column("id", sa.Integer(), primary_key=True))
     return sa.Table(
-        name, metadata,
+        name,
+        metadata,
         sa.Column("cell", sa.String(length=20), nullable=True),
         sa.Column("method", sa.String(length=20), nullable=False),
         sa.Column("current_density_mA_cm2", sa.Float(), nullable=True),
@@ -68,23 +70,50 @@ def _measurement(name: str, *, autoincrement: bool) -> sa.Table:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         # A column constraint, last, as 0004 added it (SQLite drops a column only with its own CHECK).
-        sa.Column("ce_decimals", sa.Integer(), sa.CheckConstraint(
-            "ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)",
-            name="ck_measurement_ce_decimals_range"), nullable=True),
-        sa.CheckConstraint("cell IS NULL OR cell IN ('li-cu', 'li-li', 'full', 'anode-free')", name="ck_measurement_cell_known"),
-        sa.CheckConstraint("method IN ('conventional', 'aurbach', 'zhang', 'chiang', 'zhang-full', 'unspecified')", name="ck_measurement_method_known"),
-        sa.CheckConstraint("statistic IS NULL OR statistic IN ('average', 'maximum', 'stabilised', 'exceeding')", name="ck_measurement_statistic_known"),
+        sa.Column(
+            "ce_decimals",
+            sa.Integer(),
+            sa.CheckConstraint(
+                "ce_decimals IS NULL OR (ce_decimals >= 0 AND ce_decimals <= 10)",
+                name="ck_measurement_ce_decimals_range",
+            ),
+            nullable=True,
+        ),
+        sa.CheckConstraint(
+            "cell IS NULL OR cell IN ('li-cu', 'li-li', 'full', 'anode-free')", name="ck_measurement_cell_known"
+        ),
+        sa.CheckConstraint(
+            "method IN ('conventional', 'aurbach', 'zhang', 'chiang', 'zhang-full', 'unspecified')",
+            name="ck_measurement_method_known",
+        ),
+        sa.CheckConstraint(
+            "statistic IS NULL OR statistic IN ('average', 'maximum', 'stabilised', 'exceeding')",
+            name="ck_measurement_statistic_known",
+        ),
         sa.CheckConstraint("status IN ('draft', 'verified', 'rejected')", name="ck_measurement_status_known"),
-        sa.CheckConstraint('"areal_capacity_mAh_cm2" IS NULL OR "areal_capacity_mAh_cm2" > 0', name="ck_measurement_capacity_positive"),
-        sa.CheckConstraint('"cathode_loading_mAh_cm2" IS NULL OR "cathode_loading_mAh_cm2" > 0', name="ck_measurement_cathode_loading_positive"),
+        sa.CheckConstraint(
+            '"areal_capacity_mAh_cm2" IS NULL OR "areal_capacity_mAh_cm2" > 0', name="ck_measurement_capacity_positive"
+        ),
+        sa.CheckConstraint(
+            '"cathode_loading_mAh_cm2" IS NULL OR "cathode_loading_mAh_cm2" > 0',
+            name="ck_measurement_cathode_loading_positive",
+        ),
         sa.CheckConstraint("ce_percent > 0 AND ce_percent <= 100", name="ck_measurement_ce_range"),
-        sa.CheckConstraint('"current_density_mA_cm2" IS NULL OR "current_density_mA_cm2" > 0', name="ck_measurement_current_positive"),
+        sa.CheckConstraint(
+            '"current_density_mA_cm2" IS NULL OR "current_density_mA_cm2" > 0', name="ck_measurement_current_positive"
+        ),
         sa.CheckConstraint("cycles IS NULL OR cycles >= 1", name="ck_measurement_cycles_positive"),
         sa.CheckConstraint('"ec_ratio_g_Ah" IS NULL OR "ec_ratio_g_Ah" > 0', name="ck_measurement_ec_positive"),
         sa.CheckConstraint("np_ratio IS NULL OR np_ratio > 0", name="ck_measurement_np_positive"),
-        sa.ForeignKeyConstraint(["reference_id"], ["reference.id"], name="fk_measurement_reference_id_reference", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["source_id"], ["reference.id"], name="fk_measurement_source_id_reference", ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(["strategy_id"], ["strategy.id"], name="fk_measurement_strategy_id_strategy", ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["reference_id"], ["reference.id"], name="fk_measurement_reference_id_reference", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["reference.id"], name="fk_measurement_source_id_reference", ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["strategy_id"], ["strategy.id"], name="fk_measurement_strategy_id_strategy", ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_measurement"),
         sqlite_autoincrement=autoincrement,
     )
@@ -112,8 +141,12 @@ def upgrade() -> None:
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("reference_id", sa.Integer(), nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["reference_id"], ["reference.id"],
-                                name=op.f("fk_reference_alias_reference_id_reference"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["reference_id"],
+            ["reference.id"],
+            name=op.f("fk_reference_alias_reference_id_reference"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_alias")),
     )
     op.create_index(op.f("ix_reference_alias_key"), "reference_alias", ["key"], unique=True)

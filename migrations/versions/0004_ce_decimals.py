@@ -11,6 +11,7 @@ Revision ID: 0004_ce_decimals
 Revises: 0002_formulation
 Create Date: 2026-11-29
 """
+
 from typing import Sequence, Union
 
 from alembic import op

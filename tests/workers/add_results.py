@@ -26,8 +26,9 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--paper", default="sun2025review-ref98")
     parser.add_argument("--go", required=True, help="Start when this file exists.")
-    parser.add_argument("--same", action="store_true",
-                        help="Every worker adds the same results (a duplicate race), not its own.")
+    parser.add_argument(
+        "--same", action="store_true", help="Every worker adds the same results (a duplicate race), not its own."
+    )
     args = parser.parse_args()
 
     from cedb import crud, results
@@ -56,8 +57,15 @@ def main() -> int:
     for index in range(args.count):
         # Distinct conditions per worker (cycles), so nothing is a duplicate of another worker's row.
         cycles = index + 1 if args.same else args.worker * 1000 + index + 1
-        raw = {"paper": args.paper, "ce": "99.5", "current": "1 mA/cm2", "capacity": "3",
-               "cycles": str(cycles), "cell": "li-cu", "note": f"worker {args.worker}, result {index}"}
+        raw = {
+            "paper": args.paper,
+            "ce": "99.5",
+            "current": "1 mA/cm2",
+            "capacity": "3",
+            "cycles": str(cycles),
+            "cell": "li-cu",
+            "note": f"worker {args.worker}, result {index}",
+        }
         if args.same:
             raw["note"] = "the same result from every worker"
         try:
