@@ -48,6 +48,10 @@ ROW_KEYS = (
     "practical",
     "lce",
 )
+# Where each number came from: curation status, the paper it was read from when not its own,
+# where in the paper, and the quoted text. JSON rows carry them after the method's inputs.
+PROVENANCE_KEYS = ("status", "source", "location", "quote")
+JSON_KEYS = ROW_KEYS + ("method_params",) + PROVENANCE_KEYS
 NOT_NULL_KEYS = ("id", "paper", "method", "ce_percent", "full_cell_derived", "status")
 EXTRA_KEYS = (
     "status",

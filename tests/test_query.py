@@ -206,9 +206,10 @@ def test_filters_are_bound_parameters():
 
 
 def test_cli_query_json_has_exactly_the_documented_keys(sqlite_cli):
-    # The issue-3 keys in order, then the CE method's inputs (issue 4: exported in JSON).
+    # The issue-3 keys in order, then the CE method's inputs (issue 4: exported in JSON), then
+    # the provenance: status, source paper, location and quote (issue 14).
     rows = sqlite_cli.json("query", "--limit", "2")
-    assert rows and all(list(row) == KEYS + ["method_params"] for row in rows)
+    assert rows and all(list(row) == KEYS + ["method_params", "status", "source", "location", "quote"] for row in rows)
 
 
 def test_cli_query_formats_and_keys(cli):

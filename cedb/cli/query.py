@@ -8,7 +8,6 @@ KINDS = {
     key: "number"
     for key in ("id", "year", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles", "ce_percent", "lce")
 } | {"full_cell_derived": "flag", "practical": "flag"}
-PROVENANCE = ("status", "source", "location", "quote")
 TABLE_COLUMNS = (
     "id",
     "paper",
@@ -35,7 +34,7 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
     if fmt in (common.Format.json, common.Format.jsonl):
         # The method's inputs (e.g. Aurbach's Q_T, Q_C, n, Q_S) and the provenance (curation
         # status, the paper it was read from, where, and the quoted text) travel with the row.
-        columns: tuple[str, ...] = query.ROW_KEYS + ("method_params",) + PROVENANCE
+        columns: tuple[str, ...] = query.JSON_KEYS
         at = columns.index("method_params")
 
         def prepare(row):

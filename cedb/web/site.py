@@ -61,6 +61,7 @@ def site_data(session, rows: list[dict], links) -> dict:
     the reasons' texts and the papers' BibTeX."""
     from cedb import crud
     from cedb.bibliography import to_bibtex
+    from cedb.query import JSON_KEYS
 
     references = crud.list_references(session=session)  # every paper gets its page and entry
     out_rows = []
@@ -82,6 +83,7 @@ def site_data(session, rows: list[dict], links) -> dict:
         out_rows.append(public)
     return {
         "keys": list(views.ROW_KEYS),
+        "json_keys": list(JSON_KEYS),  # the keys of `cedb query --format json`, in its order
         "csv_header": views.csv_header(),
         "profiles": pages.profiles(),
         "rows": out_rows,

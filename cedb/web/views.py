@@ -193,8 +193,10 @@ def every_verdict(row: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def public_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as `cedb query --format json` prints it (ROW_KEYS and the method's inputs)."""
-    out = {key: row[key] for key in ROW_KEYS}
+    """A row as `cedb query --format json` prints it (its JSON_KEYS: the method's inputs as a mapping)."""
+    from cedb.query import JSON_KEYS
+
+    out = {key: row[key] for key in JSON_KEYS}
     params = row.get("method_params")
     out["method_params"] = json.loads(params) if isinstance(params, str) and params else None
     return out

@@ -344,7 +344,7 @@
       "dl-json": function () {
         var out = current.map(function (r) {
           var o = {};
-          DATA.keys.concat(["method_params"]).forEach(function (k) { o[k] = r[k]; });
+          DATA.json_keys.forEach(function (k) { o[k] = r[k]; });
           return o;
         });
         return ["cedb-results.json", "application/json", JSON.stringify(out, null, 2) + "\n"];
