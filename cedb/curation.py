@@ -508,11 +508,35 @@ def _check_across(report: CheckReport, known_keys: set[str]) -> None:
             report.problems.append(Problem(record.path, 1, f"DOI {doi} is also used by {dois[doi]}"))
         if doi:
             dois[doi] = record.path
+    _check_same_quote(report)
     for path, line, source in report.sources:
         if source not in report.keys and source not in known_keys:
             report.problems.append(
                 Problem(path, line, f"source {source!r} is not a key of any curation file or paper in the database")
             )
+
+
+def _check_same_quote(report: CheckReport) -> None:
+    """A paper's own sentence quoted in two files is the same paper curated twice (a paper
+    without a DOI escapes the DOI check). Quotes read from another source (a review) may be
+    shared: one review sentence often names several papers."""
+    seen: dict[str, str] = {}
+    for record in report.records:
+        own = {
+            " ".join(m["quote"].split()).casefold(): m
+            for m in record.measurements
+            if m.get("quote") and not m.get("source")
+        }
+        for quote, m in own.items():
+            if quote in seen and seen[quote] != record.path:
+                report.problems.append(
+                    Problem(
+                        record.path,
+                        m.get("_line", 1),
+                        f"the quote is also in {seen[quote]}: is it the same paper curated twice?",
+                    )
+                )
+            seen.setdefault(quote, record.path)
 
 
 # --------------------------------------------------------------------------- load

@@ -284,3 +284,31 @@ def test_the_readme_example_is_the_fixture_and_its_mapping_reads(tmp_path):
     mapping_file.write_text(next(b for b in blocks if "sheet:" in b), encoding="utf-8")
     mapping = read_mapping(mapping_file)
     assert mapping.sheet == "CE data" and mapping.units == {"current_density_mA_cm2": "A/m^2"}
+
+
+def _paper_file(folder, key, quote, source=None):
+    lines = [
+        f"reference:\n  key: {key}\n",
+        "measurements:\n- ce_percent: 99.2\n  location: abstract\n",
+        f"  quote: '{quote}'\n",
+    ]
+    if source:
+        lines.append(f"  source: {source}\n")
+    (folder / f"{key}.yaml").write_text("".join(lines), encoding="utf-8")
+
+
+def test_the_same_own_quote_in_two_files_is_reported_as_one_paper_curated_twice(tmp_path):
+    sentence = "An average  Coulombic efficiency of 99.2% was obtained over 150 cycles."
+    _paper_file(tmp_path, "first2019", sentence)
+    _paper_file(tmp_path, "second-copy", sentence.replace("  ", " ").upper())  # spacing and case differ
+    problems = [str(p) for p in curation.check([tmp_path]).problems]
+    assert len(problems) == 1 and "second-copy.yaml" in problems[0]
+    assert "also in" in problems[0] and "first2019.yaml" in problems[0]
+
+
+def test_a_review_sentence_quoted_for_two_cited_papers_is_not_a_duplicate(tmp_path):
+    sentence = "Refs. 98 and 99 reached 99.2 % at 1 mA cm-2."
+    (tmp_path / "review.yaml").write_text("reference:\n  key: review2025\n", encoding="utf-8")
+    _paper_file(tmp_path, "review2025-ref98", sentence, source="review2025")
+    _paper_file(tmp_path, "review2025-ref99", sentence, source="review2025")
+    assert curation.check([tmp_path]).problems == []
