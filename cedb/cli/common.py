@@ -54,7 +54,7 @@ def engine(*, prepare: bool = True, load_bundled: bool = True):
             if created:
                 note(
                     f"Created a new cedb database at {display_url(settings().database_url)}"
-                    + (" with the bundled review dataset" if load_bundled else "")
+                    + (" with the bundled dataset" if load_bundled else "")
                 )
         _state["engine"] = new_engine
     return _state["engine"]

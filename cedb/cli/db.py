@@ -11,17 +11,17 @@ app = typer.Typer(help="Create, upgrade, downgrade and check the database schema
 
 def init_command(
     empty: Annotated[
-        bool, typer.Option("--empty", help="Create the schema only, without the bundled review dataset.")
+        bool, typer.Option("--empty", help="Create the schema only, without the bundled dataset.")
     ] = False,
 ) -> None:
-    """Create the database (schema and, unless --empty, the bundled review dataset)."""
+    """Create the database (schema and, unless --empty, the bundled dataset)."""
     from cedb.db import make_engine, prepare
 
     url = common.settings().database_url
     created = prepare(make_engine(url), load_bundled=not empty)
     where = common.display_url(url)
     if created:
-        common.note(f"Created {where}" + ("" if empty else " with the bundled review dataset"))
+        common.note(f"Created {where}" + ("" if empty else " with the bundled dataset"))
     else:
         common.note(f"{where} already exists at the newest schema; nothing to do")
 

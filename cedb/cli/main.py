@@ -63,7 +63,7 @@ def root(
     """A curated database of lithium metal anode coulombic efficiency (CE) results.
 
     The database is --db, else CEDB_DATABASE_URL, else a SQLite file in your user
-    data directory, created with the bundled review dataset on first use.
+    data directory, created with the bundled dataset on first use.
     """
     from cedb import limits
 
