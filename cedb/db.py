@@ -165,6 +165,26 @@ def _sqlite3_connect(*args, **kwargs):
     return sqlite3.connect(*args, **kwargs)
 
 
+def _use_wal(cursor) -> None:
+    """WAL mode, which the file keeps once set. Switching needs the file to itself and SQLite
+    does not wait on the busy timeout for it, so processes opening a new file at the same
+    moment retry here instead of failing with "database is locked"."""
+    import sqlite3
+    import time
+
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -174,7 +194,7 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not read_only:  # a read-only file keeps the journal mode it has
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
