@@ -318,6 +318,7 @@ def test_import_killed_midway_leaves_none_of_its_rows_and_a_rerun_completes_it(s
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         sqlite_cli("init", check=True)
+        before = database_snapshot(sqlite_cli.url)  # the new file's own timestamps
         rows *= 4
     else:
         pytest.fail("the import always finished before it could be killed")
