@@ -337,7 +337,8 @@ def _read_mpr(path: Path) -> "pd.DataFrame":
     import pandas as pd
     from galvani import BioLogic
 
-    mpr = BioLogic.MPRfile(str(path))
+    with open(path, "rb") as handle:  # galvani leaves a file it opened itself unclosed
+        mpr = BioLogic.MPRfile(handle)
     frame = pd.DataFrame(mpr.data)
     for flag in mpr.flags_dict:
         frame[flag] = mpr.get_flag(flag)

@@ -65,3 +65,15 @@ def derive(measurement: dict, given: object) -> None:
         places = decimals(given)
         if places is not None:
             measurement["ce_decimals"] = places
+
+
+def cell_text(value: object) -> str:
+    """A stored value as every table cell prints it (CSV, Markdown, the terminal, the web view):
+    empty when missing, yes/no for flags, six significant digits for floats (99.6, 1e-05)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)

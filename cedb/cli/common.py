@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from cedb.config import Settings
+from cedb.precision import cell_text
 from cedb.safetext import terminal
 
 _state: dict[str, Any] = {"db": None, "engine": None}
@@ -132,14 +133,7 @@ def console(stderr: bool = False):
     )
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+_cell = cell_text
 
 
 def _json_default(value: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cedb.errors import InvalidValue
+from cedb.precision import cell_text
 from cedb.query import ROW_KEYS, Filters
 
 # The filter form's parameters, as they appear in a URL (the `cedb query` option names).
@@ -205,13 +206,7 @@ def public_row(row: dict[str, Any]) -> dict[str, Any]:
 def csv_cell(value: Any) -> str:
     from cedb.exports import csv_safe
 
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return csv_safe(f"{value:.6g}")
-    return csv_safe(str(value))
+    return csv_safe(cell_text(value))
 
 
 def csv_line(row: dict[str, Any]) -> str:
@@ -242,15 +237,7 @@ def to_bibtex(session, rows: list[dict[str, Any]]) -> str:
     return bibtex(crud.references_by_key(session=session, keys=keys)) if keys else ""
 
 
-def number(value: Any) -> str:
-    """A number as the tables print it (99.6, 3, 1e-05); empty when missing."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+number = cell_text  # a number as the tables print it (99.6, 3, 1e-05); empty when missing
 
 
 def figure_row(row: dict[str, Any], href: str, paper_href: str) -> dict[str, Any]:
