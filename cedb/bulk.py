@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from cedb import precision, results
+from cedb import precision, results, units
 from cedb.bibliography import title_key
 from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
 from cedb.models import (
@@ -81,7 +81,8 @@ def normalise_field(name: str, value: Any) -> Any:
     except TypeError:  # unhashable (a method_params mapping)
         return results.normalise_field(name, value)
     if hit is None:
-        number = _in_canonical_unit(name, value)
+        quantity = results.QUANTITY_FIELDS.get(name)
+        number = None if quantity is None else units.in_canonical_spelling(value, quantity)
         try:
             if number is None:
                 number = results.normalise_field(name, value)
@@ -94,38 +95,6 @@ def normalise_field(name: str, value: Any) -> Any:
     if hit[1] is not None:
         raise hit[1](hit[2])
     return hit[0]
-
-
-# Spellings of the canonical units that pint converts with a factor of 1 (to 12 digits).
-_CURRENT_UNITS = frozenset({"mA/cm^2", "mA/cm2", "mA cm-2", "mA cm^-2", "mA cm⁻²", "mA/cm²"})
-_CAPACITY_UNITS = frozenset({"mAh/cm^2", "mAh/cm2", "mAh cm-2", "mAh cm^-2", "mAh cm⁻²", "mAh/cm²"})
-_CANONICAL_UNITS = {
-    "current_density_mA_cm2": _CURRENT_UNITS,
-    "areal_capacity_mAh_cm2": _CAPACITY_UNITS,
-    "cathode_loading_mAh_cm2": _CAPACITY_UNITS,
-}
-
-
-def _in_canonical_unit(name: str, value: Any) -> float | None:
-    """The number of "<number> <canonical unit>" when pint would give exactly it, else None.
-
-    A spreadsheet mapping's ``units:`` turns every bare number into such a text; without
-    this, loading pint's registry was a third of a 10k-row import. Anything unusual (a
-    comma, a sign, zero, more than 12 digits) goes to ``results.normalise_field``.
-    """
-    units = _CANONICAL_UNITS.get(name)
-    if units is None or value.__class__ is not str:
-        return None
-    text, _, unit = value.strip().partition(" ")
-    if unit.strip() not in units or not text[:1].isdigit() or "," in text or "_" in text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if not (0 < number < math.inf) or float(f"{number:.12g}") != number:
-        return None
-    return number
 
 
 def normalise(raw: dict[str, Any], *, canonical: bool = False) -> ResultInput:

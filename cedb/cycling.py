@@ -90,14 +90,6 @@ _PINT_UNITS = {_ABSOLUTE: "mA*h", _AREAL: "mA*h/cm**2"}
 # --- header units ---------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _registry():
-    # One registry for the whole package: cedb.units builds it lazily.
-    from cedb.units import registry
-
-    return registry()
-
-
 @lru_cache(maxsize=256)
 def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     """(``"mAh"`` or ``"mAh_cm2"``, factor to that unit) for a capacity unit, else None.
@@ -106,9 +98,9 @@ def capacity_unit_factor(unit_text: str) -> tuple[str, float] | None:
     """
     import pint
 
-    from cedb.units import normalise_unit_text
+    from cedb.units import normalise_unit_text, registry
 
-    ureg = _registry()
+    ureg = registry()  # the package's one registry
     try:
         quantity = ureg.Quantity(1.0, normalise_unit_text(unit_text))
     except Exception:  # pint's parser fails in many ways on header words (TokenError, ...)

@@ -313,3 +313,23 @@ def test_normalise_defaults_the_method_so_duplicates_compare_like_with_like():
 def test_normalise_refuses_incomplete_results(raw, message):
     with pytest.raises(InvalidValue, match=message):
         normalise(raw)
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [q for q in vars(units).values() if isinstance(q, units.Quantity) and q.spellings],
+    ids=lambda q: q.name,
+)
+def test_every_fast_spelling_is_the_canonical_unit_for_pint(quantity):
+    # The fast path skips pint for these spellings: each must be the canonical unit exactly.
+    ureg = units.registry()
+    for spelling in sorted(quantity.spellings):
+        factor = ureg.Quantity(1, units.normalise_unit_text(spelling)).to(quantity.unit).magnitude
+        assert factor == pytest.approx(1, rel=1e-12), spelling
+        assert units.in_canonical_spelling(f"0.75 {spelling}", quantity) == 0.75
+        assert units.to_canonical(f"0.75 {spelling}", quantity) == pytest.approx(0.75, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["0.75 A/m^2", "-1 mA/cm^2", "1,5 mA/cm2", "0 mA/cm2", "0.75", "1e400 mA/cm2"])
+def test_unusual_text_is_left_to_pint(text):
+    assert units.in_canonical_spelling(text, units.CURRENT_DENSITY) is None
