@@ -70,7 +70,7 @@ _DERIVED = ("electrolyte_canonical", "components", "formulation")
 
 _FIELD_CACHE: dict[tuple, tuple[Any, type[CedbError] | None, str]] = {}
 _FIELD_CACHE_LIMIT = 50_000
-_ANNOTATE_CACHE: dict[tuple, dict[str, Any]] = {}
+_ANNOTATE_CACHE: dict[tuple, tuple[dict[str, Any], str | None]] = {}
 
 
 def normalise_field(name: str, value: Any) -> Any:
@@ -154,16 +154,20 @@ _MEASUREMENT_NAMES = frozenset(MEASUREMENT_FIELDS)
 
 
 def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
-    """``formulations.annotate`` remembered per (electrolyte, additive) text."""
+    """``formulations.annotate`` remembered per (electrolyte, additive) text.
+
+    The parse is remembered, not the warning: every load that stores an unparsed text says so.
+    """
+    from cedb import formulations
+
     key = (electrolyte, additive)
     hit = _ANNOTATE_CACHE.get(key)
     if hit is None:
-        from cedb.formulations import annotate as parse
-
         if len(_ANNOTATE_CACHE) >= _FIELD_CACHE_LIMIT:
             _ANNOTATE_CACHE.clear()
-        hit = _ANNOTATE_CACHE[key] = parse(electrolyte, additive)
-    return dict(hit)
+        hit = _ANNOTATE_CACHE[key] = formulations.parsed(electrolyte, additive)
+    formulations.warn_unparsed(hit[1])
+    return dict(hit[0])
 
 
 # --------------------------------------------------------------------------- reading CSV

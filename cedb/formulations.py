@@ -17,16 +17,29 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
     A text that does not parse is kept as written and raises an UnparsedElectrolyte
     warning, which the CLI shows as a "Warning:" line (issue 12: no silent misses).
     """
-    import warnings
+    fields, warning = parsed(electrolyte, additive)
+    warn_unparsed(warning)
+    return fields
 
-    from cedb.chemistry.entry import UnparsedElectrolyte
+
+def parsed(electrolyte: str | None, additive: str | None) -> tuple[dict[str, Any], str | None]:
+    """The stored formulation fields and the warning to give for them (None if all parsed)."""
     from cedb.chemistry.entry import annotate as parse
 
     annotation = parse(electrolyte, additive)
-    if annotation.warning:
-        what = f"electrolyte '{electrolyte}'" if annotation.unparsed else f"additive '{additive}'"
-        warnings.warn(f"{what}: {annotation.warning}", UnparsedElectrolyte, stacklevel=2)
-    return annotation.fields
+    if not annotation.warning:
+        return annotation.fields, None
+    what = f"electrolyte '{electrolyte}'" if annotation.unparsed else f"additive '{additive}'"
+    return annotation.fields, f"{what}: {annotation.warning}"
+
+
+def warn_unparsed(warning: str | None) -> None:
+    if warning:
+        import warnings
+
+        from cedb.chemistry.entry import UnparsedElectrolyte
+
+        warnings.warn(warning, UnparsedElectrolyte, stacklevel=3)
 
 
 def component_pattern(role: str, name: str) -> str:

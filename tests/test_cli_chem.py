@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import assert_user_error
+from conftest import REPO, assert_user_error
 
 from cedb.chemistry.descriptors import DESCRIPTOR_KEYS
 
@@ -319,3 +319,17 @@ def test_an_unparsed_electrolyte_warns_when_entered(invoke, bundled_db, tmp_path
     assert result.exit_code == 0, result.output
     assert "Warning: electrolyte 'LiFSI in a secret solvent'" in result.stderr
     assert "cedb chem unparsed" in result.stderr
+
+
+def test_a_bulk_load_counts_unparsed_electrolytes_in_one_line(invoke, tmp_path):
+    # One warning per file buried `curate load`'s summary: a bulk load says it once, after it.
+    db = tmp_path / "empty.sqlite"
+    assert invoke("--db", db, "init", "--empty").exit_code == 0
+    result = invoke("--db", db, "curate", "load", REPO / "curation")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert "Warning: electrolyte '" not in result.stderr
+    assert lines[-2].startswith(f"{len(list((REPO / 'curation').glob('*.yaml')))} file(s) loaded")
+    counted = int(lines[-1].removeprefix("Warning: ").split()[0])
+    listed = json.loads(invoke("--db", db, "chem", "unparsed", "--format", "json").stdout)
+    assert counted == len({row["electrolyte"] for row in listed}) > 5  # distinct texts

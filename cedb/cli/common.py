@@ -101,6 +101,37 @@ def note(message: str) -> None:
 _WARNINGS_SHOWN_MAX = 5
 
 
+@contextmanager
+def unparsed_electrolytes_counted() -> Iterator[list[str]]:
+    """Bulk loads: collect the electrolytes stored unparsed instead of warning once each.
+
+    The list is filled when the block ends; ``note_unparsed`` says it in one line after the
+    summary, so a clean load's summary is not buried under one warning per file.
+    """
+    import warnings
+
+    from cedb.chemistry.entry import UnparsedElectrolyte
+
+    texts: list[str] = []
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        yield texts
+    for record in records:
+        if issubclass(record.category, UnparsedElectrolyte):
+            if str(record.message) not in texts:
+                texts.append(str(record.message))
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+
+
+def note_unparsed(texts: list[str]) -> None:
+    if texts:
+        note(
+            f"Warning: {len(texts)} electrolyte text(s) were stored as written but could not be parsed "
+            "(queries by --salt/--solvent/--diluent count them as not judged): `cedb chem unparsed` lists them"
+        )
+
+
 def route_warnings() -> None:
     """Show cedb's own warnings (e.g. an electrolyte that did not parse) as "Warning:" lines
     on stderr: the first few in full, then one line saying how to list the rest."""

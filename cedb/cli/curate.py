@@ -84,7 +84,7 @@ def load_command(
 
     # Read and validate the files before taking the write lock: a slow or bad file blocks no writer.
     parsed = curation.parse(_paths(paths))
-    with common.transaction() as session:
+    with common.unparsed_electrolytes_counted() as unparsed, common.transaction() as session:
         with common.progress_bar("Loading curation files") as progress:
             report = curation.load(
                 session=session, parsed=parsed, progress=progress, on_conflict=on_conflict.value, dry_run=dry_run
@@ -95,6 +95,7 @@ def load_command(
         for change in report.changes:
             typer.echo(str(change))
     common.note(report.summary())
+    common.note_unparsed(unparsed)
 
 
 @app.command("dump")

@@ -352,7 +352,7 @@ def import_command(
     with common.progress_bar(f"Importing {file.name}") as progress:
         # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
         prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress, clear_empty=clear_empty)
-        with common.transaction() as session:
+        with common.unparsed_electrolytes_counted() as unparsed, common.transaction() as session:
             report = spreadsheet.import_rows(
                 session=session,
                 prepared=prepared,
@@ -365,5 +365,6 @@ def import_command(
     for row, reason in report.rejected:
         common.note(f"row {row}: rejected: {reason}")
     common.note(report.summary())
+    common.note_unparsed(unparsed)
     if report.rejected:
         raise typer.Exit(1)
