@@ -49,6 +49,10 @@ def conditions(c: Candidate) -> tuple:
         "Li||Cu cells show a CE of 99.2 % at 1000 μA cm−2 and 2 mA h cm−2 for 100 cycles.",
         "Li‖Cu cells show a CE of 99.2% at 1 mA cm−2 and 2 mAh\ncm−2 for 100 cycles.",
         "Li||Cu cells show a CE of 99.2% at 1mA cm-2 and 2mAh cm-2 for 100 cycles.",
+        # other SI prefixes, scaled by cedb.units (pint), not by hand
+        "Li||Cu cells show a CE of 99.2% at 0.001 A cm−2 and 0.002 Ah cm−2 for 100 cycles.",
+        "Li||Cu cells show a CE of 99.2% at 1000 µA cm-2 and 2000 µAh cm-2 for 100 cycles.",
+        "Li||Cu cells show a CE of 99.2% at 1000 uA/cm2 and 2000 uAh/cm2 for 100 cycles.",
     ],
 )
 def test_unit_notations(text):

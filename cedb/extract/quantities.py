@@ -10,6 +10,8 @@ in extraction. An exponent may be followed by a glued citation (``cm-2.98``).
 import re
 from dataclasses import dataclass
 
+from cedb import units
+
 # "1,000" is one thousand; a list "0.5, 1 and 2" has spaces after its commas.
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?)"
 # At most 9 values: bounded so that a long run of numbers cannot make matching quadratic.
@@ -87,13 +89,13 @@ def _values(text: str) -> tuple[tuple[float, ...], bool]:
     return tuple(parse_number(n) for n in re.findall(NUMBER, text)), False
 
 
-def _unit_scale(unit: str) -> float:
-    unit = unit.replace(" ", "")
-    if unit.startswith(("μ", "µ", "u")):
-        return 1e-3
-    if unit in ("A", "Ah"):
-        return 1e3
-    return 1.0
+_QUANTITY = {"current": units.CURRENT_DENSITY, "capacity": units.AREAL_CAPACITY}
+
+
+def _unit_scale(unit: str, kind: str) -> float:
+    # One unit parser (cedb.units, issue #18); the area is always cm^-2 here, also when its
+    # superscript was lost.
+    return units.factor(f"{unit.replace(' ', '')} cm^-2", _QUANTITY[kind])  # "mA h" -> "mAh"
 
 
 def find_conditions(sentence: str) -> list[Condition]:
@@ -112,7 +114,7 @@ def find_conditions(sentence: str) -> list[Condition]:
             if kind == "current" and _LIMIT_BEFORE.search(before):
                 continue  # a short-circuit limit, not a cycling condition
             values, is_range = _values(m.group("value"))
-            scale = _unit_scale(m.group("unit"))
+            scale = _unit_scale(m.group("unit"), kind)
             lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
             found.append(
                 Condition(
