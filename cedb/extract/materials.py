@@ -32,7 +32,8 @@ _NOT_NAME = re.compile(
     r"^(?:the|a|an|this|these|that|its|their|our|in|of|with|and|or|by|using|to|on|for|into|from"
     r"|is|was|"
     r"are|were|as|at|than|such|new|novel|liquid|organic|same|typical|conventional|whole|bulk|most|"
-    r"reported|outperform\w*|compared|versus|both|each|all|two|three|four|five|six)$|[%=<>]|\^|"
+    r"reported|outperform\w*|compared|versus|over|via|unlike|against|relative|beyond|through|both|"
+    r"each|all|two|three|four|five|six)$|[%=<>]|\^|"
     r"^CEs?$|oulombic",
     re.I,
 )
@@ -46,6 +47,8 @@ _HOST = re.compile(r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frame
 _MATERIAL = re.compile(r"\d|/|@|[A-Z]")
 _SERVES_AS_HOST = re.compile(r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b")
 MAX_LENGTH = 200
+_CITATION = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+_CONCESSIVE = re.compile(r"(?:While|Although|Though|Whereas|Unlike|Compared (?:to|with))\b[^;]*?,\s")
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 
 
@@ -61,6 +64,11 @@ def electrolyte_text(sentence: str, near: int | None = None, values: list[int] |
     with "respectively", the n-th of n electrolytes named before the values.
     """
     found = _electrolytes(sentence)
+    lead = _CONCESSIVE.match(sentence)
+    if lead and near is not None and near >= lead.end():
+        # "While ... the benchmark set by liquid and gel electrolytes, we demonstrated >95% CE
+        # with LiFSI-based SPEs": the leading clause's electrolytes are not the value's
+        found = [f for f in found if f[0] >= lead.end()]
     if not found:
         return None
     if near is None or len({text for _, text in found}) == 1:
@@ -167,5 +175,14 @@ def host_text(sentence: str) -> str | None:
 
 
 def _clean(text: str) -> str | None:
-    text = re.sub(r"\s+", " ", text).strip(" ,;:")
+    text = re.sub(r"\s+", " ", text)
+    text = _CITATION.sub("", text)
+    # "(1.2 M LiFSI) achieves": a bracket closed but not opened in the words ends them
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(char, 0)
+        if depth < 0:
+            text = text[:i]
+            break
+    text = text.strip(" ,;:")
     return text[:MAX_LENGTH] if text else None
