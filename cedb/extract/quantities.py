@@ -189,12 +189,14 @@ _CELLS = (
             r"|(?i:\b(?:plat|deposit)\w*(?:/\w+)?\s+(?:\S+\s+){0,6}?on\s+(?:the\s+|a\s+)?(?:bare\s+)?"
             r"(?:copper|Cu)\s+(?:foils?|substrates?)\b)"
             # "from 90.5% (bare Cu in commercial electrolyte) to 96.1%": the bare Cu electrode
-            # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8)
+            # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8), when the
+            # sentence says Li is plated on it (see find_cells)
             r"|(?i:\bbare\s+(?:Cu|copper)\b(?:\s+(?:foils?|electrodes?|substrates?|current\s+collectors?))?)"
         ),
     ),
 )
 CELL_TYPES = tuple(name for name, _ in _CELLS)
+_PLATING = re.compile(r"(?i)\b(?:Li|lithium)\s+(?:metal\s+)?(?:plat|deposit|electrodeposit)\w*")
 
 
 @dataclass(frozen=True)
@@ -208,10 +210,13 @@ def find_cells(sentence: str) -> list[Cell]:
     """Cell configurations named in ``sentence`` ("Li||Cu", "anode-free", ...)."""
     cells: list[Cell] = []
     taken: list[tuple[int, int]] = []
+    plating = _PLATING.search(sentence) is not None
     for kind, regex in _CELLS:
         for m in regex.finditer(sentence):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue  # "Cu||NCM" is anode-free, not also a Li||NCM full cell
+            if not plating and m.group()[:4].lower() == "bare":
+                continue  # "the CE of the bare Cu electrode": no cell named, none made up
             cells.append(Cell(kind, m.start(), m.end()))
             taken.append(m.span())
     return sorted(cells, key=lambda c: c.start)
