@@ -1488,3 +1488,54 @@ def test_every_labelled_text_gives_drafts_that_pass_the_check(tmp_path):
     report = curation.check([tmp_path])
     assert report.problems == [], [str(p) for p in report.problems[:5]]
     assert report.files > 100 and strategies > 40
+
+
+# --- Classes found by probing new phrasings (this round, no batch involved) -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an areal-capacity condition between two values does not end the list of CEs
+        (
+            "The Li||Cu cell shows a Coulombic efficiency of 97.5% at a high current density of "
+            "5 mA cm^-2 and a deposition capacity of 5 mAh cm^-2, and even 96% at 10 mA cm^-2.",
+            [(97.5, 5, 5), (96.0, 10, None)],
+        ),
+        (
+            "Li||Cu cells give a CE of 99.1% at 0.5 mA cm−2 with a plating capacity of 1 mAh cm−2, "
+            "and 98.4% at 2 mA cm−2.",
+            [(99.1, 0.5, 1), (98.4, 2, None)],
+        ),
+    ],
+)
+def test_an_areal_capacity_condition_does_not_end_a_list_of_ces(text, expected):
+    assert [c[:3] for c in map(conditions, extract_text(text))] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a capacity figure or retention still ends it: 90% is no CE
+        "Li||Cu cells give a CE of 99.1% and a discharge capacity of 150 mAh g−1, and 90% after 200 cycles.",
+        "Li||Cu cells give a CE of 99.1%, and a capacity retention of 90% after 200 cycles.",
+    ],
+)
+def test_a_capacity_figure_still_ends_a_list_of_ces(text):
+    assert [c.ce_percent for c in extract_text(text)] == [99.1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A high Coulombic efficiency of 99.3% is achieved for Li deposition on Cu at 2 mA cm–2 for 2 mAh cm–2.",
+        "Lithium plating on copper at 1 mA cm-2 and 1 mAh cm-2 proceeds with a CE of 98.9%.",
+        "Li plating on Cu foam gives a CE of 98.1% at 1 mA cm-2.",
+    ],
+)
+def test_li_plated_on_cu_without_a_foil_word_is_a_li_cu_test(text):
+    assert [c.cell for c in extract_text(text)] == ["li-cu"]
+
+
+def test_li_plated_on_a_coated_cu_names_no_cell_kind_of_its_own():
+    assert [c.cell for c in extract_text("Li plating on Cu-coated carbon gives a CE of 98.9%.")] == [None]

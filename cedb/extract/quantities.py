@@ -186,8 +186,9 @@ _CELLS = (
             r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
             r"|\blithium\s*\|\|?\s*copper\b)"
             # "plating capacity of 2 mAh cm-2 on copper foil": Li plated on Cu is a Li||Cu test
+            # "Li deposition on Cu at 2 mA cm-2" too; not "on Cu@X", "on Cu-coated", "on Cu/Y"
             r"|(?i:\b(?:plat|deposit)\w*(?:/\w+)?\s+(?:\S+\s+){0,6}?on\s+(?:the\s+|a\s+)?(?:bare\s+)?"
-            r"(?:copper|Cu)\s+(?:foils?|substrates?)\b)"
+            r"(?:copper|Cu)\b(?![@/–-]))"
             # "from 90.5% (bare Cu in commercial electrolyte) to 96.1%": the bare Cu electrode
             # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8), when the
             # sentence says Li is plated on it (see find_cells)

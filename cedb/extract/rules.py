@@ -288,6 +288,15 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
     return sorted(tokens)
 
 
+# A capacity figure or retention between two values ends a list of CEs; an areal capacity
+# condition ("a deposition capacity of 5 mAh cm-2, and even 96%") does not.
+_CONTINUATION_BLOCK = re.compile(
+    r";|\bretention\b|\bcapacity\b(?!\s*(?:of|=|:|\()?\s*(?:about\s+|[~≈∼]\s*)?\d+(?:\.\d+)?\s*"
+    r"(?:mA\s*h|mAh|μAh|µAh|uAh|Ah)\s*(?:/\s*)?cm)",
+    re.I,
+)
+
+
 def find_mentions(s: str) -> list[Mention]:
     """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why)."""
     keys = list(_KEY.finditer(s))
@@ -338,7 +347,7 @@ def find_mentions(s: str) -> list[Mention]:
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
                 link_gap = s[prev.end : start]
-                if len(link_gap) <= 120 and not re.search(r";|\bcapacity\b|\bretention\b", link_gap, re.I):
+                if len(link_gap) <= 120 and not _CONTINUATION_BLOCK.search(link_gap):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
                     pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
