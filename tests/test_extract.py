@@ -752,6 +752,19 @@ def test_a_comparator_keeps_its_own_conditions(text, expected):
     ("text", "kind", "expected", "qualifier"),
     [
         ("Li||Cu cells show a CE of 99.83% at 0.5?mA?cm−2 and 1.0?mAh?cm−2.", "text", (99.83, 0.5, 1.0, None), None),
+        # every thin space and the superscript minus lost as "?" (this round)
+        (
+            "Li||Cu cells show a CE of 99.2?% at 0.5?mA?cm?2 and 1?mAh?cm?2 over 200?cycles.",
+            "text",
+            (99.2, 0.5, 1, 200),
+            None,
+        ),
+        (
+            "Li||Cu cells keep an average CE of 98.7?% for 300?cycles at 2?mA?cm?2.",
+            "text",
+            (98.7, 2, None, 300),
+            "average",
+        ),
         (
             "In carbonate, a significantly high CE of $99.3% is reached at 1 mA cm-2 and 1 mAh cm-2.",
             "text",
@@ -1539,3 +1552,25 @@ def test_li_plated_on_cu_without_a_foil_word_is_a_li_cu_test(text):
 
 def test_li_plated_on_a_coated_cu_names_no_cell_kind_of_its_own():
     assert [c.cell for c in extract_text("Li plating on Cu-coated carbon gives a CE of 98.9%.")] == [None]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Li//Cu cell shows a CE of 99.2% at 0.5 mA cm−2 and 1 mAh cm−2.",
+        "Li // Cu cells keep a CE of 98.1% for 100 cycles.",
+    ],
+)
+def test_a_double_slash_cell_is_li_cu(text):
+    assert [c.cell for c in extract_text(text)] == ["li-cu"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The CE of the Li|electrolyte|Cu cell is 99.2% at 0.5 mA cm−2.",
+        "Li/electrolyte/Cu cells give a CE of 98.8%.",
+    ],
+)
+def test_the_electrolyte_of_a_cell_notation_is_no_electrolyte_name(text):
+    assert [c.electrolyte for c in extract_text(text)] == [None]

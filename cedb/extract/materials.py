@@ -27,7 +27,8 @@ _STOP = re.compile(
     r"|(?<!\bin)(?<!\bof)(?<!\bto)\sthe\b"
 )
 # "... electrolyte": the words right before it, up to five, of which one names something specific.
-_NAMED = re.compile(r"\belectrolytes?\b(?!\s*(?:interphase|interface|/))")
+# Not the middle of a cell's notation ("Li|electrolyte|Cu").
+_NAMED = re.compile(r"(?<![|/])\belectrolytes?\b(?!\s*(?:interphase|interface|/|\|))")
 _NOT_NAME = re.compile(
     r"^(?:the|a|an|this|these|that|its|their|our|in|of|with|and|or|by|using|to|on|for|into|from"
     r"|is|was|"

@@ -143,7 +143,7 @@ def find_conditions(sentence: str) -> list[Condition]:
 
 
 # --- cells and methods -------------------------------------------------------------
-_SEP = r"\s*(?:\|\||\||/|-|–)\s*"
+_SEP = r"\s*(?:\|\||\||//|/|-|–)\s*"
 _CATHODE = (
     r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
     r"|SPAN\b)"
