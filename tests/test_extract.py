@@ -1574,3 +1574,62 @@ def test_a_double_slash_cell_is_li_cu(text):
 )
 def test_the_electrolyte_of_a_cell_notation_is_no_electrolyte_name(text):
     assert [c.electrolyte for c in extract_text(text)] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # n coordinated values, then a list of n conditions: paired in order without "respectively"
+        (
+            "The Li||Cu cell shows an average CE of 99.1% and 98.9% at 1 and 2 mA cm−2.",
+            [(99.1, 1, None, None), (98.9, 2, None, None)],
+        ),
+        (
+            "Li||Cu cells reach CEs of 99.4%, 99.0% and 98.1% at 0.5, 1 and 3 mA cm−2 with 1 mAh cm−2.",
+            [(99.4, 0.5, 1, None), (99.0, 1, 1, None), (98.1, 3, 1, None)],
+        ),
+        (
+            "CEs of ~99.2% and ~98.6% are obtained at 1 and 4 mAh cm-2 in Li||Cu cells at 1 mA cm-2.",
+            [(99.2, 1, 1, None), (98.6, 1, 4, None)],
+        ),
+    ],
+)
+def test_coordinated_values_pair_with_a_list_of_as_many_conditions(text, expected):
+    assert [conditions(c) for c in extract_text(text)] == expected
+
+
+def test_one_value_with_a_list_still_gives_one_result_per_condition():
+    found = extract_text("Li||Cu cells keep a CE of 99.0% at both 1 and 2 mA cm−2 with 1 mAh cm−2.")
+    assert [conditions(c) for c in found] == [(99.0, 1, 1, None), (99.0, 2, 1, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "cycles"),
+    [
+        # the cycles of an activation or conditioning step are not the cycling condition
+        (
+            "After an activation step at 0.1 mA cm-2 for 5 cycles, the Li||Cu cell delivers a CE of "
+            "99.1% at 1 mA cm-2.",
+            None,
+        ),
+        ("Following conditioning at 0.2 mA cm−2 for 10 cycles, Li||Cu cells give a CE of 98.8% over 200 cycles.", 200),
+        ("The cell is pre-cycled for 5 cycles at 0.1 mA cm-2; Li||Cu cells then give a CE of 99.0%.", None),
+        # a step that ends ("followed by") leaves the count to the cycling
+        (
+            "Li||Cu cells give a CE as high as 97.8% after 1 min of activation at 3 mA cm−2 followed "
+            "by 10 cycles at 0.5 mA cm−2.",
+            10,
+        ),
+        # "SEI formation" is no step
+        ("The LiF-rich SEI formation enables Li||Cu cells with a CE of 99.1% for 300 cycles.", 300),
+    ],
+)
+def test_the_cycles_of_a_preliminary_step_are_not_taken(text, cycles):
+    assert [c.cycles for c in extract_text(text)] == [cycles]
+
+
+@pytest.mark.parametrize("word", ["maximum", "peak", "highest"])
+def test_a_maximum_ce_is_up_to(word):
+    assert [c.qualifier for c in extract_text(f"The Li||Cu cell shows a {word} CE of 99.6% at 0.5 mA cm−2.")] == [
+        "up to"
+    ]

@@ -42,6 +42,14 @@ _STEP_BEFORE = re.compile(
     r"[^,;()]{0,25}$",
     re.I,
 )
+# The cycles of such a step: "an activation step at 0.1 mA cm-2 for 5 cycles" (a longer reach,
+# so "formation" only as a named step, not "SEI formation ... for 300 cycles").
+_STEP_CYCLES_BEFORE = re.compile(
+    r"\b(?:activation|activating|conditioning|pre-?cycl\w*|pre-?plat\w*|formation\s+(?:steps?|protocols?|process))"
+    # "1 min of activation at 3 mA cm-2 followed by 10 cycles": the step ends there
+    r"\b(?:(?!\bfollow|\bthen\b|\bbefore\b|\bafter\b)[^,;()]){0,55}$",
+    re.I,
+)
 # A critical current density is the current at which a cell shorts, not the one the CE was
 # measured at: "a CE of 99.1% and a critical current density of 3.7 mA cm−2".
 _LIMIT_BEFORE = re.compile(r"\b(?:critical\s+current\s+densit(?:y|ies)|CCDs?)\b[^,;()]{0,15}$", re.I)
@@ -129,6 +137,8 @@ def find_conditions(sentence: str) -> list[Condition]:
     for m in _CYCLES.finditer(sentence):
         if "formation" in m.group("kind"):
             continue  # formation cycles precede the reported ones
+        if _STEP_CYCLES_BEFORE.search(sentence[max(0, m.start() - 70) : m.start()]):
+            continue  # "after an activation step at 0.1 mA cm-2 for 5 cycles"
         bound = (m.group("bound") or "").strip()
         found.append(
             Condition(

@@ -227,7 +227,7 @@ _QUALIFIERS = (
     ("<", re.compile(r"(?:below|less than|lower than|under|<|≤)\s*$", re.I)),
 )
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
-_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
+_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.|peak|highest)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
 MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
@@ -660,7 +660,9 @@ def sentence_results(
     regions = _regions(s, kept, cells, floor)
     first_comma = s.find(",")
     opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
-    respectively = "respectively" in s
+    # "99.1% and 98.9% at 1 and 2 mA cm-2": n coordinated values and a list of n conditions
+    # after them pair in order, as with "respectively".
+    respectively = "respectively" in s or _paired_in_order(s, conditions, kept)
     owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
     paired = _respectively_groups(conditions, kept) if respectively else {}
     kinds = [_cell(cells, m, lo, hi) for m, (lo, hi) in zip(kept, regions)]
@@ -747,6 +749,18 @@ def sentence_results(
                 )
             )
     return results, mentions
+
+
+_COORDINATED = re.compile(r"\s*%?\s*(?:,\s*(?:and\s+)?|,?\s*and\s+)(?:about\s+|[~≈∼]\s*)?")
+
+
+def _paired_in_order(s: str, conditions: list[Condition], mentions: list[Mention]) -> bool:
+    """True when n coordinated values are followed by a list of exactly n conditions."""
+    if len(mentions) < 2:
+        return False
+    if not all(_COORDINATED.fullmatch(s, a.end, b.start) for a, b in zip(mentions, mentions[1:])):
+        return False
+    return any(len(c.values) == len(mentions) and not c.is_range and c.start >= mentions[-1].end for c in conditions)
 
 
 def _respectively_groups(conditions: list[Condition], mentions: list[Mention]) -> dict:
