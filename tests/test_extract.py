@@ -1633,3 +1633,24 @@ def test_a_maximum_ce_is_up_to(word):
     assert [c.qualifier for c in extract_text(f"The Li||Cu cell shows a {word} CE of 99.6% at 0.5 mA cm−2.")] == [
         "up to"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a chemical family names an electrolyte; "this electrolyte" takes the paragraph's
+        (
+            "We report a sulfolane-based electrolyte. Li||Cu cells using this electrolyte show a CE of 99.1%.",
+            "sulfolane-based electrolyte",
+        ),
+        ("Li||Cu cells in the nitrile-based electrolyte give a CE of 98.4% at 1 mA cm−2.", "nitrile-based electrolyte"),
+        (
+            "The reservoir method yields an average CE of 99.6% at 0.5 mA cm−2 for the borate electrolyte.",
+            "borate electrolyte",
+        ),
+        # a baseline is no name
+        ("Li||Cu cells in the additive-free electrolyte give a CE of 95.4%.", None),
+    ],
+)
+def test_a_chemical_family_names_an_electrolyte(text, expected):
+    assert [c.electrolyte for c in extract_text(text)] == [expected]

@@ -41,7 +41,9 @@ _NOT_NAME = re.compile(
 _SPECIFIC = re.compile(
     r"(?-i:[A-Z0-9])|ether|carbonate|ester|fluorinated|concentrat|locali[sz]ed|sulfon|phosphate"
     r"|ionic liquid"
-    r"|glyme|polymer|gel|nitrate|solvat",
+    r"|glyme|polymer|gel|nitrate|solvat"
+    # "sulfolane-based", "nitrile-based", "amide electrolyte": a named chemical family
+    r"|\w-based\b|sulfol|sulfon|nitrile|amide|imide|borate|silox|silane|phosph|fluor|lactone",
     re.I,
 )
 _HOST = re.compile(r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frameworks?|substrates?)\b")
