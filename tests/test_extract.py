@@ -1654,3 +1654,38 @@ def test_a_maximum_ce_is_up_to(word):
 )
 def test_a_chemical_family_names_an_electrolyte(text, expected):
     assert [c.electrolyte for c in extract_text(text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an anode named by a formula other than Li's
+        "The SnO2 anode delivers 800 mAh g−1 after 100 cycles with a CE of 98%.",
+        "MoS2 anodes keep a Coulombic efficiency of 99.1% over 300 cycles.",
+        "The Fe3O4 anode shows an average CE of 98.7% at 1 mA cm-2.",
+        # a Li–S or Li–O2 cell, even with its Li metal anode named
+        "The lithium–sulfur cell with the Li metal anode shows a CE of 97% at 0.2 C.",
+        "The Li||S cells retained a CE of 99% over 500 cycles.",
+        "The Li metal anode in Li–O2 batteries gives a CE of 98.5% over 50 cycles.",
+        # earlier work and predictions
+        "Previous studies reported a CE of 99.5% for LHCEs.",
+        "A CE of 99.3% in LHCEs was reported previously.",
+        "Our simulation predicts a CE of 99.7% for the optimized SEI.",
+        "The model predicts an average CE of 99.9% for Li||Cu cells with the ideal SEI.",
+    ],
+)
+def test_ces_of_other_anodes_cells_earlier_work_and_predictions_are_not_results(text):
+    assert extract_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        # a Li plating test named beside the Li–S chemistry keeps its CE
+        ("For Li–S batteries, the protected Li anode shows a CE of 99.1% in Li||Cu cells at 1 mA cm−2.", "li-cu"),
+        ("Li@Ti3C2Tx anodes give a CE of 98.9% in Li||Cu cells.", "li-cu"),
+        ("The Li||NCM622 cells show 95% capacity retention and a CE of 99.9% after 200 cycles.", "full"),
+    ],
+)
+def test_li_metal_ces_beside_those_classes_are_kept(text, cell):
+    assert [c.cell for c in extract_text(text)] == [cell]

@@ -119,6 +119,8 @@ _FIRST_CYCLE_IN = re.compile(r"\b(?:first|initial|1st)\s+cycle\b|\bfirst-cycle\b
 _OTHER_ELECTRODE = re.compile(
     r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b"
     r"|\bLi4Ti5O12\b|\bLTO\b"
+    # an anode named by a formula other than Li's: "the SnO2 anode", "MoS2 anodes", "Fe3O4 anode"
+    r"|(?<![@/\w–-])(?!Li)(?=[A-Za-z.]*\d)(?:[A-Z][a-z]?[\d.]*){2,6}\s+anodes?\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|Al)\s*(?:\|\|?|/|-)\s*(?:Cu|Ti|SS|Zn|Na|K|Mg|Al|stainless|Au)\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|zinc|sodium|potassium|magnesium|calcium|alumin(?:i)?um)\s+(?:metal\s+)?"
     r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b"
@@ -159,6 +161,7 @@ _TARGET = re.compile(
     r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
     r"targets?|thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|"
     r"assum\w*|hypothetical\w*|theoretical\w*|suppos\w*|no less than|expected to|"
+    r"predict\w*|simulat\w*|projected|"
     r"when it comes to)\b"
     r"|\b(?:if|when|once)\s+(?:the\s+)?(?:\w+\s+)?(?:CE|[Cc]oulombic)",
     re.I,
@@ -187,7 +190,9 @@ _PREMISE_AFTER = re.compile(
 _PRIOR_WORK = re.compile(
     r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported"
     r"|achieved|"
-    r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
+    r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b"
+    r"|\b(?:previous|prior|earlier)\s+(?:studies|works?|reports?|research)\b"
+    r"|\breported\s+(?:previously|earlier|before)\b",
     re.I,
 )
 # "While/Although/Though/Whereas ..., ": a leading clause of its own.
@@ -536,7 +541,7 @@ _OTHER_CHEMISTRY = (
         re.compile(
             r"(?i:\blithium[–-]\s?sulfur\b|\bpolysulfides?\b|\bshuttle effect\b"
             r"|\bsulfur cathodes?\b)"
-            r"|\bLi[–-]S\b(?![\w-])"
+            r"|\bLi[–-]S\b(?![\w-])|\bLi\s*(?:\|\|?|/)\s*(?:S|SPAN)\b(?![\w-])"
         ),
     ),
     (
@@ -555,6 +560,7 @@ _OTHER_CHEMISTRY = (
         ),
     ),
 )
+_CONVERSION = ("Li–S", "Li–O2")  # Li-metal cells whose CE is the cathode chemistry's
 # A capacity per gram with a C-rate and a capacity retention describes a cathode or a
 # Li-ion full cell, not Li plating (unless the sentence names a Li-metal cell).
 _PER_GRAM = re.compile(r"mA\s*h\s*g\s*\^?-\s*1|mAh/g|mAh\s+g\w*-1")
@@ -643,6 +649,13 @@ def sentence_results(
             return [], mentions
     conditions = find_conditions(s)
     cells = find_cells(s)
+    # "The lithium–sulfur cell with the Li metal anode shows a CE of 97%": the CE of a Li–S or
+    # Li–O2 cell, although Li metal is named, unless a Li plating test is named too.
+    conversion = [name for name, regex in _OTHER_CHEMISTRY if name in _CONVERSION and regex.search(s)]
+    if conversion and not any(c.kind in ("li-cu", "li-li", "anode-free") for c in cells):
+        for m in kept:
+            m.rejected = f"CE of another chemistry ({conversion[0]}, named in the sentence)"
+        return [], mentions
     if (
         _PER_GRAM.search(s)
         and _RETENTION.search(s)
