@@ -63,12 +63,14 @@ _INVISIBLE = "[\u00ad\u200b\u200c\u200d\ufeff]"
 # lost in conversion. Only between a digit or a unit and a unit: a real question mark
 # is followed by a space.
 _LOST_SPACE = (
-    r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
+    # the "?" first, so the search skips ahead to each "?" instead of trying every position
+    r"\?(?:(?<=[\dA-Za-z]\?)"
+    r"(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
     # "99.2?%", "200?cycles": a thin space before "%" or a count's noun
-    r"|(?<=\d)\?(?=%|cycles\b|h\b|hours\b)"
+    r"|(?<=\d\?)(?=%|cycles\b|h\b|hours\b))"
 )
 # "cm?2", "g?1": the "?" of a lost superscript minus, between a unit and its power.
-_LOST_MINUS = r"(?:(?<=\bcm)|(?<=\bkg)|(?<=\b[gmLh]))\?(?=[123]\b)"
+_LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
