@@ -1689,3 +1689,28 @@ def test_ces_of_other_anodes_cells_earlier_work_and_predictions_are_not_results(
 )
 def test_li_metal_ces_beside_those_classes_are_kept(text, cell):
     assert [c.cell for c in extract_text(text)] == [cell]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a serial comma ("A, B, and C") joins a list of values that share the conditions after it
+        "We measured CEs of Li plating on Cu of 98.1%, 98.6%, and 99.0% in the three electrolytes at "
+        "0.5 mA cm-2 and 1 mAh cm-2.",
+        "Li||Cu cells give CEs of 98.1%, 98.6%, and 99.0% for the three hosts at 0.5 mA cm−2 and 1 mAh cm−2.",
+    ],
+)
+def test_a_serial_comma_list_shares_the_conditions_after_it(text):
+    assert [conditions(c) for c in extract_text(text)] == [(v, 0.5, 1, None) for v in (98.1, 98.6, 99.0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "average" carries over a second value after a short condition phrase of the first
+        "The average CE over 200 cycles is 99.2% at 25 °C and 98.5% at −20 °C in Li||Cu cells.",
+        "Li||Cu cells reach an average CE of 99.2% with the LHCE and 98.5% with the HCE.",
+    ],
+)
+def test_average_carries_over_a_condition_phrase(text):
+    assert [c.qualifier for c in extract_text(text)] == ["average", "average"]

@@ -358,7 +358,9 @@ def find_mentions(s: str) -> list[Mention]:
                     pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
                     if "average" in prev.qualifiers and re.fullmatch(
                         # "... 99.1% (0.5 mA cm-2, 1 mAh cm-2) and 98.5%": own conditions between
-                        r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|,?\s*and|,?\s*or|to)\s*",
+                        # or a short condition phrase: "99.2% at 25 °C and 98.5% at −20 °C"
+                        r"\s*(?:\([^()]{0,80}\)\s*|(?:at|under|with|in|for)\s+[^,;()%]{1,40}?)?"
+                        r"(?:,|,?\s*and|,?\s*or|to)\s*",
                         link_gap,
                     ):
                         mention.qualifiers.append("average")
@@ -938,7 +940,8 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively,
             lo, hi = mentions[a].end, mentions[b].anchor
             between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
             if (
-                _CLAUSE_BREAK.search(s, lo, hi)
+                # "98.1%, 98.6%, and 99.0% ... at 0.5 mA cm-2": a serial comma joins a list
+                (_CLAUSE_BREAK.search(s, lo, hi) and not _COORDINATED.fullmatch(s, lo, hi))
                 # a full cell and a Li||Cu cell never share conditions (curators' report)
                 or (kinds and kinds[i] and kinds[i + step] and kinds[i] != kinds[i + step])
                 or (between < len(starts) and starts[between] < hi)
