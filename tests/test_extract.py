@@ -1648,6 +1648,16 @@ def test_a_maximum_ce_is_up_to(word):
             "The reservoir method yields an average CE of 99.6% at 0.5 mA cm−2 for the borate electrolyte.",
             "borate electrolyte",
         ),
+        # "ionic liquid" is a family, "liquid" alone is not
+        (
+            "The CE of Li deposition on Cu reached 99.1% in the ionic liquid electrolyte at 0.5 mA cm-2.",
+            "ionic liquid electrolyte",
+        ),
+        (
+            "Li||Cu cells in the pyrrolidinium ionic liquid electrolyte give a CE of 98.8%.",
+            "pyrrolidinium ionic liquid electrolyte",
+        ),
+        ("Li||Cu cells in the liquid electrolyte give a CE of 96.8%.", None),
         # a baseline is no name
         ("Li||Cu cells in the additive-free electrolyte give a CE of 95.4%.", None),
     ],

@@ -157,7 +157,8 @@ def _words_before(sentence: str, end: int, most: int) -> str:
     first_of_sentence = end - 150 <= 0 and tokens[:1]
     for i in range(len(tokens) - 1, max(-1, len(tokens) - 1 - most), -1):
         word = tokens[i]
-        if _NOT_NAME.search(word) or word[-1] in ",;:(" or word.endswith(".") or "<" in word:
+        ionic_liquid = word.lower() == "liquid" and i > 0 and tokens[i - 1].lower() == "ionic"
+        if (_NOT_NAME.search(word) and not ionic_liquid) or word[-1] in ",;:(" or word.endswith(".") or "<" in word:
             break
         if first_of_sentence and i == 0 and not re.search(r"\d|/|@|.[A-Z]", word):
             break  # "Depending": a capital that only starts the sentence
