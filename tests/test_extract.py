@@ -1724,3 +1724,38 @@ def test_a_serial_comma_list_shares_the_conditions_after_it(text):
 )
 def test_average_carries_over_a_condition_phrase(text):
     assert [c.qualifier for c in extract_text(text)] == ["average", "average"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a contrast opening the next sentence carries the CE word of a result sentence
+        (
+            "Li||Cu cells using the sulfolane electrolyte show a CE of 99.1%. In contrast, the LiPF6-based "
+            "carbonate electrolyte gives only 92.3% under the same conditions (0.5 mA cm−2, 1 mAh cm−2).",
+            [(99.1, None, None, "li-cu"), (92.3, 0.5, 1, "li-cu")],
+        ),
+        (
+            "The LHCE gives an average CE of 99.3% in Li||Cu cells at 1 mA cm−2. By comparison, the dilute "
+            "electrolyte reaches 96.0% at 1 mA cm−2.",
+            [(99.3, 1, None, "li-cu"), (96.0, 1, None, "li-cu")],
+        ),
+    ],
+)
+def test_a_contrast_sentence_carries_the_ce_word_before_it(text, expected):
+    found = extract_text(text)
+    assert [(c.ce_percent, c.current_density_mA_cm2, c.areal_capacity_mAh_cm2, c.cell) for c in found] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another figure, no result before it, or another paragraph: nothing is carried
+        "Li||Cu cells show a CE of 99.1%. In contrast, the full cell retains 85% of its capacity.",
+        "Li||Cu cells show a CE of 99.1%. By comparison, the porosity of the host is 92%.",
+        "The electrolyte is stable. In contrast, the carbonate electrolyte gives only 92.3%.",
+        "Li||Cu cells show a CE of 99.1%.\n\nIn contrast, the carbonate electrolyte gives only 92.3%.",
+    ],
+)
+def test_nothing_is_carried_to_other_figures_or_paragraphs(text):
+    assert [c.ce_percent for c in extract_text(text)] == ([99.1] if "99.1" in text else [])

@@ -302,9 +302,31 @@ _CONTINUATION_BLOCK = re.compile(
 )
 
 
-def find_mentions(s: str) -> list[Mention]:
-    """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why)."""
+# "Li||Cu cells ... show a CE of 99.1%. In contrast, the carbonate electrolyte gives only 92.3%
+# under the same conditions": a contrast that opens the next sentence carries its CE word.
+_CARRIED_OPENER = re.compile(r"^\s*(?:(?:In|By)\s+(?:contrast|comparison)|Comparatively|Conversely)\b,?", re.I)
+# Words of another figure: a contrast sentence about them carries no CE.
+_NOT_CARRIED = re.compile(
+    r"\b(?:capacit\w*|retention|retain\w*|utili[sz]ation|porosity|conductivity|efficienc\w*|energy|"
+    r"voltage|loss|decay|fad\w*|swelling|expansion)\b",
+    re.I,
+)
+
+
+def carries_ce(s: str) -> bool:
+    """True when ``s`` has no CE word and opens with a contrast that carries the one before."""
+    return not _KEY.search(s) and bool(_CARRIED_OPENER.match(s)) and not _NOT_CARRIED.search(s)
+
+
+def find_mentions(s: str, carried: bool = False) -> list[Mention]:
+    """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why).
+
+    ``carried``: the sentence before, in the same paragraph, stated a CE result; a sentence
+    without a CE word of its own that opens with a contrast ("In contrast, ...") carries it.
+    """
     keys = list(_KEY.finditer(s))
+    if carried and carries_ce(s):
+        keys = [m for m in [_CARRIED_OPENER.match(s)] if m]
     key_ends = [k.end() for k in keys]
     mentions: list[Mention] = []
     tokens = _percent_tokens(s)
@@ -609,15 +631,15 @@ def chemistry(s: str) -> str | None:
 
 
 def sentence_results(
-    s: str, context: "str | None | Callable[[], str | None]" = None
+    s: str, context: "str | None | Callable[[], str | None]" = None, carried: bool = False
 ) -> tuple[list[Result], list[Mention]]:
     """The CE results of one normalised sentence, and every mention considered.
 
     ``context`` is the chemistry the paragraph named last before this sentence (see
     ``chemistry``), or a function giving it; a sentence that names no chemistry of its
-    own inherits it.
+    own inherits it. ``carried``: the sentence before stated a CE result (``find_mentions``).
     """
-    mentions = find_mentions(s)
+    mentions = find_mentions(s, carried)
     kept = [m for m in mentions if not m.rejected]
     if not kept:
         return [], mentions
