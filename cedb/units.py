@@ -91,6 +91,18 @@ def in_canonical_spelling(value: object, quantity: Quantity) -> float | None:
     return number
 
 
+@lru_cache(maxsize=64)
+def factor(unit: str, quantity: Quantity) -> float:
+    """How many of ``quantity``'s canonical units one ``unit`` is: ``"µA cm-2"`` -> 0.001.
+
+    A canonical spelling (``quantity.spellings``: "mA cm^-2", "mAh cm^-2") is 1 without
+    loading pint's registry (1-2 s), so text in the usual units never pays for it.
+    """
+    if in_canonical_spelling(f"1 {unit}", quantity) == 1.0:
+        return 1.0
+    return to_canonical(f"1 {unit}", quantity)
+
+
 def to_canonical(value: object, quantity: Quantity) -> float:
     """``value`` (number or text with a unit) in ``quantity``'s canonical unit.
 

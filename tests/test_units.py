@@ -333,3 +333,28 @@ def test_every_fast_spelling_is_the_canonical_unit_for_pint(quantity):
 @pytest.mark.parametrize("text", ["0.75 A/m^2", "-1 mA/cm^2", "1,5 mA/cm2", "0 mA/cm2", "0.75", "1e400 mA/cm2"])
 def test_unusual_text_is_left_to_pint(text):
     assert units.in_canonical_spelling(text, units.CURRENT_DENSITY) is None
+
+
+@pytest.mark.parametrize(
+    ("unit", "quantity", "expected"),
+    [
+        # SI prefixes worked by hand: 1 µA = 1e-3 mA, 1 A = 1e3 mA, 1 Ah = 1e3 mAh.
+        ("mA cm-2", units.CURRENT_DENSITY, 1.0),
+        ("μA cm^-2", units.CURRENT_DENSITY, 0.001),
+        ("µA cm^-2", units.CURRENT_DENSITY, 0.001),
+        ("uA cm^-2", units.CURRENT_DENSITY, 0.001),
+        ("A cm^-2", units.CURRENT_DENSITY, 1000.0),
+        ("mA h cm^-2", units.AREAL_CAPACITY, 1.0),
+        ("mAh cm^-2", units.AREAL_CAPACITY, 1.0),
+        ("μAh cm^-2", units.AREAL_CAPACITY, 0.001),
+        ("Ah cm^-2", units.AREAL_CAPACITY, 1000.0),
+    ],
+)
+def test_unit_factor_is_the_one_parsers_conversion(unit, quantity, expected):
+    # cedb.extract scales every current and capacity it finds by this one function.
+    assert units.factor(unit, quantity) == expected
+
+
+def test_unit_factor_refuses_a_unit_of_another_quantity():
+    with pytest.raises(InvalidValue, match="wrong unit"):
+        units.factor("mA cm^-2", units.AREAL_CAPACITY)

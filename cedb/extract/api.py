@@ -64,7 +64,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
     from cedb.extract.materials import electrolyte_text, host_text
     from cedb.extract.normalize import prepare
-    from cedb.extract.rules import COMPARATOR, chemistry, measurement_cell, sentence_results
+    from cedb.extract.rules import COMPARATOR, carries_ce, chemistry, measurement_cell, sentence_results
     from cedb.extract.sentences import split_sentences
 
     mapped = prepare(text, kind)
@@ -127,6 +127,7 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         return None
 
     paragraph_start, first = -1, 0
+    previous: tuple[int, set[str | None]] = (-2, set())  # the last sentence with results, its cells
     for index, (a, b) in enumerate(spans):
         paragraph = mapped.text.rfind("\n", 0, a) + 1
         if paragraph != paragraph_start:
@@ -135,9 +136,14 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         sentence = mapped.text[a:b]
         if "%" not in sentence and not _FRACTION_HINT.search(sentence):
             continue  # no CE value can be stated
-        results, _ = sentence_results(sentence.replace("\n", " "), lambda i=index, f=first: context(i, f))
+        carried = previous[0] == index - 1 and index > first
+        results, _ = sentence_results(
+            sentence.replace("\n", " "), lambda i=index, f=first: context(i, f), carried=carried
+        )
         if not results:
             continue
+        cell_before = previous[1] if carried and carries_ce(sentence.replace("\n", " ")) else None
+        previous = (index, {r.cell for r in results})
         start, end = mapped.source_span(a, b)
         flat = sentence.replace("\n", " ")
         for r in results:
@@ -150,7 +156,10 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     current_density_mA_cm2=r.current_density_mA_cm2,
                     areal_capacity_mAh_cm2=r.areal_capacity_mAh_cm2,
                     cycles=r.cycles,
-                    cell=r.cell or cell_of_paragraph(index),
+                    # a contrast carrying the CE word of the sentence before is in its one cell
+                    cell=r.cell
+                    or (next(iter(cell_before)) if cell_before and len(cell_before) == 1 else None)
+                    or cell_of_paragraph(index),
                     method_hint=r.method_hint,
                     complete=r.current_density_mA_cm2 is not None and r.areal_capacity_mAh_cm2 is not None,
                     confidence=r.confidence,

@@ -27,25 +27,31 @@ _STOP = re.compile(
     r"|(?<!\bin)(?<!\bof)(?<!\bto)\sthe\b"
 )
 # "... electrolyte": the words right before it, up to five, of which one names something specific.
-_NAMED = re.compile(r"\belectrolytes?\b(?!\s*(?:interphase|interface|/))")
+# Not the middle of a cell's notation ("Li|electrolyte|Cu").
+_NAMED = re.compile(r"(?<![|/])\belectrolytes?\b(?!\s*(?:interphase|interface|/|\|))")
 _NOT_NAME = re.compile(
     r"^(?:the|a|an|this|these|that|its|their|our|in|of|with|and|or|by|using|to|on|for|into|from"
     r"|is|was|"
     r"are|were|as|at|than|such|new|novel|liquid|organic|same|typical|conventional|whole|bulk|most|"
-    r"reported|outperform\w*|compared|versus|both|each|all|two|three|four|five|six)$|[%=<>]|\^|"
+    r"reported|outperform\w*|compared|versus|over|via|unlike|against|relative|beyond|through|both|"
+    r"each|all|two|three|four|five|six)$|[%=<>]|\^|"
     r"^CEs?$|oulombic",
     re.I,
 )
 _SPECIFIC = re.compile(
     r"(?-i:[A-Z0-9])|ether|carbonate|ester|fluorinated|concentrat|locali[sz]ed|sulfon|phosphate"
     r"|ionic liquid"
-    r"|glyme|polymer|gel|nitrate|solvat",
+    r"|glyme|polymer|gel|nitrate|solvat"
+    # "sulfolane-based", "nitrile-based", "amide electrolyte": a named chemical family
+    r"|\w-based\b|sulfol|sulfon|nitrile|amide|imide|borate|silox|silane|phosph|fluor|lactone",
     re.I,
 )
 _HOST = re.compile(r"\b(?:hosts?|current collectors?|skeletons?|scaffolds?|frameworks?|substrates?)\b")
 _MATERIAL = re.compile(r"\d|/|@|[A-Z]")
 _SERVES_AS_HOST = re.compile(r"\b(\S+)\s+(?:serves?|acts?|works?)\s+as\s+(?:the|a)\s+(?:\w+\s+)?host\b")
 MAX_LENGTH = 200
+_CITATION = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+_CONCESSIVE = re.compile(r"(?:While|Although|Though|Whereas|Unlike|Compared (?:to|with))\b[^;]*?,\s")
 _CLAUSE_BREAK = re.compile(r",\s*(?:and|while|whereas|but)\b|;|\bwhile\b|\bwhereas\b")
 
 
@@ -61,6 +67,11 @@ def electrolyte_text(sentence: str, near: int | None = None, values: list[int] |
     with "respectively", the n-th of n electrolytes named before the values.
     """
     found = _electrolytes(sentence)
+    lead = _CONCESSIVE.match(sentence)
+    if lead and near is not None and near >= lead.end():
+        # "While ... the benchmark set by liquid and gel electrolytes, we demonstrated >95% CE
+        # with LiFSI-based SPEs": the leading clause's electrolytes are not the value's
+        found = [f for f in found if f[0] >= lead.end()]
     if not found:
         return None
     if near is None or len({text for _, text in found}) == 1:
@@ -146,7 +157,8 @@ def _words_before(sentence: str, end: int, most: int) -> str:
     first_of_sentence = end - 150 <= 0 and tokens[:1]
     for i in range(len(tokens) - 1, max(-1, len(tokens) - 1 - most), -1):
         word = tokens[i]
-        if _NOT_NAME.search(word) or word[-1] in ",;:(" or word.endswith(".") or "<" in word:
+        ionic_liquid = word.lower() == "liquid" and i > 0 and tokens[i - 1].lower() == "ionic"
+        if (_NOT_NAME.search(word) and not ionic_liquid) or word[-1] in ",;:(" or word.endswith(".") or "<" in word:
             break
         if first_of_sentence and i == 0 and not re.search(r"\d|/|@|.[A-Z]", word):
             break  # "Depending": a capital that only starts the sentence
@@ -167,5 +179,14 @@ def host_text(sentence: str) -> str | None:
 
 
 def _clean(text: str) -> str | None:
-    text = re.sub(r"\s+", " ", text).strip(" ,;:")
+    text = re.sub(r"\s+", " ", text)
+    text = _CITATION.sub("", text)
+    # "(1.2 M LiFSI) achieves": a bracket closed but not opened in the words ends them
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(char, 0)
+        if depth < 0:
+            text = text[:i]
+            break
+    text = text.strip(" ,;:")
     return text[:MAX_LENGTH] if text else None

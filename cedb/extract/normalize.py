@@ -6,7 +6,8 @@ PDF line-break hyphens, every line break turned into a space, and a single ``\\n
 where a blank line (a paragraph, a column or a page break) was.
 
 Two artefacts of text conversion are repaired (issue #13): a thin or no-break space
-that became ``?`` between a number and its unit (``0.5?mA?cm−2``) is a space again,
+that became ``?`` between a number and its unit (``0.5?mA?cm−2``, ``99.2?%``) is a space
+again, a ``?`` between a unit and its power (``cm?2``) is the minus it replaced,
 and a ``$`` in front of a percentage (``a CE of $99.3%``, where ``≈`` was lost) is
 read as ``≈``. The sentence splitter decides which of those
 ``\\n`` end a sentence; PDF text has blank lines in mid-sentence.
@@ -61,7 +62,15 @@ _INVISIBLE = "[\u00ad\u200b\u200c\u200d\ufeff]"
 # "0.5?mA?cm−2", "3860?mAh?g−1", "2.0?M LiPF6": a space typeset as a thin space and
 # lost in conversion. Only between a digit or a unit and a unit: a real question mark
 # is followed by a space.
-_LOST_SPACE = r"(?<=[\dA-Za-z])\?(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
+_LOST_SPACE = (
+    # the "?" first, so the search skips ahead to each "?" instead of trying every position
+    r"\?(?:(?<=[\dA-Za-z]\?)"
+    r"(?=(?:[mμµu]?A\b|[mμµu]?Ah\b|mA\s?h\b|cm\b|g\b|M\b|V\b|mV\b|°C|wt|vol|h\b))"
+    # "99.2?%", "200?cycles": a thin space before "%" or a count's noun
+    r"|(?<=\d\?)(?=%|cycles\b|h\b|hours\b))"
+)
+# "cm?2", "g?1": the "?" of a lost superscript minus, between a unit and its power.
+_LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
@@ -85,6 +94,7 @@ def prepare(source: str, kind: str = "text") -> MappedText:
     text = text.sub(_INVISIBLE, "")
     text = text.translate(_CHARACTERS)
     text = text.sub(_LOST_SPACE, " ")
+    text = text.sub(_LOST_MINUS, "-")
     text = text.sub(_LOST_APPROX, "≈")
     return _join_lines(text)
 

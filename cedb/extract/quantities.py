@@ -10,6 +10,8 @@ in extraction. An exponent may be followed by a glued citation (``cm-2.98``).
 import re
 from dataclasses import dataclass
 
+from cedb import units
+
 # "1,000" is one thousand; a list "0.5, 1 and 2" has spaces after its commas.
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?)"
 # At most 9 values: bounded so that a long run of numbers cannot make matching quadratic.
@@ -38,6 +40,14 @@ _RESERVOIR_BEFORE = re.compile(r"(?:reservoir|Q_?T|pre-?deposit\w*|predeposit\w*
 _STEP_BEFORE = re.compile(
     r"\b(?:activation|activating|formation|conditioning|pre-?cycl\w*|pre-?plat\w*|nucleation)\b"
     r"[^,;()]{0,25}$",
+    re.I,
+)
+# The cycles of such a step: "an activation step at 0.1 mA cm-2 for 5 cycles" (a longer reach,
+# so "formation" only as a named step, not "SEI formation ... for 300 cycles").
+_STEP_CYCLES_BEFORE = re.compile(
+    r"\b(?:activation|activating|conditioning|pre-?cycl\w*|pre-?plat\w*|formation\s+(?:steps?|protocols?|process))"
+    # "1 min of activation at 3 mA cm-2 followed by 10 cycles": the step ends there
+    r"\b(?:(?!\bfollow|\bthen\b|\bbefore\b|\bafter\b)[^,;()]){0,55}$",
     re.I,
 )
 # A critical current density is the current at which a cell shorts, not the one the CE was
@@ -87,13 +97,13 @@ def _values(text: str) -> tuple[tuple[float, ...], bool]:
     return tuple(parse_number(n) for n in re.findall(NUMBER, text)), False
 
 
-def _unit_scale(unit: str) -> float:
-    unit = unit.replace(" ", "")
-    if unit.startswith(("μ", "µ", "u")):
-        return 1e-3
-    if unit in ("A", "Ah"):
-        return 1e3
-    return 1.0
+_QUANTITY = {"current": units.CURRENT_DENSITY, "capacity": units.AREAL_CAPACITY}
+
+
+def _unit_scale(unit: str, kind: str) -> float:
+    # One unit parser (cedb.units, issue #18); the area is always cm^-2 here, also when its
+    # superscript was lost.
+    return units.factor(f"{unit.replace(' ', '')} cm^-2", _QUANTITY[kind])  # "mA h" -> "mAh"
 
 
 def find_conditions(sentence: str) -> list[Condition]:
@@ -112,7 +122,7 @@ def find_conditions(sentence: str) -> list[Condition]:
             if kind == "current" and _LIMIT_BEFORE.search(before):
                 continue  # a short-circuit limit, not a cycling condition
             values, is_range = _values(m.group("value"))
-            scale = _unit_scale(m.group("unit"))
+            scale = _unit_scale(m.group("unit"), kind)
             lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
             found.append(
                 Condition(
@@ -127,6 +137,8 @@ def find_conditions(sentence: str) -> list[Condition]:
     for m in _CYCLES.finditer(sentence):
         if "formation" in m.group("kind"):
             continue  # formation cycles precede the reported ones
+        if _STEP_CYCLES_BEFORE.search(sentence[max(0, m.start() - 70) : m.start()]):
+            continue  # "after an activation step at 0.1 mA cm-2 for 5 cycles"
         bound = (m.group("bound") or "").strip()
         found.append(
             Condition(
@@ -141,7 +153,7 @@ def find_conditions(sentence: str) -> list[Condition]:
 
 
 # --- cells and methods -------------------------------------------------------------
-_SEP = r"\s*(?:\|\||\||/|-|–)\s*"
+_SEP = r"\s*(?:\|\||\||//|/|-|–)\s*"
 _CATHODE = (
     r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
     r"|SPAN\b)"
@@ -184,15 +196,18 @@ _CELLS = (
             r"|(?i:\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
             r"|\blithium\s*\|\|?\s*copper\b)"
             # "plating capacity of 2 mAh cm-2 on copper foil": Li plated on Cu is a Li||Cu test
+            # "Li deposition on Cu at 2 mA cm-2" too; not "on Cu@X", "on Cu-coated", "on Cu/Y"
             r"|(?i:\b(?:plat|deposit)\w*(?:/\w+)?\s+(?:\S+\s+){0,6}?on\s+(?:the\s+|a\s+)?(?:bare\s+)?"
-            r"(?:copper|Cu)\s+(?:foils?|substrates?)\b)"
+            r"(?:copper|Cu)\b(?![@/–-]))"
             # "from 90.5% (bare Cu in commercial electrolyte) to 96.1%": the bare Cu electrode
-            # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8)
+            # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8), when the
+            # sentence says Li is plated on it (see find_cells)
             r"|(?i:\bbare\s+(?:Cu|copper)\b(?:\s+(?:foils?|electrodes?|substrates?|current\s+collectors?))?)"
         ),
     ),
 )
 CELL_TYPES = tuple(name for name, _ in _CELLS)
+_PLATING = re.compile(r"(?i)\b(?:Li|lithium)\s+(?:metal\s+)?(?:plat|deposit|electrodeposit)\w*")
 
 
 @dataclass(frozen=True)
@@ -206,10 +221,13 @@ def find_cells(sentence: str) -> list[Cell]:
     """Cell configurations named in ``sentence`` ("Li||Cu", "anode-free", ...)."""
     cells: list[Cell] = []
     taken: list[tuple[int, int]] = []
+    plating = _PLATING.search(sentence) is not None
     for kind, regex in _CELLS:
         for m in regex.finditer(sentence):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue  # "Cu||NCM" is anode-free, not also a Li||NCM full cell
+            if not plating and m.group()[:4].lower() == "bare":
+                continue  # "the CE of the bare Cu electrode": no cell named, none made up
             cells.append(Cell(kind, m.start(), m.end()))
             taken.append(m.span())
     return sorted(cells, key=lambda c: c.start)

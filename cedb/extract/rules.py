@@ -119,6 +119,8 @@ _FIRST_CYCLE_IN = re.compile(r"\b(?:first|initial|1st)\s+cycle\b|\bfirst-cycle\b
 _OTHER_ELECTRODE = re.compile(
     r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b"
     r"|\bLi4Ti5O12\b|\bLTO\b"
+    # an anode named by a formula other than Li's: "the SnO2 anode", "MoS2 anodes", "Fe3O4 anode"
+    r"|(?<![@/\w–-])(?!Li)(?=[A-Za-z.]*\d)(?:[A-Z][a-z]?[\d.]*){2,6}\s+anodes?\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|Al)\s*(?:\|\|?|/|-)\s*(?:Cu|Ti|SS|Zn|Na|K|Mg|Al|stainless|Au)\b"
     r"|\b(?:Zn|Na|K|Mg|Ca|zinc|sodium|potassium|magnesium|calcium|alumin(?:i)?um)\s+(?:metal\s+)?"
     r"(?:anodes?|plating|stripping|deposition|batter(?:y|ies)|cells?)\b"
@@ -159,6 +161,7 @@ _TARGET = re.compile(
     r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
     r"targets?|thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|"
     r"assum\w*|hypothetical\w*|theoretical\w*|suppos\w*|no less than|expected to|"
+    r"predict\w*|simulat\w*|projected|"
     r"when it comes to)\b"
     r"|\b(?:if|when|once)\s+(?:the\s+)?(?:\w+\s+)?(?:CE|[Cc]oulombic)",
     re.I,
@@ -187,7 +190,9 @@ _PREMISE_AFTER = re.compile(
 _PRIOR_WORK = re.compile(
     r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported"
     r"|achieved|"
-    r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b",
+    r"demonstrated|obtained|shown)\b|\bpreviously\s+reported\b|\b(?:has|have)\s+been\s+reported\b"
+    r"|\b(?:previous|prior|earlier)\s+(?:studies|works?|reports?|research)\b"
+    r"|\breported\s+(?:previously|earlier|before)\b",
     re.I,
 )
 # "While/Although/Though/Whereas ..., ": a leading clause of its own.
@@ -227,7 +232,7 @@ _QUALIFIERS = (
     ("<", re.compile(r"(?:below|less than|lower than|under|<|≤)\s*$", re.I)),
 )
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
-_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
+_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.|peak|highest)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
 MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
@@ -288,9 +293,40 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
     return sorted(tokens)
 
 
-def find_mentions(s: str) -> list[Mention]:
-    """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why)."""
+# A capacity figure or retention between two values ends a list of CEs; an areal capacity
+# condition ("a deposition capacity of 5 mAh cm-2, and even 96%") does not.
+_CONTINUATION_BLOCK = re.compile(
+    r";|\bretention\b|\bcapacity\b(?!\s*(?:of|=|:|\()?\s*(?:about\s+|[~≈∼]\s*)?\d+(?:\.\d+)?\s*"
+    r"(?:mA\s*h|mAh|μAh|µAh|uAh|Ah)\s*(?:/\s*)?cm)",
+    re.I,
+)
+
+
+# "Li||Cu cells ... show a CE of 99.1%. In contrast, the carbonate electrolyte gives only 92.3%
+# under the same conditions": a contrast that opens the next sentence carries its CE word.
+_CARRIED_OPENER = re.compile(r"^\s*(?:(?:In|By)\s+(?:contrast|comparison)|Comparatively|Conversely)\b,?", re.I)
+# Words of another figure: a contrast sentence about them carries no CE.
+_NOT_CARRIED = re.compile(
+    r"\b(?:capacit\w*|retention|retain\w*|utili[sz]ation|porosity|conductivity|efficienc\w*|energy|"
+    r"voltage|loss|decay|fad\w*|swelling|expansion)\b",
+    re.I,
+)
+
+
+def carries_ce(s: str) -> bool:
+    """True when ``s`` has no CE word and opens with a contrast that carries the one before."""
+    return not _KEY.search(s) and bool(_CARRIED_OPENER.match(s)) and not _NOT_CARRIED.search(s)
+
+
+def find_mentions(s: str, carried: bool = False) -> list[Mention]:
+    """Every CE mention of sentence ``s``, including rejected ones (``rejected`` says why).
+
+    ``carried``: the sentence before, in the same paragraph, stated a CE result; a sentence
+    without a CE word of its own that opens with a contrast ("In contrast, ...") carries it.
+    """
     keys = list(_KEY.finditer(s))
+    if carried and carries_ce(s):
+        keys = [m for m in [_CARRIED_OPENER.match(s)] if m]
     key_ends = [k.end() for k in keys]
     mentions: list[Mention] = []
     tokens = _percent_tokens(s)
@@ -338,13 +374,15 @@ def find_mentions(s: str) -> list[Mention]:
             elif mentions and mentions[-1].end <= start and value >= 80:
                 prev = mentions[-1]
                 link_gap = s[prev.end : start]
-                if len(link_gap) <= 120 and not re.search(r";|\bcapacity\b|\bretention\b", link_gap, re.I):
+                if len(link_gap) <= 120 and not _CONTINUATION_BLOCK.search(link_gap):
                     mention = Mention(value, high, start, end, start, "continuation")
                     mention.reasons.append("continues a list of CE values")
                     pre = link_gap[-40:]  # "99.5% and ~99.3%": the qualifier of the second value
                     if "average" in prev.qualifiers and re.fullmatch(
                         # "... 99.1% (0.5 mA cm-2, 1 mAh cm-2) and 98.5%": own conditions between
-                        r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|,?\s*and|,?\s*or|to)\s*",
+                        # or a short condition phrase: "99.2% at 25 °C and 98.5% at −20 °C"
+                        r"\s*(?:\([^()]{0,80}\)\s*|(?:at|under|with|in|for)\s+[^,;()%]{1,40}?)?"
+                        r"(?:,|,?\s*and|,?\s*or|to)\s*",
                         link_gap,
                     ):
                         mention.qualifiers.append("average")
@@ -527,7 +565,7 @@ _OTHER_CHEMISTRY = (
         re.compile(
             r"(?i:\blithium[–-]\s?sulfur\b|\bpolysulfides?\b|\bshuttle effect\b"
             r"|\bsulfur cathodes?\b)"
-            r"|\bLi[–-]S\b(?![\w-])"
+            r"|\bLi[–-]S\b(?![\w-])|\bLi\s*(?:\|\|?|/)\s*(?:S|SPAN)\b(?![\w-])"
         ),
     ),
     (
@@ -546,6 +584,7 @@ _OTHER_CHEMISTRY = (
         ),
     ),
 )
+_CONVERSION = ("Li–S", "Li–O2")  # Li-metal cells whose CE is the cathode chemistry's
 # A capacity per gram with a C-rate and a capacity retention describes a cathode or a
 # Li-ion full cell, not Li plating (unless the sentence names a Li-metal cell).
 _PER_GRAM = re.compile(r"mA\s*h\s*g\s*\^?-\s*1|mAh/g|mAh\s+g\w*-1")
@@ -592,15 +631,15 @@ def chemistry(s: str) -> str | None:
 
 
 def sentence_results(
-    s: str, context: "str | None | Callable[[], str | None]" = None
+    s: str, context: "str | None | Callable[[], str | None]" = None, carried: bool = False
 ) -> tuple[list[Result], list[Mention]]:
     """The CE results of one normalised sentence, and every mention considered.
 
     ``context`` is the chemistry the paragraph named last before this sentence (see
     ``chemistry``), or a function giving it; a sentence that names no chemistry of its
-    own inherits it.
+    own inherits it. ``carried``: the sentence before stated a CE result (``find_mentions``).
     """
-    mentions = find_mentions(s)
+    mentions = find_mentions(s, carried)
     kept = [m for m in mentions if not m.rejected]
     if not kept:
         return [], mentions
@@ -634,6 +673,13 @@ def sentence_results(
             return [], mentions
     conditions = find_conditions(s)
     cells = find_cells(s)
+    # "The lithium–sulfur cell with the Li metal anode shows a CE of 97%": the CE of a Li–S or
+    # Li–O2 cell, although Li metal is named, unless a Li plating test is named too.
+    conversion = [name for name, regex in _OTHER_CHEMISTRY if name in _CONVERSION and regex.search(s)]
+    if conversion and not any(c.kind in ("li-cu", "li-li", "anode-free") for c in cells):
+        for m in kept:
+            m.rejected = f"CE of another chemistry ({conversion[0]}, named in the sentence)"
+        return [], mentions
     if (
         _PER_GRAM.search(s)
         and _RETENTION.search(s)
@@ -651,7 +697,9 @@ def sentence_results(
     regions = _regions(s, kept, cells, floor)
     first_comma = s.find(",")
     opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
-    respectively = "respectively" in s
+    # "99.1% and 98.9% at 1 and 2 mA cm-2": n coordinated values and a list of n conditions
+    # after them pair in order, as with "respectively".
+    respectively = "respectively" in s or _paired_in_order(s, conditions, kept)
     owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
     paired = _respectively_groups(conditions, kept) if respectively else {}
     kinds = [_cell(cells, m, lo, hi) for m, (lo, hi) in zip(kept, regions)]
@@ -738,6 +786,18 @@ def sentence_results(
                 )
             )
     return results, mentions
+
+
+_COORDINATED = re.compile(r"\s*%?\s*(?:,\s*(?:and\s+)?|,?\s*and\s+)(?:about\s+|[~≈∼]\s*)?")
+
+
+def _paired_in_order(s: str, conditions: list[Condition], mentions: list[Mention]) -> bool:
+    """True when n coordinated values are followed by a list of exactly n conditions."""
+    if len(mentions) < 2:
+        return False
+    if not all(_COORDINATED.fullmatch(s, a.end, b.start) for a, b in zip(mentions, mentions[1:])):
+        return False
+    return any(len(c.values) == len(mentions) and not c.is_range and c.start >= mentions[-1].end for c in conditions)
 
 
 def _respectively_groups(conditions: list[Condition], mentions: list[Mention]) -> dict:
@@ -902,7 +962,8 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively,
             lo, hi = mentions[a].end, mentions[b].anchor
             between = bisect.bisect_left(starts, lo)  # a condition of this kind between them?
             if (
-                _CLAUSE_BREAK.search(s, lo, hi)
+                # "98.1%, 98.6%, and 99.0% ... at 0.5 mA cm-2": a serial comma joins a list
+                (_CLAUSE_BREAK.search(s, lo, hi) and not _COORDINATED.fullmatch(s, lo, hi))
                 # a full cell and a Li||Cu cell never share conditions (curators' report)
                 or (kinds and kinds[i] and kinds[i + step] and kinds[i] != kinds[i + step])
                 or (between < len(starts) and starts[between] < hi)
