@@ -15,15 +15,15 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cedb import precision
-from cedb.bulk import (  # normalise_field: remembered per value
+from cedb.errors import CedbError, ChecksFailed, ConflictError, NotFound
+from cedb.precision import ReportedNumber
+from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS, REFERENCE_FIELDS, STRATEGY_FIELDS
+from cedb.store.bulk import (  # normalise_field: remembered per value
     Progress,
     WriteCounts,
     normalise_field,
 )
-from cedb.errors import CedbError, ChecksFailed, ConflictError, NotFound
-from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
-from cedb.precision import ReportedNumber
-from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS, REFERENCE_FIELDS, STRATEGY_FIELDS
+from cedb.store.models import Measurement, Reference, ReferenceCreate, Strategy
 
 FORMAT_HEADER = "# cedb curation file, format 1\n"
 REFERENCE_KEYS = REFERENCE_FIELDS
@@ -170,7 +170,7 @@ def database_keys(*, url: str) -> set[str] | None:
 
     None when there is no database there yet: ``curate check`` never creates one.
     """
-    from cedb.db import read_only_engine, session_scope
+    from cedb.store.db import read_only_engine, session_scope
 
     engine = read_only_engine(url)
     if engine is None:
@@ -416,7 +416,7 @@ def _list(data: _LineDict, key: str, path: Path, problems: list[Problem]) -> lis
 def _check_aliases(reference: _LineDict, path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     """The reference's ``aliases``: old keys merged into this paper, each a key or a mapping
     ``{key: OLD, strategies: {OLD LABEL: LABEL OF THIS FILE}}``."""
-    from cedb.models import check_key
+    from cedb.store.models import check_key
 
     found: list[dict[str, Any]] = []
     line = reference.line_of("aliases")
@@ -579,12 +579,12 @@ def load(
     clears one). Same paper, strategy and conditions with another CE is a conflict: nothing
     is loaded unless ``on_conflict`` is 'keep' or 'replace'. ``dry_run``: everything is
     checked and counted, the per-field changes listed, nothing kept. The records are written
-    by cedb.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
+    by cedb.store.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
     papers, strategies and measurements. ``parsed``: the files already read by ``parse`` (the
     CLI reads them before it takes the write lock), instead of ``paths``.
     """
-    from cedb import bulk
-    from cedb.models import ReferenceAlias
+    from cedb.store import bulk
+    from cedb.store.models import ReferenceAlias
 
     known = {key for key in session.exec(select(Reference.key))}
     known |= {key for key in session.exec(select(ReferenceAlias.key))}
@@ -623,7 +623,7 @@ def _join_merged_strategies(session: Session, records: list[PaperRecord]) -> lis
     """The records as written: a file under a key already merged into another paper, whose
     file maps the old strategy labels to its own, has its results filed under the mapped
     strategies (the old strategy is gone since the merge), so that loading again changes nothing."""
-    from cedb.models import ReferenceAlias
+    from cedb.store.models import ReferenceAlias
 
     mapped = {
         a["key"]: (r.reference.get("key"), a["strategies"]) for r in records for a in r.aliases if a["strategies"]
@@ -659,8 +659,8 @@ def _merge_aliases(session: Session, records: list[PaperRecord]) -> list[str]:
     """Carry out each file's ``aliases`` (``crud.merge_references``): an old key that is still a
     paper is merged into the file's paper; an unknown one becomes its alias; one that already
     is its alias is left alone. Returns 'OLD -> NEW' for each merge made."""
-    from cedb import crud
-    from cedb.models import ReferenceAlias
+    from cedb.store import crud
+    from cedb.store.models import ReferenceAlias
 
     done = []
     for record in records:
@@ -706,7 +706,7 @@ def _clean(value: Any) -> Any:
 def file_name(key: str) -> str:
     """The curation file of a paper: ``models.safe_key`` of its key (the key itself, or for
     keys with other characters such as ':' and '/' a safe form plus a short hash)."""
-    from cedb.models import safe_key
+    from cedb.store.models import safe_key
 
     return safe_key(key) + ".yaml"
 
@@ -722,7 +722,7 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             continue
         ref[name] = value.split(" and ") if name == "authors" else _clean(value)
         if name == "key":
-            from cedb import crud
+            from cedb.store import crud
 
             merged = crud.aliases(session=session, reference=reference)
             if merged:  # keys merged into this paper (`cedb paper merge`): they keep resolving

@@ -410,9 +410,9 @@ def export_table(
     import sqlalchemy as sa
     from sqlmodel import col
 
-    from cedb import query
-    from cedb.models import Reference
     from cedb.practical import rule_text
+    from cedb.store import query
+    from cedb.store.models import Reference
 
     needed = set(ROW_KEYS_NEEDED)
     for column in columns:
@@ -451,8 +451,8 @@ def export_table(
 
 def bibtex(session, table: ReviewTable) -> str:
     """The .bib of ``table``: exactly the entries it cites (reviews, not their placeholders)."""
-    from cedb import crud
     from cedb.bibliography import to_bibtex
+    from cedb.store import crud
 
     keys = table.bib_keys()
     return to_bibtex(

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from cedb import bibliography, crud
+from cedb import bibliography
 from cedb.config import Settings
 from cedb.errors import CedbError, InvalidValue
-from cedb.models import ReferenceCreate
+from cedb.store import crud
+from cedb.store.models import ReferenceCreate
 
 
 @dataclass

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 
 from cedb.ce import lce_or_none
 from cedb.errors import InvalidValue
-from cedb.models import (
+from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
+from cedb.store.models import (
     Category,
     Cell,
     Measurement,
@@ -23,7 +24,6 @@ from cedb.models import (
     Status,
     Strategy,
 )
-from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
 from cedb.terms import parse_word
 
 # The keys of a query row, in order (JSON, CSV, the ML export build on them).

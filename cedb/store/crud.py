@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from cedb.bibliography import title_key
 from cedb.errors import ConflictError, InvalidValue, NotFound
-from cedb.models import (
+from cedb.results import CONDITION_FIELDS, STRATEGY_FIELDS, ResultInput
+from cedb.store.models import (
     Measurement,
     Reference,
     ReferenceAlias,
@@ -20,7 +21,6 @@ from cedb.models import (
     Strategy,
     utcnow,
 )
-from cedb.results import CONDITION_FIELDS, STRATEGY_FIELDS, ResultInput
 
 # --------------------------------------------------------------------------- references
 
@@ -107,7 +107,7 @@ def add_references(
     *, session: Session, creates: list[ReferenceCreate], on_duplicate: str = "error"
 ) -> list[AddOutcome]:
     """Add papers through the one write path of papers (``bulk.write_papers``)."""
-    from cedb.bulk import write_papers
+    from cedb.store.bulk import write_papers
 
     rows = [c.model_dump(exclude_none=True) for c in creates]
     outcomes = write_papers(session=session, rows=rows, on_duplicate=on_duplicate)
@@ -357,7 +357,7 @@ def add_results(
     """Add results through the one write path (``bulk.ResultWriter``); returns the writer
     (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``). ``update_strategies``: a
     strategy label given with other values changes the recorded strategy (else a conflict)."""
-    from cedb.bulk import ResultWriter
+    from cedb.store.bulk import ResultWriter
 
     writer = ResultWriter(
         session, on_conflict=on_conflict, allow_duplicate=allow_duplicate, update_strategies=update_strategies
@@ -395,7 +395,7 @@ def update_results(*, session: Session, edits: list[tuple[int, ResultInput]]):
     """Change recorded results through the one write path (``bulk.ResultWriter.edit``): each
     (id, changes) is validated as the row it would become and refused, with the message of
     `cedb result add`, where it would duplicate or contradict another result. Returns the writer."""
-    from cedb.bulk import ResultWriter
+    from cedb.store.bulk import ResultWriter
 
     writer = ResultWriter(session)
     for number, (id, changes) in enumerate(edits, 1):
