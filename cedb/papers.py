@@ -4,12 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session
-
 from cedb import bibliography
 from cedb.config import Settings
 from cedb.errors import CedbError, InvalidValue
 from cedb.store import crud
+from cedb.store.db import Session
 from cedb.store.models import ReferenceCreate
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
 from cedb import results
 from cedb.errors import CedbError, InvalidValue, NotFound
 from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS
 from cedb.store import bulk
+from cedb.store.db import Session
 
 FIELDS = ("paper", "source") + STRATEGY_FIELDS + MEASUREMENT_FIELDS
 MAPPING_KEYS = ("columns", "units", "defaults", "sheet")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cedb.bibliography import title_key
 from cedb.errors import ConflictError, InvalidValue, NotFound
@@ -81,6 +81,31 @@ def aliases_by_key(*, session: Session, keys: list[str] | None = None) -> dict[s
     return found
 
 
+def known_keys(*, session: Session, aliases: bool = False) -> set[str]:
+    """The key of every paper (and with ``aliases``, every alias of a merged paper)."""
+    keys = set(session.exec(select(Reference.key)))
+    if aliases:
+        keys |= set(session.exec(select(ReferenceAlias.key)))
+    return keys
+
+
+def reference_id(*, session: Session, key: str) -> int | None:
+    """The id of the paper whose own key is ``key`` (an alias does not count), or None."""
+    return session.exec(select(Reference.id).where(Reference.key == key)).first()
+
+
+def alias_targets(*, session: Session, keys: list[str]) -> dict[str, int]:
+    """Alias -> id of the paper it names, for those of ``keys`` that are aliases."""
+    found = session.exec(select(ReferenceAlias).where(col(ReferenceAlias.key).in_(keys)))
+    return {alias.key: alias.reference_id for alias in found}
+
+
+def add_alias(*, session: Session, key: str, reference: Reference) -> None:
+    """Make ``key`` an alias of ``reference`` (it resolves to that paper from now on)."""
+    session.add(ReferenceAlias(key=key, reference_id=reference.id))
+    session.flush()
+
+
 def unique_key(*, session: Session, key: str) -> str:
     """``key``, or ``key`` + b, c, ... if it is taken (BibTeX's convention for same author-year)."""
     candidate, suffix = key, ord("b")
@@ -117,6 +142,31 @@ def add_references(
 
 def list_references(*, session: Session) -> list[Reference]:
     return list(session.exec(select(Reference).order_by(Reference.key)))
+
+
+def load_everything(*, session: Session) -> list[Reference | Strategy | Measurement]:
+    """Every paper, strategy and result, loaded into the session's identity map: the caller
+    keeps the list while it reads them again (``session.get`` then runs no query)."""
+    return [row for model in (Reference, Strategy, Measurement) for row in session.exec(select(model))]
+
+
+def strategies_of(*, session: Session, reference: Reference) -> list[Strategy]:
+    """The strategies of a paper, by label."""
+    return list(
+        session.exec(select(Strategy).where(Strategy.reference_id == reference.id).order_by(col(Strategy.label)))
+    )
+
+
+def measurements_of(*, session: Session, reference: Reference) -> list[Measurement]:
+    """The results of a paper, by id (the order they were recorded in)."""
+    return list(
+        session.exec(select(Measurement).where(Measurement.reference_id == reference.id).order_by(col(Measurement.id)))
+    )
+
+
+def count_read_from(*, session: Session, reference: Reference) -> int:
+    """Results of other papers that were read from ``reference`` (it is their source)."""
+    return session.exec(select(func.count(col(Measurement.id))).where(Measurement.source_id == reference.id)).one()
 
 
 def count_citing(*, session: Session, reference: Reference) -> int:
@@ -303,8 +353,7 @@ def merge_references(
     session.flush()
     session.execute(delete(Reference).where(Reference.id == source.id))
     session.expunge(source)
-    session.add(ReferenceAlias(key=old_key, reference_id=target.id))
-    session.flush()
+    add_alias(session=session, key=old_key, reference=target)
     return {"results": moved, "strategies": moved_strategies}
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlmodel import col
 
 from cedb.ce import lce_or_none
 from cedb.errors import InvalidValue
-from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
+from cedb.practical import Profile, get_profile
 from cedb.store.models import (
     Category,
     Cell,
@@ -125,8 +126,16 @@ def _column(field: str):
 
 
 def practical_expr(profile: Profile, strict: bool):
-    """SQL CASE: 1 practical, 0 not, NULL unknown (cedb.practical owns the rule)."""
-    return sql_verdict(profile, strict, _column)
+    """SQL CASE: 1 practical, 0 not, NULL unknown: the rule of ``practical.verdict``, whose
+    ``Threshold.passes`` owns each comparison (no if any stated value fails, unknown if one is missing)."""
+    passes = [t.passes(_column(t.field), strict) for t in profile.thresholds]
+    fails = [sa.and_(_column(t.field).is_not(None), sa.not_(expr)) for t, expr in zip(profile.thresholds, passes)]
+    return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
+
+
+def _passes_all(profile: Profile, strict: bool):
+    """SQL: every threshold passes (practical only; NULLs never pass)."""
+    return sa.and_(*[t.passes(_column(t.field), strict) for t in profile.thresholds])
 
 
 def build(filters: Filters, keys: tuple[str, ...] | None = None):
@@ -184,7 +193,7 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
         query = query.outerjoin(source, source.id == Measurement.source_id)
     conditions = []
     if filters.practical is True:
-        conditions.append(sql_passes_all(profile, filters.strict, _column))
+        conditions.append(_passes_all(profile, filters.strict))
     elif filters.practical is False:
         conditions.append(practical_expr(profile, filters.strict) == 0)
     if filters.min_ce is not None:
@@ -367,3 +376,16 @@ def run(
         raise InvalidValue(f"no query key {sorted(unknown)[0]!r}: use one of {', '.join(ROW_KEYS + EXTRA_KEYS)}")
     result = connection.execute(build(filters)).mappings()
     return [{key: row[key] for key in keys} for row in map(_row, result)]
+
+
+def reference_records(connection: Connection, keys: Sequence[str], fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The ``fields`` of the papers with these keys, by key (one query per 1,000 keys; no ORM
+    objects, for tables of many rows). ``fields`` starts with "key"."""
+    records: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), 1000):
+        statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
+            col(Reference.key).in_(keys[start : start + 1000])
+        )
+        for found in connection.execute(statement):
+            records[found[0]] = dict(zip(fields, found))
+    return records

@@ -140,11 +140,9 @@ def _build(session, directory: Path, batch) -> _Built:
     write("download/results.bib", "\n".join(data["bibtex"].values()))
     # Every row in the session's identity map once, so each page reads no row again
     # (a list keeps them: the map holds rows weakly).
-    import sqlalchemy as sa
+    from cedb.store import crud
 
-    from cedb.store.models import Measurement, Reference, Strategy
-
-    loaded = [list(session.execute(sa.select(model)).scalars()) for model in (Reference, Strategy, Measurement)]
+    loaded = crud.load_everything(session=session)
     for row in rows:
         write(f"result/{row['id']}.html", pages.result_page(session, row["id"], nested))
     by_paper: dict[str, list[dict]] = {}

@@ -354,26 +354,16 @@ def paper_detail(
     """One paper: its fields, BibTeX, strategies, results, and the results read from it.
 
     A site build passes the paper's query rows and BibTeX it already has."""
-    import sqlalchemy as sa
-    from sqlmodel import col
-
     from cedb.bibliography import to_bibtex as bibtex
     from cedb.store import crud
-    from cedb.store.models import Measurement, Strategy
 
     reference = crud.get_reference(session=session, key=key)
-    strategies = list(
-        session.execute(
-            sa.select(Strategy).where(col(Strategy.reference_id) == reference.id).order_by(Strategy.label)
-        ).scalars()
-    )
+    strategies = crud.strategies_of(session=session, reference=reference)
     if rows is None:
         rows = results(session.connection(), Filters(paper=key, profile=filters.profile, strict=filters.strict))
     else:
         rows = with_verdicts(rows, filters)
-    read_from = session.execute(
-        sa.select(sa.func.count(col(Measurement.id))).where(col(Measurement.source_id) == reference.id)
-    ).scalar_one()
+    read_from = crud.count_read_from(session=session, reference=reference)
     fields = [
         (name, getattr(reference, name))
         for name in ("key", "title", "authors", "journal", "year", "volume", "pages", "entry_type", "note")
