@@ -56,7 +56,7 @@ class Profile:
     description: str
     thresholds: tuple[Threshold, ...]
 
-    def with_values(self, **values: float) -> "Profile":
+    def with_values(self, **values: float | None) -> "Profile":
         """The same profile with some thresholds changed, e.g. ``capacity=4``."""
         known = {t.field: t for t in self.thresholds}
         aliases = {"current": "current_density_mA_cm2", "capacity": "areal_capacity_mAh_cm2"}
@@ -110,7 +110,7 @@ def rule_text(profile: Profile, *, strict: bool = False) -> str:
     return f"{profile.name} profile: " + ", ".join(t.text(strict) for t in profile.thresholds)
 
 
-def get_profile(name: str = "review", **values: float) -> Profile:
+def get_profile(name: str = "review", **values: float | None) -> Profile:
     try:
         profile = PROFILES[name]
     except KeyError:
