@@ -131,7 +131,7 @@ def main() -> None:
     what.add_argument("--rows", action="store_true")
     what.add_argument("--all", action="store_true")
     args = parser.parse_args()
-    # The same connection settings as cedb (cedb/db.py): WAL, synchronous=NORMAL, foreign keys.
+    # The same connection settings as cedb (cedb/store/db.py): WAL, synchronous=NORMAL, foreign keys.
     connection = sqlite3.connect(args.db, isolation_level=None)
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA journal_mode = WAL")

@@ -45,7 +45,7 @@ def median_time(action, repeat: int) -> float:
 def serve_in_thread(url: str):
     import uvicorn
 
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
     from cedb.web.app import create_app
 
     with socket.socket() as probe:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from cedb.errors import InvalidValue, NetworkError, NotFound
 from cedb.limits import MAX_HTTP_RESPONSE_BYTES
-from cedb.models import ReferenceCreate
+from cedb.store.models import ReferenceCreate
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|https?://doi\.[a-z]+/)", re.I)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")

@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
-
 from cedb import precision
-from cedb.bulk import (  # normalise_field: remembered per value
+from cedb.errors import CedbError, ChecksFailed, ConflictError, NotFound
+from cedb.precision import ReportedNumber
+from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS, REFERENCE_FIELDS, STRATEGY_FIELDS
+from cedb.store.bulk import (  # normalise_field: remembered per value
     Progress,
     WriteCounts,
     normalise_field,
 )
-from cedb.errors import CedbError, ChecksFailed, ConflictError, NotFound
-from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
-from cedb.precision import ReportedNumber
-from cedb.results import CONDITION_FIELDS, MEASUREMENT_FIELDS, REFERENCE_FIELDS, STRATEGY_FIELDS
+from cedb.store.db import Session
+from cedb.store.models import Reference, ReferenceCreate
 
 FORMAT_HEADER = "# cedb curation file, format 1\n"
 REFERENCE_KEYS = REFERENCE_FIELDS
@@ -170,14 +169,15 @@ def database_keys(*, url: str) -> set[str] | None:
 
     None when there is no database there yet: ``curate check`` never creates one.
     """
-    from cedb.db import read_only_engine, session_scope
+    from cedb.store import crud
+    from cedb.store.db import read_only_engine, session_scope
 
     engine = read_only_engine(url)
     if engine is None:
         return None
     try:
         with session_scope(engine, write=False) as session:
-            return set(session.exec(select(Reference.key)))
+            return crud.known_keys(session=session)
     finally:
         engine.dispose()
 
@@ -416,7 +416,7 @@ def _list(data: _LineDict, key: str, path: Path, problems: list[Problem]) -> lis
 def _check_aliases(reference: _LineDict, path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     """The reference's ``aliases``: old keys merged into this paper, each a key or a mapping
     ``{key: OLD, strategies: {OLD LABEL: LABEL OF THIS FILE}}``."""
-    from cedb.models import check_key
+    from cedb.store.models import check_key
 
     found: list[dict[str, Any]] = []
     line = reference.line_of("aliases")
@@ -579,15 +579,13 @@ def load(
     clears one). Same paper, strategy and conditions with another CE is a conflict: nothing
     is loaded unless ``on_conflict`` is 'keep' or 'replace'. ``dry_run``: everything is
     checked and counted, the per-field changes listed, nothing kept. The records are written
-    by cedb.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
+    by cedb.store.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
     papers, strategies and measurements. ``parsed``: the files already read by ``parse`` (the
     CLI reads them before it takes the write lock), instead of ``paths``.
     """
-    from cedb import bulk
-    from cedb.models import ReferenceAlias
+    from cedb.store import bulk, crud
 
-    known = {key for key in session.exec(select(Reference.key))}
-    known |= {key for key in session.exec(select(ReferenceAlias.key))}
+    known = crud.known_keys(session=session, aliases=True)
     checked = parse(paths) if parsed is None else parsed
     _check_across(checked, known)
     if checked.problems:
@@ -623,22 +621,19 @@ def _join_merged_strategies(session: Session, records: list[PaperRecord]) -> lis
     """The records as written: a file under a key already merged into another paper, whose
     file maps the old strategy labels to its own, has its results filed under the mapped
     strategies (the old strategy is gone since the merge), so that loading again changes nothing."""
-    from cedb.models import ReferenceAlias
+    from cedb.store import crud
 
     mapped = {
         a["key"]: (r.reference.get("key"), a["strategies"]) for r in records for a in r.aliases if a["strategies"]
     }
     if not mapped:
         return records
-    merged_into = {
-        alias.key: alias.reference_id
-        for alias in session.exec(select(ReferenceAlias).where(ReferenceAlias.key.in_(list(mapped))))
-    }
+    merged_into = crud.alias_targets(session=session, keys=list(mapped))
     out = []
     for record in records:
         key = record.reference.get("key")
         target = mapped.get(key)
-        owner = target and session.exec(select(Reference.id).where(Reference.key == target[0])).first()
+        owner = target and crud.reference_id(session=session, key=target[0])
         if target is None or owner is None or merged_into.get(key) != owner:
             out.append(record)
             continue
@@ -659,8 +654,7 @@ def _merge_aliases(session: Session, records: list[PaperRecord]) -> list[str]:
     """Carry out each file's ``aliases`` (``crud.merge_references``): an old key that is still a
     paper is merged into the file's paper; an unknown one becomes its alias; one that already
     is its alias is left alone. Returns 'OLD -> NEW' for each merge made."""
-    from cedb import crud
-    from cedb.models import ReferenceAlias
+    from cedb.store import crud
 
     done = []
     for record in records:
@@ -668,18 +662,17 @@ def _merge_aliases(session: Session, records: list[PaperRecord]) -> list[str]:
         for alias in record.aliases:
             old = alias["key"]
             target = crud.get_reference(session=session, key=new)
-            if session.exec(select(Reference.id).where(Reference.key == old)).first() is not None:
+            if crud.reference_id(session=session, key=old) is not None:
                 crud.merge_references(session=session, old=old, new=new, strategies=alias["strategies"])
                 done.append(f"{old} -> {new}")
                 continue
-            owner = session.exec(select(ReferenceAlias).where(ReferenceAlias.key == old)).first()
+            owner = crud.alias_targets(session=session, keys=[old]).get(old)
             if owner is None:
-                session.add(ReferenceAlias(key=old, reference_id=target.id))
-                session.flush()
-            elif owner.reference_id != target.id:
+                crud.add_alias(session=session, key=old, reference=target)
+            elif owner != target.id:
                 raise ConflictError(
                     f"{record.path}:{alias['line']}: alias {old!r} is already an alias of "
-                    f"{session.get(Reference, owner.reference_id).key}, not of {new}; "
+                    f"{crud.resolve_keys(session=session, keys=[old])[0]}, not of {new}; "
                     "nothing loaded"
                 )
     return done
@@ -706,13 +699,15 @@ def _clean(value: Any) -> Any:
 def file_name(key: str) -> str:
     """The curation file of a paper: ``models.safe_key`` of its key (the key itself, or for
     keys with other characters such as ':' and '/' a safe form plus a short hash)."""
-    from cedb.models import safe_key
+    from cedb.store.models import safe_key
 
     return safe_key(key) + ".yaml"
 
 
 def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
     """The curation-file mapping of one paper, in the documented key order."""
+    from cedb.store import crud
+
     ref = {}
     for name in REFERENCE_KEYS:
         value = getattr(reference, name)
@@ -722,14 +717,10 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             continue
         ref[name] = value.split(" and ") if name == "authors" else _clean(value)
         if name == "key":
-            from cedb import crud
-
             merged = crud.aliases(session=session, reference=reference)
             if merged:  # keys merged into this paper (`cedb paper merge`): they keep resolving
                 ref["aliases"] = merged
-    strategies = list(
-        session.exec(select(Strategy).where(Strategy.reference_id == reference.id).order_by(Strategy.label))
-    )
+    strategies = crud.strategies_of(session=session, reference=reference)
     labels = {s.id: s.label for s in strategies}
     document: dict[str, Any] = {"reference": ref}
     if strategies:
@@ -738,9 +729,7 @@ def paper_document(session: Session, reference: Reference) -> dict[str, Any]:
             for s in strategies
         ]
     # Id order: loading the dump hands out ids in the same order, so ids survive dump -> load.
-    measurements = list(
-        session.exec(select(Measurement).where(Measurement.reference_id == reference.id).order_by(Measurement.id))
-    )
+    measurements = crud.measurements_of(session=session, reference=reference)
     source_keys = {}
     for m in measurements:
         if m.source_id is not None and m.source_id not in source_keys:
@@ -800,11 +789,12 @@ def dump(*, session: Session, directory: Path) -> list[Path]:
     than followed to a file outside it.
     """
     from cedb import outputs
+    from cedb.store import crud
 
     written = []
     with outputs.writing() as batch:
         batch.directory(directory)
-        for reference in session.exec(select(Reference).order_by(Reference.key)):
+        for reference in crud.list_references(session=session):
             written.append(
                 batch.write_text(directory / file_name(reference.key), dumps(paper_document(session, reference)))
             )

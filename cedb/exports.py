@@ -279,7 +279,7 @@ def build_table(
     statistic_marks = "statistic" not in columns  # the column says it; no marks needed
     group_rows: dict[Any, list[dict[str, Any]]] = {}
     # One step per column, decided once: (column, row key, how its cell is made).
-    plan = [(column, _PLAN[column][0], _PLAN[column][1]) for column in columns]
+    plan = [(column, _PLAN[column][0] or "", _PLAN[column][1]) for column in columns]  # "": a computed cell
     for row in reference_order(rows):
         key = row["paper"]
         if key not in numbers:
@@ -407,12 +407,8 @@ def export_table(
     no_caption: bool = False,
 ) -> ReviewTable:
     """The table for ``filters``: one query for the rows, one for the cited references."""
-    import sqlalchemy as sa
-    from sqlmodel import col
-
-    from cedb import query
-    from cedb.models import Reference
     from cedb.practical import rule_text
+    from cedb.store import query
 
     needed = set(ROW_KEYS_NEEDED)
     for column in columns:
@@ -435,15 +431,9 @@ def export_table(
             max_ce=filters.max_ce,
             count=len(rows),
         )
-    keys = sorted({row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")})
+    cited = sorted({row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")})
     fields = ("key", "doi", "title", "authors", "journal", "year", "note")
-    records: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(keys), 1000):
-        statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
-            col(Reference.key).in_(keys[start : start + 1000])
-        )
-        for found in session.connection().execute(statement):
-            records[found[0]] = dict(zip(fields, found))
+    records = query.reference_records(session.connection(), cited, fields)
     table = build_table(rows, caption=text, columns=columns, references=records)
     table.thresholds = rule + ("; strict inequalities" if filters.strict else "")
     return table
@@ -451,8 +441,8 @@ def export_table(
 
 def bibtex(session, table: ReviewTable) -> str:
     """The .bib of ``table``: exactly the entries it cites (reviews, not their placeholders)."""
-    from cedb import crud
     from cedb.bibliography import to_bibtex
+    from cedb.store import crud
 
     keys = table.bib_keys()
     return to_bibtex(

@@ -7,7 +7,7 @@ Pure apart from the one query; the data dictionary describes every column.
 from typing import Any
 
 from cedb.chemistry.descriptors import DESCRIPTOR_KEYS
-from cedb.query import Filters, run
+from cedb.store.query import Filters, run
 
 # column -> (unit, meaning). The order is the order of the exported columns.
 DICTIONARY: dict[str, tuple[str, str]] = {

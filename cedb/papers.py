@@ -4,12 +4,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session
-
-from cedb import bibliography, crud
+from cedb import bibliography
 from cedb.config import Settings
 from cedb.errors import CedbError, InvalidValue
-from cedb.models import ReferenceCreate
+from cedb.store import crud
+from cedb.store.db import Session
+from cedb.store.models import ReferenceCreate
 
 
 @dataclass

@@ -32,7 +32,7 @@ CAPACITY_LABEL = "Areal capacity (mAh cm$^{-2}$)"
 CURRENT_LABEL = "Current density (mA cm$^{-2}$)"
 GUIDES_PERCENT = (99.0, 99.9)  # the review's milestones (section 2.5, Fig. 5)
 
-# Strategy categories of the review (cedb.models.Category) -> marker, colour, legend title.
+# Strategy categories of the review (cedb.store.models.Category) -> marker, colour, legend title.
 CATEGORY_STYLE: dict[Any, tuple[str, str, str]] = {
     "composite-anode": ("s", "#1f77b4", "Composite Li anode"),
     "electrolyte": ("o", "#ff7f0e", "Electrolyte engineering"),

@@ -8,7 +8,6 @@ includes the boundary; ``strict`` applies the literal '>' reading.
 """
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from cedb.errors import InvalidValue
 
@@ -29,21 +28,17 @@ class Threshold:
         """``value`` meets the threshold: a bool for a number, a SQL expression for a column.
 
         The one comparison every consumer asks (verdict, the query's SQL CASE, the
-        plots' shaded region), so the rule cannot drift between Python and SQL.
+        plots' shaded region), so the rule cannot drift between Python and SQL. Plain
+        operators work on both, so this module needs no database import (cedb.store).
         """
         op = self.applied_op(strict)
-        bound: Any = self.value
-        if not isinstance(value, (int, float)):  # a SQLAlchemy column or expression
-            import sqlalchemy as sa
-
-            bound = sa.bindparam(None, self.value, type_=sa.Float)
         if op == ">=":
-            return value >= bound
+            return value >= self.value
         if op == ">":
-            return value > bound
+            return value > self.value
         if op == "<=":
-            return value <= bound
-        return value < bound
+            return value <= self.value
+        return value < self.value
 
     def text(self, strict: bool = False) -> str:
         """The threshold as applied, e.g. 'current ≥ 1 mA cm⁻²'."""
@@ -61,7 +56,7 @@ class Profile:
     description: str
     thresholds: tuple[Threshold, ...]
 
-    def with_values(self, **values: float) -> "Profile":
+    def with_values(self, **values: float | None) -> "Profile":
         """The same profile with some thresholds changed, e.g. ``capacity=4``."""
         known = {t.field: t for t in self.thresholds}
         aliases = {"current": "current_density_mA_cm2", "capacity": "areal_capacity_mAh_cm2"}
@@ -115,7 +110,7 @@ def rule_text(profile: Profile, *, strict: bool = False) -> str:
     return f"{profile.name} profile: " + ", ".join(t.text(strict) for t in profile.thresholds)
 
 
-def get_profile(name: str = "review", **values: float) -> Profile:
+def get_profile(name: str = "review", **values: float | None) -> Profile:
     try:
         profile = PROFILES[name]
     except KeyError:
@@ -169,22 +164,3 @@ def verdict(measurement, profile: Profile | None = None, *, strict: bool = False
     if missing:
         return Verdict(None, tuple(missing))
     return Verdict(True, tuple(passed))
-
-
-def sql_verdict(profile: Profile, strict: bool, column_of):
-    """The verdict as a SQL CASE: 1 practical, 0 not, NULL unknown (the rule of ``verdict``).
-
-    ``column_of(field)`` gives the column of a threshold's field.
-    """
-    import sqlalchemy as sa
-
-    passes = [t.passes(column_of(t.field), strict) for t in profile.thresholds]
-    fails = [sa.and_(column_of(t.field).is_not(None), sa.not_(expr)) for t, expr in zip(profile.thresholds, passes)]
-    return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
-
-
-def sql_passes_all(profile: Profile, strict: bool, column_of):
-    """SQL: every threshold passes (practical only; NULLs never pass)."""
-    import sqlalchemy as sa
-
-    return sa.and_(*[t.passes(column_of(t.field), strict) for t in profile.thresholds])

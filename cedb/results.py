@@ -13,7 +13,7 @@ from typing import Any
 
 from cedb import precision, units
 from cedb.errors import InvalidValue
-from cedb.models import (
+from cedb.store.models import (
     Category,
     Cell,
     MeasurementBase,
@@ -121,7 +121,7 @@ def _limits(name: str) -> tuple:
     """The checks of field ``name``'s limits, built once per field (not once per value)."""
     import annotated_types as at
 
-    from cedb.models import MeasurementBase, StrategyBase
+    from cedb.store.models import MeasurementBase, StrategyBase
 
     model = StrategyBase if name in STRATEGY_FIELDS else MeasurementBase
     info = model.model_fields.get(name)

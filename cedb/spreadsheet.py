@@ -1,7 +1,7 @@
 """Bulk import of an existing spreadsheet (CSV/XLSX) through a column mapping (documented in curation/README.md).
 
 Every row is validated like `cedb result add`; a bad row is reported with its
-number and reason and skipped, the others are added (in batches, by cedb.bulk).
+number and reason and skipped, the others are added (in batches, by cedb.store.bulk).
 With ``dry_run`` nothing is written.
 """
 
@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
-from cedb import bulk, results
+from cedb import results
 from cedb.errors import CedbError, InvalidValue, NotFound
 from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS
+from cedb.store import bulk
+from cedb.store.db import Session
 
 FIELDS = ("paper", "source") + STRATEGY_FIELDS + MEASUREMENT_FIELDS
 MAPPING_KEYS = ("columns", "units", "defaults", "sheet")
@@ -214,7 +214,7 @@ def import_rows(
     """Add every valid row, rejecting each bad one with its row number and reason.
 
     Rows are validated like `cedb result add` (by ``prepare``, unless ``prepared`` is given:
-    the CLI prepares before it takes the write lock) and written in batches by cedb.bulk (the
+    the CLI prepares before it takes the write lock) and written in batches by cedb.store.bulk (the
     same duplicate and conflict rules, one transaction: the caller's).
     """
     if prepared is None:

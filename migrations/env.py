@@ -1,4 +1,4 @@
-"""Alembic environment: metadata from cedb.models, connection from cedb.
+"""Alembic environment: metadata from cedb.store.models, connection from cedb.
 
 cedb passes an open connection (``config.attributes['connection']``); the
 ``alembic`` command line works too, with ``-x url=...`` or CEDB_DATABASE_URL.
@@ -7,7 +7,7 @@ cedb passes an open connection (``config.attributes['connection']``); the
 from alembic import context
 from sqlmodel import SQLModel
 
-import cedb.models  # noqa: F401  (registers the tables)
+import cedb.store.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 
@@ -28,7 +28,7 @@ if connection is not None:
     _run(connection)
 else:
     from cedb.config import database_url
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
 
     url = context.get_x_argument(as_dictionary=True).get("url") or database_url()
     with make_engine(url).connect() as connection:

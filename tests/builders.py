@@ -1,10 +1,10 @@
-"""Shared builders for sample rows: papers and results through the one write path (cedb.crud)."""
+"""Shared builders for sample rows: papers and results through the one write path (cedb.store.crud)."""
 
 from typing import Any
 
-from cedb import crud
-from cedb.models import Measurement, Reference, ReferenceCreate
 from cedb.results import normalise
+from cedb.store import crud
+from cedb.store.models import Measurement, Reference, ReferenceCreate
 
 
 def add_paper(session, key: str, **fields: Any) -> Reference:

@@ -117,7 +117,7 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """One migrated, empty SQLite file per test run; tests get copies (migrating takes ~1.5 s)."""
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     path = tmp_path_factory.mktemp("template") / "empty.sqlite"
     engine = make_engine(f"sqlite:///{path}")
@@ -129,7 +129,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def engine(database_url, request):
     """A migrated, empty database (no bundled data): a copy of the template on SQLite."""
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     if database_url.startswith("sqlite:///"):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), database_url.removeprefix("sqlite:///"))
@@ -142,7 +142,7 @@ def engine(database_url, request):
 @pytest.fixture
 def session(engine):
     """A session in one transaction, committed at the end of the test body when it succeeds."""
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     with session_scope(engine) as session:
         yield session
@@ -210,7 +210,7 @@ def assert_user_error(process: subprocess.CompletedProcess, code: int = 1, conta
 
 def database_snapshot(url: str) -> dict:
     """Every row of every cedb table, for comparing a database before and after a command."""
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
 
     engine = make_engine(url)
     snapshot = {}

@@ -17,7 +17,7 @@ from cedb.bibliography import (
     to_bibtex,
 )
 from cedb.errors import InvalidValue
-from cedb.models import Reference
+from cedb.store.models import Reference
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MESSY = FIXTURES / "bib" / "messy.bib"

@@ -1,4 +1,4 @@
-"""cedb.bulk: the one write path (``ResultWriter``; ``crud.add_result`` is it with one row).
+"""cedb.store.bulk: the one write path (``ResultWriter``; ``crud.add_result`` is it with one row).
 
 Its outcome does not depend on the batch or cache size; it runs on SQLite and PostgreSQL
 (the ``engine`` fixture).
@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cedb import bulk, crud, results
-from cedb.db import session_scope
+from cedb import results
 from cedb.errors import CedbError, ConflictError, DuplicateError, NotFound
-from cedb.models import ReferenceCreate
+from cedb.store import bulk, crud
+from cedb.store.db import session_scope
+from cedb.store.models import ReferenceCreate
 
 # --------------------------------------------------------------------------- normalise
 
@@ -169,7 +170,7 @@ def test_iter_csv_reads_what_pandas_read(tmp_path, name):
     ]
     if name == "bom":
         # pandas' sniffing reader keeps the BOM in the first column name ('\ufeffpaper'), so an
-        # Excel "CSV UTF-8" file lost its first column; cedb.bulk drops it.
+        # Excel "CSV UTF-8" file lost its first column; cedb.store.bulk drops it.
         frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
         expected = [(n, {k.lstrip("\ufeff"): v for k, v in r.items()}) for n, r in expected]
     columns, rows = bulk.iter_csv(path)

@@ -8,8 +8,8 @@ import yaml
 from sqlmodel import select
 
 from cedb import curation
-from cedb.models import Measurement, Reference
 from cedb.resources import curation_dir
+from cedb.store.models import Measurement, Reference
 
 FIELDS = (
     "ce_percent",

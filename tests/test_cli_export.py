@@ -260,7 +260,7 @@ def run(tmp_path):
             assert result.exit_code == 0, (args, result.output, result.exception)
         return result
 
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     engine = make_engine(url)
     prepare(engine, load_bundled=False)

@@ -166,8 +166,8 @@ def test_compare_and_record(sqlite_cli, tmp_path):
 
     process = sqlite_cli("extract", "q.txt", "--paper", "sun2025review-ref102", "--record", "--yes")
     assert process.returncode == 1  # the conflict is reported and not added; the new one is
-    # The one wording of a conflict, as on every other route (cedb.bulk.conflict_message).
-    from cedb.bulk import conflict_message
+    # The one wording of a conflict, as on every other route (cedb.store.bulk.conflict_message).
+    from cedb.store.bulk import conflict_message
 
     expected = conflict_message(
         rows[0]["existing_id"], rows[0]["existing_ce_percent"], "sun2025review", 99.9, "sun2025review-ref102"

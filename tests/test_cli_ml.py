@@ -104,10 +104,11 @@ def test_component_filters_match_synonyms(with_electrolytes):
     assert {r["label"] for r in cli.json("query", "--salt", "lithium hexafluorophosphate")} == {"Carbonate baseline"}
     # The bundled review's LHCE says "BTFE introduced as a diluent" in prose (issue 12).
     assert {r["label"] for r in cli.json("query", "--diluent", "BTFE")} == {"LHCE", "LHCE (BTFE diluent)"}
-    # The additive text says LiPO2F2; its synonym LiDFP finds it (and the bundled EL-DO
-    # additive, written "lithium difluorophosphate").
+    # The additive text says LiPO2F2; its synonym LiDFP finds it (and the bundled EL-DO and
+    # shi2018lidfp additives, written "lithium difluorophosphate").
     assert {r["label"] for r in cli.json("query", "--additive", "LiDFP")} == {
         "LHCE",
         "EL-DO carbonate electrolyte with LiDFP and LiDFOB bisalt additives",
+        "LiDFP additive in LiPF6 carbonate electrolyte",
     }
     assert_user_error(cli("query", "--salt", "unobtainium"), 1, "unknown chemical")

@@ -34,7 +34,7 @@ def _papers(url: str) -> dict[str, dict]:
     """Every reference row by key, read directly (cheaper than one more `cedb paper list`)."""
     import sqlalchemy as sa
 
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
 
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -193,7 +193,7 @@ def test_rm_refuses_cited_papers_unless_cascade(cli):
 def test_export_round_trips_through_pybtex_and_cedb(cli, tmp_path):
     from pybtex.database import parse_string
 
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     cli("paper", "add", MESSY)
     out = tmp_path / "out.bib"

@@ -7,10 +7,10 @@ import subprocess
 import pytest
 from conftest import assert_user_error, database_snapshot
 
-from cedb import crud
 from cedb.errors import ConflictError, DuplicateError, NotFound
-from cedb.models import ReferenceCreate
 from cedb.results import ResultInput, normalise
+from cedb.store import crud
+from cedb.store.models import ReferenceCreate
 
 REF107 = "sun2025review-ref107"  # LiNO3/CuF2, Li|Cu, 3 mA cm-2, 3 mAh cm-2, 150 cycles, 99.6 % (bundled)
 REF107_LABEL = "LiNO3/CuF2 carbonate electrolyte"

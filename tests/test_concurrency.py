@@ -108,7 +108,7 @@ def test_readers_do_not_wait_for_a_writer(cli):
     """A long write transaction (an import, an idle client) must not block `cedb query` or exports."""
     import sqlalchemy as sa
 
-    from cedb.db import make_engine, session_scope
+    from cedb.store.db import make_engine, session_scope
 
     cli("init", check=True)
     engine = make_engine(cli.url)
@@ -159,7 +159,8 @@ def _writes_meanwhile(path, calls: list):
 def test_files_are_parsed_before_the_write_lock(monkeypatch, tmp_path):
     from conftest import FIXTURES
 
-    from cedb import bulk, curation
+    from cedb import curation
+    from cedb.store import bulk
 
     path = tmp_path / "db.sqlite"
     url = f"sqlite:///{path}"

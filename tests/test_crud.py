@@ -3,10 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from cedb import crud
 from cedb.errors import InvalidValue
-from cedb.models import Strategy
 from cedb.results import ResultInput, normalise, normalise_field
+from cedb.store import crud
+from cedb.store.models import Strategy
 from tests.builders import add_paper
 
 

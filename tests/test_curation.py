@@ -12,8 +12,8 @@ from sqlmodel import delete, select
 
 from cedb import curation
 from cedb.errors import ChecksFailed, ConflictError, NotFound
-from cedb.models import Measurement, Reference, Strategy
 from cedb.resources import curation_dir
+from cedb.store.models import Measurement, Reference, Strategy
 
 GOOD = FIXTURES / "curation" / "good"
 BAD = FIXTURES / "curation" / "bad"

@@ -11,10 +11,11 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cedb import crud, curation
-from cedb.db import session_scope
+from cedb import curation
 from cedb.errors import ChecksFailed, ConflictError, InvalidValue
-from cedb.models import Measurement, Reference, ReferenceAlias
+from cedb.store import crud
+from cedb.store.db import session_scope
+from cedb.store.models import Measurement, Reference, ReferenceAlias
 
 # The numbers of the review's ref. 109 (review text: 99.6 %) and of the paper (abstract: 99.7 %
 # and 99.5 %), written out here rather than read back from cedb.
@@ -165,7 +166,7 @@ def test_an_alias_that_is_no_paper_becomes_an_alias_and_dump_writes_it(engine, t
 
 
 def test_a_dumped_alias_loads_into_an_empty_database_byte_identically(engine, tmp_path):
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     folder = tmp_path / "one"
     folder.mkdir()

@@ -354,7 +354,7 @@ CASES = [
 def _hostile_rows(url: str) -> None:
     """The bundled dataset plus a paper whose texts hold control characters, braces and '-inf'."""
     from cedb import curation
-    from cedb.db import make_engine, prepare, session_scope
+    from cedb.store.db import make_engine, prepare, session_scope
 
     engine = make_engine(url)
     prepare(engine)

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from cedb import migrate
-from cedb.db import HEAD_REVISION, current_revision, make_engine, prepare
+from cedb.store import migrate
+from cedb.store.db import HEAD_REVISION, current_revision, make_engine, prepare
 from tests.conftest import database_snapshot
 
 
 def test_head_revision_constant_matches_alembic():
-    # cedb.db skips importing Alembic when a database is at HEAD_REVISION; it must be the real head.
+    # cedb.store.db skips importing Alembic when a database is at HEAD_REVISION; it must be the real head.
     assert migrate.head_revision() == HEAD_REVISION
 
 
@@ -54,8 +54,8 @@ def test_drift_is_detected(database_url):
 
 def _fill(engine):
     from cedb import curation
-    from cedb.db import session_scope
     from cedb.resources import curation_dir
+    from cedb.store.db import session_scope
 
     with session_scope(engine) as session:
         curation.load(session=session, paths=[curation_dir()])

@@ -164,8 +164,8 @@ def test_query_csv_matches_sqlite_read_independently(fixed_db):
 
 def test_stream_gives_the_rows_of_run_in_any_chunks(fixed_db):
     """query.stream (tuples, chunked, only the asked columns) == query.run (dicts, every column)."""
-    from cedb import query
-    from cedb.db import make_engine
+    from cedb.store import query
+    from cedb.store.db import make_engine
 
     _, db = fixed_db
     engine = make_engine(f"sqlite:///{db}")

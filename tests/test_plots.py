@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "cycling"
 
 
 def _rows() -> pd.DataFrame:
-    """Query rows as cedb.query returns them, plus the reference number."""
+    """Query rows as cedb.store.query returns them, plus the reference number."""
     specs = [
         # year, category, current, capacity, CE, full-cell derived, ref
         (2019, "electrolyte", 1.0, 3.0, 99.1, False, 98),

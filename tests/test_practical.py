@@ -1,4 +1,5 @@
-"""The practical verdict (cedb.practical) at and around every threshold, and its SQL twin (cedb.query.practical_expr).
+"""The practical verdict (cedb.practical) at and around every threshold, and its SQL twin
+(cedb.store.query.practical_expr).
 
 The review (Section 2.5, Table 2 / Fig. 5) counts ≥ 1 mA cm⁻² and ≥ 3 mAh cm⁻² as practical;
 --strict reads its words literally (>); missing values give "unknown", never "no".
@@ -10,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from cedb import query
 from cedb.errors import InvalidValue
-from cedb.models import Measurement, MeasurementCreate, Reference, ReferenceCreate
 from cedb.practical import PROFILES, get_profile, verdict
+from cedb.store import query
+from cedb.store.models import Measurement, MeasurementCreate, Reference, ReferenceCreate
 
 EPS = 1e-9
 

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from cedb import crud, results
+from cedb import results
 from cedb.errors import CedbError, InvalidValue
+from cedb.store import crud
 from tests.conftest import database_snapshot
 
 DB_SETTINGS = settings(
@@ -244,8 +245,8 @@ def _cli_values(options: dict) -> dict:
 
 
 def _stored(engine, measurement_id: int) -> tuple[dict, dict]:
-    from cedb.db import session_scope
-    from cedb.models import Measurement, Strategy
+    from cedb.store.db import session_scope
+    from cedb.store.models import Measurement, Strategy
 
     with session_scope(engine) as session:
         row = session.get(Measurement, measurement_id)
@@ -259,8 +260,8 @@ def _stored(engine, measurement_id: int) -> tuple[dict, dict]:
 
 @pytest.fixture
 def papers(engine):
-    from cedb.db import session_scope
-    from cedb.models import ReferenceCreate
+    from cedb.store.db import session_scope
+    from cedb.store.models import ReferenceCreate
 
     with session_scope(engine) as session:
         for key in ("p1", "src"):
@@ -271,7 +272,7 @@ def papers(engine):
 @DB_SETTINGS
 @given(options=add_options())
 def test_result_add_values_are_stored_exactly_or_refused_in_one_line(papers, database_url, options):
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     engine = papers
     values = _cli_values(options)
@@ -739,7 +740,7 @@ printable_text = (
 @pytest.fixture
 def empty_database_file(tmp_path):
     """A migrated, empty SQLite file to copy (running the migrations per example is slow)."""
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     path = tmp_path / "template.sqlite"
     engine = make_engine(f"sqlite:///{path}")
@@ -772,8 +773,8 @@ def test_text_survives_dump_and_load_unchanged(empty_database_file, tmp_path_fac
     import sqlalchemy as sa
 
     from cedb import curation
-    from cedb.db import make_engine, session_scope
-    from cedb.models import ReferenceCreate
+    from cedb.store.db import make_engine, session_scope
+    from cedb.store.models import ReferenceCreate
 
     directory = tmp_path_factory.mktemp("dump")
     engines = []
@@ -814,7 +815,7 @@ def test_text_survives_dump_and_load_unchanged(empty_database_file, tmp_path_fac
 
 @pytest.mark.parametrize("cycles", ["1e30", "9223372036854775808", "2147483648"])
 def test_a_huge_cycle_count_is_refused_in_one_line(papers, database_url, cycles):
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     before = database_snapshot(database_url)
     with pytest.raises(CedbError) as caught:
@@ -827,7 +828,7 @@ def test_a_huge_cycle_count_is_refused_in_one_line(papers, database_url, cycles)
 
 @pytest.mark.parametrize("field", ["note", "label", "host", "quote"])
 def test_text_that_is_not_utf8_is_refused_in_one_line(papers, database_url, field):
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     before = database_snapshot(database_url)
     with pytest.raises(CedbError) as caught:
@@ -900,7 +901,7 @@ def test_a_strategy_reference_that_is_not_text_is_a_reported_problem(tmp_path, v
 
 def test_a_key_with_a_nul_character_is_refused_in_one_line(papers, database_url, request):
     """A paper or source key from a spreadsheet cell or curation file may hold a NUL character."""
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     for raw in ({"paper": "p1\x00", "ce": "99"}, {"paper": "p1", "source": "src\x00", "ce": "99"}):
         before = database_snapshot(database_url)

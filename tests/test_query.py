@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from conftest import assert_user_error, database_snapshot
 
-from cedb import crud, query
 from cedb.errors import InvalidValue
-from cedb.models import ReferenceCreate
 from cedb.results import normalise
+from cedb.store import crud, query
+from cedb.store.models import ReferenceCreate
 
 KEYS = [
     "id",

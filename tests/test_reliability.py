@@ -31,7 +31,7 @@ BUNDLED_FILES = len(list((Path(__file__).resolve().parents[1] / "curation").glob
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory) -> dict:
     """What the bundled dataset holds: reference and measurement counts of a fresh database."""
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     url = f"sqlite:///{tmp_path_factory.mktemp('bundled') / 'cedb.sqlite'}"
     engine = make_engine(url)
@@ -55,7 +55,7 @@ def _counts(engine) -> dict:
 
 
 def counts(url: str) -> dict:
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -128,7 +128,7 @@ def test_eight_processes_add_200_results_each_to_a_new_database(database_url, tm
     assert after["strategy"] == bundled["strategy"]
     assert after["measurement"] == bundled["measurement"] + 1600
     assert after["revisions"] == 1
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
 
     engine = make_engine(database_url)
     with engine.connect() as connection:
@@ -199,9 +199,10 @@ def test_concurrent_adds_of_the_same_result_keep_one(database_url):
     """
     import threading
 
-    from cedb import crud, results
-    from cedb.db import make_engine, prepare, session_scope
+    from cedb import results
     from cedb.errors import DuplicateError
+    from cedb.store import crud
+    from cedb.store.db import make_engine, prepare, session_scope
 
     engine = make_engine(database_url)
     prepare(engine)
@@ -365,8 +366,9 @@ TRICKY_BIB = r"""
 
 def _add_tricky_results(url: str) -> None:
     """Results whose values are hard on YAML, JSON and SQL, added out of dump order."""
-    from cedb import bibliography, crud, results
-    from cedb.db import make_engine, session_scope
+    from cedb import bibliography, results
+    from cedb.store import crud
+    from cedb.store.db import make_engine, session_scope
 
     engine = make_engine(url)
     entries = bibliography.parse_bibtex(TRICKY_BIB).entries
@@ -480,9 +482,10 @@ def test_bundled_dataset_round_trips_with_the_same_ids(sqlite_cli, tmp_path):
 
 
 def test_dump_writes_one_file_per_paper_even_when_keys_differ_only_in_punctuation(engine, tmp_path):
-    from cedb import crud, curation
-    from cedb.db import session_scope
-    from cedb.models import ReferenceCreate
+    from cedb import curation
+    from cedb.store import crud
+    from cedb.store.db import session_scope
+    from cedb.store.models import ReferenceCreate
 
     with session_scope(engine) as session:
         for key, title in (("smith2020:a", "First paper"), ("smith2020_a", "Second paper")):

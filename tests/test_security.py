@@ -42,9 +42,10 @@ FORMULA_START = ("=", "+", "-", "@")
 
 def add_nasty_results(url: str) -> None:
     """One paper whose strategies and results carry the hostile texts in every text field."""
-    from cedb import crud, results
-    from cedb.db import make_engine, prepare, session_scope
-    from cedb.models import ReferenceCreate
+    from cedb import results
+    from cedb.store import crud
+    from cedb.store.db import make_engine, prepare, session_scope
+    from cedb.store.models import ReferenceCreate
 
     engine = make_engine(url)
     prepare(engine, load_bundled=False)
@@ -89,9 +90,9 @@ def add_nasty_results(url: str) -> None:
 
 
 def test_sql_like_text_is_stored_and_matched_literally_by_every_filter(database_url):
-    from cedb import query
-    from cedb.db import make_engine
     from cedb.errors import CedbError
+    from cedb.store import query
+    from cedb.store.db import make_engine
 
     add_nasty_results(database_url)
     before = database_snapshot(database_url)
@@ -342,7 +343,7 @@ def test_curation_keys_cannot_lead_dump_outside_its_folder(engine, database_url,
     """Keys that look like paths: a key is stored as written (any key BibTeX accepts, issue 10),
     and dump still writes only inside DIR, under the key's safe form (models.safe_key)."""
     from cedb import curation
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     evil = tmp_path / "evil.yaml"
     evil.write_text("reference:\n  key: ../../evil\nmeasurements:\n- ce_percent: 99\n", encoding="utf-8")

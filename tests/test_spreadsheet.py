@@ -7,9 +7,10 @@ import pytest
 from conftest import FIXTURES, assert_user_error, database_snapshot
 from sqlmodel import select
 
-from cedb import crud, spreadsheet
+from cedb import spreadsheet
 from cedb.errors import InvalidValue, NotFound
-from cedb.models import Measurement, Reference, ReferenceCreate, Strategy
+from cedb.store import crud
+from cedb.store.models import Measurement, Reference, ReferenceCreate, Strategy
 
 SHEETS = FIXTURES / "spreadsheets"
 MESSY = SHEETS / "messy.csv"

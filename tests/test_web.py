@@ -79,7 +79,7 @@ def running_server(url: str):
     """`cedb serve`'s app on a free loopback port, in a thread; yields its base URL."""
     import uvicorn
 
-    from cedb.db import make_engine
+    from cedb.store.db import make_engine
     from cedb.web.app import create_app
 
     engine = make_engine(url)
@@ -359,13 +359,13 @@ def test_a_failed_site_build_leaves_the_former_site(db_url, tmp_path, monkeypatc
 
 def test_site_verdicts_are_practical_verdicts(db_url, tmp_path):
     """The static site looks verdicts up; they come from cedb.practical under every profile."""
-    from cedb.db import make_engine, session_scope
     from cedb.practical import PROFILES
+    from cedb.store.db import make_engine, session_scope
     from cedb.web import render, site
 
     engine = make_engine(db_url)
     with session_scope(engine, write=False) as session:
-        from cedb import query
+        from cedb.store import query
 
         rows = query.run(session.connection(), query.Filters(), extra=True)
         data = site.site_data(session, rows, render.SiteLinks())
@@ -406,8 +406,8 @@ def test_serve_on_a_busy_port_is_a_user_error(sqlite_cli):
 def test_aliases_and_conflicts_are_shown_where_cedb_records_them(db_url, monkeypatch):
     """Where crud has aliases() and conflicts() (the paper-aliases feature), pages list them;
     without it, a marked place says they are not recorded."""
-    from cedb import crud
-    from cedb.db import make_engine, session_scope
+    from cedb.store import crud
+    from cedb.store.db import make_engine, session_scope
     from cedb.web import pages, render
 
     links = render.ServerLinks()

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cedb import bulk, crud, curation, papers, results, spreadsheet
-from cedb.db import session_scope
+from cedb import curation, papers, results, spreadsheet
 from cedb.errors import ConflictError, InvalidValue
-from cedb.models import Measurement, Reference, ReferenceCreate
+from cedb.store import bulk, crud
+from cedb.store.db import session_scope
+from cedb.store.models import Measurement, Reference, ReferenceCreate
 from tests.builders import add_papers, add_result
 from tests.conftest import FIXTURES, database_snapshot
 
@@ -571,7 +572,7 @@ def test_one_row_form_is_the_batch_form():
 
 def test_on_a_terminal_a_changed_strategy_or_a_likely_duplicate_is_asked(engine, monkeypatch):
     from cedb.cli import result as result_cli
-    from cedb.models import Strategy
+    from cedb.store.models import Strategy
 
     url = engine.url.render_as_string(hide_password=False)
     with session_scope(engine) as session:
@@ -617,8 +618,8 @@ def test_on_a_terminal_a_changed_strategy_or_a_likely_duplicate_is_asked(engine,
 
 
 def test_a_refused_likely_duplicate_leaves_no_new_strategy(engine):
-    from cedb.bulk import LikelyDuplicate
-    from cedb.models import Strategy
+    from cedb.store.bulk import LikelyDuplicate
+    from cedb.store.models import Strategy
 
     with session_scope(engine) as session:
         add_papers(session, "p1", year=2020)
@@ -669,7 +670,7 @@ def test_edits_in_one_batch_see_each_other_and_list_each_changed_field(engine):
 def test_an_edit_to_another_label_joins_that_strategy_without_rewriting_it(engine):
     """`result edit ID --label L` puts a result under the paper's strategy L without rewriting L's
     fields, and refuses, with the conflict message of every route, to make two CEs one result."""
-    from cedb.models import Strategy
+    from cedb.store.models import Strategy
 
     with session_scope(engine) as session:
         add_papers(session, "review", "ref9", "primary", year=2020)

@@ -146,7 +146,7 @@ def add_command(
 @app.command("unparsed")
 def unparsed_command(fmt: common.FormatOption = common.Format.table) -> None:
     """List the results' electrolytes cedb could not parse, with the reason for each."""
-    from cedb import query
+    from cedb.store import query
 
     with common.transaction(write=False) as session:
         rows = query.unparsed(session.connection())

@@ -42,8 +42,8 @@ def chosen_database() -> str | None:
 def engine(*, prepare: bool = True, load_bundled: bool = True):
     """The engine for the chosen database; a new database is set up on first use."""
     if _state["engine"] is None:
-        from cedb.db import make_engine
-        from cedb.db import prepare as prepare_database
+        from cedb.store.db import make_engine
+        from cedb.store.db import prepare as prepare_database
 
         new_engine = make_engine(settings().database_url)
         if prepare:
@@ -62,7 +62,7 @@ def engine(*, prepare: bool = True, load_bundled: bool = True):
 
 
 def display_url(url: str) -> str:
-    from cedb.db import display_url as shown
+    from cedb.store.db import display_url as shown
 
     return shown(url)
 
@@ -73,7 +73,7 @@ def transaction(*, write: bool = True) -> Iterator[Any]:
 
     Commands that only read pass ``write=False`` and wait for no writer.
     """
-    from cedb.db import session_scope
+    from cedb.store.db import session_scope
 
     with session_scope(engine(), write=write) as session:
         yield session
@@ -403,7 +403,7 @@ def emit_record(record: dict[str, Any], fmt: Format) -> None:
 def progress_bar(description: str):
     """A rich progress bar on stderr when stderr is a terminal, else None (nothing printed).
 
-    It yields the ``progress(done, total)`` callback that cedb.bulk's importers take.
+    It yields the ``progress(done, total)`` callback that cedb.store.bulk's importers take.
     """
     import sys
 

@@ -15,7 +15,7 @@ def init_command(
     ] = False,
 ) -> None:
     """Create the database (schema and, unless --empty, the bundled dataset)."""
-    from cedb.db import make_engine, prepare
+    from cedb.store.db import make_engine, prepare
 
     url = common.settings().database_url
     created = prepare(make_engine(url), load_bundled=not empty)
@@ -31,8 +31,8 @@ def upgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the schema in place (rows are kept), by default to the newest revision."""
-    from cedb import migrate
-    from cedb.db import make_engine
+    from cedb.store import migrate
+    from cedb.store.db import make_engine
 
     before, after = migrate.upgrade(make_engine(common.settings().database_url), revision)
     common.note(f"Upgraded {before or '(empty)'} -> {after}" if before != after else f"Already at {after}")
@@ -43,8 +43,8 @@ def downgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. 0001_initial, -1 or base.")],
 ) -> None:
     """Downgrade the schema to REVISION (columns added later are dropped)."""
-    from cedb import migrate
-    from cedb.db import make_engine
+    from cedb.store import migrate
+    from cedb.store.db import make_engine
 
     before, after = migrate.downgrade(make_engine(common.settings().database_url), revision)
     common.note(f"Downgraded {before} -> {after or '(empty)'}")
@@ -53,7 +53,7 @@ def downgrade_command(
 @app.command("current")
 def current_command() -> None:
     """Print the schema revision of the database."""
-    from cedb.db import current_revision, make_engine
+    from cedb.store.db import current_revision, make_engine
 
     with make_engine(common.settings().database_url).connect() as connection:
         revision = current_revision(connection)
@@ -63,9 +63,9 @@ def current_command() -> None:
 @app.command("check")
 def check_command() -> None:
     """Check that the database schema matches the models (exit 3 if not)."""
-    from cedb import migrate
-    from cedb.db import HEAD_REVISION, current_revision, make_engine
     from cedb.errors import ChecksFailed
+    from cedb.store import migrate
+    from cedb.store.db import HEAD_REVISION, current_revision, make_engine
 
     engine = make_engine(common.settings().database_url)
     with engine.connect() as connection:

@@ -168,8 +168,8 @@ def _short(sentence: str, width: int = 90) -> str:
 
 
 def _compare(candidates, paper: str):
-    from cedb import crud, query
     from cedb.extract import compare
+    from cedb.store import crud, query
 
     with common.transaction(write=False) as session:
         crud.get_reference(session=session, key=paper)
@@ -183,11 +183,12 @@ def _record(candidates, *, paper: str, where: str, location: str | None, ask: bo
     Candidates are first compared with all of the paper's results (whatever their
     strategy): a known one is not added again and a conflicting one is reported, not added.
     """
-    from cedb import bulk, crud, query, results
+    from cedb import results
     from cedb.errors import ConflictError, DuplicateError
     from cedb.extract import compare
     from cedb.extract.drafts import measurement_fields
-    from cedb.models import Reference
+    from cedb.store import bulk, crud, query
+    from cedb.store.models import Reference
 
     complete = [c for c in candidates if c.complete]
     added, known, conflicts = 0, 0, []
@@ -201,7 +202,7 @@ def _record(candidates, *, paper: str, where: str, location: str | None, ask: bo
                 known += 1
                 continue
             if item.status == "conflict":
-                # The one wording of a conflict, on every route (cedb.bulk).
+                # The one wording of a conflict, on every route (cedb.store.bulk).
                 existing = crud.get_measurement(session=session, id=item.existing_id)
                 read_from = session.get(Reference, existing.source_id or existing.reference_id).key
                 assert item.existing_ce_percent is not None  # a conflict is with a recorded CE

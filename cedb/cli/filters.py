@@ -125,7 +125,7 @@ def make_filters(
     solvent=None,
     diluent=None,
 ):
-    from cedb.query import Filters
+    from cedb.store.query import Filters
 
     descending = bool(sort and sort.startswith("-"))
     return Filters(

@@ -128,7 +128,7 @@ def run() -> None:
 
 
 def _masked(text: str) -> str:
-    from cedb.db import mask_secrets
+    from cedb.store.db import mask_secrets
 
     try:
         url = common.settings().database_url
@@ -139,8 +139,8 @@ def _masked(text: str) -> str:
 
 def _user_error(exc: Exception):
     """The CedbError that ``exc`` means for the user, or None for a bug."""
-    from cedb.db import user_error
     from cedb.errors import FileError
+    from cedb.store.db import user_error
 
     if isinstance(exc, OSError) and not isinstance(exc, (ConnectionError, TimeoutError)):
         from cedb.outputs import os_error_text

@@ -48,7 +48,7 @@ def add_command(
 @app.command("list")
 def list_command(fmt: common.FormatOption = common.Format.table) -> None:
     """List the papers in the database."""
-    from cedb import crud
+    from cedb.store import crud
 
     with common.transaction(write=False) as session:
         rows = [_summary(r) for r in crud.list_references(session=session)]
@@ -75,7 +75,7 @@ def show_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Show every field of one paper and how many results cite it."""
-    from cedb import crud
+    from cedb.store import crud
 
     with common.transaction(write=False) as session:
         reference = crud.get_reference(session=session, key=key)
@@ -113,8 +113,8 @@ def rm_command(
     """Remove a paper: prints what goes, asks on a terminal (refused while results cite it, unless --cascade)."""
     import sys
 
-    from cedb import crud
     from cedb.errors import InvalidValue
+    from cedb.store import crud
 
     with common.transaction() as session:
         plan = crud.plan_removal(session=session, key=key, cascade=cascade, detach_sources=detach_sources)
@@ -153,7 +153,7 @@ def merge_command(
     ] = None,
 ) -> None:
     """Merge paper OLD into NEW: results move, their provenance stays, OLD becomes an alias of NEW."""
-    from cedb import crud
+    from cedb.store import crud
 
     mapping = {}
     for pair in strategy or []:
@@ -180,7 +180,7 @@ def conflicts_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """List results where two sources disagree: same paper, strategy and conditions, another CE."""
-    from cedb import crud
+    from cedb.store import crud
 
     with common.transaction(write=False) as session:
         rows = conflict_rows(session, crud.conflicts(session=session, key=key))
@@ -206,7 +206,7 @@ def conflicts_command(
 
 def conflict_rows(session, groups) -> list[dict]:
     """One row per result of each group of ``crud.conflicts``, with its paper and source keys."""
-    from cedb.models import Reference, Strategy
+    from cedb.store.models import Reference, Strategy
 
     def key_of(id):
         return session.get(Reference, id).key if id is not None else None
@@ -243,8 +243,8 @@ def export_command(
     keys: Annotated[Optional[list[str]], typer.Argument(help="Only these keys.")] = None,
 ) -> None:
     """Export papers as a BibTeX file that round-trips through pybtex."""
-    from cedb import crud
     from cedb.bibliography import to_bibtex
+    from cedb.store import crud
 
     with common.transaction(write=False) as session:
         references = crud.list_references(session=session)

@@ -50,7 +50,8 @@ def _rows(filters) -> "object":
     """Query rows as a DataFrame, with ``ref`` numbered as `cedb export table` numbers them."""
     import pandas as pd
 
-    from cedb import exports, query
+    from cedb import exports
+    from cedb.store import query
 
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)

@@ -28,7 +28,7 @@ TABLE_HEADERS = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2
 @f.with_filters()
 def query_command(filters, fmt: common.FormatOption = common.Format.table) -> None:
     """Find CE results: filter by practical conditions, CE, strategy, paper, year and status."""
-    from cedb import query
+    from cedb.store import query
 
     prepare = None
     if fmt in (common.Format.json, common.Format.jsonl):

@@ -87,8 +87,9 @@ def common_render(result, fmt) -> None:
 
 def store(result, *, method: str, default_cell: str | None, options: dict) -> int:
     """Add the computed CE as a measurement; returns its id."""
-    from cedb import crud, results
+    from cedb import results
     from cedb.errors import InvalidValue
+    from cedb.store import crud
 
     if not options.get("paper"):
         raise InvalidValue("--record needs --paper KEY: the paper these data belong to")

@@ -144,9 +144,10 @@ def add_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Add one CE result (paper and CE are required; current, capacity and cycles may be unknown)."""
-    from cedb import crud, results
-    from cedb.bulk import LikelyDuplicate, StrategyConflict
+    from cedb import results
     from cedb.errors import InvalidValue
+    from cedb.store import crud
+    from cedb.store.bulk import LikelyDuplicate, StrategyConflict
 
     interactive = _can_ask() and not no_input
     for name, prompt in REQUIRED:
@@ -202,8 +203,9 @@ def edit_command(
     id: Annotated[int, typer.Argument(help="Result id (see `cedb query`).")],
 ) -> None:
     """Change fields of a result; conditions may not come to duplicate another result."""
-    from cedb import crud, precision, results
+    from cedb import precision, results
     from cedb.errors import InvalidValue
+    from cedb.store import crud
 
     if not values:
         raise InvalidValue("nothing to change: give at least one --field value")
@@ -229,7 +231,7 @@ def rm_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask on a terminal.")] = False,
 ) -> None:
     """Remove a result (shown and asked first on a terminal; its id is never handed out again)."""
-    from cedb import crud
+    from cedb.store import crud
 
     with common.transaction() as session:
         if _can_ask() and not yes:
@@ -260,10 +262,10 @@ def show_command(
 def _record(session, id: int, *, profile: str = "review", strict: bool = False) -> dict:
     import json
 
-    from cedb import crud
     from cedb.ce import lce_or_none
-    from cedb.models import Reference, Strategy
     from cedb.practical import get_profile, verdict
+    from cedb.store import crud
+    from cedb.store.models import Reference, Strategy
 
     m = crud.get_measurement(session=session, id=id)
     reference = session.get(Reference, m.reference_id)

@@ -1,7 +1,7 @@
 """`cedb serve`: the pages over the configured database, read-only, with Starlette.
 
 Only GET (and HEAD) routes exist; each request runs in one read-only transaction
-(``session_scope(write=False)``) and reads through ``cedb.query``. No parameter is
+(``session_scope(write=False)``) and reads through ``cedb.store.query``. No parameter is
 SQL: the URL carries filter values, which the query binds as parameters.
 """
 
@@ -45,8 +45,8 @@ def create_app(engine):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    from cedb.db import session_scope
     from cedb.errors import CedbError, NotFound
+    from cedb.store.db import session_scope
 
     links = render.ServerLinks()
 

@@ -48,7 +48,7 @@ def add_links(rows: list[dict], links) -> list[dict]:
 
 def results_page(session, params: dict[str, list[str]], links, *, rows=None, built=None) -> str:
     """The results table: every selected row is counted, one page of them drawn."""
-    from cedb import query
+    from cedb.store import query
 
     filters = views.to_filters(params)
     if rows is None:

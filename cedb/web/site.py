@@ -59,9 +59,9 @@ def chemical_index() -> dict[str, str]:
 def site_data(session, rows: list[dict], links) -> dict:
     """What data/results.js holds: rows with every verdict (word, reason number), CSV lines,
     the reasons' texts and the papers' BibTeX."""
-    from cedb import crud
     from cedb.bibliography import to_bibtex
-    from cedb.query import JSON_KEYS
+    from cedb.store import crud
+    from cedb.store.query import JSON_KEYS
 
     references = crud.list_references(session=session)  # every paper gets its page and entry
     out_rows = []
@@ -119,7 +119,7 @@ def _build(session, directory: Path, batch) -> _Built:
     built = date.today().isoformat()
     top = render.SiteLinks(0)
     nested = render.SiteLinks(1)
-    from cedb import query
+    from cedb.store import query
 
     rows = query.run(session.connection(), views.to_filters({}), extra=True)
     written = []
@@ -140,11 +140,9 @@ def _build(session, directory: Path, batch) -> _Built:
     write("download/results.bib", "\n".join(data["bibtex"].values()))
     # Every row in the session's identity map once, so each page reads no row again
     # (a list keeps them: the map holds rows weakly).
-    import sqlalchemy as sa
+    from cedb.store import crud
 
-    from cedb.models import Measurement, Reference, Strategy
-
-    loaded = [list(session.execute(sa.select(model)).scalars()) for model in (Reference, Strategy, Measurement)]
+    loaded = crud.load_everything(session=session)
     for row in rows:
         write(f"result/{row['id']}.html", pages.result_page(session, row["id"], nested))
     by_paper: dict[str, list[dict]] = {}

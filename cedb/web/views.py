@@ -1,6 +1,6 @@
 """What the pages show: URL parameters -> query filters, query rows -> rows with verdicts.
 
-Every page reads through ``cedb.query`` (the module behind `cedb query`) and asks
+Every page reads through ``cedb.store.query`` (the module behind `cedb query`) and asks
 ``cedb.practical`` for verdicts and their reasons; nothing here decides what is
 practical. The server and the static site both use these functions.
 """
@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from cedb.errors import InvalidValue
 from cedb.precision import cell_text
-from cedb.query import ROW_KEYS, Filters
+from cedb.store.query import ROW_KEYS, Filters
 
 # The filter form's parameters, as they appear in a URL (the `cedb query` option names).
 LIST_PARAMS = ("category", "cell", "method", "salt", "solvent", "diluent")
@@ -123,8 +123,8 @@ def verdict_key(profile: str, strict: bool) -> str:
 def options() -> dict[str, Any]:
     """The choices of the filter form: profiles, categories, cells, methods, components."""
     from cedb.chemistry.vocabulary import default_vocabulary
-    from cedb.models import Category, Cell, Method
     from cedb.practical import PROFILES, rule_text
+    from cedb.store.models import Category, Cell, Method
 
     chemicals = default_vocabulary().chemicals
     return {
@@ -169,7 +169,7 @@ def verdict(row: dict[str, Any], filters: Filters) -> tuple[str, str]:
 
 def results(connection, filters: Filters) -> list[dict[str, Any]]:
     """Query rows (as `cedb query` returns them) with their verdict word and reason."""
-    from cedb import query
+    from cedb.store import query
 
     return with_verdicts(query.run(connection, filters, extra=True), filters)
 
@@ -195,7 +195,7 @@ def every_verdict(row: dict[str, Any]) -> dict[str, list[str]]:
 
 def public_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row as `cedb query --format json` prints it (its JSON_KEYS: the method's inputs as a mapping)."""
-    from cedb.query import JSON_KEYS
+    from cedb.store.query import JSON_KEYS
 
     out = {key: row[key] for key in JSON_KEYS}
     params = row.get("method_params")
@@ -230,8 +230,8 @@ def to_json(rows: list[dict[str, Any]]) -> str:
 
 def to_bibtex(session, rows: list[dict[str, Any]]) -> str:
     """The BibTeX entries of the papers of ``rows`` (and of the sources they were read from)."""
-    from cedb import crud
     from cedb.bibliography import to_bibtex as bibtex
+    from cedb.store import crud
 
     keys = list(dict.fromkeys([row["paper"] for row in rows] + [row["source"] for row in rows if row.get("source")]))
     return bibtex(crud.references_by_key(session=session, keys=keys)) if keys else ""
@@ -265,7 +265,7 @@ def figure_row(row: dict[str, Any], href: str, paper_href: str) -> dict[str, Any
 
 
 def _reference(session, id: int | None):
-    from cedb.models import Reference
+    from cedb.store.models import Reference
 
     return session.get(Reference, id) if id is not None else None
 
@@ -273,7 +273,7 @@ def _reference(session, id: int | None):
 def _conflict_groups(session, **which) -> list[list[dict[str, Any]]] | None:
     """Results of one paper, strategy and conditions whose CE differs (``crud.conflicts``), or
     None where this cedb records no conflicts (the paper-aliases feature is not installed)."""
-    from cedb import crud
+    from cedb.store import crud
 
     if not hasattr(crud, "conflicts"):
         return None
@@ -294,18 +294,18 @@ def _conflict_groups(session, **which) -> list[list[dict[str, Any]]] | None:
 
 
 def _aliases(session, reference) -> list[str] | None:
-    from cedb import crud
+    from cedb.store import crud
 
     return crud.aliases(session=session, reference=reference) if hasattr(crud, "aliases") else None
 
 
 def result_detail(session, id: int) -> dict[str, Any]:
     """Every field of one result, its strategy, paper, source and verdict under each profile."""
-    from cedb import crud
-    from cedb.models import Measurement, MeasurementBase, Strategy
     from cedb.practical import PROFILES, rule_text
     from cedb.practical import verdict as practical_verdict
     from cedb.results import STRATEGY_FIELDS
+    from cedb.store import crud
+    from cedb.store.models import Measurement, MeasurementBase, Strategy
 
     # By primary key: a site build has every row in the session already (no query per page).
     measurement = session.get(Measurement, id) or crud.get_measurement(session=session, id=id)
@@ -354,26 +354,16 @@ def paper_detail(
     """One paper: its fields, BibTeX, strategies, results, and the results read from it.
 
     A site build passes the paper's query rows and BibTeX it already has."""
-    import sqlalchemy as sa
-    from sqlmodel import col
-
-    from cedb import crud
     from cedb.bibliography import to_bibtex as bibtex
-    from cedb.models import Measurement, Strategy
+    from cedb.store import crud
 
     reference = crud.get_reference(session=session, key=key)
-    strategies = list(
-        session.execute(
-            sa.select(Strategy).where(col(Strategy.reference_id) == reference.id).order_by(Strategy.label)
-        ).scalars()
-    )
+    strategies = crud.strategies_of(session=session, reference=reference)
     if rows is None:
         rows = results(session.connection(), Filters(paper=key, profile=filters.profile, strict=filters.strict))
     else:
         rows = with_verdicts(rows, filters)
-    read_from = session.execute(
-        sa.select(sa.func.count(col(Measurement.id))).where(col(Measurement.source_id) == reference.id)
-    ).scalar_one()
+    read_from = crud.count_read_from(session=session, reference=reference)
     fields = [
         (name, getattr(reference, name))
         for name in ("key", "title", "authors", "journal", "year", "volume", "pages", "entry_type", "note")

@@ -2,7 +2,7 @@
 
 Adds three derived columns to strategy: the canonical electrolyte string, a
 ``|role:NAME|`` component index for queries, and the parsed formulation as JSON.
-The columns are derived data: cedb.migrate fills them for existing rows after the
+The columns are derived data: cedb.store.migrate fills them for existing rows after the
 upgrade (with today's parser), because a migration never imports live cedb code.
 
 Revision ID: 0002_formulation

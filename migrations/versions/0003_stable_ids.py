@@ -8,7 +8,7 @@ value twice already, so there only the alias table is added.
 ``reference_alias`` holds the old keys of merged papers (`cedb paper merge OLD NEW`).
 
 The measurement table is rebuilt by hand, not by batch mode: its definition is written
-out here (data migrations never import cedb.models), and only the measurement table is
+out here (data migrations never import cedb.store.models), and only the measurement table is
 rebuilt, because nothing refers to it. Rebuilding reference or strategy would drop a
 parent table, which fires ON DELETE CASCADE / SET NULL on their children.
 

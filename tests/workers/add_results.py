@@ -31,11 +31,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from cedb import crud, results
+    from cedb import results
     from cedb.config import Settings
-    from cedb.db import make_engine, prepare, session_scope
     from cedb.errors import DuplicateError
-    from cedb.models import Measurement
+    from cedb.store import crud
+    from cedb.store.db import make_engine, prepare, session_scope
+    from cedb.store.models import Measurement
 
     print("ready", flush=True)
     go = Path(args.go)

@@ -74,7 +74,7 @@
     return DATA.chemicals[key];
   }
 
-  /* The same selection as cedb.query.build, over the rows of data/results.js. */
+  /* The same selection as cedb.store.query.build, over the rows of data/results.js. */
   function select(rows, params) {
     var key = verdictKey(params);
     if (!DATA.profiles[one(params, "profile", "review")]) {

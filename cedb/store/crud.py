@@ -5,14 +5,18 @@ command either fully happens or leaves the database as it was.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 from cedb.bibliography import title_key
 from cedb.errors import ConflictError, InvalidValue, NotFound
-from cedb.models import (
+from cedb.results import CONDITION_FIELDS, STRATEGY_FIELDS, ResultInput
+from cedb.store.models import (
     Measurement,
     Reference,
     ReferenceAlias,
@@ -20,9 +24,14 @@ from cedb.models import (
     Strategy,
     utcnow,
 )
-from cedb.results import CONDITION_FIELDS, STRATEGY_FIELDS, ResultInput
 
 # --------------------------------------------------------------------------- references
+
+
+def _id(row: "Reference | Strategy | Measurement") -> int:
+    """The id of a stored row (SQLModel types it Optional, for rows not yet added)."""
+    assert row.id is not None
+    return row.id
 
 
 def get_reference(*, session: Session, key: str) -> Reference:
@@ -38,7 +47,7 @@ def references_by_key(*, session: Session, keys: list[str]) -> list[Reference]:
     found: dict[str, Reference] = {}
     for start in range(0, len(keys), 1000):
         chunk = keys[start : start + 1000]
-        found.update((r.key, r) for r in session.exec(select(Reference).where(Reference.key.in_(chunk))))
+        found.update((r.key, r) for r in session.exec(select(Reference).where(col(Reference.key).in_(chunk))))
     missing = [k for k in keys if k not in found]
     if missing:
         raise NotFound(f"no paper with key {missing[0]!r}: see `cedb paper list`")
@@ -60,8 +69,8 @@ def resolve_keys(*, session: Session, keys: list[str]) -> list[str]:
     aliases = dict(
         session.exec(
             select(ReferenceAlias.key, Reference.key)
-            .join(Reference, Reference.id == ReferenceAlias.reference_id)
-            .where(ReferenceAlias.key.in_(keys))
+            .join(Reference, col(Reference.id) == ReferenceAlias.reference_id)
+            .where(col(ReferenceAlias.key).in_(keys))
         ).all()
     )
     return [aliases.get(k, k) for k in keys]
@@ -71,14 +80,39 @@ def aliases_by_key(*, session: Session, keys: list[str] | None = None) -> dict[s
     """Paper key -> its aliases (sorted), for the papers with these keys (default: all)."""
     query = (
         select(Reference.key, ReferenceAlias.key)
-        .join(Reference, Reference.id == ReferenceAlias.reference_id)
-        .order_by(ReferenceAlias.key)
+        .join(Reference, col(Reference.id) == ReferenceAlias.reference_id)
+        .order_by(col(ReferenceAlias.key))
     )
     found: dict[str, list[str]] = {}
     for key, alias in session.exec(query):
         if keys is None or key in keys:
             found.setdefault(key, []).append(alias)
     return found
+
+
+def known_keys(*, session: Session, aliases: bool = False) -> set[str]:
+    """The key of every paper (and with ``aliases``, every alias of a merged paper)."""
+    keys = set(session.exec(select(Reference.key)))
+    if aliases:
+        keys |= set(session.exec(select(ReferenceAlias.key)))
+    return keys
+
+
+def reference_id(*, session: Session, key: str) -> int | None:
+    """The id of the paper whose own key is ``key`` (an alias does not count), or None."""
+    return session.exec(select(Reference.id).where(Reference.key == key)).first()
+
+
+def alias_targets(*, session: Session, keys: list[str]) -> dict[str, int]:
+    """Alias -> id of the paper it names, for those of ``keys`` that are aliases."""
+    found = session.exec(select(ReferenceAlias).where(col(ReferenceAlias.key).in_(keys)))
+    return {alias.key: alias.reference_id for alias in found}
+
+
+def add_alias(*, session: Session, key: str, reference: Reference) -> None:
+    """Make ``key`` an alias of ``reference`` (it resolves to that paper from now on)."""
+    session.add(ReferenceAlias(key=key, reference_id=_id(reference)))
+    session.flush()
 
 
 def unique_key(*, session: Session, key: str) -> str:
@@ -107,22 +141,47 @@ def add_references(
     *, session: Session, creates: list[ReferenceCreate], on_duplicate: str = "error"
 ) -> list[AddOutcome]:
     """Add papers through the one write path of papers (``bulk.write_papers``)."""
-    from cedb.bulk import write_papers
+    from cedb.store.bulk import write_papers
 
     rows = [c.model_dump(exclude_none=True) for c in creates]
     outcomes = write_papers(session=session, rows=rows, on_duplicate=on_duplicate)
-    found = {o.id: session.get(Reference, o.id, populate_existing=True) for o in outcomes}
+    found = {o.id: session.get_one(Reference, o.id, populate_existing=True) for o in outcomes}
     return [AddOutcome(found[o.id], "added" if o.action == "added" else o.action, o.detail) for o in outcomes]
 
 
 def list_references(*, session: Session) -> list[Reference]:
-    return list(session.exec(select(Reference).order_by(Reference.key)))
+    return list(session.exec(select(Reference).order_by(col(Reference.key))))
+
+
+def load_everything(*, session: Session) -> list[Reference | Strategy | Measurement]:
+    """Every paper, strategy and result, loaded into the session's identity map: the caller
+    keeps the list while it reads them again (``session.get`` then runs no query)."""
+    return [*session.exec(select(Reference)), *session.exec(select(Strategy)), *session.exec(select(Measurement))]
+
+
+def strategies_of(*, session: Session, reference: Reference) -> list[Strategy]:
+    """The strategies of a paper, by label."""
+    return list(
+        session.exec(select(Strategy).where(Strategy.reference_id == reference.id).order_by(col(Strategy.label)))
+    )
+
+
+def measurements_of(*, session: Session, reference: Reference) -> list[Measurement]:
+    """The results of a paper, by id (the order they were recorded in)."""
+    return list(
+        session.exec(select(Measurement).where(Measurement.reference_id == reference.id).order_by(col(Measurement.id)))
+    )
+
+
+def count_read_from(*, session: Session, reference: Reference) -> int:
+    """Results of other papers that were read from ``reference`` (it is their source)."""
+    return session.exec(select(func.count(col(Measurement.id))).where(Measurement.source_id == reference.id)).one()
 
 
 def count_citing(*, session: Session, reference: Reference) -> int:
     """Measurements that belong to or were read from ``reference``."""
     return session.exec(
-        select(func.count(Measurement.id)).where(
+        select(func.count(col(Measurement.id))).where(
             (Measurement.reference_id == reference.id) | (Measurement.source_id == reference.id)
         )
     ).one()
@@ -163,17 +222,20 @@ def plan_removal(*, session: Session, key: str, cascade: bool = False, detach_so
     block the removal unless ``detach_sources`` (they stay, without a source).
     """
     reference = get_reference(session=session, key=key)
-    own = list(
-        session.exec(select(Measurement.id).where(Measurement.reference_id == reference.id).order_by(Measurement.id))
-    )
-    citing = list(
-        session.exec(
-            select(Measurement.id)
-            .where(Measurement.source_id == reference.id, Measurement.reference_id != reference.id)
-            .order_by(Measurement.id)
+    # scalars(): ids of stored rows, never None (SQLModel types the column Optional).
+    own: list[int] = list(
+        session.scalars(
+            select(Measurement.id).where(Measurement.reference_id == reference.id).order_by(col(Measurement.id))
         )
     )
-    strategies = session.exec(select(func.count(Strategy.id)).where(Strategy.reference_id == reference.id)).one()
+    citing: list[int] = list(
+        session.scalars(
+            select(Measurement.id)
+            .where(Measurement.source_id == reference.id, Measurement.reference_id != reference.id)
+            .order_by(col(Measurement.id))
+        )
+    )
+    strategies = session.exec(select(func.count(col(Strategy.id))).where(Strategy.reference_id == reference.id)).one()
     if citing and not detach_sources:
         raise InvalidValue(
             f"{len(citing)} result(s) of other papers were read from {reference.key} (ids {_ids(citing)}): "
@@ -196,12 +258,14 @@ def remove_reference(*, session: Session, key: str, cascade: bool = False, detac
     # never expects rows that a database-level cascade already removed.
     if removal.detached:
         session.execute(
-            update(Measurement).where(Measurement.id.in_(removal.detached)).values(source_id=None, updated_at=utcnow())
+            update(Measurement)
+            .where(col(Measurement.id).in_(removal.detached))
+            .values(source_id=None, updated_at=utcnow())
         )
-    session.execute(delete(Measurement).where(Measurement.reference_id == reference.id))
-    session.execute(delete(Strategy).where(Strategy.reference_id == reference.id))
-    session.execute(delete(ReferenceAlias).where(ReferenceAlias.reference_id == reference.id))
-    session.execute(delete(Reference).where(Reference.id == reference.id))
+    session.execute(delete(Measurement).where(col(Measurement.reference_id) == reference.id))
+    session.execute(delete(Strategy).where(col(Strategy.reference_id) == reference.id))
+    session.execute(delete(ReferenceAlias).where(col(ReferenceAlias.reference_id) == reference.id))
+    session.execute(delete(Reference).where(col(Reference.id) == reference.id))
     session.expunge(reference)
     return removal
 
@@ -244,7 +308,7 @@ def merge_references(
         if strategy.label in mapping:  # the same strategy in other words: the results join it
             session.execute(
                 update(Measurement)
-                .where(Measurement.strategy_id == strategy.id)
+                .where(col(Measurement.strategy_id) == strategy.id)
                 .values(strategy_id=labels[mapping[strategy.label]].id)
             )
             session.flush()
@@ -252,7 +316,7 @@ def merge_references(
             continue
         same = labels.get(strategy.label)
         if same is None:
-            strategy.reference_id = target.id
+            strategy.reference_id = _id(target)
             session.add(strategy)
             moved_strategies += 1
             continue
@@ -276,16 +340,21 @@ def merge_references(
             for name, value in annotate(same.electrolyte, same.additive).items():
                 setattr(same, name, value)
             session.add(same)
-        session.execute(update(Measurement).where(Measurement.strategy_id == strategy.id).values(strategy_id=same.id))
+        session.execute(
+            update(Measurement).where(col(Measurement.strategy_id) == strategy.id).values(strategy_id=same.id)
+        )
         session.flush()
         session.delete(strategy)
-    moved = session.execute(
-        update(Measurement)
-        .where(Measurement.reference_id == source.id)
-        .values(reference_id=target.id, updated_at=utcnow())
+    moved = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which has a row count
+        session.execute(
+            update(Measurement)
+            .where(col(Measurement.reference_id) == source.id)
+            .values(reference_id=target.id, updated_at=utcnow())
+        ),
     ).rowcount
     # Results that were read from the old paper were read from the same work.
-    session.execute(update(Measurement).where(Measurement.source_id == source.id).values(source_id=target.id))
+    session.execute(update(Measurement).where(col(Measurement.source_id) == source.id).values(source_id=target.id))
     for name in ("doi", "title", "authors", "journal", "year", "volume", "pages", "bibtex", "note"):
         if getattr(target, name) is None and getattr(source, name) is not None and name != "doi":
             setattr(target, name, getattr(source, name))
@@ -297,21 +366,22 @@ def merge_references(
     target.title_key = title_key(target.title)
     session.add(target)
     session.execute(
-        update(ReferenceAlias).where(ReferenceAlias.reference_id == source.id).values(reference_id=target.id)
+        update(ReferenceAlias).where(col(ReferenceAlias.reference_id) == source.id).values(reference_id=target.id)
     )
     old_key = source.key
     session.flush()
-    session.execute(delete(Reference).where(Reference.id == source.id))
+    session.execute(delete(Reference).where(col(Reference.id) == source.id))
     session.expunge(source)
-    session.add(ReferenceAlias(key=old_key, reference_id=target.id))
-    session.flush()
+    add_alias(session=session, key=old_key, reference=target)
     return {"results": moved, "strategies": moved_strategies}
 
 
 def aliases(*, session: Session, reference: Reference) -> list[str]:
     return list(
         session.exec(
-            select(ReferenceAlias.key).where(ReferenceAlias.reference_id == reference.id).order_by(ReferenceAlias.key)
+            select(ReferenceAlias.key)
+            .where(ReferenceAlias.reference_id == reference.id)
+            .order_by(col(ReferenceAlias.key))
         )
     )
 
@@ -320,7 +390,7 @@ def conflicts(*, session: Session, key: str | None = None, result_id: int | None
     """Groups of results of one paper, strategy and conditions whose CE differs (two sources
     disagreeing, e.g. a review quoting 99.6 % where the paper states 99.7 %): what a merge
     keeps and a curator must decide. Only groups of ``key``'s paper, or holding ``result_id``."""
-    query = select(Measurement).order_by(Measurement.id)
+    query = select(Measurement).order_by(col(Measurement.id))
     if key is not None:
         query = query.where(Measurement.reference_id == get_reference(session=session, key=key).id)
     if result_id is not None:
@@ -357,7 +427,7 @@ def add_results(
     """Add results through the one write path (``bulk.ResultWriter``); returns the writer
     (``ids``, ``rejected``, ``errors``, ``warnings``, ``counts``). ``update_strategies``: a
     strategy label given with other values changes the recorded strategy (else a conflict)."""
-    from cedb.bulk import ResultWriter
+    from cedb.store.bulk import ResultWriter
 
     writer = ResultWriter(
         session, on_conflict=on_conflict, allow_duplicate=allow_duplicate, update_strategies=update_strategies
@@ -388,14 +458,14 @@ def add_result(
     if writer.errors:
         raise writer.errors[0]
     # The writer works below the ORM: read the row as it now is.
-    return session.get(Measurement, writer.ids[1], populate_existing=True)
+    return session.get_one(Measurement, writer.ids[1], populate_existing=True)
 
 
 def update_results(*, session: Session, edits: list[tuple[int, ResultInput]]):
     """Change recorded results through the one write path (``bulk.ResultWriter.edit``): each
     (id, changes) is validated as the row it would become and refused, with the message of
     `cedb result add`, where it would duplicate or contradict another result. Returns the writer."""
-    from cedb.bulk import ResultWriter
+    from cedb.store.bulk import ResultWriter
 
     writer = ResultWriter(session)
     for number, (id, changes) in enumerate(edits, 1):
@@ -409,7 +479,7 @@ def update_result(*, session: Session, id: int, changes: ResultInput) -> Measure
     writer = update_results(session=session, edits=[(id, changes)])
     if writer.errors:
         raise writer.errors[0]
-    return session.get(Measurement, id, populate_existing=True)
+    return session.get_one(Measurement, id, populate_existing=True)
 
 
 STRATEGY_NAMES = STRATEGY_FIELDS

@@ -42,7 +42,7 @@ def is_known(revision: str) -> bool:
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     from alembic import command
 
-    from cedb.db import current_revision
+    from cedb.store.db import current_revision
 
     before = current_revision(connection)
     with _user_errors(revision):
@@ -100,7 +100,7 @@ def _user_errors(revision: str):
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Upgrade in one transaction; returns (before, after) revisions."""
-    from cedb.db import current_revision
+    from cedb.store.db import current_revision
 
     with engine.connect() as connection, connection.begin():
         before = current_revision(connection)
@@ -110,7 +110,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 
 def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
     """Downgrade in one transaction; returns (before, after) revisions."""
-    from cedb.db import current_revision
+    from cedb.store.db import current_revision
 
     with engine.connect() as connection, connection.begin():
         before = current_revision(connection)
@@ -124,7 +124,7 @@ def drift(engine: Engine) -> list[str]:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import cedb.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+    import cedb.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})

@@ -33,7 +33,8 @@ from sqlmodel import Session
 from cedb import precision, results, units
 from cedb.bibliography import title_key
 from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
-from cedb.models import (
+from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
+from cedb.store.models import (
     Measurement,
     MeasurementCreate,
     Reference,
@@ -41,7 +42,6 @@ from cedb.models import (
     Strategy,
     utcnow,
 )
-from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
 
 BATCH_SIZE = 5_000
 # Papers whose strategies and recorded conditions stay in memory; older ones are dropped
@@ -1100,7 +1100,7 @@ def write_papers(
     """
     from pydantic import ValidationError
 
-    from cedb.models import ReferenceCreate
+    from cedb.store.models import ReferenceCreate
 
     if on_duplicate not in ON_DUPLICATE:
         raise InvalidValue(f"--on-duplicate {on_duplicate!r}: use one of error, skip, replace")

@@ -297,7 +297,7 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
             if revision == HEAD_REVISION:
                 return False
             if revision is not None:
-                from cedb import migrate
+                from cedb.store import migrate
 
                 if migrate.is_known(revision):
                     raise DatabaseError(
@@ -307,7 +307,7 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
                 raise DatabaseError(
                     f"the database is at revision {revision}, which this cedb does not know: upgrade cedb"
                 )
-            from cedb import migrate
+            from cedb.store import migrate
 
             migrate.upgrade_connection(connection, "head")
             if load_bundled:

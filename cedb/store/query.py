@@ -10,10 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlmodel import col
 
 from cedb.ce import lce_or_none
 from cedb.errors import InvalidValue
-from cedb.models import (
+from cedb.practical import Profile, get_profile
+from cedb.store.models import (
     Category,
     Cell,
     Measurement,
@@ -23,7 +25,6 @@ from cedb.models import (
     Status,
     Strategy,
 )
-from cedb.practical import Profile, get_profile, sql_passes_all, sql_verdict
 from cedb.terms import parse_word
 
 # The keys of a query row, in order (JSON, CSV, the ML export build on them).
@@ -125,8 +126,16 @@ def _column(field: str):
 
 
 def practical_expr(profile: Profile, strict: bool):
-    """SQL CASE: 1 practical, 0 not, NULL unknown (cedb.practical owns the rule)."""
-    return sql_verdict(profile, strict, _column)
+    """SQL CASE: 1 practical, 0 not, NULL unknown: the rule of ``practical.verdict``, whose
+    ``Threshold.passes`` owns each comparison (no if any stated value fails, unknown if one is missing)."""
+    passes = [t.passes(_column(t.field), strict) for t in profile.thresholds]
+    fails = [sa.and_(_column(t.field).is_not(None), sa.not_(expr)) for t, expr in zip(profile.thresholds, passes)]
+    return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
+
+
+def _passes_all(profile: Profile, strict: bool):
+    """SQL: every threshold passes (practical only; NULLs never pass)."""
+    return sa.and_(*[t.passes(_column(t.field), strict) for t in profile.thresholds])
 
 
 def build(filters: Filters, keys: tuple[str, ...] | None = None):
@@ -139,37 +148,37 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
     practical = practical_expr(profile, filters.strict).label("practical")
     source = sa.orm.aliased(Reference, name="source_reference")
     columns = [
-        Measurement.id.label("id"),
-        Reference.key.label("paper"),
-        Reference.doi.label("doi"),
-        Reference.year.label("year"),
-        Strategy.category.label("category"),
-        Strategy.label.label("label"),
-        Strategy.host.label("host"),
-        Strategy.electrolyte.label("electrolyte"),
-        Strategy.additive.label("additive"),
-        Measurement.cell.label("cell"),
-        Measurement.method.label("method"),
-        Measurement.current_density_mA_cm2.label("current_density_mA_cm2"),
-        Measurement.areal_capacity_mAh_cm2.label("areal_capacity_mAh_cm2"),
-        Measurement.cycles.label("cycles"),
-        Measurement.ce_percent.label("ce_percent"),
-        Measurement.ce_decimals.label("ce_decimals"),
-        Measurement.statistic.label("statistic"),
-        Measurement.full_cell_derived.label("full_cell_derived"),
+        col(Measurement.id).label("id"),
+        col(Reference.key).label("paper"),
+        col(Reference.doi).label("doi"),
+        col(Reference.year).label("year"),
+        col(Strategy.category).label("category"),
+        col(Strategy.label).label("label"),
+        col(Strategy.host).label("host"),
+        col(Strategy.electrolyte).label("electrolyte"),
+        col(Strategy.additive).label("additive"),
+        col(Measurement.cell).label("cell"),
+        col(Measurement.method).label("method"),
+        col(Measurement.current_density_mA_cm2).label("current_density_mA_cm2"),
+        col(Measurement.areal_capacity_mAh_cm2).label("areal_capacity_mAh_cm2"),
+        col(Measurement.cycles).label("cycles"),
+        col(Measurement.ce_percent).label("ce_percent"),
+        col(Measurement.ce_decimals).label("ce_decimals"),
+        col(Measurement.statistic).label("statistic"),
+        col(Measurement.full_cell_derived).label("full_cell_derived"),
         practical,
-        Measurement.status.label("status"),
-        source.key.label("source"),
-        Measurement.location.label("location"),
-        Measurement.quote.label("quote"),
-        Measurement.method_params.label("method_params"),
-        Measurement.note.label("note"),
-        Strategy.electrolyte_canonical.label("electrolyte_canonical"),
-        Strategy.components.label("components"),
+        col(Measurement.status).label("status"),
+        col(source.key).label("source"),
+        col(Measurement.location).label("location"),
+        col(Measurement.quote).label("quote"),
+        col(Measurement.method_params).label("method_params"),
+        col(Measurement.note).label("note"),
+        col(Strategy.electrolyte_canonical).label("electrolyte_canonical"),
+        col(Strategy.components).label("components"),
         # Every field a practical profile reads, so a row's verdict can give its reasons.
-        Measurement.np_ratio.label("np_ratio"),
-        Measurement.ec_ratio_g_Ah.label("ec_ratio_g_Ah"),
-        Measurement.cathode_loading_mAh_cm2.label("cathode_loading_mAh_cm2"),
+        col(Measurement.np_ratio).label("np_ratio"),
+        col(Measurement.ec_ratio_g_Ah).label("ec_ratio_g_Ah"),
+        col(Measurement.cathode_loading_mAh_cm2).label("cathode_loading_mAh_cm2"),
     ]
     by_name = {column.key: column for column in columns}
     if keys is not None:
@@ -177,32 +186,32 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
     query = (
         sa.select(*columns)
         .select_from(Measurement)
-        .join(Reference, Reference.id == Measurement.reference_id)
-        .outerjoin(Strategy, Strategy.id == Measurement.strategy_id)
+        .join(Reference, col(Reference.id) == Measurement.reference_id)
+        .outerjoin(Strategy, col(Strategy.id) == Measurement.strategy_id)
     )
     if keys is None or "source" in keys:
-        query = query.outerjoin(source, source.id == Measurement.source_id)
+        query = query.outerjoin(source, col(source.id) == Measurement.source_id)
     conditions = []
     if filters.practical is True:
-        conditions.append(sql_passes_all(profile, filters.strict, _column))
+        conditions.append(_passes_all(profile, filters.strict))
     elif filters.practical is False:
         conditions.append(practical_expr(profile, filters.strict) == 0)
     if filters.min_ce is not None:
-        conditions.append(Measurement.ce_percent >= filters.min_ce)
+        conditions.append(col(Measurement.ce_percent) >= filters.min_ce)
     if filters.max_ce is not None:
-        conditions.append(Measurement.ce_percent <= filters.max_ce)
+        conditions.append(col(Measurement.ce_percent) <= filters.max_ce)
     for values, enum_cls, column, what in (
-        (filters.category, Category, Strategy.category, "category"),
-        (filters.cell, Cell, Measurement.cell, "cell"),
-        (filters.method, Method, Measurement.method, "method"),
-        (filters.status, Status, Measurement.status, "status"),
+        (filters.category, Category, col(Strategy.category), "category"),
+        (filters.cell, Cell, col(Measurement.cell), "cell"),
+        (filters.method, Method, col(Measurement.method), "method"),
+        (filters.status, Status, col(Measurement.status), "status"),
     ):
         if values:
             words = [parse_word(enum_cls, v, what).value for v in values]
             conditions.append(column.in_(words))
-    for text, column in ((filters.host, Strategy.host), (filters.electrolyte, Strategy.electrolyte)):
+    for text, written in ((filters.host, Strategy.host), (filters.electrolyte, Strategy.electrolyte)):
         if text:
-            conditions.append(_like(column, text))
+            conditions.append(_like(written, text))
     if filters.additive:
         # The additive text as reported, or a parsed additive component (LiPO2F2 finds LiDFP).
         conditions.append(
@@ -213,16 +222,20 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
             conditions.append(_component(name, role, required=True))
     if filters.paper:
         # An alias (the old key of a merged paper) finds the paper too.
-        alias = sa.select(ReferenceAlias.reference_id).where(ReferenceAlias.key == filters.paper)
+        alias = sa.select(col(ReferenceAlias.reference_id)).where(col(ReferenceAlias.key) == filters.paper)
         conditions.append(
-            sa.or_(Reference.key == filters.paper, Reference.doi == filters.paper.lower(), Reference.id.in_(alias))
+            sa.or_(
+                col(Reference.key) == filters.paper,
+                col(Reference.doi) == filters.paper.lower(),
+                col(Reference.id).in_(alias),
+            )
         )
     if filters.year_from is not None:
-        conditions.append(Reference.year >= filters.year_from)
+        conditions.append(col(Reference.year) >= filters.year_from)
     if filters.year_to is not None:
-        conditions.append(Reference.year <= filters.year_to)
+        conditions.append(col(Reference.year) <= filters.year_to)
     if filters.ids:
-        conditions.append(Measurement.id.in_(filters.ids))
+        conditions.append(col(Measurement.id).in_(filters.ids))
     if conditions:
         query = query.where(*conditions)
     sort_key = filters.sort or "id"
@@ -233,7 +246,7 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
     order = by_name[sort_key]
     if keys is not None and sort_key not in keys:
         order = order.element  # ordered by the expression, not by a label the SELECT lacks
-    order_by = [order.desc() if filters.descending else order.asc(), Measurement.id.asc()]
+    order_by = [order.desc() if filters.descending else order.asc(), col(Measurement.id).asc()]
     # NULLs last in either direction, on SQLite and PostgreSQL alike; columns that are
     # never NULL sort plainly, so the default id order needs no sort step (bench/FINDINGS.md).
     if sort_key not in NOT_NULL_KEYS:
@@ -262,10 +275,10 @@ def unjudged(connection: Connection, filters: Filters) -> int:
         ]
     )
     rows = build(others).where(
-        Strategy.electrolyte.is_not(None),
-        Strategy.electrolyte != "",
-        Strategy.electrolyte_canonical.is_(None),
-        sa.or_(Strategy.components.is_(None), sa.not_(matched)),
+        col(Strategy.electrolyte).is_not(None),
+        col(Strategy.electrolyte) != "",
+        col(Strategy.electrolyte_canonical).is_(None),
+        sa.or_(col(Strategy.components).is_(None), sa.not_(matched)),
     )
     return connection.execute(sa.select(sa.func.count()).select_from(rows.order_by(None).subquery())).scalar_one()
 
@@ -274,20 +287,30 @@ def unparsed(connection: Connection) -> list[dict[str, Any]]:
     """Strategies whose electrolyte text did not parse: paper, label, text, results, reason."""
     from cedb.chemistry.electrolyte import try_parse
 
-    query = (
+    query: sa.Select[str, str, str | None, str | None, int] = (
         sa.select(
-            Reference.key.label("paper"),
-            Strategy.label.label("label"),
-            Strategy.electrolyte.label("electrolyte"),
-            Strategy.components.label("components"),
-            sa.func.count(Measurement.id).label("results"),
+            col(Reference.key).label("paper"),
+            col(Strategy.label).label("label"),
+            col(Strategy.electrolyte).label("electrolyte"),
+            col(Strategy.components).label("components"),
+            sa.func.count(col(Measurement.id)).label("results"),
         )
         .select_from(Strategy)
-        .join(Reference, Reference.id == Strategy.reference_id)
-        .outerjoin(Measurement, Measurement.strategy_id == Strategy.id)
-        .where(Strategy.electrolyte.is_not(None), Strategy.electrolyte != "", Strategy.electrolyte_canonical.is_(None))
-        .group_by(Strategy.id, Reference.key, Strategy.label, Strategy.electrolyte, Strategy.components)
-        .order_by(Reference.key, Strategy.label)
+        .join(Reference, col(Reference.id) == Strategy.reference_id)
+        .outerjoin(Measurement, col(Measurement.strategy_id) == Strategy.id)
+        .where(
+            col(Strategy.electrolyte).is_not(None),
+            col(Strategy.electrolyte) != "",
+            col(Strategy.electrolyte_canonical).is_(None),
+        )
+        .group_by(
+            col(Strategy.id),
+            col(Reference.key),
+            col(Strategy.label),
+            col(Strategy.electrolyte),
+            col(Strategy.components),
+        )
+        .order_by(col(Reference.key), col(Strategy.label))
     )
     rows = []
     for row in connection.execute(query).mappings():
@@ -344,7 +367,7 @@ def stream(
             values = list(row)
             for i, fix in fixes:
                 values[i] = fix(values[i])
-            if lce_at is not None:
+            if lce_at is not None and ce_at is not None:
                 value = lce_or_none(values[ce_at])
                 if extra_ce:
                     del values[-1]
@@ -367,3 +390,16 @@ def run(
         raise InvalidValue(f"no query key {sorted(unknown)[0]!r}: use one of {', '.join(ROW_KEYS + EXTRA_KEYS)}")
     result = connection.execute(build(filters)).mappings()
     return [{key: row[key] for key in keys} for row in map(_row, result)]
+
+
+def reference_records(connection: Connection, keys: Sequence[str], fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The ``fields`` of the papers with these keys, by key (one query per 1,000 keys; no ORM
+    objects, for tables of many rows). ``fields`` starts with "key"."""
+    records: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), 1000):
+        statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
+            col(Reference.key).in_(keys[start : start + 1000])
+        )
+        for found in connection.execute(statement):
+            records[found[0]] = dict(zip(fields, found))
+    return records
