@@ -357,8 +357,9 @@ def to_bibtex(references, *, aliases: dict[str, list[str]] | None = None) -> str
 
     def latex(text: str) -> str:
         # Stored metadata is plain text: LaTeX specials are escaped first (a title holding
-        # "\input{...}" must stay text), then non-ASCII letters become LaTeX accents.
-        escaped = "".join(_BIB_SPECIAL.get(char, char) for char in text)
+        # "\input{...}" must stay text), then non-ASCII letters become LaTeX accents. A run of
+        # spaces is one space to BibTeX: written as one, an export reads back as it was written.
+        escaped = "".join(_BIB_SPECIAL.get(char, char) for char in " ".join(text.split()))
         return codecs.encode(escaped, "ulatex+utf8")  # type: ignore[return-value]  # latexcodec gives str
 
     data = BibliographyData()
