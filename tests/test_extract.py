@@ -1850,7 +1850,8 @@ def test_the_baseline_of_an_improvement_with_a_bound_or_a_describing_word(text, 
             [(99.1, None, None, 300, None)],
         ),
         (
-            "The coating gives a CE of 99.3% after 300 cycles and a lifespan of 1500 h at 2 mA cm-2 in symmetric cells.",
+            "The coating gives a CE of 99.3% after 300 cycles and a lifespan of 1500 h at 2 mA cm-2 in "
+            "symmetric cells.",
             [(99.3, None, None, 300, None)],
         ),
         (
