@@ -996,9 +996,7 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int,
     # conditions starts no clause.)
     for joint in re.finditer(r"\band\b(?!\s*[~≈∼]?\s*\d)", s[mention.end : hi]):
         at = mention.end + joint.start()
-        left = [c for c in cells if c.end <= at]
-        right = [c for c in cells if c.start > at]
-        if left and right and _CELL_LIST.fullmatch(s, left[-1].end, right[0].start):
+        if _in_cell_list(s, cells, at):
             continue  # "Li||Li cells and Li||Cu cells": a list of cells, no clause
         stop = _CLAUSE_BREAK.search(s, at + 3, hi)
         after = {c.kind for c in cells if at <= c.start < (stop.start() if stop else hi)}
@@ -1026,6 +1024,8 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int,
     # shares the conditions of the predicate.
     for joint in re.finditer(r"\band\b(?!\s*[~≈∼]?\s*\d)", s[mention.end : hi]):
         start = mention.end + joint.start()
+        if _in_cell_list(s, cells, start):
+            continue
         verb = _CONJUNCT_END.search(s, start + 3, hi)
         conjunct = s[start : verb.start() if verb else hi]
         if _KEY.search(conjunct) or not _OTHER_TEST.search(conjunct):
@@ -1033,6 +1033,13 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int,
         if any(start <= c.start < start + len(conjunct) for c in cells) or find_conditions(conjunct):
             return start, True
     return hi, False
+
+
+def _in_cell_list(s: str, cells, at: int) -> bool:
+    """Whether the "and" at ``at`` joins two cells ("Li||Li cells and Li||Cu cells")."""
+    left = [c for c in cells if c.end <= at]
+    right = [c for c in cells if c.start > at]
+    return bool(left and right and _CELL_LIST.fullmatch(s, left[-1].end, right[0].start))
 
 
 # Where a coordinated noun phrase ends: a comma, a new clause or its verb.
