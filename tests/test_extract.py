@@ -1807,6 +1807,9 @@ def test_an_efficiency_of_a_li_plating_test_is_the_ce(text, expected):
         ("The Li||NCM811 cell shows an energy efficiency of 93% at 0.5 C.", []),
         ("Li plating on Cu proceeds with an energy efficiency of 91%.", []),
         ("Li||Cu cells are grouped as high-efficiency (>99.5%) cells.", []),
+        ("The recovery efficiency of Li deposition reaches 90% in the recycling process.", []),
+        ("Li deposition on Cu at 1 mA cm-2 shows a nucleation efficiency of 70%.", []),
+        ("The Li||Cu cells deliver an efficiency gain of 60% over the control.", []),
         # an efficiency after a CE does not continue its list
         ("Li||Cu cells reach a CE of 99.1% and an energy efficiency of 92% at 1 mA cm-2.", [99.1]),
         ("Li||Cu cells give a CE of 99.3%, and the Faradaic efficiency of CO2 reduction on Cu is 85%.", [99.3]),

@@ -72,17 +72,29 @@ _KEY = re.compile(
 # of 99.8%") is the CE only in a sentence about a Li plating test (a Li||Cu or anode-free cell,
 # Li plating or deposition); never another kind ("energy efficiency", "Faradaic efficiency of
 # CO2 reduction"), and only right before its value.
-_WEAK_KEY = re.compile(r"(?<![\w/])(?:(?:deposition|plating|stripping)\s+)?efficienc(?:y|ies)\b", re.I)
+_WEAK_KEY = re.compile(
+    r"(?<![\w/])(?:(?:deposition|plating|stripping)\s+)?efficienc(?:y|ies)\b"
+    r"(?!\s+(?:gains?|loss(?:es)?|drops?|decay|improvements?|increases?|enhancements?|losses))",
+    re.I,
+)
 _OTHER_EFFICIENCY = re.compile(
     r"\b(?:energy|voltage|faradaic|trip|quantum|conversion|power|utili[sz]ation|extraction|catalytic"
     r"|separation|coating|packing|charging|current|thermal|light|luminous|removal|trapping|collection"
-    r"|storage|transfer|transport|desolvation|screening)\W*$",
+    r"|storage|transfer|transport|desolvation|screening|recovery|recycling|nucleation|leaching)\W*$",
     re.I,
 )
 # "efficiency of CO2 reduction", "efficiency for the cathode": the efficiency of something else
 _EFFICIENCY_OF_OTHER = re.compile(
     r"^\s*(?:of|for|in)\s+(?:the\s+)?(?!(?:Li|lithium|plating|deposition|stripping|about|approximately"
     r"|up\b|over\b|above\b|nearly\b|near\b|around\b|as\b)|[~≈∼>≥<≤(\d])",
+    re.I,
+)
+# A bare "efficiency" is the CE only after a plain adjective or article ("high-efficiency",
+# "an average efficiency"), and not as a change ("an efficiency gain of 60%").
+_PLAIN_EFFICIENCY_BEFORE = re.compile(
+    r"(?:^|\b(?:high|higher|highest|ultra-?high|average|averaged|mean|stable|overall|excellent|superior"
+    r"|remarkable|outstanding|improved|enhanced|exceptional|impressive|maximum|peak|a|an|the|its|their"
+    r"|with))[\s-]*$",
     re.I,
 )
 _WEAK_GAP = 30  # characters between an efficiency without a kind and its value
@@ -350,6 +362,12 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
     keys = list(_KEY.finditer(s))
     if carried and carries_ce(s):
         keys = [m for m in [_CARRIED_OPENER.match(s)] if m]
+    # "the recovery efficiency of Li deposition": another kind of efficiency, though of Li
+    keys = [
+        k
+        for k in keys
+        if not (k.group()[:1] in "eE" and _OTHER_EFFICIENCY.search(s, max(0, k.start() - 25), k.start()))
+    ]
     weak = _weak_keys(s, keys)
     if weak:
         keys = sorted([*keys, *weak], key=lambda k: k.start())
@@ -511,6 +529,10 @@ def _weak_keys(s: str, keys: list["re.Match[str]"]) -> list["re.Match[str]"]:
             continue  # part of a CE word: "Coulombic efficiency", "Li deposition efficiency"
         if _OTHER_EFFICIENCY.search(s, max(0, m.start() - 25), m.start()) or _EFFICIENCY_OF_OTHER.match(s, m.end()):
             continue
+        if m.group().lower().startswith("efficienc") and not _PLAIN_EFFICIENCY_BEFORE.search(
+            s, max(0, m.start() - 25), m.start()
+        ):
+            continue  # "recovery efficiency", "nucleation efficiency": a kind the list does not know
         found.append(m)
     if found and (PLATING.search(s) or any(c.kind in ("li-cu", "anode-free") for c in find_cells(s))):
         return found
