@@ -2,7 +2,10 @@
 
 A value is a CE *mention* when the sentence ties it to a CE word: "CE of 99.4%",
 "a 99.5% CE", "Coulombic efficiency (CE) exceeding 98.8%", "a CE of 0.995", or
-it continues a list that started with one ("CEs of 99.2% and 98.7%"). A mention is
+it continues a list that started with one ("CEs of 99.2% and 98.7%"). In a sentence about
+a Li plating test (a Li||Cu or anode-free cell, Li plating or deposition) an efficiency
+without "Coulombic" names the CE too ("high-efficiency (99.7%)", "deposition efficiency of
+99.8%"); another kind never does ("energy", "Faradaic", "recovery efficiency"). A mention is
 dropped when it is not a result:
 
 * first-cycle CE ("initial CE", "first-cycle CE"): it measures SEI formation,
@@ -32,7 +35,12 @@ Each mention then takes the current density, areal capacity, cycle count and
 cell of its own clause. Clauses are cut at ", and", ", while", "whereas", ";"
 between two mentions; a clause also ends where a comparison begins ("than",
 "outperforming", "compared with") and before a following clause about capacity
-retention; the current or capacity of a preliminary step ("after 1 min of
+retention or another test (a lifetime in hours, a symmetric cell, an overpotential, with
+its own conditions or cell: "... over 400 cycles and stable cycling of 4,000 h in Li
+symmetric cells"); a condition inside an earlier conjunct, right after its own figure ("a
+capacity retention of 78.9% after 1500 cycles and a CE of 99.9%"), is that figure's;
+conditions after the last conjunct are shared ("a CE of 99.9% and capacity retention of 99%
+after 200 cycles"). The current or capacity of a preliminary step ("after 1 min of
 activation at 3 mA cm-2", "formation cycles at 0.1 mA cm-2") is not the cycling
 condition. Conditions opening the sentence before its first comma ("At 1 mA cm−2
 and 1 mAh cm−2, ...") are shared by every mention; with "respectively" a list of
