@@ -1759,3 +1759,210 @@ def test_a_contrast_sentence_carries_the_ce_word_before_it(text, expected):
 )
 def test_nothing_is_carried_to_other_figures_or_paragraphs(text):
     assert [c.ce_percent for c in extract_text(text)] == ([99.1] if "99.1" in text else [])
+
+
+# --- batches 10 and 11 (seen): classes of language, phrasings written for these tests ----
+
+
+def found(text: str) -> list[tuple]:
+    return [
+        (c.ce_percent, c.current_density_mA_cm2, c.areal_capacity_mAh_cm2, c.cycles, c.cell) for c in extract_text(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an efficiency not called "Coulombic" in a Li plating test is the CE
+        (
+            "The additive raises the plating efficiency of Li||Cu cells to 99.2% at 1 mA cm-2.",
+            [(99.2, 1, None, None, "li-cu")],
+        ),
+        (
+            "Li||Cu cells show an average Li deposition efficiency of 99.4% over 300 cycles at 1 mA cm-2.",
+            [(99.4, 1, None, 300, "li-cu")],
+        ),
+        (
+            "The coating enables high-efficiency (98.9%) Li plating on Cu foil at 0.5 mA cm−2.",
+            [(98.9, 0.5, None, None, "li-cu")],
+        ),
+        (
+            "Cu||NCM811 anode-free cells keep a stripping efficiency of 99.1% over 100 cycles.",
+            [(99.1, None, None, 100, "anode-free")],
+        ),
+    ],
+)
+def test_an_efficiency_of_a_li_plating_test_is_the_ce(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # another kind of efficiency, another metal, no Li plating test, a class label
+        ("Zn||Cu cells show a deposition efficiency of 99.6% over 500 cycles.", []),
+        ("Na deposition efficiency reaches 99.8% in Na||Cu cells.", []),
+        ("The Faradaic efficiency of CO2 reduction on the Cu electrode reaches 95%.", []),
+        ("The deposition efficiency of the sputtered Cu film is 85%.", []),
+        ("The Li||NCM811 cell shows an energy efficiency of 93% at 0.5 C.", []),
+        ("Li plating on Cu proceeds with an energy efficiency of 91%.", []),
+        ("Li||Cu cells are grouped as high-efficiency (>99.5%) cells.", []),
+        ("The recovery efficiency of Li deposition reaches 90% in the recycling process.", []),
+        ("Li deposition on Cu at 1 mA cm-2 shows a nucleation efficiency of 70%.", []),
+        ("The Li||Cu cells deliver an efficiency gain of 60% over the control.", []),
+        # an efficiency after a CE does not continue its list
+        ("Li||Cu cells reach a CE of 99.1% and an energy efficiency of 92% at 1 mA cm-2.", [99.1]),
+        ("Li||Cu cells give a CE of 99.3%, and the Faradaic efficiency of CO2 reduction on Cu is 85%.", [99.3]),
+        ("The Li||LFP full cell shows a CE of 99.8% and a voltage efficiency of 90%.", [99.8]),
+    ],
+)
+def test_other_efficiencies_are_not_ces(text, kept):
+    assert [c.ce_percent for c in extract_text(text)] == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # the words describing the baseline of an improvement do not make a field summary
+        (
+            "The Li CE rises from 88.1% in the conventional carbonate electrolyte to 97.6% with the new additive.",
+            [97.6],
+        ),
+        ("The CE is raised from 90.2% for the conventional electrolyte to 98.4% by the new salt.", [98.4]),
+        # a bound or no space between "from", the baseline and "to"
+        ("The additive lifts the CE of Li||Cu cells from below 90% to 98.6% at 0.5 mA cm-2.", [98.6]),
+        ("The CE of Li||Cu cells went from<85%to 97.7% with the coating.", [97.7]),
+        ("The CE rose from ~95%to 99.1% over 200 cycles in Li||Cu cells.", [99.1]),
+        # guards: a summary stays one; bounds without "from" stay results
+        ("In conventional electrolytes, the Li CE is only 85%.", []),
+        ("Li||Cu cells keep a CE above 98% in the LHCE and below 90% in the carbonate electrolyte.", [98.0, 90.0]),
+    ],
+)
+def test_the_baseline_of_an_improvement_with_a_bound_or_a_describing_word(text, kept):
+    assert [c.ce_percent for c in extract_text(text)] == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a coordinated conjunct about another test (hours, a symmetric cell) keeps its cell and
+        # the conditions of its own noun phrase
+        (
+            "The electrolyte delivers a CE of 99.1% for Li plating/stripping over 300 cycles and stable "
+            "cycling beyond 3000 h in Li||Li cells.",
+            [(99.1, None, None, 300, None)],
+        ),
+        (
+            "The coating gives a CE of 99.3% after 300 cycles and a lifespan of 1500 h at 2 mA cm-2 in "
+            "symmetric cells.",
+            [(99.3, None, None, 300, None)],
+        ),
+        (
+            "The host reaches a CE of 98.7% over 150 cycles, and a cycling life of 900 h at 3 mA cm−2.",
+            [(98.7, None, None, 150, None)],
+        ),
+        # a value before a list of cells of different kinds is stated for none of them
+        (
+            "The electrolyte gives a high CE of 99.4% and stable cycling of Li||Cu and Li||Li cells.",
+            [(99.4, *[None] * 4)],
+        ),
+        (
+            "A CE of 99.1% is obtained for the Li|Li symmetric cells and Li||Cu cells with the coating.",
+            [(99.1, *[None] * 4)],
+        ),
+    ],
+)
+def test_the_cell_and_conditions_of_another_tests_conjunct_are_not_taken(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guards: another cell named in its own clause, a shared predicate, the CE's own conjunct
+        (
+            "Li||Cu cells show a CE of 99.2% over 200 cycles and Li||Li cells cycle for 800 h at 1 mA cm-2.",
+            [(99.2, None, None, 200, "li-cu")],
+        ),
+        (
+            "High CE (99.5%) and a long lifespan (>900 h) are obtained at 0.5 mA cm−2 and 1 mAh cm−2 in Li||Cu cells.",
+            [(99.5, 0.5, 1, None, "li-cu")],
+        ),
+        (
+            "The CE of Li||Cu cells reaches 99.4% at 1 mA cm-2 and 1 mAh cm-2 and stays stable for 500 h.",
+            [(99.4, 1, 1, None, "li-cu")],
+        ),
+        (
+            "The host gives Li||Cu cells an average CE of 98.6%, and a longer cycle life over 300 cycles at "
+            "1 mA cm−2 and 1 mAh cm−2.",
+            [(98.6, 1, 1, 300, "li-cu")],
+        ),
+    ],
+)
+def test_conditions_shared_by_a_coordination_stay_shared(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a condition right after another figure, in the conjunct before the CE's, is that figure's
+        (
+            "The host delivers a capacity retention of 91% after 800 cycles and a Coulombic efficiency of 99.6% "
+            "at 1 C in Li||LFP full cells.",
+            [(99.6, None, None, None, "full")],
+        ),
+        (
+            "The coating gives Li||Cu cells excellent reversibility over 600 cycles and an average CE of 99.4% "
+            "at 2 mA cm−2.",
+            [(99.4, 2, None, None, "li-cu")],
+        ),
+        (
+            "The Li||Cu cell combines long-term stability over 500 cycles and a CE of 99.2% at 0.5 mA cm-2.",
+            [(99.2, 0.5, None, None, "li-cu")],
+        ),
+        # guards: conditions of the subject, or written after the last conjunct, are shared
+        (
+            "Li||Cu cells cycled at 0.5 mA cm−2 for 300 cycles show high stability and an average CE of 99.3%.",
+            [(99.3, 0.5, None, 300, "li-cu")],
+        ),
+        (
+            "The Li||NCM811 cell shows an average CE of 99.8% and capacity retention of 90% after 300 cycles at 0.5 C.",
+            [(99.8, None, None, 300, "full")],
+        ),
+        (
+            "After 200 cycles at 1 mA cm−2, Li||Cu cells show high stability and a CE of 99.5%.",
+            [(99.5, 1, None, 200, "li-cu")],
+        ),
+    ],
+)
+def test_a_condition_of_an_earlier_conjunct_stays_with_its_figure(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        # anode-free Li metal batteries by their abbreviation
+        ("Applied in AFLMBs, the modified Cu foil keeps a CE of 99.0% over 200 cycles.", "anode-free"),
+        ("In AFBs with the NCM811 cathode, the average CE reaches 99.3% over 150 cycles.", "anode-free"),
+        ("The AFLB pouch cells keep an average CE of 99.5% at 0.2 C.", "anode-free"),
+        # guards
+        ("AFM shows a smooth Li deposit, and Li||Cu cells give a CE of 99.1%.", "li-cu"),
+        ("The LMB pouch cell keeps an average CE of 99.6% at 0.2 C.", "full"),
+    ],
+)
+def test_anode_free_batteries_by_abbreviation(text, cell):
+    assert [c.cell for c in extract_text(text)] == [cell]
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier"),
+    [
+        ("The electrolyte shows near 98.9% Coulombic efficiency and a high conductivity.", "about"),
+        ("Li||Cu cells reach a CE of near 99.4% at 1 mA cm-2.", "about"),
+        ("Li||Cu cells in the linear 99.1% CE regime are studied at 1 mA cm-2.", None),
+    ],
+)
+def test_near_is_about(text, qualifier):
+    assert [c.qualifier for c in extract_text(text)] == [qualifier]

@@ -165,7 +165,8 @@ _CELLS = (
     # "Cu@GPE|NMC", "Cu@PAN + PVDF||Li": a coated Cu electrode is still the Cu side
     (
         "anode-free",
-        re.compile(r"(?i:\banode[- ](?:free|less)\b)|(?<!@)\bCu" + _COATED + _SEP + _CATHODE),
+        # "AFLMBs", "AFLBs", "AFBs": anode-free (lithium) (metal) batteries by their abbreviation
+        re.compile(r"(?i:\banode[- ](?:free|less)\b)|\bAFL?M?Bs?\b|(?<!@)\bCu" + _COATED + _SEP + _CATHODE),
     ),
     (
         "full",
@@ -207,7 +208,7 @@ _CELLS = (
     ),
 )
 CELL_TYPES = tuple(name for name, _ in _CELLS)
-_PLATING = re.compile(r"(?i)\b(?:Li|lithium)\s+(?:metal\s+)?(?:plat|deposit|electrodeposit)\w*")
+PLATING = re.compile(r"(?i)\b(?:Li|lithium)\s+(?:metal\s+)?(?:plat|deposit|electrodeposit)\w*")
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def find_cells(sentence: str) -> list[Cell]:
     """Cell configurations named in ``sentence`` ("Li||Cu", "anode-free", ...)."""
     cells: list[Cell] = []
     taken: list[tuple[int, int]] = []
-    plating = _PLATING.search(sentence) is not None
+    plating = PLATING.search(sentence) is not None
     for kind, regex in _CELLS:
         for m in regex.finditer(sentence):
             if any(a < m.end() and m.start() < b for a, b in taken):

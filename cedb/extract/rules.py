@@ -2,7 +2,10 @@
 
 A value is a CE *mention* when the sentence ties it to a CE word: "CE of 99.4%",
 "a 99.5% CE", "Coulombic efficiency (CE) exceeding 98.8%", "a CE of 0.995", or
-it continues a list that started with one ("CEs of 99.2% and 98.7%"). A mention is
+it continues a list that started with one ("CEs of 99.2% and 98.7%"). In a sentence about
+a Li plating test (a Li||Cu or anode-free cell, Li plating or deposition) an efficiency
+without "Coulombic" names the CE too ("high-efficiency (99.7%)", "deposition efficiency of
+99.8%"); another kind never does ("energy", "Faradaic", "recovery efficiency"). A mention is
 dropped when it is not a result:
 
 * first-cycle CE ("initial CE", "first-cycle CE"): it measures SEI formation,
@@ -32,7 +35,12 @@ Each mention then takes the current density, areal capacity, cycle count and
 cell of its own clause. Clauses are cut at ", and", ", while", "whereas", ";"
 between two mentions; a clause also ends where a comparison begins ("than",
 "outperforming", "compared with") and before a following clause about capacity
-retention; the current or capacity of a preliminary step ("after 1 min of
+retention or another test (a lifetime in hours, a symmetric cell, an overpotential, with
+its own conditions or cell: "... over 400 cycles and stable cycling of 4,000 h in Li
+symmetric cells"); a condition inside an earlier conjunct, right after its own figure ("a
+capacity retention of 78.9% after 1500 cycles and a CE of 99.9%"), is that figure's;
+conditions after the last conjunct are shared ("a CE of 99.9% and capacity retention of 99%
+after 200 cycles"). The current or capacity of a preliminary step ("after 1 min of
 activation at 3 mA cm-2", "formation cycles at 0.1 mA cm-2") is not the cycling
 condition. Conditions opening the sentence before its first comma ("At 1 mA cm−2
 and 1 mAh cm−2, ...") are shared by every mention; with "respectively" a list of
@@ -49,6 +57,7 @@ from dataclasses import dataclass, field
 
 from cedb.extract.quantities import (
     NUMBER,
+    PLATING,
     Condition,
     find_cells,
     find_conditions,
@@ -62,8 +71,41 @@ _KEY = re.compile(
     # "efficiencies for Li-metal plating/stripping (99.2%)"
     r"|efficienc(?:y|ies)\s+(?:of|for)\s+(?:the\s+)?(?:Li|lithium)(?:[- ]metal)?\s+"
     r"(?:plating|deposition|stripping)(?:\s*[/-]\s*(?:stripping|plating|dissolution))?"
+    # "Li deposition efficiency", "lithium plating/stripping efficiency": Li names the process
+    r"|(?:Li|lithium)(?:[- ]metal)?\s+(?:plating|deposition|stripping)(?:\s*[/-]\s*(?:stripping|plating"
+    r"|dissolution))?\s+efficienc(?:y|ies)"
     r"|CE_?avg|CEavg|CEs?|LCE)(?![A-Za-z0-9])"
 )
+# An efficiency that names no kind ("high-efficiency (99.7%)", "an average deposition efficiency
+# of 99.8%") is the CE only in a sentence about a Li plating test (a Li||Cu or anode-free cell,
+# Li plating or deposition); never another kind ("energy efficiency", "Faradaic efficiency of
+# CO2 reduction"), and only right before its value.
+_WEAK_KEY = re.compile(
+    r"(?<![\w/])(?:(?:deposition|plating|stripping)\s+)?efficienc(?:y|ies)\b"
+    r"(?!\s+(?:gains?|loss(?:es)?|drops?|decay|improvements?|increases?|enhancements?|losses))",
+    re.I,
+)
+_OTHER_EFFICIENCY = re.compile(
+    r"\b(?:energy|voltage|faradaic|trip|quantum|conversion|power|utili[sz]ation|extraction|catalytic"
+    r"|separation|coating|packing|charging|current|thermal|light|luminous|removal|trapping|collection"
+    r"|storage|transfer|transport|desolvation|screening|recovery|recycling|nucleation|leaching)\W*$",
+    re.I,
+)
+# "efficiency of CO2 reduction", "efficiency for the cathode": the efficiency of something else
+_EFFICIENCY_OF_OTHER = re.compile(
+    r"^\s*(?:of|for|in)\s+(?:the\s+)?(?!(?:Li|lithium|plating|deposition|stripping|about|approximately"
+    r"|up\b|over\b|above\b|nearly\b|near\b|around\b|as\b)|[~≈∼>≥<≤(\d])",
+    re.I,
+)
+# A bare "efficiency" is the CE only after a plain adjective or article ("high-efficiency",
+# "an average efficiency"), and not as a change ("an efficiency gain of 60%").
+_PLAIN_EFFICIENCY_BEFORE = re.compile(
+    r"(?:^|\b(?:high|higher|highest|ultra-?high|average|averaged|mean|stable|overall|excellent|superior"
+    r"|remarkable|outstanding|improved|enhanced|exceptional|impressive|maximum|peak|a|an|the|its|their"
+    r"|with))[\s-]*$",
+    re.I,
+)
+_WEAK_GAP = 30  # characters between an efficiency without a kind and its value
 _NOT_AFTER = r"(?<![\d.\-–^A-Za-z])"
 _RANGE = re.compile(
     _NOT_AFTER + r"(?P<lo>" + NUMBER + r")\s*%?\s*(?:–|-|~)\s*(?P<hi>" + NUMBER + r")\s*%"
@@ -154,7 +196,7 @@ _CATHODE_SUBJECT = re.compile(
 )
 _LI_SUBJECT = re.compile(
     r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y"
-    r"|ies))\b|\bLMBs?\b",
+    r"|ies))\b|\bLMBs?\b|\bAFL?M?Bs?\b",
     re.I,
 )
 _TARGET = re.compile(
@@ -219,7 +261,7 @@ _QUALIFIERS = (
     ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
     (
         "about",
-        re.compile(r"(?:about|approximately|approx\.|around|nearly|roughly|~|≈|∼|ca\.|close to)\s*$", re.I),
+        re.compile(r"(?:about|approximately|approx\.|around|nearly|\bnear|roughly|~|≈|∼|ca\.|close to)\s*$", re.I),
     ),
     (
         ">",
@@ -296,7 +338,8 @@ def _percent_tokens(s: str) -> list[tuple[int, int, float, float | None]]:
 # A capacity figure or retention between two values ends a list of CEs; an areal capacity
 # condition ("a deposition capacity of 5 mAh cm-2, and even 96%") does not.
 _CONTINUATION_BLOCK = re.compile(
-    r";|\bretention\b|\bcapacity\b(?!\s*(?:of|=|:|\()?\s*(?:about\s+|[~≈∼]\s*)?\d+(?:\.\d+)?\s*"
+    # "a CE of 99.1% and an energy efficiency of 92%": another efficiency, not a CE of the list
+    r";|\befficienc|\bretention\b|\bcapacity\b(?!\s*(?:of|=|:|\()?\s*(?:about\s+|[~≈∼]\s*)?\d+(?:\.\d+)?\s*"
     r"(?:mA\s*h|mAh|μAh|µAh|uAh|Ah)\s*(?:/\s*)?cm)",
     re.I,
 )
@@ -327,6 +370,15 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
     keys = list(_KEY.finditer(s))
     if carried and carries_ce(s):
         keys = [m for m in [_CARRIED_OPENER.match(s)] if m]
+    # "the recovery efficiency of Li deposition": another kind of efficiency, though of Li
+    keys = [
+        k
+        for k in keys
+        if not (k.group()[:1] in "eE" and _OTHER_EFFICIENCY.search(s, max(0, k.start() - 25), k.start()))
+    ]
+    weak = _weak_keys(s, keys)
+    if weak:
+        keys = sorted([*keys, *weak], key=lambda k: k.start())
     key_ends = [k.end() for k in keys]
     mentions: list[Mention] = []
     tokens = _percent_tokens(s)
@@ -359,7 +411,7 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
             i_key = bisect.bisect_right(key_ends, start) - 1  # the nearest CE word before
             key = keys[i_key] if i_key >= 0 else None
             gap = s[key.end() : start] if key else ""
-            if key and len(gap) <= 100 and not _GAP_BLOCK.search(gap):
+            if key and len(gap) <= (_WEAK_GAP if key in weak else 100) and not _GAP_BLOCK.search(gap):
                 mention = Mention(value, high, start, end, key.start(), "keyword")
                 mention.reasons.append(
                     "CE named right before the value" if len(gap) <= 30 else "CE named a clause before the value"
@@ -450,7 +502,7 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
     # "from 95.9 and 98.6% for bare Li, to >99.3%": every value of the "from" list.
     i = 0
     while i < len(mentions):
-        if not re.search(r"\bfrom\s*$", s[max(0, mentions[i].start - 20) : mentions[i].start], re.I):
+        if not _FROM_BEFORE.search(s[max(0, mentions[i].start - 30) : mentions[i].start]):
             i += 1
             continue
         j = i
@@ -475,6 +527,34 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
     return mentions
 
 
+def _weak_keys(s: str, keys: list["re.Match[str]"]) -> list["re.Match[str]"]:
+    """Efficiencies without a kind that name the CE in ``s`` (see ``_WEAK_KEY``)."""
+    if "fficienc" not in s:
+        return []
+    found = []
+    for m in _WEAK_KEY.finditer(s):
+        if any(k.start() < m.end() and m.start() < k.end() for k in keys):
+            continue  # part of a CE word: "Coulombic efficiency", "Li deposition efficiency"
+        if _OTHER_EFFICIENCY.search(s, max(0, m.start() - 25), m.start()) or _EFFICIENCY_OF_OTHER.match(s, m.end()):
+            continue
+        if m.group().lower().startswith("efficienc") and not _PLAIN_EFFICIENCY_BEFORE.search(
+            s, max(0, m.start() - 25), m.start()
+        ):
+            continue  # "recovery efficiency", "nucleation efficiency": a kind the list does not know
+        found.append(m)
+    if found and (PLATING.search(s) or any(c.kind in ("li-cu", "anode-free") for c in find_cells(s))):
+        return found
+    return []
+
+
+# "from 84.6%", "from<80%", "from below 90%": where an improvement started, with its bound
+_FROM_BEFORE = re.compile(
+    r"\bfrom\s*(?:(?:[<>≤≥~≈∼]|about|around|approximately|nearly|below|under|over|above|less than"
+    r"|more than|only)\s*)?$",
+    re.I,
+)
+
+
 # "95.9 and 98.6% CE", "97.2%, 98.1% and 98.6% CEs": values joined into a list whose last
 # member has the CE word right after it.
 _LIST_JOIN = re.compile(r"\s*%?\s*(?:,\s*(?:(?:and|or)\s+)?|,?\s*(?:and|or)\s+)(?:about\s+|[~≈∼]\s*)?")
@@ -496,10 +576,15 @@ def _list_before_forward(s: str, tokens: list, index: int) -> "re.Match[str] | N
     return _FORWARD.match(s[tokens[j][1] : tokens[j][1] + 60])
 
 
+_BOUND = re.compile(r"[<>≥≤]|\b(?:over|above|exceed\w*|beyond|below|under|more than|less than)\b", re.I)
+
+
 def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Mention) -> None:
     if _FIRST_CYCLE_BEFORE.search(s[max(0, key.start() - 30) : key.start()]) or _FIRST_CYCLE_IN.search(gap):
         mention.rejected = "first-cycle CE"
-    elif re.search(r"[A-Za-z]-$", s[max(0, key.start() - 2) : key.start()]):
+    elif re.search(r"[A-Za-z]-$", s[max(0, key.start() - 2) : key.start()]) and _BOUND.search(gap):
+        # "high-CE (>99.0%) Li metal anodes" names a class; "high-efficiency (99.7%) cycling of
+        # Li||Cu cells" states a value
         mention.rejected = "CE used as a class label ('high-CE')"
     elif _CATHODE_ATTACHED_AFTER.match(s[key.end() :]) or re.search(
         r"cathode\W*(?:side\W*)?$", s[max(0, key.start() - 20) : key.start()], re.I
@@ -515,7 +600,7 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
 # chemistry named last before it in the paragraph decides.
 _LI_METAL = re.compile(
     r"\bLi@|\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
-    r"|\bLMBs?\b|\bLMAs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
+    r"|\bLMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
     r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
     r"|stripping|anodes?|"
     r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
@@ -694,15 +779,19 @@ def sentence_results(
     # 98.2%": the clause of a CE of another electrode keeps its conditions.
     other = [m.end for m in mentions if m.rejected and m.rejected.startswith("CE of another")]
     floor = max((end for end in other if end <= kept[0].anchor), default=0)
-    regions = _regions(s, kept, cells, floor)
+    hidden: list[tuple[int, int]] = []  # clauses of another test: their cells are not the CE's
+    regions = _regions(s, kept, cells, hidden, floor)
     first_comma = s.find(",")
     opening = [c for c in conditions if 0 <= first_comma < kept[0].anchor and c.end <= first_comma]
     # "99.1% and 98.9% at 1 and 2 mA cm-2": n coordinated values and a list of n conditions
     # after them pair in order, as with "respectively".
     respectively = "respectively" in s or _paired_in_order(s, conditions, kept)
-    owned = [[c for c in conditions if lo <= c.start < hi] for lo, hi in regions]
+    owned = [
+        [c for c in conditions if lo <= c.start < hi and not _earlier_conjunct(s, c, lo, m)]
+        for m, (lo, hi) in zip(kept, regions)
+    ]
     paired = _respectively_groups(conditions, kept) if respectively else {}
-    kinds = [_cell(cells, m, lo, hi) for m, (lo, hi) in zip(kept, regions)]
+    kinds = [_cell(s, cells, m, lo, hi, hidden) for m, (lo, hi) in zip(kept, regions)]
     results = []
     for index, (mention, (lo, hi)) in enumerate(zip(kept, regions)):
         reasons = list(mention.reasons)
@@ -738,7 +827,9 @@ def sentence_results(
             reasons.append("full-cell CE also reflects the cathode")
         stated = [values["current"], values["capacity"], values["cycles"], *shared]
         if all(v is None for v in stated):
-            generic = _GENERIC.search(s)
+            # "improved from 84.6% of the conventional electrolyte to 95.2%": a word describing the
+            # baseline of an improvement says what was improved on, not that the field is summarised
+            generic = next((g for g in _GENERIC.finditer(s) if not _in_baseline(g.start(), mentions)), None)
             if generic and not any(not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)):
                 if _OWN_WORK.search(s) or _NAMED_MATERIAL.search(s[: mention.start]) or cells:
                     generic = None  # the text's own work, a named material or test cell
@@ -788,6 +879,33 @@ def sentence_results(
     return results, mentions
 
 
+# "a capacity retention of 78.9% after 1500 cycles and a CE of about 99.9%", "cycling
+# reversibility over 400 cycles and a highly stable CE of 99%": a condition right after
+# another figure's noun, in the conjunct before the CE's own noun phrase, is that figure's.
+_CE_CONJUNCT = re.compile(r"\band\s+(?:(?:a|an|the)\s+)?(?:[\w/-]+\s+){0,3}$", re.I)
+_FIGURE_NOUN = re.compile(
+    r"\b(?:retention|reversibility|stability|life(?:span|time)?|overpotentials?|polari[sz]ation)\b"
+    r"(?:(?!" + _VERB + r")[^,;()]){0,40}$",
+    re.I,
+)
+
+
+def _earlier_conjunct(s: str, c: Condition, lo: int, mention: Mention) -> bool:
+    """Whether condition ``c`` stands in a conjunct before the CE's (see ``_CE_CONJUNCT``)."""
+    if c.start >= mention.anchor:
+        return False
+    joint = _CE_CONJUNCT.search(s, max(lo, mention.anchor - 60), mention.anchor)
+    return bool(joint and c.end <= joint.start() and _FIGURE_NOUN.search(s, max(lo, c.start - 50), c.start))
+
+
+def _in_baseline(at: int, mentions: list[Mention]) -> bool:
+    """Whether ``at`` lies between a baseline value ("from X%") and the value after it."""
+    for a, b in zip(mentions, mentions[1:]):
+        if a.rejected and a.rejected.startswith("baseline") and a.end <= at < b.start:
+            return True
+    return False
+
+
 _COORDINATED = re.compile(r"\s*%?\s*(?:,\s*(?:and\s+)?|,?\s*and\s+)(?:about\s+|[~≈∼]\s*)?")
 
 
@@ -833,7 +951,9 @@ def _shared_lists(own: list[Condition], values: dict) -> dict[str, tuple[float, 
     return lists
 
 
-def _regions(s: str, mentions: list[Mention], cells, floor: int = 0) -> list[tuple[int, int]]:
+def _regions(
+    s: str, mentions: list[Mention], cells, hidden: list[tuple[int, int]], floor: int = 0
+) -> list[tuple[int, int]]:
     """The clause of each mention: cut between neighbours at the last separator.
 
     The first clause also starts after a separator when the part before it is
@@ -874,8 +994,13 @@ def _regions(s: str, mentions: list[Mention], cells, floor: int = 0) -> list[tup
         if before and after and not before & after:
             last = sep.start()  # "..., while the Li||NCM811 full cell retains 80% after 200 cycles"
             break
-    regions = list(zip([first, *cuts], [*cuts, last]))
-    return [(lo, _clause_end(s, m, lo, hi, cells)) for m, (lo, hi) in zip(mentions, regions)]
+    regions = []
+    for m, lo, hi in zip(mentions, [first, *cuts], [*cuts, last]):
+        end, other = _clause_end(s, m, lo, hi, cells)
+        regions.append((lo, end))
+        if other:
+            hidden.append((end, hi))
+    return regions
 
 
 _PHRASE_JOINT = re.compile(r"\b(?:and|in|with|for|of)\b")
@@ -890,7 +1015,8 @@ def _phrase_start(s: str, lo: int, at: int) -> int:
     return joint.start() if joint else at
 
 
-def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
+def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int, bool]:
+    """Where the clause of ``mention`` ends, and whether what follows is another test's."""
     comparator = _COMPARATOR.search(s, mention.end, hi)
     if comparator:
         hi = comparator.start()
@@ -900,6 +1026,8 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
     # conditions starts no clause.)
     for joint in re.finditer(r"\band\b(?!\s*[~≈∼]?\s*\d)", s[mention.end : hi]):
         at = mention.end + joint.start()
+        if _in_cell_list(s, cells, at):
+            continue  # "Li||Li cells and Li||Cu cells": a list of cells, no clause
         stop = _CLAUSE_BREAK.search(s, at + 3, hi)
         after = {c.kind for c in cells if at <= c.start < (stop.start() if stop else hi)}
         before = {c.kind for c in cells if lo <= c.start < at}
@@ -908,20 +1036,54 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> int:
             break
     # "..., and the full cell retains 80% ...", "... and enables NCM811||Li cells to
     # demonstrate 81% capacity retention after 140 cycles": a coordinated clause of its own
-    # (after a comma, or "and" with a verb of its own) about retention ends the CE's clause.
-    breaks = list(
-        re.finditer(
-            r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,|\band\s+(?:also\s+)?" + _VERB,
-            s[mention.end : hi],
-        )
-    )
+    # (after a comma, or "and" with a verb of its own) about retention or another test ends
+    # the CE's clause. (A plainly coordinated capacity retention shares the conditions: "a CE
+    # of 99.9% and capacity retention of 99% after 200 cycles at 1C" is one full-cell test.)
+    joints = r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,|\band\s+(?:also\s+)?" + _VERB
+    breaks = list(re.finditer(joints, s[mention.end : hi]))
     for i, brk in enumerate(breaks):
         start = mention.end + brk.start()  # from the joint: "and maintains 85% ..."
         stop = mention.end + breaks[i + 1].start() if i + 1 < len(breaks) else hi
         clause = s[start:stop]
-        if _RETENTION.search(clause) and not _KEY.search(clause):
-            return mention.end + brk.start()
-    return hi
+        if (_RETENTION.search(clause) or _OTHER_TEST.search(clause)) and not _KEY.search(clause):
+            return start, True
+    # "... over 400 cycles and stable cycling of 4,000 h in Li symmetric cells", "..., and long
+    # cycle life of 2800 h at 0.2 mA cm-2": a conjunct about another test (a lifetime in hours,
+    # a symmetric cell, an overpotential) with its own conditions or cell keeps them. It ends
+    # at its verb: "High CE (99.6%) and long lifespan (>1000 h) are achieved at 1 mA cm-2"
+    # shares the conditions of the predicate.
+    for joint in re.finditer(r"\band\b(?!\s*[~≈∼]?\s*\d)", s[mention.end : hi]):
+        start = mention.end + joint.start()
+        if _in_cell_list(s, cells, start):
+            continue
+        verb = _CONJUNCT_END.search(s, start + 3, hi)
+        conjunct = s[start : verb.start() if verb else hi]
+        if _KEY.search(conjunct) or not _OTHER_TEST.search(conjunct):
+            continue
+        if any(start <= c.start < start + len(conjunct) for c in cells) or find_conditions(conjunct):
+            return start, True
+    return hi, False
+
+
+def _in_cell_list(s: str, cells, at: int) -> bool:
+    """Whether the "and" at ``at`` joins two cells ("Li||Li cells and Li||Cu cells")."""
+    left = [c for c in cells if c.end <= at]
+    right = [c for c in cells if c.start > at]
+    return bool(left and right and _CELL_LIST.fullmatch(s, left[-1].end, right[0].start))
+
+
+# Where a coordinated noun phrase ends: a comma, a new clause or its verb.
+_CONJUNCT_END = re.compile(
+    r"[,;](?!\d)|\b(?:is|are|was|were|has|have|had|can|could|will|may|might|be|and)\b|\b" + _VERB, re.I
+)
+
+
+# A figure of another test than the CE's: a lifetime in hours, a symmetric cell, an overpotential
+_OTHER_TEST = re.compile(
+    r"\d\s*(?:h|hours?)\b|\b(?:symmetric(?:al)?|overpotentials?"
+    r"|polari[sz]ation|(?:capacity\s+)?(?:decay|fading))\b|\bLi\s*(?:\|\|?|/)\s*Li\b",
+    re.I,
+)
 
 
 def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively, kinds=None):
@@ -1018,17 +1180,27 @@ def _pick(
     return chosen.values[0], note, penalty
 
 
-def _cell(cells, mention: Mention, lo: int, hi: int) -> str | None:
+def _cell(s: str, cells, mention: Mention, lo: int, hi: int, hidden: list[tuple[int, int]]) -> str | None:
     own = [c for c in cells if lo <= c.start < hi]
     if not own:
-        kinds = {c.kind for c in cells}
+        kinds = {c.kind for c in cells if not any(a <= c.start < b for a, b in hidden)}
         return kinds.pop() if len(kinds) == 1 else None
     kinds = {c.kind for c in own}
     if "anode-free" in kinds:
         return "anode-free"
     if len(kinds) == 1:
         return own[0].kind
-    return min(own, key=lambda c: abs(c.start - mention.start)).kind
+    nearest = min(own, key=lambda c: abs(c.start - mention.start))
+    # "... cycling of Li||Li cells and Li||Cu cells": a value before a list of cells of
+    # different kinds is stated for none of them in particular
+    for other in own:
+        a, b = sorted((nearest, other), key=lambda c: c.start)
+        if other.kind != nearest.kind and a.start >= mention.end and _CELL_LIST.fullmatch(s, a.end, b.start):
+            return None
+    return nearest.kind
+
+
+_CELL_LIST = re.compile(r"\s*(?:(?:symmetric(?:al)?\s+)?(?:cells?|batter(?:y|ies))\s*)?(?:,\s*(?:and|or)?|and|or|&)\s*")
 
 
 def _qualifier(names: list[str]) -> str | None:
