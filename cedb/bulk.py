@@ -73,6 +73,7 @@ _DERIVED = ("electrolyte_canonical", "components", "formulation")
 _FIELD_CACHE: dict[tuple, tuple[Any, type[CedbError] | None, str]] = {}
 _FIELD_CACHE_LIMIT = 50_000
 _ANNOTATE_CACHE: dict[tuple, tuple[dict[str, Any], str | None]] = {}
+_DECIMALS: dict[str, int | None] = {}
 
 
 def normalise_field(name: str, value: Any) -> Any:
@@ -147,7 +148,18 @@ def _normalise(values: dict[str, Any]) -> ResultInput:
             raise InvalidValue("no category")
     if measurement.get("method") is None:
         measurement["method"] = results.MEASUREMENT_DEFAULTS["method"]
-    precision.derive(measurement, values.get("ce_percent"))
+    given = values.get("ce_percent")
+    if given.__class__ is str and measurement.get("ce_decimals") is None and "ce_percent" in measurement:
+        try:  # the decimals of a CE text, once per text (a regular expression per row otherwise)
+            places = _DECIMALS[given]
+        except KeyError:
+            places = _DECIMALS[given] = precision.decimals(given)
+            if len(_DECIMALS) > _FIELD_CACHE_LIMIT:
+                _DECIMALS.clear()
+        if places is not None:
+            measurement["ce_decimals"] = places
+    else:
+        precision.derive(measurement, given)
     return result
 
 
