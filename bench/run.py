@@ -376,6 +376,22 @@ def _exponent(
     return math.log(statistics.median(b) / statistics.median(a)) / math.log(large / small)
 
 
+GROWTH_GOAL = 1.1  # issue 16: near-linear from 100k to 1M
+
+
+def _growth_goal(by: dict, section: str, name: str, sizes: list[int]) -> str:
+    """The 100k -> 1M exponent goal of a cedb figure: met on the wall clock or on CPU time
+    (the CPU time varies less on a loaded machine); empty for baselines or without both sizes."""
+    if not name.startswith(("csv_cedb", "cedb")) or not {100_000, 1_000_000} <= set(sizes):
+        return ""
+    wall = _exponent(by, section, name, 100_000, 1_000_000)
+    cpu = _exponent(by, section, name, 100_000, 1_000_000, "cpu_s")
+    known = [k for k in (wall, cpu) if k is not None]
+    if not known:
+        return ""
+    return "yes" if min(known) <= GROWTH_GOAL else "**no**"
+
+
 def render(results: dict) -> str:
     info = results.get("machine", {})
     sizes = sorted(int(s) for s in results.get("sizes", {}))
@@ -456,8 +472,9 @@ def render(results: dict) -> str:
             + " | "
             + " | ".join(f"{a:,} -> {b:,} (CPU)" for a, b in pairs)
             + " |",
-            "|---|" + "---:|" * (2 * len(pairs)),
+            "|---|" + "---:|" * (2 * len(pairs)) + "---|",
         ]
+        out[-2] = out[-2] + " exponent goal (100,000 -> 1,000,000, wall or CPU <= 1.1) |"
         for section, name, label in (
             ("import", "csv_cedb", "cedb result import"),
             ("import", "csv_raw", "raw executemany"),
@@ -478,7 +495,7 @@ def render(results: dict) -> str:
                 out.append(
                     f"| {label} | "
                     + " | ".join("" if c is None else f"{c:.2f}" for c in cells)
-                    + " |"
+                    + f" | {_growth_goal(by, section, name, sizes)} |"
                 )
         out.append("")
     findings = BENCH / "FINDINGS.md"

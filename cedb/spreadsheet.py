@@ -5,13 +5,14 @@ number and reason and skipped, the others are added (in batches, by cedb.store.b
 With ``dry_run`` nothing is written.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cedb import results
 from cedb.errors import CedbError, InvalidValue, NotFound
-from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS
+from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
 from cedb.store import bulk
 from cedb.store.db import Session
 
@@ -114,14 +115,16 @@ def _is_blank(value: Any) -> bool:
 
 
 def _records(path: Path, mapping: Mapping, progress: "bulk.Progress | None"):
-    """(columns, rows of (row number, record)): a CSV file is read as a stream, a workbook whole."""
+    """(columns, rows of (row number, cells in column order)): a CSV file is read as a stream,
+    a workbook whole."""
     if not path.is_file():
         raise NotFound(f"no such file: {path}")
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        return bulk.iter_csv(path, progress)
+        return bulk.iter_csv(path, progress, as_lists=True)
     frame = read_table(path, mapping.sheet)
+    columns = list(frame.columns)
     records = frame.to_dict(orient="records")
-    return list(frame.columns), ((index + 2, record) for index, record in enumerate(records))
+    return columns, ((index + 2, [record[c] for c in columns]) for index, record in enumerate(records))
 
 
 @dataclass
@@ -129,9 +132,20 @@ class Prepared:
     """A spreadsheet read, mapped and validated, before any database work (see ``prepare``)."""
 
     path: Path
-    rows: list = field(default_factory=list)  # (row number, bulk.ResultInput) of every valid row
+    # Every valid row, compact (a ResultInput with its dicts was ~1 KB: 1.2 GB at 10^6 rows):
+    # (row number, paper, source, strategy fields (one dict shared by equal rows), measurement
+    # keys (one tuple shared), measurement values); ``results()`` gives them back.
+    rows: list = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     total: int = 0
+
+    def results(self) -> "Iterator[tuple[int, results.ResultInput]]":
+        """(row number, ResultInput) of every valid row, in file order."""
+        for row_number, paper, source, strategy, keys, values in self.rows:
+            yield (
+                row_number,
+                ResultInput(paper=paper, source=source, strategy=strategy, measurement=dict(zip(keys, values))),
+            )
 
 
 # Result fields an empty cell may clear (--clear-empty): not the conditions (they say which
@@ -162,28 +176,34 @@ def prepare(
             f"it has {', '.join(repr(str(c)) for c in columns)}"
         )
     prepared = Prepared(path=path)
-    mapped = list(mapping.columns.items())
+    at = {c: i for i, c in reversed(list(enumerate(columns)))}  # the first of repeated names
+    plan: list[tuple[str, int | tuple[int, ...], dict]] = [
+        (name, at[column] if isinstance(column, str) else tuple(at[c] for c in column), {})
+        for name, column in mapping.columns.items()
+    ]
     units = mapping.units
     text_only = path.suffix.lower() in (".csv", ".txt", ".tsv")  # CSV cells are text or None
-    for row_number, record in records:
+    interned: dict = {}  # equal strategies, key tuples and paper keys share one object
+    for row_number, cells in records:
         raw = dict(mapping.defaults)
         blank = True
         empty = []
-        for name, column in mapped:
-            if isinstance(column, tuple):
-                cells = [str(record.get(c)).strip() for c in column if not _is_blank(record.get(c))]
-                value = " + ".join(cells) if cells else None
+        for name, index, memo in plan:
+            if text_only and index.__class__ is int:
+                # A CSV cell's mapped value depends on its text alone: worked out once per text.
+                cell = cells[index]
+                try:
+                    value = memo[cell]
+                except KeyError:
+                    value = memo[cell] = _mapped(name, cell, units, text_only) if len(memo) < 50_000 else _MISS
+                if value is _MISS:
+                    value = _mapped(name, cell, units, text_only)
             else:
-                value = record.get(column)
-            if (not value or value.isspace()) if text_only else _is_blank(value):
+                value = _mapped(name, _joined(cells, index), units, text_only)
+            if value is _EMPTY:
                 empty.append(name)
                 continue
             blank = False
-            scale = CE_SCALES.get(str(units.get(name, "")).lower()) if name == "ce_percent" else None
-            if scale is not None and _is_number(value):
-                value = scale(float(str(value).replace(",", "")))
-            elif name in units and _is_number(value):
-                value = f"{value} {units[name]}"
             raw[name] = value
         if blank:
             continue  # an empty line is not a result
@@ -194,9 +214,21 @@ def prepare(
                 for name in empty:
                     if name in CLEARABLE and name not in raw:
                         result.measurement[name] = None
-            prepared.rows.append((row_number, result))
         except CedbError as exc:
             prepared.rejected.append((row_number, str(exc)))
+            continue
+        strategy = result.strategy
+        if strategy:
+            try:
+                strategy = interned.setdefault(tuple(strategy.items()), strategy)
+            except TypeError:
+                pass
+        keys = tuple(result.measurement)
+        keys = interned.setdefault(keys, keys)
+        paper = interned.setdefault(result.paper, result.paper)
+        prepared.rows.append((row_number, paper, result.source, strategy, keys, tuple(result.measurement.values())))
+        if len(interned) > 200_000:
+            interned.clear()
     return prepared
 
 
@@ -225,7 +257,7 @@ def import_rows(
     # against the earlier ones (duplicates and conflicts inside the file are reported the same).
     outer = session.begin_nested() if dry_run else None
     writer = bulk.ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
-    for row_number, result in prepared.rows:
+    for row_number, result in prepared.results():
         writer.add(row_number, result)
     writer.close()
     report.added = writer.added
@@ -234,6 +266,31 @@ def import_rows(
     if outer is not None:
         outer.rollback()
     return report
+
+
+_EMPTY = object()  # a blank cell: the field is not given
+_MISS = object()  # not remembered: work it out again
+
+
+def _joined(cells: list, index: "int | tuple[int, ...]") -> Any:
+    """A mapped column's cell, or the non-empty cells of several joined with " + "."""
+    if isinstance(index, int):
+        return cells[index]
+    parts = [str(cells[i]).strip() for i in index if not _is_blank(cells[i])]
+    return " + ".join(parts) if parts else None
+
+
+def _mapped(name: str, value: Any, units: dict[str, str], text_only: bool) -> Any:
+    """A cell as the field's raw value: a bare number given the mapping's unit or CE scale;
+    ``_EMPTY`` for a blank cell."""
+    if (not value or value.isspace()) if text_only else _is_blank(value):
+        return _EMPTY
+    scale = CE_SCALES.get(str(units.get(name, "")).lower()) if name == "ce_percent" else None
+    if scale is not None and _is_number(value):
+        return scale(float(str(value).replace(",", "")))
+    if name in units and _is_number(value):
+        return f"{value} {units[name]}"
+    return value
 
 
 def _is_number(value: Any) -> bool:

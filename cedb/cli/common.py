@@ -6,6 +6,7 @@ Commands parse arguments, call library functions and render; they never build SQ
 import csv
 import io
 import json
+import operator
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -338,31 +339,78 @@ def _buffered(stream):
     stream.flush()
 
 
+_MEMO_LIMIT = 50_000  # distinct values remembered per column (ids are all distinct)
+_NESTED = frozenset({dict, list})
+
+
+class _Memo(dict):
+    """One column's formatted cells by value: a value seen before is formatted by a lookup in C
+    (``map(getitem, memos, row)``), not by a Python call per cell (most of a large query's time).
+
+    ``keep`` is the set of value types remembered. Equal values of other types (1 == 1.0 ==
+    True) would share a text, so a column must hold one numeric type: the schema's columns do
+    (SQLite's INTEGER and REAL affinities store 3.0 as 3 and 3 as 3.0); bools come only from
+    the flag columns, whose texts depend on the truth value alone.
+    """
+
+    __slots__ = ("format", "keep")
+
+    def __init__(self, format, keep):
+        super().__init__()
+        self.format, self.keep = format, keep
+
+    def __missing__(self, value):
+        text = self.format(value)
+        kind = value.__class__
+        # Not NaN (never equal to itself) nor a float zero (0.0 and -0.0 are equal, printed apart).
+        if kind in self.keep and len(self) < _MEMO_LIMIT and (kind is not float or (value == value and value != 0)):
+            self[value] = text
+        return text
+
+
+_NONE = type(None)
+_KEEP = {
+    "text": frozenset({_NONE, str}),
+    "number": frozenset({_NONE, int, float}),
+    "flag": frozenset({_NONE, bool}),
+}
+
+
+def _memo_rows(rows, memos, formatters):
+    getitem = operator.getitem
+    for row in rows:
+        try:
+            yield list(map(getitem, memos, row))
+        except TypeError:  # an unhashable value
+            yield [f(v) for f, v in zip(formatters, row)]
+
+
 def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
     if fmt == Format.csv:
         shown = terminal if out.isatty() else _strip_ansi
         formatters = [_csv_formatter(kinds.get(c, "text"), shown) for c in columns]
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        pairs = list(enumerate(formatters))
-        writer.writerows([f(row[i]) for i, f in pairs] for row in rows)
+        memos = [_Memo(f, _KEEP[kinds.get(c, "text")]) for c, f in zip(columns, formatters)]
+        writer.writerows(_memo_rows(rows, memos, formatters))
     elif fmt == Format.json:
         # json.dumps(indent=2) of the whole list, row by row: a row of plain values goes through
         # the C encoder with the indented separators; a row holding an object (method_params)
         # is written value by value so the object is indented as json.dumps indents it.
-        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(",\n    ", ": ")).encode
         prefixes = ["    " + _encode_string(c) + ": " for c in columns]
+        memos = [_Memo(_json_literal, _KEEP[kinds.get(c, "text")]) for c in columns]
         first = True
+        add, getitem = operator.add, operator.getitem
         out.write("[")
         for row in rows:
             if prepare is not None:
                 row = prepare(row)
-            out.write("\n  {\n" if first else ",\n  {\n")
-            if any(v.__class__ in (dict, list) for v in row):
-                out.write(",\n".join(p + _json_literal(v, "    ") for p, v in zip(prefixes, row)))
+            if _NESTED.isdisjoint(map(type, row)):
+                # Each value's JSON text looked up by value (in C when seen before).
+                body = ",\n".join(map(add, prefixes, map(getitem, memos, row)))
             else:
-                out.write("    " + encode(dict(zip(columns, row)))[1:-1])
-            out.write("\n  }")
+                body = ",\n".join(p + _json_literal(v, "    ") for p, v in zip(prefixes, row))
+            out.write(("\n  {\n" if first else ",\n  {\n") + body + "\n  }")
             first = False
         out.write("]\n" if first else "\n]\n")
     elif fmt == Format.jsonl:

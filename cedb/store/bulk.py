@@ -55,6 +55,8 @@ assert CONDITION_FIELDS == (
     "cycles",
 )
 _IN_CHUNK = 2_000  # keys per IN (...) list: under SQLite's bound-parameter limit on every version
+# One expanding parameter: the statement is compiled once, not coerced value by value per chunk.
+_IDS = sa.bindparam("ids", expanding=True)
 
 Progress = Callable[[int, int], None]  # (done, total), units chosen by the caller
 
@@ -71,6 +73,7 @@ _DERIVED = ("electrolyte_canonical", "components", "formulation")
 _FIELD_CACHE: dict[tuple, tuple[Any, type[CedbError] | None, str]] = {}
 _FIELD_CACHE_LIMIT = 50_000
 _ANNOTATE_CACHE: dict[tuple, tuple[dict[str, Any], str | None]] = {}
+_DECIMALS: dict[str, int | None] = {}
 
 
 def normalise_field(name: str, value: Any) -> Any:
@@ -145,7 +148,18 @@ def _normalise(values: dict[str, Any]) -> ResultInput:
             raise InvalidValue("no category")
     if measurement.get("method") is None:
         measurement["method"] = results.MEASUREMENT_DEFAULTS["method"]
-    precision.derive(measurement, values.get("ce_percent"))
+    given = values.get("ce_percent")
+    if given.__class__ is str and measurement.get("ce_decimals") is None and "ce_percent" in measurement:
+        try:  # the decimals of a CE text, once per text (a regular expression per row otherwise)
+            places = _DECIMALS[given]
+        except KeyError:
+            places = _DECIMALS[given] = precision.decimals(given)
+            if len(_DECIMALS) > _FIELD_CACHE_LIMIT:
+                _DECIMALS.clear()
+        if places is not None:
+            measurement["ce_decimals"] = places
+    else:
+        precision.derive(measurement, given)
     return result
 
 
@@ -173,12 +187,15 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading CSV
 
 
-def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+def iter_csv(
+    path: Path, progress: Progress | None = None, *, as_lists: bool = False
+) -> tuple[list[str], Iterator[tuple[int, Any]]]:
     """(columns, rows) of a CSV file, streamed, read as ``pd.read_csv(sep=None, engine="python",
     dtype=object, keep_default_na=False)`` reads it: the delimiter is sniffed from the first
     line, a BOM is dropped, blank lines are skipped, repeated column names get ``.1``, ``.2``;
     a short row is padded with None, a long one is an error. Each row is (row number, record)
-    with the row number ``cedb.spreadsheet`` reports (the header is 1, blank lines not counted).
+    with the row number ``cedb.spreadsheet`` reports (the header is 1, blank lines not counted);
+    ``as_lists``: the record is the list of cells in column order, not a dict.
     """
     try:
         handle = path.open(encoding="utf-8", newline="")
@@ -234,7 +251,7 @@ def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], I
                 if len(fields) < width:
                     fields = fields + [None] * (width - len(fields))
                 index += 1
-                yield index + 1, dict(zip(columns, fields))
+                yield index + 1, fields if as_lists else dict(zip(columns, fields))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidValue(f"cannot read {path}: {exc}") from None
         finally:
@@ -249,12 +266,15 @@ def iter_csv(path: Path, progress: Progress | None = None) -> tuple[list[str], I
 class _Strategy:
     """A strategy as stored (or about to be): compared by identity in condition keys."""
 
-    __slots__ = ("id", "reference_id", "values")
+    __slots__ = ("id", "reference_id", "values", "same")
 
     def __init__(self, id: int | None, reference_id: int, values: dict[str, Any]):
         self.id = id
         self.reference_id = reference_id
         self.values = values  # STRATEGY_FIELDS and the derived formulation columns
+        # The last fields given that matched ``values``: the next row naming this strategy
+        # with the very same dict (a spreadsheet's rows share it) needs no comparison.
+        self.same: dict | None = None
 
 
 class _Paper:
@@ -274,11 +294,15 @@ def _chunks(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
         yield values[start : start + size]
 
 
+_ROW_KEYS = ("reference_id", "strategy_id", "source_id", "created_at", "updated_at")
+_ROW_TEMPLATE = dict.fromkeys(MEASUREMENT_FIELDS) | results.MEASUREMENT_DEFAULTS | dict.fromkeys(_ROW_KEYS)
+
+
 def _measurement_row(
     reference_id: int, strategy_id: int | None, source_id: int | None, values: dict[str, Any], now
 ) -> dict[str, Any]:
-    row = dict.fromkeys(MEASUREMENT_FIELDS)
-    row.update(results.MEASUREMENT_DEFAULTS)
+    """A measurement row: every column, the defaults, then ``values`` (one key order for all)."""
+    row = _ROW_TEMPLATE.copy()
     row.update(values)
     row["reference_id"] = reference_id
     row["strategy_id"] = strategy_id
@@ -347,7 +371,7 @@ def _insert_strategies(connection: Connection, states: list[_Strategy]) -> None:
     """
     if not states:
         return
-    connection.execute(sa.insert(STRATEGY), [_new_strategy_row(s) for s in states])
+    _insert_rows(connection, STRATEGY, [_new_strategy_row(s) for s in states])
     waiting = {(s.reference_id, s.values["label"]): s for s in states}
     query = sa.select(STRATEGY.c.id, STRATEGY.c.reference_id, STRATEGY.c.label)
     for chunk in _chunks(sorted({s.reference_id for s in states})):
@@ -386,7 +410,8 @@ def _load_papers(
         papers[reference_id] = _Paper()
     columns = [STRATEGY.c.id, STRATEGY.c.reference_id] + [STRATEGY.c[c] for c in STRATEGY_FIELDS + _DERIVED]
     for chunk in _chunks(reference_ids):
-        for row in connection.execute(sa.select(*columns).where(STRATEGY.c.reference_id.in_(chunk))).mappings():
+        query = sa.select(*columns).where(STRATEGY.c.reference_id.in_(_IDS))
+        for row in connection.execute(query, {"ids": chunk}).mappings():
             values = {c: row[c] for c in STRATEGY_FIELDS + _DERIVED}
             state = _Strategy(row["id"], row["reference_id"], values)
             papers[row["reference_id"]].strategies[values["label"]] = state
@@ -398,8 +423,8 @@ def _load_papers(
         MEASUREMENT.c.source_id,
     ] + [MEASUREMENT.c[c] for c in MEASUREMENT_FIELDS]
     for chunk in _chunks(reference_ids):
-        query = sa.select(*columns).where(MEASUREMENT.c.reference_id.in_(chunk)).order_by(MEASUREMENT.c.id)
-        for row in connection.execute(query).mappings():
+        query = sa.select(*columns).where(MEASUREMENT.c.reference_id.in_(_IDS)).order_by(MEASUREMENT.c.id)
+        for row in connection.execute(query, {"ids": chunk}).mappings():
             strategy_id = row["strategy_id"]
             # A strategy of another paper (possible after `result edit --paper`) matches no new row.
             token = None if strategy_id is None else by_id.get(strategy_id, ("other", strategy_id))
@@ -421,8 +446,8 @@ def _resolve_keys(connection: Connection, keys: Iterable[str], known: dict[str, 
     """Fill ``known`` with key -> reference id (None if unknown); an alias finds its paper."""
     missing = sorted({k for k in keys if k not in known})
     for chunk in _chunks(missing):
-        query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(chunk))
-        found = dict(connection.execute(query).all())
+        query = sa.select(REFERENCE.c.key, REFERENCE.c.id).where(REFERENCE.c.key.in_(_IDS))
+        found = dict(connection.execute(query, {"ids": chunk}).all())
         if len(found) < len(chunk):
             query = sa.select(ALIAS.c.key, ALIAS.c.reference_id).where(
                 ALIAS.c.key.in_([k for k in chunk if k not in found])
@@ -650,12 +675,17 @@ class ResultWriter:
                 reference_id,
                 dict(fields, **annotate(fields.get("electrolyte"), fields.get("additive"))),
             )
+            state.same = fields
             paper.strategies[fields["label"]] = state
             self._new_strategies.append(state)
             self.counts.count("strategies", "added")
             return state
-        different = {n: v for n, v in fields.items() if state.values.get(n) != v}
+        if fields is state.same:
+            different = None
+        else:
+            different = {n: v for n, v in fields.items() if state.values.get(n) != v}
         if not different:
+            state.same = fields
             if count:
                 self.counts.count("strategies", "unchanged")
             return state
@@ -677,6 +707,7 @@ class ResultWriter:
         # strategy now holds (an update naming only a host keeps its electrolyte).
         state.values.update(fields)
         state.values.update(annotate(state.values.get("electrolyte"), state.values.get("additive")))
+        state.same = None
         if state.id is not None:
             self._changed_strategies[state.id] = state
         self.counts.count("strategies", "updated")
@@ -963,16 +994,37 @@ def _validator():
 _VALIDATE = _validator().validate_python
 
 
-def _validate(values: dict[str, Any], reference_id: int, source_id: int | None) -> None:
-    """Every row through ``MeasurementCreate`` (the database CHECKs are the backstop)."""
-    from pydantic import ValidationError
+# (field, type, value) of values that passed ``MeasurementCreate``: its fields are checked one by
+# one (no model validator), so a row whose every value passed before passes again.
+_VALID: set[tuple] = set()
+_VALID_LIMIT = 200_000
 
+
+def _validate(values: dict[str, Any], reference_id: int, source_id: int | None) -> None:
+    """Every row through ``MeasurementCreate`` (the database CHECKs are the backstop), each
+    distinct value once: a large import repeats its values, and pydantic per row was a tenth of it."""
+    keys = None
+    if reference_id.__class__ is int and (source_id is None or source_id.__class__ is int) and "ce_percent" in values:
+        try:
+            keys = [(name, value.__class__, value) for name, value in values.items()]
+            if _VALID.issuperset(keys):
+                return
+        except TypeError:  # an unhashable value: checked by the model alone
+            keys = None
     try:
         _VALIDATE(dict(values, reference_id=reference_id, source_id=source_id))
-    except ValidationError as exc:
+    except Exception as exc:
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
         error = exc.errors()[0]
         name = ".".join(str(part) for part in error.get("loc", ())) or "result"
         raise InvalidValue(f"{name}: {error['msg']}") from None
+    if keys is not None:
+        if len(_VALID) > _VALID_LIMIT:
+            _VALID.clear()
+        _VALID.update(keys)
 
 
 def is_blank(value: Any) -> bool:

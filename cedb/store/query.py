@@ -350,11 +350,13 @@ def stream(
     selected = tuple(k for k in keys if k != "lce")
     if "lce" in keys and "ce_percent" not in selected:
         selected += ("ce_percent",)
+    # Per-value conversions looked up in C (dicts of the few distinct values), not called per row.
     fixes = [
-        (i, _verdict if key == "practical" else bool)
+        (i, _Lookup(_verdict).__getitem__ if key == "practical" else bool)
         for i, key in enumerate(selected)
         if key in ("practical", "full_cell_derived")
     ]
+    lce_of = _Lookup(lce_or_none).__getitem__
     lce_at = keys.index("lce") if "lce" in keys else None
     ce_at = selected.index("ce_percent") if lce_at is not None else None
     extra_ce = lce_at is not None and "ce_percent" not in keys
@@ -368,11 +370,25 @@ def stream(
             for i, fix in fixes:
                 values[i] = fix(values[i])
             if lce_at is not None and ce_at is not None:
-                value = lce_or_none(values[ce_at])
+                value = lce_of(values[ce_at])
                 if extra_ce:
                     del values[-1]
                 values.insert(lce_at, value)
             yield values
+
+
+class _Lookup(dict):
+    """``function(value)`` remembered per value (a few thousand distinct CEs, three verdicts)."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, value):
+        result = self.function(value)
+        if len(self) < 50_000 and value == value:  # NaN is never found again
+            self[value] = result
+        return result
 
 
 def _verdict(value):
