@@ -7,6 +7,7 @@ import typer
 
 from cedb import __version__
 from cedb.cli import ce as ce_cli
+from cedb.cli import coercion
 from cedb.cli import chem as chem_cli
 from cedb.cli import common
 from cedb.cli import curate as curate_cli
@@ -20,6 +21,9 @@ from cedb.cli import query as query_cli
 from cedb.cli import result as result_cli
 from cedb.cli import serve as serve_cli
 from cedb.cli import site as site_cli
+
+# Before any command runs: plain option values skip typer's pydantic adapters (start-up).
+coercion.install()
 
 app = typer.Typer(
     name="cedb",
