@@ -183,3 +183,22 @@ def test_plain_coercion_agrees_with_typers_adapters_on_every_option(tmp_path, mo
     walk(typer.main.get_command(app))
     assert plain > 300  # nearly every option goes the plain way
     assert compared > 5000
+
+
+def test_the_app_of_one_named_command_behaves_as_the_whole_app(tmp_path):
+    """`cedb NAME ...` builds only NAME's command: the same help, usage errors and choices."""
+    from typer.testing import CliRunner
+
+    from cedb.cli.main import COMMANDS, app, app_for
+
+    runner = CliRunner()
+    cases = [[*path, "--help"] for path in _command_paths() if path]
+    cases += [[name, "--no-such-option"] for name in COMMANDS]
+    cases += [["--db", str(tmp_path / "x.sqlite"), "life", "--help"], ["--db=x.sqlite", "ce", "nosuch"]]
+    cases += [["life", "--ce", "abc"], ["life", "--ce", "99", "-f", "nosuch"], ["lfe"], ["--help", "life"]]
+    for args in cases:
+        slim = app_for(args)
+        if args[0] in COMMANDS:
+            assert len(slim.registered_commands) + len(slim.registered_groups) == 1, args
+        ours, whole = runner.invoke(slim, args), runner.invoke(app, args)
+        assert (ours.exit_code, ours.output) == (whole.exit_code, whole.output), args

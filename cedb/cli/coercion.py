@@ -10,15 +10,17 @@ checks both agree on every option of every command.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 # What typer's pydantic adapters accept as numbers, narrowed to the forms both parse alike
-# (no underscores, no spaces, no inf/nan words): anything else goes to the adapter.
-_INT = re.compile(r"[+-]?[0-9]+")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# (no underscores, no spaces, no inf/nan words): anything else goes to the adapter. Compiled
+# on first use (re's cache), not at start-up.
+_INT = r"[+-]?[0-9]+"
+_FLOAT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 class _NotPlain(Exception):
@@ -30,9 +32,7 @@ def _leaf(annotation: Any, info: Any, value: Any, param: Any, ctx: Any) -> Any:
 
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         try:
-            return coerce_cli_choice(
-                value, choices=tuple(annotation), case_sensitive=info.case_sensitive, ctx=ctx
-            )
+            return coerce_cli_choice(value, choices=tuple(annotation), case_sensitive=info.case_sensitive, ctx=ctx)
         except ValueError:
             raise _NotPlain from None
     if annotation is type(value) and annotation in (bool, int, float, str):  # a default
@@ -41,18 +41,16 @@ def _leaf(annotation: Any, info: Any, value: Any, param: Any, ctx: Any) -> Any:
         raise _NotPlain
     if annotation is str:
         return value
-    if annotation is int and _INT.fullmatch(value) and len(value) < 20:
+    if annotation is int and re.fullmatch(_INT, value) and len(value) < 20:
         return int(value)
-    if annotation is float and _FLOAT.fullmatch(value):
+    if annotation is float and re.fullmatch(_FLOAT, value):
         number = float(value)
         if abs(number) != float("inf"):
             return number
     if isinstance(annotation, type) and issubclass(annotation, Path) and value:
         path_type = info.path_type or annotation
         if isinstance(path_type, type) and issubclass(path_type, Path):
-            return coerce_cli_path(
-                path_type(value), info, path_type=path_type, param=param, ctx=ctx
-            )
+            return coerce_cli_path(path_type(value), info, path_type=path_type, param=param, ctx=ctx)
     raise _NotPlain
 
 
@@ -77,6 +75,7 @@ def install() -> None:
     base = getattr(_coercion, "RuntimeParam", None)
     if original is None or base is None or getattr(original, "cedb_plain", False):
         return
+    typers: Callable[[Any], Any] = original
 
     @dataclass(frozen=True)
     class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]
@@ -92,18 +91,16 @@ def install() -> None:
                     return [_leaf(item, info, v, param, ctx) for v in value]
                 return _leaf(annotation, info, value, param, ctx)
             except _NotPlain:
-                return original(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+                return typers(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
 
     def build(descriptor: Any) -> Any:
-        if descriptor.file_annotation is None and _plain(
-            descriptor.annotation, descriptor.parameter_info
-        ):
+        if descriptor.file_annotation is None and _plain(descriptor.annotation, descriptor.parameter_info):
             return PlainRuntimeParam(
                 annotation=descriptor.annotation,
                 parameter_info=descriptor.parameter_info,
                 descriptor=descriptor,
             )
-        return original(descriptor)
+        return typers(descriptor)
 
     build.cedb_plain = True  # type: ignore[attr-defined]
     core.build_runtime_param = build
