@@ -289,7 +289,7 @@ def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict)
     assert sql == python
     for wanted in (True, False):  # `cedb export table --practical / --not-practical`
         table = exports.export_table(grid, replace(filters, practical=wanted), columns=("ce", "ref"))
-        assert {row["id"] for _, members in table.groups for row in members} == {
+        assert {row["id"] for _, row in table.rows()} == {
             i for i, v in sql.items() if v is wanted
         }
     frame = pd.DataFrame(rows)
