@@ -68,6 +68,23 @@ _NEEDS = {
     "ce": ("ce_percent", "ce_decimals", "full_cell_derived", "statistic"),
 }
 ROW_KEYS_NEEDED = ("id", "paper", "year", "category", "source")
+# Every row key a table reads (rows given to build_table are completed with None).
+_ROW_KEYS = (
+    *ROW_KEYS_NEEDED,
+    "label",
+    "host",
+    "electrolyte",
+    "additive",
+    "cell",
+    "method",
+    "statistic",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+    "ce_percent",
+    "ce_decimals",
+    "full_cell_derived",
+)
 
 CATEGORY_ORDER = ("composite-anode", "electrolyte", "interface", "other", None)
 CATEGORY_TITLES = {
@@ -309,7 +326,7 @@ def reference_numbers(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _ce_text(row: dict[str, Any], marks: bool) -> tuple[str, list[str]]:
-    text = format_reported(row.get("ce_percent"), row.get("ce_decimals"))
+    text = format_reported(row["ce_percent"], row.get("ce_decimals"))
     used = []
     if marks:
         statistic = STATISTIC_MARKS.get(row.get("statistic") or "")
@@ -340,47 +357,54 @@ class _Rows:
         self.count = 0
 
     def __call__(self, row: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-        """(category, table row) of one query row."""
+        """(category, table row) of one query row (a dict with every key the columns read)."""
         key = row["paper"]
         numbers = self.numbers
-        if key not in numbers:
-            numbers[key] = len(numbers) + 1
+        number = numbers.get(key)
+        if number is None:
+            number = numbers[key] = len(numbers) + 1
         self.count += 1
         cells: dict[str, str] = {}
         values: dict[str, Any] = {}
         marks: list[str] = []
         for column, name, kind in self.plan:
             if kind == "text":
-                cells[column] = strip_curation_notes(row.get(name))
-            elif kind == "materials":
-                cells[column] = _materials_text(row.get("host"), row.get("electrolyte"), row.get("additive"))
-            elif kind == "word":
-                cells[column] = row.get(name) or ""
+                text = row[name]
+                cells[column] = _stripped(text) if text else ""
             elif kind == "number":
-                value = values[column] = row.get(name)
+                value = values[column] = row[name]
                 cells[column] = "" if value is None else f"{value:g}"
-            elif kind == "count":
-                value = values[column] = row.get(name)
-                cells[column] = "" if value is None else str(value)
             elif kind == "ce":
-                values[column] = row.get("ce_percent")
+                values[column] = row["ce_percent"]
                 cells[column], marks = _ce_text(row, self.statistic_marks)
                 if marks:
                     self.used_marks.update(marks)
-            else:  # ref
-                values[column] = numbers[key]
-                cells[column] = str(numbers[key])
-        category = row.get("category") if row.get("category") in CATEGORY_ORDER else None
+            elif kind == "ref":
+                values[column] = number
+                cells[column] = str(number)
+            elif kind == "materials":
+                cells[column] = _materials_text(row["host"], row["electrolyte"], row["additive"])
+            elif kind == "word":
+                cells[column] = row[name] or ""
+            else:  # count
+                value = values[column] = row[name]
+                cells[column] = "" if value is None else str(value)
+        category = row["category"]
+        if category not in _GROUPED:
+            category = None
         return category, {
-            "id": row.get("id"),
+            "id": row["id"],
             "paper": key,
-            "year": row.get("year"),
+            "year": row["year"],
             "category": category,
             "cells": cells,
             "values": values,
             "ce_decimals": row.get("ce_decimals"),
             "marks": "".join(m for m in _NOTE_ORDER if m in marks) if marks else "",
         }
+
+
+_GROUPED = frozenset(CATEGORY_ORDER)
 
 
 def build_table(
@@ -401,7 +425,9 @@ def build_table(
     via: dict[str, str] = {}
     group_rows: dict[Any, list[dict[str, Any]]] = {}
     formatter = _Rows(table.columns)
+    every = dict.fromkeys(_ROW_KEYS)
     for row in reference_order(rows):
+        row = every | row
         source = row.get("source")
         if source and source != row["paper"]:
             via.setdefault(row["paper"], source)
@@ -603,24 +629,34 @@ class StreamedTable(_Table):
         formatter = self._rows = _Rows(self.columns)
         self._complete = False
         result = self.connection.execution_options(stream_results=True, yield_per=5000).execute(statement)
-        block: list[dict[str, Any]] = []
+        block: list[Any] = []
         block_key = None
         for part in result.partitions(5000):
             for values in part:
                 here = (values[rank_at], values[year_at])
                 if here != block_key:
-                    yield from self._block(block, formatter)
+                    yield from self._block(block, keys, formatter)
                     block, block_key = [], here
-                block.append(dict(zip(keys, values)))
-        yield from self._block(block, formatter)
+                block.append(tuple(values))
+        yield from self._block(block, keys, formatter)
         self._complete = True
 
     @staticmethod
-    def _block(block: list[dict[str, Any]], formatter: "_Rows") -> Iterator[tuple[str, dict[str, Any]]]:
-        # One (category, year) block: paper keys in natural order (ref98 before ref100), then ids.
-        block.sort(key=_order_key({}))
-        for row in block:
-            category, formatted = formatter(row)
+    def _block(block: list[Any], keys: tuple[str, ...], formatter: "_Rows") -> Iterator[tuple[str, dict[str, Any]]]:
+        # One (category, year) block, held as tuples (the largest is a few % of the rows): paper
+        # keys in natural order (ref98 before ref100), then ids.
+        paper_at, id_at = keys.index("paper"), keys.index("id")
+        natural: dict[str, list] = {}
+
+        def order(values):
+            paper = values[paper_at]
+            if paper not in natural:
+                natural[paper] = _natural(paper)
+            return natural[paper], values[id_at]
+
+        block.sort(key=order)
+        for values in block:
+            category, formatted = formatter(dict(zip(keys, values)))
             yield CATEGORY_TITLES[category], formatted
 
     def _placeholders(self) -> dict[str, Citation]:
@@ -815,10 +851,14 @@ def _csv(table: _Table) -> Iterator[str]:
     writer.writerow(["Group", *table.headers, "Key"])
     columns = table.columns
     safe = [not COLUMNS[c].numeric for c in columns]
+    first = frozenset(_FORMULA_START)  # only text that may start a formula is checked
     for n, (title, row) in enumerate(table.rows(), 1):
         cells = row["cells"]
+        texts = [cells[c] for c in columns]
         writer.writerow(
-            [title] + [csv_safe(cells[c]) if s else cells[c] for c, s in zip(columns, safe)] + [csv_safe(row["paper"])]
+            [title]
+            + [csv_safe(v) if s and v[:1] in first else v for v, s in zip(texts, safe)]
+            + [csv_safe(row["paper"])]
         )
         if n % 1000 == 0:
             yield buffer.getvalue()
