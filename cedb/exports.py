@@ -1,6 +1,8 @@
 """Review tables like the review's Table 2: query rows -> grouped table -> CSV/MD/LaTeX/XLSX/etc.
 
-A table is built once (``build_table``, pure) and written by one function per format:
+A table is either built in memory from rows (``build_table``, pure) or streamed from the
+database (``export_table``: rows from the cursor in table order, memory flat at any size);
+both are written by one writer per format, which reads the rows once, in order:
 
 - columns are chosen and ordered by key (``COLUMNS``; the default follows the review);
 - every row cites a reference by number; a paper known only through a review is cited
@@ -18,6 +20,7 @@ import functools
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -65,6 +68,23 @@ _NEEDS = {
     "ce": ("ce_percent", "ce_decimals", "full_cell_derived", "statistic"),
 }
 ROW_KEYS_NEEDED = ("id", "paper", "year", "category", "source")
+# Every row key a table reads (rows given to build_table are completed with None).
+_ROW_KEYS = (
+    *ROW_KEYS_NEEDED,
+    "label",
+    "host",
+    "electrolyte",
+    "additive",
+    "cell",
+    "method",
+    "statistic",
+    "current_density_mA_cm2",
+    "areal_capacity_mAh_cm2",
+    "cycles",
+    "ce_percent",
+    "ce_decimals",
+    "full_cell_derived",
+)
 
 CATEGORY_ORDER = ("composite-anode", "electrolyte", "interface", "other", None)
 CATEGORY_TITLES = {
@@ -123,8 +143,63 @@ class Citation:
     via_number: str | None = None  # the paper's reference number in that review
 
 
+class _Table:
+    """What every writer reads of a table (in memory or streamed), besides the rows."""
+
+    caption: str | None
+    columns: tuple[str, ...]
+    thresholds: str | None
+    exported: date
+    notes: list[tuple[str, str]]  # (mark, text): the markers the rows use, in footnote order
+
+    @property
+    def count(self) -> int:  # rows in the table
+        raise NotImplementedError
+
+    @property
+    def headers(self) -> list[str]:
+        return [COLUMNS[c].header for c in self.columns]
+
+    def notes_text(self) -> str:
+        return "; ".join(f"{mark} {text}" for mark, text in self.notes)
+
+    def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(group title, row) in table order."""
+        raise NotImplementedError
+
+    def number(self, key: str) -> int:
+        raise NotImplementedError
+
+    def reference_list(self) -> Iterator[tuple[int, str, Citation]]:
+        """(number, key, citation) of every reference, after the rows were read."""
+        raise NotImplementedError
+
+    def cited_via(self, key: str) -> Citation | None:
+        """The citation of a paper cited through a review, else None (LaTeX cites the review)."""
+        raise NotImplementedError
+
+    @property
+    def cites_via(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def has_marks(self) -> bool:
+        """Whether any row's CE carries a marker (XLSX gives them a column)."""
+        return bool(self.notes)
+
+    def line(self, key: str, cite: Citation | None) -> str:
+        """The reference-list text: 'Mai, 2018, ref. 103 in [11] [sun2025review-ref103]'."""
+        if cite is None:
+            return f"[{key}]"
+        text = cite.text
+        if cite.via:
+            where = f"ref. {cite.via_number} in" if cite.via_number else "cited in"
+            text = f"{text}, {where} [{self.number(cite.via)}]" if text else f"{where} [{self.number(cite.via)}]"
+        return f"{text} [{key}]" if text else f"[{key}]"
+
+
 @dataclass
-class ReviewTable:
+class ReviewTable(_Table):
     """Table 2-style rows grouped by category, references numbered by first appearance."""
 
     caption: str | None
@@ -136,30 +211,36 @@ class ReviewTable:
     thresholds: str | None = None
     exported: date = field(default_factory=date.today)
 
-    @property
-    def headers(self) -> list[str]:
-        return [COLUMNS[c].header for c in self.columns]
+    def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for title, members in self.groups:
+            for row in members:
+                yield title, row
 
     def number(self, key: str) -> int:
         return self.references.index(key) + 1
 
     def citation(self, key: str) -> str:
-        """The reference-list text: 'Mai, 2018, ref. 103 in [11] [sun2025review-ref103]'."""
+        return self.line(key, self.citations.get(key))
+
+    def reference_list(self) -> Iterator[tuple[int, str, Citation]]:
+        for number, key in enumerate(self.references, 1):
+            yield number, key, self.citations.get(key) or Citation(key, "")
+
+    def cited_via(self, key: str) -> Citation | None:
         cite = self.citations.get(key)
-        if cite is None:
-            return f"[{key}]"
-        text = cite.text
-        if cite.via:
-            where = f"ref. {cite.via_number} in" if cite.via_number else "cited in"
-            text = f"{text}, {where} [{self.number(cite.via)}]" if text else f"{where} [{self.number(cite.via)}]"
-        return f"{text} [{key}]" if text else f"[{key}]"
+        return cite if cite is not None and cite.via else None
+
+    @property
+    def cites_via(self) -> bool:
+        return any(c.via for c in self.citations.values())
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for _, rows in self.groups)
 
     def bib_keys(self) -> list[str]:
         """The keys a .bib must hold: cited papers with entries of their own, and the reviews."""
         return [key for key in self.references if not (self.citations.get(key) and self.citations[key].via)]
-
-    def notes_text(self) -> str:
-        return "; ".join(f"{mark} {text}" for mark, text in self.notes)
 
 
 # --------------------------------------------------------------------------- building
@@ -172,9 +253,10 @@ def strip_curation_notes(text: str | None) -> str:
     return _stripped(text)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _stripped(text: str) -> str:
-    # Labels and materials repeat across a paper's rows: each distinct text is cleaned once.
+    # Labels and materials repeat across a paper's rows (near one another in table order): each
+    # text is cleaned once while it recurs; a small cache keeps memory flat at 1M rows.
     return _SPACES.sub(" ", _CURATION_NOTE.sub("", text)).strip()
 
 
@@ -191,7 +273,7 @@ def _materials(row: dict[str, Any]) -> str:
     return _materials_text(row.get("host"), row.get("electrolyte"), row.get("additive"))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _materials_text(*texts: str | None) -> str:
     parts = [strip_curation_notes(text) for text in texts]
     return "; ".join(p for p in parts if p)
@@ -219,9 +301,9 @@ def _natural(key: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
 
 
-def reference_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows in table order: by category (composite anodes first), by year, paper and id within."""
-    natural: dict[str, list] = {}
+def _order_key(natural: dict[str, list]):
+    """The sort key of table order: category (composite anodes first), year (missing last),
+    paper key in natural order, id. ``natural`` caches each paper's natural key."""
 
     def order(row):
         category = row.get("category")
@@ -232,7 +314,12 @@ def reference_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         year = row.get("year")
         return (group, year is None, year or 0, natural[paper], row.get("id") or 0)
 
-    return sorted(rows, key=order)
+    return order
+
+
+def reference_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in table order: by category (composite anodes first), by year, paper and id within."""
+    return sorted(rows, key=_order_key({}))
 
 
 def reference_numbers(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -244,7 +331,7 @@ def reference_numbers(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _ce_text(row: dict[str, Any], marks: bool) -> tuple[str, list[str]]:
-    text = format_reported(row.get("ce_percent"), row.get("ce_decimals"))
+    text = format_reported(row["ce_percent"], row.get("ce_decimals"))
     used = []
     if marks:
         statistic = STATISTIC_MARKS.get(row.get("statistic") or "")
@@ -256,6 +343,73 @@ def _ce_text(row: dict[str, Any], marks: bool) -> tuple[str, list[str]]:
         text += FULL_CELL_MARK
         used.append(FULL_CELL_MARK)
     return text, used
+
+
+def _notes(marks) -> list[tuple[str, str]]:
+    return [(mark, _NOTE_TEXT[mark]) for mark in _NOTE_ORDER if mark in marks]
+
+
+class _Rows:
+    """Query rows arriving in table order -> table rows: each cell formatted once by a plan
+    decided per column, papers numbered by first appearance, the CE markers used kept."""
+
+    def __init__(self, columns: tuple[str, ...]):
+        # One step per column, decided once: (column, row key, how its cell is made).
+        self.plan = [(column, _PLAN[column][0] or "", _PLAN[column][1]) for column in columns]  # "": computed
+        self.statistic_marks = "statistic" not in columns  # the column says it; no marks needed
+        self.numbers: dict[str, int] = {}
+        self.used_marks: set[str] = set()
+        self.count = 0
+
+    def __call__(self, row: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        """(category, table row) of one query row (a dict with every key the columns read)."""
+        key = row["paper"]
+        numbers = self.numbers
+        number = numbers.get(key)
+        if number is None:
+            number = numbers[key] = len(numbers) + 1
+        self.count += 1
+        cells: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        marks: list[str] = []
+        for column, name, kind in self.plan:
+            if kind == "text":
+                text = row[name]
+                cells[column] = _stripped(text) if text else ""
+            elif kind == "number":
+                value = values[column] = row[name]
+                cells[column] = "" if value is None else f"{value:g}"
+            elif kind == "ce":
+                values[column] = row["ce_percent"]
+                cells[column], marks = _ce_text(row, self.statistic_marks)
+                if marks:
+                    self.used_marks.update(marks)
+            elif kind == "ref":
+                values[column] = number
+                cells[column] = str(number)
+            elif kind == "materials":
+                cells[column] = _materials_text(row["host"], row["electrolyte"], row["additive"])
+            elif kind == "word":
+                cells[column] = row[name] or ""
+            else:  # count
+                value = values[column] = row[name]
+                cells[column] = "" if value is None else str(value)
+        category = row["category"]
+        if category not in _GROUPED:
+            category = None
+        return category, {
+            "id": row["id"],
+            "paper": key,
+            "year": row["year"],
+            "category": category,
+            "cells": cells,
+            "values": values,
+            "ce_decimals": row.get("ce_decimals"),
+            "marks": "".join(m for m in _NOTE_ORDER if m in marks) if marks else "",
+        }
+
+
+_GROUPED = frozenset(CATEGORY_ORDER)
 
 
 def build_table(
@@ -273,60 +427,21 @@ def build_table(
     """
     table = ReviewTable(caption=caption, columns=tuple(columns))
     references = references or {}
-    numbers: dict[str, int] = {}
     via: dict[str, str] = {}
-    used_marks: set[str] = set()
-    statistic_marks = "statistic" not in columns  # the column says it; no marks needed
     group_rows: dict[Any, list[dict[str, Any]]] = {}
-    # One step per column, decided once: (column, row key, how its cell is made).
-    plan = [(column, _PLAN[column][0] or "", _PLAN[column][1]) for column in columns]  # "": a computed cell
+    formatter = _Rows(table.columns)
+    every = dict.fromkeys(_ROW_KEYS)
     for row in reference_order(rows):
-        key = row["paper"]
-        if key not in numbers:
-            numbers[key] = len(numbers) + 1
-            table.references.append(key)
+        row = every | row
         source = row.get("source")
-        if source and source != key:
-            via.setdefault(key, source)
-        cells: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        marks: list[str] = []
-        for column, name, kind in plan:
-            if kind == "text":
-                cells[column] = strip_curation_notes(row.get(name))
-            elif kind == "materials":
-                cells[column] = _materials_text(row.get("host"), row.get("electrolyte"), row.get("additive"))
-            elif kind == "word":
-                cells[column] = row.get(name) or ""
-            elif kind == "number":
-                value = values[column] = row.get(name)
-                cells[column] = "" if value is None else f"{value:g}"
-            elif kind == "count":
-                value = values[column] = row.get(name)
-                cells[column] = "" if value is None else str(value)
-            elif kind == "ce":
-                values[column] = row.get("ce_percent")
-                cells[column], marks = _ce_text(row, statistic_marks)
-                if marks:
-                    used_marks.update(marks)
-            else:  # ref
-                values[column] = numbers[key]
-                cells[column] = str(numbers[key])
-        category = row.get("category") if row.get("category") in CATEGORY_ORDER else None
-        group_rows.setdefault(category, []).append(
-            {
-                "id": row.get("id"),
-                "paper": key,
-                "year": row.get("year"),
-                "category": category,
-                "cells": cells,
-                "values": values,
-                "ce_decimals": row.get("ce_decimals"),
-                "marks": "".join(m for m in _NOTE_ORDER if m in marks) if marks else "",
-            }
-        )
+        if source and source != row["paper"]:
+            via.setdefault(row["paper"], source)
+        category, formatted = formatter(row)
+        group_rows.setdefault(category, []).append(formatted)
+    numbers = formatter.numbers
+    table.references = list(numbers)
     table.groups = [(CATEGORY_TITLES[c], group_rows[c]) for c in CATEGORY_ORDER if c in group_rows]
-    table.notes = [(mark, _NOTE_TEXT[mark]) for mark in _NOTE_ORDER if mark in used_marks]
+    table.notes = _notes(formatter.used_marks)
     for key in list(table.references):
         record = references.get(key)
         placeholder = record is not None and not _get(record, "doi") and not _get(record, "title")
@@ -405,41 +520,199 @@ def export_table(
     columns: tuple[str, ...] = DEFAULT_COLUMNS,
     caption_text: str | None = None,
     no_caption: bool = False,
-) -> ReviewTable:
-    """The table for ``filters``: one query for the rows, one for the cited references."""
+) -> "StreamedTable":
+    """The table for ``filters``, streamed: the writer reads its rows from the cursor."""
     from cedb.practical import rule_text
-    from cedb.store import query
 
-    needed = set(ROW_KEYS_NEEDED)
-    for column in columns:
-        needed.update(_NEEDS.get(column, (column,) if column in query.ROW_KEYS else ()))
-    keys = tuple(sorted(needed))
-    # Tuples from the cursor in chunks, only the columns the table needs, one dict each.
-    rows = [dict(zip(keys, row)) for row in query.stream(session.connection(), filters, keys=keys)]
-    profile = filters.resolved_profile()
-    rule = rule_text(profile, strict=filters.strict)
+    rule = rule_text(filters.resolved_profile(), strict=filters.strict)
+    table = StreamedTable(session.connection(), filters, tuple(columns))
+    table.thresholds = rule + ("; strict inequalities" if filters.strict else "")
     if no_caption:
-        text = None
+        table.caption_text = None
     elif caption_text is not None:
-        text = caption_text
+        table.caption_text = caption_text
     else:
-        text = caption(
-            profile_description=rule,
+        table.rule = rule
+    return table
+
+
+class StreamedTable(_Table):
+    """A review table read from the database while it is written: memory stays flat.
+
+    Rows come from the cursor ordered by category and year (SQL); each (category, year) block
+    is put in natural paper-key order in memory, the only rows held at a time. What a format
+    needs before its rows is asked of the database first (the row count for the caption, the
+    markers for JSON and XLSX, the papers cited through a review for LaTeX); what follows the
+    rows (footnotes, references) is what the rows used. Only the paper numbers are kept.
+    """
+
+    def __init__(self, connection, filters, columns: tuple[str, ...]):
+        from cedb.store import query
+
+        self.connection, self.filters, self.columns = connection, filters, columns
+        self.thresholds: str | None = None
+        self.exported = date.today()
+        self.caption_text: str | None = None
+        self.rule: str | None = None  # set: the caption states the selection
+        needed = set(ROW_KEYS_NEEDED)
+        for column in columns:
+            needed.update(_NEEDS.get(column, (column,) if column in query.ROW_KEYS else ()))
+        self.keys = tuple(sorted(needed))
+        self._rows: _Rows | None = None  # the last pass over the rows
+        self._via: dict[str, Citation] | None = None
+        self._complete = False
+
+    def _selection(self):
+        """The filtered rows as a subquery (the user's --sort and --limit choose them)."""
+        from cedb.store import query
+
+        return query.selection(self.filters, self.keys)
+
+    @functools.cached_property
+    def count(self) -> int:
+        from cedb.store import query
+
+        if self._rows is not None and self._complete:
+            return self._rows.count
+        return query.count_of(self.connection, self._selection())
+
+    @functools.cached_property
+    def caption(self) -> str | None:  # type: ignore[override]
+        if self.rule is None:
+            return self.caption_text
+        filters = self.filters
+        return caption(
+            profile_description=self.rule,
             practical=filters.practical,
             strict=filters.strict,
             min_ce=filters.min_ce,
             max_ce=filters.max_ce,
-            count=len(rows),
+            count=self.count,
         )
-    cited = sorted({row["paper"] for row in rows} | {row["source"] for row in rows if row.get("source")})
-    fields = ("key", "doi", "title", "authors", "journal", "year", "note")
-    records = query.reference_records(session.connection(), cited, fields)
-    table = build_table(rows, caption=text, columns=columns, references=records)
-    table.thresholds = rule + ("; strict inequalities" if filters.strict else "")
-    return table
+
+    @property
+    def notes(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        if self._rows is not None and self._complete:
+            return _notes(self._rows.used_marks)
+        return self._notes_before
+
+    @functools.cached_property
+    def _notes_before(self) -> list[tuple[str, str]]:
+        """The footnotes, asked before the rows: the distinct markers of the selection."""
+        from cedb.store import query
+
+        if "ce" not in self.columns:
+            return []
+        marks: set[str] = set()
+        statistic_marks = "statistic" not in self.columns
+        for statistic, full_cell in query.distinct_of(
+            self.connection, self._selection(), ("statistic", "full_cell_derived")
+        ):
+            marks.update(
+                _ce_text({"ce_percent": 0, "statistic": statistic, "full_cell_derived": full_cell}, statistic_marks)[1]
+            )
+        return _notes(marks)
+
+    def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        from cedb.store import query
+
+        keys, rank_at, year_at = self.keys, len(self.keys), self.keys.index("year")
+        formatter = self._rows = _Rows(self.columns)
+        self._complete = False
+        block: list[Any] = []
+        block_key = None
+        for values in query.rows_by_category(self.connection, self._selection(), keys, CATEGORY_ORDER):
+            here = (values[rank_at], values[year_at])
+            if here != block_key:
+                yield from self._block(block, keys, formatter)
+                block, block_key = [], here
+            block.append(values)
+        yield from self._block(block, keys, formatter)
+        self._complete = True
+
+    @staticmethod
+    def _block(block: list[Any], keys: tuple[str, ...], formatter: "_Rows") -> Iterator[tuple[str, dict[str, Any]]]:
+        # One (category, year) block, held as tuples (the largest is a few % of the rows): paper
+        # keys in natural order (ref98 before ref100), then ids.
+        paper_at, id_at = keys.index("paper"), keys.index("id")
+        natural: dict[str, list] = {}
+
+        def order(values):
+            paper = values[paper_at]
+            if paper not in natural:
+                natural[paper] = _natural(paper)
+            return natural[paper], values[id_at]
+
+        block.sort(key=order)
+        for values in block:
+            category, formatted = formatter(dict(zip(keys, values)))
+            yield CATEGORY_TITLES[category], formatted
+
+    def _placeholders(self) -> dict[str, Citation]:
+        """Papers cited through a review: neither DOI nor title, rows read in another paper
+        (the first such source in table order, as ``build_table`` picks it)."""
+        if self._via is not None:
+            return self._via
+        from cedb.store import query
+
+        rows = query.placeholder_rows(self.connection, self._selection(), self.keys)
+        via: dict[str, Citation] = {}
+        for row in sorted(rows, key=_order_key({})):
+            key = row["paper"]
+            if key not in via:
+                via[key] = Citation(key, "", row["source"], _review_number(key, row["source"], row["note"]))
+        self._via = via
+        return via
+
+    @property
+    def cites_via(self) -> bool:
+        return bool(self._placeholders())
+
+    def cited_via(self, key: str) -> Citation | None:
+        return self._placeholders().get(key)
+
+    def _numbers(self) -> dict[str, int]:
+        """Every reference's number: the papers in order, then the reviews only cited through."""
+        if self._rows is None:
+            for _ in self.rows():
+                pass
+        assert self._rows is not None
+        numbers = self._rows.numbers
+        via = self._placeholders()
+        for key in list(numbers):
+            cite = via.get(key)
+            if cite is not None and cite.via is not None and cite.via not in numbers:
+                numbers[cite.via] = len(numbers) + 1
+        return numbers
+
+    def number(self, key: str) -> int:
+        return self._numbers()[key]
+
+    @property
+    def references(self) -> list[str]:
+        return list(self._numbers())
+
+    def reference_list(self) -> Iterator[tuple[int, str, Citation]]:
+        from cedb.store import query
+
+        keys = self.references
+        via = self._placeholders()
+        fields = ("key", "doi", "title", "authors", "journal", "year", "note")
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            records = query.reference_records(self.connection, chunk, fields)
+            for number, key in enumerate(chunk, start + 1):
+                record = records.get(key)
+                text = citation_text(record) if record is not None else ""
+                cite = via.get(key)
+                yield number, key, Citation(key, text, cite.via, cite.via_number) if cite else Citation(key, text)
+
+    def bib_keys(self) -> list[str]:
+        via = self._placeholders()
+        return [key for key in self._numbers() if key not in via]
 
 
-def bibtex(session, table: ReviewTable) -> str:
+def bibtex(session, table: "ReviewTable | StreamedTable") -> str:
     """The .bib of ``table``: exactly the entries it cites (reviews, not their placeholders)."""
     from cedb.bibliography import to_bibtex
     from cedb.store import crud
@@ -474,11 +747,24 @@ def csv_safe(text: str) -> str:
 # --------------------------------------------------------------------------- writers
 
 
-def _text_rows(table: ReviewTable):
-    """(group title, row, [cell texts]) in table order."""
-    for title, members in table.groups:
-        for row in members:
-            yield title, row, [row["cells"][c] for c in table.columns]
+def _groups(table: _Table):
+    """(group title, its rows) in table order, read from the table's one pass."""
+    from itertools import groupby
+    from operator import itemgetter
+
+    for title, pairs in groupby(table.rows(), key=itemgetter(0)):
+        yield title, (row for _, row in pairs)
+
+
+def _chunked(lines: Iterator[str], size: int = 1000) -> Iterator[str]:
+    """Lines joined into pieces of ``size`` lines: fewer, larger writes."""
+    from itertools import islice
+
+    while True:
+        piece = "".join(islice(lines, size))
+        if not piece:
+            return
+        yield piece
 
 
 def _markdown_cell(text) -> str:
@@ -502,19 +788,19 @@ def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(table: ReviewTable) -> str:
-    lines = [f"**Table.** {table.caption}", ""] if table.caption else []
-    rows = []
+def _markdown(table: _Table) -> Iterator[str]:
+    if table.caption:
+        yield f"**Table.** {table.caption}\n\n"
+    yield markdown_table(table.headers, []) + "\n"
     width = len(table.columns)
-    for title, members in table.groups:
-        rows.append([f"**{title}**"] + [""] * (width - 1))
-        rows += [[row["cells"][c] for c in table.columns] for row in members]
-    lines.append(markdown_table(table.headers, rows))
+    columns = table.columns
+    for title, members in _groups(table):
+        yield markdown_row([f"**{title}**"] + [""] * (width - 1)) + "\n"
+        yield from _chunked(markdown_row([row["cells"][c] for c in columns]) + "\n" for row in members)
     if table.notes:
-        lines += ["", "Notes: " + _md_text(table.notes_text())]
-    lines.append("")
-    lines += [f"{i}. {_md_text(table.citation(key))}" for i, key in enumerate(table.references, 1)]
-    return "\n".join(lines) + "\n"
+        yield "\nNotes: " + _md_text(table.notes_text()) + "\n"
+    yield "\n"
+    yield from _chunked(f"{i}. {_md_text(table.line(key, cite))}\n" for i, key, cite in table.reference_list())
 
 
 def _md_text(text: str) -> str:
@@ -522,45 +808,71 @@ def _md_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_csv(table: ReviewTable) -> str:
+def _csv(table: _Table) -> Iterator[str]:
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["Group", *table.headers, "Key"])
-    safe = [not COLUMNS[c].numeric for c in table.columns]
-    for title, row, cells in _text_rows(table):
-        writer.writerow([title] + [csv_safe(v) if s else v for v, s in zip(cells, safe)] + [csv_safe(row["paper"])])
-    return buffer.getvalue()
+    columns = table.columns
+    safe = [not COLUMNS[c].numeric for c in columns]
+    first = frozenset(_FORMULA_START)  # only text that may start a formula is checked
+    for n, (title, row) in enumerate(table.rows(), 1):
+        cells = row["cells"]
+        texts = [cells[c] for c in columns]
+        writer.writerow(
+            [title]
+            + [csv_safe(v) if s and v[:1] in first else v for v, s in zip(texts, safe)]
+            + [csv_safe(row["paper"])]
+        )
+        if n % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def to_json(table: ReviewTable) -> str:
-    document = {
+def _json(table: _Table) -> Iterator[str]:
+    # json.dumps(document, indent=2) written piece by piece: the head, each row, each reference.
+    head = {
         "caption": table.caption,
         "notes": [{"mark": mark, "text": text} for mark, text in table.notes],
         "thresholds": table.thresholds,
         "exported": table.exported.isoformat(),
         "columns": [{"key": c, "header": COLUMNS[c].header} for c in table.columns],
-        "groups": [
-            {
-                "title": title,
-                # Rows keyed by the headers (as printed), with the paper's key and the result id.
-                "rows": [
-                    {COLUMNS[c].header: row["cells"][c] for c in table.columns}
-                    | {"paper": row["paper"], "id": row["id"]}
-                    for row in members
-                ],
-            }
-            for title, members in table.groups
-        ],
-        "references": [_json_reference(table, i, key) for i, key in enumerate(table.references, 1)],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "groups": ['
+    # A row of plain values through the C encoder, with the separators indent=2 gives it.
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",\n          ", ": ")).encode
+    headers = [(COLUMNS[c].header, c) for c in table.columns]
+    groups = 0
+    for title, members in _groups(table):
+        yield ("\n    {" if not groups else ",\n    {") + '\n      "title": ' + json.dumps(title, ensure_ascii=False)
+        yield ',\n      "rows": ['
+        first = True
+        for row in members:
+            cells = row["cells"]
+            document = {header: cells[c] for header, c in headers} | {"paper": row["paper"], "id": row["id"]}
+            yield (
+                ("\n        {\n          " if first else ",\n        {\n          ")
+                + encode(document)[1:-1]
+                + "\n        }"
+            )
+            first = False
+        yield "\n      ]\n    }"
+        groups += 1
+    yield "\n  ]" if groups else "]"
+    yield ',\n  "references": ['
+    references = 0
+    for number, key, cite in table.reference_list():
+        text = json.dumps(_json_reference(table, number, key, cite), ensure_ascii=False, indent=2)
+        yield ("\n    " if not references else ",\n    ") + text.replace("\n", "\n    ")
+        references += 1
+    yield "\n  ]\n}\n" if references else "]\n}\n"
 
 
-def _json_reference(table: ReviewTable, number: int, key: str) -> dict[str, Any]:
-    cite = table.citations.get(key) or Citation(key, "")
+def _json_reference(table: _Table, number: int, key: str, cite: Citation) -> dict[str, Any]:
     entry = {"number": number, "key": key, "citation": cite.text or None}
     if cite.via:
         entry |= {
@@ -571,7 +883,7 @@ def _json_reference(table: ReviewTable, number: int, key: str) -> dict[str, Any]
     return entry
 
 
-def to_html(table: ReviewTable) -> str:
+def _html(table: _Table) -> Iterator[str]:
     from html import escape
 
     out = ['<table class="cedb-table">']
@@ -580,16 +892,20 @@ def to_html(table: ReviewTable) -> str:
     out.append("<thead><tr>")
     out += [f"<th>{escape(c)}</th>" for c in table.headers]
     out.append("</tr></thead>")
-    for title, members in table.groups:
-        out.append(f'<tbody><tr><th colspan="{len(table.columns)}">{escape(title)}</th></tr>')
-        for row in members:
-            out.append("<tr>" + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in table.columns) + "</tr>")
-        out.append("</tbody>")
-    out.append("</table>")
+    yield "\n".join(out) + "\n"
+    columns = table.columns
+    for title, members in _groups(table):
+        yield f'<tbody><tr><th colspan="{len(columns)}">{escape(title)}</th></tr>\n'
+        yield from _chunked(
+            "<tr>" + "".join(f"<td>{escape(row['cells'][c])}</td>" for c in columns) + "</tr>\n" for row in members
+        )
+        yield "</tbody>\n"
+    yield "</table>\n"
     if table.notes:
-        out.append(f'<p class="cedb-notes">{escape(table.notes_text())}</p>')
-    out.append("<ol>" + "".join(f"<li>{escape(table.citation(key))}</li>" for key in table.references) + "</ol>")
-    return "\n".join(out) + "\n"
+        yield f'<p class="cedb-notes">{escape(table.notes_text())}</p>\n'
+    yield "<ol>"
+    yield from _chunked(f"<li>{escape(table.line(key, cite))}</li>" for _, key, cite in table.reference_list())
+    yield "</ol>\n"
 
 
 _LATEX_SPECIAL = {
@@ -724,21 +1040,21 @@ def _two_lines(header: str) -> str:
     return r"\begin{tabular}[c]{@{}c@{}}" + header + r"\end{tabular}"
 
 
-def _latex_cite(table: ReviewTable, key: str) -> str:
-    cite = table.citations.get(key)
+def _latex_cite(table: _Table, key: str) -> str:
+    cite = table.cited_via(key)
     if cite is not None and cite.via:
         where = f"ref.~{latex_escape(cite.via_number)} in" if cite.via_number else "cited in"
         return f"{where} \\cite{{{_cite_key(cite.via)}}}"
     return r"\cite{" + _cite_key(key) + "}"
 
 
-def to_latex(table: ReviewTable) -> str:
+def _latex(table: _Table) -> Iterator[str]:
     """A booktabs table with \\cite{key} references (pair it with the --bib file)."""
     # Text columns are tabularx X columns sharing the line width (weights sum to their count),
     # so the table fits the page whatever the columns chosen.
     weights = {"strategy": 0.7, "materials": 1.3, "host": 1.0, "electrolyte": 1.2, "additive": 0.8}
     text_columns = [c for c in table.columns if c in weights]
-    via = any(c.via for c in table.citations.values())
+    via = table.cites_via
     scale = len(text_columns) / sum(weights[c] for c in text_columns) if text_columns else 1
     spec = "".join(
         r">{\raggedright\arraybackslash\hsize=" + f"{weights[c] * scale:.2f}" + r"\hsize}X"
@@ -769,20 +1085,24 @@ def to_latex(table: ReviewTable) -> str:
         " & ".join(_two_lines(COLUMNS[c].latex) for c in table.columns) + r" \\",
         r"\midrule",
     ]
-    for index, (title, members) in enumerate(table.groups):
+    yield "\n".join(lines) + "\n"
+    columns = table.columns
+    for index, (title, members) in enumerate(_groups(table)):
         if index:
-            lines.append(r"\midrule")
-        lines.append(r"\multicolumn{" + str(len(table.columns)) + r"}{l}{\textit{" + latex_escape(title) + r"}} \\")
-        for row in members:
-            cells = [
-                _latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c]) for c in table.columns
-            ]
-            lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", f"\\end{{{environment}}}"]
+            yield "\\midrule\n"
+        yield r"\multicolumn{" + str(len(columns)) + r"}{l}{\textit{" + latex_escape(title) + r"}} \\" + "\n"
+        yield from _chunked(
+            " & ".join(
+                _latex_cite(table, row["paper"]) if c == "ref" else latex_escape(row["cells"][c]) for c in columns
+            )
+            + " \\\\\n"
+            for row in members
+        )
+    lines = [r"\bottomrule", f"\\end{{{environment}}}"]
     if table.notes:
         lines += [r"\par\smallskip", r"{\footnotesize " + latex_escape(table.notes_text()) + "}"]
     lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
 
 
 def _cite_key(key: str) -> str:
@@ -794,30 +1114,29 @@ def _xlsx_format(decimals: int | None) -> str:
     return "General" if decimals is None else ("0" if decimals == 0 else "0." + "0" * int(decimals))
 
 
-def write_xlsx(table: ReviewTable, path) -> None:
+def write_xlsx(table: _Table, path) -> None:
     """Header in row 1 (frozen), numbers as numbers, columns sized to content; caption,
     thresholds, notes and export date on the "About" sheet, references on "References".
 
-    Written in openpyxl's write-only mode, one pass over the rows: time grows linearly.
+    Written in openpyxl's write-only mode, one pass over the rows: time grows linearly. The
+    column widths come first in the file, so a first pass over the rows measures them.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    marks = any(row["marks"] for _, members in table.groups for row in members)
+    marks = table.has_marks
     headers = ["Group", *table.headers] + (["Marks"] if marks else []) + ["Key"]
+    columns = table.columns
     width = [len(h) for h in headers]
-    body = []
-    for title, row, cells in _text_rows(table):
-        values = [title]
-        for column, text in zip(table.columns, cells):
-            value = row["values"].get(column, text) if COLUMNS[column].numeric else text
-            values.append(text if value is None and text else value)
-        values += ([row["marks"]] if marks else []) + [row["paper"]]
-        for i, text in enumerate([title, *cells] + ([row["marks"]] if marks else []) + [row["paper"]]):
-            width[i] = max(width[i], len(text))
-        body.append((row, [xlsx(v) for v in values]))
+    last = len(headers) - 1
+    for title, row in table.rows():
+        cells = row["cells"]
+        for i, text in enumerate([title, *(cells[c] for c in columns)] + ([row["marks"]] if marks else []), 0):
+            if len(text) > width[i]:
+                width[i] = len(text)
+        width[last] = max(width[last], len(row["paper"]))
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("CE table")
@@ -838,8 +1157,17 @@ def write_xlsx(table: ReviewTable, path) -> None:
         return item
 
     sheet.append([cell(sheet, h, font=bold) for h in headers])
-    ce_index = table.columns.index("ce") + 1 if "ce" in table.columns else None
-    for row, values in body:
+    ce_index = columns.index("ce") + 1 if "ce" in columns else None
+    numeric = [COLUMNS[c].numeric for c in columns]
+    for title, row in table.rows():
+        cells, numbers = row["cells"], row["values"]
+        values = [title]
+        for column, is_number in zip(columns, numeric):
+            text = cells[column]
+            value = numbers.get(column, text) if is_number else text
+            values.append(text if value is None and text else value)
+        values += ([row["marks"]] if marks else []) + [row["paper"]]
+        values = [xlsx(v) for v in values]
         # Plain values are the fast path of write-only mode; a cell object only where it matters:
         # text that openpyxl would read as a formula, and a CE with its reported decimals.
         out = [None if v == "" else (cell(sheet, v) if isinstance(v, str) and v[:1] == "=" else v) for v in values]
@@ -855,7 +1183,7 @@ def write_xlsx(table: ReviewTable, path) -> None:
         ("Notes", table.notes_text()),
         ("Thresholds", table.thresholds or ""),
         ("Exported", table.exported.isoformat()),
-        ("Rows", sum(len(m) for _, m in table.groups)),
+        ("Rows", table.count),
         ("Generated by", "cedb"),
     ):
         about.append([cell(about, name, font=bold), cell(about, value)])
@@ -864,22 +1192,43 @@ def write_xlsx(table: ReviewTable, path) -> None:
     for letter, size in (("A", 6), ("B", 28), ("C", 90)):
         references.column_dimensions[letter].width = size
     references.append([cell(references, h, font=bold) for h in ("Ref.", "Key", "Citation")])
-    for number, key in enumerate(table.references, 1):
-        text = table.citation(key)
+    for number, key, cite in table.reference_list():
+        text = table.line(key, cite)
         suffix = f" [{key}]"
         text = text[: -len(suffix)] if text.endswith(suffix) else text
         references.append([cell(references, number), cell(references, key), cell(references, text)])
     workbook.save(path)
 
 
-def render(table: ReviewTable, fmt: str) -> str:
-    writers = {
-        "csv": to_csv,
-        "md": to_markdown,
-        "latex": to_latex,
-        "html": to_html,
-        "json": to_json,
-    }
-    if fmt not in writers:
-        raise InvalidValue(f"format {fmt!r} is not a text format: use one of {', '.join(writers)} (xlsx needs -o)")
-    return writers[fmt](table)
+_WRITERS = {"csv": _csv, "md": _markdown, "latex": _latex, "html": _html, "json": _json}
+
+
+def pieces(table: _Table, fmt: str) -> Iterator[str]:
+    """The text of ``table`` in a text format, piece by piece as its rows are read."""
+    if fmt not in _WRITERS:
+        raise InvalidValue(f"format {fmt!r} is not a text format: use one of {', '.join(_WRITERS)} (xlsx needs -o)")
+    return _WRITERS[fmt](table)
+
+
+def render(table: _Table, fmt: str) -> str:
+    return "".join(pieces(table, fmt))
+
+
+def to_csv(table: _Table) -> str:
+    return render(table, "csv")
+
+
+def to_markdown(table: _Table) -> str:
+    return render(table, "md")
+
+
+def to_latex(table: _Table) -> str:
+    return render(table, "latex")
+
+
+def to_html(table: _Table) -> str:
+    return render(table, "html")
+
+
+def to_json(table: _Table) -> str:
+    return render(table, "json")

@@ -253,6 +253,15 @@ def _csv_formatter(kind: str, shown):
     return text
 
 
+def echo_pieces(pieces) -> None:
+    """Text pieces to stdout as ``typer.echo`` prints them (ANSI styles stripped off a terminal),
+    in blocks of ~64 KB."""
+    shown = str if sys.stdout.isatty() else _strip_ansi
+    with _buffered(sys.stdout) as out:
+        for piece in pieces:
+            out.write(shown(piece))
+
+
 def _strip_ansi(text: str) -> str:
     # What typer.echo did to CSV text piped or written to a file (click strips ANSI styles
     # when not on a terminal): kept, so streamed output is byte for byte the earlier one.

@@ -59,27 +59,26 @@ def table_command(
     if caption is not None and no_caption:
         raise InvalidValue("give --caption or --no-caption, not both")
     keys = exports.parse_columns(columns)
-    with common.transaction(write=False) as session:
-        table = exports.export_table(session, filters, columns=keys, caption_text=caption, no_caption=no_caption)
-        bib_text = exports.bibtex(session, table) if bib is not None else None
     from cedb import outputs
 
-    with outputs.writing() as batch:  # the table and its .bib, both or neither
+    with common.transaction(write=False) as session, outputs.writing() as batch:
+        # Rows go from the cursor to the file as they are read; the table and its .bib are
+        # renamed into place together at the end, or neither is.
+        table = exports.export_table(session, filters, columns=keys, caption_text=caption, no_caption=no_caption)
         if fmt == TableFormat.xlsx:
             assert output is not None  # xlsx is refused without -o (above)
             exports.write_xlsx(table, batch.path(output))
+        elif output:
+            with open(batch.path(output), "w", encoding="utf-8") as handle:
+                handle.writelines(exports.pieces(table, fmt.value))
         else:
-            text = exports.render(table, fmt.value)
-            if output:
-                batch.write_text(output, text)
+            common.echo_pieces(exports.pieces(table, fmt.value))
         if bib is not None:
-            batch.write_text(bib, bib_text or "")
-    if fmt != TableFormat.xlsx and not output:
-        typer.echo(text, nl=False)
-    written = [str(p) for p in (output, bib) if p]
-    count = sum(len(rows) for _, rows in table.groups)
+            batch.write_text(bib, exports.bibtex(session, table))
+        written = [str(p) for p in (output, bib) if p]
+        references = len(table.references)
     common.note(
-        f"{count} results, {len(table.references)} references" + (f"; wrote {', '.join(written)}" if written else "")
+        f"{table.count} results, {references} references" + (f"; wrote {', '.join(written)}" if written else "")
     )
 
 

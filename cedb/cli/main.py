@@ -1,35 +1,16 @@
 """The root of the ``cedb`` command: global options, command groups, the error boundary."""
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Optional
 
 import typer
 
 from cedb import __version__
-from cedb.cli import ce as ce_cli
-from cedb.cli import chem as chem_cli
-from cedb.cli import common
-from cedb.cli import curate as curate_cli
-from cedb.cli import db as db_cli
-from cedb.cli import electrolyte as electrolyte_cli
-from cedb.cli import export as export_cli
-from cedb.cli import extract as extract_cli
-from cedb.cli import paper as paper_cli
-from cedb.cli import plot as plot_cli
-from cedb.cli import query as query_cli
-from cedb.cli import result as result_cli
-from cedb.cli import serve as serve_cli
-from cedb.cli import site as site_cli
+from cedb.cli import coercion, common
 
-app = typer.Typer(
-    name="cedb",
-    help="A curated database of lithium metal anode coulombic efficiency (CE) results.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Before any command runs: plain option values skip typer's pydantic adapters (start-up).
+coercion.install()
 
 
 def _version(value: bool) -> None:
@@ -38,7 +19,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     db: Annotated[
         Optional[str],
@@ -72,22 +52,81 @@ def root(
     limits.set_max_input_mb(max_input_mb)
 
 
-app.add_typer(db_cli.app, name="db")
-app.command("init")(db_cli.init_command)
-app.add_typer(paper_cli.app, name="paper")
-app.add_typer(result_cli.app, name="result")
-app.add_typer(curate_cli.app, name="curate")
-app.command("query")(query_cli.query_command)
-app.add_typer(export_cli.app, name="export")
-app.add_typer(ce_cli.app, name="ce")
-app.command("life")(ce_cli.life_command)
-app.add_typer(plot_cli.app, name="plot")
-app.command("extract")(extract_cli.extract_command)
-app.add_typer(chem_cli.app, name="chem")
-app.add_typer(electrolyte_cli.app, name="electrolyte")
-app.command("serve")(serve_cli.serve_command)
-app.add_typer(site_cli.app, name="site")
-# Command groups of later features register here.
+# Every command: name -> (module in cedb.cli, attribute, whether it is a group of commands),
+# in the order they are registered (typer lists single commands first, then the groups).
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "db": ("db", "app", True),
+    "init": ("db", "init_command", False),
+    "paper": ("paper", "app", True),
+    "result": ("result", "app", True),
+    "curate": ("curate", "app", True),
+    "query": ("query", "query_command", False),
+    "export": ("export", "app", True),
+    "ce": ("ce", "app", True),
+    "life": ("ce", "life_command", False),
+    "plot": ("plot", "app", True),
+    "extract": ("extract", "extract_command", False),
+    "chem": ("chem", "app", True),
+    "electrolyte": ("electrolyte", "app", True),
+    "serve": ("serve", "serve_command", False),
+    "site": ("site", "app", True),
+}
+# Root options that take a value: skipped when looking for the command a user named.
+_VALUED_OPTIONS = ("--db", "--max-input-mb")
+
+
+def build_app(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
+    """The ``cedb`` command with the root options and the named commands (default: all)."""
+    from importlib import import_module
+
+    built = typer.Typer(
+        name="cedb",
+        help="A curated database of lithium metal anode coulombic efficiency (CE) results.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    built.callback()(root)
+    for name in names:
+        module, attribute, group = COMMANDS[name]
+        target = getattr(import_module(f"cedb.cli.{module}"), attribute)
+        if group:
+            built.add_typer(target, name=name)
+        else:
+            built.command(name)(target)
+    return built
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The app to run ``cedb ARGS``: only the command named, when one is (start-up, issue 16).
+
+    Importing every command module and building all 400 options was a third of the start-up of
+    `cedb life --ce 99`. Root help, an unknown name or any root option other than the valued ones
+    gets the whole app, so listings, suggestions and errors are the same as before.
+    """
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in _VALUED_OPTIONS:
+            index += 2
+        elif arg.split("=", 1)[0] in _VALUED_OPTIONS:
+            index += 1
+        else:
+            break
+    name = args[index] if index < len(args) else None
+    if name in COMMANDS:
+        return build_app([name])
+    return build_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``cedb.cli.main.app``: the whole app, built on first use (tests, docs)."""
+    if name == "app":
+        built = globals()["app"] = build_app()
+        return built
+    raise AttributeError(name)
 
 
 def run() -> None:
@@ -106,7 +145,7 @@ def run() -> None:
     gc.set_threshold(100_000, 50, 100)
     try:
         try:
-            app()
+            app_for(sys.argv[1:])()
         except (CedbError, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:

@@ -419,3 +419,60 @@ def reference_records(connection: Connection, keys: Sequence[str], fields: Seque
         for found in connection.execute(statement):
             records[found[0]] = dict(zip(fields, found))
     return records
+
+
+# --------------------------------------------------------------------------- streamed tables
+
+
+def selection(filters: Filters, keys: Sequence[str]) -> Any:
+    """The filtered rows as a subquery with ``keys`` (the user's --sort and --limit choose them)."""
+    from dataclasses import replace
+
+    chosen = filters if filters.limit is not None else replace(filters, sort=None)
+    return build(chosen, tuple(keys)).subquery("selection")
+
+
+def count_of(connection: Connection, selected: Any) -> int:
+    return connection.execute(sa.select(sa.func.count()).select_from(selected)).scalar_one()
+
+
+def distinct_of(connection: Connection, selected: Any, names: Sequence[str]) -> list[tuple]:
+    """The distinct combinations of these columns of a selection."""
+    return [tuple(found) for found in connection.execute(sa.select(*(selected.c[n] for n in names)).distinct())]
+
+
+def rows_by_category(
+    connection: Connection, selected: Any, keys: Sequence[str], category_order: Sequence[str | None], chunk: int = 5000
+) -> Iterator[tuple]:
+    """The selection's rows ordered by ``category_order`` then year (unknown last), streamed in
+    chunks; each row is ``keys``' values and then its category rank."""
+    category, year = selected.c.category, selected.c.year
+    rank = sa.case(
+        (category.is_(None), category_order.index(None)),
+        *((category == c, i) for i, c in enumerate(category_order) if c is not None),
+        else_=len(category_order),
+    )
+    statement = sa.select(*(selected.c[k] for k in keys), rank).order_by(
+        rank, sa.case((year.is_(None), 1), else_=0), year
+    )
+    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(statement)
+    for part in result.partitions(chunk):
+        for values in part:
+            yield tuple(values)
+
+
+def placeholder_rows(connection: Connection, selected: Any, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of papers with neither DOI nor title that were read in another paper, with the
+    paper's note: the papers a table cites through a review."""
+    paper, source = selected.c.paper, selected.c.source
+    statement = (
+        sa.select(selected, col(Reference.note))
+        .join(Reference, col(Reference.key) == paper)
+        .where(
+            source.is_not(None),
+            source != paper,
+            sa.or_(col(Reference.doi).is_(None), col(Reference.doi) == ""),
+            sa.or_(col(Reference.title).is_(None), col(Reference.title) == ""),
+        )
+    )
+    return [dict(zip(keys, found[: len(keys)])) | {"note": found[-1]} for found in connection.execute(statement)]
