@@ -346,6 +346,66 @@ def get_measurement(*, session: Session, id: int) -> Measurement:
     return measurement
 
 
+def result_record(*, session: Session, id: int, profile: str = "review", strict: bool = False) -> dict[str, Any]:
+    """Every field of one result as a flat record (what `cedb result show` prints): paper,
+    strategy, conditions, LCE, method inputs, the practical verdict under ``profile`` with its
+    reason, provenance, times in UTC, and the other sources that give another CE."""
+    import json
+    from datetime import timezone
+
+    from cedb.ce import lce_or_none
+    from cedb.practical import get_profile, verdict
+
+    m = get_measurement(session=session, id=id)
+    reference = session.get(Reference, m.reference_id)
+    strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
+    source = session.get(Reference, m.source_id) if m.source_id else None
+    chosen = get_profile(profile)
+    judged = verdict(m, chosen, strict=strict)
+    record: dict[str, Any] = {"id": m.id, "paper": reference.key, "doi": reference.doi, "year": reference.year}
+    for name in ("category", "label", "host", "electrolyte", "additive"):
+        record[name] = _plain(getattr(strategy, name) if strategy else None)
+    for name in (
+        "cell",
+        "method",
+        "current_density_mA_cm2",
+        "areal_capacity_mAh_cm2",
+        "cycles",
+        "ce_percent",
+        "statistic",
+        "full_cell_derived",
+        "temperature_C",
+        "ec_ratio_g_Ah",
+        "np_ratio",
+        "cathode_loading_mAh_cm2",
+    ):
+        record[name] = _plain(getattr(m, name))
+    record["lce"] = lce_or_none(m.ce_percent)
+    record["method_params"] = json.loads(m.method_params) if m.method_params else None
+    record["practical"] = judged.practical
+    record["practical_reason"] = f"{judged.word} ({chosen.name}{', strict' if strict else ''}): {judged.reason}"
+    record["source"] = source.key if source else None
+    for name in ("location", "quote", "status", "curator", "note"):
+        record[name] = _plain(getattr(m, name))
+    for name in ("created_at", "updated_at"):
+        value = getattr(m, name)
+        if value is not None and value.tzinfo is None:  # SQLite keeps no zone; cedb writes UTC
+            value = value.replace(tzinfo=timezone.utc)
+        record[name] = value.isoformat() if value else None
+    # Where another source gives another CE for the same paper, strategy and conditions.
+    others = [o for group in conflicts(session=session, result_id=id) for o in group if o.id != id]
+    record["conflicts"] = (
+        "; ".join(f"id {o.id}: {o.ce_percent:g} % read from {read_from(session=session, measurement=o)}" for o in others)
+        or None
+    )
+    return record
+
+
+def read_from(*, session: Session, measurement: Measurement) -> str:
+    """The key of the paper a result was read from: its source, else its own paper."""
+    return session.get(Reference, measurement.source_id or measurement.reference_id).key
+
+
 def add_results(
     *,
     session: Session,
