@@ -395,7 +395,9 @@ def result_record(*, session: Session, id: int, profile: str = "review", strict:
     # Where another source gives another CE for the same paper, strategy and conditions.
     others = [o for group in conflicts(session=session, result_id=id) for o in group if o.id != id]
     record["conflicts"] = (
-        "; ".join(f"id {o.id}: {o.ce_percent:g} % read from {read_from(session=session, measurement=o)}" for o in others)
+        "; ".join(
+            f"id {o.id}: {o.ce_percent:g} % read from {read_from(session=session, measurement=o)}" for o in others
+        )
         or None
     )
     return record
