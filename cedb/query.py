@@ -367,3 +367,12 @@ def run(
         raise InvalidValue(f"no query key {sorted(unknown)[0]!r}: use one of {', '.join(ROW_KEYS + EXTRA_KEYS)}")
     result = connection.execute(build(filters)).mappings()
     return [{key: row[key] for key in keys} for row in map(_row, result)]
+
+
+def paper_rows(*, session, paper: str) -> list[dict[str, Any]]:
+    """The rows (``run``) of one paper's results, whatever their strategy; NotFound when no
+    paper has the key."""
+    from cedb import crud
+
+    crud.get_reference(session=session, key=paper)
+    return run(session.connection(), Filters(paper=paper))
