@@ -1,5 +1,7 @@
 """Editing results: moving a result moves its strategy, required fields cannot be emptied, whole-row validation."""
 
+import math
+
 import pytest
 from sqlmodel import select
 
@@ -100,3 +102,59 @@ def test_updating_a_strategy_keeps_its_parsed_electrolyte(session):
     assert strategy.id == before.id and strategy.host == "Cu foil"
     assert strategy.electrolyte == "1.2M LiFSI DMC-BTFE (1:2 mol)"
     assert strategy.electrolyte_canonical and "|salt:LiFSI|" in strategy.components
+
+
+def test_result_record_has_every_field_the_verdict_and_the_disagreeing_sources(session):
+    add_paper(session, "a2020", doi="10.1000/a", year=2020)
+    add_paper(session, "review2024")
+    own = crud.add_result(
+        session=session,
+        result=normalise(
+            {
+                "paper": "a2020",
+                "ce": 99.7,
+                "current": 0.5,
+                "capacity": 1,
+                "category": "electrolyte",
+                "label": "LHCE",
+                "quote": "CE of 99.7%",
+                "location": "Fig. 2",
+            }  # fmt: skip
+        ),
+    )
+    # The review quotes 99.6 % for its ref. 109; merged into the primary paper, two sources disagree.
+    add_paper(session, "ref109")
+    quoted = crud.add_result(
+        session=session,
+        result=normalise(
+            {
+                "paper": "ref109",
+                "ce": 99.6,
+                "current": 0.5,
+                "capacity": 1,
+                "category": "electrolyte",
+                "label": "LHCE",
+                "source": "review2024",
+            }  # fmt: skip
+        ),
+    )
+    crud.merge_references(session=session, old="ref109", new="a2020")
+    record = crud.result_record(session=session, id=own.id)
+    assert (record["paper"], record["doi"], record["year"], record["label"]) == ("a2020", "10.1000/a", 2020, "LHCE")
+    assert record["ce_percent"] == 99.7 and record["lce"] == pytest.approx(-math.log10(1 - 0.997))
+    assert (record["location"], record["quote"], record["source"]) == ("Fig. 2", "CE of 99.7%", None)
+    # 0.5 mA cm-2 and 1 mAh cm-2 are below the review's practical thresholds.
+    assert record["practical"] is False and record["practical_reason"] == (
+        "no (review): current 0.5 < 1 mA cm⁻²; capacity 1 < 3 mAh cm⁻²"
+    )
+    assert record["created_at"].endswith("+00:00")  # shown in UTC whatever the database keeps
+    assert record["conflicts"] == f"id {quoted.id}: 99.6 % read from review2024"
+    lenient = crud.result_record(session=session, id=own.id, profile="review", strict=True)
+    assert "(review, strict)" in lenient["practical_reason"]
+
+
+def test_result_record_of_an_unknown_id_is_not_found(session):
+    from cedb.errors import NotFound
+
+    with pytest.raises(NotFound, match="no result with id 12345"):
+        crud.result_record(session=session, id=12345)
