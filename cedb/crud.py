@@ -316,6 +316,16 @@ def aliases(*, session: Session, reference: Reference) -> list[str]:
     )
 
 
+def reference_record(*, session: Session, key: str) -> dict[str, Any]:
+    """Every field of one paper (by key or alias) as a flat record (what `cedb paper show`
+    prints): its columns, its aliases joined by commas, and how many results cite it."""
+    reference = get_reference(session=session, key=key)
+    record = reference.model_dump(exclude={"id", "title_key"})
+    record["aliases"] = ", ".join(aliases(session=session, reference=reference)) or None
+    record["results"] = count_citing(session=session, reference=reference)
+    return record
+
+
 def conflicts(*, session: Session, key: str | None = None, result_id: int | None = None) -> list[list[Measurement]]:
     """Groups of results of one paper, strategy and conditions whose CE differs (two sources
     disagreeing, e.g. a review quoting 99.6 % where the paper states 99.7 %): what a merge
@@ -334,6 +344,34 @@ def conflicts(*, session: Session, key: str | None = None, result_id: int | None
     if result_id is not None:
         found = [g for g in found if any(m.id == result_id for m in g)]
     return found
+
+
+def conflict_rows(*, session: Session, key: str | None = None) -> list[dict[str, Any]]:
+    """``conflicts`` as flat rows (what `cedb paper conflicts` lists): one per result of each
+    group, numbered from 1, with its paper, strategy label, conditions, CE, source and location."""
+
+    def key_of(id: int | None) -> str | None:
+        return session.get(Reference, id).key if id is not None else None
+
+    rows = []
+    for number, group in enumerate(conflicts(session=session, key=key), 1):
+        for m in group:
+            strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
+            rows.append(
+                {
+                    "group": number,
+                    "id": m.id,
+                    "paper": key_of(m.reference_id),
+                    "label": strategy.label if strategy else None,
+                    "current_density_mA_cm2": m.current_density_mA_cm2,
+                    "areal_capacity_mAh_cm2": m.areal_capacity_mAh_cm2,
+                    "cycles": m.cycles,
+                    "ce_percent": m.ce_percent,
+                    "source": key_of(m.source_id) or key_of(m.reference_id),
+                    "location": m.location,
+                }
+            )
+    return rows
 
 
 # --------------------------------------------------------------------------- measurements
