@@ -9,7 +9,7 @@ from cedb import crud
 from cedb.errors import InvalidValue
 from cedb.models import Strategy
 from cedb.results import ResultInput, normalise, normalise_field
-from tests.builders import add_paper
+from tests.builders import add_paper, add_result
 
 
 def test_moving_a_result_moves_its_strategy(session):
@@ -158,3 +158,37 @@ def test_result_record_of_an_unknown_id_is_not_found(session):
 
     with pytest.raises(NotFound, match="no result with id 12345"):
         crud.result_record(session=session, id=12345)
+
+
+def test_conflict_rows_number_the_groups_and_name_each_source(session):
+    add_paper(session, "a2020")
+    add_paper(session, "review2024")
+    add_paper(session, "ref109")
+    fields = {"current": 1, "capacity": 3, "category": "electrolyte", "label": "LHCE"}
+    own = crud.add_result(session=session, result=normalise({"paper": "a2020", "ce": 99.7, **fields}))
+    quoted = crud.add_result(
+        session=session,
+        result=normalise({"paper": "ref109", "ce": 99.6, "source": "review2024", "location": "Table 2", **fields}),
+    )
+    crud.add_result(session=session, result=normalise({"paper": "a2020", "ce": 99.0, "current": 2, "capacity": 3}))
+    crud.merge_references(session=session, old="ref109", new="a2020")
+    rows = crud.conflict_rows(session=session)
+    assert [
+        (r["group"], r["id"], r["paper"], r["label"], r["ce_percent"], r["source"], r["location"]) for r in rows
+    ] == [
+        (1, own.id, "a2020", "LHCE", 99.7, "a2020", None),
+        (1, quoted.id, "a2020", "LHCE", 99.6, "review2024", "Table 2"),
+    ]
+    assert crud.conflict_rows(session=session, key="ref109") == rows  # an alias names its paper
+    assert crud.conflict_rows(session=session, key="review2024") == []
+
+
+def test_reference_record_has_the_papers_fields_aliases_and_citing_results(session):
+    add_paper(session, "a2020", doi="10.1000/a", title="A title", year=2020)
+    add_paper(session, "ref109")
+    add_result(session, {"paper": "ref109", "ce": 99.6})
+    crud.merge_references(session=session, old="ref109", new="a2020")
+    record = crud.reference_record(session=session, key="ref109")
+    assert (record["key"], record["doi"], record["title"], record["year"]) == ("a2020", "10.1000/a", "A title", 2020)
+    assert (record["aliases"], record["results"]) == ("ref109", 1)
+    assert "id" not in record and "title_key" not in record
