@@ -44,17 +44,12 @@ class Plating(str, Enum):
 
 
 def _rows(filters) -> "object":
-    """Query rows as a DataFrame, with ``ref`` numbered as `cedb export table` numbers them."""
-    import pandas as pd
-
-    from cedb import exports, query
+    """Query rows as the DataFrame the figures take (``cedb.plots.rows_frame``)."""
+    from cedb import plots, query
 
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)
-    numbers = exports.reference_numbers(rows)
-    frame = pd.DataFrame(rows, columns=list(query.ROW_KEYS))
-    frame["ref"] = frame["paper"].map(numbers)
-    return frame
+    return plots.rows_frame(rows)
 
 
 def _save(result, output: Path) -> None:
