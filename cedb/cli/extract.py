@@ -90,7 +90,7 @@ def extract_command(
     markup, for a PDF the text pypdf extracts, pages joined by a blank line).
     """
     from cedb.errors import InvalidValue
-    from cedb.extract import extract_text, read_source
+    from cedb.extract import extract_text, read_bounded
 
     for flag, wanted in (
         ("--compare", compare),
@@ -115,17 +115,15 @@ def extract_command(
         target = to_curation / file_name(paper_key.strip())
         if os.path.lexists(target):  # a symlink, even a dangling one, is an existing file here
             raise InvalidValue(f"{target} exists: review it, or pass --force to replace it")
-    from cedb import limits
-
     # Bounded input (README "Limits"): refused before it is read, or as soon as it is too long.
     if source == "-":
-        text, read_as, where = sys.stdin.read(limits.max_input_bytes() + 1), "text", "stdin"
+        from cedb import limits
+
+        text = limits.check_text(sys.stdin.read(limits.max_input_bytes() + 1), "the text of stdin")
+        read_as, where = "text", "stdin"
     else:
-        if Path(source).is_file():  # a missing file or wrong suffix is read_source's to report
-            limits.check_file(Path(source), factor=limits.PDF_SIZE_FACTOR if source.lower().endswith(".pdf") else 1)
-        text, read_as = read_source(source)
+        text, read_as = read_bounded(source)
         where = Path(source).name
-    limits.check_text(text, f"the text of {where}")
     if kind is not None and not source.lower().endswith(".pdf"):
         read_as = kind.value
     candidates = [c for c in extract_text(text, kind=read_as) if c.confidence >= min_confidence]
