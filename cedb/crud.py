@@ -4,6 +4,7 @@ The caller (one CLI command, one curation load) owns the transaction, so a
 command either fully happens or leaves the database as it was.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cedb.bibliography import title_key
-from cedb.errors import ConflictError, InvalidValue, NotFound
+from cedb.errors import CedbError, ConflictError, InvalidValue, NotFound
 from cedb.models import (
     Measurement,
     Reference,
@@ -489,6 +490,42 @@ def add_result(
         raise writer.errors[0]
     # The writer works below the ORM: read the row as it now is.
     return session.get(Measurement, writer.ids[1], populate_existing=True)
+
+
+def add_result_asking(
+    *,
+    session: Session,
+    result: ResultInput,
+    confirm: Callable[[CedbError], bool] | None,
+    on_conflict: str = "error",
+    allow_duplicate: bool = False,
+) -> Measurement | None:
+    """``add_result``, asking ``confirm(refusal)`` where it is a person's call: a likely duplicate
+    (another strategy label, same conditions and CE: add it anyway?) or a strategy label recorded
+    with other values (change that strategy, for all its results?). Yes tries again with that
+    allowed; no returns None and adds nothing. Without ``confirm`` (no one to ask), and for
+    every other refusal, the refusal is raised."""
+    from cedb.bulk import LikelyDuplicate, StrategyConflict
+
+    update_strategies = False
+    while True:
+        try:
+            return add_result(
+                session=session,
+                result=result,
+                on_conflict=on_conflict,
+                allow_duplicate=allow_duplicate,
+                update_strategies=update_strategies,
+            )
+        except (LikelyDuplicate, StrategyConflict) as refusal:
+            if confirm is None:
+                raise
+            if not confirm(refusal):
+                return None
+            if isinstance(refusal, LikelyDuplicate):
+                allow_duplicate = True
+            else:
+                update_strategies = True
 
 
 def update_results(*, session: Session, edits: list[tuple[int, ResultInput]]):

@@ -192,3 +192,32 @@ def test_reference_record_has_the_papers_fields_aliases_and_citing_results(sessi
     assert (record["key"], record["doi"], record["title"], record["year"]) == ("a2020", "10.1000/a", "A title", 2020)
     assert (record["aliases"], record["results"]) == ("ref109", 1)
     assert "id" not in record and "title_key" not in record
+
+
+def test_add_result_asking_asks_on_a_likely_duplicate_and_a_changed_strategy(session):
+    from cedb.bulk import LikelyDuplicate, StrategyConflict
+
+    add_paper(session, "a2020")
+    base = {"paper": "a2020", "ce": 99.5, "current": 1, "capacity": 3, "category": "electrolyte"}
+    first = crud.add_result(session=session, result=normalise({**base, "label": "LHCE"}))
+    twin = normalise({**base, "label": "LHCE in other words"})
+    asked: list[type] = []
+
+    def no(refusal):
+        asked.append(type(refusal))
+        return False
+
+    assert crud.add_result_asking(session=session, result=twin, confirm=no) is None
+    assert asked == [LikelyDuplicate]
+    with pytest.raises(LikelyDuplicate):  # no one to ask: the refusal itself
+        crud.add_result_asking(session=session, result=twin, confirm=None)
+    added = crud.add_result_asking(session=session, result=twin, confirm=lambda refusal: True)
+    assert added is not None and added.id != first.id and added.strategy_id != first.strategy_id
+    # The same label with another electrolyte: yes changes the recorded strategy.
+    changed = normalise({**base, "ce": 98.0, "current": 2, "label": "LHCE", "electrolyte": "1 M LiFSI in DME"})
+    asked.clear()
+    assert crud.add_result_asking(session=session, result=changed, confirm=no) is None
+    assert asked == [StrategyConflict]
+    moved = crud.add_result_asking(session=session, result=changed, confirm=lambda refusal: True)
+    assert moved.strategy_id == first.strategy_id
+    assert session.get(Strategy, first.strategy_id).electrolyte == "1 M LiFSI in DME"

@@ -145,7 +145,7 @@ def add_command(
 ) -> None:
     """Add one CE result (paper and CE are required; current, capacity and cycles may be unknown)."""
     from cedb import crud, results
-    from cedb.bulk import LikelyDuplicate, StrategyConflict
+    from cedb.bulk import LikelyDuplicate
     from cedb.errors import InvalidValue
 
     interactive = _can_ask() and not no_input
@@ -159,33 +159,27 @@ def add_command(
             if name not in values:
                 values[name] = typer.prompt(prompt, default="", show_default=False, err=True)
     result = results.normalise(values)
+
+    def confirm(refusal) -> bool:
+        # A warning naming what is recorded; on a terminal the person decides.
+        common.note(f"warning: {refusal}")
+        question = (
+            "Add it anyway?"
+            if isinstance(refusal, LikelyDuplicate)
+            else "Change the strategy to these values (for all its results)?"
+        )
+        return typer.confirm(question, default=False, err=True)
+
     with common.transaction() as session:
-        measurement, update_strategies = None, False
-        while measurement is None:
-            try:
-                measurement = crud.add_result(
-                    session=session,
-                    result=result,
-                    on_conflict=on_conflict.value,
-                    allow_duplicate=allow_duplicate,
-                    update_strategies=update_strategies,
-                )
-            except (LikelyDuplicate, StrategyConflict) as exc:
-                # A warning naming what is recorded; on a terminal the person decides.
-                if not interactive:
-                    raise
-                common.note(f"warning: {exc}")
-                question = (
-                    "Add it anyway?"
-                    if isinstance(exc, LikelyDuplicate)
-                    else "Change the strategy to these values (for all its results)?"
-                )
-                if not typer.confirm(question, default=False, err=True):
-                    raise typer.Exit(1)
-                if isinstance(exc, LikelyDuplicate):
-                    allow_duplicate = True
-                else:
-                    update_strategies = True
+        measurement = crud.add_result_asking(
+            session=session,
+            result=result,
+            confirm=confirm if interactive else None,
+            on_conflict=on_conflict.value,
+            allow_duplicate=allow_duplicate,
+        )
+        if measurement is None:  # the person said no
+            raise typer.Exit(1)
         assert measurement.id is not None  # set by the insert
         record = crud.result_record(session=session, id=measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
