@@ -63,7 +63,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,8 @@ from cedb.errors import InvalidValue
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from cedb.ce import CEResult
 
 PLATING_CHOICES = ("charge", "discharge")
 CELL_CHOICES = ("half", "full")
@@ -1239,3 +1242,113 @@ def detect_reservoir_exhaustion(
         return FullCellStages(None, float(slope1), float(slope2), params)
     following = cycles[cycles > knee]
     return FullCellStages(int(following[0]), float(slope1), float(slope2), params)
+
+
+# --- CE and stages from a file -----------------------------------------------------------
+
+MIN_CYCLES_FOR_STAGES = 5  # the stable window of a half cell needs at least this many cycles
+MIN_CYCLES_FOR_EXHAUSTION = 8  # a full cell's two-segment fit needs at least this many
+
+
+def parse_capacities(**texts: str | float | None) -> dict[str, float]:
+    """Capacities typed by a person, by name (None: not given, left out), each as
+    ``parse_capacity`` reads it; those given with units must agree in kind (all mAh or all
+    mAh cm^-2), since the CE methods divide one by another."""
+    values, kinds = {}, {}
+    for name, text in texts.items():
+        if text is None:
+            continue
+        values[name], kind = parse_capacity(text)
+        if kind is not None:
+            kinds[name] = kind
+    if len(set(kinds.values())) > 1:
+        named = ", ".join(f"{k}: {v.replace('_', '/')}" for k, v in kinds.items())
+        raise InvalidValue(f"capacities mix mAh and mAh/cm2 ({named}); give them in one kind of unit")
+    return values
+
+
+def _file_inputs(path: str | Path, **options: object) -> dict:
+    """The inputs of a CE computed from a file: its name and the reading options given."""
+    return {"file": Path(path).name, **{k: v for k, v in options.items() if v is not None}}
+
+
+def conventional_ce(
+    path: str | Path,
+    *,
+    plating: str = "discharge",
+    skip_cycles: int = 0,
+    capacity_unit: str | None = None,
+    sheet: str | int | None = None,
+    electrode_area_cm2: float | None = None,
+    columns: dict[str, str] | None = None,
+    on_read: Callable[[CycleFile], None] | None = None,
+) -> CEResult:
+    """Conventional CE (eqns 1-2) of a Li||Cu cycler file: the file read by
+    ``read_cycle_file(cell="half")``, then ``cedb.ce.conventional`` over its cycles.
+
+    The result's inputs name the file, the reading options given and what the reading found
+    (``CycleFile.summary``). ``on_read`` is called with the file as read before the CE is
+    computed, so a caller can report what the reading left out even when the CE then fails.
+    """
+    from cedb import ce
+
+    read = read_cycle_file(path, cell="half", plating=plating, capacity_unit=capacity_unit, sheet=sheet,
+                           electrode_area_cm2=electrode_area_cm2, columns=columns)  # fmt: skip
+    if on_read is not None:
+        on_read(read)
+    kind = capacity_unit_of(read.table)
+    result = ce.conventional(read.table[f"plated_{kind}"], read.table[f"stripped_{kind}"], skip_cycles=skip_cycles)
+    inputs = _file_inputs(path, plating=plating, skip_cycles=skip_cycles, sheet=sheet, unit=capacity_unit,
+                          area_cm2=electrode_area_cm2, columns=columns or None)  # fmt: skip
+    inputs.update(read.summary())
+    return replace(result, inputs=inputs)
+
+
+def zhang_full_ce(
+    path: str | Path,
+    *,
+    q_li: str | float,
+    retention: float = 0.8,
+    capacity_unit: str | None = None,
+    sheet: str | int | None = None,
+    electrode_area_cm2: float | None = None,
+    columns: dict[str, str] | None = None,
+    on_read: Callable[[CycleFile], None] | None = None,
+) -> CEResult:
+    """Zhang's full-cell CE (eqn 6) of a full-cell cycler file, with the excess Li ``q_li``
+    (a bare number in the file's capacity unit, or with a unit of the same kind).
+
+    Inputs and ``on_read`` as in ``conventional_ce``.
+    """
+    from cedb import ce
+
+    read = read_cycle_file(path, cell="full", capacity_unit=capacity_unit, sheet=sheet,
+                           electrode_area_cm2=electrode_area_cm2, columns=columns)  # fmt: skip
+    if on_read is not None:
+        on_read(read)
+    kind = capacity_unit_of(read.table)
+    value, q_kind = parse_capacity(q_li)
+    if q_kind is not None and q_kind != kind:
+        raise InvalidValue(
+            f"--q-li is in {q_kind.replace('_', '/')} but the file's capacities are in "
+            f"{kind.replace('_', '/')}; give --q-li in the file's unit"
+            + (" or pass --area" if kind == "mAh_cm2" else "")
+        )
+    result = ce.zhang_full(read.table[f"charge_{kind}"], read.table[f"discharge_{kind}"], value, retention=retention)
+    inputs = _file_inputs(path, sheet=sheet, unit=capacity_unit, area_cm2=electrode_area_cm2, columns=columns or None)
+    inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"), **read.summary())
+    return replace(result, inputs=inputs)
+
+
+def detect_stages(per_cycle: pd.DataFrame, *, cell: str) -> HalfCellStages | FullCellStages | None:
+    """The stages of a per-cycle table's curve: a half cell's formation, stable window and
+    decay (``detect_half_cell_stages``, from ``MIN_CYCLES_FOR_STAGES`` cycles), a full cell's
+    reservoir exhaustion (``detect_reservoir_exhaustion``, from ``MIN_CYCLES_FOR_EXHAUSTION``);
+    None when the table has too few cycles to tell."""
+    if cell not in CELL_CHOICES:
+        raise InvalidValue(f"cell must be 'half' or 'full', got {cell!r}")
+    if cell == "half" and len(per_cycle) >= MIN_CYCLES_FOR_STAGES:
+        return detect_half_cell_stages(per_cycle, min_stable_cycles=MIN_CYCLES_FOR_STAGES)
+    if cell == "full" and len(per_cycle) >= MIN_CYCLES_FOR_EXHAUSTION:
+        return detect_reservoir_exhaustion(per_cycle)
+    return None

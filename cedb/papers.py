@@ -141,3 +141,19 @@ def _add_bibtex(*, session: Session, source: BibSource, on_duplicate: str, repor
             report.skipped.append(f"{where}: {outcome.detail}")
         else:
             _record(outcome, report)
+
+
+def bibtex(*, session: Session, keys: Sequence[str] | None = None) -> tuple[str, int]:
+    """The papers as BibTeX that round-trips through pybtex, each with its aliases; ``keys``
+    (a key or an alias of each) limits them. Returns the text and the number of entries;
+    NotFound names every key that is no paper's."""
+    from cedb.errors import NotFound
+
+    references = crud.list_references(session=session)
+    if keys:
+        wanted = set(crud.resolve_keys(session=session, keys=list(keys)))  # an alias names its paper
+        missing = sorted(wanted - {r.key for r in references})
+        if missing:
+            raise NotFound(f"no paper with key {', '.join(missing)}: see `cedb paper list`")
+        references = [r for r in references if r.key in wanted]
+    return bibliography.to_bibtex(references, aliases=crud.aliases_by_key(session=session)), len(references)

@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from cedb.cycling import FullCellStages, HalfCellStages
     from cedb.practical import Profile
 
+
+def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Query rows (``cedb.query.run``) as the DataFrame the figures take, with ``ref``
+    numbered as `cedb export table` numbers the papers (``cedb.exports.reference_numbers``)."""
+    import pandas as pd
+
+    from cedb import exports
+    from cedb.store import query
+
+    frame = pd.DataFrame(rows, columns=list(query.ROW_KEYS))
+    frame["ref"] = frame["paper"].map(exports.reference_numbers(rows))
+    return frame
+
+
 COLUMN_WIDTH_IN = 3.5
 SAVE_SUFFIXES = (".png", ".svg", ".pdf")
 CE_LABEL = "Coulombic efficiency (%)"

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 from cedb import precision, units
+from cedb.ce import CEResult
 from cedb.errors import InvalidValue
 from cedb.store.models import (
     Category,
@@ -251,3 +252,37 @@ def _default_label(strategy: dict[str, Any]) -> str:
 
 
 CONDITION_FIELDS = ("cell", "method", "current_density_mA_cm2", "areal_capacity_mAh_cm2", "cycles")
+
+
+def changes(values: dict[str, Any]) -> ResultInput:
+    """The changes of an edit (`cedb result edit`) from a flat mapping as ``normalise`` reads
+    it: only the given fields, each validated; an empty ``paper`` keeps the result's paper. A new
+    CE brings its own reported precision (or none)."""
+    values = dict(values)
+    edit = ResultInput(paper=values.pop("paper", ""), source=values.pop("source", None))
+    for name, value in values.items():
+        name = ALIASES.get(name, name)
+        target = edit.strategy if name in STRATEGY_FIELDS else edit.measurement
+        target[name] = normalise_field(name, value)
+        if name == "ce_percent":
+            edit.measurement["ce_decimals"] = precision.decimals(value)
+    return edit
+
+
+def from_ce(ce: CEResult, *, method: str, default_cell: str | None = None, **options: Any) -> ResultInput:
+    """A computed CE as a result to store: average CE by ``method``,
+    with the method's inputs as ``method_params`` and its cycles; ``options`` are the flat
+    fields of ``normalise`` (paper, current, capacity, cell, label, source, ...; None = not given).
+    The cell defaults to the method's (``default_cell``)."""
+    if not options.get("paper"):
+        raise InvalidValue("--record needs --paper KEY: the paper these data belong to")
+    raw = {k: v for k, v in options.items() if v is not None}
+    raw.setdefault("cell", default_cell)
+    if raw.get("cell") is None:
+        raw.pop("cell")
+    if any(raw.get(k) for k in ("host", "electrolyte", "additive", "label")) and "category" not in raw:
+        raise InvalidValue("a strategy needs its category: give --category with --label/--host/--electrolyte")
+    raw.update(ce=ce.ce_percent, method=method, statistic="average", method_params={"method": method, **ce.inputs})
+    if ce.cycles:
+        raw["cycles"] = ce.cycles
+    return normalise(raw)

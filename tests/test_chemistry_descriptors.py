@@ -162,3 +162,44 @@ def test_undefined_ratios_are_none_with_a_warning():
     assert d.values["FO"] is None
     assert any("FO is undefined" in w for w in d.warnings)
     json.dumps(d.to_dict())
+
+
+# --- a CSV column of electrolytes (the library behind `cedb electrolyte describe --input`)
+
+
+def test_describe_csv_describes_each_row_and_keeps_failed_ones_in_place(tmp_path):
+    import csv
+    from pathlib import Path
+
+    from cedb.chemistry.descriptors import describe_csv
+
+    path = Path(__file__).parent / "fixtures" / "electrolytes.csv"
+    with open(path, newline="", encoding="utf-8") as handle:
+        labelled = list(csv.DictReader(handle))
+    table = describe_csv(path, column="text", convention="kim2023")
+    assert len(table.rows) == len(labelled)
+    assert table.columns[:4] == ["text", "category", "style", "expected"] and table.columns[-1] == "error"
+    # Each failure names its line in the file, and its row keeps its place with the reason.
+    failed = dict(table.failures)
+    assert {i for i, r in enumerate(labelled, 2) if r["expected"] == "error"} <= set(failed)  # unparsable
+    for line, row in enumerate(table.rows, 2):
+        assert row["text"] == labelled[line - 2]["text"]
+        assert row.get("error") == failed.get(line)
+    ok = next(r for r in table.rows if "error" not in r)
+    assert ok["convention"] == "kim2023" and set(DESCRIPTOR_KEYS) <= set(ok)
+    one = describe(parse(ok["text"]), convention="kim2023")
+    assert [ok[k] for k in DESCRIPTOR_KEYS] == [one.values[k] for k in DESCRIPTOR_KEYS]
+
+
+def test_describe_csv_refuses_a_missing_column_and_columns_it_would_overwrite(tmp_path):
+    from cedb.chemistry.descriptors import describe_csv
+    from cedb.errors import NotFound
+
+    path = tmp_path / "e.csv"
+    path.write_text("electrolyte,F\n1 M LiPF6 in EC/DEC (1:1 v/v),x\n", encoding="utf-8")
+    with pytest.raises(InvalidValue, match="no column 'text'"):
+        describe_csv(path, column="text")
+    with pytest.raises(InvalidValue, match="already has column\\(s\\) F; rename them"):
+        describe_csv(path, column="electrolyte")
+    with pytest.raises(NotFound):
+        describe_csv(tmp_path / "none.csv", column="electrolyte")

@@ -227,3 +227,36 @@ def test_every_density_has_a_source_and_none_is_invented():
     # The fluorinated solvents and diluents have no sourced density yet: they stay empty.
     for name in ("FEC", "BTFE", "TTE", "EMC", "F5DEE", "FDMB", "TFEB"):
         assert default_vocabulary().get(name).density_g_mL is None
+
+
+# --- adding chemicals (the library behind `cedb chem add`)
+
+
+def test_add_chemical_gives_a_listed_one_a_sourced_density_and_keeps_its_other_values(tmp_path):
+    from cedb.chemistry.vocabulary import add_chemical
+
+    path = tmp_path / "chemicals.csv"
+    listed = lookup("FEC").chemical
+    assert listed.density_g_mL is None  # what this test adds
+    written, action = add_chemical("FEC", density_g_mL=1.45, density_source="datasheet", path=path)
+    assert (written, action) == (path, "added")
+    (mine,) = read_vocabulary(path).chemicals
+    assert (mine.density_g_mL, mine.density_source) == (1.45, "datasheet")
+    assert (mine.name, mine.formula, mine.role, mine.synonyms) == (
+        listed.name,
+        listed.formula,
+        listed.role,
+        listed.synonyms,
+    )
+    assert add_chemical("FEC", density_g_mL=1.46, density_source="handbook", path=path)[1] == "replaced"
+
+
+def test_add_chemical_refuses_a_density_without_source_and_a_new_one_without_its_fields(tmp_path):
+    from cedb.chemistry.vocabulary import add_chemical
+
+    path = tmp_path / "chemicals.csv"
+    with pytest.raises(InvalidValue, match="--density needs --density-source"):
+        add_chemical("FEC", density_g_mL=1.45, path=path)
+    with pytest.raises(InvalidValue, match="XYZ1 is not in the vocabulary: give --role, --formula"):
+        add_chemical("XYZ1", name="a new solvent", path=path)
+    assert not path.exists()  # nothing written on a refusal

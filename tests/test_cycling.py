@@ -752,3 +752,71 @@ def test_cycling_plot_marks_points_beyond_the_axis_and_excluded_cycles():
     labels = [t.get_text() for t in result.figure.legends[0].get_texts()]
     assert f"{int(points['clipped'].sum())} beyond the axis" in labels  # the 0 % and the decay
     assert any(label.endswith("2 excluded)") for label in labels)
+
+
+# --- CE and stages from a file (the library behind `cedb ce conventional FILE`, `ce zhang-full`, `plot cycling`)
+
+
+def _csv_columns(path: Path, *names: str) -> list[list[float]]:
+    """Columns of a CSV read with the csv module: an independent reading of the fixture."""
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [[float(r[name]) for r in rows] for name in names]
+
+
+def test_conventional_ce_from_a_file_matches_an_independent_mean():
+    path = FIXTURES / "li_cu.csv"
+    stripped, plated = _csv_columns(path, "Charge capacity (mAh)", "Discharge capacity (mAh)")
+    expected = 100 * sum(s / p for s, p in zip(stripped[3:], plated[3:])) / (len(plated) - 3)
+    seen = []
+    result = cycling.conventional_ce(path, skip_cycles=3, on_read=seen.append)
+    assert result.ce_percent == pytest.approx(expected, rel=1e-12)
+    assert result.cycles == len(plated) - 3
+    assert list(result.inputs)[:3] == ["file", "plating", "skip_cycles"]  # the order `cedb ce` prints
+    assert result.inputs["file"] == "li_cu.csv" and result.inputs["skip_cycles"] == 3
+    assert result.inputs["cycles_used"] == len(plated) and result.inputs["layout"] == "per-cycle table"
+    assert "sheet" not in result.inputs and "columns" not in result.inputs  # options not given are left out
+    assert len(seen) == 1 and len(seen[0].table) == len(plated)  # on_read saw the file as read
+
+
+def test_conventional_ce_reports_the_reading_before_the_ce_fails():
+    seen = []
+    with pytest.raises(InvalidValue, match="leaves no cycle"):
+        cycling.conventional_ce(FIXTURES / "li_cu.csv", skip_cycles=10_000, on_read=seen.append)
+    assert len(seen) == 1  # the caller could report what was read before the error
+
+
+def test_zhang_full_ce_from_a_file_matches_eqn_6_by_hand():
+    path = FIXTURES / "full_cell.csv"
+    charge, discharge = _csv_columns(path, "Q charge/mA.h", "Q discharge/mA.h")
+    n = next(i for i, q in enumerate(discharge, 1) if q <= 0.8 * discharge[0])
+    expected = 100 * (1 - (1.0 + charge[0] - 0.8 * discharge[0]) / sum(charge[:n]))
+    result = cycling.zhang_full_ce(path, q_li="1 mAh")
+    assert result.ce_percent == pytest.approx(expected, rel=1e-12)
+    assert result.cycles == n
+    assert result.inputs["file"] == "full_cell.csv" and result.inputs["capacity_unit"] == "mAh"
+    assert result.inputs["q_li"] == 1.0
+
+
+def test_zhang_full_ce_refuses_an_excess_li_of_another_kind_of_unit():
+    with pytest.raises(InvalidValue, match="--q-li is in mAh/cm2 but the file's capacities are in mAh"):
+        cycling.zhang_full_ce(FIXTURES / "full_cell.csv", q_li="1 mAh/cm2")
+
+
+def test_parse_capacities_converts_units_and_refuses_mixed_kinds():
+    assert cycling.parse_capacities(a="5", b="2 Ah", c=None) == {"a": 5.0, "b": 2000.0}
+    with pytest.raises(InvalidValue, match="capacities mix mAh and mAh/cm2"):
+        cycling.parse_capacities(a="5 mAh", b="3 mAh/cm2")
+
+
+def test_detect_stages_needs_enough_cycles():
+    half = cycling.read_cycles(FIXTURES / "li_cu.csv")
+    assert isinstance(cycling.detect_stages(half, cell="half"), cycling.HalfCellStages)
+    assert cycling.detect_stages(half.head(cycling.MIN_CYCLES_FOR_STAGES - 1), cell="half") is None
+    full = cycling.read_cycles(FIXTURES / "full_cell.csv", cell="full")
+    assert isinstance(cycling.detect_stages(full, cell="full"), cycling.FullCellStages)
+    assert cycling.detect_stages(full.head(cycling.MIN_CYCLES_FOR_EXHAUSTION - 1), cell="full") is None
+    with pytest.raises(InvalidValue, match="cell must be"):
+        cycling.detect_stages(half, cell="coin")

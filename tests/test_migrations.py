@@ -216,3 +216,19 @@ def test_0003_keeps_every_row_and_never_reuses_an_id(database_url):
     migrate.downgrade(engine, "0004_ce_decimals")
     migrate.upgrade(engine, "head")
     assert database_snapshot(database_url) == before
+
+
+def test_check_finds_an_older_revision_drift_and_nothing_at_head(database_url):
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "head")
+    found = migrate.check(engine)
+    assert (found.revision, found.problems) == (HEAD_REVISION, [])
+    migrate.downgrade(engine, "-1")
+    older = migrate.check(engine)
+    assert older.problems == [f"database is at {older.revision}, older than this cedb's {HEAD_REVISION}"]
+    assert older.revision != HEAD_REVISION and older.advice == "run `cedb db upgrade`"
+    migrate.upgrade(engine, "head")
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE measurement ADD COLUMN stray INTEGER"))
+    drifted = migrate.check(engine)
+    assert len(drifted.problems) == 1 and "stray" in drifted.problems[0]

@@ -309,3 +309,19 @@ def test_save_rejects_unknown_suffix_and_missing_directory(tmp_path):
         plots.save(figure, tmp_path / "life.jpg")
     with pytest.raises(FileError, match="does not exist; create it first"):
         plots.save(figure, tmp_path / "missing" / "life.png")
+
+
+def test_rows_frame_numbers_papers_as_the_export_table(session):
+    from cedb import exports
+    from cedb.store import query
+    from tests.builders import add_papers, add_result
+
+    add_papers(session, "b2021", "a2020", year=2020)
+    for paper, ce_value, capacity in (("b2021", 99.1, 3), ("a2020", 99.5, 3), ("b2021", 99.8, 4)):
+        add_result(session, {"paper": paper, "ce": ce_value, "current": 1, "capacity": capacity})
+    rows = query.run(session.connection(), query.Filters())
+    frame = plots.rows_frame(rows)
+    assert list(frame.columns) == [*query.ROW_KEYS, "ref"]
+    assert len(frame) == 3 and frame["ce_percent"].tolist() == [r["ce_percent"] for r in rows]
+    numbers = dict(zip(frame["paper"], frame["ref"]))
+    assert numbers == exports.reference_numbers(rows) and sorted(numbers.values()) == [1, 2]

@@ -32,6 +32,7 @@ and every species dosed in mol/L that is not a neutral additive (e.g. the
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from cedb.chemistry.electrolyte import Component, Formulation, parse
 from cedb.chemistry.vocabulary import Chemical, Vocabulary, default_vocabulary
@@ -281,3 +282,51 @@ def describe(
         anion_side=tuple(anion_side),
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+@dataclass
+class DescribedTable:
+    """A CSV table of electrolytes with their descriptors (``describe_csv``)."""
+
+    columns: list[str]  # the file's columns, then canonical, convention, the descriptors, error
+    rows: list[dict]
+    failures: list[tuple[int, str]]  # (line in the file, why that row could not be described)
+
+
+def describe_csv(
+    path: Path, *, column: str, convention: str = "physical", densities_g_mL: dict[str, float] | None = None
+) -> DescribedTable:
+    """Every row of a CSV file with the descriptors of the electrolyte in ``column``.
+
+    A row whose electrolyte cannot be described keeps its place, with the reason in ``error``
+    (and in ``failures`` with its line); columns the file already has under the added names
+    are refused, so no value of the file is overwritten.
+    """
+    import csv
+
+    from cedb.errors import NotFound
+
+    if not path.is_file():
+        raise NotFound(f"no file {path}")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or [])
+        records = list(reader)
+    if column not in header:
+        raise InvalidValue(f"no column '{column}' in {path}; columns: {', '.join(header)}")
+    added = ["canonical", "convention", *DESCRIPTOR_KEYS, "error"]
+    clashes = [c for c in added if c in header]
+    if clashes:
+        raise InvalidValue(f"{path} already has column(s) {', '.join(clashes)}; rename them")
+    table = DescribedTable(columns=header + added, rows=[], failures=[])
+    for line, record in enumerate(records, start=2):  # line 1 is the header
+        row: dict = {**record, "convention": convention}
+        try:
+            formulation = parse(record[column] or "")
+            row["canonical"] = formulation.canonical
+            row.update(describe(formulation, convention=convention, densities_g_mL=densities_g_mL).values)
+        except InvalidValue as error:
+            row["error"] = str(error)
+            table.failures.append((line, str(error)))
+        table.rows.append(row)
+    return table

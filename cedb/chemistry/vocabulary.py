@@ -477,3 +477,53 @@ def hill_formula_of(atoms: Counter) -> str:
     order = ["C", "H"] if "C" in atoms else []
     order += sorted(el for el in atoms if el not in order)
     return "".join(el if atoms[el] == 1 else f"{el}{atoms[el]:g}" for el in order)
+
+
+def add_chemical(
+    abbreviation: str,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    formula: str | None = None,
+    smiles: str | None = None,
+    synonyms: list[str] | None = None,
+    density_g_mL: float | None = None,
+    density_source: str | None = None,
+    path: Path | None = None,
+) -> tuple[Path, str]:
+    """Add a chemical to the user's vocabulary, or give a listed one new values (None: keep).
+
+    A chemical listed under ``abbreviation`` keeps the values not given (so a density alone
+    can be added to it); a new one needs its name, role and formula. A density needs its
+    source: cedb keeps no density without one. Returns ``add_user_chemical``'s (file, action).
+    """
+    try:
+        base = default_vocabulary().lookup(abbreviation).chemical.to_dict()
+        base["synonyms"] = ";".join(base["synonyms"])
+        base["ambiguous_names"] = ";".join(base["ambiguous_names"])
+        if base["abbreviation"] != abbreviation:
+            base = {}  # a synonym of another chemical: this is a new one
+    except InvalidValue:
+        base = {}
+    given = {
+        "abbreviation": abbreviation,
+        "name": name,
+        "role": role,
+        "formula": formula,
+        "smiles": smiles,
+        "density_g_mL": density_g_mL,
+        "density_source": density_source,
+        "synonyms": ";".join(synonyms) if synonyms else None,
+    }
+    fields = {k: v for k, v in base.items() if k in given or k in ("ambiguous_names", "ambiguity_note", "note")}
+    fields.update({k: v for k, v in given.items() if v is not None})
+    if density_g_mL is not None and not density_source:
+        raise InvalidValue(
+            "--density needs --density-source (a DOI, datasheet URL or handbook): "
+            "cedb keeps no density without its source"
+        )
+    missing = [f"--{k}" for k in ("name", "role", "formula") if not fields.get(k)]
+    if missing:
+        raise InvalidValue(f"{abbreviation} is not in the vocabulary: give {', '.join(missing)}")
+    chemical = chemical_from_fields({k: "" if v is None else str(v) for k, v in fields.items()})
+    return add_user_chemical(chemical, path)

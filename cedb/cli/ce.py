@@ -1,6 +1,5 @@
 """cedb ce and cedb life: CE by the review's methods (Table 1) and the cycle life it implies."""
 
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -61,24 +60,6 @@ CurrentCol = Annotated[
 # --------------------------------------------------------------------------- helpers
 
 
-def _capacities(**texts: str | None) -> dict[str, float]:
-    """Parse capacities; those with units must agree in kind (mAh vs mAh cm-2)."""
-    from cedb.cycling import parse_capacity
-    from cedb.errors import InvalidValue
-
-    values, kinds = {}, {}
-    for name, text in texts.items():
-        if text is None:
-            continue
-        values[name], kind = parse_capacity(text)
-        if kind is not None:
-            kinds[name] = kind
-    if len(set(kinds.values())) > 1:
-        named = ", ".join(f"{k}: {v.replace('_', '/')}" for k, v in kinds.items())
-        raise InvalidValue(f"capacities mix mAh and mAh/cm2 ({named}); give them in one kind of unit")
-    return values
-
-
 def render(record: dict[str, Any], fmt: common.Format) -> None:
     """JSON keeps ``inputs`` nested; a table shows one ``inputs.<name>`` row per input."""
     if fmt in (common.Format.json, common.Format.jsonl):
@@ -101,27 +82,18 @@ def _short(value: Any) -> str:
     return f"{value:g}"
 
 
-def _file_inputs(path: Path, **options: Any) -> dict[str, Any]:
-    return {"file": path.name, **{k: v for k, v in options.items() if v is not None}}
-
-
-def read_file(path: Path, fmt: common.Format, **options: Any):
-    """cedb.cycling.read_cycle_file; tells a person on stderr what the reading left out."""
-    from cedb import cycling
-
-    read = cycling.read_cycle_file(path, **options)
-    if fmt not in (common.Format.json, common.Format.jsonl):
-        for half in read.dropped:
-            common.note(
-                f"Dropped the {half['position']} {half['direction']} half cycle "
-                f"({half['charge_mAh']:.4g} mAh, points {half['points'][0]}-{half['points'][1]}): "
-                + ("the file begins inside it" if half["position"] == "incomplete" else "no partner to pair it with")
-            )
-        if read.layout == "time series":
-            common.note(
-                f"Read {path.name} ({read.reader}): {read.half_cycles} half cycles, {len(read.table)} cycles used"
-            )
-    return read
+def report_read(read, path: Path, fmt: common.Format) -> None:
+    """Tell a person on stderr what reading a cycler file (a ``cedb.cycling.CycleFile``) left out."""
+    if fmt in (common.Format.json, common.Format.jsonl):
+        return
+    for half in read.dropped:
+        common.note(
+            f"Dropped the {half['position']} {half['direction']} half cycle "
+            f"({half['charge_mAh']:.4g} mAh, points {half['points'][0]}-{half['points'][1]}): "
+            + ("the file begins inside it" if half["position"] == "incomplete" else "no partner to pair it with")
+        )
+    if read.layout == "time series":
+        common.note(f"Read {path.name} ({read.reader}): {read.half_cycles} half cycles, {len(read.table)} cycles used")
 
 
 def columns_of(**names: Optional[str]) -> dict[str, str]:
@@ -159,53 +131,34 @@ def conventional_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> Any:  # the result @recordable renders
     """Conventional CE, mean of Q_stripping / Q_plating (eqns 1-2), from values or a file."""
-    from cedb import ce
+    from cedb import ce, cycling
     from cedb.errors import InvalidValue
 
     if file is not None:
         if plated or stripped:
             raise InvalidValue("give either a FILE or --plated/--stripped values, not both")
-        from cedb import cycling
-
-        columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col)
-        read = read_file(
+        return cycling.conventional_ce(
             file,
-            fmt,
-            cell="half",
             plating=plating.value,
+            skip_cycles=skip,
             capacity_unit=unit,
             sheet=sheet,
             electrode_area_cm2=area,
-            columns=columns,
+            columns=columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col),
+            on_read=lambda read: report_read(read, file, fmt),
         )
-        table = read.table
-        kind = cycling.capacity_unit_of(table)
-        result = ce.conventional(table[f"plated_{kind}"], table[f"stripped_{kind}"], skip_cycles=skip)
-        inputs = _file_inputs(
-            file,
-            plating=plating.value,
-            skip_cycles=skip,
-            sheet=sheet,
-            unit=unit,
-            area_cm2=area,
-            columns=columns or None,
-        )
-        inputs.update(read.summary())
-        result = replace(result, inputs=inputs)
-    else:
-        if not plated or not stripped:
-            raise InvalidValue("give a FILE, or --plated and --stripped (once per cycle)")
-        if len(plated) != len(stripped):
-            raise InvalidValue(f"got {len(plated)} --plated and {len(stripped)} --stripped; give one of each per cycle")
-        values = _capacities(
-            **{f"p{i}": t for i, t in enumerate(plated)}, **{f"s{i}": t for i, t in enumerate(stripped)}
-        )
-        result = ce.conventional(
-            [values[f"p{i}"] for i in range(len(plated))],
-            [values[f"s{i}"] for i in range(len(stripped))],
-            skip_cycles=skip,
-        )
-    return result
+    if not plated or not stripped:
+        raise InvalidValue("give a FILE, or --plated and --stripped (once per cycle)")
+    if len(plated) != len(stripped):
+        raise InvalidValue(f"got {len(plated)} --plated and {len(stripped)} --stripped; give one of each per cycle")
+    values = cycling.parse_capacities(
+        **{f"p{i}": t for i, t in enumerate(plated)}, **{f"s{i}": t for i, t in enumerate(stripped)}
+    )
+    return ce.conventional(
+        [values[f"p{i}"] for i in range(len(plated))],
+        [values[f"s{i}"] for i in range(len(stripped))],
+        skip_cycles=skip,
+    )
 
 
 @app.command("aurbach")
@@ -214,9 +167,9 @@ def aurbach_command(
     qt: Qt, qc: Qc, n: N, qs: Qs, fmt: common.FormatOption = common.Format.table
 ) -> Any:  # the result @recordable renders
     """Aurbach's reservoir CE, (n Q_C + Q_S) / (n Q_C + Q_T) (eqn 3)."""
-    from cedb import ce
+    from cedb import ce, cycling
 
-    q = _capacities(qt=qt, qc=qc, qs=qs)
+    q = cycling.parse_capacities(qt=qt, qc=qc, qs=qs)
     return ce.aurbach(q["qt"], q["qc"], n, q["qs"])
 
 
@@ -231,9 +184,9 @@ def zhang_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> Any:  # the result @recordable renders
     """Zhang's reservoir CE: SEI pre-formation with Q_0 (eqn 4), then eqn 3."""
-    from cedb import ce
+    from cedb import ce, cycling
 
-    q = _capacities(q0=q0, qt=qt, qc=qc, qs=qs)
+    q = cycling.parse_capacities(q0=q0, qt=qt, qc=qc, qs=qs)
     return ce.zhang(q["q0"], q["qt"], q["qc"], n, q["qs"])
 
 
@@ -250,9 +203,9 @@ def chiang_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> Any:  # the result @recordable renders
     """Chiang's full-cell estimate, 1 - (Q_Li + (1-r) Q_cathode) / (n Q_cathode) (eqn 5)."""
-    from cedb import ce
+    from cedb import ce, cycling
 
-    q = _capacities(q_li=q_li, q_cathode=q_cathode)
+    q = cycling.parse_capacities(q_li=q_li, q_cathode=q_cathode)
     return ce.chiang(q["q_li"], q["q_cathode"], n, retention=retention)
 
 
@@ -274,24 +227,18 @@ def zhang_full_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> Any:  # the result @recordable renders
     """Zhang's full-cell estimate, 1 - (Q_Li + Q_ch,1 - r Q_dis,1) / sum Q_charge (eqn 6)."""
-    from cedb import ce, cycling
-    from cedb.errors import InvalidValue
+    from cedb import cycling
 
-    columns = columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col)
-    read = read_file(file, fmt, cell="full", capacity_unit=unit, sheet=sheet, electrode_area_cm2=area, columns=columns)
-    table = read.table
-    kind = cycling.capacity_unit_of(table)
-    value, q_kind = cycling.parse_capacity(q_li)
-    if q_kind is not None and q_kind != kind:
-        raise InvalidValue(
-            f"--q-li is in {q_kind.replace('_', '/')} but the file's capacities are in "
-            f"{kind.replace('_', '/')}; give --q-li in the file's unit"
-            + (" or pass --area" if kind == "mAh_cm2" else "")
-        )
-    result = ce.zhang_full(table[f"charge_{kind}"], table[f"discharge_{kind}"], value, retention=retention)
-    inputs = _file_inputs(file, sheet=sheet, unit=unit, area_cm2=area, columns=columns or None)
-    inputs.update(result.inputs, capacity_unit=kind.replace("_", "/"), **read.summary())
-    return replace(result, inputs=inputs)
+    return cycling.zhang_full_ce(
+        file,
+        q_li=q_li,
+        retention=retention,
+        capacity_unit=unit,
+        sheet=sheet,
+        electrode_area_cm2=area,
+        columns=columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col),
+        on_read=lambda read: report_read(read, file, fmt),
+    )
 
 
 # --------------------------------------------------------------------------- cycle life

@@ -103,43 +103,18 @@ def add_command(
     options left out keep its listed values: `cedb chem add FEC --density 1.45
     --density-source DOI` only adds the density.
     """
-    from cedb.chemistry.vocabulary import (
-        add_user_chemical,
-        chemical_from_fields,
-        default_vocabulary,
-    )
-    from cedb.errors import InvalidValue
+    from cedb.chemistry.vocabulary import add_chemical
 
-    try:
-        base = default_vocabulary().lookup(abbreviation).chemical.to_dict()
-        base["synonyms"] = ";".join(base["synonyms"])
-        base["ambiguous_names"] = ";".join(base["ambiguous_names"])
-        if base["abbreviation"] != abbreviation:
-            base = {}  # a synonym of another chemical: this is a new one
-    except InvalidValue:
-        base = {}
-    given = {
-        "abbreviation": abbreviation,
-        "name": name,
-        "role": role.value if role else None,
-        "formula": formula,
-        "smiles": smiles,
-        "density_g_mL": density,
-        "density_source": density_source,
-        "synonyms": ";".join(synonym) if synonym else None,
-    }
-    fields = {k: v for k, v in base.items() if k in given or k in ("ambiguous_names", "ambiguity_note", "note")}
-    fields.update({k: v for k, v in given.items() if v is not None})
-    if density is not None and not density_source:
-        raise InvalidValue(
-            "--density needs --density-source (a DOI, datasheet URL or handbook): "
-            "cedb keeps no density without its source"
-        )
-    missing = [f"--{k}" for k in ("name", "role", "formula") if not fields.get(k)]
-    if missing:
-        raise InvalidValue(f"{abbreviation} is not in the vocabulary: give {', '.join(missing)}")
-    chemical = chemical_from_fields({k: "" if v is None else str(v) for k, v in fields.items()})
-    path, action = add_user_chemical(chemical)
+    path, action = add_chemical(
+        abbreviation,
+        name=name,
+        role=role.value if role else None,
+        formula=formula,
+        smiles=smiles,
+        synonyms=synonym,
+        density_g_mL=density,
+        density_source=density_source,
+    )
     common.note(f"{action.capitalize()} {abbreviation} in {path}")
 
 

@@ -65,23 +65,11 @@ def check_command() -> None:
     """Check that the database schema matches the models (exit 3 if not)."""
     from cedb.errors import ChecksFailed
     from cedb.store import migrate
-    from cedb.store.db import HEAD_REVISION, current_revision, make_engine
+    from cedb.store.db import make_engine
 
-    engine = make_engine(common.settings().database_url)
-    with engine.connect() as connection:
-        revision = current_revision(connection)
-    problems = []
-    advice = "run `cedb db upgrade` or write a migration"
-    if revision is not None and revision != HEAD_REVISION and not migrate.is_known(revision):
-        problems.append(f"database is at {revision}, newer than this cedb (which knows up to {HEAD_REVISION})")
-        advice = "upgrade cedb (do not run `cedb db upgrade` or `downgrade` with this version)"
-    elif revision != HEAD_REVISION:
-        problems.append(f"database is at {revision or '(empty)'}, older than this cedb's {HEAD_REVISION}")
-        advice = "run `cedb db upgrade`"
-    else:
-        problems.extend(migrate.drift(engine))
-    for problem in problems:
+    found = migrate.check(make_engine(common.settings().database_url))
+    for problem in found.problems:
         typer.echo(problem)
-    if problems:
-        raise ChecksFailed(f"{len(problems)} difference(s) between the models and the database; {advice}")
-    common.note(f"OK: the database at {revision} matches the models")
+    if found.problems:
+        raise ChecksFailed(f"{len(found.problems)} difference(s) between the models and the database; {found.advice}")
+    common.note(f"OK: the database at {found.revision} matches the models")

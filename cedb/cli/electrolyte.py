@@ -1,9 +1,8 @@
 """cedb electrolyte: parse electrolyte descriptions and compute their descriptors."""
 
-import csv
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -132,36 +131,12 @@ def _describe_one(text: str, convention: str, densities: dict[str, float], fmt: 
 
 
 def _describe_file(path: Path, column: str, convention: str, densities: dict[str, float], fmt: common.Format) -> None:
-    from cedb.chemistry.descriptors import DESCRIPTOR_KEYS, describe
-    from cedb.chemistry.electrolyte import parse
-    from cedb.errors import InvalidValue, NotFound
+    from cedb.chemistry.descriptors import describe_csv
 
-    if not path.is_file():
-        raise NotFound(f"no file {path}")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        records = list(reader)
-    if column not in header:
-        raise InvalidValue(f"no column '{column}' in {path}; columns: {', '.join(header)}")
-    added = ["canonical", "convention", *DESCRIPTOR_KEYS, "error"]
-    clashes = [c for c in added if c in header]
-    if clashes:
-        raise InvalidValue(f"{path} already has column(s) {', '.join(clashes)}; rename them")
-    rows: list[dict[str, Any]] = []
-    failed = 0
-    for line, record in enumerate(records, start=2):  # line 1 is the header
-        row: dict[str, Any] = {**record, "convention": convention}
-        try:
-            formulation = parse(record[column] or "")
-            row["canonical"] = formulation.canonical
-            row.update(describe(formulation, convention=convention, densities_g_mL=densities).values)
-        except InvalidValue as error:
-            failed += 1
-            row["error"] = str(error)
-            common.note(f"{path.name} line {line}: {error}")
-        rows.append(row)
-    common.emit(rows, fmt, header + added)
-    common.note(f"Described {len(rows) - failed} / {len(rows)} rows")
-    if failed:
+    table = describe_csv(path, column=column, convention=convention, densities_g_mL=densities)
+    for line, error in table.failures:
+        common.note(f"{path.name} line {line}: {error}")
+    common.emit(table.rows, fmt, table.columns)
+    common.note(f"Described {len(table.rows) - len(table.failures)} / {len(table.rows)} rows")
+    if table.failures:
         raise typer.Exit(1)

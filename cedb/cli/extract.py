@@ -90,7 +90,7 @@ def extract_command(
     markup, for a PDF the text pypdf extracts, pages joined by a blank line).
     """
     from cedb.errors import InvalidValue
-    from cedb.extract import extract_text, read_source
+    from cedb.extract import extract_text, read_bounded
 
     for flag, wanted in (
         ("--compare", compare),
@@ -115,17 +115,15 @@ def extract_command(
         target = to_curation / file_name(paper_key.strip())
         if os.path.lexists(target):  # a symlink, even a dangling one, is an existing file here
             raise InvalidValue(f"{target} exists: review it, or pass --force to replace it")
-    from cedb import limits
-
     # Bounded input (README "Limits"): refused before it is read, or as soon as it is too long.
     if source == "-":
-        text, read_as, where = sys.stdin.read(limits.max_input_bytes() + 1), "text", "stdin"
+        from cedb import limits
+
+        text = limits.check_text(sys.stdin.read(limits.max_input_bytes() + 1), "the text of stdin")
+        read_as, where = "text", "stdin"
     else:
-        if Path(source).is_file():  # a missing file or wrong suffix is read_source's to report
-            limits.check_file(Path(source), factor=limits.PDF_SIZE_FACTOR if source.lower().endswith(".pdf") else 1)
-        text, read_as = read_source(source)
+        text, read_as = read_bounded(source)
         where = Path(source).name
-    limits.check_text(text, f"the text of {where}")
     if kind is not None and not source.lower().endswith(".pdf"):
         read_as = kind.value
     candidates = [c for c in extract_text(text, kind=read_as) if c.confidence >= min_confidence]
@@ -133,7 +131,11 @@ def extract_command(
     rows = [c.to_dict() for c in candidates]
     columns = TABLE_COLUMNS + ["sentence"]
     if compare:
-        rows = [r.to_dict() for r in _compare(candidates, paper_key)]
+        from cedb.extract.record import compare_recorded
+
+        with common.transaction(write=False) as session:
+            compared = compare_recorded(session=session, candidates=candidates, paper=paper_key)
+        rows = [r.to_dict() for r in compared]
         columns = TABLE_COLUMNS + COMPARE_COLUMNS + ["sentence"]
     if fmt == common.Format.table:
         shown = [{**r, "sentence": _short(r["sentence"])} for r in rows]
@@ -167,75 +169,28 @@ def _short(sentence: str, width: int = 90) -> str:
     return sentence if len(sentence) <= width else sentence[: width - 1] + "…"
 
 
-def _compare(candidates, paper: str):
-    from cedb.extract import compare
-    from cedb.store import crud, query
-
-    with common.transaction(write=False) as session:
-        crud.get_reference(session=session, key=paper)
-        rows = query.run(session.connection(), query.Filters(paper=paper))
-    return compare(candidates, rows, paper=paper)
-
-
 def _record(candidates, *, paper: str, where: str, location: str | None, ask: bool) -> None:
-    """Add complete candidates as draft results in one transaction; conflicts exit 1.
+    """Add complete candidates as draft results in one transaction (asking before each new one
+    when ``ask``); conflicts exit 1."""
+    from cedb.extract.record import record
 
-    Candidates are first compared with all of the paper's results (whatever their
-    strategy): a known one is not added again and a conflicting one is reported, not added.
-    """
-    from cedb import results
-    from cedb.errors import ConflictError, DuplicateError
-    from cedb.extract import compare
-    from cedb.extract.drafts import measurement_fields
-    from cedb.store import bulk, crud, query
-    from cedb.store.models import Reference
+    def confirm(c) -> bool:
+        summary = (f"CE {c.ce_percent:g} % at {c.current_density_mA_cm2:g} mA cm⁻², "
+                   f"{c.areal_capacity_mAh_cm2:g} mAh cm⁻²"
+                   + (f", {c.cycles} cycles" if c.cycles is not None else ""))  # fmt: skip
+        return typer.confirm(f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True)
 
-    complete = [c for c in candidates if c.complete]
-    added, known, conflicts = 0, 0, []
-    wanted = []
     with common.transaction() as session:
-        crud.get_reference(session=session, key=paper)
-        rows = query.run(session.connection(), query.Filters(paper=paper))
-        for item in compare(complete, rows, paper=paper):
-            c = item.candidate
-            if item.status == "known":
-                known += 1
-                continue
-            if item.status == "conflict":
-                # The one wording of a conflict, on every route (cedb.store.bulk).
-                existing = crud.get_measurement(session=session, id=item.existing_id)
-                read_from = session.get(Reference, existing.source_id or existing.reference_id).key
-                assert item.existing_ce_percent is not None  # a conflict is with a recorded CE
-                conflicts.append(
-                    bulk.conflict_message(item.existing_id, item.existing_ce_percent, read_from, c.ce_percent, paper)
-                )
-                continue
-            summary = (f"CE {c.ce_percent:g} % at {c.current_density_mA_cm2:g} mA cm⁻², "
-                       f"{c.areal_capacity_mAh_cm2:g} mAh cm⁻²"
-                       + (f", {c.cycles} cycles" if c.cycles is not None else ""))  # fmt: skip
-            if ask and not typer.confirm(f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True):
-                continue
-            wanted.append(results.normalise({"paper": paper, **measurement_fields(c, where=where, location=location)}))
-        # The accepted candidates in one call of the one write path.
-        writer = crud.add_results(session=session, results=wanted)
-        added = len(writer.added)
-        for error in writer.errors:
-            if isinstance(error, DuplicateError):
-                known += 1
-            elif isinstance(error, ConflictError):
-                conflicts.append(str(error))
-            else:
-                raise error
-    for message in conflicts:
+        report = record(
+            session=session,
+            candidates=candidates,
+            paper=paper,
+            where=where,
+            location=location,
+            confirm=confirm if ask else None,
+        )
+    for message in report.conflicts:
         common.note(f"Conflict: {message}")
-    skipped = len(candidates) - len(complete)
-    summary = f"{added} / {len(complete)} complete candidate(s) recorded as drafts for {paper}"
-    if known:
-        summary += f"; {known} already recorded"
-    if conflicts:
-        summary += f"; {len(conflicts)} conflict(s)"
-    if skipped:
-        summary += f"; {skipped} incomplete left out (add them with `cedb result add`)"
-    common.note(summary)
-    if conflicts:
+    common.note(report.summary())
+    if report.conflicts:
         raise typer.Exit(1)

@@ -78,10 +78,7 @@ def show_command(
     from cedb.store import crud
 
     with common.transaction(write=False) as session:
-        reference = crud.get_reference(session=session, key=key)
-        record = reference.model_dump(exclude={"id", "title_key"})
-        record["aliases"] = ", ".join(crud.aliases(session=session, reference=reference)) or None
-        record["results"] = crud.count_citing(session=session, reference=reference)
+        record = crud.reference_record(session=session, key=key)
     common.emit_record(record, fmt)
 
 
@@ -183,7 +180,7 @@ def conflicts_command(
     from cedb.store import crud
 
     with common.transaction(write=False) as session:
-        rows = conflict_rows(session, crud.conflicts(session=session, key=key))
+        rows = crud.conflict_rows(session=session, key=key)
     common.emit(
         rows,
         fmt,
@@ -204,34 +201,6 @@ def conflicts_command(
         common.note(f"{len({r['group'] for r in rows})} conflict(s)")
 
 
-def conflict_rows(session, groups) -> list[dict]:
-    """One row per result of each group of ``crud.conflicts``, with its paper and source keys."""
-    from cedb.store.models import Reference, Strategy
-
-    def key_of(id):
-        return session.get(Reference, id).key if id is not None else None
-
-    rows = []
-    for number, group in enumerate(groups, 1):
-        for m in group:
-            strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
-            rows.append(
-                {
-                    "group": number,
-                    "id": m.id,
-                    "paper": key_of(m.reference_id),
-                    "label": strategy.label if strategy else None,
-                    "current_density_mA_cm2": m.current_density_mA_cm2,
-                    "areal_capacity_mAh_cm2": m.areal_capacity_mAh_cm2,
-                    "cycles": m.cycles,
-                    "ce_percent": m.ce_percent,
-                    "source": key_of(m.source_id) or key_of(m.reference_id),
-                    "location": m.location,
-                }
-            )
-    return rows
-
-
 class BibFormat(str, Enum):
     bibtex = "bibtex"
 
@@ -243,24 +212,14 @@ def export_command(
     keys: Annotated[Optional[list[str]], typer.Argument(help="Only these keys.")] = None,
 ) -> None:
     """Export papers as a BibTeX file that round-trips through pybtex."""
-    from cedb.bibliography import to_bibtex
-    from cedb.store import crud
+    from cedb import papers
 
     with common.transaction(write=False) as session:
-        references = crud.list_references(session=session)
-        if keys:
-            keys = crud.resolve_keys(session=session, keys=keys)  # an alias names its paper
-            missing = sorted(set(keys) - {r.key for r in references})
-            if missing:
-                from cedb.errors import NotFound
-
-                raise NotFound(f"no paper with key {', '.join(missing)}: see `cedb paper list`")
-            references = [r for r in references if r.key in set(keys)]
-        text = to_bibtex(references, aliases=crud.aliases_by_key(session=session))
+        text, entries = papers.bibtex(session=session, keys=keys)
     if output:
         from cedb import outputs
 
         outputs.write_text(output, text)
-        common.note(f"Wrote {len(references)} entries to {output}")
+        common.note(f"Wrote {entries} entries to {output}")
     else:
         typer.echo(text, nl=False)

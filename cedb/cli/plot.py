@@ -2,7 +2,7 @@
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -20,9 +20,6 @@ Output = Annotated[
     typer.Option("--output", "-o", metavar="FILE",
                  help="Figure file; the suffix chooses PNG, SVG or PDF.", show_default=False),
 ]  # fmt: skip
-
-
-MIN_CYCLES_FOR_STAGES = 5  # the stable window needs at least this many cycles
 
 
 class Axis(str, Enum):
@@ -47,18 +44,13 @@ class Plating(str, Enum):
 
 
 def _rows(filters) -> "object":
-    """Query rows as a DataFrame, with ``ref`` numbered as `cedb export table` numbers them."""
-    import pandas as pd
-
-    from cedb import exports
+    """Query rows as the DataFrame the figures take (``cedb.plots.rows_frame``)."""
+    from cedb import plots
     from cedb.store import query
 
     with common.transaction(write=False) as session:
         rows = query.run(session.connection(), filters)
-    numbers = exports.reference_numbers(rows)
-    frame = pd.DataFrame(rows, columns=list(query.ROW_KEYS))
-    frame["ref"] = frame["paper"].map(numbers)
-    return frame
+    return plots.rows_frame(rows)
 
 
 def _save(result, output: Path) -> None:
@@ -179,28 +171,25 @@ def cycling_command(
     from cedb import cycling, plots
 
     columns = ce_options.columns_of(cycle=cycle_col, charge=charge_col, discharge=discharge_col, current=current_col)
-    table = ce_options.read_file(
+    read = cycling.read_cycle_file(
         file,
-        common.Format.table,
         cell=cell.value,
         plating=plating.value,
         capacity_unit=unit,
         sheet=sheet,
         electrode_area_cm2=area,
         columns=columns,
-    ).table
-    stages: Any = None  # half-cell or full-cell stages
-    if cell == CellKind.half and len(table) >= MIN_CYCLES_FOR_STAGES:
-        stages = cycling.detect_half_cell_stages(table, min_stable_cycles=MIN_CYCLES_FOR_STAGES)
-    elif cell == CellKind.full and len(table) >= 8:
-        stages = cycling.detect_reservoir_exhaustion(table)
-    else:
+    )
+    ce_options.report_read(read, file, common.Format.table)
+    table = read.table
+    stages = cycling.detect_stages(table, cell=cell.value)
+    if stages is None:
         common.note(f"  {len(table)} cycles: too few to find stages; the points alone are drawn")
     result = plots.cycling(table, stages)
     _save(result, output)
     for stage, first, last in stages.spans() if stages is not None else []:
         common.note(f"  {stage}: cycles {first}-{last}")
-    if getattr(stages, "outlier_cycles", None):
+    if isinstance(stages, cycling.HalfCellStages) and stages.outlier_cycles:
         cycles = ", ".join(map(str, stages.outlier_cycles))
         rule = stages.params["outlier_rule"]
         common.note(f"  left out of the stable CE: cycles {cycles} ({rule})")

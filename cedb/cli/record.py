@@ -88,23 +88,9 @@ def common_render(result, fmt) -> None:
 def store(result, *, method: str, default_cell: str | None, options: dict) -> int:
     """Add the computed CE as a measurement; returns its id."""
     from cedb import results
-    from cedb.errors import InvalidValue
     from cedb.store import crud
 
-    if not options.get("paper"):
-        raise InvalidValue("--record needs --paper KEY: the paper these data belong to")
-    raw = {k: v for k, v in options.items() if v is not None}
-    raw.setdefault("cell", default_cell)
-    if raw.get("cell") is None:
-        raw.pop("cell")
-    if any(raw.get(k) for k in ("host", "electrolyte", "additive", "label")) and "category" not in raw:
-        raise InvalidValue("a strategy needs its category: give --category with --label/--host/--electrolyte")
-    raw.update(
-        ce=result.ce_percent, method=method, statistic="average", method_params={"method": method, **result.inputs}
-    )
-    if result.cycles:
-        raw["cycles"] = result.cycles
-    measurement_input = results.normalise(raw)
+    measurement_input = results.from_ce(result, method=method, default_cell=default_cell, **options)
     with common.transaction() as session:
         measurement = crud.add_result(session=session, result=measurement_input)
         measurement_id = measurement.id

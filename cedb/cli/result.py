@@ -147,7 +147,7 @@ def add_command(
     from cedb import results
     from cedb.errors import InvalidValue
     from cedb.store import crud
-    from cedb.store.bulk import LikelyDuplicate, StrategyConflict
+    from cedb.store.bulk import LikelyDuplicate
 
     interactive = _can_ask() and not no_input
     for name, prompt in REQUIRED:
@@ -160,35 +160,29 @@ def add_command(
             if name not in values:
                 values[name] = typer.prompt(prompt, default="", show_default=False, err=True)
     result = results.normalise(values)
+
+    def confirm(refusal) -> bool:
+        # A warning naming what is recorded; on a terminal the person decides.
+        common.note(f"warning: {refusal}")
+        question = (
+            "Add it anyway?"
+            if isinstance(refusal, LikelyDuplicate)
+            else "Change the strategy to these values (for all its results)?"
+        )
+        return typer.confirm(question, default=False, err=True)
+
     with common.transaction() as session:
-        measurement, update_strategies = None, False
-        while measurement is None:
-            try:
-                measurement = crud.add_result(
-                    session=session,
-                    result=result,
-                    on_conflict=on_conflict.value,
-                    allow_duplicate=allow_duplicate,
-                    update_strategies=update_strategies,
-                )
-            except (LikelyDuplicate, StrategyConflict) as exc:
-                # A warning naming what is recorded; on a terminal the person decides.
-                if not interactive:
-                    raise
-                common.note(f"warning: {exc}")
-                question = (
-                    "Add it anyway?"
-                    if isinstance(exc, LikelyDuplicate)
-                    else "Change the strategy to these values (for all its results)?"
-                )
-                if not typer.confirm(question, default=False, err=True):
-                    raise typer.Exit(1)
-                if isinstance(exc, LikelyDuplicate):
-                    allow_duplicate = True
-                else:
-                    update_strategies = True
+        measurement = crud.add_result_asking(
+            session=session,
+            result=result,
+            confirm=confirm if interactive else None,
+            on_conflict=on_conflict.value,
+            allow_duplicate=allow_duplicate,
+        )
+        if measurement is None:  # the person said no
+            raise typer.Exit(1)
         assert measurement.id is not None  # set by the insert
-        record = _record(session, measurement.id)
+        record = crud.result_record(session=session, id=measurement.id)
     common.note(f"Added result {measurement.id} (see `cedb result show {measurement.id}`)")
     if fmt == common.Format.table:
         typer.echo(measurement.id)  # the id alone on stdout, for scripts
@@ -203,19 +197,13 @@ def edit_command(
     id: Annotated[int, typer.Argument(help="Result id (see `cedb query`).")],
 ) -> None:
     """Change fields of a result; conditions may not come to duplicate another result."""
-    from cedb import precision, results
+    from cedb import results
     from cedb.errors import InvalidValue
     from cedb.store import crud
 
     if not values:
         raise InvalidValue("nothing to change: give at least one --field value")
-    changes = results.ResultInput(paper=values.pop("paper", ""), source=values.pop("source", None))
-    for name, value in values.items():
-        name = results.ALIASES.get(name, name)
-        target = changes.strategy if name in results.STRATEGY_FIELDS else changes.measurement
-        target[name] = results.normalise_field(name, value)
-        if name == "ce_percent":  # a new CE brings its own reported precision (or none)
-            changes.measurement["ce_decimals"] = precision.decimals(value)
+    changes = results.changes(values)
     with common.transaction() as session:
         writer = crud.update_results(session=session, edits=[(id, changes)])
         if writer.errors:
@@ -235,7 +223,7 @@ def rm_command(
 
     with common.transaction() as session:
         if _can_ask() and not yes:
-            record = _record(session, id)
+            record = crud.result_record(session=session, id=id)
             common.note(
                 f"This removes result {id}: {record['paper']}, CE {record['ce_percent']:g} %"
                 + (f", {record['label']}" if record["label"] else "")
@@ -254,70 +242,11 @@ def show_command(
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Show every field of a result, its provenance and the practical verdict with the reason."""
-    with common.transaction(write=False) as session:
-        record = _record(session, id, profile=profile, strict=strict)
-    common.emit_record(record, fmt)
-
-
-def _record(session, id: int, *, profile: str = "review", strict: bool = False) -> dict:
-    import json
-
-    from cedb.ce import lce_or_none
-    from cedb.practical import get_profile, verdict
     from cedb.store import crud
-    from cedb.store.models import Reference, Strategy
 
-    m = crud.get_measurement(session=session, id=id)
-    reference = session.get(Reference, m.reference_id)
-    strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
-    source = session.get(Reference, m.source_id) if m.source_id else None
-    chosen = get_profile(profile)
-    judged = verdict(m, chosen, strict=strict)
-    record = {"id": m.id, "paper": reference.key, "doi": reference.doi, "year": reference.year}
-    for name in ("category", "label", "host", "electrolyte", "additive"):
-        value = getattr(strategy, name) if strategy else None
-        record[name] = getattr(value, "value", value)
-    for name in (
-        "cell",
-        "method",
-        "current_density_mA_cm2",
-        "areal_capacity_mAh_cm2",
-        "cycles",
-        "ce_percent",
-        "statistic",
-        "full_cell_derived",
-        "temperature_C",
-        "ec_ratio_g_Ah",
-        "np_ratio",
-        "cathode_loading_mAh_cm2",
-    ):
-        value = getattr(m, name)
-        record[name] = value.value if hasattr(value, "value") else value
-    record["lce"] = lce_or_none(m.ce_percent)
-    record["method_params"] = json.loads(m.method_params) if m.method_params else None
-    record["practical"] = judged.practical
-    record["practical_reason"] = f"{judged.word} ({chosen.name}{', strict' if strict else ''}): {judged.reason}"
-    record["source"] = source.key if source else None
-    for name in ("location", "quote", "status", "curator", "note"):
-        value = getattr(m, name)
-        record[name] = value.value if hasattr(value, "value") else value
-    for name in ("created_at", "updated_at"):
-        value = getattr(m, name)
-        if value is not None and value.tzinfo is None:  # SQLite keeps no zone; cedb writes UTC
-            from datetime import timezone
-
-            value = value.replace(tzinfo=timezone.utc)
-        record[name] = value.isoformat() if value else None
-    # Where another source gives another CE for the same paper, strategy and conditions.
-    others = [m for group in crud.conflicts(session=session, result_id=id) for m in group if m.id != id]
-    record["conflicts"] = (
-        "; ".join(
-            f"id {o.id}: {o.ce_percent:g} % read from {session.get(Reference, o.source_id or o.reference_id).key}"
-            for o in others
-        )
-        or None
-    )
-    return record
+    with common.transaction(write=False) as session:
+        record = crud.result_record(session=session, id=id, profile=profile, strict=strict)
+    common.emit_record(record, fmt)
 
 
 @app.command("import")

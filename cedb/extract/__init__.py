@@ -6,7 +6,7 @@ The rules (what counts as a result, how conditions are assigned) are described i
 ``cedb.extract.rules``; offsets and qualifiers in ``cedb.extract.api``.
 """
 
-from cedb.extract.api import SUFFIX_KINDS, Candidate, extract_file, extract_text, read_source
+from cedb.extract.api import SUFFIX_KINDS, Candidate, extract_file, extract_text, read_bounded, read_source
 from cedb.extract.compare import CE_TOLERANCE_PERCENT, Comparison, compare, same_conditions
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "compare",
     "extract_file",
     "extract_text",
+    "read_bounded",
     "read_source",
     "same_conditions",
 ]

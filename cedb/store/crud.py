@@ -4,6 +4,7 @@ The caller (one CLI command, one curation load) owns the transaction, so a
 command either fully happens or leaves the database as it was.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
 
 from cedb.bibliography import title_key
-from cedb.errors import ConflictError, InvalidValue, NotFound
+from cedb.errors import CedbError, ConflictError, InvalidValue, NotFound
 from cedb.results import CONDITION_FIELDS, STRATEGY_FIELDS, ResultInput
 from cedb.store.models import (
     Measurement,
@@ -386,6 +387,16 @@ def aliases(*, session: Session, reference: Reference) -> list[str]:
     )
 
 
+def reference_record(*, session: Session, key: str) -> dict[str, Any]:
+    """Every field of one paper (by key or alias) as a flat record (what `cedb paper show`
+    prints): its columns, its aliases joined by commas, and how many results cite it."""
+    reference = get_reference(session=session, key=key)
+    record = reference.model_dump(exclude={"id", "title_key"})
+    record["aliases"] = ", ".join(aliases(session=session, reference=reference)) or None
+    record["results"] = count_citing(session=session, reference=reference)
+    return record
+
+
 def conflicts(*, session: Session, key: str | None = None, result_id: int | None = None) -> list[list[Measurement]]:
     """Groups of results of one paper, strategy and conditions whose CE differs (two sources
     disagreeing, e.g. a review quoting 99.6 % where the paper states 99.7 %): what a merge
@@ -406,6 +417,34 @@ def conflicts(*, session: Session, key: str | None = None, result_id: int | None
     return found
 
 
+def conflict_rows(*, session: Session, key: str | None = None) -> list[dict[str, Any]]:
+    """``conflicts`` as flat rows (what `cedb paper conflicts` lists): one per result of each
+    group, numbered from 1, with its paper, strategy label, conditions, CE, source and location."""
+
+    def key_of(id: int | None) -> str | None:
+        return session.get_one(Reference, id).key if id is not None else None
+
+    rows = []
+    for number, group in enumerate(conflicts(session=session, key=key), 1):
+        for m in group:
+            strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
+            rows.append(
+                {
+                    "group": number,
+                    "id": m.id,
+                    "paper": key_of(m.reference_id),
+                    "label": strategy.label if strategy else None,
+                    "current_density_mA_cm2": m.current_density_mA_cm2,
+                    "areal_capacity_mAh_cm2": m.areal_capacity_mAh_cm2,
+                    "cycles": m.cycles,
+                    "ce_percent": m.ce_percent,
+                    "source": key_of(m.source_id) or key_of(m.reference_id),
+                    "location": m.location,
+                }
+            )
+    return rows
+
+
 # --------------------------------------------------------------------------- measurements
 
 
@@ -414,6 +453,68 @@ def get_measurement(*, session: Session, id: int) -> Measurement:
     if measurement is None:
         raise NotFound(f"no result with id {id}: see `cedb query`")
     return measurement
+
+
+def result_record(*, session: Session, id: int, profile: str = "review", strict: bool = False) -> dict[str, Any]:
+    """Every field of one result as a flat record (what `cedb result show` prints): paper,
+    strategy, conditions, LCE, method inputs, the practical verdict under ``profile`` with its
+    reason, provenance, times in UTC, and the other sources that give another CE."""
+    import json
+    from datetime import timezone
+
+    from cedb.ce import lce_or_none
+    from cedb.practical import get_profile, verdict
+
+    m = get_measurement(session=session, id=id)
+    reference = session.get_one(Reference, m.reference_id)
+    strategy = session.get(Strategy, m.strategy_id) if m.strategy_id else None
+    source = session.get(Reference, m.source_id) if m.source_id else None
+    chosen = get_profile(profile)
+    judged = verdict(m, chosen, strict=strict)
+    record: dict[str, Any] = {"id": m.id, "paper": reference.key, "doi": reference.doi, "year": reference.year}
+    for name in ("category", "label", "host", "electrolyte", "additive"):
+        record[name] = _plain(getattr(strategy, name) if strategy else None)
+    for name in (
+        "cell",
+        "method",
+        "current_density_mA_cm2",
+        "areal_capacity_mAh_cm2",
+        "cycles",
+        "ce_percent",
+        "statistic",
+        "full_cell_derived",
+        "temperature_C",
+        "ec_ratio_g_Ah",
+        "np_ratio",
+        "cathode_loading_mAh_cm2",
+    ):
+        record[name] = _plain(getattr(m, name))
+    record["lce"] = lce_or_none(m.ce_percent)
+    record["method_params"] = json.loads(m.method_params) if m.method_params else None
+    record["practical"] = judged.practical
+    record["practical_reason"] = f"{judged.word} ({chosen.name}{', strict' if strict else ''}): {judged.reason}"
+    record["source"] = source.key if source else None
+    for name in ("location", "quote", "status", "curator", "note"):
+        record[name] = _plain(getattr(m, name))
+    for name in ("created_at", "updated_at"):
+        value = getattr(m, name)
+        if value is not None and value.tzinfo is None:  # SQLite keeps no zone; cedb writes UTC
+            value = value.replace(tzinfo=timezone.utc)
+        record[name] = value.isoformat() if value else None
+    # Where another source gives another CE for the same paper, strategy and conditions.
+    others = [o for group in conflicts(session=session, result_id=id) for o in group if o.id != id]
+    record["conflicts"] = (
+        "; ".join(
+            f"id {o.id}: {o.ce_percent:g} % read from {read_from(session=session, measurement=o)}" for o in others
+        )
+        or None
+    )
+    return record
+
+
+def read_from(*, session: Session, measurement: Measurement) -> str:
+    """The key of the paper a result was read from: its source, else its own paper."""
+    return session.get_one(Reference, measurement.source_id or measurement.reference_id).key
 
 
 def add_results(
@@ -459,6 +560,42 @@ def add_result(
         raise writer.errors[0]
     # The writer works below the ORM: read the row as it now is.
     return session.get_one(Measurement, writer.ids[1], populate_existing=True)
+
+
+def add_result_asking(
+    *,
+    session: Session,
+    result: ResultInput,
+    confirm: Callable[[CedbError], bool] | None,
+    on_conflict: str = "error",
+    allow_duplicate: bool = False,
+) -> Measurement | None:
+    """``add_result``, asking ``confirm(refusal)`` where it is a person's call: a likely duplicate
+    (another strategy label, same conditions and CE: add it anyway?) or a strategy label recorded
+    with other values (change that strategy, for all its results?). Yes tries again with that
+    allowed; no returns None and adds nothing. Without ``confirm`` (no one to ask), and for
+    every other refusal, the refusal is raised."""
+    from cedb.store.bulk import LikelyDuplicate, StrategyConflict
+
+    update_strategies = False
+    while True:
+        try:
+            return add_result(
+                session=session,
+                result=result,
+                on_conflict=on_conflict,
+                allow_duplicate=allow_duplicate,
+                update_strategies=update_strategies,
+            )
+        except (LikelyDuplicate, StrategyConflict) as refusal:
+            if confirm is None:
+                raise
+            if not confirm(refusal):
+                return None
+            if isinstance(refusal, LikelyDuplicate):
+                allow_duplicate = True
+            else:
+                update_strategies = True
 
 
 def update_results(*, session: Session, edits: list[tuple[int, ResultInput]]):

@@ -5,6 +5,7 @@ see ``cedb.resources``). env.py takes the connection from ``config.attributes``.
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -130,6 +131,34 @@ def drift(engine: Engine) -> list[str]:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
         diffs = compare_metadata(context, SQLModel.metadata)
     return [_describe(diff) for diff in diffs]
+
+
+@dataclass
+class SchemaCheck:
+    """What ``check`` found: the database's revision, the differences, and what to do about them."""
+
+    revision: str | None
+    problems: list[str] = field(default_factory=list)
+    advice: str = "run `cedb db upgrade` or write a migration"
+
+
+def check(engine: Engine) -> SchemaCheck:
+    """Whether the database's schema is this cedb's: a revision newer than cedb knows, an older
+    one, or (at the head) any drift between the models and the tables is a problem."""
+    from cedb.store.db import HEAD_REVISION, current_revision
+
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+    found = SchemaCheck(revision)
+    if revision is not None and revision != HEAD_REVISION and not is_known(revision):
+        found.problems.append(f"database is at {revision}, newer than this cedb (which knows up to {HEAD_REVISION})")
+        found.advice = "upgrade cedb (do not run `cedb db upgrade` or `downgrade` with this version)"
+    elif revision != HEAD_REVISION:
+        found.problems.append(f"database is at {revision or '(empty)'}, older than this cedb's {HEAD_REVISION}")
+        found.advice = "run `cedb db upgrade`"
+    else:
+        found.problems.extend(drift(engine))
+    return found
 
 
 def _describe(diff) -> str:

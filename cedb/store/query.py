@@ -476,3 +476,12 @@ def placeholder_rows(connection: Connection, selected: Any, keys: Sequence[str])
         )
     )
     return [dict(zip(keys, found[: len(keys)])) | {"note": found[-1]} for found in connection.execute(statement)]
+
+
+def paper_rows(*, session, paper: str) -> list[dict[str, Any]]:
+    """The rows (``run``) of one paper's results, whatever their strategy; NotFound when no
+    paper has the key."""
+    from cedb.store import crud
+
+    crud.get_reference(session=session, key=paper)
+    return run(session.connection(), Filters(paper=paper))
