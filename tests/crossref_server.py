@@ -14,6 +14,7 @@ import json
 import threading
 import time
 import urllib.parse
+import sys
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -101,6 +102,12 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[Request] = []
         self.works = load_works()
+
+    def handle_error(self, request, client_address):
+        # cedb gave up on a slow or broken answer and closed the connection: expected here, and
+        # not to be printed into the stderr of a `cedb` run in the same process.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class CrossrefServer:
