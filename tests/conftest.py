@@ -206,7 +206,13 @@ class Cli:
 
     def run(self, args: list[str], input: str | None, env: dict, timeout: float) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [self.executable, *args], input=input, capture_output=True, text=True, cwd=self.cwd, env=env, timeout=timeout
+            [self.executable, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=self.cwd,
+            env=env,
+            timeout=timeout,
         )
 
     def __call__(
@@ -267,26 +273,28 @@ class InProcessCli(Cli):
         stderr = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             stderr += "".join(traceback.format_exception(result.exception))
-        return subprocess.CompletedProcess(["cedb", *args], result.exit_code, result.stdout, stderr)
+        process = subprocess.CompletedProcess(["cedb", *args], result.exit_code, result.stdout, stderr)
+        process.stdout_bytes = result.stdout_bytes  # type: ignore[attr-defined]  # before universal newlines
+        return process
 
 
-def _cli(request, url: str, cwd: Path) -> Cli:
+def make_cli(request, url: str, cwd: Path) -> Cli:
     """In-process, or the installed `cedb` in a real process for tests marked end_to_end."""
     if request.node.get_closest_marker("end_to_end"):
         return Cli(cedb_executable(), url, cwd)
-    return InProcessCli("cedb", url, cwd)
+    return InProcessCli(cedb_executable(), url, cwd)  # .executable: for tests that start processes themselves
 
 
 @pytest.fixture
 def cli(request, database_url, tmp_path) -> Cli:
     """`cedb` on a new database of each backend (first use loads the bundled dataset)."""
-    return _cli(request, database_url, tmp_path)
+    return make_cli(request, database_url, tmp_path)
 
 
 @pytest.fixture
 def sqlite_cli(request, sqlite_url, tmp_path) -> Cli:
     """`cedb` on a new SQLite database only."""
-    return _cli(request, sqlite_url, tmp_path)
+    return make_cli(request, sqlite_url, tmp_path)
 
 
 def assert_user_error(process: subprocess.CompletedProcess, code: int = 1, contains: str = "") -> str:
@@ -315,8 +323,8 @@ def database_snapshot(url: str) -> dict:
 
 
 # `pytest -m "not slow"` is the fast part. Slow: every test that runs the installed `cedb` in a
-# subprocess (end-to-end, about a second per call: `cedb_bin`, or marked end_to_end), the browser tests, and the long ones below
-# (measured with --durations on this machine).
+# subprocess (end-to-end, about a second per call: it uses `cedb_bin` or is marked end_to_end),
+# the browser tests, and the long ones below (measured with --durations on this machine).
 SLOW_FILES = {"test_web_browser.py"}
 SLOW_TESTS = {
     "test_corpus_ce_agrees_with_the_instrument",  # reads every public cycler file

@@ -11,10 +11,10 @@ Every request is recorded with its headers so tests can check the User-Agent.
 """
 
 import json
+import sys
 import threading
 import time
 import urllib.parse
-import sys
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
