@@ -332,8 +332,28 @@ SLOW_TESTS = {
 }
 
 
+# `pytest -m library` is the pure-library part: the modules that need no database and no `cedb`
+# process (units, CE methods, cycler files, chemistry, extraction, BibTeX, outputs, plots, the
+# practical rule), less any test of theirs that asks for a database fixture.
+LIBRARY_FILES = {
+    "test_bibliography.py",
+    "test_ce.py",
+    "test_cycling.py",
+    "test_extract.py",
+    "test_outputs.py",
+    "test_plots.py",
+    "test_practical.py",
+    "test_units.py",
+}
+DATABASE_FIXTURES = {"engine", "session", "database_url", "sqlite_url", "postgres_url", "cli", "sqlite_cli", "cedb_bin"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if (item.path.name in LIBRARY_FILES or item.path.name.startswith("test_chemistry_")) and not (
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(pytest.mark.library)
         if (
             "cedb_bin" in getattr(item, "fixturenames", ())
             or item.get_closest_marker("end_to_end")
