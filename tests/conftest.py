@@ -114,6 +114,50 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'cedb.sqlite'}"
 
 
+def _schema_of(url: str) -> str:
+    return url.rsplit("%3D", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> str | None:
+    """One migrated, empty PostgreSQL schema per test run, as the SQL that rebuilds it (pg_dump:
+    tables, constraints, indexes, sequences and the alembic_version row), with __cedb_schema__ for
+    its name; replaying it takes ~0.3 s where migrating takes ~2 s. None without a usable pg_dump
+    (tests then migrate their own schema)."""
+    from cedb.store.db import make_engine, prepare
+
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        return None
+    with fresh_postgres_schema() as url:
+        schema = _schema_of(url)
+        engine = make_engine(url)
+        prepare(engine, load_bundled=False)
+        engine.dispose()
+        libpq_url = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+        dump = subprocess.run(
+            [pg_dump, "--no-owner", "--no-privileges", "--inserts", "--schema", schema, libpq_url],
+            capture_output=True,
+            text=True,
+        )
+    if dump.returncode != 0:  # e.g. a pg_dump older than the server
+        return None
+    lines = [
+        line
+        for line in dump.stdout.splitlines()
+        if not line.startswith("\\") and line.strip() != f"CREATE SCHEMA {schema};"  # psql meta-commands; it exists
+    ]
+    return "\n".join(lines).replace(schema, "__cedb_schema__")
+
+
+def _replay(template: str, url: str) -> None:
+    import psycopg
+
+    libpq_url = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq_url) as connection:
+        connection.execute(template.replace("__cedb_schema__", _schema_of(url)).encode())
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """One migrated, empty SQLite file per test run; tests get copies (migrating takes ~1.5 s)."""
@@ -128,11 +172,13 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def engine(database_url, request):
-    """A migrated, empty database (no bundled data): a copy of the template on SQLite."""
+    """A migrated, empty database (no bundled data): a copy of the template of its backend."""
     from cedb.store.db import make_engine, prepare
 
     if database_url.startswith("sqlite:///"):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), database_url.removeprefix("sqlite:///"))
+    elif template := request.getfixturevalue("postgres_template"):
+        _replay(template, database_url)
     engine = make_engine(database_url)
     prepare(engine, load_bundled=False)
     yield engine
@@ -158,6 +204,17 @@ class Cli:
         self.env = {**os.environ, "CEDB_DATABASE_URL": url, "NO_COLOR": "1", **(env or {})}
         self.env.pop("CEDB_EMAIL", None)
 
+    def run(self, args: list[str], input: str | None, env: dict, timeout: float) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [self.executable, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=self.cwd,
+            env=env,
+            timeout=timeout,
+        )
+
     def __call__(
         self,
         *args: str,
@@ -166,15 +223,7 @@ class Cli:
         env: dict | None = None,
         timeout: float = 120,
     ) -> subprocess.CompletedProcess:
-        process = subprocess.run(
-            [self.executable, *map(str, args)],
-            input=input,
-            capture_output=True,
-            text=True,
-            cwd=self.cwd,
-            env={**self.env, **(env or {})},
-            timeout=timeout,
-        )
+        process = self.run(list(map(str, args)), input, {**self.env, **(env or {})}, timeout)
         if check is True and process.returncode != 0:
             raise AssertionError(
                 f"cedb {' '.join(map(str, args))} failed ({process.returncode}):\n{process.stdout}\n{process.stderr}"
@@ -186,16 +235,66 @@ class Cli:
         return json.loads(process.stdout)
 
 
+class InProcessCli(Cli):
+    """The same `cedb` run in this process (typer's CliRunner around the entry point
+    ``cedb.cli.main.run``, so the error boundary and exit codes are the real ones): it saves
+    the ~1 s of interpreter start-up and imports per call. A bug's traceback goes to stderr
+    and the exit code is 1, as in a real process. ``timeout`` does not apply in-process."""
+
+    def run(self, args: list[str], input: str | None, env: dict, timeout: float) -> subprocess.CompletedProcess:
+        import contextlib
+        import gc
+        import traceback
+        import warnings
+
+        from click.testing import CliRunner  # typer's wrapper takes a Typer app, not the entry point
+
+        from cedb.cli import common
+        from cedb.cli.main import run as entry_point
+
+        class Entry:  # what CliRunner.invoke calls: the console script's `run` with this argv
+            @staticmethod
+            def main(args, prog_name, **_):
+                sys.argv = [prog_name, *args]
+                entry_point()
+
+        changes = {key: value for key, value in env.items() if os.environ.get(key) != value}
+        changes.update({key: None for key in os.environ if key not in env})
+        argv, threshold = sys.argv, gc.get_threshold()
+        try:
+            with contextlib.chdir(self.cwd), warnings.catch_warnings():
+                result = CliRunner().invoke(Entry, args, input=input, env=changes, prog_name="cedb")  # type: ignore[arg-type]
+        finally:
+            sys.argv = argv
+            gc.set_threshold(*threshold)
+            if common._state["engine"] is not None:
+                common._state["engine"].dispose()
+            common.set_database(None)
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += "".join(traceback.format_exception(result.exception))
+        process = subprocess.CompletedProcess(["cedb", *args], result.exit_code, result.stdout, stderr)
+        process.stdout_bytes = result.stdout_bytes  # type: ignore[attr-defined]  # before universal newlines
+        return process
+
+
+def make_cli(request, url: str, cwd: Path) -> Cli:
+    """In-process, or the installed `cedb` in a real process for tests marked end_to_end."""
+    if request.node.get_closest_marker("end_to_end"):
+        return Cli(cedb_executable(), url, cwd)
+    return InProcessCli(cedb_executable(), url, cwd)  # .executable: for tests that start processes themselves
+
+
 @pytest.fixture
-def cli(cedb_bin, database_url, tmp_path) -> Cli:
+def cli(request, database_url, tmp_path) -> Cli:
     """`cedb` on a new database of each backend (first use loads the bundled dataset)."""
-    return Cli(cedb_bin, database_url, tmp_path)
+    return make_cli(request, database_url, tmp_path)
 
 
 @pytest.fixture
-def sqlite_cli(cedb_bin, sqlite_url, tmp_path) -> Cli:
+def sqlite_cli(request, sqlite_url, tmp_path) -> Cli:
     """`cedb` on a new SQLite database only."""
-    return Cli(cedb_bin, sqlite_url, tmp_path)
+    return make_cli(request, sqlite_url, tmp_path)
 
 
 def assert_user_error(process: subprocess.CompletedProcess, code: int = 1, contains: str = "") -> str:
@@ -224,8 +323,8 @@ def database_snapshot(url: str) -> dict:
 
 
 # `pytest -m "not slow"` is the fast part. Slow: every test that runs the installed `cedb` in a
-# subprocess (end-to-end, about a second per call), the browser tests, and the long ones below
-# (measured with --durations on this machine).
+# subprocess (end-to-end, about a second per call: it uses `cedb_bin` or is marked end_to_end),
+# the browser tests, and the long ones below (measured with --durations on this machine).
 SLOW_FILES = {"test_web_browser.py"}
 SLOW_TESTS = {
     "test_corpus_ce_agrees_with_the_instrument",  # reads every public cycler file
@@ -233,10 +332,31 @@ SLOW_TESTS = {
 }
 
 
+# `pytest -m library` is the pure-library part: the modules that need no database and no `cedb`
+# process (units, CE methods, cycler files, chemistry, extraction, BibTeX, outputs, plots, the
+# practical rule), less any test of theirs that asks for a database fixture.
+LIBRARY_FILES = {
+    "test_bibliography.py",
+    "test_ce.py",
+    "test_cycling.py",
+    "test_extract.py",
+    "test_outputs.py",
+    "test_plots.py",
+    "test_practical.py",
+    "test_units.py",
+}
+DATABASE_FIXTURES = {"engine", "session", "database_url", "sqlite_url", "postgres_url", "cli", "sqlite_cli", "cedb_bin"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if (item.path.name in LIBRARY_FILES or item.path.name.startswith("test_chemistry_")) and not (
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(pytest.mark.library)
         if (
             "cedb_bin" in getattr(item, "fixturenames", ())
+            or item.get_closest_marker("end_to_end")
             or item.path.name in SLOW_FILES
             or item.originalname in SLOW_TESTS
         ):

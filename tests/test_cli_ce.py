@@ -1,28 +1,19 @@
 """cedb ce and cedb life, run as the installed command a user types."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import assert_user_error
+from conftest import assert_user_error, make_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cycling"
 TRUTH = json.loads((FIXTURES / "truth.json").read_text())
 
 
 @pytest.fixture
-def run(cedb_bin, tmp_path):
-    """Run `cedb ...`; the database points into tmp_path, which these commands never open."""
-    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}", "NO_COLOR": "1"}
-
-    def call(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [cedb_bin, *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
-        )
-
-    yield call
+def run(request, tmp_path):
+    """Run `cedb ...` (in-process unless marked end_to_end); its database, in tmp_path, is never opened."""
+    yield make_cli(request, f"sqlite:///{tmp_path / 'never.sqlite'}", tmp_path)
     assert not (tmp_path / "never.sqlite").exists()  # pure calculations, no database
 
 

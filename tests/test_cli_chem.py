@@ -3,12 +3,10 @@
 import csv
 import io
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, assert_user_error
+from conftest import REPO, assert_user_error, make_cli
 
 from cedb.chemistry.descriptors import DESCRIPTOR_KEYS
 
@@ -16,16 +14,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "electrolytes.csv"
 
 
 @pytest.fixture
-def run(cedb_bin, tmp_path):
-    """Run `cedb ...`; these commands never open the database."""
-    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}", "NO_COLOR": "1"}
-
-    def call(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [cedb_bin, *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
-        )
-
-    yield call
+def run(request, tmp_path):
+    """Run `cedb ...` (in-process unless marked end_to_end); these commands never open the database."""
+    yield make_cli(request, f"sqlite:///{tmp_path / 'never.sqlite'}", tmp_path)
     assert not (tmp_path / "never.sqlite").exists()
 
 

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 
+import pytest
 from conftest import assert_user_error
 
 # SGR parameters that set a colour: 30-37, 38;..., 39, 40-47, 48;..., 49, 90-97, 100-107.
@@ -66,6 +67,7 @@ def test_every_help_page_renders():
 # --------------------------------------------------------------------------- exit codes and streams
 
 
+@pytest.mark.end_to_end
 def test_usage_errors_exit_2_without_traceback(sqlite_cli):
     for args, message in [
         ([], "Usage: cedb"),
@@ -81,6 +83,7 @@ def test_usage_errors_exit_2_without_traceback(sqlite_cli):
         assert "Traceback" not in process.stderr
 
 
+@pytest.mark.end_to_end
 def test_data_errors_exit_1_with_one_error_line(sqlite_cli, tmp_path):
     empty = tmp_path / "empty.bib"
     empty.write_text("% nothing\n@comment{only a comment}\n", encoding="utf-8")
@@ -99,6 +102,7 @@ def test_data_errors_exit_1_with_one_error_line(sqlite_cli, tmp_path):
         assert process.stdout == ""
 
 
+@pytest.mark.end_to_end
 def test_network_failure_exits_4(sqlite_cli):
     process = sqlite_cli(
         "paper", "add", "10.5555/any", env={"CEDB_CROSSREF_URL": "http://127.0.0.1:9", "CEDB_HTTP_TIMEOUT": "1"}
@@ -106,6 +110,7 @@ def test_network_failure_exits_4(sqlite_cli):
     assert_user_error(process, 4, "cannot reach Crossref at http://127.0.0.1:9")
 
 
+@pytest.mark.end_to_end
 def test_check_problems_exit_3_with_findings_on_stdout(sqlite_cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("paper:\n  key: x\n", encoding="utf-8")
@@ -114,6 +119,7 @@ def test_check_problems_exit_3_with_findings_on_stdout(sqlite_cli, tmp_path):
     assert f"{bad.name}:1:" in process.stdout
 
 
+@pytest.mark.end_to_end
 def test_data_on_stdout_messages_on_stderr(sqlite_cli):
     first = sqlite_cli("paper", "list", "--format", "json", check=True)  # first use creates the database
     assert "Created a new cedb database" in first.stderr
@@ -167,6 +173,7 @@ def _on_a_terminal(cli, *args: str) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.end_to_end
 def test_no_color_on_a_terminal(sqlite_cli):
     assert "NO_COLOR" in sqlite_cli.env
     table = _on_a_terminal(sqlite_cli, "paper", "list")

@@ -16,7 +16,7 @@ BAD = FIXTURES / "curation" / "bad"
 def empty_cli(cli, tmp_path):
     """A second database of the same backend as ``cli``, not created yet (for `cedb init --empty`)."""
     if cli.url.startswith("sqlite"):
-        yield Cli(cli.executable, f"sqlite:///{tmp_path / 'empty.sqlite'}", tmp_path)
+        yield type(cli)(cli.executable, f"sqlite:///{tmp_path / 'empty.sqlite'}", tmp_path)
         return
     from cedb.config import database_url
 
@@ -25,7 +25,7 @@ def empty_cli(cli, tmp_path):
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield Cli(cli.executable, _pg_schema_url(schema), tmp_path)
+        yield type(cli)(cli.executable, _pg_schema_url(schema), tmp_path)
     finally:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -1,12 +1,11 @@
 """cedb extract, run as the installed command a user types."""
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import assert_user_error
+from conftest import assert_user_error, make_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 from conftest import REVIEW_TEXT as REVIEW  # noqa: E402
@@ -20,16 +19,9 @@ TEXT = (
 
 
 @pytest.fixture
-def run(cedb_bin, tmp_path):
-    """Run `cedb ...` with a database path in tmp_path that plain extraction never opens."""
-    env = {**os.environ, "CEDB_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
-           "NO_COLOR": "1"}  # fmt: skip
-
-    def call(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([cedb_bin, *map(str, args)], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=120, input=input)  # fmt: skip
-
-    yield call
+def run(request, tmp_path):
+    """Run `cedb ...` (in-process unless marked end_to_end); plain extraction never opens its database."""
+    yield make_cli(request, f"sqlite:///{tmp_path / 'never.sqlite'}", tmp_path)
     assert not (tmp_path / "never.sqlite").exists()  # extraction alone needs no database
 
 

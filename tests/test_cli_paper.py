@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, Cli, assert_user_error, database_snapshot
+from conftest import FIXTURES, assert_user_error, database_snapshot
 from crossref_server import GARBAGE, NOT_HTTP, SLOW, TRICKLE, UNAVAILABLE, WRONG_SHAPE, CrossrefServer
 
 from cedb.resources import curation_dir
@@ -51,6 +51,7 @@ def _write(path: Path, text: str) -> Path:
 # --------------------------------------------------------------------------- BibTeX
 
 
+@pytest.mark.end_to_end
 def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     process = cli("paper", "add", MESSY)
     assert process.returncode == 1, process.stderr  # an entry was rejected; the good ones are kept
@@ -213,7 +214,7 @@ def test_export_round_trips_through_pybtex_and_cedb(cli, tmp_path):
     assert_user_error(cli("paper", "export", "nosuchkey"), 1, "no paper with key nosuchkey")
 
     # Into an empty database: every entry comes back, with the same metadata, and exports the same.
-    other = Cli(cli.executable, f"sqlite:///{tmp_path / 'other.sqlite'}", tmp_path)
+    other = type(cli)(cli.executable, f"sqlite:///{tmp_path / 'other.sqlite'}", tmp_path)
     prepare(make_engine(other.url), load_bundled=False)
     imported = other("paper", "add", out, check=True)
     assert imported.stderr.splitlines()[-1] == f"{BUNDLED_PAPERS + 5} added, 0 skipped as duplicates, 0 rejected"

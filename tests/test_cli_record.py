@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from tests.conftest import FIXTURES, assert_user_error, database_snapshot
 
 LI_CU = FIXTURES / "cycling" / "li_cu.csv"
@@ -13,6 +15,7 @@ def _points(process) -> int:
     return int(match.group(1))
 
 
+@pytest.mark.end_to_end
 def test_cycler_file_recorded_then_queried_and_plotted(cli, tmp_path):
     before = _points(cli("plot", "progress", "-o", tmp_path / "before.png", check=True))
     computed = cli.json("ce", "conventional", LI_CU, "--skip", "10")

@@ -253,6 +253,7 @@ def test_cli_add_unknown_paper_or_source_writes_nothing(cli):
     assert database_snapshot(cli.url) == before
 
 
+@pytest.mark.end_to_end
 def test_cli_add_prompts_for_missing_values_on_a_terminal(sqlite_cli):
     master, slave = pty.openpty()
     process = subprocess.Popen(

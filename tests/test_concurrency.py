@@ -7,6 +7,7 @@ locked". Runs on SQLite and on PostgreSQL (the `cli` fixture).
 
 import subprocess
 
+import pytest
 import yaml
 from conftest import Cli, database_snapshot
 
@@ -52,6 +53,7 @@ def _count(rows, value: str) -> int:
     return sum(1 for row in rows if value in row)
 
 
+@pytest.mark.end_to_end
 def test_concurrent_writers_on_a_new_database(cli, tmp_path):
     papers = [
         _bib(tmp_path / f"p{i}.bib", f"writer2024p{i}", f"10.5555/writer.{i}", f"Concurrent paper {i}")
@@ -104,6 +106,7 @@ def test_concurrent_writers_on_a_new_database(cli, tmp_path):
     assert _count(database_snapshot(cli.url)["reference"], "same2024paper") == 1
 
 
+@pytest.mark.end_to_end
 def test_readers_do_not_wait_for_a_writer(cli):
     """A long write transaction (an import, an idle client) must not block `cedb query` or exports."""
     import sqlalchemy as sa

@@ -15,13 +15,12 @@ import csv
 import io
 import os
 import sqlite3
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from conftest import InProcessCli, cedb_executable
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden_output"
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -76,14 +75,14 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def fixed_db(tmp_path_factory, cedb_bin):
+def fixed_db(tmp_path_factory):
     sys.path.insert(0, str(BENCH))
     import generate
 
     folder = tmp_path_factory.mktemp("golden")
     generate.write_all(240, folder / "data", seed=11)
     db = folder / "fixed.sqlite"
-    cli = Cli(cedb_bin, f"sqlite:///{db}", folder)
+    cli = InProcessCli(cedb_executable(), f"sqlite:///{db}", folder)
     cli("init", "--empty", check=True)
     cli("curate", "load", str(folder / "data" / "curation"), check=True)
     with sqlite3.connect(db) as connection:
@@ -99,12 +98,10 @@ def _normalised(text: str) -> str:
 @pytest.mark.parametrize("name,arguments", CASES, ids=[c[0] for c in CASES])
 def test_output_is_unchanged(fixed_db, name, arguments):
     cli, _ = fixed_db
-    # Bytes, not text: universal newlines would hide a changed line ending.
-    process = subprocess.run(
-        [cli.executable, *arguments], capture_output=True, cwd=cli.cwd, env={**cli.env, "COLUMNS": "200"}
-    )
+    process = cli(*arguments, env={"COLUMNS": "200"})
     assert process.returncode == 0, process.stderr
-    output = _normalised(process.stdout.decode("utf-8"))
+    # Bytes, not text: universal newlines would hide a changed line ending.
+    output = _normalised(process.stdout_bytes.decode("utf-8"))
     golden = GOLDEN / name
     if os.environ.get("CEDB_REGEN_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)

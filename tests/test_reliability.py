@@ -281,6 +281,7 @@ def _sqlite_state(path: Path) -> tuple[str, int]:
     return integrity, imported
 
 
+@pytest.mark.end_to_end
 def test_import_killed_midway_leaves_none_of_its_rows_and_a_rerun_completes_it(sqlite_cli, tmp_path, bundled):
     """SIGKILL during `cedb result import`: integrity_check ok, none or all rows, a re-run adds them all."""
     path = Path(sa.engine.make_url(sqlite_cli.url).database)
@@ -435,17 +436,17 @@ def _without_ids(rows: list[dict]) -> list[str]:
     return sorted(json.dumps({k: v for k, v in row.items() if k != "id"}, sort_keys=True) for row in rows)
 
 
-def test_dump_load_dump_gives_identical_files_and_json(cedb_bin, database_url, second_database_url, tmp_path):
+def test_dump_load_dump_gives_identical_files_and_json(request, database_url, second_database_url, tmp_path):
     """Everything dumped and loaded into an empty database dumps and queries the same again.
 
     Ids are not part of the curation format (they are local surrogate keys), so a result added
     after others of a paper that sorts later may get another id in the new database: the JSON is
     compared without ids, and the ids are checked to be a renumbering of the same rows.
     """
-    from tests.conftest import Cli
+    from tests.conftest import make_cli
 
-    first = Cli(cedb_bin, database_url, tmp_path)
-    second = Cli(cedb_bin, second_database_url, tmp_path)
+    first = make_cli(request, database_url, tmp_path)
+    second = make_cli(request, second_database_url, tmp_path)
     first("init", check=True)
     _add_tricky_results(database_url)
 
@@ -469,12 +470,10 @@ def test_dump_load_dump_gives_identical_files_and_json(cedb_bin, database_url, s
 
 def test_bundled_dataset_round_trips_with_the_same_ids(sqlite_cli, tmp_path):
     """The bundled dataset alone: dump -> load into an empty database keeps files, JSON and ids."""
-    from tests.conftest import Cli
-
     sqlite_cli("init", check=True)
     files = _dump(sqlite_cli, tmp_path / "one")
     rows = sqlite_cli.json("query")
-    second = Cli(sqlite_cli.executable, f"sqlite:///{tmp_path / 'second.sqlite'}", tmp_path)
+    second = type(sqlite_cli)(sqlite_cli.executable, f"sqlite:///{tmp_path / 'second.sqlite'}", tmp_path)
     second("init", "--empty", check=True)
     second("curate", "load", str(tmp_path / "one"), check=True)
     assert _dump(second, tmp_path / "two") == files

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Cli, assert_user_error, database_snapshot
+from tests.conftest import InProcessCli, assert_user_error, cedb_executable, database_snapshot, make_cli
 
 PAPER = "sec2024evil"
 NASTY = {
@@ -130,10 +130,10 @@ def test_sql_like_text_is_stored_and_matched_literally_by_every_filter(database_
     assert database_snapshot(database_url) == before
 
 
-def test_sql_like_filters_on_the_command_line_match_literally(cedb_bin, database_url, tmp_path):
+def test_sql_like_filters_on_the_command_line_match_literally(request, database_url, tmp_path):
     add_nasty_results(database_url)
     before = database_snapshot(database_url)
-    cli = Cli(cedb_bin, database_url, tmp_path)
+    cli = make_cli(request, database_url, tmp_path)
     found = cli.json("query", "--host", NASTY["drop"])
     assert [r["host"] for r in found] == [NASTY["drop"]]
     found = cli.json("query", "--electrolyte", "%", "--additive", "_")
@@ -147,12 +147,12 @@ def test_sql_like_filters_on_the_command_line_match_literally(cedb_bin, database
 
 
 @pytest.fixture(scope="module")
-def nasty_exports(cedb_bin, tmp_path_factory) -> dict:
-    """Every export of the hostile results, produced by the installed command (in parallel)."""
+def nasty_exports(tmp_path_factory) -> dict:
+    """Every export of the hostile results, produced by the command (in-process)."""
     tmp_path = tmp_path_factory.mktemp("exports")
     sqlite_url = f"sqlite:///{tmp_path / 'cedb.sqlite'}"
     add_nasty_results(sqlite_url)
-    cli = Cli(cedb_bin, sqlite_url, tmp_path)
+    cli = InProcessCli(cedb_executable(), sqlite_url, tmp_path)
     runs = {
         "csv": ["export", "table", "--format", "csv", "-o", "t.csv"],
         "xlsx": ["export", "table", "--format", "xlsx", "-o", "t.xlsx"],
@@ -163,18 +163,12 @@ def nasty_exports(cedb_bin, tmp_path_factory) -> dict:
         "query-csv": ["query", "--format", "csv"],
         "ml-csv": ["export", "ml", "--format", "csv", "-o", "ml.csv"],
     }
-    processes = {
-        name: subprocess.Popen(
-            [cedb_bin, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=cli.env
-        )
-        for name, args in runs.items()
-    }
     outputs = {}
-    for name, process in processes.items():
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, (name, err)
-        assert "Traceback" not in err
-        outputs[name] = out
+    for name, args in runs.items():
+        process = cli(*args)
+        assert process.returncode == 0, (name, process.stderr)
+        assert "Traceback" not in process.stderr
+        outputs[name] = process.stdout
     return {"dir": tmp_path, "query-csv": outputs["query-csv"]}
 
 
@@ -269,6 +263,7 @@ PYTHON_TAGS = [
 ]
 
 
+@pytest.mark.end_to_end
 def test_python_tags_in_yaml_files_are_reported_and_never_run(sqlite_cli, tmp_path):
     sqlite_cli("init", "--empty", check=True)
     before = database_snapshot(sqlite_cli.url)
@@ -412,6 +407,7 @@ HOSTILE_ADDS = [
 ]
 
 
+@pytest.mark.end_to_end
 def test_hostile_result_add_values_are_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
@@ -486,6 +482,7 @@ def test_hostile_but_valid_text_is_stored_exactly(sqlite_cli):
     assert (record["note"], record["quote"], record["label"]) == (text, NASTY["drop"], NASTY["html"])
 
 
+@pytest.mark.end_to_end
 def test_a_value_that_is_not_utf8_is_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
