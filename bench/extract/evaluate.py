@@ -71,9 +71,9 @@ def _plain(text: str) -> str:
 
 
 def repeats(name: str, window: int = 150) -> list[str]:
-    """Passages of batch ``name`` that another labelled file of this folder already holds
-    (the same opening ``window`` characters, spacing, case and punctuation aside): a repeated
-    passage is not held-out material."""
+    """Passages of batch ``name`` that share text with another labelled file of this folder (the
+    opening ``window`` characters of one inside the other, spacing, case and punctuation aside):
+    the later-labelled of the two is not held-out material."""
     own = load(name)
     found = []
     for other in sorted(HERE.glob("*.jsonl")):
@@ -81,12 +81,11 @@ def repeats(name: str, window: int = 150) -> list[str]:
             continue
         texts = [(item.get("id", "?"), _plain(item.get("text") or item.get("sentence") or "")) for item in load(other.name)]
         for item in own:
-            head = _plain(item.get("text") or "")[:window]
-            if len(head) < window:
-                continue
+            text_here = _plain(item.get("text") or "")
             for other_id, text in texts:
-                if head in text:
-                    found.append(f"{item.get('id')} shares its opening with {other_id} of {other.name}")
+                # Either way round: a passage may hold the whole of another, or open with it.
+                if any(len(a) >= window and a[:window] in b for a, b in ((text_here, text), (text, text_here))):
+                    found.append(f"{item.get('id')} shares text with {other_id} of {other.name}")
     return found
 
 
