@@ -9,7 +9,8 @@ Two artefacts of text conversion are repaired (issue #13): a thin or no-break sp
 that became ``?`` between a number and its unit (``0.5?mA?cm−2``, ``99.2?%``) is a space
 again, a ``?`` between a unit and its power (``cm?2``) is the minus it replaced,
 and a ``$`` in front of a percentage (``a CE of $99.3%``, where ``≈`` was lost) is
-read as ``≈``. The sentence splitter decides which of those
+read as ``≈``. UTF-8 read as cp1252 (``cmâˆ’2``, ``3â€‰mA``, ``25 Â°C``) is mapped back
+for the characters the rules read (held-out batch 13). The sentence splitter decides which of those
 ``\\n`` end a sentence; PDF text has blank lines in mid-sentence.
 """
 
@@ -74,6 +75,32 @@ _LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
+
+def _mojibake() -> dict[str, str]:
+    """UTF-8 text read as cp1252 (held-out batch 13: "3\u2009mA\u2009cm\u22122" stored as
+    "3â€‰mA â€‰cmâˆ’2"): the mis-decoded form of each character the normaliser reads, mapped
+    back. Built from the characters, not typed by hand; ftfy would also fix it but cannot keep
+    the offset map, and only these characters matter to the rules."""
+    table = {}
+    for code in [*_CHARACTERS, 0x2013, 0x2014, 0x00B0, 0x00B1, 0x03BC, 0x00B5, 0x2248, 0x223C, 0x2265, 0x2264]:
+        char = chr(code)
+        try:
+            garbled = char.encode("utf-8").decode("cp1252")
+        except UnicodeDecodeError:
+            continue  # a byte cp1252 leaves undefined: such text cannot have been made this way
+        if len(garbled) > 1:
+            table[garbled] = char
+            # Some pages then turn "â€", the start of every mis-decoded quote mark, into '"':
+            # "3\"‰mA" is a thin space lost twice. Only where the rest is no character of its own.
+            if garbled.startswith("â€") and code in (0x2009, 0x202F, 0x00A0, 0x200A):
+                table['"' + garbled[2:]] = char
+    return table
+
+
+_MOJIBAKE = _mojibake()
+_MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(_MOJIBAKE, key=len, reverse=True)))
+_MOJIBAKE_LEAD = re.compile('[âÂÎ"]')
+
 _BLOCK_TAGS = (
     "p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|thead|tbody|section|article|blockquote|"
     "title|header|footer|figcaption|figure|caption|dd|dt|dl|pre|hr"
@@ -92,6 +119,8 @@ def prepare(source: str, kind: str = "text") -> MappedText:
         # Markdown may carry inline HTML such as <sup>-2</sup>.
         text = _strip_html(text)
     text = text.sub(_INVISIBLE, "")
+    if _MOJIBAKE_LEAD.search(source):
+        text = text.sub(_MOJIBAKE_RE, lambda m: _MOJIBAKE[m.group()])
     text = text.translate(_CHARACTERS)
     text = text.sub(_LOST_SPACE, " ")
     text = text.sub(_LOST_MINUS, "-")
