@@ -554,9 +554,7 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
 
 # "the high efficiency (99.4%) and stability of Li-metal anode", "an efficiency of 99.5% for the
 # lithium metal anode": the efficiency of the Li-metal anode is its CE (held-out batch 14).
-_OF_LI_ANODE = re.compile(
-    r"[^;]{0,50}?\b(?:of|for)\s+(?:the\s+|a\s+|an\s+)?(?:Li|lithium)[- ]metal\s+anodes?\b", re.I
-)
+_OF_LI_ANODE = re.compile(r"[^;]{0,50}?\b(?:of|for)\s+(?:the\s+|a\s+|an\s+)?(?:Li|lithium)[- ]metal\s+anodes?\b", re.I)
 
 
 def _weak_keys(s: str, keys: list["re.Match[str]"]) -> list["re.Match[str]"]:
@@ -676,6 +674,7 @@ _OTHER_CHEMISTRY = (
             r"|batter\w*|cells?|plating|deposition)))"
             r"|\bNa(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|plating|deposition))\b|\bSMBs?\b"
             r"|\bNa\s*\|\|?\s*(?:Cu|Na)\b|\bCu\s*\|\|?\s*Na\b"
+            r"|(?i:\banode[- ]?free\s+(?:sodium|Na)\b)"
         ),
     ),
     (
