@@ -51,6 +51,7 @@ guessed.
 """
 
 import bisect
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -779,13 +780,15 @@ _REFERENCE_BEFORE = re.compile(
 _REFERENCE_AFTER = re.compile(r"[^,;.]{0,20}?\b(?:data|results?|values?|measurements?)\b", re.I)
 
 
-def own_cells(s: str) -> list[Cell]:
+# A sentence's cells are asked for by its own results and by the CEs of the sentences after it.
+@functools.lru_cache(maxsize=64)
+def own_cells(s: str) -> tuple[Cell, ...]:
     """The cells ``s`` names, less those named only as a reference a value is compared with."""
-    return [
+    return tuple(
         c
         for c in find_cells(s)
         if not (_REFERENCE_BEFORE.search(s, max(0, c.start - 60), c.start) and _REFERENCE_AFTER.match(s, c.end))
-    ]
+    )
 
 
 # A cell named for what it suits or is meant for ("suitable for anode-free cells", "applied to
