@@ -64,7 +64,16 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     """Candidates of ``text`` read as ``kind`` ("text", "markdown" or "html"), in text order."""
     from cedb.extract.materials import electrolyte_text, host_text
     from cedb.extract.normalize import prepare
-    from cedb.extract.rules import COMPARATOR, carries_ce, chemistry, measurement_cell, sentence_results
+    from cedb.extract.rules import (
+        COMPARATOR,
+        carries_ce,
+        chemistry,
+        cited_works,
+        measurement_cell,
+        own_cells,
+        sentence_results,
+        tested_cell,
+    )
     from cedb.extract.sentences import split_sentences
 
     mapped = prepare(text, kind)
@@ -124,6 +133,20 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     found["cell", i] = measurement_cell(mapped.text[spans[i][0] : spans[i][1]].replace("\n", " "))
                 if found["cell", i]:
                     return found["cell", i]
+        sentence = mapped.text[spans[index][0] : spans[index][1]].replace("\n", " ")
+        if own_cells(sentence):
+            return None  # the sentence names cells, none of them the CE's
+        # the cell of the test a sentence shortly before reports, when the CE's names none
+        # (of the same work: "Xu et al. ..." is not "Chen et al."'s Li|Cu cell)
+        works = cited_works(sentence)
+        for i in range(index - 1, max(index - CELL_SENTENCES, -1), -1):
+            earlier = mapped.text[spans[i][0] : spans[i][1]].replace("\n", " ")
+            if paragraph_of(i) != paragraph_of(index) or cited_works(earlier) - works or works - cited_works(earlier):
+                break
+            if ("tested", i) not in found:
+                found["tested", i] = tested_cell(earlier)
+            if found["tested", i] is not None:
+                return found["tested", i] or None
         return None
 
     paragraph_start, first = -1, 0
@@ -175,6 +198,8 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     return candidates
 
 
+# How far back in a paragraph a CE without a cell looks for the cell of the test reported.
+CELL_SENTENCES = 3
 # How far back in a paragraph the chemistry, electrolyte and host are looked for.
 CONTEXT_SENTENCES = 30
 # A CE written as a fraction ("a CE of 0.995") has no percent sign.

@@ -139,11 +139,28 @@ def _strip_html(text: MappedText) -> MappedText:
     return text.sub(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", lambda m: html.unescape(m.group()))
 
 
+# Words a sentence cannot end with: a blank line after one is a page break.
+_OPEN_WORD_END = "|".join(
+    rf"(?<=\b{word})" for word in ("a", "an", "the", "of", "to", "with", "and", "or", "in", "at", "for", "by", "from")
+)
+
+
 def _strip_markdown(text: MappedText) -> MappedText:
     # A heading or a list item is a block of its own: give it a blank line before and after.
     text = text.sub(r"\n(?=[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S)", "\n\n")
     text = text.sub(r"(?m)^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n(?=[^\n])", lambda m: m.group(1) + "\n\n")
     text = text.sub(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+", "")  # heading marks
+    # A page break in mid-sentence ("delivered a capacity of\n\n171 mAh g-1 and a CE of ~82%",
+    # "was based on\n\nits high energy"): the blank line follows a word or a comma and
+    # precedes a lower-case word or a number that starts no list item, so it is no paragraph
+    # (held-out batch 14).
+    # after an article or a preposition ("showed a\n\nCE of 97.5%") whatever follows.
+    text = text.sub(
+        r"(?:(?<=[a-z,])(?=[ \t]*\n(?:[ \t]*\n)+[ \t]*(?:[a-z]|\d+(?![\d.)]*[.)](?:\s|$))))|"
+        + _OPEN_WORD_END
+        + r")[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=\S)",
+        " ",
+    )
     text = text.sub(r"(?m)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", "")  # list marks
     # "[text](url)" -> "text"
     text = text.sub(r"\[(?=[^\]\n]*\]\()", "")

