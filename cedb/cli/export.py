@@ -24,6 +24,7 @@ class TableFormat(str, Enum):
 @app.command("table")
 @f.with_filters()
 def table_command(
+    ctx: typer.Context,
     filters,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
     output: Annotated[
@@ -61,7 +62,7 @@ def table_command(
     keys = exports.parse_columns(columns)
     from cedb import outputs
 
-    with common.transaction(write=False) as session, outputs.writing() as batch:
+    with common.transaction(ctx, write=False) as session, outputs.writing() as batch:
         # Rows go from the cursor to the file as they are read; the table and its .bib are
         # renamed into place together at the end, or neither is.
         table = exports.export_table(session, filters, columns=keys, caption_text=caption, no_caption=no_caption)
@@ -95,6 +96,7 @@ class Convention(str, Enum):
 @app.command("ml")
 @f.with_filters()
 def ml_command(
+    ctx: typer.Context,
     filters,
     fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="csv or parquet.")] = MlFormat.csv,
     output: Annotated[
@@ -121,7 +123,7 @@ def ml_command(
 
     if fmt == MlFormat.parquet and output is None:
         raise InvalidValue("parquet is a binary format: give the file with -o data.parquet")
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         rows = mlexport.ml_rows(session.connection(), filters, convention=convention.value)
     table = mlexport.frame(rows)
     from cedb import outputs
