@@ -94,7 +94,6 @@ CATEGORY_TITLES = {
     "other": "Other strategies",
     None: "Strategy not recorded",
 }
-FORMATS = ("csv", "md", "latex", "xlsx", "html", "json")
 
 # CE markers, in the order footnotes list them: mark, where it goes, footnote text.
 FULL_CELL_MARK = "#"

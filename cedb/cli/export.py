@@ -8,6 +8,7 @@ import typer
 
 from cedb.cli import common
 from cedb.cli import filters as f
+from cedb.cli.electrolyte import Convention
 
 app = typer.Typer(help="Export review tables and data sets.", no_args_is_help=True)
 
@@ -88,17 +89,12 @@ class MlFormat(str, Enum):
     parquet = "parquet"
 
 
-class Convention(str, Enum):
-    kim2023 = "kim2023"
-    physical = "physical"
-
-
 @app.command("ml")
 @f.with_filters()
 def ml_command(
     ctx: typer.Context,
     filters,
-    fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="csv or parquet.")] = MlFormat.csv,
+    fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="Output format.")] = MlFormat.csv,
     output: Annotated[
         Optional[Path],
         typer.Option(
@@ -114,7 +110,7 @@ def ml_command(
         ),
     ] = None,
     convention: Annotated[
-        Convention, typer.Option("--convention", help="Descriptor mole basis: kim2023 (the paper's) or physical.")
+        Convention, typer.Option("--convention", help="Descriptor mole basis (kim2023: the paper's).")
     ] = Convention.kim2023,
 ) -> None:
     """Export one row per result with conditions, CE, LCE, verdict and electrolyte descriptors, for ML."""

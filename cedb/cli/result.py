@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cedb import terms
-from cedb.cli import common
+from cedb.cli import common, filters
 from cedb.cli.curate import OnConflict, OnConflictOption
 from cedb.terms import listed
 
@@ -241,8 +241,8 @@ def rm_command(
 def show_command(
     ctx: typer.Context,
     id: Annotated[int, typer.Argument(help="Result id.")],
-    profile: Annotated[str, typer.Option("--profile", help="Practical-condition profile.")] = "review",
-    strict: Annotated[bool, typer.Option("--strict", help="Strict inequalities.")] = False,
+    profile: filters.Profile = "review",
+    strict: filters.Strict = False,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Show every field of a result, its provenance and the practical verdict with the reason."""
