@@ -28,6 +28,7 @@ from typing import Any
 from cedb.errors import InvalidValue
 from cedb.precision import format_reported
 from cedb.safetext import xlsx
+from cedb.terms import Category, choices
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ _ROW_KEYS = (
     "full_cell_derived",
 )
 
-CATEGORY_ORDER = ("composite-anode", "electrolyte", "interface", "other", None)
+CATEGORY_ORDER = (*choices(Category), None)
 CATEGORY_TITLES = {
     "composite-anode": "Composite Li anodes",
     "electrolyte": "Electrolyte engineering",
