@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from builders import add_paper, add_result
-from conftest import FIXTURES, database_snapshot, make_cli
+from conftest import FIXTURES, assert_user_error, database_snapshot, make_cli
 
 MARKER = "marker2026"  # a paper only the --db database holds
 OTHER = "othermarker2026"
@@ -220,4 +220,10 @@ def test_db_is_honoured_by_the_installed_command(chosen, tmp_path):
     cli("--db", path, "result", "add", "--paper", MARKER, "--ce", "99.5", "--no-input", check=True)
     assert database_snapshot(named) != before
     assert MARKER in cli("--db", path, "query", "--format", "csv", check=True).stdout
+    _assert_default_untouched(tmp_path)
+
+
+def test_a_db_path_under_an_unknown_home_is_a_user_error(chosen, tmp_path):
+    cli, _, _, _ = chosen
+    assert_user_error(cli("--db", "~nosuchuser-cedb/x.sqlite", "paper", "list"), contains="give the full path")
     _assert_default_untouched(tmp_path)
