@@ -33,7 +33,13 @@ def database_url(value: str | None = None) -> str:
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
-    return sqlite_url(Path(value).expanduser())
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError:  # "~user/..." of a user this system does not know
+        from cedb.errors import InvalidValue
+
+        raise InvalidValue(f"database path {value!r}: no home directory for that '~': give the full path") from None
+    return sqlite_url(path)
 
 
 def sqlite_url(path: Path) -> str:

@@ -157,9 +157,11 @@ def expand(paths: list[Path]) -> list[Path]:
     return files
 
 
-def check(paths: list[Path], *, known_keys: set[str] = frozenset()) -> CheckReport:
-    """Validate curation files: schema, units, ranges, unknown and duplicate keys, references."""
-    report = parse(paths)
+def check(paths: list[Path], *, known_keys: set[str] = frozenset(), max_input_mb: float | None = None) -> CheckReport:
+    """Validate curation files: schema, units, ranges, unknown and duplicate keys, references.
+
+    ``max_input_mb``: files larger than this are a problem (``cedb.limits``)."""
+    report = parse(paths, max_input_mb=max_input_mb)
     _check_across(report, known_keys)
     return report
 
@@ -182,27 +184,27 @@ def database_keys(*, url: str) -> set[str] | None:
         engine.dispose()
 
 
-def parse(paths: list[Path]) -> CheckReport:
+def parse(paths: list[Path], *, max_input_mb: float | None = None) -> CheckReport:
     """Read and validate each file on its own (everything ``check`` does that needs no database:
     ``load`` takes the result, so that the files are read before the write lock is taken)."""
     report = CheckReport()
     files = expand(paths)
     report.files = len(files)
     for path in files:
-        record = _check_file(path, report.problems, report)
+        record = _check_file(path, report.problems, report, max_input_mb)
         if record is not None:
             report.records.append(record)
     return report
 
 
-def _read(path: Path, problems: list[Problem]):
+def _read(path: Path, problems: list[Problem], max_input_mb: float | None):
     import yaml
 
     from cedb import limits
 
     raw_problems: list[tuple[int, str]] = []
     try:
-        text = limits.read_text(path)
+        text = limits.read_text(path, max_input_mb=max_input_mb)
     except CedbError as exc:
         problems.append(Problem(str(path), 1, str(exc)))
         return None
@@ -292,8 +294,10 @@ def _unknown(mapping: _LineDict, allowed: tuple[str, ...], what: str, path: Path
             )
 
 
-def _check_file(path: Path, problems: list[Problem], report: CheckReport) -> PaperRecord | None:
-    data = _read(path, problems)
+def _check_file(
+    path: Path, problems: list[Problem], report: CheckReport, max_input_mb: float | None
+) -> PaperRecord | None:
+    data = _read(path, problems, max_input_mb)
     if data is None:
         return None
     before = len(problems)
@@ -581,7 +585,7 @@ def load(
     checked and counted, the per-field changes listed, nothing kept. The records are written
     by cedb.store.bulk's one writer in the caller's transaction; ``progress(done, total)`` counts
     papers, strategies and measurements. ``parsed``: the files already read by ``parse`` (the
-    CLI reads them before it takes the write lock), instead of ``paths``.
+    CLI reads them before it takes the write lock, at its input limit), instead of ``paths``.
     """
     from cedb.store import bulk, crud
 

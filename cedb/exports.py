@@ -28,6 +28,7 @@ from typing import Any
 from cedb.errors import InvalidValue
 from cedb.precision import format_reported
 from cedb.safetext import xlsx
+from cedb.terms import Category, choices
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ _ROW_KEYS = (
     "full_cell_derived",
 )
 
-CATEGORY_ORDER = ("composite-anode", "electrolyte", "interface", "other", None)
+CATEGORY_ORDER = (*choices(Category), None)
 CATEGORY_TITLES = {
     "composite-anode": "Composite Li anodes",
     "electrolyte": "Electrolyte engineering",
@@ -94,7 +95,6 @@ CATEGORY_TITLES = {
     "other": "Other strategies",
     None: "Strategy not recorded",
 }
-FORMATS = ("csv", "md", "latex", "xlsx", "html", "json")
 
 # CE markers, in the order footnotes list them: mark, where it goes, footnote text.
 FULL_CELL_MARK = "#"

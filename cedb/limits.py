@@ -1,8 +1,9 @@
 """The documented limits on what cedb reads, so that no input can hang it or exhaust memory.
 
 One place for every number; README.md ("Limits") lists them. The input size can be
-raised with ``cedb --max-input-mb N`` (or ``CEDB_MAX_INPUT_MB``); the others bound
-structures no real curation or BibTeX file comes near.
+raised with ``cedb --max-input-mb N`` (or ``CEDB_MAX_INPUT_MB``): the functions that read
+input take it as ``max_input_mb=`` (None: the environment variable, else the default). The
+others bound structures no real curation or BibTeX file comes near.
 """
 
 import os
@@ -23,18 +24,17 @@ PDF_SIZE_FACTOR = 10
 # Crossref: the whole answer, read within the CEDB_HTTP_TIMEOUT deadline.
 MAX_HTTP_RESPONSE_BYTES = 5_000_000
 
-_state: dict[str, float | None] = {"max_input_mb": None}
 
-
-def set_max_input_mb(value: float | None) -> None:
-    """``--max-input-mb``: None means CEDB_MAX_INPUT_MB, else the default."""
+def checked_max_input_mb(value: float | None) -> float | None:
+    """``--max-input-mb`` if it is positive (None: not given)."""
     if value is not None and not value > 0:
         raise InvalidValue(f"--max-input-mb must be positive, got {value}")
-    _state["max_input_mb"] = value
+    return value
 
 
-def max_input_bytes() -> int:
-    value = _state["max_input_mb"]
+def max_input_bytes(max_input_mb: float | None = None) -> int:
+    """The input limit in bytes: ``max_input_mb``, else CEDB_MAX_INPUT_MB, else the default."""
+    value = max_input_mb
     if value is None:
         text = os.environ.get("CEDB_MAX_INPUT_MB") or str(DEFAULT_MAX_INPUT_MB)
         try:
@@ -46,22 +46,22 @@ def max_input_bytes() -> int:
     return int(value * 1_000_000)
 
 
-def _too_large(what: str, size: int, factor: int = 1) -> TooLarge:
-    limit = factor * max_input_bytes()
+def _too_large(what: str, size: int, limit: int) -> TooLarge:
     return TooLarge(
         f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB input limit: "
         "raise it with `cedb --max-input-mb N ...` if the file is what you meant"
     )
 
 
-def check_text(text: str, what: str) -> str:
+def check_text(text: str, what: str, *, max_input_mb: float | None = None) -> str:
     """``text`` if its UTF-8 size is within the input limit (read from stdin or a PDF)."""
-    if len(text) > max_input_bytes() or len(text.encode("utf-8", "surrogatepass")) > max_input_bytes():
-        raise _too_large(what, len(text.encode("utf-8", "surrogatepass")))
+    limit = max_input_bytes(max_input_mb)
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise _too_large(what, len(text.encode("utf-8", "surrogatepass")), limit)
     return text
 
 
-def check_file(path: Path, *, factor: int = 1) -> Path:
+def check_file(path: Path, *, factor: int = 1, max_input_mb: float | None = None) -> Path:
     """``path`` if it is a readable file within ``factor`` times the input limit, else a one-line error."""
     path = Path(path)
     try:
@@ -78,14 +78,15 @@ def check_file(path: Path, *, factor: int = 1) -> Path:
         raise FileError(f"cannot read {path}: it is a folder; give a file")
     if not os.access(path, os.R_OK):
         raise FileError(f"cannot read {path}: permission denied")
-    if size > factor * max_input_bytes():
-        raise _too_large(str(path), size, factor)
+    limit = factor * max_input_bytes(max_input_mb)
+    if size > limit:
+        raise _too_large(str(path), size, limit)
     return path
 
 
-def read_text(path: Path, *, fallback_encoding: str | None = None) -> str:
+def read_text(path: Path, *, fallback_encoding: str | None = None, max_input_mb: float | None = None) -> str:
     """The text of a file within the input limit; UTF-8 (else ``fallback_encoding``)."""
-    path = check_file(path)
+    path = check_file(path, max_input_mb=max_input_mb)
     try:
         data = path.read_bytes()
     except OSError as exc:

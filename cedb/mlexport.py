@@ -8,6 +8,7 @@ from typing import Any
 
 from cedb.chemistry.descriptors import DESCRIPTOR_KEYS
 from cedb.store.query import Filters, run
+from cedb.terms import Category, Cell, Statistic, Status, listed
 
 # column -> (unit, meaning). The order is the order of the exported columns.
 DICTIONARY: dict[str, tuple[str, str]] = {
@@ -17,8 +18,8 @@ DICTIONARY: dict[str, tuple[str, str]] = {
     "year": ("", "publication year, when known"),
     "source": ("", "citation key of the paper the number was read from (primary paper or review)"),
     "location": ("", "where in the source (section, table, figure)"),
-    "status": ("", "curation status: draft, verified or rejected"),
-    "category": ("", "strategy category: composite-anode, electrolyte, interface, other"),
+    "status": ("", f"curation status: {listed(Status, ', ')}"),
+    "category": ("", f"strategy category: {listed(Category, ', ')}"),
     "label": ("", "short strategy label"),
     "host": ("", "host material as reported"),
     "electrolyte": ("", "electrolyte as reported (free text)"),
@@ -28,14 +29,14 @@ DICTIONARY: dict[str, tuple[str, str]] = {
     "solvents": ("", "canonical solvent abbreviations, ';'-separated"),
     "diluents": ("", "canonical diluent abbreviations, ';'-separated"),
     "additives": ("", "canonical additive abbreviations (from electrolyte and additive texts), ';'-separated"),
-    "cell": ("", "li-cu, li-li, full or anode-free"),
+    "cell": ("", f"cell: {listed(Cell, ', ')}"),
     "method": ("", "CE method of the review's Table 1 (or unspecified)"),
     "current_density_mA_cm2": ("mA cm-2", "current density of the test"),
     "areal_capacity_mAh_cm2": ("mAh cm-2", "areal capacity plated per cycle"),
     "cycles": ("", "number of cycles the CE refers to"),
     "ce_percent": ("%", "coulombic efficiency"),
     "lce": ("", "logarithmic CE, -log10(1 - CE/100) (Kim et al. 2023)"),
-    "statistic": ("", "average, maximum, stabilised or exceeding (a lower bound)"),
+    "statistic": ("", f"what the CE is: {listed(Statistic, ', ')} (exceeding: a lower bound)"),
     "full_cell_derived": ("", "true if the CE was derived from full-cell data"),
     "practical": ("", "practical-condition verdict under practical_profile: true, false, empty = unknown"),
     "practical_profile": ("", "profile the verdict used (see `cedb query --help`)"),

@@ -35,19 +35,21 @@ class AddReport:
         return ", ".join(parts)
 
 
-def fetch(sources: list[str], *, settings: Settings) -> list["BibSource | ReferenceCreate"]:
+def fetch(
+    sources: list[str], *, settings: Settings, max_input_mb: float | None = None
+) -> list["BibSource | ReferenceCreate"]:
     """Resolve every source before the database is touched: .bib paths as they are, DOIs fetched.
 
     Network requests and BibTeX parsing happen here, outside the command's transaction, so
-    a slow Crossref or a large file never holds the database's write lock.
+    a slow Crossref or a large file never holds the database's write lock. ``max_input_mb``:
+    the input limit (``cedb.limits``).
     """
     resolved: list[BibSource | ReferenceCreate] = []
     for source in sources:
         path = Path(source)
         if path.suffix.lower() == ".bib" or path.exists():
-            from cedb import limits
-
-            resolved.append(read_bibtex(limits.check_file(path)))  # missing, a folder, unreadable, too large
+            # Missing, a folder, unreadable or too large: a one-line error (cedb.limits).
+            resolved.append(read_bibtex(path, max_input_mb=max_input_mb))
         elif bibliography.looks_like_doi(source):
             resolved.append(
                 bibliography.fetch_crossref(
@@ -101,11 +103,11 @@ class BibSource:
     parsed: bibliography.BibFile
 
 
-def read_bibtex(path: Path) -> BibSource:
+def read_bibtex(path: Path, *, max_input_mb: float | None = None) -> BibSource:
     """Read and parse a .bib file within the input limits (cedb.limits)."""
     from cedb import limits
 
-    text = limits.read_text(path, fallback_encoding="latin-1")
+    text = limits.read_text(path, fallback_encoding="latin-1", max_input_mb=max_input_mb)
     parsed = bibliography.parse_bibtex(text)
     if not parsed.entries:
         raise InvalidValue(f"{path} holds no BibTeX entries")

@@ -142,7 +142,11 @@ def _ce_to_lce(ce_percent):
 def _lce_to_ce(lce_value):
     import numpy as np
 
-    return 100 * (1 - 10 ** (-np.asarray(lce_value, dtype=float)))
+    from cedb.ce import ce_percent_from_lce
+
+    # Clip to LCE > 0 (CE > 0 %), where the one inverse is defined.
+    clipped = np.clip(np.asarray(lce_value, dtype=float), 1e-12, None)
+    return np.vectorize(ce_percent_from_lce, otypes=[float])(clipped)
 
 
 def _add_lce_axis(ax) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cedb import results
+from cedb.ce import ce_percent_from_lce
 from cedb.errors import CedbError, InvalidValue, NotFound
 from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
 from cedb.store import bulk
@@ -25,7 +26,7 @@ MAPPING_KEYS = ("columns", "units", "defaults", "sheet")
 # Electrolytomics EDB-2 give the CE as a fraction.
 CE_SCALES = {
     "fraction": lambda x: round(100 * x, 10),
-    "lce": lambda x: round(100 * (1 - 10**-x), 10),
+    "lce": lambda x: round(ce_percent_from_lce(x), 10),
 }
 
 
@@ -188,23 +189,28 @@ def prepare(
         raw = dict(mapping.defaults)
         blank = True
         empty = []
-        for name, index, memo in plan:
-            if text_only and index.__class__ is int:
-                # A CSV cell's mapped value depends on its text alone: worked out once per text.
-                cell = cells[index]
-                try:
-                    value = memo[cell]
-                except KeyError:
-                    value = memo[cell] = _mapped(name, cell, units, text_only) if len(memo) < 50_000 else _MISS
-                if value is _MISS:
-                    value = _mapped(name, cell, units, text_only)
-            else:
-                value = _mapped(name, _joined(cells, index), units, text_only)
-            if value is _EMPTY:
-                empty.append(name)
-                continue
-            blank = False
-            raw[name] = value
+        try:
+            for name, index, memo in plan:
+                if text_only and index.__class__ is int:
+                    # A CSV cell's mapped value depends on its text alone: worked out once per text.
+                    cell = cells[index]
+                    try:
+                        value = memo[cell]
+                    except KeyError:
+                        value = memo[cell] = _mapped(name, cell, units, text_only) if len(memo) < 50_000 else _MISS
+                    if value is _MISS:
+                        value = _mapped(name, cell, units, text_only)
+                else:
+                    value = _mapped(name, _joined(cells, index), units, text_only)
+                if value is _EMPTY:
+                    empty.append(name)
+                    continue
+                blank = False
+                raw[name] = value
+        except CedbError as exc:  # a number its CE scale cannot take (an LCE <= 0)
+            prepared.total += 1
+            prepared.rejected.append((row_number, str(exc)))
+            continue
         if blank:
             continue  # an empty line is not a result
         prepared.total += 1

@@ -249,7 +249,6 @@ class InProcessCli(Cli):
 
         from click.testing import CliRunner  # typer's wrapper takes a Typer app, not the entry point
 
-        from cedb.cli import common
         from cedb.cli.main import run as entry_point
 
         class Entry:  # what CliRunner.invoke calls: the console script's `run` with this argv
@@ -267,9 +266,6 @@ class InProcessCli(Cli):
         finally:
             sys.argv = argv
             gc.set_threshold(*threshold)
-            if common._state["engine"] is not None:
-                common._state["engine"].dispose()
-            common.set_database(None)
         stderr = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             stderr += "".join(traceback.format_exception(result.exception))

@@ -4,18 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from cedb import limits
 from cedb.errors import CedbError, InvalidValue, NotFound
 from cedb.extract import read_bounded
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
-
-
-@pytest.fixture
-def limit_mb():
-    """Set --max-input-mb for one test, and put the default back after it."""
-    yield limits.set_max_input_mb
-    limits.set_max_input_mb(None)
 
 
 def test_read_bounded_reads_each_kind_by_suffix():
@@ -25,15 +17,15 @@ def test_read_bounded_reads_each_kind_by_suffix():
     assert read_bounded(FIXTURES / "paper.pdf")[1] == "text"  # a PDF's pages, read as text
 
 
-def test_read_bounded_refuses_a_file_over_the_limit_before_reading_it(tmp_path, limit_mb):
+def test_read_bounded_refuses_a_file_over_the_limit_before_reading_it(tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("x" * 20_000, encoding="utf-8")
-    limit_mb(0.01)  # 10 kB
     with pytest.raises(CedbError, match="big.txt"):
-        read_bounded(big)
+        read_bounded(big, max_input_mb=0.01)  # 10 kB
+    assert read_bounded(big)[0] == "x" * 20_000  # the default limit (5 MB)
     small = tmp_path / "small.txt"
     small.write_text("CE of 99.5 %", encoding="utf-8")
-    assert read_bounded(small) == ("CE of 99.5 %", "text")
+    assert read_bounded(small, max_input_mb=0.01) == ("CE of 99.5 %", "text")
 
 
 def test_read_bounded_reports_a_missing_file_and_an_unknown_suffix(tmp_path):

@@ -267,6 +267,17 @@ def test_ce_as_a_fraction_or_as_lce_and_joined_columns(session, tmp_path):
     assert lce_row.ce_percent == pytest.approx(99.0)  # LCE 2 = -log10(1 - 0.99)
 
 
+def test_an_lce_the_inverse_cannot_take_rejects_its_row_only(session, tmp_path):
+    crud.add_reference(session=session, create=ReferenceCreate(key="set"))
+    sheet = tmp_path / "set.csv"
+    sheet.write_text("lce,j\n0,1\n-1,2\n3,3\n")
+    mapping_path = tmp_path / "m.yaml"
+    mapping_path.write_text("columns: {ce: lce, current: j}\nunits: {ce: LCE}\ndefaults: {paper: set}\n")
+    report = spreadsheet.import_rows(session=session, path=sheet, mapping=spreadsheet.read_mapping(mapping_path))
+    assert report.added == [4]
+    assert [(row, "LCE must be a positive number" in why) for row, why in report.rejected] == [(2, True), (3, True)]
+
+
 def test_edb2_recipe_imports_the_sample_rows_and_rejects_the_repeated_one(session):
     import csv
 

@@ -119,11 +119,11 @@ def add_command(
 
 
 @app.command("unparsed")
-def unparsed_command(fmt: common.FormatOption = common.Format.table) -> None:
+def unparsed_command(ctx: typer.Context, fmt: common.FormatOption = common.Format.table) -> None:
     """List the results' electrolytes cedb could not parse, with the reason for each."""
     from cedb.store import query
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         rows = query.unparsed(session.connection())
     common.emit(rows, fmt, ["paper", "label", "results", "electrolyte", "components", "reason"])
     common.note(

@@ -11,73 +11,98 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 from json.encoder import encode_basestring as _encode_string
 from typing import Annotated, Any
 
 import typer
 
+from cedb import config
 from cedb.config import Settings
 from cedb.precision import cell_text
 from cedb.safetext import terminal
 
-_state: dict[str, Any] = {"db": None, "engine": None}
 
+@dataclass
+class CliState:
+    """What the root options chose for one run of `cedb`: typer's context object (``ctx.obj``).
 
-def set_database(db: str | None) -> None:
-    _state["db"] = db
-    _state["engine"] = None
+    ``cedb.cli.main.run`` makes one per run and passes it to the app; the root callback fills
+    it from --db and --max-input-mb (and makes one when the app is called without ``run``).
+    A command that needs the database takes ``ctx: typer.Context`` and reaches it through
+    :func:`state`. The engine is made on first use (commands that need no database import no
+    SQLAlchemy) and disposed when the root context closes.
+    """
 
+    db: str | None = None
+    max_input_mb: float | None = None
+    _engine: Any = field(default=None, repr=False)
 
-def settings() -> Settings:
-    return Settings.resolve(_state["db"])
+    def settings(self) -> Settings:
+        return Settings.resolve(self.db)
 
+    def database_url(self) -> str:
+        """The URL of --db, else CEDB_DATABASE_URL, else the default SQLite file."""
+        return config.database_url(self.db)
 
-def chosen_database() -> str | None:
-    """The database URL the user chose (--db or CEDB_DATABASE_URL), None for the default."""
-    if _state["db"] or os.environ.get("CEDB_DATABASE_URL"):
-        return settings().database_url
-    return None
+    def chosen_database(self) -> str | None:
+        """The database URL the user chose (--db or CEDB_DATABASE_URL), None for the default."""
+        if self.db or os.environ.get("CEDB_DATABASE_URL"):
+            return self.database_url()
+        return None
 
+    def engine(self):
+        """The engine for the chosen database; a new database is set up on first use."""
+        if self._engine is None:
+            from cedb.store.db import make_engine, prepare
 
-def engine(*, prepare: bool = True, load_bundled: bool = True):
-    """The engine for the chosen database; a new database is set up on first use."""
-    if _state["engine"] is None:
-        from cedb.store.db import make_engine
-        from cedb.store.db import prepare as prepare_database
-
-        new_engine = make_engine(settings().database_url)
-        if prepare:
+            url = self.database_url()
+            new_engine = make_engine(url)
             import warnings
 
             with warnings.catch_warnings():  # the bundled dataset is not the user's entry
                 warnings.simplefilter("ignore")
-                created = prepare_database(new_engine, load_bundled=load_bundled)
+                created = prepare(new_engine, load_bundled=True)
             if created:
-                note(
-                    f"Created a new cedb database at {display_url(settings().database_url)}"
-                    + (" with the bundled dataset" if load_bundled else "")
-                )
-        _state["engine"] = new_engine
-    return _state["engine"]
+                note(f"Created a new cedb database at {display_url(url)} with the bundled dataset")
+            self._engine = new_engine
+        return self._engine
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Any]:
+        """One session, one transaction: the whole command happens or nothing does.
+
+        Commands that only read pass ``write=False`` and wait for no writer.
+        """
+        from cedb.store.db import session_scope
+
+        with session_scope(self.engine(), write=write) as session:
+            yield session
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The root options of this run (``ctx.obj``; subcommands inherit their parent's)."""
+    found = ctx.find_object(CliState)
+    if found is None:  # a command called without the root callback: a bug, not a user error
+        raise RuntimeError(f"`{ctx.command_path}` ran without cedb's root callback, which holds --db")
+    return found
+
+
+def transaction(ctx: typer.Context, *, write: bool = True):
+    """``state(ctx).transaction(write=...)``: what most commands open."""
+    return state(ctx).transaction(write=write)
 
 
 def display_url(url: str) -> str:
     from cedb.store.db import display_url as shown
 
     return shown(url)
-
-
-@contextmanager
-def transaction(*, write: bool = True) -> Iterator[Any]:
-    """One session, one transaction: the whole command happens or nothing does.
-
-    Commands that only read pass ``write=False`` and wait for no writer.
-    """
-    from cedb.store.db import session_scope
-
-    with session_scope(engine(), write=write) as session:
-        yield session
 
 
 # --------------------------------------------------------------------------- output

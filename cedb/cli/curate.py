@@ -21,6 +21,7 @@ def _paths(paths: Optional[list[Path]]) -> list[Path]:
 
 @app.command("check")
 def check_command(
+    ctx: typer.Context,
     paths: Paths = None,
     offline: Annotated[bool, typer.Option("--offline", help="Do not consult the database for source keys.")] = False,
 ) -> None:
@@ -33,13 +34,13 @@ def check_command(
     from cedb.errors import ChecksFailed
 
     known: set[str] = set()
-    url = None if offline else common.chosen_database()
+    url = None if offline else common.state(ctx).chosen_database()
     if url is not None:
         found = curation.database_keys(url=url)
         if found is None:
             common.note(f"No database at {common.display_url(url)}: source keys are checked against the files only")
         known = found or set()
-    report = curation.check(_paths(paths), known_keys=known)
+    report = curation.check(_paths(paths), known_keys=known, max_input_mb=common.state(ctx).max_input_mb)
     for problem in report.problems:
         typer.echo(str(problem))
     if report.problems:
@@ -66,6 +67,7 @@ OnConflictOption = Annotated[
 
 @app.command("load")
 def load_command(
+    ctx: typer.Context,
     paths: Paths = None,
     dry_run: Annotated[
         bool,
@@ -83,8 +85,8 @@ def load_command(
     from cedb import curation
 
     # Read and validate the files before taking the write lock: a slow or bad file blocks no writer.
-    parsed = curation.parse(_paths(paths))
-    with common.unparsed_electrolytes_counted() as unparsed, common.transaction() as session:
+    parsed = curation.parse(_paths(paths), max_input_mb=common.state(ctx).max_input_mb)
+    with common.unparsed_electrolytes_counted() as unparsed, common.transaction(ctx) as session:
         with common.progress_bar("Loading curation files") as progress:
             report = curation.load(
                 session=session, parsed=parsed, progress=progress, on_conflict=on_conflict.value, dry_run=dry_run
@@ -99,10 +101,12 @@ def load_command(
 
 
 @app.command("dump")
-def dump_command(directory: Annotated[Path, typer.Argument(help="Folder to write the files into.")]) -> None:
+def dump_command(
+    ctx: typer.Context, directory: Annotated[Path, typer.Argument(help="Folder to write the files into.")]
+) -> None:
     """Write the database out as curation files, one per paper."""
     from cedb import curation
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         written = curation.dump(session=session, directory=directory)
     common.note(f"Wrote {len(written)} file(s) to {directory}")

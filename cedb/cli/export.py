@@ -8,6 +8,7 @@ import typer
 
 from cedb.cli import common
 from cedb.cli import filters as f
+from cedb.cli.electrolyte import Convention
 
 app = typer.Typer(help="Export review tables and data sets.", no_args_is_help=True)
 
@@ -24,6 +25,7 @@ class TableFormat(str, Enum):
 @app.command("table")
 @f.with_filters()
 def table_command(
+    ctx: typer.Context,
     filters,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.md,
     output: Annotated[
@@ -61,7 +63,7 @@ def table_command(
     keys = exports.parse_columns(columns)
     from cedb import outputs
 
-    with common.transaction(write=False) as session, outputs.writing() as batch:
+    with common.transaction(ctx, write=False) as session, outputs.writing() as batch:
         # Rows go from the cursor to the file as they are read; the table and its .bib are
         # renamed into place together at the end, or neither is.
         table = exports.export_table(session, filters, columns=keys, caption_text=caption, no_caption=no_caption)
@@ -87,16 +89,12 @@ class MlFormat(str, Enum):
     parquet = "parquet"
 
 
-class Convention(str, Enum):
-    kim2023 = "kim2023"
-    physical = "physical"
-
-
 @app.command("ml")
 @f.with_filters()
 def ml_command(
+    ctx: typer.Context,
     filters,
-    fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="csv or parquet.")] = MlFormat.csv,
+    fmt: Annotated[MlFormat, typer.Option("--format", "-f", help="Output format.")] = MlFormat.csv,
     output: Annotated[
         Optional[Path],
         typer.Option(
@@ -112,7 +110,7 @@ def ml_command(
         ),
     ] = None,
     convention: Annotated[
-        Convention, typer.Option("--convention", help="Descriptor mole basis: kim2023 (the paper's) or physical.")
+        Convention, typer.Option("--convention", help="Descriptor mole basis (kim2023: the paper's).")
     ] = Convention.kim2023,
 ) -> None:
     """Export one row per result with conditions, CE, LCE, verdict and electrolyte descriptors, for ML."""
@@ -121,7 +119,7 @@ def ml_command(
 
     if fmt == MlFormat.parquet and output is None:
         raise InvalidValue("parquet is a binary format: give the file with -o data.parquet")
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         rows = mlexport.ml_rows(session.connection(), filters, convention=convention.value)
     table = mlexport.frame(rows)
     from cedb import outputs

@@ -23,6 +23,7 @@ COMPARE_COLUMNS = ["status", "existing_id", "existing_ce_percent"]
 
 
 def extract_command(
+    ctx: typer.Context,
     source: Annotated[
         str,
         typer.Argument(help="A .txt, .md, .html/.htm or .pdf file, or - for stdin.", metavar="FILE|-"),
@@ -116,13 +117,15 @@ def extract_command(
         if os.path.lexists(target):  # a symlink, even a dangling one, is an existing file here
             raise InvalidValue(f"{target} exists: review it, or pass --force to replace it")
     # Bounded input (README "Limits"): refused before it is read, or as soon as it is too long.
+    limit_mb = common.state(ctx).max_input_mb
     if source == "-":
         from cedb import limits
 
-        text = limits.check_text(sys.stdin.read(limits.max_input_bytes() + 1), "the text of stdin")
+        stdin = sys.stdin.read(limits.max_input_bytes(limit_mb) + 1)
+        text = limits.check_text(stdin, "the text of stdin", max_input_mb=limit_mb)
         read_as, where = "text", "stdin"
     else:
-        text, read_as = read_bounded(source)
+        text, read_as = read_bounded(source, max_input_mb=limit_mb)
         where = Path(source).name
     if kind is not None and not source.lower().endswith(".pdf"):
         read_as = kind.value
@@ -133,7 +136,7 @@ def extract_command(
     if compare:
         from cedb.extract.record import compare_recorded
 
-        with common.transaction(write=False) as session:
+        with common.transaction(ctx, write=False) as session:
             compared = compare_recorded(session=session, candidates=candidates, paper=paper_key)
         rows = [r.to_dict() for r in compared]
         columns = TABLE_COLUMNS + COMPARE_COLUMNS + ["sentence"]
@@ -157,7 +160,7 @@ def extract_command(
         )
         common.note(f"Wrote draft results to {path}: review them, then `cedb curate check {path}`")
     if record:
-        _record(candidates, paper=paper_key, where=where, location=location, ask=not yes)
+        _record(ctx, candidates, paper=paper_key, where=where, location=location, ask=not yes)
 
 
 def _can_ask() -> bool:
@@ -169,7 +172,7 @@ def _short(sentence: str, width: int = 90) -> str:
     return sentence if len(sentence) <= width else sentence[: width - 1] + "…"
 
 
-def _record(candidates, *, paper: str, where: str, location: str | None, ask: bool) -> None:
+def _record(ctx: typer.Context, candidates, *, paper: str, where: str, location: str | None, ask: bool) -> None:
     """Add complete candidates as draft results in one transaction (asking before each new one
     when ``ask``); conflicts exit 1."""
     from cedb.extract.record import record
@@ -180,7 +183,7 @@ def _record(candidates, *, paper: str, where: str, location: str | None, ask: bo
                    + (f", {c.cycles} cycles" if c.cycles is not None else ""))  # fmt: skip
         return typer.confirm(f"Add {summary}?\n  {_short(c.sentence, 160)}\n", err=True)
 
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         report = record(
             session=session,
             candidates=candidates,

@@ -20,6 +20,7 @@ def _version(value: bool) -> None:
 
 
 def root(
+    ctx: typer.Context,
     db: Annotated[
         Optional[str],
         typer.Option(
@@ -47,9 +48,11 @@ def root(
     """
     from cedb import limits
 
-    common.set_database(db)
+    state = ctx.ensure_object(common.CliState)  # run() passes its own; tests may call the app directly
+    state.db = db
+    state.max_input_mb = limits.checked_max_input_mb(max_input_mb)
+    ctx.call_on_close(state.close)
     common.route_warnings()
-    limits.set_max_input_mb(max_input_mb)
 
 
 # Every command: name -> (module in cedb.cli, attribute, whether it is a group of commands),
@@ -143,13 +146,14 @@ def run() -> None:
     # A command is one short, allocation-heavy process: collecting the young generation every
     # 700 allocations was a fifth of the CPU of a 100k-row import or export (issue 16).
     gc.set_threshold(100_000, 50, 100)
+    state = common.CliState()  # typer's context object; kept here for the error path's URL
     try:
         try:
-            app_for(sys.argv[1:])()
+            app_for(sys.argv[1:])(obj=state)
         except (CedbError, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
-            translated = _user_error(exc)
+            translated = _user_error(exc, state)
             if translated is None:
                 raise
             raise translated from None
@@ -158,7 +162,7 @@ def run() -> None:
 
         for finding in getattr(exc, "findings", []):
             typer.echo(terminal(finding), err=True)
-        message = " ".join(_masked(str(exc)).split("\n"))
+        message = " ".join(_masked(str(exc), state).split("\n"))
         typer.echo(f"Error: {terminal(message)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
@@ -166,17 +170,20 @@ def run() -> None:
         sys.exit(130)
 
 
-def _masked(text: str) -> str:
+def _masked(text: str, state: common.CliState) -> str:
     from cedb.store.db import mask_secrets
 
+    return mask_secrets(text, _url(state))
+
+
+def _url(state: common.CliState) -> str | None:
     try:
-        url = common.settings().database_url
-    except Exception:  # an unusable CEDB_* setting: nothing to mask
-        url = None
-    return mask_secrets(text, url)
+        return state.database_url()
+    except Exception:  # an unusable --db or CEDB_DATABASE_URL (e.g. ~nosuchuser/x): nothing to mask
+        return None
 
 
-def _user_error(exc: Exception):
+def _user_error(exc: Exception, state: common.CliState):
     """The CedbError that ``exc`` means for the user, or None for a bug."""
     from cedb.errors import FileError
     from cedb.store.db import user_error
@@ -186,8 +193,4 @@ def _user_error(exc: Exception):
 
         where = f" {exc.filename}" if exc.filename else ""
         return FileError(f"cannot use the file{where}: {os_error_text(exc)}")
-    try:
-        url = common.settings().database_url
-    except Exception:
-        url = None
-    return user_error(exc, url)
+    return user_error(exc, _url(state))

@@ -19,6 +19,7 @@ class OnDuplicate(str, Enum):
 
 @app.command("add")
 def add_command(
+    ctx: typer.Context,
     sources: Annotated[
         list[str], typer.Argument(help="BibTeX files and/or DOIs (10.x/..., doi:..., https://doi.org/...).")
     ],
@@ -33,8 +34,9 @@ def add_command(
     """Add papers from BibTeX files (every entry) or DOIs (metadata from Crossref)."""
     from cedb import papers
 
-    resolved = papers.fetch(sources, settings=common.settings())
-    with common.transaction() as session:
+    state = common.state(ctx)
+    resolved = papers.fetch(sources, settings=state.settings(), max_input_mb=state.max_input_mb)
+    with common.transaction(ctx) as session:
         report = papers.add(
             session=session, sources=resolved, on_duplicate=on_duplicate.value if on_duplicate else None
         )
@@ -46,11 +48,11 @@ def add_command(
 
 
 @app.command("list")
-def list_command(fmt: common.FormatOption = common.Format.table) -> None:
+def list_command(ctx: typer.Context, fmt: common.FormatOption = common.Format.table) -> None:
     """List the papers in the database."""
     from cedb.store import crud
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         rows = [_summary(r) for r in crud.list_references(session=session)]
     common.emit(rows, fmt, ["key", "year", "authors", "title", "journal", "doi"])
 
@@ -71,19 +73,21 @@ def _summary(reference) -> dict:
 
 @app.command("show")
 def show_command(
+    ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Citation key (see `cedb paper list`).")],
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Show every field of one paper and how many results cite it."""
     from cedb.store import crud
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         record = crud.reference_record(session=session, key=key)
     common.emit_record(record, fmt)
 
 
 @app.command("rm")
 def rm_command(
+    ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Citation key (see `cedb paper list`).")],
     cascade: Annotated[
         bool, typer.Option("--cascade", help="Also remove the paper's own results (only its own).")
@@ -113,7 +117,7 @@ def rm_command(
     from cedb.errors import InvalidValue
     from cedb.store import crud
 
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         plan = crud.plan_removal(session=session, key=key, cascade=cascade, detach_sources=detach_sources)
         if plan.results or plan.detached:
             common.note("This removes:\n" + "\n".join(f"  {line}" for line in plan.lines()))
@@ -133,6 +137,7 @@ def rm_command(
 
 @app.command("merge")
 def merge_command(
+    ctx: typer.Context,
     old: Annotated[
         str, typer.Argument(help="Key of the paper that goes (e.g. a placeholder 'Ref. 109 of the review').")
     ],
@@ -158,7 +163,7 @@ def merge_command(
         if not sep or not label.strip() or not into.strip():
             raise typer.BadParameter(f"{pair!r}: write 'OLD LABEL=NEW LABEL'", param_hint="'--strategy'")
         mapping[label.strip()] = into.strip()
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         counts = crud.merge_references(session=session, old=old, new=new, strategies=mapping)
         disagreements = crud.conflicts(session=session, key=new)
     common.note(
@@ -171,6 +176,7 @@ def merge_command(
 
 @app.command("conflicts")
 def conflicts_command(
+    ctx: typer.Context,
     key: Annotated[
         Optional[str], typer.Argument(help="Only this paper (default: every paper).", show_default=False)
     ] = None,
@@ -179,7 +185,7 @@ def conflicts_command(
     """List results where two sources disagree: same paper, strategy and conditions, another CE."""
     from cedb.store import crud
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         rows = crud.conflict_rows(session=session, key=key)
     common.emit(
         rows,
@@ -207,6 +213,7 @@ class BibFormat(str, Enum):
 
 @app.command("export")
 def export_command(
+    ctx: typer.Context,
     fmt: Annotated[BibFormat, typer.Option("--format", "-f", help="Output format.")] = BibFormat.bibtex,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     keys: Annotated[Optional[list[str]], typer.Argument(help="Only these keys.")] = None,
@@ -214,7 +221,7 @@ def export_command(
     """Export papers as a BibTeX file that round-trips through pybtex."""
     from cedb import papers
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         text, entries = papers.bibtex(session=session, keys=keys)
     if output:
         from cedb import outputs

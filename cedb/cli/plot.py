@@ -43,12 +43,12 @@ class Plating(str, Enum):
     discharge = "discharge"
 
 
-def _rows(filters) -> "object":
+def _rows(ctx: typer.Context, filters) -> "object":
     """Query rows as the DataFrame the figures take (``cedb.plots.rows_frame``)."""
     from cedb import plots
     from cedb.store import query
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         rows = query.run(session.connection(), filters)
     return plots.rows_frame(rows)
 
@@ -65,6 +65,7 @@ def _save(result, output: Path) -> None:
 @app.command("progress")
 @f.with_filters(exclude=("practical", "sort", "limit"))
 def progress_command(
+    ctx: typer.Context,
     filters,
     output: Output,
     lce_axis: Annotated[bool, typer.Option("--lce", help="Add an LCE axis on the right.")] = False,
@@ -86,7 +87,7 @@ def progress_command(
     from cedb import plots
 
     filters.practical = None if all_conditions else True
-    frame = _rows(filters)
+    frame = _rows(ctx, filters)
     result = plots.progress(
         frame,
         label_column=label.value,
@@ -101,6 +102,7 @@ def progress_command(
 @app.command("conditions")
 @f.with_filters(exclude=("sort", "limit"))
 def conditions_command(
+    ctx: typer.Context,
     filters,
     output: Output,
     x: Annotated[Axis, typer.Option("--x", help="Quantity on the x axis; the other is on y.")] = Axis.capacity,
@@ -116,7 +118,7 @@ def conditions_command(
     from cedb import plots
 
     result = plots.conditions(
-        _rows(filters),
+        _rows(ctx, filters),
         x=x.value,
         profile=filters.resolved_profile(),
         strict=filters.strict,

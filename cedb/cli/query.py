@@ -1,5 +1,7 @@
 """cedb query: find results by conditions, CE, strategy, paper and year."""
 
+import typer
+
 from cedb.cli import common
 from cedb.cli import filters as f
 
@@ -26,7 +28,7 @@ TABLE_HEADERS = {"current_density_mA_cm2": "mA cm⁻²", "areal_capacity_mAh_cm2
 
 
 @f.with_filters()
-def query_command(filters, fmt: common.FormatOption = common.Format.table) -> None:
+def query_command(ctx: typer.Context, filters, fmt: common.FormatOption = common.Format.table) -> None:
     """Find CE results: filter by practical conditions, CE, strategy, paper, year and status."""
     from cedb.store import query
 
@@ -46,7 +48,7 @@ def query_command(filters, fmt: common.FormatOption = common.Format.table) -> No
         columns = TABLE_COLUMNS
     else:
         columns = query.ROW_KEYS
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         unjudged = query.unjudged(session.connection(), filters)
         if unjudged:
             common.note(

@@ -49,10 +49,14 @@ RECORD_OPTIONS = {
 
 
 def recordable(method: str, default_cell: str | None):
-    """Decorate a `cedb ce` command that returns a CEResult: render it, and store it on --record."""
+    """Decorate a `cedb ce` command that returns a CEResult: render it, and store it on --record.
+
+    The command gets typer's context too (as ``_record_ctx``), for the database --record writes to.
+    """
 
     def decorate(func):
         signature = inspect.signature(func)
+        context = inspect.Parameter("_record_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
         extra = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
             for name, (annotation, default) in RECORD_OPTIONS.items()
@@ -61,16 +65,18 @@ def recordable(method: str, default_cell: str | None):
 
         @functools.wraps(func)
         def command(**kwargs):
+            ctx = kwargs.pop(context.name)
             options = {name: kwargs.pop(name) for name in RECORD_OPTIONS}
             result = func(**kwargs)
             common_render(result, kwargs.get("fmt"))
             if options.pop("record"):
-                store(result, method=method, default_cell=default_cell, options=options)
+                store(ctx, result, method=method, default_cell=default_cell, options=options)
             elif any(v is not None for v in options.values()):
                 common.note("Recording options were given without --record: nothing was stored.")
 
-        command.__signature__ = signature.replace(parameters=parameters + extra)
+        command.__signature__ = signature.replace(parameters=[context] + parameters + extra)
         command.__annotations__ = {
+            context.name: typer.Context,
             **func.__annotations__,
             **{name: annotation for name, (annotation, _) in RECORD_OPTIONS.items()},
         }
@@ -85,13 +91,13 @@ def common_render(result, fmt) -> None:
     render(result.to_dict(), fmt or common.Format.table)
 
 
-def store(result, *, method: str, default_cell: str | None, options: dict) -> int:
+def store(ctx: typer.Context, result, *, method: str, default_cell: str | None, options: dict) -> int:
     """Add the computed CE as a measurement; returns its id."""
     from cedb import results
     from cedb.store import crud
 
     measurement_input = results.from_ce(result, method=method, default_cell=default_cell, **options)
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         measurement = crud.add_result(session=session, result=measurement_input)
         measurement_id = measurement.id
         assert measurement_id is not None  # set by the insert

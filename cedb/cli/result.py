@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cedb import terms
-from cedb.cli import common
+from cedb.cli import common, filters
 from cedb.cli.curate import OnConflict, OnConflictOption
 from cedb.terms import listed
 
@@ -127,6 +127,7 @@ ASKED = (
 @app.command("add")
 @with_fields("Citation key of the paper reporting the result.")
 def add_command(
+    ctx: typer.Context,
     values,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt; missing required values are an error.")
@@ -171,7 +172,7 @@ def add_command(
         )
         return typer.confirm(question, default=False, err=True)
 
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         measurement = crud.add_result_asking(
             session=session,
             result=result,
@@ -193,6 +194,7 @@ def add_command(
 @app.command("edit")
 @with_fields("Move the result to another paper.")
 def edit_command(
+    ctx: typer.Context,
     values,
     id: Annotated[int, typer.Argument(help="Result id (see `cedb query`).")],
 ) -> None:
@@ -204,7 +206,7 @@ def edit_command(
     if not values:
         raise InvalidValue("nothing to change: give at least one --field value")
     changes = results.changes(values)
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         writer = crud.update_results(session=session, edits=[(id, changes)])
         if writer.errors:
             raise writer.errors[0]
@@ -215,13 +217,14 @@ def edit_command(
 
 @app.command("rm")
 def rm_command(
+    ctx: typer.Context,
     id: Annotated[int, typer.Argument(help="Result id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask on a terminal.")] = False,
 ) -> None:
     """Remove a result (shown and asked first on a terminal; its id is never handed out again)."""
     from cedb.store import crud
 
-    with common.transaction() as session:
+    with common.transaction(ctx) as session:
         if _can_ask() and not yes:
             record = crud.result_record(session=session, id=id)
             common.note(
@@ -236,21 +239,23 @@ def rm_command(
 
 @app.command("show")
 def show_command(
+    ctx: typer.Context,
     id: Annotated[int, typer.Argument(help="Result id.")],
-    profile: Annotated[str, typer.Option("--profile", help="Practical-condition profile.")] = "review",
-    strict: Annotated[bool, typer.Option("--strict", help="Strict inequalities.")] = False,
+    profile: filters.Profile = "review",
+    strict: filters.Strict = False,
     fmt: common.FormatOption = common.Format.table,
 ) -> None:
     """Show every field of a result, its provenance and the practical verdict with the reason."""
     from cedb.store import crud
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         record = crud.result_record(session=session, id=id, profile=profile, strict=strict)
     common.emit_record(record, fmt)
 
 
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Spreadsheet (.csv or .xlsx).")],
     mapping: Annotated[Path, typer.Option("--map", help="YAML column mapping (see curation/README.md).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row, write nothing.")] = False,
@@ -283,7 +288,7 @@ def import_command(
     with common.progress_bar(f"Importing {file.name}") as progress:
         # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
         prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress, clear_empty=clear_empty)
-        with common.unparsed_electrolytes_counted() as unparsed, common.transaction() as session:
+        with common.unparsed_electrolytes_counted() as unparsed, common.transaction(ctx) as session:
             report = spreadsheet.import_rows(
                 session=session,
                 prepared=prepared,

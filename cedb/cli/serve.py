@@ -8,6 +8,7 @@ from cedb.cli import common
 
 
 def serve_command(
+    ctx: typer.Context,
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; the default serves this machine only.")
     ] = "127.0.0.1",
@@ -16,10 +17,8 @@ def serve_command(
     """Serve a read-only web view: sortable, filterable results, figures, papers, downloads."""
     from cedb.web.app import listen, serve
 
-    engine = common.engine()
+    state = common.state(ctx)
+    engine = state.engine()
     listener = listen(host, port)
-    common.note(
-        f"Serving {common.display_url(common.settings().database_url)} read-only at "
-        f"http://{host}:{port}/ (Ctrl+C stops)"
-    )
+    common.note(f"Serving {common.display_url(state.database_url())} read-only at http://{host}:{port}/ (Ctrl+C stops)")
     serve(engine, listener)

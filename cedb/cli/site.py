@@ -12,6 +12,7 @@ app = typer.Typer(help="Build the web view as a static site.", no_args_is_help=T
 
 @app.command("build")
 def build_command(
+    ctx: typer.Context,
     directory: Annotated[
         Path,
         typer.Argument(metavar="DIR", help="Directory to write (new, empty, or a former site, which is replaced)."),
@@ -20,6 +21,6 @@ def build_command(
     """Write the results, figures, result and paper pages and the downloads as static files."""
     from cedb.web import site
 
-    with common.transaction(write=False) as session:
+    with common.transaction(ctx, write=False) as session:
         report = site.build(session, directory)
     common.note(report.summary())

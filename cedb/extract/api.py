@@ -246,17 +246,18 @@ def read_source(path: str | Path) -> tuple[str, str]:
     return path.read_text(encoding="utf-8", errors="replace"), kind
 
 
-def read_bounded(path: str | Path) -> tuple[str, str]:
-    """``read_source`` within the input size limit (``cedb.limits``, README "Limits"): a file
-    too large is refused before it is read (a PDF may be ``PDF_SIZE_FACTOR`` times the limit),
-    a text too long (a PDF's extracted text too) as soon as it is read."""
+def read_bounded(path: str | Path, *, max_input_mb: float | None = None) -> tuple[str, str]:
+    """``read_source`` within the input size limit ``max_input_mb`` (``cedb.limits``, README
+    "Limits"): a file too large is refused before it is read (a PDF may be ``PDF_SIZE_FACTOR``
+    times the limit), a text too long (a PDF's extracted text too) as soon as it is read."""
     from cedb import limits
 
     path = Path(path)
     if path.is_file():  # a missing file or wrong suffix is read_source's to report
-        limits.check_file(path, factor=limits.PDF_SIZE_FACTOR if str(path).lower().endswith(".pdf") else 1)
+        factor = limits.PDF_SIZE_FACTOR if str(path).lower().endswith(".pdf") else 1
+        limits.check_file(path, factor=factor, max_input_mb=max_input_mb)
     text, kind = read_source(path)
-    return limits.check_text(text, f"the text of {path.name}"), kind
+    return limits.check_text(text, f"the text of {path.name}", max_input_mb=max_input_mb), kind
 
 
 def extract_file(path: str | Path) -> list[Candidate]:
