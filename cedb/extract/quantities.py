@@ -56,23 +56,19 @@ _STEP_CYCLES_BEFORE = re.compile(
 _LIMIT_BEFORE = re.compile(
     r"\b(?:critical\s+(?:current\s+densit(?:y|ies)|(?:areal\s+)?capacit(?:y|ies))|CCDs?)\b[^,;()]{0,15}$", re.I
 )
-# An areal capacity of the cathode is its loading, not the Li plated per cycle: "at a high
-# loading of 7 mAh cm−2", "a cathode loading of 3.5 mAh cm−2", "the areal capacity of the
-# cathode (4 mAh cm−2)", "a 5 mAh cm−2 NCM811 cathode" (held-out batch 15). A Li loading
-# ("Li-plating capacity loadings of up to 4 mAh cm−2") is the plated capacity.
+# A loading is the cathode's areal capacity, not the Li plated per cycle: "at a high loading of
+# 7 mAh cm−2", "a cathode loading of 3.5 mAh cm−2", "the areal capacity of the cathode (4 mAh
+# cm−2)" (held-out batch 15). A Li loading ("Li-plating capacity loadings of up to 4 mAh cm−2")
+# is the plated capacity; and a full cell "with 2.5 mAh cm−2 cathodes" is cycled at the
+# cathode's capacity (curators' report), so a cathode named with its capacity is no loading.
 _LOADING_BEFORE = re.compile(
-    r"(?:\bloadings?"
-    r"|\bcathodes?(?:\s+(?:areal\s+)?(?:capacit(?:y|ies)|loadings?))?"
-    r"|\bpositive\s+electrodes?|\bcapacity\s+of\s+the\s+(?:\w+\s+)?cathodes?)"
+    r"(?:\bloadings?|\bcathodes?\s+(?:areal\s+)?(?:capacit(?:y|ies)|loadings?)"
+    r"|\bcapacity\s+of\s+the\s+(?:\w+\s+)?cathodes?)"
     r"\s*(?:of|is|was|=|:|\(|with|reaching|from)?\s*(?:up\s+to|as\s+high\s+as|exceeding|over|above|beyond)?"
     r"\s*(?:about|approximately|around|[~≈∼>≥])?\s*$",
     re.I,
 )
-_LOADING_AFTER = re.compile(
-    r"\s*(?:\)\s*)?(?:(?!(?:and|or|in|with|for|the|a|an|at|on|of|to|after|over)\b)[\w.-]+\s+){0,2}?"
-    r"(?:cathodes?|positive\s+electrodes?)\b|\s*\(\s*(?:cathode\s+)?loading\b",
-    re.I,
-)
+_LOADING_AFTER = re.compile(r"\s*\(\s*(?:cathode\s+|areal\s+|mass\s+)?loadings?\b", re.I)
 _LI_LOADING = re.compile(r"\b(?:Li|lithium|plat\w*|deposit\w*)\b[\w\s-]{0,20}$", re.I)
 
 
