@@ -182,7 +182,11 @@ def find_conditions(sentence: str) -> list[Condition]:
     # positions stay those of the sentence).
     sentence = _JOINED.sub(",", sentence)
     matches = sorted(
-        ((m, kind) for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT)) for m in regex.finditer(sentence)),
+        (
+            (m, kind)
+            for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT))
+            for m in regex.finditer(sentence)
+        ),
         key=lambda pair: pair[0].start(),
     )
     skipped: tuple[int, str] = (-1, "")  # the end and kind of the last figure that is no condition

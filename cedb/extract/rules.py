@@ -508,7 +508,9 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
             and mentions[i - 1].rejected
             # "The Na||Cu cell ... 99.9%, and the Li||Cu cell 99.2%": a Li-metal cell between
             and not _LI_METAL.search(s[mentions[i - 1].end : mention.start])
-            and not (mentions[i - 1].rejected == "first-cycle CE" and _later_cycles(s, mentions[i - 1].end, mention.end))
+            and not (
+                mentions[i - 1].rejected == "first-cycle CE" and _later_cycles(s, mentions[i - 1].end, mention.end)
+            )
         ):
             mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
@@ -691,7 +693,7 @@ _LI_METAL = re.compile(
     r"\bLi@|(?<!vs\.\s)(?<!vs\s)(?<!versus\s)\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b(?!\s*\^?\+)|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
     # "ASSLMBs", "SSLMB": (all-)solid-state Li-metal batteries (held-out batch 15)
     r"|\b(?:A?SS|QSS)?LMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
-    r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b|(?<!In[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
     r"|stripping|anodes?|"
     r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
     r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
@@ -905,7 +907,9 @@ def sentence_results(
     kept = [m for m in kept if not m.rejected]
     if not kept:
         return [], mentions
-    prior = next((p for p in _PRIOR_WORK.finditer(s) if not _AGREES_WITH.search(s, max(0, p.start() - 40), p.start())), None)
+    prior = next(
+        (p for p in _PRIOR_WORK.finditer(s) if not _AGREES_WITH.search(s, max(0, p.start() - 40), p.start())), None
+    )
     if prior and not _OWN_WORK.search(s):
         for m in kept:
             m.rejected = f"earlier work quoted ('{prior.group()}')"

@@ -30,7 +30,9 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 # After "Co0.15": another element and its amount ("Al 0.05", "O2"), not a sentence opening
 # with a short capitalised word ("At 0.5 mA cm-2", "In 2 M LiFSI").
-_FORMULA_GOES_ON = re.compile(r"\s+(?:[A-Z][a-z]?\d|(?!(?:At|In|As|No|Be|He|So|By|On|Of|To|If|It|Is|An|Or)\b)[A-Z][a-z]?\s+\d)")
+_FORMULA_GOES_ON = re.compile(
+    r"\s+(?:[A-Z][a-z]?\d|(?!(?:At|In|As|No|Be|He|So|By|On|Of|To|If|It|Is|An|Or)\b)[A-Z][a-z]?\s+\d)"
+)
 _CAPTION = re.compile(r"(?:Fig(?:ure)?s?\.?|Table|Scheme)\s+\d")
 _HEADING = re.compile(r"\s*\d+(?:\.\d+)*\.?\s+\S[^\n]{0,90}$")  # "3.2 Electrolyte engineering"
 
