@@ -106,9 +106,10 @@ _NUMBER_WORDS = {
         " sixteen seventeen eighteen nineteen twenty".split()
     )
 } | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0, "eighty": 80.0, "ninety": 90.0}
+# (read backwards from each "cycles", so that a sentence is not scanned word by word)
 _WORD_CYCLES = re.compile(
     r"\b(?:after|within|in|for|over|during|first|initial|past|following|last)\s+(?:the\s+)?(?:first\s+)?"
-    r"(?P<value>" + "|".join(_NUMBER_WORDS) + r")\s+(?:(?:stable|consecutive|subsequent|more)\s+)?cycles\b",
+    r"(?P<value>" + "|".join(_NUMBER_WORDS) + r")\s+(?:(?:stable|consecutive|subsequent|more)\s+)?$",
     re.I,
 )
 # "from 200 cycles to 1,000 cycles", "between the 50th and 300th cycles", "from the 10th to the
@@ -211,9 +212,9 @@ def find_conditions(sentence: str) -> list[Condition]:
         scale = _unit_scale(m.group("unit"), kind)
         lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
         found.append(Condition(kind, tuple(v * scale for v in values), m.start("value"), m.end(), is_range, lost))
-    windows = [m.span() for m in _COUNT_WINDOW.finditer(sentence)]
+    windows = list(_COUNT_WINDOW.finditer(sentence)) if "ycle" in sentence else []
     for m in _CYCLES.finditer(sentence):
-        if any(a <= m.start() < b for a, b in windows):
+        if any(w.start() <= m.start() < w.end() for w in windows):
             continue  # "from 200 cycles to 1,000 cycles": the window's last cycle, below
         if "formation" in m.group("kind"):
             continue  # formation cycles precede the reported ones
@@ -231,12 +232,14 @@ def find_conditions(sentence: str) -> list[Condition]:
         )
     for m in _N_CYCLE.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
-    for regex in (_CYCLE_WINDOW, _COUNT_WINDOW):
-        for m in regex.finditer(sentence):
-            found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
-    for m in _WORD_CYCLES.finditer(sentence):
-        if not _STEP_CYCLES_BEFORE.search(sentence[max(0, m.start() - 70) : m.start()]):
-            found.append(Condition("cycles", (_NUMBER_WORDS[m.group("value").lower()],), m.start("value"), m.end()))
+    for m in _CYCLE_WINDOW.finditer(sentence):
+        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for m in windows:
+        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for noun in re.finditer(r"cycles\b", sentence) if "ycles" in sentence else ():
+        m = _WORD_CYCLES.search(sentence, max(0, noun.start() - 60), noun.start())
+        if m and not _STEP_CYCLES_BEFORE.search(sentence[max(0, m.start() - 70) : m.start()]):
+            found.append(Condition("cycles", (_NUMBER_WORDS[m.group("value").lower()],), m.start("value"), noun.end()))
     for m in _CYCLED_TIMES.finditer(sentence):
         bound = (m.group("bound") or "").strip()
         found.append(
@@ -300,7 +303,7 @@ _CELLS = (
     (
         "li-li",
         re.compile(
-            r"(?<!vs\.\s)(?<!vs\s)(?<!versus\s)\bLi\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+)|\bLi" + _MIDDLE + r"Li\b"
+            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+)|\bLi" + _MIDDLE + r"Li\b"
             r"|(?i:\blithium\s*\|\|?\s*lithium\b)|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b"
         ),
     ),

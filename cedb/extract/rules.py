@@ -690,7 +690,7 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
 # chemistry named last before it in the paragraph decides.
 _LI_METAL = re.compile(
     # not a reference potential: "4.3 V vs. Li/Li+" (held-out batch 15)
-    r"\bLi@|(?<!vs\.\s)(?<!vs\s)(?<!versus\s)\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b(?!\s*\^?\+)|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
+    r"\bLi@|\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*(?:Cu|Li)\b(?!\s*\^?\+)|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
     # "ASSLMBs", "SSLMB": (all-)solid-state Li-metal batteries (held-out batch 15)
     r"|\b(?:A?SS|QSS)?LMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
     r"|(?i:\b(?:Li|lithium)[- ]metal\b|(?<!In[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
