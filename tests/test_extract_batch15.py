@@ -172,6 +172,12 @@ def test_critical_current_and_capacity_are_limits(text, expected):
             "The Li||LFP full cells reach a CE of 99.9% with 2.5 mAh cm−2 cathodes.",
             [(99.9, None, 2.5, None, "full")],
         ),
+        # a host loaded with Li: its loading is the plated capacity
+        (
+            "The Li||Cu test shows that the scaffold accommodates a high capacity loading of 8 mAh cm−2 with a CE "
+            "of 99.1% at 1 mA cm−2.",
+            [(99.1, 1.0, 8.0, None, "li-cu")],
+        ),
     ],
 )
 def test_a_cathode_loading_is_not_the_capacity(text, expected):

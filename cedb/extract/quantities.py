@@ -70,14 +70,24 @@ _LOADING_BEFORE = re.compile(
 )
 _LOADING_AFTER = re.compile(r"\s*\(\s*(?:cathode\s+|areal\s+|mass\s+)?loadings?\b", re.I)
 _LI_LOADING = re.compile(r"\b(?:Li|lithium|plat\w*|deposit\w*)\b[\w\s-]{0,20}$", re.I)
+# A bare "loading" is the cathode's only in a sentence about a cathode or a cell with one; a
+# host that "accommodates a high capacity loading of 8 mAh cm−2" is loaded with Li.
+_WITH_CATHODE = re.compile(
+    r"(?i:\bcathodes?\b|\bpositive\s+electrodes?\b|\b(?:full|pouch)[- ]cells?\b|\banode[- ]?(?:free|less)\b)"
+    r"|\b(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|SPAN)"
+)
 
 
 def _loading(sentence: str, m: "re.Match[str]") -> bool:
     """Whether the capacity ``m`` is a cathode's loading (``_LOADING_BEFORE``, ``_LOADING_AFTER``)."""
     before = _LOADING_BEFORE.search(sentence, max(0, m.start() - 50), m.start())
-    if before and not _LI_LOADING.search(sentence, max(0, before.start() - 25), before.start()):
+    if (
+        before
+        and not _LI_LOADING.search(sentence, max(0, before.start() - 25), before.start())
+        and (not before.group().lower().startswith("loading") or _WITH_CATHODE.search(sentence))
+    ):
         return True
-    return bool(_LOADING_AFTER.match(sentence, m.end()))
+    return bool(_LOADING_AFTER.match(sentence, m.end()) and _WITH_CATHODE.search(sentence))
 
 
 # A second figure joined to one of those ("3.5 mAh cm−2 to 7.1 mAh cm−2", "3 mA cm−2/3 mAh
