@@ -278,7 +278,7 @@ _LI_ANODE = r"\bLi(?:@\w+|\([^()|/]{1,12}\))?"
 # A cathode-first cell: "NCA || LPSC || Li", "(NMC811 with LPSC) || LPSC || Li", "LFP/Li"; not a
 # Li–In alloy anode ("NMC811//SE//Li-In") nor a reference potential ("Li+/Li")
 _CATHODE_FIRST = (
-    r"(?<![\w@])(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*)[\w.-]*"
+    r"\b(?<!@)(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*)[\w.-]*"
     r"(?:\s+with\s+[\w-]+)?\)?\s*(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
     r"Li\b(?![+\w]|\s*[-–]\s*In\b|[-–](?!metal\b)[A-Za-z])"
 )

@@ -33,6 +33,7 @@ _ABBREVIATIONS = {
 _FORMULA_GOES_ON = re.compile(
     r"\s+(?:[A-Z][a-z]?\d|(?!(?:At|In|As|No|Be|He|So|By|On|Of|To|If|It|Is|An|Or)\b)[A-Z][a-z]?\s+\d)"
 )
+_ELEMENT_AMOUNT = re.compile(r"[A-Z][a-z]?\d+$")
 _CAPTION = re.compile(r"(?:Fig(?:ure)?s?\.?|Table|Scheme)\s+\d")
 _HEADING = re.compile(r"\s*\d+(?:\.\d+)*\.?\s+\S[^\n]{0,90}$")  # "3.2 Electrolyte engineering"
 
@@ -69,7 +70,11 @@ def _stop_cuts(text: str):
             prev = text[i - 1] if i else ""
             if prev.isdigit() and not re.search(r"(?:[-–^]|[A-Za-z])\d+$", text[max(0, i - 6) : i]):
                 continue  # a decimal point: "ratio of 1.5 Li"
-            if re.search(r"[A-Z][a-z]?\d+$", text[max(0, i - 6) : i]) and _FORMULA_GOES_ON.match(text, match.end()):
+            if (
+                prev.isdigit()
+                and _FORMULA_GOES_ON.match(text, match.end())
+                and _ELEMENT_AMOUNT.search(text, max(0, i - 6), i)
+            ):
                 continue  # "Co0.15 Al 0.05 O2": the amount of an element in a spaced formula
         yield match.end()
 
