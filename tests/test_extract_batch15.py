@@ -11,17 +11,7 @@ import pytest
 from cedb.extract import extract_text
 from cedb.extract.normalize import prepare
 from cedb.extract.sentences import split_sentences
-
-
-def found(text: str, kind: str = "text") -> list[tuple]:
-    return [
-        (c.ce_percent, c.current_density_mA_cm2, c.areal_capacity_mAh_cm2, c.cycles, c.cell)
-        for c in extract_text(text, kind=kind)
-    ]
-
-
-def qualifiers(text: str, kind: str = "text") -> list[tuple]:
-    return [(c.ce_percent, c.qualifier) for c in extract_text(text, kind=kind)]
+from tests.test_extract_batch14 import found, qualifiers  # (CE, current, capacity, cycles, cell) rows
 
 
 def sentences(text: str) -> list[str]:
