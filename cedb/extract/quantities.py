@@ -70,11 +70,13 @@ _LOADING_BEFORE = re.compile(
 )
 _LOADING_AFTER = re.compile(r"\s*\(\s*(?:cathode\s+|areal\s+|mass\s+)?loadings?\b", re.I)
 _LI_LOADING = re.compile(r"\b(?:Li|lithium|plat\w*|deposit\w*)\b[\w\s-]{0,20}$", re.I)
+# A cathode's active material by name: "NCM811", "LFP", "LiNi0.8Co0.1Mn0.1O2"
+_CATHODE_FORMULA = r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*)"
 # A bare "loading" is the cathode's only in a sentence about a cathode or a cell with one; a
 # host that "accommodates a high capacity loading of 8 mAh cm−2" is loaded with Li.
 _WITH_CATHODE = re.compile(
     r"(?i:\bcathodes?\b|\bpositive\s+electrodes?\b|\b(?:full|pouch)[- ]cells?\b|\banode[- ]?(?:free|less)\b)"
-    r"|\b(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|SPAN)"
+    r"|\b(?:" + _CATHODE_FORMULA + r"|SPAN)"
 )
 
 
@@ -266,10 +268,7 @@ def find_conditions(sentence: str) -> list[Condition]:
 
 # --- cells and methods -------------------------------------------------------------
 _SEP = r"\s*(?:\|\||\||//|/|-|–)\s*"
-_CATHODE = (
-    r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
-    r"|SPAN\b)"
-)
+_CATHODE = r"(?:" + _CATHODE_FORMULA + r"|Li\[|S\b|O2\b|SPAN\b)"
 # "Li|LNFP50|Cu", "Li|PP|LFP": a three-part cell with the electrolyte or separator named between.
 _MIDDLE = r"\s*\|\|?\s*[^|\s]{1,25}\s*\|\|?\s*"
 _COATED = r"(?:@[\w-]+(?:\s*\+\s*[\w-]+)?)?"
@@ -278,7 +277,7 @@ _LI_ANODE = r"\bLi(?:@\w+|\([^()|/]{1,12}\))?"
 # A cathode-first cell: "NCA || LPSC || Li", "(NMC811 with LPSC) || LPSC || Li", "LFP/Li"; not a
 # Li–In alloy anode ("NMC811//SE//Li-In") nor a reference potential ("Li+/Li")
 _CATHODE_FIRST = (
-    r"\b(?<!@)(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*)[\w.-]*"
+    r"\b(?<!@)" + _CATHODE_FORMULA + r"[\w.-]*"
     r"(?:\s+with\s+[\w-]+)?\)?\s*(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
     r"Li\b(?![+\w]|\s*[-–]\s*In\b|[-–](?!metal\b)[A-Za-z])"
 )
