@@ -10,7 +10,10 @@ that became ``?`` between a number and its unit (``0.5?mA?cm−2``, ``99.2?%``) 
 again, a ``?`` between a unit and its power (``cm?2``) is the minus it replaced,
 and a ``$`` in front of a percentage (``a CE of $99.3%``, where ``≈`` was lost) is
 read as ``≈``. UTF-8 read as cp1252 (``cmâˆ’2``, ``3â€‰mA``, ``25 Â°C``) is mapped back
-for the characters the rules read (held-out batch 13). The sentence splitter decides which of those
+for the characters the rules read (held-out batch 13). PDF conversions that name a
+missing glyph by its font code write the minus as ``/C0`` (``mA h g /C0 1``, ``cm /C0 2``);
+in text carrying that code, the same converters' ``B`` before a number is the ``~`` it
+replaced (``( B 10 mA g /C0 1 )``, ``retaining B 90%``; held-out batch 15). The sentence splitter decides which of those
 ``\\n`` end a sentence; PDF text has blank lines in mid-sentence.
 """
 
@@ -76,6 +79,14 @@ _LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
 
+# "mA h g /C0 1" -> "mA h g -1": the glyph code of a minus sign (position 0 of TeX's symbol
+# font), glued to its power as the unit patterns read exponents.
+_GLYPH_MINUS = r"(?<=\s)/C0(?:[ \t]*(?=\d)|(?=\s))"
+# "( B 10 mA g /C0 1 )", "retaining B 90%": "~" lost to a "B", only before a number and after
+# a space or an opening bracket (the boron of a formula is glued: "B12H12", "Li3BO3").
+_GLYPH_APPROX = r"(?<=[\s(])B(?=\s+\d)(?!\s+\d+\s*(?:at\.?\s*%|atoms?))"
+
+
 def _mojibake() -> dict[str, str]:
     """UTF-8 text read as cp1252 (held-out batch 13: "3\u2009mA\u2009cm\u22122" stored as
     "3â€‰mA â€‰cmâˆ’2"): the mis-decoded form of each character the normaliser reads, mapped
@@ -122,6 +133,9 @@ def prepare(source: str, kind: str = "text") -> MappedText:
     if _MOJIBAKE_LEAD.search(source):
         text = text.sub(_MOJIBAKE_RE, lambda m: _MOJIBAKE[m.group()])
     text = text.translate(_CHARACTERS)
+    if "/C0" in source:
+        text = text.sub(_GLYPH_MINUS, "-")
+        text = text.sub(_GLYPH_APPROX, "~")
     text = text.sub(_LOST_SPACE, " ")
     text = text.sub(_LOST_MINUS, "-")
     text = text.sub(_LOST_APPROX, "≈")

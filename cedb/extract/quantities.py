@@ -51,8 +51,50 @@ _STEP_CYCLES_BEFORE = re.compile(
     re.I,
 )
 # A critical current density is the current at which a cell shorts, not the one the CE was
-# measured at: "a CE of 99.1% and a critical current density of 3.7 mA cm−2".
-_LIMIT_BEFORE = re.compile(r"\b(?:critical\s+current\s+densit(?:y|ies)|CCDs?)\b[^,;()]{0,15}$", re.I)
+# measured at: "a CE of 99.1% and a critical current density of 3.7 mA cm−2"; so is a
+# critical capacity ("a CCD > 3 mA cm−2/3 mAh cm−2", held-out batch 15).
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:critical\s+(?:current\s+densit(?:y|ies)|(?:areal\s+)?capacit(?:y|ies))|CCDs?)\b[^,;()]{0,15}$", re.I
+)
+# A loading is the cathode's areal capacity, not the Li plated per cycle: "at a high loading of
+# 7 mAh cm−2", "a cathode loading of 3.5 mAh cm−2", "the areal capacity of the cathode (4 mAh
+# cm−2)" (held-out batch 15). A Li loading ("Li-plating capacity loadings of up to 4 mAh cm−2")
+# is the plated capacity; and a full cell "with 2.5 mAh cm−2 cathodes" is cycled at the
+# cathode's capacity (curators' report), so a cathode named with its capacity is no loading.
+_LOADING_BEFORE = re.compile(
+    r"(?:\bloadings?|\bcathodes?\s+(?:areal\s+)?(?:capacit(?:y|ies)|loadings?)"
+    r"|\bcapacity\s+of\s+the\s+(?:\w+\s+)?cathodes?)"
+    r"\s*(?:of|is|was|=|:|\(|with|reaching|from)?\s*(?:up\s+to|as\s+high\s+as|exceeding|over|above|beyond)?"
+    r"\s*(?:about|approximately|around|[~≈∼>≥])?\s*$",
+    re.I,
+)
+_LOADING_AFTER = re.compile(r"\s*\(\s*(?:cathode\s+|areal\s+|mass\s+)?loadings?\b", re.I)
+_LI_LOADING = re.compile(r"\b(?:Li|lithium|plat\w*|deposit\w*)\b[\w\s-]{0,20}$", re.I)
+# A cathode's active material by name: "NCM811", "LFP", "LiNi0.8Co0.1Mn0.1O2"
+_CATHODE_FORMULA = r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*)"
+# A bare "loading" is the cathode's only in a sentence about a cathode or a cell with one; a
+# host that "accommodates a high capacity loading of 8 mAh cm−2" is loaded with Li.
+_WITH_CATHODE = re.compile(
+    r"(?i:\bcathodes?\b|\bpositive\s+electrodes?\b|\b(?:full|pouch)[- ]cells?\b|\banode[- ]?(?:free|less)\b)"
+    r"|\b(?:" + _CATHODE_FORMULA + r"|SPAN)"
+)
+
+
+def _loading(sentence: str, m: "re.Match[str]") -> bool:
+    """Whether the capacity ``m`` is a cathode's loading (``_LOADING_BEFORE``, ``_LOADING_AFTER``)."""
+    before = _LOADING_BEFORE.search(sentence, max(0, m.start() - 50), m.start())
+    if (
+        before
+        and not _LI_LOADING.search(sentence, max(0, before.start() - 25), before.start())
+        and (not before.group().lower().startswith("loading") or _WITH_CATHODE.search(sentence))
+    ):
+        return True
+    return bool(_LOADING_AFTER.match(sentence, m.end()) and _WITH_CATHODE.search(sentence))
+
+
+# A second figure joined to one of those ("3.5 mAh cm−2 to 7.1 mAh cm−2", "3 mA cm−2/3 mAh
+# cm−2", "3.5 mAh cm−2 (0.2 C) and 7.1 mAh cm−2") is of the same kind.
+_JOINED_FIGURE = re.compile(r"\s*(?:\([^()]{0,20}\)\s*)?(?:/|,|and|or|to|–|-|at|with|\()\s*(?:[~≈∼>≥]\s*)?")
 _CYCLES = re.compile(
     r"(?P<bound>more than|over|>|≥|at least|exceeding|beyond|up to|nearly|about|~|approximately)?"
     r"\s*"
@@ -66,6 +108,29 @@ _CYCLES = re.compile(
     r"(?P<kind>(?:(?:stable|consecutive|continuous|repeated|lithium|Li|plating/stripping|"
     r"plating-stripping|stripping/plating|deposition/stripping|charge/discharge|charge-discharge|"
     r"formation|deep)\s+){0,2})cycles\b"
+)
+
+# "after five cycles", "within ten cycles": a count written as a word (held-out batch 15)
+_NUMBER_WORDS = {
+    word: float(i)
+    for i, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+        " sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0, "eighty": 80.0, "ninety": 90.0}
+# (read backwards from each "cycles", so that a sentence is not scanned word by word)
+_WORD_CYCLES = re.compile(
+    r"\b(?:after|within|in|for|over|during|first|initial|past|following|last)\s+(?:the\s+)?(?:first\s+)?"
+    r"(?P<value>" + "|".join(_NUMBER_WORDS) + r")\s+(?:(?:stable|consecutive|subsequent|more)\s+)?$",
+    re.I,
+)
+# "from 200 cycles to 1,000 cycles", "between the 50th and 300th cycles", "from the 10th to the
+# 100th cycle": a window ends at its last cycle (held-out batch 15, as batch 14's "cycles 5-50").
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_COUNT_WINDOW = re.compile(
+    r"\b(?:from|between)\s+(?:the\s+)?" + NUMBER + _ORDINAL + r"(?:\s+cycles?)?\s+(?:to|and|until|through)\s+"
+    r"(?:the\s+)?(?P<value>" + NUMBER + r")" + _ORDINAL + r"\s+cycles?\b",
+    re.I,
 )
 
 # "cycle 15 times", "cycled 120 times", "plated and stripped for 300 times": a count of
@@ -129,29 +194,40 @@ def find_conditions(sentence: str) -> list[Condition]:
     # "1 mA cm-2–1 mA h cm-2": a dash joining two conditions is a separator (same length, so
     # positions stay those of the sentence).
     sentence = _JOINED.sub(",", sentence)
-    for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT)):
-        for m in regex.finditer(sentence):
-            before = sentence[max(0, m.start() - 40) : m.start()]
-            if kind == "capacity" and _RESERVOIR_BEFORE.search(before[-30:]):
-                continue
-            if _STEP_BEFORE.search(before):
-                continue  # a preliminary step's condition
-            if kind == "current" and _LIMIT_BEFORE.search(before):
-                continue  # a short-circuit limit, not a cycling condition
-            values, is_range = _values(m.group("value"))
-            scale = _unit_scale(m.group("unit"), kind)
-            lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
-            found.append(
-                Condition(
-                    kind,
-                    tuple(v * scale for v in values),
-                    m.start("value"),
-                    m.end(),
-                    is_range,
-                    lost,
-                )
-            )
+    matches = sorted(
+        (
+            (m, kind)
+            for kind, regex in (("capacity", _CAPACITY), ("current", _CURRENT))
+            for m in regex.finditer(sentence)
+        ),
+        key=lambda pair: pair[0].start(),
+    )
+    skipped: tuple[int, str] = (-1, "")  # the end and kind of the last figure that is no condition
+    for m, kind in matches:
+        before = sentence[max(0, m.start() - 40) : m.start()]
+        limit = _LIMIT_BEFORE.search(before)
+        if (
+            0 <= skipped[0] <= m.start()
+            and (kind == skipped[1] or skipped[1] == "limit")
+            and _JOINED_FIGURE.fullmatch(sentence, skipped[0], m.start())
+        ):
+            skipped = (m.end(), skipped[1])
+            continue  # "a CCD of 3 mA cm-2/3 mAh cm-2", "a loading of 3.5 to 7.1 mAh cm-2"
+        if limit or (kind == "capacity" and _loading(sentence, m)):
+            skipped = (m.end(), "limit" if limit else kind)
+            continue  # a short-circuit limit or the cathode's loading, not a cycling condition
+        if kind == "capacity" and _RESERVOIR_BEFORE.search(before[-30:]):
+            continue
+        if _STEP_BEFORE.search(before):
+            continue  # a preliminary step's condition
+        values, is_range = _values(m.group("value"))
+        scale = _unit_scale(m.group("unit"), kind)
+        lost = not re.search(r"cm\s*\^?\s*\(?\s*[-–]?\s*2", m.group())
+        found.append(Condition(kind, tuple(v * scale for v in values), m.start("value"), m.end(), is_range, lost))
+    windows = list(_COUNT_WINDOW.finditer(sentence)) if "ycle" in sentence else []
     for m in _CYCLES.finditer(sentence):
+        if any(w.start() <= m.start() < w.end() for w in windows):
+            continue  # "from 200 cycles to 1,000 cycles": the window's last cycle, below
         if "formation" in m.group("kind"):
             continue  # formation cycles precede the reported ones
         if _STEP_CYCLES_BEFORE.search(sentence[max(0, m.start() - 70) : m.start()]):
@@ -170,6 +246,12 @@ def find_conditions(sentence: str) -> list[Condition]:
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for m in windows:
+        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for noun in re.finditer(r"cycles\b", sentence) if "ycles" in sentence else ():
+        m = _WORD_CYCLES.search(sentence, max(0, noun.start() - 60), noun.start())
+        if m and not _STEP_CYCLES_BEFORE.search(sentence[max(0, m.start() - 70) : m.start()]):
+            found.append(Condition("cycles", (_NUMBER_WORDS[m.group("value").lower()],), m.start("value"), noun.end()))
     for m in _CYCLED_TIMES.finditer(sentence):
         bound = (m.group("bound") or "").strip()
         found.append(
@@ -186,13 +268,19 @@ def find_conditions(sentence: str) -> list[Condition]:
 
 # --- cells and methods -------------------------------------------------------------
 _SEP = r"\s*(?:\|\||\||//|/|-|–)\s*"
-_CATHODE = (
-    r"(?:NCM|NMC|NCA|LFP|LCO|LMO|LNMO|LiFePO4|LiCoO2|LiMn2O4|Li(?:Ni|Co|Fe|Mn)\w*|Li\[|S\b|O2\b"
-    r"|SPAN\b)"
-)
+_CATHODE = r"(?:" + _CATHODE_FORMULA + r"|Li\[|S\b|O2\b|SPAN\b)"
 # "Li|LNFP50|Cu", "Li|PP|LFP": a three-part cell with the electrolyte or separator named between.
 _MIDDLE = r"\s*\|\|?\s*[^|\s]{1,25}\s*\|\|?\s*"
 _COATED = r"(?:@[\w-]+(?:\s*\+\s*[\w-]+)?)?"
+# "Li(1% Mg)/SSE/NCA", "Li@C||NCM811": a Li anode with its additive or coating named
+_LI_ANODE = r"\bLi(?:@\w+|\([^()|/]{1,12}\))?"
+# A cathode-first cell: "NCA || LPSC || Li", "(NMC811 with LPSC) || LPSC || Li", "LFP/Li"; not a
+# Li–In alloy anode ("NMC811//SE//Li-In") nor a reference potential ("Li+/Li")
+_CATHODE_FIRST = (
+    r"\b(?<!@)" + _CATHODE_FORMULA + r"[\w.-]*"
+    r"(?:\s+with\s+[\w-]+)?\)?\s*(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
+    r"Li\b(?![+\w]|\s*[-–]\s*In\b|[-–](?!metal\b)[A-Za-z])"
+)
 _CELLS = (
     # "Cu@GPE|NMC", "Cu@PAN + PVDF||Li": a coated Cu electrode is still the Cu side
     (
@@ -203,15 +291,20 @@ _CELLS = (
     (
         "full",
         re.compile(
-            r"\bLi(?:@\w+)?"
+            _LI_ANODE
             + _SEP
             + _CATHODE
-            + r"|\bLi"
+            + "|"
+            + _LI_ANODE
             + _MIDDLE
             + _CATHODE
             # "Li/MIC/LiNi0.8Mn0.1Co0.1 cells": the electrolyte between slashes (held-out batch 14)
-            + r"|\bLi/[A-Za-z][\w-]{0,15}/"
+            + "|"
+            + _LI_ANODE
+            + r"/[A-Za-z][\w-]{0,15}/\s?"
             + _CATHODE
+            + "|"
+            + _CATHODE_FIRST
             + r"|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bpouch[- ]cells?\b"
             r"|(?i:\blithium[- ]metal\s+battery\b)|\bLMB\s+of\b"
         ),
@@ -219,7 +312,7 @@ _CELLS = (
     (
         "li-li",
         re.compile(
-            r"\bLi\s*(?:\|\|?|/)\s*Li\b|\bLi" + _MIDDLE + r"Li\b"
+            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+)|\bLi" + _MIDDLE + r"Li\b"
             r"|(?i:\blithium\s*\|\|?\s*lithium\b)|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b"
         ),
     ),

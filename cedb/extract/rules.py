@@ -203,7 +203,7 @@ _CATHODE_SUBJECT = re.compile(
 )
 _LI_SUBJECT = re.compile(
     r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y"
-    r"|ies))\b|\bLMBs?\b|\bAFL?M?Bs?\b",
+    r"|ies))\b|\b(?:A?SS|QSS)?LMBs?\b|\bAFL?M?Bs?\b",
     re.I,
 )
 _TARGET = re.compile(
@@ -236,6 +236,13 @@ _PREMISE_AFTER = re.compile(
     re.I,
 )
 # Earlier work quoted in an abstract: "the highest reported CE of 99.5%", "was recently realized".
+# "achieved ~97% CE, agreeing with previous reports": the text's own value, said to agree with
+# earlier work, is no quotation of it (held-out batch 15).
+_AGREES_WITH = re.compile(
+    r"\b(?:agree\w*|consistent|in\s+(?:good\s+)?(?:agreement|line|accordance)|comparable|similar|"
+    r"in\s+keeping|matching|matches|echoing)\s+(?:well\s+)?(?:with|to)?\s*(?:the\s+|those\s+(?:of|in)\s+)?$",
+    re.I,
+)
 _PRIOR_WORK = re.compile(
     r"\b(?:highest|best|record)\s+(?:ever\s+)?reported\b|\brecently\s+(?:realized|reported"
     r"|achieved|"
@@ -464,7 +471,7 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
                         link_gap,
                     ):
                         mention.qualifiers.append("average")
-                    if prev.rejected:
+                    if prev.rejected and not (prev.rejected == "first-cycle CE" and _later_cycles(s, prev.end, end)):
                         mention.rejected = prev.rejected
         if mention is None:
             continue
@@ -501,6 +508,9 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
             and mentions[i - 1].rejected
             # "The Na||Cu cell ... 99.9%, and the Li||Cu cell 99.2%": a Li-metal cell between
             and not _LI_METAL.search(s[mentions[i - 1].end : mention.start])
+            and not (
+                mentions[i - 1].rejected == "first-cycle CE" and _later_cycles(s, mentions[i - 1].end, mention.end)
+            )
         ):
             mention.rejected = mentions[i - 1].rejected  # "99.00% endures ... falls to 80%"
         if mention.rejected:
@@ -523,6 +533,11 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
                 mention.rejected = "CE of another electrode (named after the value)"
             elif _FIRST_CYCLE_AFTER.match(following):
                 mention.rejected = "first-cycle CE"
+                # "75% and 87% for the first cycle, respectively": every value of the list
+                for j in range(i - 1, -1, -1):
+                    if mentions[j].rejected or not _LIST_JOINT.fullmatch(s, mentions[j].end, mentions[j + 1].start):
+                        break
+                    mentions[j].rejected = "first-cycle CE"
     # "increased from 99.0% to 99.5%": the start of an improvement is not a result of the
     # text (policy: only Y; a comparator named with its own system is a result).
     # "from 95.9 and 98.6% for bare Li, to >99.3%": every value of the "from" list.
@@ -551,6 +566,22 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
         ):
             b.rejected = "baseline of an improvement ('to Y, from X'): only Y is a result"
     return mentions
+
+
+_LIST_JOINT = re.compile(r"\s*%?\s*(?:,\s*(?:(?:and|or)\s+)?|,?\s*(?:and|or)\s+)(?:about\s+|[~≈∼>]\s*)?")
+# "85% in the first cycle and 99.6% in the following ones", "an initial CE of 80% that rises to
+# 99.5% thereafter": a value after a first-cycle CE that is said of later cycles is not one.
+_LATER_CYCLES = re.compile(
+    r"\b(?:subsequent|following|later|remaining|succeeding|next|ensuing)\s+(?:\w+\s+)?cycles?\b|\bthe\s+rest\b"
+    r"|\b(?:thereafter|afterwards?|subsequently|after\s+that)\b",
+    re.I,
+)
+
+
+def _later_cycles(s: str, after_first: int, end: int) -> bool:
+    """Whether the value ending at ``end`` is said of the cycles after a first-cycle CE ending at
+    ``after_first`` (in the words between them or right after the value)."""
+    return bool(_LATER_CYCLES.search(s, after_first, min(len(s), end + 50)))
 
 
 # "the high efficiency (99.4%) and stability of Li-metal anode", "an efficiency of 99.5% for the
@@ -658,9 +689,11 @@ def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Menti
 # names nothing ("High average CEs of 99.9% were achieved over 300 cycles"); then the
 # chemistry named last before it in the paragraph decides.
 _LI_METAL = re.compile(
-    r"\bLi@|\bLi\s*(?:\|\|?|/)\s*(?:Cu|Li)\b|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
-    r"|\bLMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
-    r"|(?i:\b(?:Li|lithium)[- ]metal\b|\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
+    # not a reference potential: "4.3 V vs. Li/Li+" (held-out batch 15)
+    r"\bLi@|\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*(?:Cu|Li)\b(?!\s*\^?\+)|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
+    # "ASSLMBs", "SSLMB": (all-)solid-state Li-metal batteries (held-out batch 15)
+    r"|\b(?:A?SS|QSS)?LMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b|(?<!In[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
     r"|stripping|anodes?|"
     r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
     r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
@@ -726,7 +759,11 @@ _OTHER_CHEMISTRY = (
     ),
     # A Li–In alloy anode (solid-state cells, "NMC-811//SE//Li-In"): the cell's CE is the
     # cathode's against an alloy, not Li metal's (held-out batch 14)
-    ("Li–In alloy", re.compile(r"\bLi[–-]In\b(?![\w-])|(?i:\blithium[–-]indium\b)")),
+    # "InLi", "In-Li", "In/InLi" alloy anodes are the same (held-out batch 15)
+    (
+        "Li–In alloy",
+        re.compile(r"\bLi[–-]In\b(?![\w-])|\bIn[–-]?Li\b(?![\w-])|(?i:\blithium[–-]indium|\bindium[–-]lithium\b)"),
+    ),
     ("dual-ion", re.compile(r"(?i:\bdual[- ]ion\b)|\bDIBs?\b")),
     (
         "Li–O2",
@@ -870,7 +907,9 @@ def sentence_results(
     kept = [m for m in kept if not m.rejected]
     if not kept:
         return [], mentions
-    prior = _PRIOR_WORK.search(s)
+    prior = next(
+        (p for p in _PRIOR_WORK.finditer(s) if not _AGREES_WITH.search(s, max(0, p.start() - 40), p.start())), None
+    )
     if prior and not _OWN_WORK.search(s):
         for m in kept:
             m.rejected = f"earlier work quoted ('{prior.group()}')"

@@ -7,7 +7,9 @@ Rules written for PDF-extracted papers:
   space and an upper-case letter or a digit.
 * A glued citation after a digit only counts when the digit ends a unit exponent
   (``cm-2.98``, ``kg-1.9–12``) or an element symbol (``Li0.53,54``); otherwise
-  ``1.5 Li`` would end a sentence at the decimal point.
+  ``1.5 Li`` would end a sentence at the decimal point. Not when the formula goes on
+  with another element and its amount, as PDF conversion spaces formulas
+  (``LiNi 0.8 Co0.15 Al 0.05 O2``, ``Li 5.5 PS4.5 Cl 1.5``: held-out batch 15).
 * A stop glued to the next word, as abstract indexes print text with the spaces lost
   (``interfacial chemistry.Herein,``), ends a sentence when a lower-case letter or a
   closing bracket precedes it and a capitalised word of three or more letters follows.
@@ -26,6 +28,12 @@ _ABBREVIATIONS = {
     "al", "fig", "figs", "eq", "eqs", "eqn", "ref", "refs", "e.g", "i.e", "vs", "ca", "approx",
     "no", "vol", "wt", "cf", "resp", "etc", "ch", "sec", "tab", "dr", "prof", "mr", "ms",
 }  # fmt: skip
+# After "Co0.15": another element and its amount ("Al 0.05", "O2"), not a sentence opening
+# with a short capitalised word ("At 0.5 mA cm-2", "In 2 M LiFSI").
+_FORMULA_GOES_ON = re.compile(
+    r"\s+(?:[A-Z][a-z]?\d|(?!(?:At|In|As|No|Be|He|So|By|On|Of|To|If|It|Is|An|Or)\b)[A-Z][a-z]?\s+\d)"
+)
+_ELEMENT_AMOUNT = re.compile(r"[A-Z][a-z]?\d+$")
 _CAPTION = re.compile(r"(?:Fig(?:ure)?s?\.?|Table|Scheme)\s+\d")
 _HEADING = re.compile(r"\s*\d+(?:\.\d+)*\.?\s+\S[^\n]{0,90}$")  # "3.2 Electrolyte engineering"
 
@@ -62,6 +70,12 @@ def _stop_cuts(text: str):
             prev = text[i - 1] if i else ""
             if prev.isdigit() and not re.search(r"(?:[-–^]|[A-Za-z])\d+$", text[max(0, i - 6) : i]):
                 continue  # a decimal point: "ratio of 1.5 Li"
+            if (
+                prev.isdigit()
+                and _FORMULA_GOES_ON.match(text, match.end())
+                and _ELEMENT_AMOUNT.search(text, max(0, i - 6), i)
+            ):
+                continue  # "Co0.15 Al 0.05 O2": the amount of an element in a spaced formula
         yield match.end()
 
 
