@@ -80,6 +80,15 @@ class CliState:
         with session_scope(self.engine(), write=write) as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """One read-only transaction on a plain database connection, for commands that only
+        read rows through ``cedb.store.query`` (no ORM session: a faster start)."""
+        from cedb.store.db import reading
+
+        with reading(self.engine()) as connection:
+            yield connection
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -97,6 +106,11 @@ def state(ctx: typer.Context) -> CliState:
 def transaction(ctx: typer.Context, *, write: bool = True):
     """``state(ctx).transaction(write=...)``: what most commands open."""
     return state(ctx).transaction(write=write)
+
+
+def reading(ctx: typer.Context):
+    """``state(ctx).reading()``: what a command that only reads query rows opens."""
+    return state(ctx).reading()
 
 
 def display_url(url: str) -> str:
