@@ -32,6 +32,7 @@ def __getattr__(name: str):
         return Session
     raise AttributeError(name)
 
+
 # The newest migration. tests/test_migrations.py proves it equals Alembic's head,
 # so a database already at head is opened without importing Alembic (start-up time).
 HEAD_REVISION = "0003_stable_ids"
