@@ -514,7 +514,7 @@ def caption(
 
 
 def export_table(
-    session,
+    connection,
     filters,
     *,
     columns: tuple[str, ...] = DEFAULT_COLUMNS,
@@ -525,7 +525,7 @@ def export_table(
     from cedb.practical import rule_text
 
     rule = rule_text(filters.resolved_profile(), strict=filters.strict)
-    table = StreamedTable(session.connection(), filters, tuple(columns))
+    table = StreamedTable(connection, filters, tuple(columns))
     table.thresholds = rule + ("; strict inequalities" if filters.strict else "")
     if no_caption:
         table.caption_text = None
@@ -566,7 +566,7 @@ class StreamedTable(_Table):
         """The filtered rows as a subquery (the user's --sort and --limit choose them)."""
         from cedb.store import query
 
-        return query.selection(self.filters, self.keys)
+        return query.selection(self.connection, self.filters, self.keys)
 
     @functools.cached_property
     def count(self) -> int:
@@ -712,15 +712,17 @@ class StreamedTable(_Table):
         return [key for key in self._numbers() if key not in via]
 
 
-def bibtex(session, table: "ReviewTable | StreamedTable") -> str:
+def bibtex(connection, table: "ReviewTable | StreamedTable") -> str:
     """The .bib of ``table``: exactly the entries it cites (reviews, not their placeholders)."""
     from cedb.bibliography import to_bibtex
     from cedb.store import crud
+    from cedb.store.db import session_on
 
     keys = table.bib_keys()
-    return to_bibtex(
-        crud.references_by_key(session=session, keys=keys), aliases=crud.aliases_by_key(session=session, keys=keys)
-    )
+    with session_on(connection) as session:
+        return to_bibtex(
+            crud.references_by_key(session=session, keys=keys), aliases=crud.aliases_by_key(session=session, keys=keys)
+        )
 
 
 # --------------------------------------------------------------------------- cell safety

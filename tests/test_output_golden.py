@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from conftest import InProcessCli, cedb_executable
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden_output"
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -180,3 +182,42 @@ def test_stream_gives_the_rows_of_run_in_any_chunks(fixed_db):
                 got = [tuple(row) for row in query.stream(connection, filters, keys=keys, chunk=chunk)]
                 assert got == expected
     engine.dispose()
+
+
+_CELL_TEXT = st.one_of(
+    st.none(),
+    st.text(max_size=6),
+    st.sampled_from(
+        ["=1+1", "-12.5", "+x", "@A1", "\tx", "a,b", 'say "hi"', "a\nb", "a\rb", "\x1b[31mred", "-inf", ""]
+    ),
+)
+_CSV_COLUMNS = {
+    "id": ("number", st.integers(-5, 10**6)),
+    "paper": ("text", _CELL_TEXT),
+    "year": ("number", st.one_of(st.none(), st.integers(1800, 2100))),
+    "ce": ("number", st.one_of(st.none(), st.floats(allow_nan=True), st.integers(-3, 3))),
+    "flag": ("flag", st.one_of(st.none(), st.booleans())),
+    "label": ("text", st.one_of(_CELL_TEXT, st.integers(-3, 3), st.floats(-1, 1))),  # not text: as its kind says
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(*(strategy for _, strategy in _CSV_COLUMNS.values())), max_size=12))
+def test_query_csv_rows_are_csv_writers_rows_of_the_formatted_cells(rows):
+    """cedb query's column-wise CSV (cedb.cli.common._csv_rows) writes what csv.writer writes for
+    the cells its formatters make, chunk after chunk, whatever the text holds."""
+    from unittest import mock
+
+    from cedb.cli import common
+
+    columns = list(_CSV_COLUMNS)
+    kinds = {column: kind for column, (kind, _) in _CSV_COLUMNS.items()}
+    formatters = [common._csv_formatter(kinds[c], common._strip_ansi) for c in columns]
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[f(v) for f, v in zip(formatters, row)] for row in rows])
+    got = io.StringIO()
+    with mock.patch.object(common, "_CHUNK", 5):  # several chunks, some plain, some quoted
+        common._csv_rows(got, rows, columns, kinds)
+    assert got.getvalue() == expected.getvalue()

@@ -289,7 +289,7 @@ def test_every_figure_export_and_query_give_the_same_verdict(grid, name, strict)
     python = {m.id: verdict(m, profile, strict=strict).practical for m in grid.exec(select(Measurement))}
     assert sql == python
     for wanted in (True, False):  # `cedb export table --practical / --not-practical`
-        table = exports.export_table(grid, replace(filters, practical=wanted), columns=("ce", "ref"))
+        table = exports.export_table(grid.connection(), replace(filters, practical=wanted), columns=("ce", "ref"))
         assert {row["id"] for _, row in table.rows()} == {i for i, v in sql.items() if v is wanted}
     frame = pd.DataFrame(rows)
     fields = [t.field for t in profile.thresholds if t.field not in frame]

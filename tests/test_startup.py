@@ -24,7 +24,7 @@ for args in json.loads(sys.argv[1]):
     except SystemExit as exc:
         codes.append(exc.code)
 loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set(heavy))
-print(json.dumps({{"loaded": loaded, "codes": codes}}))
+print(json.dumps({{"loaded": loaded, "codes": codes, "orm": "sqlalchemy.orm" in sys.modules}}))
 """
 
 
@@ -107,6 +107,28 @@ def test_a_database_at_head_is_opened_without_alembic(sqlite_template, tmp_path)
     assert result["codes"] in ([0], [None]), result
     assert "sqlalchemy" in result["loaded"]  # it did open the database
     assert "alembic" not in result["loaded"]
+
+
+def test_query_and_export_read_without_the_orm_or_the_models(sqlite_template, tmp_path):
+    """Readers build their SQL on tables read from the database (cedb.store.tables): neither
+    sqlalchemy.orm, SQLModel nor pydantic is imported (a third of a small query's CPU)."""
+    import shutil
+
+    db = tmp_path / "at-head.sqlite"
+    shutil.copyfile(sqlite_template, db)
+    result = _probe(
+        [
+            ["query", "--paper", "nosuch", "--format", "csv"],
+            ["query", "--practical", "--salt", "LiFSI", "--format", "json"],
+            ["export", "table", "--format", "csv", "-o", str(tmp_path / "table.csv")],
+        ],
+        tmp_path,
+        env={"CEDB_DATABASE_URL": f"sqlite:///{db}"},
+    )
+    assert len(result["codes"]) == 3 and set(result["codes"]) <= {0, None}, result
+    assert (tmp_path / "table.csv").exists()
+    assert result["loaded"] == ["sqlalchemy"]
+    assert result["orm"] is False
 
 
 # --------------------------------------------------------------------------- coercion

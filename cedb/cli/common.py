@@ -80,6 +80,15 @@ class CliState:
         with session_scope(self.engine(), write=write) as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """One read-only transaction on a plain database connection, for commands that only
+        read rows through ``cedb.store.query`` (no ORM session: a faster start)."""
+        from cedb.store.db import reading
+
+        with reading(self.engine()) as connection:
+            yield connection
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -97,6 +106,11 @@ def state(ctx: typer.Context) -> CliState:
 def transaction(ctx: typer.Context, *, write: bool = True):
     """``state(ctx).transaction(write=...)``: what most commands open."""
     return state(ctx).transaction(write=write)
+
+
+def reading(ctx: typer.Context):
+    """``state(ctx).reading()``: what a command that only reads query rows opens."""
+    return state(ctx).reading()
 
 
 def display_url(url: str) -> str:
@@ -410,23 +424,72 @@ _KEEP = {
 }
 
 
-def _memo_rows(rows, memos, formatters):
-    getitem = operator.getitem
-    for row in rows:
+_CHUNK = 5000  # rows formatted together, column by column
+
+
+def _chunks(rows, size: int = _CHUNK):
+    from itertools import islice
+
+    rows = iter(rows)
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+_INT_ONLY = frozenset({int})
+_EMPTY_FOR_NONE: dict[Any, Any] = {None: ""}
+_FIRST_CHARACTER = operator.itemgetter(slice(0, 1))
+
+
+def _csv_column(values: tuple, memo: "_Memo", kind: str, plain_text: bool) -> list:
+    """One column of a chunk of rows as CSV cells, each made as its formatter makes it: text
+    that prints as stored (no formula start, no ANSI sequence) and int ids are taken as they
+    are, in C; any other column is looked up in its memo."""
+    if kind == "text" and plain_text:
+        cells: list[Any] = list(map(_EMPTY_FOR_NONE.get, values, values))
         try:
-            yield list(map(getitem, memos, row))
-        except TypeError:  # an unhashable value
-            yield [f(v) for f, v in zip(formatters, row)]
+            joined = "\n".join(cells)
+        except TypeError:  # a value that is not text: formatted as its kind says
+            pass
+        else:
+            if "\x1b" not in joined and _FORMULA_FIRST.isdisjoint("".join(map(_FIRST_CHARACTER, cells))):
+                return cells
+    elif kind == "number" and set(map(type, values)) == _INT_ONLY:
+        return list(map(str, values))
+    return list(map(memo.__getitem__, values))
+
+
+def _csv_rows(out, rows, columns: list[str], kinds: dict[str, str]) -> None:
+    """CSV rows, byte for byte as ``csv.writer`` writes the cells the formatters make, a chunk
+    of rows at a time and a column at a time: most cells need no Python call of their own."""
+    tty = out.isatty()
+    shown = terminal if tty else _strip_ansi
+    column_kinds = [kinds.get(c, "text") for c in columns]
+    memos = [_Memo(_csv_formatter(kind, shown), _KEEP[kind]) for kind in column_kinds]
+    # On a terminal every text cell is looked up (control characters are shown escaped).
+    plain_text = [not tty] * len(columns)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    commas = len(columns) - 1
+    for chunk in _chunks(rows, _CHUNK):
+        cells = list(zip(*map(_csv_column, zip(*chunk), memos, column_kinds, plain_text)))
+        text = "\n".join(map(",".join, cells)) + "\n"
+        # csv.writer quotes only a cell holding the delimiter, a quote or a line break: with
+        # none, the lines joined here are its lines. Else the chunk goes through csv.writer.
+        if (
+            commas
+            and text.count(",") == commas * len(cells)
+            and text.count("\n") == len(cells)
+            and '"' not in text
+            and "\r" not in text
+        ):
+            out.write(text)
+        else:
+            writer.writerows(cells)
 
 
 def _emit_rows(out, rows, fmt, columns, kinds, headers, prepare) -> None:
     if fmt == Format.csv:
-        shown = terminal if out.isatty() else _strip_ansi
-        formatters = [_csv_formatter(kinds.get(c, "text"), shown) for c in columns]
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        memos = [_Memo(f, _KEEP[kinds.get(c, "text")]) for c, f in zip(columns, formatters)]
-        writer.writerows(_memo_rows(rows, memos, formatters))
+        _csv_rows(out, rows, columns, kinds)
     elif fmt == Format.json:
         # json.dumps(indent=2) of the whole list, row by row: a row of plain values goes through
         # the C encoder with the indented separators; a row holding an object (method_params)

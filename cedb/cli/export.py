@@ -63,10 +63,10 @@ def table_command(
     keys = exports.parse_columns(columns)
     from cedb import outputs
 
-    with common.transaction(ctx, write=False) as session, outputs.writing() as batch:
+    with common.reading(ctx) as connection, outputs.writing() as batch:
         # Rows go from the cursor to the file as they are read; the table and its .bib are
         # renamed into place together at the end, or neither is.
-        table = exports.export_table(session, filters, columns=keys, caption_text=caption, no_caption=no_caption)
+        table = exports.export_table(connection, filters, columns=keys, caption_text=caption, no_caption=no_caption)
         if fmt == TableFormat.xlsx:
             assert output is not None  # xlsx is refused without -o (above)
             exports.write_xlsx(table, batch.path(output))
@@ -76,7 +76,7 @@ def table_command(
         else:
             common.echo_pieces(exports.pieces(table, fmt.value))
         if bib is not None:
-            batch.write_text(bib, exports.bibtex(session, table))
+            batch.write_text(bib, exports.bibtex(connection, table))
         written = [str(p) for p in (output, bib) if p]
         references = len(table.references)
     common.note(

@@ -48,13 +48,13 @@ def query_command(ctx: typer.Context, filters, fmt: common.FormatOption = common
         columns = TABLE_COLUMNS
     else:
         columns = query.ROW_KEYS
-    with common.transaction(ctx, write=False) as session:
-        unjudged = query.unjudged(session.connection(), filters)
+    with common.reading(ctx) as connection:
+        unjudged = query.unjudged(connection, filters)
         if unjudged:
             common.note(
                 f"{unjudged} result(s) have electrolytes cedb could not parse, so "
                 "--salt/--solvent/--diluent could not judge them: see `cedb chem unparsed`"
             )
         # Rows go from the cursor to stdout in chunks: memory stays flat at any size.
-        rows = query.stream(session.connection(), filters, keys=columns)
+        rows = query.stream(connection, filters, keys=columns)
         common.emit_rows(rows, fmt, columns, KINDS, headers=TABLE_HEADERS, prepare=prepare)

@@ -11,13 +11,27 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
 
 from cedb.errors import CedbError, ConflictError, DatabaseError, FileError, InvalidValue
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+def __getattr__(name: str):
+    # ``from cedb.store.db import Session`` (modules outside cedb.store annotate with it):
+    # imported on first use, so a read without the ORM never loads SQLModel.
+    if name == "Session":
+        from sqlmodel import Session
+
+        return Session
+    raise AttributeError(name)
+
 
 # The newest migration. tests/test_migrations.py proves it equals Alembic's head,
 # so a database already at head is opened without importing Alembic (start-up time).
@@ -311,6 +325,8 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
 
             migrate.upgrade_connection(connection, "head")
             if load_bundled:
+                from sqlmodel import Session
+
                 from cedb import curation
 
                 with Session(bind=connection) as session:
@@ -320,12 +336,33 @@ def prepare(engine: Engine, *, load_bundled: bool = True) -> bool:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = True) -> "Iterator[Session]":
     """One transaction: committed if the block finishes, rolled back on any error.
 
     ``write=False`` for commands that only read: they queue behind no writer.
     """
+    from sqlmodel import Session
+
     bind = engine if write else engine.execution_options(**{WRITE_OPTION: False})
     with Session(bind, expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction on a plain connection: no ORM session, so nothing imports
+    sqlalchemy.orm, SQLModel or the models (``cedb query``, ``cedb export table``; start-up,
+    issue 16). It queues behind no writer, as ``session_scope(write=False)``."""
+    with engine.execution_options(**{WRITE_OPTION: False}).connect() as connection, connection.begin():
+        yield connection
+
+
+@contextmanager
+def session_on(connection: Connection) -> "Iterator[Session]":
+    """An ORM session inside ``connection``'s transaction, for the ORM helpers a reader
+    sometimes needs (a .bib beside a table)."""
+    from sqlmodel import Session
+
+    with Session(bind=connection) as session:
+        yield session

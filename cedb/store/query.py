@@ -10,22 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import col
 
 from cedb.ce import lce_or_none
 from cedb.errors import InvalidValue
 from cedb.practical import Profile, get_profile
-from cedb.store.models import (
-    Category,
-    Cell,
-    Measurement,
-    Method,
-    Reference,
-    ReferenceAlias,
-    Status,
-    Strategy,
-)
-from cedb.terms import parse_word
+from cedb.store.tables import Tables, of_models, tables_of
+from cedb.terms import Category, Cell, Method, Status, parse_word
 
 # The keys of a query row, in order (JSON, CSV, the ML export build on them).
 ROW_KEYS = (
@@ -107,7 +97,7 @@ def _like(column, text: str):
     return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def _component(name: str, role: str, *, required: bool):
+def _component(strategy: sa.Table, name: str, role: str, *, required: bool):
     """Strategies whose parsed electrolyte has ``name`` (any synonym) in ``role``."""
     from cedb.errors import CedbError
     from cedb.formulations import component_pattern
@@ -118,124 +108,131 @@ def _component(name: str, role: str, *, required: bool):
         if required:
             raise
         return sa.false()
-    return _like(Strategy.components, pattern)
+    return _like(strategy.c.components, pattern)
 
 
-def _column(field: str):
-    return getattr(Measurement, field)
-
-
-def practical_expr(profile: Profile, strict: bool):
+def practical_expr(profile: Profile, strict: bool, measurement: sa.Table | None = None):
     """SQL CASE: 1 practical, 0 not, NULL unknown: the rule of ``practical.verdict``, whose
-    ``Threshold.passes`` owns each comparison (no if any stated value fails, unknown if one is missing)."""
-    passes = [t.passes(_column(t.field), strict) for t in profile.thresholds]
-    fails = [sa.and_(_column(t.field).is_not(None), sa.not_(expr)) for t, expr in zip(profile.thresholds, passes)]
+    ``Threshold.passes`` owns each comparison (no if any stated value fails, unknown if one is missing).
+
+    ``measurement`` is the measurement table the CASE reads (default: the models').
+    """
+    columns = (measurement if measurement is not None else of_models().measurement).c
+    passes = [t.passes(columns[t.field], strict) for t in profile.thresholds]
+    fails = [sa.and_(columns[t.field].is_not(None), sa.not_(expr)) for t, expr in zip(profile.thresholds, passes)]
     return sa.case((sa.or_(*fails), 0), (sa.and_(*passes), 1), else_=None)
 
 
-def _passes_all(profile: Profile, strict: bool):
+def _passes_all(measurement: sa.Table, profile: Profile, strict: bool):
     """SQL: every threshold passes (practical only; NULLs never pass)."""
-    return sa.and_(*[t.passes(_column(t.field), strict) for t in profile.thresholds])
+    return sa.and_(*[t.passes(measurement.c[t.field], strict) for t in profile.thresholds])
 
 
-def build(filters: Filters, keys: tuple[str, ...] | None = None):
+def build(filters: Filters, keys: tuple[str, ...] | None = None, *, tables: Tables | None = None):
     """The SELECT for ``filters``: every user value is a bound parameter.
 
     ``keys`` selects only those columns (in that order; ``lce`` is computed by the caller
     from ``ce_percent``), and joins the source reference only when ``source`` is among them.
+    ``tables`` are the database's (``tables_of(connection)``; default: the models').
     """
+    t = tables if tables is not None else of_models()
+    measurement, reference, strategy = t.measurement.c, t.reference.c, t.strategy.c
     profile = filters.resolved_profile()
-    practical = practical_expr(profile, filters.strict).label("practical")
-    source = sa.orm.aliased(Reference, name="source_reference")
+    practical = practical_expr(profile, filters.strict, t.measurement).label("practical")
+    source_table = t.reference.alias("source_reference")
+    source = source_table.c
     columns = [
-        col(Measurement.id).label("id"),
-        col(Reference.key).label("paper"),
-        col(Reference.doi).label("doi"),
-        col(Reference.year).label("year"),
-        col(Strategy.category).label("category"),
-        col(Strategy.label).label("label"),
-        col(Strategy.host).label("host"),
-        col(Strategy.electrolyte).label("electrolyte"),
-        col(Strategy.additive).label("additive"),
-        col(Measurement.cell).label("cell"),
-        col(Measurement.method).label("method"),
-        col(Measurement.current_density_mA_cm2).label("current_density_mA_cm2"),
-        col(Measurement.areal_capacity_mAh_cm2).label("areal_capacity_mAh_cm2"),
-        col(Measurement.cycles).label("cycles"),
-        col(Measurement.ce_percent).label("ce_percent"),
-        col(Measurement.ce_decimals).label("ce_decimals"),
-        col(Measurement.statistic).label("statistic"),
-        col(Measurement.full_cell_derived).label("full_cell_derived"),
+        measurement.id.label("id"),
+        reference.key.label("paper"),
+        reference.doi.label("doi"),
+        reference.year.label("year"),
+        strategy.category.label("category"),
+        strategy.label.label("label"),
+        strategy.host.label("host"),
+        strategy.electrolyte.label("electrolyte"),
+        strategy.additive.label("additive"),
+        measurement.cell.label("cell"),
+        measurement.method.label("method"),
+        measurement.current_density_mA_cm2.label("current_density_mA_cm2"),
+        measurement.areal_capacity_mAh_cm2.label("areal_capacity_mAh_cm2"),
+        measurement.cycles.label("cycles"),
+        measurement.ce_percent.label("ce_percent"),
+        measurement.ce_decimals.label("ce_decimals"),
+        measurement.statistic.label("statistic"),
+        measurement.full_cell_derived.label("full_cell_derived"),
         practical,
-        col(Measurement.status).label("status"),
-        col(source.key).label("source"),
-        col(Measurement.location).label("location"),
-        col(Measurement.quote).label("quote"),
-        col(Measurement.method_params).label("method_params"),
-        col(Measurement.note).label("note"),
-        col(Strategy.electrolyte_canonical).label("electrolyte_canonical"),
-        col(Strategy.components).label("components"),
+        measurement.status.label("status"),
+        source.key.label("source"),
+        measurement.location.label("location"),
+        measurement.quote.label("quote"),
+        measurement.method_params.label("method_params"),
+        measurement.note.label("note"),
+        strategy.electrolyte_canonical.label("electrolyte_canonical"),
+        strategy.components.label("components"),
         # Every field a practical profile reads, so a row's verdict can give its reasons.
-        col(Measurement.np_ratio).label("np_ratio"),
-        col(Measurement.ec_ratio_g_Ah).label("ec_ratio_g_Ah"),
-        col(Measurement.cathode_loading_mAh_cm2).label("cathode_loading_mAh_cm2"),
+        measurement.np_ratio.label("np_ratio"),
+        measurement.ec_ratio_g_Ah.label("ec_ratio_g_Ah"),
+        measurement.cathode_loading_mAh_cm2.label("cathode_loading_mAh_cm2"),
     ]
     by_name = {column.key: column for column in columns}
     if keys is not None:
         columns = [by_name[key] for key in keys]
     query = (
         sa.select(*columns)
-        .select_from(Measurement)
-        .join(Reference, col(Reference.id) == Measurement.reference_id)
-        .outerjoin(Strategy, col(Strategy.id) == Measurement.strategy_id)
+        .select_from(t.measurement)
+        .join(t.reference, reference.id == measurement.reference_id)
+        .outerjoin(t.strategy, strategy.id == measurement.strategy_id)
     )
     if keys is None or "source" in keys:
-        query = query.outerjoin(source, col(source.id) == Measurement.source_id)
+        query = query.outerjoin(source_table, source.id == measurement.source_id)
     conditions = []
     if filters.practical is True:
-        conditions.append(_passes_all(profile, filters.strict))
+        conditions.append(_passes_all(t.measurement, profile, filters.strict))
     elif filters.practical is False:
-        conditions.append(practical_expr(profile, filters.strict) == 0)
+        conditions.append(practical_expr(profile, filters.strict, t.measurement) == 0)
     if filters.min_ce is not None:
-        conditions.append(col(Measurement.ce_percent) >= filters.min_ce)
+        conditions.append(measurement.ce_percent >= filters.min_ce)
     if filters.max_ce is not None:
-        conditions.append(col(Measurement.ce_percent) <= filters.max_ce)
+        conditions.append(measurement.ce_percent <= filters.max_ce)
     for values, enum_cls, column, what in (
-        (filters.category, Category, col(Strategy.category), "category"),
-        (filters.cell, Cell, col(Measurement.cell), "cell"),
-        (filters.method, Method, col(Measurement.method), "method"),
-        (filters.status, Status, col(Measurement.status), "status"),
+        (filters.category, Category, strategy.category, "category"),
+        (filters.cell, Cell, measurement.cell, "cell"),
+        (filters.method, Method, measurement.method, "method"),
+        (filters.status, Status, measurement.status, "status"),
     ):
         if values:
             words = [parse_word(enum_cls, v, what).value for v in values]
             conditions.append(column.in_(words))
-    for text, written in ((filters.host, Strategy.host), (filters.electrolyte, Strategy.electrolyte)):
+    for text, written in ((filters.host, strategy.host), (filters.electrolyte, strategy.electrolyte)):
         if text:
             conditions.append(_like(written, text))
     if filters.additive:
         # The additive text as reported, or a parsed additive component (LiPO2F2 finds LiDFP).
         conditions.append(
-            sa.or_(_like(Strategy.additive, filters.additive), _component(filters.additive, "additive", required=False))
+            sa.or_(
+                _like(strategy.additive, filters.additive),
+                _component(t.strategy, filters.additive, "additive", required=False),
+            )
         )
     for role, names in (("salt", filters.salt), ("solvent", filters.solvent), ("diluent", filters.diluent)):
         for name in names:
-            conditions.append(_component(name, role, required=True))
+            conditions.append(_component(t.strategy, name, role, required=True))
     if filters.paper:
         # An alias (the old key of a merged paper) finds the paper too.
-        alias = sa.select(col(ReferenceAlias.reference_id)).where(col(ReferenceAlias.key) == filters.paper)
+        alias = sa.select(t.reference_alias.c.reference_id).where(t.reference_alias.c.key == filters.paper)
         conditions.append(
             sa.or_(
-                col(Reference.key) == filters.paper,
-                col(Reference.doi) == filters.paper.lower(),
-                col(Reference.id).in_(alias),
+                reference.key == filters.paper,
+                reference.doi == filters.paper.lower(),
+                reference.id.in_(alias),
             )
         )
     if filters.year_from is not None:
-        conditions.append(col(Reference.year) >= filters.year_from)
+        conditions.append(reference.year >= filters.year_from)
     if filters.year_to is not None:
-        conditions.append(col(Reference.year) <= filters.year_to)
+        conditions.append(reference.year <= filters.year_to)
     if filters.ids:
-        conditions.append(col(Measurement.id).in_(filters.ids))
+        conditions.append(measurement.id.in_(filters.ids))
     if conditions:
         query = query.where(*conditions)
     sort_key = filters.sort or "id"
@@ -246,7 +243,7 @@ def build(filters: Filters, keys: tuple[str, ...] | None = None):
     order = by_name[sort_key]
     if keys is not None and sort_key not in keys:
         order = order.element  # ordered by the expression, not by a label the SELECT lacks
-    order_by = [order.desc() if filters.descending else order.asc(), col(Measurement.id).asc()]
+    order_by = [order.desc() if filters.descending else order.asc(), measurement.id.asc()]
     # NULLs last in either direction, on SQLite and PostgreSQL alike; columns that are
     # never NULL sort plainly, so the default id order needs no sort step (bench/FINDINGS.md).
     if sort_key not in NOT_NULL_KEYS:
@@ -266,19 +263,21 @@ def unjudged(connection: Connection, filters: Filters) -> int:
 
     if not (filters.salt or filters.solvent or filters.diluent):
         return 0
+    t = tables_of(connection)
+    strategy = t.strategy.c
     others = replace(filters, salt=[], solvent=[], diluent=[], limit=None, sort=None)
     matched = sa.and_(
         *[
-            _component(name, role, required=True)
+            _component(t.strategy, name, role, required=True)
             for role, names in (("salt", filters.salt), ("solvent", filters.solvent), ("diluent", filters.diluent))
             for name in names
         ]
     )
-    rows = build(others).where(
-        col(Strategy.electrolyte).is_not(None),
-        col(Strategy.electrolyte) != "",
-        col(Strategy.electrolyte_canonical).is_(None),
-        sa.or_(col(Strategy.components).is_(None), sa.not_(matched)),
+    rows = build(others, tables=t).where(
+        strategy.electrolyte.is_not(None),
+        strategy.electrolyte != "",
+        strategy.electrolyte_canonical.is_(None),
+        sa.or_(strategy.components.is_(None), sa.not_(matched)),
     )
     return connection.execute(sa.select(sa.func.count()).select_from(rows.order_by(None).subquery())).scalar_one()
 
@@ -287,30 +286,26 @@ def unparsed(connection: Connection) -> list[dict[str, Any]]:
     """Strategies whose electrolyte text did not parse: paper, label, text, results, reason."""
     from cedb.chemistry.electrolyte import try_parse
 
+    t = tables_of(connection)
+    measurement, reference, strategy = t.measurement.c, t.reference.c, t.strategy.c
     query: sa.Select[str, str, str | None, str | None, int] = (
         sa.select(
-            col(Reference.key).label("paper"),
-            col(Strategy.label).label("label"),
-            col(Strategy.electrolyte).label("electrolyte"),
-            col(Strategy.components).label("components"),
-            sa.func.count(col(Measurement.id)).label("results"),
+            reference.key.label("paper"),
+            strategy.label.label("label"),
+            strategy.electrolyte.label("electrolyte"),
+            strategy.components.label("components"),
+            sa.func.count(measurement.id).label("results"),
         )
-        .select_from(Strategy)
-        .join(Reference, col(Reference.id) == Strategy.reference_id)
-        .outerjoin(Measurement, col(Measurement.strategy_id) == Strategy.id)
+        .select_from(t.strategy)
+        .join(t.reference, reference.id == strategy.reference_id)
+        .outerjoin(t.measurement, measurement.strategy_id == strategy.id)
         .where(
-            col(Strategy.electrolyte).is_not(None),
-            col(Strategy.electrolyte) != "",
-            col(Strategy.electrolyte_canonical).is_(None),
+            strategy.electrolyte.is_not(None),
+            strategy.electrolyte != "",
+            strategy.electrolyte_canonical.is_(None),
         )
-        .group_by(
-            col(Strategy.id),
-            col(Reference.key),
-            col(Strategy.label),
-            col(Strategy.electrolyte),
-            col(Strategy.components),
-        )
-        .order_by(col(Reference.key), col(Strategy.label))
+        .group_by(strategy.id, reference.key, strategy.label, strategy.electrolyte, strategy.components)
+        .order_by(reference.key, strategy.label)
     )
     rows = []
     for row in connection.execute(query).mappings():
@@ -360,7 +355,8 @@ def stream(
     lce_at = keys.index("lce") if "lce" in keys else None
     ce_at = selected.index("ce_percent") if lce_at is not None else None
     extra_ce = lce_at is not None and "ce_percent" not in keys
-    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(build(filters, selected))
+    statement = build(filters, selected, tables=tables_of(connection))
+    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(statement)
     for rows in result.partitions(chunk):
         if not fixes and lce_at is None:
             yield from map(tuple, rows)
@@ -404,18 +400,17 @@ def run(
     unknown = set(keys) - set(ROW_KEYS) - set(EXTRA_KEYS)
     if unknown:
         raise InvalidValue(f"no query key {sorted(unknown)[0]!r}: use one of {', '.join(ROW_KEYS + EXTRA_KEYS)}")
-    result = connection.execute(build(filters)).mappings()
+    result = connection.execute(build(filters, tables=tables_of(connection))).mappings()
     return [{key: row[key] for key in keys} for row in map(_row, result)]
 
 
 def reference_records(connection: Connection, keys: Sequence[str], fields: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The ``fields`` of the papers with these keys, by key (one query per 1,000 keys; no ORM
     objects, for tables of many rows). ``fields`` starts with "key"."""
+    reference = tables_of(connection).reference.c
     records: dict[str, dict[str, Any]] = {}
     for start in range(0, len(keys), 1000):
-        statement = sa.select(*(getattr(Reference, f) for f in fields)).where(
-            col(Reference.key).in_(keys[start : start + 1000])
-        )
+        statement = sa.select(*(reference[f] for f in fields)).where(reference.key.in_(keys[start : start + 1000]))
         for found in connection.execute(statement):
             records[found[0]] = dict(zip(fields, found))
     return records
@@ -424,12 +419,12 @@ def reference_records(connection: Connection, keys: Sequence[str], fields: Seque
 # --------------------------------------------------------------------------- streamed tables
 
 
-def selection(filters: Filters, keys: Sequence[str]) -> Any:
+def selection(connection: Connection, filters: Filters, keys: Sequence[str]) -> Any:
     """The filtered rows as a subquery with ``keys`` (the user's --sort and --limit choose them)."""
     from dataclasses import replace
 
     chosen = filters if filters.limit is not None else replace(filters, sort=None)
-    return build(chosen, tuple(keys)).subquery("selection")
+    return build(chosen, tuple(keys), tables=tables_of(connection)).subquery("selection")
 
 
 def count_of(connection: Connection, selected: Any) -> int:
@@ -465,14 +460,16 @@ def placeholder_rows(connection: Connection, selected: Any, keys: Sequence[str])
     """Rows of papers with neither DOI nor title that were read in another paper, with the
     paper's note: the papers a table cites through a review."""
     paper, source = selected.c.paper, selected.c.source
+    table = tables_of(connection).reference
+    reference = table.c
     statement = (
-        sa.select(selected, col(Reference.note))
-        .join(Reference, col(Reference.key) == paper)
+        sa.select(selected, reference.note)
+        .join(table, reference.key == paper)
         .where(
             source.is_not(None),
             source != paper,
-            sa.or_(col(Reference.doi).is_(None), col(Reference.doi) == ""),
-            sa.or_(col(Reference.title).is_(None), col(Reference.title) == ""),
+            sa.or_(reference.doi.is_(None), reference.doi == ""),
+            sa.or_(reference.title.is_(None), reference.title == ""),
         )
     )
     return [dict(zip(keys, found[: len(keys)])) | {"note": found[-1]} for found in connection.execute(statement)]
