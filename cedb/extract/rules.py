@@ -291,7 +291,7 @@ _QUALIFIERS = (
     ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
     (
         "about",
-        re.compile(r"(?:about|approximately|approx\.|around|nearly|\bnear|roughly|~|≈|∼|ca\.|close to)\s*$", re.I),
+        re.compile(r"(?:about|approximately|approx\.|around|nearly|\bnear|roughly|~|≈|∼|ca\.|close to|approach\w*)\s*$", re.I),
     ),
     (
         ">",
@@ -304,7 +304,9 @@ _QUALIFIERS = (
     ("<", re.compile(r"(?:below|less than|lower than|under|<|≤)\s*$", re.I)),
 )
 _AVERAGE_BEFORE = re.compile(r"\b(?:average|averaged|mean|avg\.?)\s+(?:[\w/-]+\s+){0,2}$", re.I)
-_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.|peak|highest)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
+# "the highest CE of 99.3%" ranks systems (electrolytes, hosts), not cycles of one test: no
+# qualifier (README; b14-01, b16-06); "maximum", "max.", "peak" are one test's "up to"
+_MAXIMUM_BEFORE = re.compile(r"\b(?:maximum|max\.|peak)\s+(?:[\w|/-]+\s+){0,3}$", re.I)
 _AVERAGE_IN = re.compile(r"\baverag\w*\b|\bon average\b|\bmean\b", re.I)
 
 MIN_CE_PERCENT = 40.0  # below this a "CE" number is a typo, a loss or an additive, not a Li CE
@@ -708,6 +710,7 @@ _OTHER_CHEMISTRY = (
             r"|batter\w*|cells?|plating|deposition)))"
             r"|\bNa(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|plating|deposition))\b|\bSMBs?\b"
             r"|\bNa\s*\|\|?\s*(?:Cu|Na)\b|\bCu\s*\|\|?\s*Na\b"
+            r"|\|\|\s*Na\b(?![+\w])|(?<![\w+-])Na\s*\|\|"
             r"|(?i:\banode[- ]?free\s+(?:sodium|Na)\b)"
         ),
     ),
@@ -716,6 +719,8 @@ _OTHER_CHEMISTRY = (
         re.compile(
             r"(?i:\bpotassium(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?|batter\w*)))"
             r"|\bK(?:[- ]ion|[- ]metal|\s+(?:metal|anodes?))\b|\bK\s*\|\|?\s*(?:Cu|K)\b"
+            # the metal as one electrode of a cell name: "PTCDA||K", "(K2Mn[Fe(CN)6])||K cells"
+            r"|\|\|\s*K\b(?![+\w])|(?<![\w+-])K\s*\|\|"
             r"|\bCu\s*\|\|?\s*K\b"
         ),
     ),
