@@ -75,6 +75,9 @@ _LOST_SPACE = (
 )
 # "cm?2", "g?1": the "?" of a lost superscript minus, between a unit and its power.
 _LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
+# "mA cm − 2", "mAh cm - 2", "mA h g – 1": a power spaced off its unit (OpenAlex abstracts,
+# held-out batch 16); glued, so "at 2 mA cm − 2 and 2 mAh cm − 2" reads no list "2 and 2".
+_SPACED_POWER = r"(?:(?<=\bcm)|(?<=\bg))[ \t]*[-–][ \t]+(?=[123]\b)"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
@@ -138,6 +141,7 @@ def prepare(source: str, kind: str = "text") -> MappedText:
         text = text.sub(_GLYPH_APPROX, "~")
     text = text.sub(_LOST_SPACE, " ")
     text = text.sub(_LOST_MINUS, "-")
+    text = text.sub(_SPACED_POWER, "-")
     text = text.sub(_LOST_APPROX, "≈")
     return _join_lines(text)
 

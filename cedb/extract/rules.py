@@ -1041,6 +1041,8 @@ def sentence_results(
         if shared:
             count = len(next(iter(shared.values())))
             variants = [{**values, **{k: v[i] for k, v in shared.items()}} for i in range(count)]
+            # "2 mA cm-2 and 2 mAh cm-2" read as a list of equal values gives one result
+            variants = [v for i, v in enumerate(variants) if v not in variants[:i]]
             reasons.append(f"one CE stated for {count} conditions: one result each")
             confidence -= 0.05
             if (
