@@ -94,7 +94,10 @@ def test_a_coated_cu_without_plating_or_a_li_anode_is_not_li_cu(text, expected):
             "Zero-excess lithium metal batteries using this electrolyte reach a CE of 98.9%.",
             [(98.9, None, None, None, "anode-free")],
         ),
-        ("The additive gives ZELMBs an average Coulombic efficiency of 99.2%.", [(99.2, None, None, None, "anode-free")]),
+        (
+            "The additive gives ZELMBs an average Coulombic efficiency of 99.2%.",
+            [(99.2, None, None, None, "anode-free")],
+        ),
     ],
 )
 def test_li_free_and_zero_excess_cells_are_anode_free(text, expected):
@@ -123,7 +126,8 @@ def test_a_cathode_first_cell_with_spaced_subscripts_is_full(text, expected):
     ("text", "expected"),
     [
         (
-            "The film keeps a low overpotential of 12 mV for 3000 h in symmetric cells and an average CE of 99.0% over 500 cycles.",
+            "The film keeps a low overpotential of 12 mV for 3000 h in symmetric cells and an average CE of "
+            "99.0% over 500 cycles.",
             [(99.0, None, None, 500, None)],
         ),
         (
@@ -225,7 +229,8 @@ def test_a_value_without_initially_is_kept():
     ("text", "expected"),
     [
         (
-            "A Coulombic efficiency of 99.4%, similar to those of state-of-the-art fluorinated electrolytes, was obtained.",
+            "A Coulombic efficiency of 99.4%, similar to those of state-of-the-art fluorinated electrolytes, was "
+            "obtained.",
             [(99.4, None, None, None, None)],
         ),
         (
@@ -233,7 +238,8 @@ def test_a_value_without_initially_is_kept():
             [(99.6, None, None, None, "li-cu")],
         ),
         (
-            "Consequently, the salt-rich electrolyte gave a CE of 99.1% and enabled long cycling of Li metal batteries.",
+            "Consequently, the salt-rich electrolyte gave a CE of 99.1% and enabled long cycling of Li metal "
+            "batteries.",
             [(99.1, None, None, None, None)],
         ),
     ],
@@ -260,11 +266,13 @@ def test_field_summaries_stay_rejected(text):
     ("text", "expected"),
     [
         (
-            "The copper current collector loses only 5% of the Li inventory of NCM cathodes and keeps a CE of 99.2% over 300 cycles.",
+            "The copper current collector loses only 5% of the Li inventory of NCM cathodes and keeps a CE of "
+            "99.2% over 300 cycles.",
             [(99.2, None, None, 300, None)],
         ),
         (
-            "Compared with commercial cathodes, the 3D current collector maintains a Coulombic efficiency of 98.8% for 250 cycles.",
+            "Compared with commercial cathodes, the 3D current collector maintains a Coulombic efficiency of "
+            "98.8% for 250 cycles.",
             [(98.8, None, None, 250, None)],
         ),
     ],

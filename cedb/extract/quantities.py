@@ -289,7 +289,10 @@ _CELLS = (
         "anode-free",
         # "AFLMBs", "AFLBs", "AFBs": anode-free (lithium) (metal) batteries by their abbreviation
         re.compile(
-            r"(?i:\banode[- ](?:free|less)\b)|\bAFL?M?Bs?\b|(?<!@)\bCu" + _COATED + _SEP + _CATHODE
+            r"(?i:\banode[- ](?:free|less)\b)|\bAFL?M?Bs?\b|(?<!@)\bCu"
+            + _COATED
+            + _SEP
+            + _CATHODE
             # no Li in the negative electrode at assembly: "Li-free (pouch-type) full cells",
             # "zero-excess lithium metal batteries", "ZELMBs" (held-out batch 16)
             + r"|(?i:\b(?:Li|lithium)[- ]free\s+(?:[\w-]+\s+){0,2}?full[- ](?:cells?|batter(?:y|ies))\b"

@@ -229,7 +229,8 @@ _GENERIC = re.compile(
 # "a CE of 99.5%, which is comparable to those of state-of-the-art systems": the field is what
 # the text's value is compared with, after it (held-out batch 16)
 _COMPARED_WITH = re.compile(
-    r"\b(?:comparable|similar|close|equal|superior|on par)\s+(?:to|with)\b|\bthan\b|\b(?:rival|surpass|exceed|outperform|match)\w*\s+(?:those|that)\b",
+    r"\b(?:comparable|similar|close|equal|superior|on par)\s+(?:to|with)\b|\bthan\b"
+    r"|\b(?:rival|surpass|exceed|outperform|match)\w*\s+(?:those|that)\b",
     re.I,
 )
 # "As a result, ...", "Consequently, ...": a sentence stating what the text's own work gives
@@ -302,7 +303,9 @@ _QUALIFIERS = (
     ("up to", re.compile(r"(?:up to|as high as|a maximum of|maximum of|max\.?)\s*$", re.I)),
     (
         "about",
-        re.compile(r"(?:about|approximately|approx\.|around|nearly|\bnear|roughly|~|≈|∼|ca\.|close to|approach\w*)\s*$", re.I),
+        re.compile(
+            r"(?:about|approximately|approx\.|around|nearly|\bnear|roughly|~|≈|∼|ca\.|close to|approach\w*)\s*$", re.I
+        ),
     ),
     (
         ">",
@@ -1050,7 +1053,12 @@ def sentence_results(
                 None,
             )
             if generic and not any(not _WEAK_GENERIC.match(g.group()) for g in _GENERIC.finditer(s)):
-                if _OWN_WORK.search(s) or _RESULT_OPENER.match(s) or _NAMED_MATERIAL.search(s[: mention.start]) or cells:
+                if (
+                    _OWN_WORK.search(s)
+                    or _RESULT_OPENER.match(s)
+                    or _NAMED_MATERIAL.search(s[: mention.start])
+                    or cells
+                ):
                     generic = None  # the text's own work, a named material or test cell
             if generic:
                 mention.rejected = f"generic statement without conditions ('{generic.group()}')"
