@@ -77,7 +77,9 @@ _LOST_SPACE = (
 _LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
 # "mA cm − 2", "mAh cm - 2", "mA h g – 1": a power spaced off its unit (OpenAlex abstracts,
 # held-out batch 16); glued, so "at 2 mA cm − 2 and 2 mAh cm − 2" reads no list "2 and 2".
-_SPACED_POWER = r"(?:(?<=\bcm)|(?<=\bg))[ \t]*[-–][ \t]+(?=[123]\b)"
+# The minus first, so the search skips ahead to each minus instead of trying every position;
+# "cm - 2" becomes "cm -2", which the unit patterns read.
+_SPACED_POWER = r"[-–](?:(?<=cm[ \t][-–])|(?<=\bg[ \t][-–])|(?<=cm[-–])|(?<=\bg[-–]))[ \t]+(?=[123]\b)"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
