@@ -284,3 +284,47 @@ def test_a_current_collectors_ce_is_no_cathodes(text, expected):
 def test_a_cathode_ce_stays_rejected():
     # guard: an Al current collector is the cathode's
     assert found("The NCM811 cathode on an Al current collector shows an initial CE of 88%.") == []
+
+
+# A conjunct about another test after the CE (the cycling of a full cell or a cathode, a list
+# item "N cycles in Li||NCM cells") keeps its own cell and conditions (README conjunct policy).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The electrolyte gives a 99.1% CE for Li metal and 4.5-V cycling of Li||NCM622 full cells "
+            "for 300 cycles at 1.5 mA cm-2.",
+            [(99.1, None, None, None, None)],
+        ),
+        (
+            "The additive yields a Coulombic efficiency of 99.4% for Li plating, 600 stable cycles in "
+            "Li||LiCoO2 cells, and a high-energy pouch cell.",
+            [(99.4, None, None, None, None)],
+        ),
+        (
+            "The gel delivers an average Li plating/stripping CE of 98.9% over 900 cycles, supports "
+            "cycling of high-nickel cathodes at 10C (4.2 mA cm-2), and keeps pouch cells safe.",
+            [(98.9, None, None, 900, None)],
+        ),
+    ],
+)
+def test_a_conjunct_about_another_tests_cycling_keeps_its_conditions(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guards: the CE's own full cell, and conditions after a plainly coordinated retention
+        (
+            "Li||NCM811 full cells show a CE of 99.7% and 90% capacity retention after 200 cycles.",
+            [(99.7, None, None, 200, "full")],
+        ),
+        (
+            "Li||Cu cells give a CE of 99.2% and stable cycling for 400 cycles at 1 mA cm-2.",
+            [(99.2, 1.0, None, 400, "li-cu")],
+        ),
+    ],
+)
+def test_a_ces_own_cycling_keeps_its_conditions(text, expected):
+    assert found(text) == expected

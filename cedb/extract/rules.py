@@ -1256,6 +1256,39 @@ def _phrase_start(s: str, lo: int, at: int) -> int:
     return joint.start() if joint else at
 
 
+def _other_conjunct(s: str, mention: Mention, hi: int, cells) -> int | None:
+    """Where a conjunct about another test starts after ``mention`` (before ``hi``), if one does."""
+    # "... over 400 cycles and stable cycling of 4,000 h in Li symmetric cells", "..., and long
+    # cycle life of 2800 h at 0.2 mA cm-2": a conjunct about another test (a lifetime in hours,
+    # a symmetric cell, an overpotential) with its own conditions or cell keeps them. It ends
+    # at its verb: "High CE (99.6%) and long lifespan (>1000 h) are achieved at 1 mA cm-2"
+    # shares the conditions of the predicate.
+    # Also a list item after a comma: "99.8% CE, 450 stable cycles in Li||NCM811 cells, and ...",
+    # and the cycling of a full cell or a cathode: "98.8% CE for the Li anode and 4.6-V cycling of
+    # Li||NCM811 full cells over 100 cycles at 2.2 mA cm-2" (held-out batch 16).
+    for joint in re.finditer(
+        r"\band\b(?!\s*[~≈∼]?\s*[\d.]+\s*(?:%|and\b|,))|,(?!\s*[~≈∼]?\s*[\d.]+\s*%)", s[mention.end : hi]
+    ):
+        start = mention.end + joint.start()
+        if _in_cell_list(s, cells, start):
+            continue
+        verb = _CONJUNCT_END.search(s, start + len(joint.group()), hi)
+        conjunct = s[start : verb.start() if verb else hi]
+        if _KEY.search(conjunct):
+            continue
+        if not _OTHER_TEST.search(conjunct) and not (
+            _CYCLING.search(conjunct)
+            and (
+                _CATHODE_WORD.search(conjunct)
+                or any(c.kind == "full" and start <= c.start < start + len(conjunct) for c in cells)
+            )
+        ):
+            continue
+        if any(start <= c.start < start + len(conjunct) for c in cells) or find_conditions(conjunct):
+            return start
+    return None
+
+
 def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int, bool]:
     """Where the clause of ``mention`` ends, and whether what follows is another test's."""
     comparator = _COMPARATOR.search(s, mention.end, hi)
@@ -1280,6 +1313,9 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int,
     # (after a comma, or "and" with a verb of its own) about retention or another test ends
     # the CE's clause. (A plainly coordinated capacity retention shares the conditions: "a CE
     # of 99.9% and capacity retention of 99% after 200 cycles at 1C" is one full-cell test.)
+    conjunct = _other_conjunct(s, mention, hi, cells)
+    if conjunct is not None:
+        hi = conjunct  # the earliest end wins; past it lies the other test
     joints = r",\s*(?:and|while|whereas|but|which)\b|;|\)\s*,|\band\s+(?:also\s+)?" + _VERB
     breaks = list(re.finditer(joints, s[mention.end : hi]))
     for i, brk in enumerate(breaks):
@@ -1298,22 +1334,7 @@ def _clause_end(s: str, mention: Mention, lo: int, hi: int, cells) -> tuple[int,
     additive = _ADDITIVE.search(s, mention.end, hi)
     if additive and (any(additive.end() <= c.start < hi for c in cells) or find_conditions(s[additive.end() : hi])):
         return additive.start(), True
-    # "... over 400 cycles and stable cycling of 4,000 h in Li symmetric cells", "..., and long
-    # cycle life of 2800 h at 0.2 mA cm-2": a conjunct about another test (a lifetime in hours,
-    # a symmetric cell, an overpotential) with its own conditions or cell keeps them. It ends
-    # at its verb: "High CE (99.6%) and long lifespan (>1000 h) are achieved at 1 mA cm-2"
-    # shares the conditions of the predicate.
-    for joint in re.finditer(r"\band\b(?!\s*[~≈∼]?\s*\d)", s[mention.end : hi]):
-        start = mention.end + joint.start()
-        if _in_cell_list(s, cells, start):
-            continue
-        verb = _CONJUNCT_END.search(s, start + 3, hi)
-        conjunct = s[start : verb.start() if verb else hi]
-        if _KEY.search(conjunct) or not _OTHER_TEST.search(conjunct):
-            continue
-        if any(start <= c.start < start + len(conjunct) for c in cells) or find_conditions(conjunct):
-            return start, True
-    return hi, False
+    return hi, conjunct is not None
 
 
 # A verb of its own: what makes ", and ..." a clause rather than the last item of a list.
@@ -1340,6 +1361,11 @@ _OTHER_TEST = re.compile(
     r"|polari[sz]ation|(?:capacity\s+)?(?:decay|fading))\b|\bLi\s*(?:\|\|?|/)\s*Li\b",
     re.I,
 )
+
+
+# The cycling of a cell or a cathode named in a conjunct of its own
+_CYCLING = re.compile(r"\bcycl(?:ing|es?)\s+(?:of|in|with)\b", re.I)
+_CATHODE_WORD = re.compile(r"\bcathodes?\b", re.I)
 
 
 _SYSTEM_NAMED = re.compile(r"\b(?:of|for)\s+(?!the\b|a\b|an\b)\S+\s")
