@@ -8,6 +8,7 @@ code before the fixes got wrong, and guards that must not change.
 
 import pytest
 
+from cedb.extract import extract_text
 from tests.test_extract_batch14 import found, qualifiers  # (CE, current, capacity, cycles, cell) rows
 
 
@@ -355,3 +356,24 @@ def test_conditions_before_the_ces_own_cell_in_one_clause_are_shared():
     # guard: "At 1 mA cm-2, Li||Cu cells ..." is the CE's own opening, no other cell before it
     text = "At 1 mA cm-2 and 1 mAh cm-2, Li||Cu cells keep a CE of 99.3% over 400 cycles."
     assert found(text) == [(99.3, 1.0, 1.0, 400, "li-cu")]
+
+
+# A sentence stating a problem of a kind of cell ("Anode-free cells suffer from ...", "... are
+# hindered by ...") reports no test in it: a later CE does not take its cell.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anode-free batteries suffer from rapid loss of active lithium. Here, a dual-salt electrolyte "
+        "enables a Coulombic efficiency of 99.5%.",
+        "Li||Cu cells with carbonate electrolytes are severely limited by dendrites. The new host "
+        "reaches an average CE of 99.2%.",
+    ],
+)
+def test_a_problem_statement_reports_no_tested_cell(text):
+    assert [c.cell for c in extract_text(text)] == [None]
+
+
+def test_a_reported_test_still_gives_the_cell():
+    # guard: a sentence reporting the cycling of anode-free cells gives them to the next CE
+    text = "The anode-free cells with the electrolyte were cycled for 100 cycles. The average CE was 99.1%."
+    assert [c.cell for c in extract_text(text)] == ["anode-free"]

@@ -863,6 +863,14 @@ _NOT_TESTED_BEFORE = re.compile(r"\b(?:for|to|towards?|as|than|like)\s+(?:the\s+
 _PLAN = re.compile(r"\b(?:will|future|next step|planned|plans?\s+to|in progress)\b", re.I)
 
 
+# A sentence stating a problem of a kind of cell reports no test in it: "SSLMBs, particularly in
+# anode-less configurations, are severely hindered by ...", "Anode-free cells suffer from ..."
+# (held-out batch 16)
+_PROBLEM = re.compile(
+    r"\b(?:(?:is|are|remain|remains)\s+(?:\w+\s+)?(?:hindered|plagued|limited|hampered|impeded|restricted)|"
+    r"suffers?\s+from|face\s+(?:\w+\s+)?challenges)\b",
+    re.I,
+)
 _CITED_WORK = re.compile(r"\b([A-Z][\w'’-]+)\s+et\s+al\b")
 
 
@@ -880,7 +888,7 @@ def tested_cell(s: str) -> str | None:
     A CE whose sentence names no cell takes it from a sentence shortly before in its paragraph
     (issue #13, held-out batch 14; batch 6's measurement sentence is the same idea).
     """
-    if _PLAN.search(s):
+    if _PLAN.search(s) or _PROBLEM.search(s):
         return None
     tested = [c for c in own_cells(s) if not _NOT_TESTED_BEFORE.search(s, max(0, c.start - 40), c.start)]
     if not tested:
