@@ -1628,7 +1628,9 @@ def test_the_cycles_of_a_preliminary_step_are_not_taken(text, cycles):
     assert [c.cycles for c in extract_text(text)] == [cycles]
 
 
-@pytest.mark.parametrize("word", ["maximum", "peak", "highest"])
+# "highest" ranks systems and gives no qualifier (README; held-out batch 16):
+# tests/test_extract_batch16.py
+@pytest.mark.parametrize("word", ["maximum", "peak"])
 def test_a_maximum_ce_is_up_to(word):
     assert [c.qualifier for c in extract_text(f"The Li||Cu cell shows a {word} CE of 99.6% at 0.5 mA cm−2.")] == [
         "up to"

@@ -75,6 +75,11 @@ _LOST_SPACE = (
 )
 # "cm?2", "g?1": the "?" of a lost superscript minus, between a unit and its power.
 _LOST_MINUS = r"\?(?:(?<=\bcm\?)|(?<=\bkg\?)|(?<=\b[gmLh]\?))(?=[123]\b)"
+# "mA cm − 2", "mAh cm - 2", "mA h g – 1": a power spaced off its unit (OpenAlex abstracts,
+# held-out batch 16); glued, so "at 2 mA cm − 2 and 2 mAh cm − 2" reads no list "2 and 2".
+# The minus first, so the search skips ahead to each minus instead of trying every position;
+# "cm - 2" becomes "cm -2", which the unit patterns read.
+_SPACED_POWER = r"[-–](?:(?<=cm[ \t][-–])|(?<=\bg[ \t][-–])|(?<=cm[-–])|(?<=\bg[-–]))[ \t]+(?=[123]\b)"
 # "$99.3%": "≈" lost in conversion. Only before a percentage, so TeX "$3.58 \times" is left.
 _LOST_APPROX = r"(?<![\w$])\$(?=\d+(?:\.\d+)?\s*%)"
 
@@ -138,6 +143,7 @@ def prepare(source: str, kind: str = "text") -> MappedText:
         text = text.sub(_GLYPH_APPROX, "~")
     text = text.sub(_LOST_SPACE, " ")
     text = text.sub(_LOST_MINUS, "-")
+    text = text.sub(_SPACED_POWER, "-")
     text = text.sub(_LOST_APPROX, "≈")
     return _join_lines(text)
 
