@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from cedb import precision, results, units
+from cedb import formulations, precision, results, units
 from cedb.bibliography import title_key
 from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
 from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
@@ -171,17 +171,17 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
     """``formulations.annotate`` remembered per (electrolyte, additive) text.
 
     The parse is remembered, not the warning: every load that stores an unparsed text says so.
+    The dict returned is the remembered one: read it, do not change it.
     """
-    from cedb import formulations
-
     key = (electrolyte, additive)
     hit = _ANNOTATE_CACHE.get(key)
     if hit is None:
         if len(_ANNOTATE_CACHE) >= _FIELD_CACHE_LIMIT:
             _ANNOTATE_CACHE.clear()
         hit = _ANNOTATE_CACHE[key] = formulations.parsed(electrolyte, additive)
-    formulations.warn_unparsed(hit[1])
-    return dict(hit[0])
+    if hit[1] is not None:
+        formulations.warn_unparsed(hit[1])
+    return hit[0]
 
 
 # --------------------------------------------------------------------------- reading CSV
@@ -311,6 +311,11 @@ def _measurement_row(
     return row
 
 
+def _omittable(column: sa.Column) -> bool:
+    """A column whose value, left out of an INSERT, is NULL."""
+    return column.nullable and column.server_default is None and column.default is None and not column.primary_key
+
+
 def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """``insert(table)`` executemany of same-keyed rows.
 
@@ -323,7 +328,13 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
     if connection.dialect.name != "sqlite":
         connection.execute(sa.insert(table), rows)
         return
-    columns = list(rows[0])
+    # A column empty in every row of the batch is left out: it is NULL all the same (no
+    # DEFAULT in the schema), and binding fewer values was a tenth of SQLite's insert.
+    columns = [
+        c
+        for c in rows[0]
+        if not _omittable(table.c[c]) or list(map(operator.itemgetter(c), rows)).count(None) < len(rows)
+    ]
     compiled = sa.insert(table).compile(dialect=connection.dialect, column_keys=columns)
     order = [compiled.binds[name].key for name in compiled.positiontup]
     # Floats and booleans go to sqlite3 as they are (the processors would only call float()/int()).
@@ -598,7 +609,8 @@ class ResultWriter:
         self.rejected: list[tuple[int, str]] = []
         self.errors: list[CedbError] = []
         self.warnings: list[tuple[int, str]] = []
-        self._queue: list[tuple[int, ResultInput]] = []
+        # (row number, paper, source, strategy fields, measurement fields) of rows not yet checked
+        self._queue: list[tuple[int, str, str | None, dict[str, Any], dict[str, Any]]] = []
         self._keys: dict[str, int | None] = keys if keys is not None else {}
         self._names: dict[int, str] = {}
         self._papers: dict[int, _Paper] = {}
@@ -611,7 +623,18 @@ class ResultWriter:
         self._now = utcnow()
 
     def add(self, row_number: int, result: ResultInput) -> None:
-        self._queue.append((row_number, result))
+        self.add_values(row_number, result.paper, result.source, result.strategy, result.measurement)
+
+    def add_values(
+        self,
+        row_number: int,
+        paper: str,
+        source: str | None,
+        strategy: dict[str, Any],
+        measurement: dict[str, Any],
+    ) -> None:
+        """``add`` of a result given as its parts (a large import builds no ResultInput per row)."""
+        self._queue.append((row_number, paper, source, strategy, measurement))
         if len(self._queue) >= self.batch_size:
             self.flush()
 
@@ -622,8 +645,10 @@ class ResultWriter:
         queue, self._queue = self._queue, []
         if not queue:
             return
-        _resolve_keys(self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys)
-        wanted = {self._keys[r.paper] for _, r in queue if self._keys.get(r.paper) is not None}
+        papers = {row[1] for row in queue}
+        _resolve_keys(self.connection, papers.union(row[2] for row in queue if row[2]), self._keys)
+        keys = self._keys
+        wanted = {keys[paper] for paper in papers if keys.get(paper) is not None}
         if len(self._papers) + len(wanted) > self.cached_papers:
             for reference_id in [i for i in self._papers if i not in wanted]:
                 del self._papers[reference_id]
@@ -635,9 +660,10 @@ class ResultWriter:
         )
         if self.merge:
             self._recorded.update(recorded)
-        for row_number, result in queue:
+        add = self._add
+        for row_number, paper_key, source, strategy, measurement in queue:
             try:
-                self._add(row_number, result)
+                add(row_number, paper_key, source, strategy, measurement)
             except CedbError as exc:
                 self.rejected.append((row_number, str(exc)))
                 self.errors.append(exc)
@@ -673,7 +699,7 @@ class ResultWriter:
             state = _Strategy(
                 None,
                 reference_id,
-                dict(fields, **annotate(fields.get("electrolyte"), fields.get("additive"))),
+                fields | annotate(fields.get("electrolyte"), fields.get("additive")),
             )
             state.same = fields
             paper.strategies[fields["label"]] = state
@@ -713,16 +739,27 @@ class ResultWriter:
         self.counts.count("strategies", "updated")
         return state
 
-    def _add(self, row_number: int, result: ResultInput) -> None:
-        reference_id = self._reference_id(result.paper)
-        source_id = self._reference_id(result.source) if result.source else None
+    def _add(
+        self,
+        row_number: int,
+        paper_key: str,
+        source: str | None,
+        fields: dict[str, Any],
+        measurement: dict[str, Any],
+    ) -> None:
+        reference_id = self._keys.get(paper_key)
+        if reference_id is None:
+            reference_id = self._reference_id(paper_key)
+        source_id = self._reference_id(source) if source else None
         paper = self._papers[reference_id]
-        fields = result.strategy
-        if not result.measurement:  # a strategy alone
+        if not measurement:  # a strategy alone
             self._strategy(reference_id, paper, fields, count=True)
             return
-        values = {k: v for k, v in result.measurement.items() if v is not None}
-        values.setdefault("method", results.MEASUREMENT_DEFAULTS["method"])
+        values = measurement
+        if None in measurement.values():  # never changed in place: the caller's dict
+            values = {k: v for k, v in measurement.items() if v is not None}
+        if "method" not in values:
+            values = dict(values, method=results.MEASUREMENT_DEFAULTS["method"])
         _validate(values, reference_id, source_id)
         # A new strategy is created only once the row is accepted (a refused row leaves none).
         new_strategy = bool(fields) and fields["label"] not in paper.strategies
@@ -739,7 +776,7 @@ class ResultWriter:
         ce = values["ce_percent"]
         hit = None if new_strategy else (paper.conditions.get(key + (source_id,)) or paper.conditions.get(key))
         if hit is not None:
-            self._same_conditions(row_number, result, hit, state, values, source_id)
+            self._same_conditions(row_number, paper_key, source, measurement, hit, state, values, source_id)
             return
         loose = paper.loose.get(conditions + (ce,))
         if loose is not None:
@@ -759,20 +796,28 @@ class ResultWriter:
         self.counts.count("results", "added")
 
     def _same_conditions(
-        self, row_number: int, result: ResultInput, hit: list, state, values: dict[str, Any], source_id: int | None
+        self,
+        row_number: int,
+        paper_key: str,
+        source: str | None,
+        measurement: dict[str, Any],
+        hit: list,
+        state,
+        values: dict[str, Any],
+        source_id: int | None,
     ) -> None:
         """A row with a recorded (or earlier) result's paper, strategy and conditions."""
         recorded_ce, id, recorded_source = hit
         ce = values["ce_percent"]
         same_ce = abs(recorded_ce - ce) <= 1e-9 * max(1.0, abs(ce))
         if id is None:  # an earlier row of this write
-            hit[1] = id = self._find_id(self._keys[result.paper], state, values)
+            hit[1] = id = self._find_id(self._keys[paper_key], state, values)
         if same_ce and not self.merge:
-            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[result.paper])
+            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[paper_key])
         if not same_ce:
             if self.on_conflict == "error":
                 self.counts.count("results", "conflicting")
-                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[result.paper])
+                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[paper_key])
             if self.on_conflict == "keep":
                 self.counts.count("results", "conflicting")
                 self.ids[row_number] = id
@@ -784,8 +829,8 @@ class ResultWriter:
                 self.connection.execute(sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one()
             )
             self._recorded[id] = current
-        given = dict(result.measurement)
-        if result.source is not None:
+        given = dict(measurement)
+        if source is not None:
             given["source_id"] = source_id
         changed = {
             n: v for n, v in given.items() if n not in _NEVER_EMPTY or v is not None if not _equal(current.get(n), v)
@@ -794,11 +839,11 @@ class ResultWriter:
         if not changed:
             self.counts.count("results", "unchanged")
             return
-        name = f"{id} ({result.paper})"
+        name = f"{id} ({paper_key})"
         for field_name, value in changed.items():
             old = current.get(field_name)
             if field_name == "source_id":
-                field_name, old, value = "source", self._name(old), result.source
+                field_name, old, value = "source", self._name(old), source
             self.counts.changes.append(Change("result", name, field_name, old, value))
         _validate(
             {**{n: current.get(n) for n in MEASUREMENT_FIELDS}, **changed},
@@ -1006,9 +1051,10 @@ def _validate(values: dict[str, Any], reference_id: int, source_id: int | None) 
     keys = None
     if reference_id.__class__ is int and (source_id is None or source_id.__class__ is int) and "ce_percent" in values:
         try:
-            keys = [(name, value.__class__, value) for name, value in values.items()]
-            if _VALID.issuperset(keys):
+            given = values.values()
+            if _VALID.issuperset(zip(values, map(type, given), given)):  # in C: no tuple list per row
                 return
+            keys = [(name, value.__class__, value) for name, value in values.items()]
         except TypeError:  # an unhashable value: checked by the model alone
             keys = None
     try:
