@@ -420,22 +420,31 @@ class _CsvRows:
         except CedbError:
             return _SLOW
 
-    def value(self, name: str, cell: Any) -> Any:
-        """The normalised value of field ``name``'s column for this cell (see ``normalised``)."""
-        return self.normalised(name, _mapped(name, cell, self.units, True))
+    def value(self, name: str, cell: Any, memo: dict | None = None) -> Any:
+        """The normalised value of field ``name``'s column for this cell (see ``normalised``),
+        remembered in ``memo`` (the field's) if given."""
+        if memo is not None:
+            try:
+                return memo[cell]
+            except KeyError:
+                pass
+        value = self.normalised(name, _mapped(name, cell, self.units, True))
+        if memo is not None and len(memo) < _MEMO_LIMIT:
+            memo[cell] = value
+        return value
 
     def strategy(self, cells: tuple) -> Any:
         """The strategy fields of these strategy cells (in the mapping's order), ``_ODD`` when
         a value is not plain or the category is missing."""
         items = []
         at = 0
-        for name, kind, index, _, default, _ in self.fields:
+        for name, kind, index, memo, default, _ in self.fields:
             if kind != _STRATEGY:
                 continue
             if index is None:
                 value = default
             else:
-                value = self.value(name, cells[at])
+                value = self.value(name, cells[at], memo)
                 at += 1
                 if value is _EMPTY:
                     value = default
@@ -463,13 +472,7 @@ class _CsvRows:
             if index is None:
                 value = default
             else:
-                cell = cells[index] if index.__class__ is int else _joined(cells, index)
-                try:
-                    value = memo[cell]
-                except KeyError:
-                    value = self.normalised(name, _mapped(name, cell, self.units, True))
-                    if len(memo) < _MEMO_LIMIT:
-                        memo[cell] = value
+                value = self.value(name, cells[index] if index.__class__ is int else _joined(cells, index), memo)
                 if value is _EMPTY:
                     if clearable:
                         cleared = (cleared or []) + [name]

@@ -226,21 +226,15 @@ def iter_csv(
     total = path.stat().st_size
     width = len(columns)
 
-    def lines() -> Iterator[str]:
-        done = len(first)
-        for number, line in enumerate(handle, 1):
-            done += len(line)
-            if progress is not None and number % 4096 == 0:
-                progress(min(done, total), total)
-            yield line
-        if progress is not None:
-            progress(total, total)
-
     def rows() -> Iterator[tuple[int, dict]]:
         index = 0
         try:
-            reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=True)
+            # The file itself, not a generator of its lines: the bytes read so far (the buffer's
+            # position) are the progress.
+            reader = csv.reader(handle, delimiter=delimiter, quotechar='"', strict=True)
             for fields in reader:
+                if progress is not None and reader.line_num % 4096 == 0:
+                    progress(min(handle.buffer.tell(), total), total)
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue
                 if len(fields) > width:
@@ -252,6 +246,8 @@ def iter_csv(
                     fields = fields + [None] * (width - len(fields))
                 index += 1
                 yield index + 1, fields if as_lists else dict(zip(columns, fields))
+            if progress is not None:
+                progress(total, total)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidValue(f"cannot read {path}: {exc}") from None
         finally:
@@ -296,19 +292,6 @@ def _chunks(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
 
 _ROW_KEYS = ("reference_id", "strategy_id", "source_id", "created_at", "updated_at")
 _ROW_TEMPLATE = dict.fromkeys(MEASUREMENT_FIELDS) | results.MEASUREMENT_DEFAULTS | dict.fromkeys(_ROW_KEYS)
-
-
-def _measurement_row(
-    reference_id: int, strategy_id: int | None, source_id: int | None, values: dict[str, Any], now
-) -> dict[str, Any]:
-    """A measurement row: every column, the defaults, then ``values`` (one key order for all)."""
-    row = _ROW_TEMPLATE.copy()
-    row.update(values)
-    row["reference_id"] = reference_id
-    row["strategy_id"] = strategy_id
-    row["source_id"] = source_id
-    row["created_at"] = row["updated_at"] = now
-    return row
 
 
 def _omittable(column: sa.Column) -> bool:
@@ -604,6 +587,7 @@ class ResultWriter:
         self.batch_size = batch_size
         self.cached_papers = cached_papers
         self.counts = counts if counts is not None else WriteCounts()
+        self._result_counts = self.counts.counts["results"]
         self.added: list[int] = []
         self.ids: dict[int, int] = {}  # row number -> id of the result it added, kept or updated
         self.rejected: list[tuple[int, str]] = []
@@ -762,16 +746,11 @@ class ResultWriter:
             values = dict(values, method=results.MEASUREMENT_DEFAULTS["method"])
         _validate(values, reference_id, source_id)
         # A new strategy is created only once the row is accepted (a refused row leaves none).
-        new_strategy = bool(fields) and fields["label"] not in paper.strategies
-        state = self._strategy(reference_id, paper, fields) if fields and not new_strategy else None
-        get = values.get
-        conditions = (
-            get("cell"),
-            get("method"),
-            get("current_density_mA_cm2"),
-            get("areal_capacity_mAh_cm2"),
-            get("cycles"),
-        )  # CONDITION_FIELDS
+        state = paper.strategies.get(fields["label"]) if fields else None
+        new_strategy = state is None and bool(fields)
+        if state is not None and fields is not state.same:  # the same dict as last time: the same
+            state = self._strategy(reference_id, paper, fields)
+        conditions = tuple(map(values.get, CONDITION_FIELDS))
         key = (state,) + conditions
         ce = values["ce_percent"]
         hit = None if new_strategy else (paper.conditions.get(key + (source_id,)) or paper.conditions.get(key))
@@ -791,9 +770,14 @@ class ResultWriter:
             key = (state,) + conditions
         paper.conditions[key] = paper.conditions[key + (source_id,)] = [ce, None, source_id]
         paper.loose.setdefault(conditions + (ce,), (None, fields.get("label") if fields else None))
-        self._rows.append((state, _measurement_row(reference_id, None, source_id, values, self._now), row_number))
+        row = _ROW_TEMPLATE.copy()  # every column, the defaults, then the values (one key order)
+        row.update(values)
+        row["reference_id"] = reference_id
+        row["source_id"] = source_id
+        row["created_at"] = row["updated_at"] = self._now
+        self._rows.append((state, row, row_number))
         self.added.append(row_number)
-        self.counts.count("results", "added")
+        self._result_counts["added"] += 1
 
     def _same_conditions(
         self,
