@@ -6,6 +6,9 @@ With ``dry_run`` nothing is written.
 """
 
 import operator
+import pickle
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +142,38 @@ class Prepared:
     rows: list = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     total: int = 0
+    # Rows before ``rows``, pickled in chunks of SPILL_ROWS into an unnamed temporary file
+    # (gone when closed or when the process ends): a large file's rows need not all be in memory.
+    spilled: Any = field(default=None, repr=False)
+
+    def add(self, row: tuple) -> None:
+        if len(self.rows) >= SPILL_ROWS:
+            if self.spilled is None:
+                self.spilled = tempfile.TemporaryFile(prefix="cedb-import-")
+            pickle.dump(self.rows, self.spilled, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows = []
+        self.rows.append(row)
+
+    def each(self) -> Iterator[tuple]:
+        """Every valid row, in file order: the spilled chunks read back one at a time, then ``rows``."""
+        if self.spilled is not None:
+            self.spilled.seek(0)
+            while True:
+                try:
+                    chunk = pickle.load(self.spilled)
+                except EOFError:
+                    break
+                yield from chunk
+        yield from self.rows
+
+    def close(self) -> None:
+        if self.spilled is not None:
+            self.spilled.close()
+            self.spilled = None
+
+
+# Valid rows kept in memory by ``prepare`` before they go to a temporary file (a few tens of MB).
+SPILL_ROWS = 100_000
 
 
 # Result fields an empty cell may clear (--clear-empty): not the conditions (they say which
@@ -184,7 +219,7 @@ def prepare(
                 continue  # an empty line is not a result
             if row is not _SLOW:
                 prepared.total += 1
-                prepared.rows.append(row)
+                prepared.add(row)
                 continue
         raw = dict(mapping.defaults)
         blank = True
@@ -222,7 +257,7 @@ def prepare(
         keys = tuple(result.measurement)
         keys = interned.setdefault(keys, keys)
         paper = interned.setdefault(result.paper, result.paper)
-        prepared.rows.append((row_number, paper, result.source, strategy, keys, tuple(result.measurement.values())))
+        prepared.add((row_number, paper, result.source, strategy, keys, tuple(result.measurement.values())))
         if len(interned) > 200_000:
             interned.clear()
     return prepared
@@ -560,7 +595,7 @@ def import_rows(
     outer = session.begin_nested() if dry_run else None
     writer = bulk.ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
     add = writer.add_values
-    for row_number, paper, source, strategy, keys, values in prepared.rows:
+    for row_number, paper, source, strategy, keys, values in prepared.each():
         add(row_number, paper, source, strategy, dict(zip(keys, values)))
     writer.close()
     report.added = writer.added

@@ -120,6 +120,19 @@ def test_dry_run_reports_the_same_and_writes_nothing(papers):
     assert _count(papers) == 3
 
 
+def test_rows_beyond_the_spill_size_wait_in_a_temporary_file_and_import_the_same(papers, monkeypatch):
+    mapping = spreadsheet.read_mapping(MESSY_MAP)
+    kept = spreadsheet.prepare(path=MESSY, mapping=mapping)
+    monkeypatch.setattr(spreadsheet, "SPILL_ROWS", 1)
+    spilled = spreadsheet.prepare(path=MESSY, mapping=mapping)
+    assert spilled.spilled is not None and len(spilled.rows) == 1
+    assert list(spilled.each()) == list(spilled.each()) == kept.rows
+    assert (spilled.total, spilled.rejected) == (kept.total, kept.rejected)
+    report = spreadsheet.import_rows(session=papers, prepared=spilled)
+    assert report.added == MESSY_ADDED and [row for row, _ in report.rejected] == sorted(MESSY_REJECTED)
+    spilled.close()
+
+
 def test_a_second_import_adds_nothing(papers):
     mapping = spreadsheet.read_mapping(MESSY_MAP)
     spreadsheet.import_rows(session=papers, path=MESSY, mapping=mapping)
