@@ -19,6 +19,7 @@ Works on SQLite and PostgreSQL alike. Library code: never prints (see
 """
 
 import csv
+import functools
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator
@@ -318,15 +319,7 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
         for c in rows[0]
         if not _omittable(table.c[c]) or list(map(operator.itemgetter(c), rows)).count(None) < len(rows)
     ]
-    compiled = sa.insert(table).compile(dialect=connection.dialect, column_keys=columns)
-    order = [compiled.binds[name].key for name in compiled.positiontup]
-    # Floats and booleans go to sqlite3 as they are (the processors would only call float()/int()).
-    processors = {
-        c: None
-        if isinstance(table.c[c].type, (sa.Float, sa.Boolean))
-        else table.c[c].type._cached_bind_processor(connection.dialect)
-        for c in order
-    }
+    statement, order, processors = _compiled_insert(table, tuple(columns), connection.dialect)
     # Only the few columns with a processor (the timestamps) are converted, once per distinct
     # value, in place (the rows are the batch's own); each row then becomes its tuple in one
     # C call (itemgetter), not through a per-row generator.
@@ -347,7 +340,23 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
                 row[column] = process(value)
     take = operator.itemgetter(*order)
     parameters = [(take(row),) for row in rows] if len(order) == 1 else list(map(take, rows))
-    connection.exec_driver_sql(compiled.string, parameters)
+    connection.exec_driver_sql(statement, parameters)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_insert(table: sa.Table, columns: tuple[str, ...], dialect) -> tuple[str, list[str], dict]:
+    """The INSERT of these columns as the driver's SQL, its parameter order and the columns' bind
+    processors: compiled once per import, not once per batch."""
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(columns))
+    order = [compiled.binds[name].key for name in compiled.positiontup]
+    # Floats and booleans go to sqlite3 as they are (the processors would only call float()/int()).
+    processors = {
+        c: None
+        if isinstance(table.c[c].type, (sa.Float, sa.Boolean))
+        else table.c[c].type._cached_bind_processor(dialect)
+        for c in order
+    }
+    return compiled.string, order, processors
 
 
 def _new_strategy_row(state: _Strategy) -> dict[str, Any]:
@@ -361,11 +370,22 @@ def _insert_strategies(connection: Connection, states: list[_Strategy]) -> None:
     """Insert new strategies and give each its id.
 
     The ids are read back by (paper, label), unique in the schema: RETURNING in parameter
-    order makes SQLAlchemy insert one row per statement on SQLite.
+    order makes SQLAlchemy insert one row per statement on SQLite. There, within the write
+    transaction, a rowid table gives each new row the largest id + 1: if the new ids are exactly
+    the next ones, they are the rows in order, and nothing needs reading back.
     """
     if not states:
         return
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        before = connection.execute(sa.select(sa.func.max(STRATEGY.c.id))).scalar() or 0
     _insert_rows(connection, STRATEGY, [_new_strategy_row(s) for s in states])
+    if sqlite:
+        query = sa.select(sa.func.count(), sa.func.max(STRATEGY.c.id)).where(STRATEGY.c.id > before)
+        if tuple(connection.execute(query).one()) == (len(states), before + len(states)):
+            for id, state in enumerate(states, before + 1):
+                state.id = id
+            return
     waiting = {(s.reference_id, s.values["label"]): s for s in states}
     query = sa.select(STRATEGY.c.id, STRATEGY.c.reference_id, STRATEGY.c.label)
     for chunk in _chunks(sorted({s.reference_id for s in states})):
