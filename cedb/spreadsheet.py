@@ -463,7 +463,10 @@ class _CsvRows:
                 return memo[cell]
             except KeyError:
                 pass
-        value = self.normalised(name, _mapped(name, cell, self.units, True))
+        try:
+            value = self.normalised(name, _mapped(name, cell, self.units, True))
+        except CedbError:  # a number its CE scale cannot take: the general path words it
+            value = _SLOW
         if memo is not None and len(memo) < _MEMO_LIMIT:
             memo[cell] = value
         return value
@@ -607,7 +610,6 @@ def import_rows(
 
 
 _EMPTY = object()  # a blank cell: the field is not given
-_MISS = object()  # not remembered: work it out again
 
 
 def _joined(cells: list, index: "int | tuple[int, ...]") -> Any:

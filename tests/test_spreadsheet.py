@@ -337,7 +337,7 @@ def test_kim_recipe_converts_lce(session):
 CELLS = {
     "paper": ["p1", " p1 ", "", "  ", "p2"],
     "source": ["rev", "", " rev "],
-    "ce_percent": ["99.6", "99.60", "99.6 %", "101", "abc", "", "0", "1e2", "0.996"],
+    "ce_percent": ["99.6", "99.60", "99.6 %", "101", "abc", "", "0", "1e2", "0.996", "2.3", "-0.5"],
     "current_density_mA_cm2": ["1", "0.5", "20 A/m^2", "3,5", "-1", "", "2 %", "0.5 mA/cm^2"],
     "areal_capacity_mAh_cm2": ["1", "3", "2.5 mAh cm-2", "", "x"],
     "cycles": ["100", "1,000", "1,5", "0", "-", ""],
@@ -371,7 +371,9 @@ def sheets(draw):
     if draw(st.booleans()):
         columns = draw(st.permutations(columns))
     defaults = {n: draw(st.sampled_from(DEFAULTS[n])) for n in draw(st.sets(st.sampled_from(sorted(DEFAULTS))))}
-    units = draw(st.sampled_from([{}, {"current_density_mA_cm2": "mA/cm^2"}, {"ce_percent": "fraction"}]))
+    units = draw(
+        st.sampled_from([{}, {"current_density_mA_cm2": "mA/cm^2"}, {"ce_percent": "fraction"}, {"ce_percent": "LCE"}])
+    )
     rows = draw(st.lists(st.tuples(*(st.sampled_from(CELLS[c]) for c in columns)), min_size=1, max_size=12))
     return columns, defaults, units, rows
 
