@@ -5,15 +5,18 @@ number and reason and skipped, the others are added (in batches, by cedb.store.b
 With ``dry_run`` nothing is written.
 """
 
+import operator
+import pickle
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cedb import results
+from cedb import precision, results
 from cedb.ce import ce_percent_from_lce
 from cedb.errors import CedbError, InvalidValue, NotFound
-from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
+from cedb.results import ALIASES, MEASUREMENT_FIELDS, STRATEGY_FIELDS
 from cedb.store import bulk
 from cedb.store.db import Session
 
@@ -135,18 +138,42 @@ class Prepared:
     path: Path
     # Every valid row, compact (a ResultInput with its dicts was ~1 KB: 1.2 GB at 10^6 rows):
     # (row number, paper, source, strategy fields (one dict shared by equal rows), measurement
-    # keys (one tuple shared), measurement values); ``results()`` gives them back.
+    # keys (one tuple shared), measurement values).
     rows: list = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     total: int = 0
+    # Rows before ``rows``, pickled in chunks of SPILL_ROWS into an unnamed temporary file
+    # (gone when closed or when the process ends): a large file's rows need not all be in memory.
+    spilled: Any = field(default=None, repr=False)
 
-    def results(self) -> "Iterator[tuple[int, results.ResultInput]]":
-        """(row number, ResultInput) of every valid row, in file order."""
-        for row_number, paper, source, strategy, keys, values in self.rows:
-            yield (
-                row_number,
-                ResultInput(paper=paper, source=source, strategy=strategy, measurement=dict(zip(keys, values))),
-            )
+    def add(self, row: tuple) -> None:
+        if len(self.rows) >= SPILL_ROWS:
+            if self.spilled is None:
+                self.spilled = tempfile.TemporaryFile(prefix="cedb-import-")
+            pickle.dump(self.rows, self.spilled, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows = []
+        self.rows.append(row)
+
+    def each(self) -> Iterator[tuple]:
+        """Every valid row, in file order: the spilled chunks read back one at a time, then ``rows``."""
+        if self.spilled is not None:
+            self.spilled.seek(0)
+            while True:
+                try:
+                    chunk = pickle.load(self.spilled)
+                except EOFError:
+                    break
+                yield from chunk
+        yield from self.rows
+
+    def close(self) -> None:
+        if self.spilled is not None:
+            self.spilled.close()
+            self.spilled = None
+
+
+# Valid rows kept in memory by ``prepare`` before they go to a temporary file (a few tens of MB).
+SPILL_ROWS = 100_000
 
 
 # Result fields an empty cell may clear (--clear-empty): not the conditions (they say which
@@ -182,26 +209,24 @@ def prepare(
         (name, at[column] if isinstance(column, str) else tuple(at[c] for c in column), {})
         for name, column in mapping.columns.items()
     ]
-    units = mapping.units
     text_only = path.suffix.lower() in (".csv", ".txt", ".tsv")  # CSV cells are text or None
+    rows = _CsvRows(mapping, plan, clear_empty) if text_only else None
     interned: dict = {}  # equal strategies, key tuples and paper keys share one object
     for row_number, cells in records:
+        if rows is not None:
+            row = rows.row(row_number, cells)
+            if row is None:
+                continue  # an empty line is not a result
+            if row is not _SLOW:
+                prepared.total += 1
+                prepared.add(row)
+                continue
         raw = dict(mapping.defaults)
         blank = True
         empty = []
         try:
             for name, index, memo in plan:
-                if text_only and index.__class__ is int:
-                    # A CSV cell's mapped value depends on its text alone: worked out once per text.
-                    cell = cells[index]
-                    try:
-                        value = memo[cell]
-                    except KeyError:
-                        value = memo[cell] = _mapped(name, cell, units, text_only) if len(memo) < 50_000 else _MISS
-                    if value is _MISS:
-                        value = _mapped(name, cell, units, text_only)
-                else:
-                    value = _mapped(name, _joined(cells, index), units, text_only)
+                value = _mapped(name, _joined(cells, index), mapping.units, text_only)
                 if value is _EMPTY:
                     empty.append(name)
                     continue
@@ -232,10 +257,319 @@ def prepare(
         keys = tuple(result.measurement)
         keys = interned.setdefault(keys, keys)
         paper = interned.setdefault(result.paper, result.paper)
-        prepared.rows.append((row_number, paper, result.source, strategy, keys, tuple(result.measurement.values())))
+        prepared.add((row_number, paper, result.source, strategy, keys, tuple(result.measurement.values())))
         if len(interned) > 200_000:
             interned.clear()
     return prepared
+
+
+_ODD = object()  # a memo's mark of a value the fast path does not take (blank, None, an error)
+_SLOW = object()  # not on the fast path: the row goes through ``bulk.normalise`` (and its messages)
+_MEMO_LIMIT = 50_000  # distinct texts remembered per column
+_PAPER, _SOURCE, _CE, _STRATEGY, _MEASUREMENT = range(5)
+
+
+class _PlainMemo(dict):
+    """A column's cell text -> its value on the fast path (``_ODD`` if the path does not take it),
+    worked out on first sight; emptied when full (a file's equal cells tend to be near)."""
+
+    def __init__(self, rows: "_CsvRows", name: str, default: Any = None):
+        self.rows, self.name, self.default = rows, name, default
+
+    def __missing__(self, cell: Any) -> Any:
+        value = self.rows.value(self.name, cell)
+        if self.name == "source" and value is not _SLOW:  # no source is plain: the paper itself
+            value = self.default if value is _EMPTY else value
+        elif value is _EMPTY or value is None or value is _SLOW:
+            value = _ODD
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        self[cell] = value
+        return value
+
+
+class _StrategyMemo(dict):
+    """A row's strategy cells -> its strategy fields (one dict shared by equal rows)."""
+
+    def __init__(self, rows: "_CsvRows"):
+        self.rows = rows
+
+    def __missing__(self, cells: tuple) -> Any:
+        fields = self.rows.strategy(cells)
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        self[cells] = fields
+        return fields
+
+
+class _CsvRows:
+    """The rows of a CSV file as ``prepare`` stores them, each distinct cell text mapped and
+    normalised once per column (a CSV cell's value depends on its text alone).
+
+    ``row`` gives what ``bulk.normalise`` of the row's mapped values would give, or ``_SLOW``
+    when any value is not plain (an error, a missing paper or CE, a strategy without its
+    category): such a row takes the general path, so its message is the one it always was.
+    """
+
+    def __init__(self, mapping: Mapping, plan: list, clear_empty: bool):
+        self.units = mapping.units
+        self.clear_empty = clear_empty
+        defaults = mapping.defaults
+        indexes = {name: index for name, index, _ in plan}
+        # The fields in the order ``bulk.normalise`` meets them: the defaults', then the columns'.
+        order = list(defaults) + [name for name in mapping.columns if name not in defaults]
+        self.fields: list[tuple[str, int, Any, dict, Any, bool]] = []
+        for name in order:
+            kind = (
+                _PAPER
+                if name == "paper"
+                else _SOURCE
+                if name == "source"
+                else _CE
+                if name == "ce_percent"
+                else _STRATEGY
+                if name in STRATEGY_FIELDS
+                else _MEASUREMENT
+            )
+            default = self.normalised(name, defaults[name]) if name in defaults else None
+            clearable = clear_empty and name in CLEARABLE and name not in defaults
+            self.fields.append((name, kind, indexes.get(name), {}, default, clearable))
+        self.strategies: dict[tuple, Any] = {}
+        self.interned: dict = {}
+        self.fast = self._fast_plan()
+
+    def _fast_plan(self) -> "tuple | None":
+        """How ``row`` reads a plain row with a few C calls: every measurement cell through its
+        column's memo at once, the strategy's cells as one key. None where the file's mapping does
+        not allow it (joined columns, a default between measurement columns, no paper column)."""
+        measured: list[tuple[str, int]] = []
+        prefix: list[tuple[str, Any]] = []
+        strategy: list[int] = []
+        ce_at = None
+        paper = source = None
+        source_default = None
+        for name, kind, index, _, default, _ in self.fields:
+            if index is not None and index.__class__ is not int:
+                return None
+            if default is _SLOW:
+                return None
+            if kind == _PAPER:
+                if index is None:
+                    return None
+                paper = index
+            elif kind == _SOURCE:
+                source, source_default = index, default
+            elif kind == _STRATEGY:
+                if index is not None:
+                    strategy.append(index)
+            elif index is None:  # a measurement field of the defaults only
+                if measured:
+                    return None
+                if default is not None:
+                    prefix.append((name, default))
+            else:
+                if kind == _CE:
+                    ce_at = len(measured)
+                measured.append((name, index))
+        if paper is None or ce_at is None or len(measured) < 2:
+            return None
+        keys = tuple(n for n, _ in prefix) + tuple(n for n, _ in measured)
+        tail = []
+        if "method" not in keys:
+            keys += ("method",)
+            tail.append(results.MEASUREMENT_DEFAULTS["method"])
+        if any(kind == _CE for _, kind, index, *_ in self.fields if index is None):
+            return None  # the CE from the defaults alone: the general path
+        constant = None if strategy else self.strategy(())  # the defaults' strategy, if any
+        if constant is _ODD:
+            return None
+        return (
+            operator.itemgetter(*(i for _, i in measured)),
+            [_PlainMemo(self, name) for name, _ in measured],
+            ce_at,
+            paper,
+            _PlainMemo(self, "paper"),
+            source,
+            _PlainMemo(self, "source", source_default) if source is not None else source_default,
+            None
+            if not strategy
+            else operator.itemgetter(*strategy)
+            if len(strategy) > 1
+            else (lambda cells, at=strategy[0]: (cells[at],)),
+            _StrategyMemo(self) if strategy else constant,
+            [d for _, d in prefix],
+            tail,
+            keys,
+            None if "ce_decimals" in keys else keys + ("ce_decimals",),
+        )
+
+    def row(self, row_number: int, cells: list) -> Any:
+        """(row number, paper, source, strategy, measurement keys, values); None for a blank row,
+        ``_SLOW`` for a row the general path must read."""
+        fast = self.fast
+        if fast is not None:
+            (
+                get,
+                memos,
+                ce_at,
+                paper_at,
+                papers,
+                source_at,
+                sources,
+                strategy_of,
+                strategies,
+                prefix,
+                tail,
+                keys,
+                with_decimals,
+            ) = fast
+            values = list(map(_PlainMemo.__getitem__, memos, get(cells)))
+            if _ODD not in values:
+                paper = papers[cells[paper_at]]
+                source = sources if source_at is None else sources[cells[source_at]]
+                fields = strategies if strategy_of is None else strategies[strategy_of(cells)]
+                if paper is not _ODD and source is not _ODD and fields is not _ODD:
+                    number, places = values[ce_at]
+                    values[ce_at] = number
+                    values = prefix + values + tail
+                    if places is not None and with_decimals is not None:
+                        values.append(places)
+                        keys = with_decimals
+                    return (row_number, paper, source, fields, keys, tuple(values))
+        return self._general(row_number, cells)
+
+    def normalised(self, name: str, value: Any) -> Any:
+        """What ``bulk.normalise`` makes of a mapped value (``_EMPTY`` if blank, ``_SLOW`` if
+        not plain); of the CE, (number, decimals of the text)."""
+        if value is _EMPTY:
+            return _EMPTY
+        try:
+            if name == "paper":
+                return results.clean_text(value, "paper") if value and str(value).strip() else _SLOW
+            if name == "source":
+                return results.clean_text(value, "source") if value else None
+            number = bulk.normalise_field(name, value)
+            if name == "ce_percent":
+                return _SLOW if number is None else (number, precision.decimals(value))
+            return number
+        except CedbError:
+            return _SLOW
+
+    def value(self, name: str, cell: Any, memo: dict | None = None) -> Any:
+        """The normalised value of field ``name``'s column for this cell (see ``normalised``),
+        remembered in ``memo`` (the field's) if given."""
+        if memo is not None:
+            try:
+                return memo[cell]
+            except KeyError:
+                pass
+        try:
+            value = self.normalised(name, _mapped(name, cell, self.units, True))
+        except CedbError:  # a number its CE scale cannot take: the general path words it
+            value = _SLOW
+        if memo is not None and len(memo) < _MEMO_LIMIT:
+            memo[cell] = value
+        return value
+
+    def strategy(self, cells: tuple) -> Any:
+        """The strategy fields of these strategy cells (in the mapping's order), ``_ODD`` when
+        a value is not plain or the category is missing."""
+        items = []
+        at = 0
+        for name, kind, index, memo, default, _ in self.fields:
+            if kind != _STRATEGY:
+                continue
+            if index is None:
+                value = default
+            else:
+                value = self.value(name, cells[at], memo)
+                at += 1
+                if value is _EMPTY:
+                    value = default
+            if value is _SLOW:
+                return _ODD
+            if value is not None:
+                items.append((name, value))
+        if not items:
+            return {}
+        fields = dict(items)
+        fields.setdefault("label", results._default_label(fields))
+        return fields if "category" in fields else _ODD
+
+    def _general(self, row_number: int, cells: list) -> Any:
+        """``row`` field by field, in the order ``bulk.normalise`` meets them."""
+        blank, slow = True, False
+        paper: Any = _SLOW  # until given
+        ce: Any = _SLOW
+        source = None
+        strategy: list = []
+        keys: list = []
+        values: list = []
+        cleared = None
+        for name, kind, index, memo, default, clearable in self.fields:
+            if index is None:
+                value = default
+            else:
+                value = self.value(name, cells[index] if index.__class__ is int else _joined(cells, index), memo)
+                if value is _EMPTY:
+                    if clearable:
+                        cleared = (cleared or []) + [name]
+                    value = default
+                else:
+                    blank = False
+            if value is None:
+                continue
+            if value is _SLOW:
+                slow = True  # the loop goes on: a blank row is skipped whatever its defaults
+            elif kind == _MEASUREMENT:
+                keys.append(name)
+                values.append(value)
+            elif kind == _STRATEGY:
+                strategy.append((name, value))
+            elif kind == _CE:
+                ce = value
+                keys.append(name)
+                values.append(value[0])
+            elif kind == _PAPER:
+                paper = value
+            else:
+                source = value
+        if blank:
+            return None
+        if slow or paper is _SLOW or ce is _SLOW:
+            return _SLOW
+        if strategy:
+            fields = self.strategies.get(tuple(strategy))
+            if fields is None:
+                fields = dict(strategy)
+                fields.setdefault("label", results._default_label(fields))
+                if "category" not in fields:
+                    return _SLOW
+                if len(self.strategies) < _MEMO_LIMIT:
+                    self.strategies[tuple(strategy)] = fields
+        else:
+            fields = {}
+        if "method" not in keys:
+            keys.append("method")
+            values.append(results.MEASUREMENT_DEFAULTS["method"])
+        if ce[1] is not None and "ce_decimals" not in keys:
+            keys.append("ce_decimals")
+            values.append(ce[1])
+        if cleared:
+            keys += cleared
+            values += [None] * len(cleared)
+        interned = self.interned
+        if len(interned) > 200_000:
+            interned.clear()
+        key_tuple = tuple(keys)
+        return (
+            row_number,
+            interned.setdefault(paper, paper),
+            source,
+            fields,
+            interned.setdefault(key_tuple, key_tuple),
+            tuple(values),
+        )
 
 
 def import_rows(
@@ -263,8 +597,9 @@ def import_rows(
     # against the earlier ones (duplicates and conflicts inside the file are reported the same).
     outer = session.begin_nested() if dry_run else None
     writer = bulk.ResultWriter(session, on_conflict=on_conflict, allow_duplicate=allow_duplicate)
-    for row_number, result in prepared.results():
-        writer.add(row_number, result)
+    add = writer.add_values
+    for row_number, paper, source, strategy, keys, values in prepared.each():
+        add(row_number, paper, source, strategy, dict(zip(keys, values)))
     writer.close()
     report.added = writer.added
     report.warnings = writer.warnings
@@ -275,7 +610,6 @@ def import_rows(
 
 
 _EMPTY = object()  # a blank cell: the field is not given
-_MISS = object()  # not remembered: work it out again
 
 
 def _joined(cells: list, index: "int | tuple[int, ...]") -> Any:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, assert_user_error, database_snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from cedb import spreadsheet
@@ -116,6 +118,19 @@ def test_dry_run_reports_the_same_and_writes_nothing(papers):
     real = spreadsheet.import_rows(session=papers, path=MESSY, mapping=mapping)
     assert (dry.added, [r for r, _ in dry.rejected]) == (real.added, [r for r, _ in real.rejected])
     assert _count(papers) == 3
+
+
+def test_rows_beyond_the_spill_size_wait_in_a_temporary_file_and_import_the_same(papers, monkeypatch):
+    mapping = spreadsheet.read_mapping(MESSY_MAP)
+    kept = spreadsheet.prepare(path=MESSY, mapping=mapping)
+    monkeypatch.setattr(spreadsheet, "SPILL_ROWS", 1)
+    spilled = spreadsheet.prepare(path=MESSY, mapping=mapping)
+    assert spilled.spilled is not None and len(spilled.rows) == 1
+    assert list(spilled.each()) == list(spilled.each()) == kept.rows
+    assert (spilled.total, spilled.rejected) == (kept.total, kept.rejected)
+    report = spreadsheet.import_rows(session=papers, prepared=spilled)
+    assert report.added == MESSY_ADDED and [row for row, _ in report.rejected] == sorted(MESSY_REJECTED)
+    spilled.close()
 
 
 def test_a_second_import_adds_nothing(papers):
@@ -314,3 +329,78 @@ def test_kim_recipe_converts_lce(session):
     assert len(report.added) == 3 and not report.rejected
     got = sorted(round(m.ce_percent, 4) for m in session.exec(select(Measurement)).all())
     assert got == [round(100 * (1 - 10**-lce), 4) for lce in (1.5, 2.0, 2.5)]
+
+
+# --------------------------------------------------------------------------- the fast path
+
+# Cells a CSV column may hold (text), blanks, bad values and repeats included.
+CELLS = {
+    "paper": ["p1", " p1 ", "", "  ", "p2"],
+    "source": ["rev", "", " rev "],
+    "ce_percent": ["99.6", "99.60", "99.6 %", "101", "abc", "", "0", "1e2", "0.996", "2.3", "-0.5"],
+    "current_density_mA_cm2": ["1", "0.5", "20 A/m^2", "3,5", "-1", "", "2 %", "0.5 mA/cm^2"],
+    "areal_capacity_mAh_cm2": ["1", "3", "2.5 mAh cm-2", "", "x"],
+    "cycles": ["100", "1,000", "1,5", "0", "-", ""],
+    "cell": ["Li||Cu", "li-cu", "pouch", ""],
+    "method": ["aurbach", "not stated", "magic", ""],
+    "category": ["electrolyte", "host", "nonsense", ""],
+    "label": ["my label", "", "x" * 201],
+    "host": ["Cu foam", ""],
+    "electrolyte": ["1 M LiPF6 in EC/DEC", "4 M LiFSI in DME", ""],
+    "additive": ["LiNO3", ""],
+    "statistic": ["avg", "up to", "median", ""],
+    "ce_decimals": ["2", "x", ""],
+    "location": ["Fig. 2", "a\x00b", ""],
+    "status": ["verified", "final", ""],
+    "note": ["a note", ""],
+}
+DEFAULTS = {
+    "curator": ["bench", 7],
+    "status": ["draft", "nonsense"],
+    "category": ["interface"],
+    "method": ["zhang"],
+    "source": ["rev"],
+    "temperature_C": ["25 degC", "500"],
+}
+
+
+@st.composite
+def sheets(draw):
+    names = draw(st.lists(st.sampled_from(sorted(CELLS)), unique=True, min_size=1, max_size=10))
+    columns = ["paper", "ce_percent"] + [n for n in names if n not in ("paper", "ce_percent")]
+    if draw(st.booleans()):
+        columns = draw(st.permutations(columns))
+    defaults = {n: draw(st.sampled_from(DEFAULTS[n])) for n in draw(st.sets(st.sampled_from(sorted(DEFAULTS))))}
+    units = draw(
+        st.sampled_from([{}, {"current_density_mA_cm2": "mA/cm^2"}, {"ce_percent": "fraction"}, {"ce_percent": "LCE"}])
+    )
+    rows = draw(st.lists(st.tuples(*(st.sampled_from(CELLS[c]) for c in columns)), min_size=1, max_size=12))
+    return columns, defaults, units, rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(sheets(), st.booleans())
+def test_csv_fast_path_prepares_what_the_general_path_prepares(tmp_path_factory, sheet, clear_empty):
+    """A CSV row is read cell by cell from remembered values (``_CsvRows``); rows it cannot take go
+    through ``bulk.normalise`` as before. All three routes give the same rows and messages."""
+    import csv as csv_module
+    from unittest import mock
+
+    columns, defaults, units, rows = sheet
+    path = tmp_path_factory.mktemp("sheet") / "rows.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv_module.writer(handle)
+        writer.writerow([f"col {c}" for c in columns])
+        writer.writerows(rows)
+    mapping = spreadsheet.Mapping(columns={c: f"col {c}" for c in columns}, units=units, defaults=defaults)
+
+    def prepared() -> tuple:
+        found = spreadsheet.prepare(path=path, mapping=mapping, clear_empty=clear_empty)
+        return found.total, found.rows, found.rejected
+
+    fast = prepared()
+    with mock.patch.object(spreadsheet._CsvRows, "_fast_plan", lambda self: None):
+        by_field = prepared()
+    with mock.patch.object(spreadsheet._CsvRows, "row", lambda self, number, cells: spreadsheet._SLOW):
+        general = prepared()
+    assert fast == by_field == general

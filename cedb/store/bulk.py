@@ -19,6 +19,7 @@ Works on SQLite and PostgreSQL alike. Library code: never prints (see
 """
 
 import csv
+import functools
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from cedb import precision, results, units
+from cedb import formulations, precision, results, units
 from cedb.bibliography import title_key
 from cedb.errors import CedbError, ConflictError, DuplicateError, InvalidValue, NotFound
 from cedb.results import ALIASES, CONDITION_FIELDS, MEASUREMENT_FIELDS, STRATEGY_FIELDS, ResultInput
@@ -171,17 +172,17 @@ def annotate(electrolyte: str | None, additive: str | None) -> dict[str, Any]:
     """``formulations.annotate`` remembered per (electrolyte, additive) text.
 
     The parse is remembered, not the warning: every load that stores an unparsed text says so.
+    The dict returned is the remembered one: read it, do not change it.
     """
-    from cedb import formulations
-
     key = (electrolyte, additive)
     hit = _ANNOTATE_CACHE.get(key)
     if hit is None:
         if len(_ANNOTATE_CACHE) >= _FIELD_CACHE_LIMIT:
             _ANNOTATE_CACHE.clear()
         hit = _ANNOTATE_CACHE[key] = formulations.parsed(electrolyte, additive)
-    formulations.warn_unparsed(hit[1])
-    return dict(hit[0])
+    if hit[1] is not None:
+        formulations.warn_unparsed(hit[1])
+    return hit[0]
 
 
 # --------------------------------------------------------------------------- reading CSV
@@ -226,21 +227,15 @@ def iter_csv(
     total = path.stat().st_size
     width = len(columns)
 
-    def lines() -> Iterator[str]:
-        done = len(first)
-        for number, line in enumerate(handle, 1):
-            done += len(line)
-            if progress is not None and number % 4096 == 0:
-                progress(min(done, total), total)
-            yield line
-        if progress is not None:
-            progress(total, total)
-
     def rows() -> Iterator[tuple[int, dict]]:
         index = 0
         try:
-            reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=True)
+            # The file itself, not a generator of its lines: the bytes read so far (the buffer's
+            # position) are the progress.
+            reader = csv.reader(handle, delimiter=delimiter, quotechar='"', strict=True)
             for fields in reader:
+                if progress is not None and reader.line_num % 4096 == 0:
+                    progress(min(handle.buffer.tell(), total), total)
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue
                 if len(fields) > width:
@@ -252,6 +247,8 @@ def iter_csv(
                     fields = fields + [None] * (width - len(fields))
                 index += 1
                 yield index + 1, fields if as_lists else dict(zip(columns, fields))
+            if progress is not None:
+                progress(total, total)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidValue(f"cannot read {path}: {exc}") from None
         finally:
@@ -298,17 +295,9 @@ _ROW_KEYS = ("reference_id", "strategy_id", "source_id", "created_at", "updated_
 _ROW_TEMPLATE = dict.fromkeys(MEASUREMENT_FIELDS) | results.MEASUREMENT_DEFAULTS | dict.fromkeys(_ROW_KEYS)
 
 
-def _measurement_row(
-    reference_id: int, strategy_id: int | None, source_id: int | None, values: dict[str, Any], now
-) -> dict[str, Any]:
-    """A measurement row: every column, the defaults, then ``values`` (one key order for all)."""
-    row = _ROW_TEMPLATE.copy()
-    row.update(values)
-    row["reference_id"] = reference_id
-    row["strategy_id"] = strategy_id
-    row["source_id"] = source_id
-    row["created_at"] = row["updated_at"] = now
-    return row
+def _omittable(column: sa.Column) -> bool:
+    """A column whose value, left out of an INSERT, is NULL."""
+    return column.nullable and column.server_default is None and column.default is None and not column.primary_key
 
 
 def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -323,16 +312,14 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
     if connection.dialect.name != "sqlite":
         connection.execute(sa.insert(table), rows)
         return
-    columns = list(rows[0])
-    compiled = sa.insert(table).compile(dialect=connection.dialect, column_keys=columns)
-    order = [compiled.binds[name].key for name in compiled.positiontup]
-    # Floats and booleans go to sqlite3 as they are (the processors would only call float()/int()).
-    processors = {
-        c: None
-        if isinstance(table.c[c].type, (sa.Float, sa.Boolean))
-        else table.c[c].type._cached_bind_processor(connection.dialect)
-        for c in order
-    }
+    # A column empty in every row of the batch is left out: it is NULL all the same (no
+    # DEFAULT in the schema), and binding fewer values was a tenth of SQLite's insert.
+    columns = [
+        c
+        for c in rows[0]
+        if not _omittable(table.c[c]) or list(map(operator.itemgetter(c), rows)).count(None) < len(rows)
+    ]
+    statement, order, processors = _compiled_insert(table, tuple(columns), connection.dialect)
     # Only the few columns with a processor (the timestamps) are converted, once per distinct
     # value, in place (the rows are the batch's own); each row then becomes its tuple in one
     # C call (itemgetter), not through a per-row generator.
@@ -353,7 +340,23 @@ def _insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, A
                 row[column] = process(value)
     take = operator.itemgetter(*order)
     parameters = [(take(row),) for row in rows] if len(order) == 1 else list(map(take, rows))
-    connection.exec_driver_sql(compiled.string, parameters)
+    connection.exec_driver_sql(statement, parameters)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_insert(table: sa.Table, columns: tuple[str, ...], dialect) -> tuple[str, list[str], dict]:
+    """The INSERT of these columns as the driver's SQL, its parameter order and the columns' bind
+    processors: compiled once per import, not once per batch."""
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(columns))
+    order = [compiled.binds[name].key for name in compiled.positiontup]
+    # Floats and booleans go to sqlite3 as they are (the processors would only call float()/int()).
+    processors = {
+        c: None
+        if isinstance(table.c[c].type, (sa.Float, sa.Boolean))
+        else table.c[c].type._cached_bind_processor(dialect)
+        for c in order
+    }
+    return compiled.string, order, processors
 
 
 def _new_strategy_row(state: _Strategy) -> dict[str, Any]:
@@ -367,11 +370,22 @@ def _insert_strategies(connection: Connection, states: list[_Strategy]) -> None:
     """Insert new strategies and give each its id.
 
     The ids are read back by (paper, label), unique in the schema: RETURNING in parameter
-    order makes SQLAlchemy insert one row per statement on SQLite.
+    order makes SQLAlchemy insert one row per statement on SQLite. There, within the write
+    transaction, a rowid table gives each new row the largest id + 1: if the new ids are exactly
+    the next ones, they are the rows in order, and nothing needs reading back.
     """
     if not states:
         return
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        before = connection.execute(sa.select(sa.func.max(STRATEGY.c.id))).scalar() or 0
     _insert_rows(connection, STRATEGY, [_new_strategy_row(s) for s in states])
+    if sqlite:
+        query = sa.select(sa.func.count(), sa.func.max(STRATEGY.c.id)).where(STRATEGY.c.id > before)
+        if tuple(connection.execute(query).one()) == (len(states), before + len(states)):
+            for id, state in enumerate(states, before + 1):
+                state.id = id
+            return
     waiting = {(s.reference_id, s.values["label"]): s for s in states}
     query = sa.select(STRATEGY.c.id, STRATEGY.c.reference_id, STRATEGY.c.label)
     for chunk in _chunks(sorted({s.reference_id for s in states})):
@@ -593,12 +607,14 @@ class ResultWriter:
         self.batch_size = batch_size
         self.cached_papers = cached_papers
         self.counts = counts if counts is not None else WriteCounts()
+        self._result_counts = self.counts.counts["results"]
         self.added: list[int] = []
         self.ids: dict[int, int] = {}  # row number -> id of the result it added, kept or updated
         self.rejected: list[tuple[int, str]] = []
         self.errors: list[CedbError] = []
         self.warnings: list[tuple[int, str]] = []
-        self._queue: list[tuple[int, ResultInput]] = []
+        # (row number, paper, source, strategy fields, measurement fields) of rows not yet checked
+        self._queue: list[tuple[int, str, str | None, dict[str, Any], dict[str, Any]]] = []
         self._keys: dict[str, int | None] = keys if keys is not None else {}
         self._names: dict[int, str] = {}
         self._papers: dict[int, _Paper] = {}
@@ -611,7 +627,18 @@ class ResultWriter:
         self._now = utcnow()
 
     def add(self, row_number: int, result: ResultInput) -> None:
-        self._queue.append((row_number, result))
+        self.add_values(row_number, result.paper, result.source, result.strategy, result.measurement)
+
+    def add_values(
+        self,
+        row_number: int,
+        paper: str,
+        source: str | None,
+        strategy: dict[str, Any],
+        measurement: dict[str, Any],
+    ) -> None:
+        """``add`` of a result given as its parts (a large import builds no ResultInput per row)."""
+        self._queue.append((row_number, paper, source, strategy, measurement))
         if len(self._queue) >= self.batch_size:
             self.flush()
 
@@ -622,8 +649,10 @@ class ResultWriter:
         queue, self._queue = self._queue, []
         if not queue:
             return
-        _resolve_keys(self.connection, {k for _, r in queue for k in (r.paper, r.source) if k}, self._keys)
-        wanted = {self._keys[r.paper] for _, r in queue if self._keys.get(r.paper) is not None}
+        papers = {row[1] for row in queue}
+        _resolve_keys(self.connection, papers.union(row[2] for row in queue if row[2]), self._keys)
+        keys = self._keys
+        wanted = {keys[paper] for paper in papers if keys.get(paper) is not None}
         if len(self._papers) + len(wanted) > self.cached_papers:
             for reference_id in [i for i in self._papers if i not in wanted]:
                 del self._papers[reference_id]
@@ -635,9 +664,10 @@ class ResultWriter:
         )
         if self.merge:
             self._recorded.update(recorded)
-        for row_number, result in queue:
+        add = self._add
+        for row_number, paper_key, source, strategy, measurement in queue:
             try:
-                self._add(row_number, result)
+                add(row_number, paper_key, source, strategy, measurement)
             except CedbError as exc:
                 self.rejected.append((row_number, str(exc)))
                 self.errors.append(exc)
@@ -673,7 +703,7 @@ class ResultWriter:
             state = _Strategy(
                 None,
                 reference_id,
-                dict(fields, **annotate(fields.get("electrolyte"), fields.get("additive"))),
+                fields | annotate(fields.get("electrolyte"), fields.get("additive")),
             )
             state.same = fields
             paper.strategies[fields["label"]] = state
@@ -713,33 +743,39 @@ class ResultWriter:
         self.counts.count("strategies", "updated")
         return state
 
-    def _add(self, row_number: int, result: ResultInput) -> None:
-        reference_id = self._reference_id(result.paper)
-        source_id = self._reference_id(result.source) if result.source else None
+    def _add(
+        self,
+        row_number: int,
+        paper_key: str,
+        source: str | None,
+        fields: dict[str, Any],
+        measurement: dict[str, Any],
+    ) -> None:
+        reference_id = self._keys.get(paper_key)
+        if reference_id is None:
+            reference_id = self._reference_id(paper_key)
+        source_id = self._reference_id(source) if source else None
         paper = self._papers[reference_id]
-        fields = result.strategy
-        if not result.measurement:  # a strategy alone
+        if not measurement:  # a strategy alone
             self._strategy(reference_id, paper, fields, count=True)
             return
-        values = {k: v for k, v in result.measurement.items() if v is not None}
-        values.setdefault("method", results.MEASUREMENT_DEFAULTS["method"])
+        values = measurement
+        if None in measurement.values():  # never changed in place: the caller's dict
+            values = {k: v for k, v in measurement.items() if v is not None}
+        if "method" not in values:
+            values = dict(values, method=results.MEASUREMENT_DEFAULTS["method"])
         _validate(values, reference_id, source_id)
         # A new strategy is created only once the row is accepted (a refused row leaves none).
-        new_strategy = bool(fields) and fields["label"] not in paper.strategies
-        state = self._strategy(reference_id, paper, fields) if fields and not new_strategy else None
-        get = values.get
-        conditions = (
-            get("cell"),
-            get("method"),
-            get("current_density_mA_cm2"),
-            get("areal_capacity_mAh_cm2"),
-            get("cycles"),
-        )  # CONDITION_FIELDS
+        state = paper.strategies.get(fields["label"]) if fields else None
+        new_strategy = state is None and bool(fields)
+        if state is not None and fields is not state.same:  # the same dict as last time: the same
+            state = self._strategy(reference_id, paper, fields)
+        conditions = tuple(map(values.get, CONDITION_FIELDS))
         key = (state,) + conditions
         ce = values["ce_percent"]
         hit = None if new_strategy else (paper.conditions.get(key + (source_id,)) or paper.conditions.get(key))
         if hit is not None:
-            self._same_conditions(row_number, result, hit, state, values, source_id)
+            self._same_conditions(row_number, paper_key, source, measurement, hit, state, values, source_id)
             return
         loose = paper.loose.get(conditions + (ce,))
         if loose is not None:
@@ -754,25 +790,38 @@ class ResultWriter:
             key = (state,) + conditions
         paper.conditions[key] = paper.conditions[key + (source_id,)] = [ce, None, source_id]
         paper.loose.setdefault(conditions + (ce,), (None, fields.get("label") if fields else None))
-        self._rows.append((state, _measurement_row(reference_id, None, source_id, values, self._now), row_number))
+        row = _ROW_TEMPLATE.copy()  # every column, the defaults, then the values (one key order)
+        row.update(values)
+        row["reference_id"] = reference_id
+        row["source_id"] = source_id
+        row["created_at"] = row["updated_at"] = self._now
+        self._rows.append((state, row, row_number))
         self.added.append(row_number)
-        self.counts.count("results", "added")
+        self._result_counts["added"] += 1
 
     def _same_conditions(
-        self, row_number: int, result: ResultInput, hit: list, state, values: dict[str, Any], source_id: int | None
+        self,
+        row_number: int,
+        paper_key: str,
+        source: str | None,
+        measurement: dict[str, Any],
+        hit: list,
+        state,
+        values: dict[str, Any],
+        source_id: int | None,
     ) -> None:
         """A row with a recorded (or earlier) result's paper, strategy and conditions."""
         recorded_ce, id, recorded_source = hit
         ce = values["ce_percent"]
         same_ce = abs(recorded_ce - ce) <= 1e-9 * max(1.0, abs(ce))
         if id is None:  # an earlier row of this write
-            hit[1] = id = self._find_id(self._keys[result.paper], state, values)
+            hit[1] = id = self._find_id(self._keys[paper_key], state, values)
         if same_ce and not self.merge:
-            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[result.paper])
+            raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[paper_key])
         if not same_ce:
             if self.on_conflict == "error":
                 self.counts.count("results", "conflicting")
-                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[result.paper])
+                raise self._refusal(id, recorded_ce, recorded_source, ce, source_id, self._keys[paper_key])
             if self.on_conflict == "keep":
                 self.counts.count("results", "conflicting")
                 self.ids[row_number] = id
@@ -784,8 +833,8 @@ class ResultWriter:
                 self.connection.execute(sa.select(MEASUREMENT).where(MEASUREMENT.c.id == id)).mappings().one()
             )
             self._recorded[id] = current
-        given = dict(result.measurement)
-        if result.source is not None:
+        given = dict(measurement)
+        if source is not None:
             given["source_id"] = source_id
         changed = {
             n: v for n, v in given.items() if n not in _NEVER_EMPTY or v is not None if not _equal(current.get(n), v)
@@ -794,11 +843,11 @@ class ResultWriter:
         if not changed:
             self.counts.count("results", "unchanged")
             return
-        name = f"{id} ({result.paper})"
+        name = f"{id} ({paper_key})"
         for field_name, value in changed.items():
             old = current.get(field_name)
             if field_name == "source_id":
-                field_name, old, value = "source", self._name(old), result.source
+                field_name, old, value = "source", self._name(old), source
             self.counts.changes.append(Change("result", name, field_name, old, value))
         _validate(
             {**{n: current.get(n) for n in MEASUREMENT_FIELDS}, **changed},
@@ -1006,9 +1055,10 @@ def _validate(values: dict[str, Any], reference_id: int, source_id: int | None) 
     keys = None
     if reference_id.__class__ is int and (source_id is None or source_id.__class__ is int) and "ce_percent" in values:
         try:
-            keys = [(name, value.__class__, value) for name, value in values.items()]
-            if _VALID.issuperset(keys):
+            given = values.values()
+            if _VALID.issuperset(zip(values, map(type, given), given)):  # in C: no tuple list per row
                 return
+            keys = [(name, value.__class__, value) for name, value in values.items()]
         except TypeError:  # an unhashable value: checked by the model alone
             keys = None
     try:
