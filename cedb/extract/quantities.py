@@ -280,7 +280,9 @@ _CATHODE_FIRST = (
     r"\b(?<!@)" + _CATHODE_FORMULA + r"[\w.-]*"
     # subscripts a PDF or OpenAlex text spaced: "LiFePO 4 ||Li", "LiNi 0.8 Co 0.1 Mn 0.1 O 2 /Li"
     r"(?:\s\d+(?:\.\d+)?(?:\s?[A-Z][a-z]?)?)*"
-    r"(?:\s+with\s+[\w-]+)?\)?\s*(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
+    r"(?:\s+with\s+[\w-]+)?\)?\s*(?:(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
+    # a bar-delimited electrolyte may hold a slash: "LFP | PEO/LLZO | Li" (held-out batch 17)
+    r"|\|\s*[^|\s]{1,25}\s*\|\s*)"
     r"Li\b(?![+\w]|\s*[-–]\s*In\b|[-–](?!metal\b)[A-Za-z])"
 )
 _CELLS = (

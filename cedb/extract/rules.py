@@ -585,6 +585,17 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
             and re.search(r"[(,]\s*from\s*$", s[max(a.end, b.start - 20) : b.start], re.I)
         ):
             b.rejected = "baseline of an improvement ('to Y, from X'): only Y is a result"
+    # "improved CE (98.5% vs 85.0%)", "an increased CE of 99.2% versus 96.1%": a bare value after
+    # "vs" in an improvement is where it started, as "from X to Y" (held-out batch 17); a value
+    # of another system ("higher CE (99.8% versus 98.7%)", "versus 98.9% for DME") is a comparator.
+    for a, b in zip(mentions, mentions[1:]):
+        if (
+            not b.rejected
+            and _VS_BARE.fullmatch(s[a.end : b.start])
+            and _IMPROVED_BEFORE.search(s[max(0, a.start - 60) : a.start])
+            and not _SYSTEM_AFTER.match(s, b.end)
+        ):
+            b.rejected = "baseline of an improvement ('improved: Y vs X'): only Y is a result"
     return mentions
 
 
@@ -669,6 +680,15 @@ _FROM_BEFORE = re.compile(
     r"|\bfrom\s+(?:(?:an?|the|its|their)\s+)?(?:[\w-]+\s+){0,3}(?:value|level|baseline)\s+of\s*$",
     re.I,
 )
+
+
+_VS_BARE = re.compile(r"\s*%?\s*(?:vs\.?|versus)\s*(?:[~≈∼]\s*)?", re.I)
+_IMPROVED_BEFORE = re.compile(
+    r"\b(?:improv|increas|enhanc|boost|rais|elevat)\w*\s+(?:[\w-]+\s+){0,3}"
+    r"(?:CEs?|[Cc]oulombic\s+efficienc\w*|efficienc\w*)\b[^%]{0,25}$",
+    re.I,
+)
+_SYSTEM_AFTER = re.compile(r"\s*%?\s*(?:for|of|with|in|by)\s+(?!\d)", re.I)
 
 
 # "95.9 and 98.6% CE", "97.2%, 98.1% and 98.6% CEs": values joined into a list whose last
@@ -777,13 +797,20 @@ _OTHER_CHEMISTRY = (
             # "C/S electrodes", "S/C cathode": a carbon–sulfur composite (held-out batch 14)
             r"|\b(?:C/S|S/C)\s+(?:composite\s+)?(?:cathodes?|electrodes?)\b"
             r"|\bLi[–-]S\b(?![\w-])|\bLi\s*(?:\|\|?|/)\s*(?:S|SPAN)\b(?![\w-])"
+            # sulfur written "S" (or a graded "S600") as one electrode of a cell name:
+            # "NCM811||S600", "S@C||Li", "Li2S||Cu" (held-out batch 17)
+            r"|\|\|\s*(?:Li2)?S(?:\d+|@\w+)?\b(?![\w-])|(?<![\w+-])(?:Li2)?S(?:\d+|@\w+)?\s*\|\|"
         ),
     ),
     (
         "graphite/silicon",
         re.compile(
-            r"(?i:\bgraphite\s+anodes?\b|\bhard carbon\b|\bsilicon\s+anodes?\b)|\bHC\s+anodes?\b"
-            r"|\bSi(?:Ox)?\s+anodes?\b"
+            r"(?i:\b(?:graphite|silicon)(?:[- ]based)?\s+anodes?\b|\bhard carbon\b)"
+            r"|\b(?:HC|Si(?:Ox)?(?:/C)?|Si[- ]C|Gr)(?:[- ]based)?\s+anodes?\b"
+            # a Li-ion cell name: a cathode against a graphite, silicon or titanate negative side
+            # ("NCM811||graphite", "LFP||Si/C", "Gr||NCM622") (held-out batch 17)
+            r"|\|\|?\s*(?:graphite|Gr|Si(?:Ox)?(?:/C)?|SiC|HC|LTO|Li4Ti5O12)(?![\w@/-])"
+            r"|(?<![\w@/-])(?:graphite|Gr|Si(?:Ox)?(?:/C)?|SiC|HC|LTO|Li4Ti5O12)\s*\|\|?(?!\s*(?:Li|Cu)\b)"
         ),
     ),
     # A Li–In alloy anode (solid-state cells, "NMC-811//SE//Li-In"): the cell's CE is the
@@ -791,7 +818,24 @@ _OTHER_CHEMISTRY = (
     # "InLi", "In-Li", "In/InLi" alloy anodes are the same (held-out batch 15)
     (
         "Li–In alloy",
-        re.compile(r"\bLi[–-]In\b(?![\w-])|\bIn[–-]?Li\b(?![\w-])|(?i:\blithium[–-]indium|\bindium[–-]lithium\b)"),
+        re.compile(
+            # any Li alloy anode, also written without a dash: "LiIn", "LiAl", "Li–Si", "Al-Li"
+            # (held-out batch 17) — but not an alloy layer of a Li host ("the lithiophilic Li–In
+            # alloy inner layer", "a Li–Sn/LiF interphase"): Li metal is plated on it
+            r"(?<!lithiophilic\s)(?:\bLi[–-]?(?:In|Al|Si|Sn|Ge|Sb)\b(?![\w-])|\b(?:In|Al|Si|Sn)[–-]?Li\b(?![\w-])"
+            r"|(?i:\blithium[–-](?:indium|aluminum|aluminium|silicon|tin)\b|\bindium[–-]lithium\b))"
+            r"(?!\s*(?:alloy\s+)?(?:[\w-]+\s+)?(?:layers?|interphases?|interlayers?|coatings?|skins?|films?)\b"
+            r"|\s*/\s*Li)"
+        ),
+    ),
+    # not Li metal at all: a redox flow battery (its negolyte and posolyte), a supercapacitor
+    (
+        "flow battery or capacitor",
+        re.compile(
+            r"(?i:\b(?:redox[- ])?flow\s+(?:batter\w*|cells?)\b|\b(?:negolytes?|posolytes?)\b"
+            r"|\b(?:super|ultra|pseudo)[- ]?capacit\w*|\b(?:hybrid|ion)\s+capacitors?\b"
+            r"|\belectric(?:al)?\s+double[- ]layer\s+capacitors?\b)|\b(?:RFBs?|EDLCs?)\b"
+        ),
     ),
     ("dual-ion", re.compile(r"(?i:\bdual[- ]ion\b)|\bDIBs?\b")),
     (
