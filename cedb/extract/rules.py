@@ -142,7 +142,8 @@ _FRACTION = re.compile(
 )
 # What a percentage is when it is not a CE.
 _OTHER_AFTER = re.compile(
-    r"^\s*(?:of\s+(?:its|their|the)\s+(?:initial\s+|original\s+)?capacity|capacity|retention"
+    # "80% of capacity retention" has no article (held-out batch 17)
+    r"^\s*(?:of\s+(?:(?:its|their|the)\s+)?(?:initial\s+|original\s+)?capacity|capacity|retention"
     r"|of the initial|excess|DOD|depth|porosity|utili[sz]ation|SOC|state of charge"
     r"|(?:wt|vol|mol)\b)",
     re.I,
@@ -205,6 +206,9 @@ _LI_SUBJECT = re.compile(
     # a current collector (not an Al one) is where Li is plated: "This Cu current collector
     # ... relative to ... cathodes and maintains a CE of 99.0%" (held-out batch 16)
     r"(?<!Al\s)(?<!aluminium\s)(?<!aluminum\s)\bcurrent\s+collectors?\b|"
+    # "When paired with an NCM811 cathode, the system retains ...": the cathode is the partner
+    # of the subject, a Li anode in a full cell (held-out batch 17)
+    r"\b(?:paired|coupled|matched|combined|assembled)\s+(?:with|to|against)\b|"
     r"\bLi\s*(?:\|\|?|/|-)|\banode|\b(?:Li|lithium)[- ]metal\b|\bfull[- ](?:cells?|batter(?:y"
     r"|ies))\b|\b(?:A?SS|QSS)?LMBs?\b|\bAFL?M?Bs?\b",
     re.I,
@@ -281,6 +285,11 @@ _MET_TARGET_BEFORE = re.compile(
 )
 # "While/Although/Though/Whereas ..., ": a leading clause of its own.
 _CONCESSIVE = re.compile(r"^\s*(?:While|Although|Though|Even though|Whereas)\b[^,;]{0,300},")
+_MEANS_OPENER = re.compile(
+    r"^\s*(?:By|Through|Via|Using|Leveraging|Guided\s+by|Informed\s+by|Based\s+on|Aided\s+by)\b"
+    r"(?![^,;]{0,300}\b(?:assum|suppos|hypothe|theoretical|if\b))[^,;]{0,300},",
+    re.I,
+)
 _OWN_WORK = re.compile(r"\b(?:we|our|this work|this study|herein|here)\b", re.I)
 # Where a clause stops belonging to a result (issue #13, class 3): a comparison ("than",
 # "outperforming", "compared with") names another system's conditions.
@@ -974,7 +983,10 @@ def sentence_results(
     # A target word counts within its own part of the sentence: a leading concessive clause
     # ("While ... falls short of the benchmark set by liquid electrolytes, we demonstrated
     # >95% CE") is one part, the rest of the sentence the other (held-out batch 8).
-    concessive = _CONCESSIVE.match(s)
+    # A leading phrase saying how the work was done ("By leveraging the model's CE prediction,
+    # ...", "Guided by simulations, ...") is such a part too: its method words are no target of
+    # the main clause (held-out batch 17); an assumption there still is ("By assuming ...").
+    concessive = _CONCESSIVE.match(s) or _MEANS_OPENER.match(s)
     split = concessive.end() if concessive else 0
     for m in kept:
         lo, hi = (0, split) if m.start < split else (split, len(s))
