@@ -54,7 +54,10 @@ _STEP_CYCLES_BEFORE = re.compile(
 # measured at: "a CE of 99.1% and a critical current density of 3.7 mA cm−2"; so is a
 # critical capacity ("a CCD > 3 mA cm−2/3 mAh cm−2", held-out batch 15).
 _LIMIT_BEFORE = re.compile(
-    r"\b(?:critical\s+(?:current\s+densit(?:y|ies)|(?:areal\s+)?capacit(?:y|ies))|CCDs?)\b[^,;()]{0,15}$", re.I
+    r"\b(?:critical\s+(?:current\s+densit(?:y|ies)|(?:areal\s+)?capacit(?:y|ies))|CCDs?)\b"
+    # "a critical current density (3.1 vs 1.9 mA cm−2)": its values in parentheses (batch 17)
+    r"\s*\(?[^,;()]{0,15}$",
+    re.I,
 )
 # A loading is the cathode's areal capacity, not the Li plated per cycle: "at a high loading of
 # 7 mAh cm−2", "a cathode loading of 3.5 mAh cm−2", "the areal capacity of the cathode (4 mAh

@@ -1308,6 +1308,15 @@ def _regions(
         if before and after and not before & after:
             last = sep.start()  # "..., while the Li||NCM811 full cell retains 80% after 200 cycles"
             break
+    # "the Li||Cu cell delivers a CE of 98.5%, 5 V-class Li||LNMO cells maintain cycling over 1000
+    # cycles, ...": a comma whose next words are the subject cell of another kind ends the CE's
+    # clause, as the comma before it above (held-out batch 17)
+    for comma in _LIST_COMMA.finditer(s, mentions[-1].end, last):
+        subject = next((c for c in cells if c.start == comma.end()), None)
+        before = {c.kind for c in cells if mentions[-1].anchor - 80 <= c.start < comma.start()}
+        if subject and before and subject.kind not in before:
+            last = comma.start()
+            break
     regions = []
     for m, lo, hi in zip(mentions, [first, *cuts], [*cuts, last]):
         end, other = _clause_end(s, m, lo, hi, cells)
@@ -1317,6 +1326,9 @@ def _regions(
     return regions
 
 
+# a comma and up to three words before a cell name: "..., 5 V-class Li||LNMO cells ...", "..., the
+# 4.5 V pouch cell ..."
+_LIST_COMMA = re.compile(r",\s*(?:(?:the|a|an|and|\d[\d.]*\s*(?:V|Ah)(?:[- ]class)?|[\w.-]+[- ]class)\s+){0,3}")
 _PHRASE_JOINT = re.compile(r"\b(?:and|in|with|for|of)\b")
 
 
