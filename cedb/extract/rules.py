@@ -697,7 +697,12 @@ _IMPROVED_BEFORE = re.compile(
     r"(?:CEs?|[Cc]oulombic\s+efficienc\w*|efficienc\w*)\b[^%]{0,25}$",
     re.I,
 )
-_SYSTEM_AFTER = re.compile(r"\s*%?\s*(?:for|of|with|in|by)\s+(?!\d)", re.I)
+# the comparator's own system after its value ("for DME", "in the bare electrolyte"); not the
+# cells both values were measured in ("in Li||Cu cells")
+_SYSTEM_AFTER = re.compile(
+    r"\s*%?\s*(?:for|of|with|by|in\s+(?!(?:the\s+|these\s+)?(?:Li|Cu|half|full|anode|coin|pouch|symmetric)\b))\s*(?!\d)",
+    re.I,
+)
 
 
 # "95.9 and 98.6% CE", "97.2%, 98.1% and 98.6% CEs": values joined into a list whose last
@@ -748,7 +753,7 @@ _LI_METAL = re.compile(
     r"\bLi@|\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*(?:Cu|Li)\b(?!\s*\^?\+)|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
     # "ASSLMBs", "SSLMB": (all-)solid-state Li-metal batteries (held-out batch 15)
     r"|\b(?:A?SS|QSS)?LMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
-    r"|(?i:\b(?:Li|lithium)[- ]metal\b|(?<!In[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b|(?<!In[–-])(?<!Al[–-])(?<!Si[–-])(?<!Sn[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
     r"|stripping|anodes?|"
     r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
     r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
