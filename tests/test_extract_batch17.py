@@ -41,7 +41,8 @@ def test_other_chemistries_written_as_classes(text):
     [
         # guards: an alloy layer on a host is where Li is plated; a Li anode against a cathode
         (
-            "A lithiophilic Li–Sn alloy layer forms on the Cu foil. The coated foil gives a CE of 99.1% over 300 cycles.",
+            "A lithiophilic Li–Sn alloy layer forms on the Cu foil. The coated foil gives a CE of "
+            "99.1% over 300 cycles.",
             [(99.1, None, None, 300, None)],
         ),
         (
@@ -62,10 +63,16 @@ def test_li_metal_beside_those_classes_stays(text, expected):
     ("text", "expected"),
     [
         ("The additive gives a markedly improved CE (99.1% vs 92.4%) in Li||Cu cells.", [(99.1, None)]),
-        ("The coating leads to an increased Coulombic efficiency of 98.8% versus 95.0% in Li||Cu cells.", [(98.8, None)]),
+        (
+            "The coating leads to an increased Coulombic efficiency of 98.8% versus 95.0% in Li||Cu cells.",
+            [(98.8, None)],
+        ),
         ("Li||Cu cells show an enhanced average CE (99.3% vs. 97.6%).", [(99.3, "average")]),
         # guards: a comparison of systems, a comparator with its own system
-        ("Li||Cu cells show a higher average CE (99.6% vs. 98.9%) with the additive.", [(99.6, "average"), (98.9, "average")]),
+        (
+            "Li||Cu cells show a higher average CE (99.6% vs. 98.9%) with the additive.",
+            [(99.6, "average"), (98.9, "average")],
+        ),
         ("Li||Cu cells show an improved CE of 99.2% versus 97.0% for DME.", [(99.2, None), (97.0, None)]),
     ],
 )
@@ -77,7 +84,8 @@ def test_a_bare_vs_value_of_an_improvement_is_a_baseline(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "The electrolyte raises the critical current density (2.4 vs 0.8 mA cm-2) and gives a CE of 99.2% in Li||Cu cells.",
+        "The electrolyte raises the critical current density (2.4 vs 0.8 mA cm-2) and gives a CE "
+        "of 99.2% in Li||Cu cells.",
         "The interlayer lifts the CCD (from 1.0 to 2.6 mA cm-2) and keeps a CE of 98.9% in Li||Cu cells.",
         "A higher critical current density (1.5 versus 0.6 mA cm-2) and a CE of 99.0% are found in Li||Cu cells.",
     ],
@@ -139,7 +147,8 @@ def test_a_spaced_double_bar_in_a_markdown_table_stays():
             [(99.4, None, None, None, "li-cu")],
         ),
         (
-            "By combining simulations with experiments, we obtained an average CE of 99.2% over 300 cycles in Li||Cu cells.",
+            "By combining simulations with experiments, we obtained an average CE of 99.2% over 300 "
+            "cycles in Li||Cu cells.",
             [(99.2, None, None, 300, "li-cu")],
         ),
         # guards: an assumption in the opener, a target in the main clause
@@ -157,7 +166,8 @@ def test_a_leading_means_phrase_is_no_target(text, expected):
     ("text", "expected"),
     [
         (
-            "When coupled with a LiNi 0.6 Co 0.2 Mn 0.2 O 2 cathode, the protected anode keeps a CE of 99.7% over 500 cycles.",
+            "When coupled with a LiNi 0.6 Co 0.2 Mn 0.2 O 2 cathode, the protected anode keeps a CE of "
+            "99.7% over 500 cycles.",
             [(99.7, None, None, 500, "full")],
         ),
         (
@@ -190,7 +200,8 @@ def test_percent_of_capacity_is_no_ce(text, values):
     ("text", "expected"),
     [
         (
-            "The Li||Cu cell reaches a CE of 99.2%, 4.5 V Li||NCM811 cells run 600 cycles, and pouch cells keep 90% capacity.",
+            "The Li||Cu cell reaches a CE of 99.2%, 4.5 V Li||NCM811 cells run 600 cycles, and pouch "
+            "cells keep 90% capacity.",
             [(99.2, None, None, None, "li-cu")],
         ),
         (
@@ -209,15 +220,18 @@ def test_a_list_item_with_its_own_cell(text, expected):
     ("text", "expected"),
     [
         (
-            "The electrolyte enables a CE of 99.1% in Li||Cu cells and greatly extends cycling, retaining 85% of its capacity after 700 cycles.",
+            "The electrolyte enables a CE of 99.1% in Li||Cu cells and greatly extends cycling, "
+            "retaining 85% of its capacity after 700 cycles.",
             [(99.1, None, None, None, "li-cu")],
         ),
         (
-            "Li||Cu cells reach a CE of 98.7% and markedly improve battery performance, delivering 90.2% capacity retention after 450 cycles at 1 C.",
+            "Li||Cu cells reach a CE of 98.7% and markedly improve battery performance, delivering "
+            "90.2% capacity retention after 450 cycles at 1 C.",
             [(98.7, None, None, None, "li-cu")],
         ),
         (
-            "The electrolyte gives a CE of 99.0% in Li||Cu cells and also boosts full-cell stability, delivering 88.1% capacity retention after 600 cycles.",
+            "The electrolyte gives a CE of 99.0% in Li||Cu cells and also boosts full-cell stability, "
+            "delivering 88.1% capacity retention after 600 cycles.",
             [(99.0, None, None, None, "li-cu")],
         ),
         # guard: one phrase
@@ -257,7 +271,8 @@ def test_a_cycle_named_by_its_number(sentence, cycles):
             [(99.2, None, None, None, "anode-free"), (96.0, None, None, None, "anode-free")],
         ),
         (
-            "Anode-free full-cell tests give 99.0% CE at the 100th cycle, whereas the control cell gives 94.1%, respectively.",
+            "Anode-free full-cell tests give 99.0% CE at the 100th cycle, whereas the control cell "
+            "gives 94.1%, respectively.",
             [(99.0, None, None, 100, "anode-free"), (94.1, None, None, 100, "anode-free")],
         ),
     ],

@@ -343,7 +343,9 @@ _CELLS = (
         "li-li",
         re.compile(
             # not a spaced formula: "Li||Li 2 S" is a Li2S cathode (held-out batch 17)
-            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+|\s\d)|\bLi" + _MIDDLE + r"Li\b"
+            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+|\s\d)|\bLi"
+            + _MIDDLE
+            + r"Li\b"
             r"|(?i:\blithium\s*\|\|?\s*lithium\b)|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b"
         ),
     ),

@@ -753,7 +753,9 @@ _LI_METAL = re.compile(
     r"\bLi@|\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*(?:Cu|Li)\b(?!\s*\^?\+)|\bCu\s*(?:\|\|?|/)\s*Li\b|\bLi\s*\|[^|\s]{1,25}\|"
     # "ASSLMBs", "SSLMB": (all-)solid-state Li-metal batteries (held-out batch 15)
     r"|\b(?:A?SS|QSS)?LMBs?\b|\bLMAs?\b|\bAFL?M?Bs?\b|\bLi(?:@\w+)?\s*(?:\|\|?|/)\s*(?:NCM|NMC|LFP|LCO|LiFePO4|LiCoO2|Li\[)"
-    r"|(?i:\b(?:Li|lithium)[- ]metal\b|(?<!In[–-])(?<!Al[–-])(?<!Si[–-])(?<!Sn[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
+    r"|(?i:\b(?:Li|lithium)[- ]metal\b"
+    # not the Li of an alloy anode: "Al-Li anode", "In–Li anode" (held-out batches 15, 17)
+    r"|(?<!In[–-])(?<!Al[–-])(?<!Si[–-])(?<!Sn[–-])\b(?:Li|lithium)\s+(?:plating|deposition|deposits"
     r"|stripping|anodes?|"
     r"dendrites?|nucleation)\b|\b(?:plating|deposited|deposition)\s+(?:of\s+)?(?:Li|lithium)\b"
     r"|\blithium[- ]to[- ]copper\b|\bcopper\s*\|\|?\s*lithium\b"
