@@ -125,7 +125,8 @@ _BLOCK_TAGS = (
 
 # A double bar spaced apart between two electrodes: "Li | |Cu", "Li | | NCM811" (OpenAlex
 # abstracts, held-out batch 17)
-_SPACED_DOUBLE_BAR = re.compile(r"(?<=[\w)\]])[ \t]*\|[ \t]+\|[ \t]*(?=[A-Z(\[])")
+# (it opens with the bar, so that a long text without one is scanned fast)
+_SPACED_DOUBLE_BAR = re.compile(r"\|[ \t]+\|(?=[ \t]*[A-Z(\[])")
 
 
 def prepare(source: str, kind: str = "text") -> MappedText:
@@ -150,7 +151,7 @@ def prepare(source: str, kind: str = "text") -> MappedText:
     text = text.sub(_LOST_MINUS, "-")
     text = text.sub(_SPACED_POWER, "-")
     text = text.sub(_LOST_APPROX, "≈")
-    if kind != "markdown":  # in Markdown "| |" is an empty table cell
+    if kind != "markdown" and "|" in source:  # in Markdown "| |" is an empty table cell
         text = text.sub(_SPACED_DOUBLE_BAR, "||")
     return _join_lines(text)
 
