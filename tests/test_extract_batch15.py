@@ -281,7 +281,11 @@ def test_agreement_with_earlier_reports(text, expected):
     ("text", "expected"),
     [
         ("With a 4.5 V cathode, the ASSLMB reaches an average CE of 99.9%.", [(99.9, None, None, None, None)]),
-        ("Paired with an NCM cathode, the SSLMBs keep a CE of 99.8% over 300 cycles.", [(99.8, None, None, 300, None)]),
+        # a Li-metal battery paired with a cathode is a full cell (README; b17-27, batch 17)
+        (
+            "Paired with an NCM cathode, the SSLMBs keep a CE of 99.8% over 300 cycles.",
+            [(99.8, None, None, 300, "full")],
+        ),
         # guard: an all-solid-state lithium battery (ASSLB) names no Li metal
         ("With a 4.5 V cathode, the ASSLB reaches an average CE of 99.9%.", []),
     ],

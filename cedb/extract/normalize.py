@@ -123,6 +123,12 @@ _BLOCK_TAGS = (
 )
 
 
+# A double bar spaced apart between two electrodes: "Li | |Cu", "Li | | NCM811" (OpenAlex
+# abstracts, held-out batch 17)
+# (it opens with the bar, so that a long text without one is scanned fast)
+_SPACED_DOUBLE_BAR = re.compile(r"\|[ \t]+\|(?=[ \t]*[A-Z(\[])")
+
+
 def prepare(source: str, kind: str = "text") -> MappedText:
     """Normalise ``source`` read as ``kind`` ("text", "markdown" or "html")."""
     if kind not in KINDS:
@@ -145,6 +151,8 @@ def prepare(source: str, kind: str = "text") -> MappedText:
     text = text.sub(_LOST_MINUS, "-")
     text = text.sub(_SPACED_POWER, "-")
     text = text.sub(_LOST_APPROX, "≈")
+    if kind != "markdown" and "|" in source:  # in Markdown "| |" is an empty table cell
+        text = text.sub(_SPACED_DOUBLE_BAR, "||")
     return _join_lines(text)
 
 

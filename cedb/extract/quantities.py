@@ -54,7 +54,10 @@ _STEP_CYCLES_BEFORE = re.compile(
 # measured at: "a CE of 99.1% and a critical current density of 3.7 mA cm−2"; so is a
 # critical capacity ("a CCD > 3 mA cm−2/3 mAh cm−2", held-out batch 15).
 _LIMIT_BEFORE = re.compile(
-    r"\b(?:critical\s+(?:current\s+densit(?:y|ies)|(?:areal\s+)?capacit(?:y|ies))|CCDs?)\b[^,;()]{0,15}$", re.I
+    r"\b(?:critical\s+(?:current\s+densit(?:y|ies)|(?:areal\s+)?capacit(?:y|ies))|CCDs?)\b"
+    # "a critical current density (3.1 vs 1.9 mA cm−2)": its values in parentheses (batch 17)
+    r"\s*\(?[^,;()]{0,15}$",
+    re.I,
 )
 # A loading is the cathode's areal capacity, not the Li plated per cycle: "at a high loading of
 # 7 mAh cm−2", "a cathode loading of 3.5 mAh cm−2", "the areal capacity of the cathode (4 mAh
@@ -144,6 +147,13 @@ _CYCLED_TIMES = re.compile(
 
 # "short-term 10-cycle cycling", "a 100-cycle test": a count written as an adjective (batch 14)
 _N_CYCLE = re.compile(r"(?<![\d.,\-–^A-Za-z])(?P<value>\d+)-cycles?\b(?!\s*(?:-|–|life\b))")
+# "at the 125th cycle", "at the 125 cycle", "at cycle 300": the CE at one cycle, the count a
+# result records (held-out batch 17); a window ("cycle 20 to 200") is read below
+_AT_CYCLE = re.compile(
+    r"\b(?:at|in|after|by|until|upon)\s+(?:the\s+(?P<ordinal>\d+)(?:st|nd|rd|th)?\s+cycle\b(?!s|\s*(?:[-–]|to|and)\s*\d)"
+    r"|cycle\s+(?P<number>\d+)\b(?!\s*(?:[-–]|to|and)\s*\d|\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b)))",
+    re.I,
+)
 # "the average CE in cycles 5-50", "over cycles 10–100", "from cycle 20 to 200": a window of
 # cycles ends at its last cycle, the count a result records (held-out batch 14).
 _CYCLE_WINDOW = re.compile(
@@ -244,6 +254,9 @@ def find_conditions(sentence: str) -> list[Condition]:
         )
     for m in _N_CYCLE.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+    for m in _AT_CYCLE.finditer(sentence) if "ycle" in sentence else ():
+        at = "ordinal" if m.group("ordinal") else "number"
+        found.append(Condition("cycles", (parse_number(m.group(at)),), m.start(at), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for m in windows:
@@ -280,7 +293,9 @@ _CATHODE_FIRST = (
     r"\b(?<!@)" + _CATHODE_FORMULA + r"[\w.-]*"
     # subscripts a PDF or OpenAlex text spaced: "LiFePO 4 ||Li", "LiNi 0.8 Co 0.1 Mn 0.1 O 2 /Li"
     r"(?:\s\d+(?:\.\d+)?(?:\s?[A-Z][a-z]?)?)*"
-    r"(?:\s+with\s+[\w-]+)?\)?\s*(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
+    r"(?:\s+with\s+[\w-]+)?\)?\s*(?:(?:\|\||//|\||/)\s*(?:(?:[^|/\s]{1,15}\s+){0,2}[^|/\s]{1,15}\s*(?:\|\||//|\|)\s*)?"
+    # a bar-delimited electrolyte may hold a slash: "LFP | PEO/LLZO | Li" (held-out batch 17)
+    r"|\|\s*[^|\s]{1,25}\s*\|\s*)"
     r"Li\b(?![+\w]|\s*[-–]\s*In\b|[-–](?!metal\b)[A-Za-z])"
 )
 _CELLS = (
@@ -319,12 +334,18 @@ _CELLS = (
             + _CATHODE_FIRST
             + r"|\bfull[- ](?:cells?|batter(?:y|ies))\b|\bpouch[- ]cells?\b"
             r"|(?i:\blithium[- ]metal\s+battery\b)|\bLMB\s+of\b"
+            # "When paired with a LiNi0.8Co0.1Mn0.1O2 cathode, ...": a full cell (held-out batch 17)
+            r"|(?i:\b(?:paired|coupled|matched)\s+(?:with|to|against)\s+(?:an?\s+|the\s+)?"
+            r"(?:[\w.\[\]()-]+\s+){0,10}?(?:cathodes?|positive\s+electrodes?)\b)"
         ),
     ),
     (
         "li-li",
         re.compile(
-            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+)|\bLi" + _MIDDLE + r"Li\b"
+            # not a spaced formula: "Li||Li 2 S" is a Li2S cathode (held-out batch 17)
+            r"\bLi(?<!vs\.\sLi)(?<!vs\sLi)(?<!versus\sLi)\s*(?:\|\|?|/)\s*Li\b(?!\s*\^?\+|\s\d)|\bLi"
+            + _MIDDLE
+            + r"Li\b"
             r"|(?i:\blithium\s*\|\|?\s*lithium\b)|\bsymmetric(?:al)?\s+(?:Li\s+)?cells?\b"
         ),
     ),
