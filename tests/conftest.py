@@ -275,9 +275,19 @@ class InProcessCli(Cli):
         return process
 
 
+def _in_a_real_process(node, backend: str | None) -> bool:
+    """Marked end_to_end, on one of the marker's ``backends`` if it names them: a workflow run as a
+    user runs it needs one backend in a real process; the other runs the same steps in-process."""
+    marker = node.get_closest_marker("end_to_end")
+    if marker is None:
+        return False
+    backends = marker.kwargs.get("backends")
+    return backends is None or backend in backends
+
+
 def make_cli(request, url: str, cwd: Path) -> Cli:
     """In-process, or the installed `cedb` in a real process for tests marked end_to_end."""
-    if request.node.get_closest_marker("end_to_end"):
+    if _in_a_real_process(request.node, "sqlite" if url.startswith("sqlite") else "postgres"):
         return Cli(cedb_executable(), url, cwd)
     return InProcessCli(cedb_executable(), url, cwd)  # .executable: for tests that start processes themselves
 
@@ -353,7 +363,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.library)
         if (
             "cedb_bin" in getattr(item, "fixturenames", ())
-            or item.get_closest_marker("end_to_end")
+            or _in_a_real_process(item, getattr(item, "callspec", None) and item.callspec.params.get("database_url"))
             or item.path.name in SLOW_FILES
             or item.originalname in SLOW_TESTS
         ):
