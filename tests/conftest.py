@@ -5,6 +5,7 @@ skipped when it does not answer. Each test gets its own schema, so runs and test
 never see each other's rows.
 """
 
+import functools
 import json
 import os
 import shutil
@@ -18,8 +19,9 @@ import pytest
 import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
-# Tests see the shipped chemical vocabulary only, never the developer's own (cedb chem add).
-os.environ.setdefault("CEDB_CHEMICALS", "")
+# Tests see the shipped chemical vocabulary only, never the developer's own (cedb chem add): a test
+# that adds chemicals points CEDB_CHEMICALS at a file in its own tmp_path.
+os.environ["CEDB_CHEMICALS"] = ""
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -40,7 +42,9 @@ needs_review = pytest.mark.skipif(
 POSTGRES_URL = os.environ.get("CEDB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _postgres_answers() -> bool:
+@functools.cache
+def postgres_available() -> bool:
+    """The server answers (asked once per process, when a test first needs it: a library run never does)."""
     try:
         import psycopg
 
@@ -48,9 +52,6 @@ def _postgres_answers() -> bool:
             return True
     except Exception:
         return False
-
-
-POSTGRES_AVAILABLE = _postgres_answers()
 
 
 def cedb_executable() -> str:
@@ -95,7 +96,7 @@ def fresh_postgres_schema():
 @pytest.fixture
 def postgres_url():
     """A fresh, empty PostgreSQL schema for one test (skipped when the server does not answer)."""
-    if not POSTGRES_AVAILABLE:
+    if not postgres_available():
         pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}")
     with fresh_postgres_schema() as url:
         yield url
@@ -274,9 +275,19 @@ class InProcessCli(Cli):
         return process
 
 
+def _in_a_real_process(node, backend: str | None) -> bool:
+    """Marked end_to_end, on one of the marker's ``backends`` if it names them: a workflow run as a
+    user runs it needs one backend in a real process; the other runs the same steps in-process."""
+    marker = node.get_closest_marker("end_to_end")
+    if marker is None:
+        return False
+    backends = marker.kwargs.get("backends")
+    return backends is None or backend in backends
+
+
 def make_cli(request, url: str, cwd: Path) -> Cli:
     """In-process, or the installed `cedb` in a real process for tests marked end_to_end."""
-    if request.node.get_closest_marker("end_to_end"):
+    if _in_a_real_process(request.node, "sqlite" if url.startswith("sqlite") else "postgres"):
         return Cli(cedb_executable(), url, cwd)
     return InProcessCli(cedb_executable(), url, cwd)  # .executable: for tests that start processes themselves
 
@@ -352,8 +363,32 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.library)
         if (
             "cedb_bin" in getattr(item, "fixturenames", ())
-            or item.get_closest_marker("end_to_end")
+            or _in_a_real_process(item, getattr(item, "callspec", None) and item.callspec.params.get("database_url"))
             or item.path.name in SLOW_FILES
             or item.originalname in SLOW_TESTS
         ):
             item.add_marker(pytest.mark.slow)
+
+
+def _library_only(config) -> bool:
+    """`-m` can select library tests only (`library`, `library and not slow`, ...): files without
+    any need not be imported. Read conservatively: an `or` anywhere means it may select others."""
+    expression = " ".join((config.option.markexpr or "").split())
+    return expression == "library" or (expression.startswith("library and ") and " or " not in expression)
+
+
+def pytest_ignore_collect(collection_path, config):
+    name = collection_path.name
+    if collection_path.suffix == ".py" and name.startswith("test_") and _library_only(config):
+        return not (name in LIBRARY_FILES or name.startswith("test_chemistry_")) or None
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject.toml's addopts) runs one worker per core, except for the library tests
+    (`-m library`) and when the command line names only test files or test ids: for these, starting
+    workers (each collects the tests again) costs more than it saves."""
+    where = config.invocation_params.dir
+    named = [arg for arg in config.args if "::" in arg or (where / arg).is_file()]
+    return 0 if _library_only(config) or (config.args and len(named) == len(config.args)) else None

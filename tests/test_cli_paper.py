@@ -51,7 +51,7 @@ def _write(path: Path, text: str) -> Path:
 # --------------------------------------------------------------------------- BibTeX
 
 
-@pytest.mark.end_to_end
+@pytest.mark.end_to_end(backends=("sqlite",))  # PostgreSQL: the same steps in-process
 def test_add_messy_bibtex_file_then_duplicates(cli, tmp_path):
     process = cli("paper", "add", MESSY)
     assert process.returncode == 1, process.stderr  # an entry was rejected; the good ones are kept

@@ -15,7 +15,7 @@ def _points(process) -> int:
     return int(match.group(1))
 
 
-@pytest.mark.end_to_end
+@pytest.mark.end_to_end(backends=("sqlite",))  # PostgreSQL: the same steps in-process
 def test_cycler_file_recorded_then_queried_and_plotted(cli, tmp_path):
     before = _points(cli("plot", "progress", "-o", tmp_path / "before.png", check=True))
     computed = cli.json("ce", "conventional", LI_CU, "--skip", "10")

@@ -5,6 +5,7 @@ loaded once), every writer must succeed, and SQLite must never say "database is
 locked". Runs on SQLite and on PostgreSQL (the `cli` fixture).
 """
 
+import json
 import subprocess
 
 import pytest
@@ -86,6 +87,7 @@ def test_concurrent_writers_on_a_new_database(cli, tmp_path):
     created = [err for _, _, err in results if "Created a new cedb database" in err]
     assert len(created) == 1, [err for _, _, err in results]  # set up exactly once
     assert [err.splitlines()[-1] for _, _, err in results[:3]] == ["1 added, 0 skipped as duplicates, 0 rejected"] * 3
+    assert len({json.loads(out)["id"] for _, out, _ in results[3:]}) == 3  # each `result add` its own new row
 
     snapshot = database_snapshot(cli.url)
     references, measurements = snapshot["reference"], snapshot["measurement"]
@@ -121,7 +123,7 @@ def test_readers_do_not_wait_for_a_writer(cli):
         export = cli("export", "table", "--format", "csv", timeout=20)
     engine.dispose()
     assert query.returncode == 0 and export.returncode == 0, (query.stderr, export.stderr)
-    assert len(__import__("json").loads(query.stdout)) >= 10
+    assert len(json.loads(query.stdout)) >= 10
 
 
 # --- in process: the write lock is taken only after the input is read and validated ----------

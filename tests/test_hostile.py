@@ -18,7 +18,7 @@ from typing import Callable
 
 import pytest
 
-from tests.conftest import POSTGRES_AVAILABLE, POSTGRES_URL, database_snapshot, fresh_postgres_schema
+from tests.conftest import POSTGRES_URL, database_snapshot, fresh_postgres_schema, postgres_available
 
 MEMORY_CAP = 1 << 30
 TIME_CAP_S = 10
@@ -389,7 +389,7 @@ def sqlite_db(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def postgres_db(tmp_path_factory, sqlite_db):
-    if not POSTGRES_AVAILABLE:
+    if not postgres_available():
         pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}")
     with fresh_postgres_schema() as url:
         _hostile_rows(url)

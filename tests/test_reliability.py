@@ -111,32 +111,38 @@ def run_workers(db: str, tmp_path: Path, *, workers: int, count: int, same: bool
 
 
 def test_eight_processes_add_200_results_each_to_a_new_database(database_url, tmp_path, bundled):
-    """8 writers on a database that does not exist yet: set up once, all 1,600 rows, nothing locked."""
-    if database_url.startswith("sqlite"):
+    """8 writers on a database that does not exist yet: set up once, every row, nothing locked.
+
+    200 results each on SQLite, whose failure under a long queue of writers is "database is
+    locked"; 50 each on PostgreSQL, whose failures (the first-use set-up race, lost rows) do not
+    grow with the count, and where 1,600 transactions take about a minute here."""
+    sqlite = database_url.startswith("sqlite")
+    if sqlite:
         assert not Path(sa.engine.make_url(database_url).database).exists()
-    reports = run_workers(database_url, tmp_path, workers=8, count=200)
+    count = 200 if sqlite else 50
+    reports = run_workers(database_url, tmp_path, workers=8, count=count)
 
     failures = [f for r in reports for f in r["failures"]]
     assert not [f for f in failures if "locked" in f.lower()], failures
     assert not failures, failures
     assert [r["returncode"] for r in reports] == [0] * 8
-    assert sum(r["added"] for r in reports) == 1600
+    assert sum(r["added"] for r in reports) == 8 * count
 
     after = counts(database_url)
     assert after["review"] == 1  # the bundled data was loaded exactly once
     assert after["reference"] == bundled["reference"]
     assert after["strategy"] == bundled["strategy"]
-    assert after["measurement"] == bundled["measurement"] + 1600
+    assert after["measurement"] == bundled["measurement"] + 8 * count
     assert after["revisions"] == 1
     from cedb.store.db import make_engine
 
     engine = make_engine(database_url)
     with engine.connect() as connection:
         notes = connection.execute(sa.text("SELECT note FROM measurement WHERE note LIKE 'worker %'")).scalars().all()
-        if database_url.startswith("sqlite"):
+        if sqlite:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     engine.dispose()
-    assert sorted(notes) == sorted(f"worker {w}, result {i}" for w in range(8) for i in range(200))
+    assert sorted(notes) == sorted(f"worker {w}, result {i}" for w in range(8) for i in range(count))
 
 
 def test_processes_adding_the_same_results_add_each_once(database_url, tmp_path, bundled):
@@ -147,48 +153,6 @@ def test_processes_adding_the_same_results_add_each_once(database_url, tmp_path,
     assert sum(r["added"] for r in reports) == 10, reports
     assert sum(r["duplicates"] for r in reports) == 30
     assert counts(database_url)["measurement"] == bundled["measurement"] + 10
-
-
-def test_cedb_result_add_processes_race_on_a_new_database(cedb_bin, database_url, tmp_path, bundled):
-    """A few real `cedb result add` commands started at once on a database that does not exist yet."""
-    env = {**os.environ, "CEDB_DATABASE_URL": database_url, "NO_COLOR": "1"}
-    processes = [
-        subprocess.Popen(
-            [
-                cedb_bin,
-                "result",
-                "add",
-                "--paper",
-                PAPER,
-                "--ce",
-                "99.1",
-                "--current",
-                "1",
-                "--capacity",
-                "3",
-                "--cycles",
-                str(500 + n),
-                "--no-input",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-        )
-        for n in range(5)
-    ]
-    outputs = [p.communicate(timeout=120) for p in processes]
-    for process, (out, err) in zip(processes, outputs):
-        assert process.returncode == 0, err
-        assert "Traceback" not in err and "locked" not in err, err
-    ids = [int(out.strip()) for out, _ in outputs]
-    assert len(set(ids)) == 5
-    created = [err for _, err in outputs if "Created a new cedb database" in err]
-    assert len(created) == 1, outputs  # exactly one process set the database up
-    after = counts(database_url)
-    assert after["review"] == 1 and after["reference"] == bundled["reference"]
-    assert after["measurement"] == bundled["measurement"] + 5
 
 
 def test_concurrent_adds_of_the_same_result_keep_one(database_url):

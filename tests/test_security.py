@@ -263,12 +263,10 @@ PYTHON_TAGS = [
 ]
 
 
-@pytest.mark.end_to_end
 def test_python_tags_in_yaml_files_are_reported_and_never_run(sqlite_cli, tmp_path):
     sqlite_cli("init", "--empty", check=True)
     before = database_snapshot(sqlite_cli.url)
     marker = tmp_path / "pwned"
-    processes = []
     for n, tag in enumerate(PYTHON_TAGS):
         tag = tag.format(marker=marker)
         paper = tmp_path / f"evil{n}.yaml"
@@ -283,28 +281,15 @@ def test_python_tags_in_yaml_files_are_reported_and_never_run(sqlite_cli, tmp_pa
             ["curate", "load", str(paper)],
             ["result", "import", "rows.csv", "--map", str(mapping)],
         ):
-            processes.append(
-                (
-                    args,
-                    subprocess.Popen(
-                        [sqlite_cli.executable, *args],
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE,
-                        text=True,
-                        cwd=tmp_path,
-                        env=sqlite_cli.env,
-                    ),
-                )
-            )
-    for args, process in processes:
-        out, err = process.communicate(timeout=120)
-        completed = subprocess.CompletedProcess(args, process.returncode, out, err)
-        if args[1] == "import":
-            assert_user_error(completed, 1, "not valid YAML")
-            continue
-        assert_user_error(completed, 3)
-        problems = [line for line in (out + err).splitlines() if ":3: refused YAML tag" in line]
-        assert problems, (out, err)
+            completed = sqlite_cli(*args)
+            if args[1] == "import":
+                assert_user_error(completed, 1, "not valid YAML")
+                continue
+            assert_user_error(completed, 3)
+            problems = [
+                line for line in (completed.stdout + completed.stderr).splitlines() if ":3: refused YAML tag" in line
+            ]
+            assert problems, (completed.stdout, completed.stderr)
     assert not marker.exists()
     assert database_snapshot(sqlite_cli.url) == before
 
@@ -407,7 +392,6 @@ HOSTILE_ADDS = [
 ]
 
 
-@pytest.mark.end_to_end
 def test_hostile_result_add_values_are_refused_in_one_line(sqlite_cli):
     sqlite_cli("init", check=True)
     before = database_snapshot(sqlite_cli.url)
@@ -426,27 +410,10 @@ def test_hostile_result_add_values_are_refused_in_one_line(sqlite_cli):
         "777",
         "--no-input",
     ]
-    processes = []
     for extra, expected in HOSTILE_ADDS:
-        args = base + extra  # a later option wins over the same option in base
-        processes.append(
-            (
-                args,
-                expected,
-                subprocess.Popen(
-                    [sqlite_cli.executable, *args],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    cwd=sqlite_cli.cwd,
-                    env=sqlite_cli.env,
-                ),
-            )
-        )
-    for args, expected, process in processes:
-        out, err = process.communicate(timeout=120)
-        line = assert_user_error(subprocess.CompletedProcess(args, process.returncode, out, err), 1, expected)
-        assert out == "", (args, out)
+        process = sqlite_cli(*base, *extra)  # a later option wins over the same option in base
+        line = assert_user_error(process, 1, expected)
+        assert process.stdout == "", (extra, process.stdout)
         assert len(line) < 400, line  # a long value is not echoed back in full
     assert database_snapshot(sqlite_cli.url) == before
 

@@ -34,6 +34,7 @@ except ImportError:  # the test extra not installed
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.xdist_group("browser"),  # one worker, one Chromium (pytest -n: --dist loadgroup)
     pytest.mark.skipif(sync_playwright is None, reason="Playwright is not installed (pip install '.[test]')"),
     pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is not installed (apt-get install chromium)"),
 ]
