@@ -54,6 +54,17 @@ class Status(str, Enum):
     rejected = "rejected"
 
 
+class Convention(str, Enum):
+    """How an additive's wt% or vol% becomes moles for the electrolyte descriptors.
+
+    physical: x wt% is x % of the electrolyte's mass; kim2023: x/100 L of additive on top of
+    1 L of solvent, as Kim et al. 2023 computed their table (cedb.chemistry.descriptors).
+    """
+
+    physical = "physical"
+    kim2023 = "kim2023"
+
+
 _ALIASES: dict[type[Enum], dict[str, str]] = {
     Cell: {
         "li||cu": "li-cu",

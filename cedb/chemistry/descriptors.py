@@ -37,10 +37,11 @@ from pathlib import Path
 from cedb.chemistry.electrolyte import Component, Formulation, parse
 from cedb.chemistry.vocabulary import Chemical, Vocabulary, default_vocabulary
 from cedb.errors import InvalidValue
+from cedb.terms import Convention
 
 DESCRIPTOR_KEYS = ("F", "O", "C", "sF", "aF", "sO", "aO", "sC", "aC", "FC", "OC", "FO", "InOr")
-CONVENTIONS = ("physical", "kim2023")
-DEFAULT_CONVENTION = "physical"
+CONVENTIONS = tuple(convention.value for convention in Convention)
+DEFAULT_CONVENTION = Convention.physical.value
 BASE_SOLVENT_VOLUME_mL = 1000.0  # the 1 L basis of Kim et al.
 
 

@@ -1,22 +1,17 @@
 """cedb electrolyte: parse electrolyte descriptions and compute their descriptors."""
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from cedb.cli import common
+from cedb.terms import Convention
 
 app = typer.Typer(
     help="Parse electrolyte descriptions and compute elemental descriptors (Kim et al. 2023).",
     no_args_is_help=True,
 )
-
-
-class Convention(str, Enum):
-    physical = "physical"
-    kim2023 = "kim2023"
 
 
 ConventionOption = Annotated[

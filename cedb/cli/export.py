@@ -8,7 +8,7 @@ import typer
 
 from cedb.cli import common
 from cedb.cli import filters as f
-from cedb.cli.electrolyte import Convention
+from cedb.terms import Convention
 
 app = typer.Typer(help="Export review tables and data sets.", no_args_is_help=True)
 
