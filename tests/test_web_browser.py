@@ -3,12 +3,16 @@
 The served app (uvicorn on a loopback port) and the built static site (behind a plain
 static file server) are filtered, sorted and followed from a result to its paper; the
 figures' points are checked against `cedb query --format json`; a label that is a
-<script> must show as text. Screenshots for the README are saved in docs/screenshots/.
+<script> must show as text. Screenshots go to a temporary folder; with
+CEDB_SCREENSHOTS=docs/screenshots they refresh the README's pictures (a test run never
+changes tracked files on its own).
 """
 
 import json
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,7 +30,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ["CEDB_SCREENSHOTS"]) if os.environ.get("CEDB_SCREENSHOTS") else None
 
 try:
     from playwright.sync_api import sync_playwright
@@ -86,8 +90,9 @@ def site(db_url, tmp_path_factory):
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    folder = SCREENSHOTS or Path(tempfile.gettempdir()) / f"cedb-screenshots-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
 
 def table_ids(page) -> list[int]:
