@@ -4,6 +4,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cedb.chemistry.formula import atom_count, hill_formula, molar_mass_g_mol, parse_formula
 from cedb.chemistry.smiles import smiles_atoms
@@ -15,6 +17,7 @@ from cedb.chemistry.vocabulary import (
     data_path,
     default_vocabulary,
     lookup,
+    name_key,
     read_vocabulary,
 )
 from cedb.errors import InvalidValue
@@ -150,6 +153,41 @@ def test_longest_name_wins_when_matching_in_text():
     assert vocab.match_at("MeTHF/THF", 0)[1].abbreviation == "MeTHF"
     assert vocab.match_at("12-crown-4 ", 0)[0] == "12-crown-4"
     assert vocab.match_at("DEC", 1) is None  # "EC" inside "DEC" is not a name
+
+
+def _match_by_alternations(vocab: Vocabulary, text: str, pos: int):
+    """match_at as it was: the two compiled alternations (now used only for non-ASCII text)."""
+    if pos > 0 and text[pos - 1].isalpha():
+        return None
+    best = None
+    for pattern in vocab._matchers:
+        m = pattern.match(text, pos)
+        if m and (best is None or len(m.group(0)) > len(best)):
+            best = m.group(0)
+    return None if best is None else (best, vocab.index[name_key(best)])
+
+
+_NAMES = sorted({n for c in default_vocabulary().chemicals for n in c.names})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_NAMES),
+            st.sampled_from(_NAMES).map(str.upper),
+            st.sampled_from(_NAMES).map(str.lower),
+            st.text(alphabet="aAbBcCeEkKsSiIlL0129 -/():;,.+%", max_size=4),
+            st.text(max_size=3),
+        ),
+        max_size=5,
+    )
+)
+def test_match_at_without_compiled_alternations_matches_as_they_do(parts):
+    vocab = default_vocabulary()
+    text = "".join(parts)
+    for pos in range(len(text) + 1):
+        assert vocab.match_at(text, pos) == _match_by_alternations(vocab, text, pos), (text, pos)
 
 
 def test_the_papers_densities_are_used_for_ec_dmc_dme():

@@ -233,30 +233,75 @@ class Vocabulary:
     @cached_property
     def _matchers(self) -> tuple[re.Pattern, re.Pattern]:
         """Two alternations, longest names first: case-insensitive and exact."""
+        return _alternation(self._long_names, re.IGNORECASE), _alternation(self._short_names, 0)
 
-        def alternation(names: list[str], flags: int) -> re.Pattern:
-            ordered = sorted(set(names), key=lambda n: (-len(n), n))
-            body = "|".join(re.escape(n) for n in ordered)
-            # A name ends where no letter or digit follows ("EC" is not read in "ECx").
-            return re.compile(f"(?:{body})(?![A-Za-z0-9])", flags)
+    @cached_property
+    def _long_names(self) -> list[str]:
+        return [n for c in self.chemicals for n in c.names if len(n) > CASE_SENSITIVE_MAX_LEN]
 
-        names = [n for c in self.chemicals for n in c.names]
-        long_names = [n for n in names if len(n) > CASE_SENSITIVE_MAX_LEN]
-        short_names = [n for n in names if len(n) <= CASE_SENSITIVE_MAX_LEN]
-        return alternation(long_names, re.IGNORECASE), alternation(short_names, 0)
+    @cached_property
+    def _short_names(self) -> list[str]:
+        return [n for c in self.chemicals for n in c.names if len(n) <= CASE_SENSITIVE_MAX_LEN]
+
+    @cached_property
+    def _ascii_lookup(self) -> tuple[tuple[tuple[int, bool, frozenset[str]], ...], re.Pattern | None]:
+        """``_matchers`` for an ASCII text without compiling them (two alternations of every
+        name are most of the first electrolyte parse of a run): each name length, longest first,
+        with its names as IGNORECASE compares them in ASCII (lower-cased) or exact (short ones);
+        plus an alternation of the few non-ASCII long names, matched as before."""
+        by_length: dict[int, set[str]] = {}
+        foreign = []
+        for n in self._long_names:
+            if n.isascii():
+                by_length.setdefault(len(n), set()).add(n.lower())
+            else:
+                foreign.append(n)
+        for n in self._short_names:
+            by_length.setdefault(len(n), set()).add(n)
+        lengths = tuple(
+            (length, length > CASE_SENSITIVE_MAX_LEN, frozenset(names))
+            for length, names in sorted(by_length.items(), reverse=True)
+        )
+        return lengths, _alternation(foreign, re.IGNORECASE) if foreign else None
 
     def match_at(self, text: str, pos: int) -> tuple[str, Chemical] | None:
         """The longest vocabulary name starting at ``text[pos]``, or None."""
         if pos > 0 and text[pos - 1].isalpha():
             return None
         best: str | None = None
-        for pattern in self._matchers:
-            m = pattern.match(text, pos)
+        if text.isascii():
+            lengths, foreign = self._ascii_lookup
+            size = len(text)
+            for length, folded, names in lengths:
+                end = pos + length
+                if end > size or (end < size and text[end] in _NAME_CHARACTERS):
+                    continue
+                segment = text[pos:end]
+                if (segment.lower() if folded else segment) in names:
+                    best = segment
+                    break
+            m = foreign.match(text, pos) if foreign is not None else None
             if m and (best is None or len(m.group(0)) > len(best)):
                 best = m.group(0)
+        else:
+            for pattern in self._matchers:
+                m = pattern.match(text, pos)
+                if m and (best is None or len(m.group(0)) > len(best)):
+                    best = m.group(0)
         if best is None:
             return None
         return best, self.index[name_key(best)]
+
+
+# What may not follow a name: "EC" is not read in "ECx".
+_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _alternation(names: list[str], flags: int) -> re.Pattern:
+    ordered = sorted(set(names), key=lambda n: (-len(n), n))
+    body = "|".join(re.escape(n) for n in ordered)
+    # A name ends where no letter or digit follows ("EC" is not read in "ECx").
+    return re.compile(f"(?:{body})(?![A-Za-z0-9])", flags)
 
 
 def _split(cell: str) -> tuple[str, ...]:
