@@ -26,10 +26,10 @@ most the recall. Targets (each set and overall): every field >= 0.95 and precisi
 """
 
 import argparse
-import re
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -38,14 +38,11 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from cedb.extract import extract_file, extract_text  # noqa: E402
 
-# The review's text lives in ../shared/seeds beside the checkout (or CEDB_REVIEW_TEXT).
-REVIEW_TEXT = Path(
-    os.environ.get("CEDB_REVIEW_TEXT")
-    or Path(__file__).resolve().parents[3]
-    / "shared"
-    / "seeds"
-    / "sun2025-high-ce-li-metal-review.txt"
-)
+# The review's text: CEDB_REVIEW_TEXT, else shared/seeds beside the checkout or one level up
+# (the same places tests/conftest.py looks).
+_CHECKOUT = Path(__file__).resolve().parents[2]
+_CANDIDATES = [base / "shared" / "seeds" / "sun2025-high-ce-li-metal-review.txt" for base in _CHECKOUT.parents[:2]]
+REVIEW_TEXT = Path(os.environ.get("CEDB_REVIEW_TEXT") or next((c for c in _CANDIDATES if c.is_file()), _CANDIDATES[0]))
 FIELDS = {
     "ce_percent": ("ce_percent", "ce_high_percent"),
     "qualifier": ("qualifier",),
@@ -79,7 +76,9 @@ def repeats(name: str, window: int = 150) -> list[str]:
     for other in sorted(HERE.glob("*.jsonl")):
         if other.name == Path(name).name:
             continue
-        texts = [(item.get("id", "?"), _plain(item.get("text") or item.get("sentence") or "")) for item in load(other.name)]
+        texts = [
+            (item.get("id", "?"), _plain(item.get("text") or item.get("sentence") or "")) for item in load(other.name)
+        ]
         for item in own:
             text_here = _plain(item.get("text") or "")
             for other_id, text in texts:
@@ -104,9 +103,7 @@ def _ce_match(pred: dict, label: dict) -> bool:
     )
 
 
-def match(
-    labels: list[tuple[dict, tuple[int, int]]], preds: list[dict]
-) -> list[tuple[dict, dict | None]]:
+def match(labels: list[tuple[dict, tuple[int, int]]], preds: list[dict]) -> list[tuple[dict, dict | None]]:
     """Pair each labelled result (with its sentence span) with at most one prediction."""
     used: set[int] = set()
     pairs = []
@@ -159,11 +156,7 @@ def score(pairs: list, false: list, predictions: int) -> dict:
         "recall": matched / labels if labels else 1.0,
     }
     for name, keys in FIELDS.items():
-        right = sum(
-            1
-            for label, p in pairs
-            if p is not None and all(_equal(p.get(k), label.get(k)) for k in keys)
-        )
+        right = sum(1 for label, p in pairs if p is not None and all(_equal(p.get(k), label.get(k)) for k in keys))
         result[name] = right / labels if labels else 1.0
     return result
 
@@ -175,9 +168,7 @@ def evaluate(review_path: Path = REVIEW_TEXT) -> dict:
     scores = {
         "review": score(review_pairs, review_false, review_n),
         "abstracts": score(abstract_pairs, abstract_false, abstract_n),
-        "overall": score(
-            review_pairs + abstract_pairs, review_false + abstract_false, review_n + abstract_n
-        ),
+        "overall": score(review_pairs + abstract_pairs, review_false + abstract_false, review_n + abstract_n),
     }
     errors = []
     for label, pred in review_pairs + abstract_pairs:
@@ -187,14 +178,10 @@ def evaluate(review_path: Path = REVIEW_TEXT) -> dict:
         for name, keys in FIELDS.items():
             for key in keys:
                 if not _equal(pred.get(key), label.get(key)):
-                    errors.append(
-                        f"field    {label['_id']}: {key} = {pred.get(key)!r}, "
-                        f"label {label.get(key)!r}"
-                    )
+                    errors.append(f"field    {label['_id']}: {key} = {pred.get(key)!r}, label {label.get(key)!r}")
     for where, pred in review_false + abstract_false:
         errors.append(
-            f"false    {where}: CE {pred['ce_percent']} in {pred['sentence'][:90]!r} "
-            f"(offset {pred['start']})"
+            f"false    {where}: CE {pred['ce_percent']} in {pred['sentence'][:90]!r} (offset {pred['start']})"
         )
     return {"scores": scores, "errors": errors, "passed": passed(scores)}
 
@@ -229,9 +216,7 @@ def heldout(name: str) -> dict:
             continue
         for key in (*HELDOUT_FIELDS, "qualifier"):
             if not _equal(p.get(key), label.get(key)):
-                errors.append(
-                    f"field    {label['_id']}: {key} = {p.get(key)!r}, label {label.get(key)!r}"
-                )
+                errors.append(f"field    {label['_id']}: {key} = {p.get(key)!r}, label {label.get(key)!r}")
     for where, p in false:
         errors.append(f"false    {where}: CE {p['ce_percent']} in {p['sentence'][:90]!r}")
     qualifier = sum(1 for label, p in right if _equal(p.get("qualifier"), label.get("qualifier")))
@@ -256,8 +241,7 @@ def heldout_passed(report: dict) -> bool:
 
 def passed(scores: dict) -> bool:
     return all(
-        s["precision"] >= TARGET_PRECISION and all(s[name] >= TARGET_FIELD for name in FIELDS)
-        for s in scores.values()
+        s["precision"] >= TARGET_PRECISION and all(s[name] >= TARGET_FIELD for name in FIELDS) for s in scores.values()
     )
 
 
@@ -272,13 +256,9 @@ def table(scores: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--verbose", "-v", action="store_true", help="list every miss, wrong field and false result"
-    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, wrong field and false result")
     parser.add_argument("--review", type=Path, default=REVIEW_TEXT, help="path of the review text")
-    parser.add_argument(
-        "--heldout", metavar="FILE", help="score one held-out batch of this folder instead"
-    )
+    parser.add_argument("--heldout", metavar="FILE", help="score one held-out batch of this folder instead")
     args = parser.parse_args(argv)
     if args.heldout:
         report = heldout(args.heldout)
@@ -299,10 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok else 1
     report = evaluate(args.review)
     print(table(report["scores"]))
-    print(
-        f"\nTargets: every field >= {TARGET_FIELD}, precision >= {TARGET_PRECISION} "
-        "(each set and overall)."
-    )
+    print(f"\nTargets: every field >= {TARGET_FIELD}, precision >= {TARGET_PRECISION} (each set and overall).")
     if args.verbose or not report["passed"]:
         for line in report["errors"]:
             print(line)
