@@ -5,6 +5,7 @@ number and reason and skipped, the others are added (in batches, by cedb.store.b
 With ``dry_run`` nothing is written.
 """
 
+import contextlib
 import operator
 import pickle
 import tempfile
@@ -591,7 +592,9 @@ def import_rows(
     """
     if prepared is None:
         assert path is not None and mapping is not None, "give path and mapping, or prepared"
-        prepared = prepare(path=path, mapping=mapping, progress=progress)
+        with contextlib.closing(prepare(path=path, mapping=mapping, progress=progress)) as own:
+            return import_rows(session=session, prepared=own, dry_run=dry_run, on_conflict=on_conflict,
+                               allow_duplicate=allow_duplicate)  # fmt: skip
     report = ImportReport(dry_run=dry_run, total=prepared.total)
     # A dry run writes like a real import and rolls back at the end, so a later row is checked
     # against the earlier ones (duplicates and conflicts inside the file are reported the same).

@@ -1,6 +1,7 @@
 """cedb result: add, edit, show, remove and import CE results."""
 
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -288,7 +289,8 @@ def import_command(
     with common.progress_bar(f"Importing {file.name}") as progress:
         # Read and validate every row before taking the write lock: a slow or bad file blocks no writer.
         prepared = spreadsheet.prepare(path=file, mapping=column_map, progress=progress, clear_empty=clear_empty)
-        with common.unparsed_electrolytes_counted() as unparsed, common.transaction(ctx) as session:
+        # closing: rows of a large file wait in a temporary file until they are written
+        with closing(prepared), common.unparsed_electrolytes_counted() as unparsed, common.transaction(ctx) as session:
             report = spreadsheet.import_rows(
                 session=session,
                 prepared=prepared,
