@@ -4,6 +4,7 @@ import functools
 import json
 import math
 import os
+import random
 from pathlib import Path
 
 import numpy as np
@@ -339,6 +340,16 @@ def test_content_not_suffix_decides(tmp_path):
     binary.write_bytes(b"\x00\x01garbage" * 10)
     with pytest.raises(InvalidValue, match="binary file of no format cedb reads"):
         cycling.read_cycles(binary)
+
+
+def test_binary_file_without_a_nul_byte_is_not_read_as_text(tmp_path):
+    # Random bytes often hold no NUL: they were read as a text table whose "columns" were garbage.
+    rng = random.Random(7)
+    random_bytes = bytes(rng.randrange(1, 256) for _ in range(300))
+    path = tmp_path / "broken.mpr"
+    path.write_bytes(random_bytes)
+    with pytest.raises(InvalidValue, match="binary file of no format cedb reads"):
+        cycling.read_cycles(path)
 
 
 def test_broken_ec_lab_file_is_one_line(tmp_path):
