@@ -1983,3 +1983,43 @@ def test_no_held_out_passage_repeats_another_labelled_file():
         "b3-15 shares text with b9-01 of heldout_batch9.jsonl",
         "b9-01 shares text with b3-15 of heldout_batch3.jsonl",
     }
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("extract_bench", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_agreement_scores_a_labeller_as_the_extractor_is_scored(tmp_path):
+    import json
+
+    def result(ce, **fields):
+        return {"ce_percent": ce, "ce_high_percent": None, "current_density_mA_cm2": None,
+                "areal_capacity_mAh_cm2": None, "cycles": None, "cell": None, **fields}  # fmt: skip
+
+    reference = [{"id": "a", "results": [result(99.5, cycles=100), result(98.0)]}, {"id": "b", "results": []}]
+    other = [{"id": "a", "results": [result(99.5), result(98.04)]}, {"id": "b", "results": [result(97.0)]}]
+    for name, rows in (("ref.jsonl", reference), ("other.jsonl", other)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = _bench().agreement(str(tmp_path / "ref.jsonl"), str(tmp_path / "other.jsonl"))
+    # 99.5 found with the wrong cycles, 98.04 within the CE tolerance and right, 97.0 an extra result.
+    assert (report["results"], report["found"], report["fully_right"], report["extra"]) == (2, 2, 1, 1)
+    assert "field    a: cycles = None, reference 100" in report["errors"]
+
+
+def test_the_second_labellings_cover_batches_14_to_18():
+    import json
+
+    folder = BENCH.parent
+    batch_ids = [
+        json.loads(line)["id"]
+        for n in range(14, 19)
+        for line in (folder / f"heldout_batch{n}.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for name in ("labeller_A.jsonl", "labeller_B.jsonl"):
+        rows = [json.loads(line) for line in (folder / "agreement" / name).read_text(encoding="utf-8").splitlines()]
+        assert [row["id"] for row in rows] == batch_ids, name
+        assert all("text" not in row for row in rows)  # labels only: the text stays in the batches

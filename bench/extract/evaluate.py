@@ -2,6 +2,8 @@
 
     /work/venv/bin/python bench/extract/evaluate.py [--verbose] [--review PATH]
     /work/venv/bin/python bench/extract/evaluate.py --heldout heldout_batch3.jsonl [-v]
+    /work/venv/bin/python bench/extract/evaluate.py --agreement REFERENCE OTHER [-v]
+        (REFERENCE: a labelling or "heldout", the batches' own labels; OTHER: a labelling or "extractor")
 
 Sets:
 * ``review_labels.jsonl``: every CE result of the Sun et al. 2025 review text
@@ -235,6 +237,52 @@ def heldout(name: str) -> dict:
     }
 
 
+def _extracted() -> dict[str, list[dict]]:
+    """What ``cedb extract`` finds in every passage of the held-out batches, by passage id."""
+    return {
+        item["id"]: [c.to_dict() for c in extract_text(item["text"], kind=item.get("kind", "text"))]
+        for path in sorted(HERE.glob("heldout_batch*.jsonl"))
+        for item in load(path.name)
+    }
+
+
+def agreement(reference: str, other: str) -> dict:
+    """Score the labels of ``other`` (a labelling, or ``extractor``) against those of ``reference``
+    (a labelling, or ``heldout``: the labels of the held-out batches) as ``heldout`` scores the
+    extractor (same matching, same fields): how often two labellers, or a labeller and the
+    extractor, agree on the same passages."""
+    theirs = _extracted() if other == "extractor" else {item["id"]: item["results"] for item in load(other)}
+    pairs, extra = [], []
+    references = (
+        [item for path in sorted(HERE.glob("heldout_batch*.jsonl")) for item in load(path.name)]
+        if reference == "heldout"
+        else load(reference)
+    )
+    for item in references:
+        if item["id"] not in theirs:
+            continue
+        labels = [({**r, "_id": item["id"]}, (0, 1)) for r in item["results"]]
+        preds = [{**r, "start": 0, "end": 1} for r in theirs[item["id"]]]
+        item_pairs = match(labels, preds)
+        pairs += item_pairs
+        matched = {id(p) for _, p in item_pairs if p is not None}
+        extra += [(item["id"], p) for p in preds if id(p) not in matched]
+    right = sum(
+        1 for label, p in pairs if p is not None and all(_equal(p.get(k), label.get(k)) for k in HELDOUT_FIELDS)
+    )
+    errors = [f"missed   {label['_id']}: CE {label['ce_percent']}" for label, p in pairs if p is None]
+    errors += [
+        f"field    {label['_id']}: {key} = {p.get(key)!r}, reference {label.get(key)!r}"
+        for label, p in pairs
+        if p is not None
+        for key in HELDOUT_FIELDS
+        if not _equal(p.get(key), label.get(key))
+    ]
+    errors += [f"extra    {where}: CE {p['ce_percent']}" for where, p in extra]
+    return {"results": len(pairs), "found": sum(1 for _, p in pairs if p is not None), "fully_right": right,
+            "extra": len(extra), "errors": errors}  # fmt: skip
+
+
 def heldout_passed(report: dict) -> bool:
     return report["fully_right_share"] >= 0.95 and report["false_per_20_sentences"] <= 1.0
 
@@ -259,7 +307,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, wrong field and false result")
     parser.add_argument("--review", type=Path, default=REVIEW_TEXT, help="path of the review text")
     parser.add_argument("--heldout", metavar="FILE", help="score one held-out batch of this folder instead")
+    parser.add_argument(
+        "--agreement",
+        nargs=2,
+        metavar=("REFERENCE", "OTHER"),
+        help="score a labelling ('extractor': what it finds) against another ('heldout': the batches' labels)",
+    )
     args = parser.parse_args(argv)
+    if args.agreement:
+        report = agreement(*args.agreement)
+        n = report["results"]
+        print(
+            f"{args.agreement[1]} against {args.agreement[0]}: {report['fully_right']}/{n} results fully right "
+            f"({report['fully_right'] / n if n else 1:.0%}; CE, current, capacity, cycles, cell), "
+            f"{report['found']} found, {report['extra']} results the reference does not have"
+        )
+        if args.verbose:
+            print("\n".join(report["errors"]))
+        return 0
     if args.heldout:
         report = heldout(args.heldout)
         share = f"{report['fully_right_share']:.0%}" if report["results"] else "no results labelled"
