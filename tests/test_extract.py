@@ -2023,3 +2023,26 @@ def test_the_second_labellings_cover_batches_14_to_18():
         rows = [json.loads(line) for line in (folder / "agreement" / name).read_text(encoding="utf-8").splitlines()]
         assert [row["id"] for row in rows] == batch_ids, name
         assert all("text" not in row for row in rows)  # labels only: the text stays in the batches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The CE measurement was obtained in Li||Cu half cells. The LHCE gives an average CE of 99.3% at 0.5 mA cm-2.",
+        "We cycled Li||Cu cells with the new electrolyte at 1 mA cm-2. The average Coulombic efficiency reaches 99.1%.",
+    ],
+)
+def test_a_cell_taken_from_another_sentence_says_so(text):
+    c = one(text)
+    assert c.cell == "li-cu" and "cell from another sentence" in c.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Li||Cu cells give an average CE of 99.3% at 0.5 mA cm-2.",
+        "The CE measurement was obtained in Li||Cu half cells. The anode-free cells reach an average CE of 98.1%.",
+    ],
+)
+def test_a_cell_of_the_sentence_itself_says_nothing_of_other_sentences(text):
+    assert "cell from another sentence" not in one(text).reason

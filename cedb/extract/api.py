@@ -177,6 +177,15 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
         reported[index] = set()
         for r in results:
             electrolyte, host = materials(r, results, flat, index, first)
+            reason = r.reason
+            cell = r.cell
+            if cell is None:
+                # a contrast carrying the CE word of the sentence before is in its one cell
+                cell = (
+                    next(iter(cell_before)) if cell_before and len(cell_before) == 1 else None
+                ) or cell_of_paragraph(index)
+                if cell is not None:  # where labellers disagree most (REPORT.md): the curator checks it
+                    reason += "; cell from another sentence of the paragraph"
             candidates.append(
                 Candidate(
                     ce_percent=r.ce_percent,
@@ -185,14 +194,11 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
                     current_density_mA_cm2=r.current_density_mA_cm2,
                     areal_capacity_mAh_cm2=r.areal_capacity_mAh_cm2,
                     cycles=r.cycles,
-                    # a contrast carrying the CE word of the sentence before is in its one cell
-                    cell=r.cell
-                    or (next(iter(cell_before)) if cell_before and len(cell_before) == 1 else None)
-                    or cell_of_paragraph(index),
+                    cell=cell,
                     method_hint=r.method_hint,
                     complete=r.current_density_mA_cm2 is not None and r.areal_capacity_mAh_cm2 is not None,
                     confidence=r.confidence,
-                    reason=r.reason,
+                    reason=reason,
                     sentence=sentence.replace("\n", " "),
                     start=start,
                     end=end,
