@@ -246,27 +246,31 @@ def _extracted() -> dict[str, list[dict]]:
     }
 
 
+def _labelling(name: str) -> dict[str, list[dict]]:
+    """Results by passage id of a labelling file, of ``heldout`` (the held-out batches' own labels)
+    or of ``extractor`` (what ``cedb extract`` finds in those batches)."""
+    if name == "extractor":
+        return _extracted()
+    items = [item for path in sorted(HERE.glob("heldout_batch*.jsonl")) for item in load(path.name)]
+    return {item["id"]: item["results"] for item in (items if name == "heldout" else load(name))}
+
+
 def agreement(reference: str, other: str) -> dict:
-    """Score the labels of ``other`` (a labelling, or ``extractor``) against those of ``reference``
-    (a labelling, or ``heldout``: the labels of the held-out batches) as ``heldout`` scores the
-    extractor (same matching, same fields): how often two labellers, or a labeller and the
-    extractor, agree on the same passages."""
-    theirs = _extracted() if other == "extractor" else {item["id"]: item["results"] for item in load(other)}
+    """Score the labels of ``other`` against those of ``reference`` (each a labelling file,
+    ``heldout`` or ``extractor``: see ``_labelling``) as ``heldout`` scores the extractor (same
+    matching, same fields): how often two labellers, or a labeller and the extractor, agree on the
+    same passages."""
+    theirs = _labelling(other)
     pairs, extra = [], []
-    references = (
-        [item for path in sorted(HERE.glob("heldout_batch*.jsonl")) for item in load(path.name)]
-        if reference == "heldout"
-        else load(reference)
-    )
-    for item in references:
-        if item["id"] not in theirs:
+    for passage, results in _labelling(reference).items():
+        if passage not in theirs:
             continue
-        labels = [({**r, "_id": item["id"]}, (0, 1)) for r in item["results"]]
-        preds = [{**r, "start": 0, "end": 1} for r in theirs[item["id"]]]
+        labels = [({**r, "_id": passage}, (0, 1)) for r in results]
+        preds = [{**r, "start": 0, "end": 1} for r in theirs[passage]]
         item_pairs = match(labels, preds)
         pairs += item_pairs
         matched = {id(p) for _, p in item_pairs if p is not None}
-        extra += [(item["id"], p) for p in preds if id(p) not in matched]
+        extra += [(passage, p) for p in preds if id(p) not in matched]
     right = sum(
         1 for label, p in pairs if p is not None and all(_equal(p.get(k), label.get(k)) for k in HELDOUT_FIELDS)
     )
