@@ -2009,20 +2009,28 @@ def test_agreement_scores_a_labeller_as_the_extractor_is_scored(tmp_path):
     assert "field    a: cycles = None, reference 100" in report["errors"]
 
 
-def test_the_second_labellings_cover_batches_14_to_18():
+@pytest.mark.parametrize(
+    ("labelling", "batches"),
+    [
+        ("labeller_A.jsonl", range(14, 19)),
+        ("labeller_B.jsonl", range(14, 19)),
+        ("batch19_second.jsonl", [19]),
+        ("batch20_second.jsonl", [20]),
+    ],
+)
+def test_the_second_labellings_cover_their_batches(labelling, batches):
     import json
 
     folder = BENCH.parent
     batch_ids = [
         json.loads(line)["id"]
-        for n in range(14, 19)
+        for n in batches
         for line in (folder / f"heldout_batch{n}.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    for name in ("labeller_A.jsonl", "labeller_B.jsonl"):
-        rows = [json.loads(line) for line in (folder / "agreement" / name).read_text(encoding="utf-8").splitlines()]
-        assert [row["id"] for row in rows] == batch_ids, name
-        assert all("text" not in row for row in rows)  # labels only: the text stays in the batches
+    rows = [json.loads(line) for line in (folder / "agreement" / labelling).read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in rows] == batch_ids
+    assert all("text" not in row for row in rows)  # labels only: the text stays in the batches
 
 
 @pytest.mark.parametrize(
