@@ -2016,6 +2016,7 @@ def test_agreement_scores_a_labeller_as_the_extractor_is_scored(tmp_path):
         ("labeller_B.jsonl", range(14, 19)),
         ("batch19_second.jsonl", [19]),
         ("batch20_second.jsonl", [20]),
+        ("batch21_second.jsonl", [21]),
     ],
 )
 def test_the_second_labellings_cover_their_batches(labelling, batches):
