@@ -166,6 +166,9 @@ _GAP_BLOCK = re.compile(
 )
 _FIRST_CYCLE_BEFORE = re.compile(r"\b(?:initial|first[- ]cycle|1st[- ]cycle|first)\s+(?:[\w/-]+\s+)?$", re.I)
 _FIRST_CYCLE_IN = re.compile(r"\b(?:first|initial|1st)\s+cycle\b|\bfirst-cycle\b", re.I)
+# "cells with the coated separators initially achieve CEs exceeding 96%": the CE of the first
+# cycles (held-out batch 19)
+_INITIALLY_VERB_BEFORE = re.compile(r"\binitially\s+(?:[\w-]+\s+){0,2}$", re.I)
 _OTHER_ELECTRODE = re.compile(
     r"\bgraphite\b|\bsilicon\b|\bSi\b(?![\w-])|\bSiO[x2]?\s+anode|\bhard carbon\b"
     r"|\bLi4Ti5O12\b|\bLTO\b"
@@ -730,7 +733,11 @@ _BOUND = re.compile(r"[<>≥≤]|\b(?:over|above|exceed\w*|beyond|below|under|mo
 
 
 def _reject_keyword_context(s: str, key: re.Match[str], gap: str, mention: Mention) -> None:
-    if _FIRST_CYCLE_BEFORE.search(s[max(0, key.start() - 30) : key.start()]) or _FIRST_CYCLE_IN.search(gap):
+    if (
+        _FIRST_CYCLE_BEFORE.search(s[max(0, key.start() - 30) : key.start()])
+        or _INITIALLY_VERB_BEFORE.search(s[max(0, key.start() - 40) : key.start()])
+        or _FIRST_CYCLE_IN.search(gap)
+    ):
         mention.rejected = "first-cycle CE"
     elif re.search(r"[A-Za-z]-$", s[max(0, key.start() - 2) : key.start()]) and _BOUND.search(gap):
         # "high-CE (>99.0%) Li metal anodes" names a class; "high-efficiency (99.7%) cycling of
@@ -823,6 +830,19 @@ _OTHER_CHEMISTRY = (
         re.compile(
             r"(?i:\b(?:graphite|silicon)(?:[- ]based)?\s+anodes?\b|\bhard carbon\b)"
             r"|\b(?:HC|Si(?:Ox)?(?:/C)?|Si[- ]C|Gr)(?:[- ]based)?\s+anodes?\b"
+            # Si anodes named otherwise: "Si NPs", "Si@TiO2", "Si-based electrodes", "the
+            # pulverization of Si", "blended electrodes" of graphite and Si (held-out batch 20)
+            r"|\bSi(?:@[\w(]|\s+(?:NPs?|nanoparticles?|particles?|nanowires?)\b)"
+            r"|(?i:\b(?:Si|silicon)[- ]based\s+(?:electrodes?|anodes?)\b|\bblended\s+(?:electrodes?|anodes?)\b"
+            r"|\b(?:volume\s+(?:expansion|change)|pulveri[sz]ation)\s+of\s+(?:the\s+)?(?:Si|silicon)\b)"
+            # an intercalation anode: "TiO2 nanoweb electrode", "the delithiation capacity", an
+            # anode's capacity per gram ("the CMC anode was 350 mAh g-1") (held-out batch 19)
+            r"|\bTiO2\s+(?:[\w-]+\s+)?(?:electrodes?|anodes?)\b"
+            r"|(?i:\b(?:de)?lithiation\)?\s+capacit)"
+            r"|\banodes?\s+(?:\w+\s+){0,2}\d[\d.]*\s*mA\s*h\s*g\s*\^?-\s*1"
+            # a current per gram ("during 1000 cycles at 1 A g-1") is an electrode material's test,
+            # not Li plating's (a perovskite oxide anode, held-out batch 20)
+            r"|\d\s*m?A\s*[·⋅]?\s*g\s*\^?-\s*1\b"
             # a Li-ion cell name: a cathode against a graphite, silicon or titanate negative side
             # ("NCM811||graphite", "LFP||Si/C", "Gr||NCM622") (held-out batch 17)
             r"|\|\|?\s*(?:graphite|Gr|Si(?:Ox)?(?:/C)?|SiC|HC|LTO|Li4Ti5O12)(?![\w@/-])"
