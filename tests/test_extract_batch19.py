@@ -52,3 +52,53 @@ def test_other_anodes_and_first_cycles_are_no_results(text):
 )
 def test_li_plating_next_to_other_anode_words_stays(text, expected):
     assert found(text) == expected
+
+
+# Class 2: a failing Li plating cell's low CE stated as a value is a result: the CE falls to it or
+# is said to be it, also in a list and in a second clause ("whereas that of B dropped to ...").
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The CE of the Li||Cu cell with the bare separator dropped sharply to 18.2% after 60 cycles.",
+            [(18.2, None, None, 60, "li-cu")],
+        ),
+        (
+            "The Li||Cu cell without the coating gave a CE of 90.5% in the first cycle, and it then fell to 22.7%"
+            " after 75 cycles.",
+            [(22.7, None, None, 75, "li-cu")],
+        ),
+        (
+            "At 100 cycles, the CEs of the Li||Cu cells with bare, oxidised and coated foils were 31%, 57%, and 88%,"
+            " respectively.",
+            [(31.0, None, None, 100, "li-cu"), (57.0, None, None, 100, "li-cu"), (88.0, None, None, 100, "li-cu")],
+        ),
+        (
+            "The Li||Cu cell shows a sharp decline in the CE to <25% after 90 cycles.",
+            [(25.0, None, None, 90, "li-cu")],
+        ),
+        (
+            "When each cell was cycled at 2 mA cm-2, the CE of the bare Cu cell was 35% after 50 cycles.",
+            [(35.0, 2.0, None, 50, None)],
+        ),
+    ],
+)
+def test_failing_cells_low_ce_is_a_result(text, expected):
+    assert found(text) == expected
+
+
+# Guards: a change, loss, additive or retention percentage stays no result.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The coating improved the CE of the Li||Cu cell by 20% after 100 cycles.",
+        "The Li||Cu cell with the coating shows a 5% higher CE than the bare one after 100 cycles.",
+        "The Li||Cu cell shows a CE loss of 20% over 100 cycles.",
+        "The CE of the Li||Cu cell with 10% FEC decreased after 100 cycles.",
+        "The capacity retention of the Li||Cu cell dropped to 30% after 100 cycles.",
+        "The CE of the Li||Cu cell decreased by 25% after 80 cycles.",
+        "The CE of the Li||Cu cell was 30% lower than that of the coated cell.",
+    ],
+)
+def test_changes_and_other_percentages_stay_no_results(text):
+    assert found(text) == []
