@@ -102,3 +102,63 @@ def test_failing_cells_low_ce_is_a_result(text, expected):
 )
 def test_changes_and_other_percentages_stay_no_results(text):
     assert found(text) == []
+
+
+# Class 3: the cell of a CE whose sentence names none by kind: a cell something was done to in
+# the sentence before ("was applied to the anode-free cell"), cells named earlier by the electrodes
+# the CE's sentence uses ("bare Li || NCM and Li@C || NCM cells" ... "the Li@C cell"), and the one
+# cell of a CE three sentences back; a window of cycles written "at 1–80 cycles" ends at 80.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The carbon interlayer was applied to the anode-free cell with an NCM811 cathode. "
+            "The carbon/NCM811 cell kept a high coulombic efficiency (99.3%) after 80 cycles.",
+            [(99.3, None, None, 80, "anode-free")],
+        ),
+        (
+            "The new separators were then applied to the anode-free cells paired with LFP. The separator/LFP cell "
+            "shows a CE of 98.8% after 60 cycles.",
+            [(98.8, None, None, 60, "anode-free")],
+        ),
+        (
+            "We cycled bare Li || NCM and Li@C || NCM cells at 1C. The capacity of the bare Li cell faded fast. "
+            "Its dendrites grew quickly. The Li@C cell shows higher coulombic efficiencies (99.5% at 1–80 cycles) "
+            "than the bare Li cell (97.9% at 1–80 cycles).",
+            [(99.5, None, None, 80, "full"), (97.9, None, None, 80, "full")],
+        ),
+        (
+            "The CE of the Li–Cu cell with the bare separator drops to 30% after 60 cycles. The coated cell lasts "
+            "longer. Its overpotential stays low. The CE then reaches 97.1% after 150 cycles.",
+            [(30.0, None, None, 60, "li-cu"), (97.1, None, None, 150, "li-cu")],
+        ),
+    ],
+)
+def test_cells_named_before(text, expected):
+    assert found(text) == expected
+
+
+# Guards: a cell a material suits is no test; a cell named by other electrodes and a sentence
+# three back without results of one cell give no cell; "after 50–100 cycles" is no window.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The interlayer is applicable to the anode-free cell with an NCM811 cathode. "
+            "The carbon/NCM811 cell kept a high coulombic efficiency (99.3%) after 80 cycles.",
+            [(99.3, None, None, 80, None)],
+        ),
+        (
+            "We cycled bare Li || NCM and Li@C || NCM cells at 1C. The capacity faded fast. "
+            "Its dendrites grew quickly. The Cu-foam cell shows a coulombic efficiency of 99.5% after 80 cycles.",
+            [(99.5, None, None, 80, None)],
+        ),
+        (
+            "The Li||Cu cells were assembled in a glovebox. The coated cell lasts longer. Its overpotential stays "
+            "low. The CE then reaches 97.1% after 150 cycles.",
+            [(97.1, None, None, 150, None)],
+        ),
+    ],
+)
+def test_cells_not_named_before_stay(text, expected):
+    assert found(text) == expected

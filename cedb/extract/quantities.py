@@ -158,7 +158,10 @@ _AT_CYCLE = re.compile(
 # cycles ends at its last cycle, the count a result records (held-out batch 14).
 _CYCLE_WINDOW = re.compile(
     r"\b(?:in|over|during|for|across|between|from)\s+(?:the\s+)?cycles?\s+\d+\s*(?:[-–]|to|and)\s*"
-    r"(?:cycle\s+)?(?P<value>\d+)\b(?!\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b))",
+    r"(?:cycle\s+)?(?P<value>\d+)\b(?!\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b))"
+    # "99.81% at 1–50 cycles", "over 10-100 cycles": the same window, its count before the noun
+    # (held-out batch 20); "after 50–100 cycles" is no window
+    r"|\b(?:at|in|over|during|across|within)\s+(?:the\s+)?\d+\s*[-–]\s*(?P<last>\d+)\s+cycles\b",
     re.I,
 )
 _COUNT_LIST = re.compile(NUMBER)
@@ -258,7 +261,8 @@ def find_conditions(sentence: str) -> list[Condition]:
         at = "ordinal" if m.group("ordinal") else "number"
         found.append(Condition("cycles", (parse_number(m.group(at)),), m.start(at), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
-        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+        last = "value" if m.group("value") else "last"
+        found.append(Condition("cycles", (parse_number(m.group(last)),), m.start(last), m.end()))
     for m in windows:
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for noun in re.finditer(r"cycles\b", sentence) if "ycles" in sentence else ():

