@@ -162,3 +162,52 @@ def test_cells_named_before(text, expected):
 )
 def test_cells_not_named_before_stay(text, expected):
     assert found(text) == expected
+
+
+# Class 4: a comparator's value in parentheses after "than" or "compared to that of", however long
+# the first value's clause; a capacity in parentheses after a cathode is the cathode's, no condition.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "An average CE of 98.4% is reached at a capacity of 2 mAh cm-2 in Li||Cu half cells over 150 cycles, "
+            "clearly higher than when the untreated copper foil is used (93.5%).",
+            [(98.4, None, 2.0, 150, "li-cu"), (93.5, None, None, None, "li-cu")],
+        ),
+        (
+            "A CE of 99.1% is obtained in a Li||Cu cell with the fluorinated solvent after 300 cycles, which is "
+            "higher than that of the baseline carbonate electrolyte (96.2%).",
+            [(99.1, None, None, 300, "li-cu"), (96.2, None, None, None, "li-cu")],
+        ),
+        (
+            "An average CE of 99.2% is realized in a full cell pairing an LiNi0.6Co0.2Mn0.2O2 (4.0 mAh cm-2) "
+            "cathode with thin Li over 120 cycles.",
+            [(99.2, None, None, 120, "full")],
+        ),
+        (
+            "The Li||LFP pouch cell using LFP (2.1 mAh cm-2) keeps a CE of 99.6% over 90 cycles.",
+            [(99.6, None, None, 90, "full")],
+        ),
+    ],
+)
+def test_comparators_in_parentheses_and_cathode_capacities(text, expected):
+    assert found(text) == expected
+
+
+# Guards: a capacity named as the plated one stays; a parenthesised non-CE after "than" is no CE.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The Li||Cu cell keeps a CE of 99.0% at 1 mA cm-2 and 3 mAh cm-2 over 200 cycles.",
+            [(99.0, 1.0, 3.0, 200, "li-cu")],
+        ),
+        (
+            "A CE of 99.1% is obtained in a Li||Cu cell after 300 cycles, with a lower porosity than that of "
+            "bare Li (43%).",
+            [(99.1, None, None, 300, "li-cu")],
+        ),
+    ],
+)
+def test_plated_capacity_and_other_parentheses_stay(text, expected):
+    assert found(text) == expected

