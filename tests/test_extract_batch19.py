@@ -211,3 +211,37 @@ def test_comparators_in_parentheses_and_cathode_capacities(text, expected):
 )
 def test_plated_capacity_and_other_parentheses_stay(text, expected):
     assert found(text) == expected
+
+
+# Class 4: values repeated in a closing sentence: "It should be noted that ..." states, it asks for
+# nothing; a CE "of bare Li" is Li's though a cathode is named before it; a CE set "vs." another
+# is listed with it, however low.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "It should be noted that the Li||NMC cell fades faster than the Li||LFP cell owing to the metal ions "
+            "dissolved from the NMC cathode (average CEs of bare Li are 85.3% with LFP vs. 71.4% with NMC).",
+            [(85.3, None, None, None, "full"), (71.4, None, None, None, "full")],
+        ),
+        (
+            "It should be mentioned that Li in the Li||NCM cell corrodes because of the NCM cathode; the coulombic "
+            "efficiency of plated Li is 83.0% versus 90.2% in Li||LFP.",
+            [(83.0, None, None, None, "full"), (90.2, None, None, None, "full")],
+        ),
+    ],
+)
+def test_closing_sentences_repeating_values(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For practical use, the Li||Cu cells should reach a CE of 99.9% over 500 cycles.",
+        "The LFP cathode gives 99.1% efficiency vs. 45% capacity retention.",
+        "The CE of the LFP cathode is 97.2% vs. 95.0% for the uncoated one.",
+    ],
+)
+def test_requirements_and_cathode_ces_stay_out(text):
+    assert found(text) == []

@@ -216,8 +216,17 @@ _LI_SUBJECT = re.compile(
     r"|ies))\b|\b(?:A?SS|QSS)?LMBs?\b|\bAFL?M?Bs?\b",
     re.I,
 )
+# "(average coulombic efficiencies of bare Li are 81.6% when paired with LCO ...)": a CE said of
+# Li is Li's, though a cathode is named earlier in the sentence (held-out batch 19)
+_CE_OF_LI = re.compile(
+    r"(?:[Cc]oulombic\s+)?(?:efficienc\w*|CEs?)\s+of\s+(?:the\s+)?(?:bare\s+|pristine\s+|plated\s+)?"
+    r"(?:Li|lithium)\b(?!\s*(?:\|\|?|/|-))",
+    re.I,
+)
 _TARGET = re.compile(
-    r"\b(?:requir\w*|needed|needs? to|necessary|must|should|essential|imperative|strive|ideally|"
+    # ("It should be noted that ..." introduces a statement, no requirement: held-out batch 19)
+    r"\b(?:requir\w*|needed|needs? to|necessary|must|"
+    r"should(?!\s+be\s+(?:noted|mentioned|pointed\s+out|emphasi[sz]ed))|essential|imperative|strive|ideally|"
     r"targets?|thresholds?|milestones?|benchmarks?|goals?|quest|propel|aspirations?|would|"
     r"assum\w*|hypothetical\w*|theoretical\w*|suppos\w*|no less than|expected to|"
     r"predict\w*|simulat\w*|projected|"
@@ -361,6 +370,7 @@ _BASELINE_PARENTHESES = re.compile(
     r"(?:(?:that|those)\s+of\s+)?[^()%;,]{1,70}\(\s*(?:[~≈∼]\s*)?$",
     re.I,
 )
+_VERSUS_GAP = re.compile(r"[^%;()]{0,40}\b(?:vs\.?|versus)\s*(?:[~≈∼]\s*)?", re.I)
 LOW_CE_PERCENT = 5.0  # a CE stated as a failing cell's value, no lower
 MAX_COORDINATED = 8  # results coordinated in one clause ("99.1%, 98.7% and ... at 1 mA cm-2")
 
@@ -528,7 +538,12 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
             elif (
                 mentions
                 and mentions[-1].end <= start
-                and (value >= 80 or _low_stated(s, mentions[-1], start, end, value))
+                and (
+                    value >= 80
+                    or _low_stated(s, mentions[-1], start, end, value)
+                    # "81.6% when paired with LCO vs. 75.2% with NCM-811": a CE set against another
+                    or (value >= MIN_CE_PERCENT and _VERSUS_GAP.fullmatch(s, mentions[-1].end, start))
+                )
             ):
                 prev = mentions[-1]
                 link_gap = s[prev.end : start]
@@ -611,7 +626,11 @@ def find_mentions(s: str, carried: bool = False) -> list[Mention]:
         gap = s[mention.anchor : mention.start]
         if _names_other_electrode(before + " " + gap):
             mention.rejected = "CE of another electrode (graphite, silicon, Zn, Na, ...)"
-        elif _CATHODE_SUBJECT.search(before) and not _LI_SUBJECT.search(before):
+        elif (
+            _CATHODE_SUBJECT.search(before)
+            and not _LI_SUBJECT.search(before)
+            and not _CE_OF_LI.match(s, mention.anchor, mention.start)
+        ):
             mention.rejected = "CE of the cathode"
         elif _PREMISE_AFTER.match(s[mention.end :]):
             mention.rejected = "hypothetical: the CE is the premise of a claim"
