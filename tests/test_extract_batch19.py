@@ -245,3 +245,19 @@ def test_closing_sentences_repeating_values(text, expected):
 )
 def test_requirements_and_cathode_ces_stay_out(text):
     assert found(text) == []
+
+
+# "up to the 41st cycle": the cycle a CE is stated at, as "at the 41st cycle"
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The CE of the Li||Cu cell declines steadily up to the 55th cycle, reaching 70.3%.",
+            [(70.3, None, None, 55, "li-cu")],
+        ),
+        ("The Li||Cu cell keeps a CE of 98.9% up to the 120th cycle.", [(98.9, None, None, 120, "li-cu")]),
+        ("The Li||Cu cell keeps a CE of 98.9% for up to 300 cycles.", [(98.9, None, None, 300, "li-cu")]),
+    ],
+)
+def test_up_to_an_ordinal_cycle(text, expected):
+    assert found(text) == expected

@@ -160,7 +160,8 @@ _N_CYCLE = re.compile(r"(?<![\d.,\-–^A-Za-z])(?P<value>\d+)-cycles?\b(?!\s*(?:
 # "at the 125th cycle", "at the 125 cycle", "at cycle 300": the CE at one cycle, the count a
 # result records (held-out batch 17); a window ("cycle 20 to 200") is read below
 _AT_CYCLE = re.compile(
-    r"\b(?:at|in|after|by|until|upon)\s+(?:the\s+(?P<ordinal>\d+)(?:st|nd|rd|th)?\s+cycle\b(?!s|\s*(?:[-–]|to|and)\s*\d)"
+    # "a steady decrease in CE up to the 41st cycle" (held-out batch 19)
+    r"\b(?:at|in|after|by|until|upon|up\s+to)\s+(?:the\s+(?P<ordinal>\d+)(?:st|nd|rd|th)?\s+cycle\b(?!s|\s*(?:[-–]|to|and)\s*\d)"
     r"|cycle\s+(?P<number>\d+)\b(?!\s*(?:[-–]|to|and)\s*\d|\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b)))",
     re.I,
 )
