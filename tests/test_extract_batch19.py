@@ -261,3 +261,35 @@ def test_requirements_and_cathode_ces_stay_out(text):
 )
 def test_up_to_an_ordinal_cycle(text, expected):
     assert found(text) == expected
+
+
+# Class 4: a current of a Li||Li cell's test in another conjunct (a lifetime in hours, an
+# overpotential) is no condition of the CE of the full or Li||Cu cell after it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The coating allows stable cycling for over 800 h at 2 mA cm-2 in a Li||Li symmetric cell and an average "
+            "CE of 99.5% over 150 cycles in a Li||LFP full cell.",
+            [(99.5, None, None, 150, "full")],
+        ),
+        (
+            "The interlayer enables 600 h of cycling at 1 mA cm-2 in Li||Li symmetric cells and a retention of 85% "
+            "with an average CE of 99.6% after 200 cycles in Li||LCO cells.",
+            [(99.6, None, None, 200, "full")],
+        ),
+        # guards: a CE after an overpotential's conjunct, and the CE's own current
+        (
+            "The host gives a low overpotential of 20 mV at 0.5 mA cm-2 in Li||Li cells, and a CE of 98.7% after 100 "
+            "cycles in Li||Cu cells.",
+            [(98.7, None, None, 100, "li-cu")],
+        ),
+        (
+            "The host gives an average CE of 99.1% at 1 mA cm-2 in Li||Cu cells and stable cycling over 500 h in "
+            "Li||Li cells.",
+            [(99.1, 1.0, None, None, "li-cu")],
+        ),
+    ],
+)
+def test_symmetric_cell_conditions_of_another_conjunct(text, expected):
+    assert found(text) == expected
