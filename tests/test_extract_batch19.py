@@ -293,3 +293,33 @@ def test_up_to_an_ordinal_cycle(text, expected):
 )
 def test_symmetric_cell_conditions_of_another_conjunct(text, expected):
     assert found(text) == expected
+
+
+# Class 4: "with" joins a CE to the cycling in the parentheses of the retention before it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The Li||LFP cell showed good capacity retention (91% at 120 cycles) with a high coulombic efficiency "
+            "(99.4%).",
+            [(99.4, None, None, 120, "full")],
+        ),
+        (
+            "The anode-free cell kept a capacity retention (75% after 80 cycles), with an average CE of 98.6%.",
+            [(98.6, None, None, 80, "anode-free")],
+        ),
+        # guards: a CE with its own cycles, a CE of another clause
+        (
+            "The Li||LFP cell showed good capacity retention (91% at 120 cycles) and a high coulombic efficiency "
+            "(99.4%) over 300 cycles.",
+            [(99.4, None, None, 300, "full")],
+        ),
+        (
+            "The Li||LFP cell showed good capacity retention (91% at 120 cycles), while a coulombic efficiency of "
+            "99.4% was found in Li||Cu cells.",
+            [(99.4, None, None, None, "li-cu")],
+        ),
+    ],
+)
+def test_with_joins_a_ce_to_the_retentions_cycling(text, expected):
+    assert found(text) == expected
