@@ -323,3 +323,30 @@ def test_symmetric_cell_conditions_of_another_conjunct(text, expected):
 )
 def test_with_joins_a_ce_to_the_retentions_cycling(text, expected):
     assert found(text) == expected
+
+
+# "at the 50th and 130th cycles, respectively": a list of ordinal cycles; one value stated for the
+# tests listed gives one result at each cycle.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The Li||Cu cells with the bare and oxidised foils show a sudden drop in the CE to <30% (at the 40th "
+            "and 95th cycles, respectively).",
+            [(30.0, None, None, 40, "li-cu"), (30.0, None, None, 95, "li-cu")],
+        ),
+        (
+            "The CE of the Li||Cu cells with the two separators fell to 25% after the 60th and 110th cycles, "
+            "respectively.",
+            [(25.0, None, None, 60, "li-cu"), (25.0, None, None, 110, "li-cu")],
+        ),
+        (
+            "The Li||Cu cells with A and B show CEs of 98.1% and 97.5% at the 40th and 95th cycles, respectively.",
+            [(98.1, None, None, 40, "li-cu"), (97.5, None, None, 95, "li-cu")],
+        ),
+        # guard: a window of ordinal cycles ends at its last
+        ("The Li||Cu cell keeps a CE of 99.0% between the 40th and 95th cycles.", [(99.0, None, None, 95, "li-cu")]),
+    ],
+)
+def test_ordinal_cycle_lists(text, expected):
+    assert found(text) == expected

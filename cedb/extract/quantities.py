@@ -175,6 +175,11 @@ _CYCLE_WINDOW = re.compile(
     r"|\b(?:at|in|over|during|across|within)\s+(?:the\s+)?\d+\s*[-–]\s*(?P<last>\d+)\s+cycles\b",
     re.I,
 )
+# "at the 50th and 130th cycles, respectively": a list of cycles, one for each test (held-out batch 20)
+_ORDINAL_LIST = re.compile(
+    r"\b(?:at|after|by|in|until)\s+the\s+(\d+)(?:st|nd|rd|th)\s+and\s+(?:the\s+)?(\d+)(?:st|nd|rd|th)\s+cycles\b",
+    re.I,
+)
 _COUNT_LIST = re.compile(NUMBER)
 _JOINED = re.compile(r"(?:(?<=cm-2)|(?<=m\^-2)|(?<=cm2))[–-](?=\d+(?:\.\d+)?\s*(?:m?A|μA|µA|uA)\s*h?\b)")
 
@@ -271,6 +276,8 @@ def find_conditions(sentence: str) -> list[Condition]:
     for m in _AT_CYCLE.finditer(sentence) if "ycle" in sentence else ():
         at = "ordinal" if m.group("ordinal") else "number"
         found.append(Condition("cycles", (parse_number(m.group(at)),), m.start(at), m.end()))
+    for m in _ORDINAL_LIST.finditer(sentence) if "ycles" in sentence else ():
+        found.append(Condition("cycles", (parse_number(m.group(1)), parse_number(m.group(2))), m.start(1), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
         last = "value" if m.group("value") else "last"
         found.append(Condition("cycles", (parse_number(m.group(last)),), m.start(last), m.end()))

