@@ -710,10 +710,12 @@ def _low_stated(s: str, prev: "Mention | None", start: int, end: int, value: flo
         return False
     fall = _FALL_TO_BEFORE.search(s, max(0, start - 60), start)
     if mention is not None and mention.link == "keyword":
+        # the CE word is the value's subject: no change ("by", "from") or other value between
         return bool(fall) and not re.search(r"\b(?:by|from)\b|%", s[mention.anchor : fall.start()] if fall else "")
-    if prev is None or len(s) and start - prev.end > 120:
+    if prev is None or start - prev.end > 120:
         return False
-    listed = _LIST_JOINT.fullmatch(s, prev.end, start) and (prev.value < MIN_CE_PERCENT or prev.value < 80)
+    # "were 26%, 64%, and 73%": listed after a value that is itself low (a continuation needs 80)
+    listed = _LIST_JOINT.fullmatch(s, prev.end, start) and prev.value < 80
     return bool(listed) or bool(fall and "to" in fall.group().lower().split())
 
 
