@@ -147,6 +147,13 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
             # sentence whose CEs were measured in one kind of cell reports a test in it (batch 15)
             if len(reported.get(i, ())) == 1 and None not in reported[i]:
                 return next(iter(reported[i]))
+            if index - i >= CELL_SENTENCES - 1 and not _electrodes_named(sentence, earlier):
+                # three sentences back only a sentence whose CEs were measured in one kind of cell
+                # reports the test (held-out batch 19: "The CE of the Li–Cu cell ... decreases to
+                # below 20%. [two sentences] The CE ... reaching 18.9%"), or one naming the CE's
+                # cells by their electrodes (batch 20: "bare Li || LCO and X–Li || LCO cells ...
+                # [two sentences] the X–Li cell ... than the bare Li cell (98.58%)")
+                continue
             if ("tested", i) not in found:
                 found["tested", i] = tested_cell(earlier)
             if found["tested", i] is not None:
@@ -211,8 +218,20 @@ def extract_text(text: str, *, kind: str = "text") -> list[Candidate]:
     return candidates
 
 
+_CELL_NAME = re.compile(r"(\S+)\s+cells?\b")
+
+
+def _electrodes_named(sentence: str, earlier: str) -> bool:
+    """Every cell ``sentence`` names ("the X–Li cell") is named by an electrode of a cell
+    ``earlier`` names ("X–Li || LCO cells")."""
+    names = [m.group(1) for m in _CELL_NAME.finditer(sentence)]
+    return bool(names) and all(
+        re.search(r"(?<!\S)" + re.escape(name) + r"\s*(?:\|\|?|//?)\s*\S", earlier) for name in names
+    )
+
+
 # How far back in a paragraph a CE without a cell looks for the cell of the test reported.
-CELL_SENTENCES = 3
+CELL_SENTENCES = 4
 # How far back in a paragraph the chemistry, electrolyte and host are looked for.
 CONTEXT_SENTENCES = 30
 # A CE written as a fraction ("a CE of 0.995") has no percent sign.

@@ -83,8 +83,18 @@ _WITH_CATHODE = re.compile(
 )
 
 
+# "a full cell of a high-capacity Ni0.8Co0.1Mn0.1O2 (3.5 mAh cm-2)", "an LFP cathode (2 mAh cm-2)":
+# a capacity in parentheses after the cathode names the cathode's (held-out batch 19)
+_CATHODE_PARENTHESES = re.compile(
+    r"(?:\b" + _CATHODE_FORMULA + r"[\w.-]*|\bNi[\d.]+(?:Co|Mn|Al)[\w.]*O2|\bcathodes?)\s*\(\s*(?:about|~|≈)?\s*$",
+    re.I,
+)
+
+
 def _loading(sentence: str, m: "re.Match[str]") -> bool:
     """Whether the capacity ``m`` is a cathode's loading (``_LOADING_BEFORE``, ``_LOADING_AFTER``)."""
+    if _CATHODE_PARENTHESES.search(sentence, max(0, m.start() - 40), m.start()):
+        return True
     before = _LOADING_BEFORE.search(sentence, max(0, m.start() - 50), m.start())
     if (
         before
@@ -150,7 +160,8 @@ _N_CYCLE = re.compile(r"(?<![\d.,\-–^A-Za-z])(?P<value>\d+)-cycles?\b(?!\s*(?:
 # "at the 125th cycle", "at the 125 cycle", "at cycle 300": the CE at one cycle, the count a
 # result records (held-out batch 17); a window ("cycle 20 to 200") is read below
 _AT_CYCLE = re.compile(
-    r"\b(?:at|in|after|by|until|upon)\s+(?:the\s+(?P<ordinal>\d+)(?:st|nd|rd|th)?\s+cycle\b(?!s|\s*(?:[-–]|to|and)\s*\d)"
+    # "a steady decrease in CE up to the 41st cycle" (held-out batch 19)
+    r"\b(?:at|in|after|by|until|upon|up\s+to)\s+(?:the\s+(?P<ordinal>\d+)(?:st|nd|rd|th)?\s+cycle\b(?!s|\s*(?:[-–]|to|and)\s*\d)"
     r"|cycle\s+(?P<number>\d+)\b(?!\s*(?:[-–]|to|and)\s*\d|\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b)))",
     re.I,
 )
@@ -158,7 +169,15 @@ _AT_CYCLE = re.compile(
 # cycles ends at its last cycle, the count a result records (held-out batch 14).
 _CYCLE_WINDOW = re.compile(
     r"\b(?:in|over|during|for|across|between|from)\s+(?:the\s+)?cycles?\s+\d+\s*(?:[-–]|to|and)\s*"
-    r"(?:cycle\s+)?(?P<value>\d+)\b(?!\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b))",
+    r"(?:cycle\s+)?(?P<value>\d+)\b(?!\s*(?:%|[mμµu]?A\b|[mμµu]?Ah|h\b|times\b))"
+    # "99.81% at 1–50 cycles", "over 10-100 cycles": the same window, its count before the noun
+    # (held-out batch 20); "after 50–100 cycles" is no window
+    r"|\b(?:at|in|over|during|across|within)\s+(?:the\s+)?\d+\s*[-–]\s*(?P<last>\d+)\s+cycles\b",
+    re.I,
+)
+# "at the 50th and 130th cycles, respectively": a list of cycles, one for each test (held-out batch 20)
+_ORDINAL_LIST = re.compile(
+    r"\b(?:at|after|by|in|until)\s+the\s+(\d+)(?:st|nd|rd|th)\s+and\s+(?:the\s+)?(\d+)(?:st|nd|rd|th)\s+cycles\b",
     re.I,
 )
 _COUNT_LIST = re.compile(NUMBER)
@@ -257,8 +276,11 @@ def find_conditions(sentence: str) -> list[Condition]:
     for m in _AT_CYCLE.finditer(sentence) if "ycle" in sentence else ():
         at = "ordinal" if m.group("ordinal") else "number"
         found.append(Condition("cycles", (parse_number(m.group(at)),), m.start(at), m.end()))
+    for m in _ORDINAL_LIST.finditer(sentence) if "ycles" in sentence else ():
+        found.append(Condition("cycles", (parse_number(m.group(1)), parse_number(m.group(2))), m.start(1), m.end()))
     for m in _CYCLE_WINDOW.finditer(sentence):
-        found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
+        last = "value" if m.group("value") else "last"
+        found.append(Condition("cycles", (parse_number(m.group(last)),), m.start(last), m.end()))
     for m in windows:
         found.append(Condition("cycles", (parse_number(m.group("value")),), m.start("value"), m.end()))
     for noun in re.finditer(r"cycles\b", sentence) if "ycles" in sentence else ():
