@@ -319,7 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.agreement:
-        report = agreement(*args.agreement)
+        try:
+            report = agreement(*args.agreement)
+        except (OSError, json.JSONDecodeError, KeyError) as error:
+            print(f"Error: --agreement cannot read {error}", file=sys.stderr)
+            return 2
         n = report["results"]
         print(
             f"{args.agreement[1]} against {args.agreement[0]}: {report['fully_right']}/{n} results fully right "

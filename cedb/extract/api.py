@@ -230,7 +230,8 @@ def _electrodes_named(sentence: str, earlier: str) -> bool:
     )
 
 
-# How far back in a paragraph a CE without a cell looks for the cell of the test reported.
+# A CE without a cell looks for the cell of the test reported in the CELL_SENTENCES - 1 sentences
+# before it (the third back only under the conditions of ``cell_of_paragraph``).
 CELL_SENTENCES = 4
 # How far back in a paragraph the chemistry, electrolyte and host are looked for.
 CONTEXT_SENTENCES = 30

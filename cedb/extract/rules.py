@@ -219,7 +219,7 @@ _LI_SUBJECT = re.compile(
 # "(average coulombic efficiencies of bare Li are 81.6% when paired with LCO ...)": a CE said of
 # Li is Li's, though a cathode is named earlier in the sentence (held-out batch 19)
 _CE_OF_LI = re.compile(
-    r"(?:[Cc]oulombic\s+)?(?:efficienc\w*|CEs?)\s+of\s+(?:the\s+)?(?:bare\s+|pristine\s+|plated\s+)?"
+    r"(?:coulombic\s+)?(?:efficienc\w*|CEs?)\s+of\s+(?:the\s+)?(?:bare\s+|pristine\s+|plated\s+)?"
     r"(?:Li|lithium)\b(?!\s*(?:\|\|?|/|-))",
     re.I,
 )
@@ -702,28 +702,36 @@ _INITIALLY_BEFORE = re.compile(r"\b(?:initially|at\s+first|at\s+the\s+start)\s*[
 _AVERAGE_AFTER = re.compile(r"\s*(?:on\s+average|in\s+average|averaged\s+over)\b", re.I)
 
 
-def _low_stated(s: str, prev: "Mention | None", start: int, end: int, value: float, mention=None) -> bool:
+def _low_stated(
+    s: str, prev: "Mention | None", start: int, end: int, value: float, mention: "Mention | None" = None
+) -> bool:
     """Whether a value below MIN_CE_PERCENT is a failing cell's CE stated as a value: it falls to
     the value or is said to be it, the CE word its subject (a keyword mention) or a value listed
     or falling after one ("were 26%, 64%, and 73%"; "..., whereas that of B reduced to 12.9%")."""
     if value < LOW_CE_PERCENT or _CHANGE_AFTER.match(s, end):
         return False
-    fall = _FALL_TO_BEFORE.search(s, max(0, start - 60), start)
     if mention is not None and mention.link == "keyword":
         # the CE word is the value's subject: no change ("by", "from") or other value between
-        return bool(fall) and not re.search(r"\b(?:by|from)\b|%", s[mention.anchor : fall.start()] if fall else "")
+        fall = _FALL_TO_BEFORE.search(s, max(0, start - 60), start)
+        return bool(fall) and not re.search(r"\b(?:by|from)\b|%", s[mention.anchor : fall.start()])
     if prev is None or start - prev.end > 120:
         return False
     # "were 26%, 64%, and 73%": listed after a value that is itself low (a continuation needs 80)
     listed = _LIST_JOINT.fullmatch(s, prev.end, start) and prev.value < 80
-    return bool(listed) or bool(fall and "to" in fall.group().lower().split())
+    return bool(listed) or _falls_to(s, max(0, start - 60), start)
+
+
+def _falls_to(s: str, lo: int, start: int) -> bool:
+    """Whether the words between ``lo`` and the value at ``start`` say a CE falls *to* it
+    ("rapidly decreased to", "a steep decrease in the CE to <"), not that it is or reaches it."""
+    fall = _FALL_TO_BEFORE.search(s, lo, start)
+    return bool(fall and "to" in fall.group().lower().split())
 
 
 def _fall_after_first(s: str, after_first: int, start: int) -> bool:
     """ "76.9% in the first cycle, and it rapidly decreased to 14.9% after 48 cycles": a fall after
     a first-cycle CE is a later cycle's value."""
-    fall = _FALL_TO_BEFORE.search(s, max(after_first, start - 60), start)
-    return bool(fall and "to" in fall.group().lower().split())
+    return _falls_to(s, max(after_first, start - 60), start)
 
 
 def _later_cycles(s: str, after_first: int, end: int) -> bool:
