@@ -294,12 +294,6 @@ _TEXT_DELIMITERS = ("\t", ",", ";")
 _HEADER_SCAN_LINES = 400  # instruments write up to a few hundred lines of settings first
 
 
-def _control_bytes(head: bytes) -> int:
-    """How many bytes of ``head`` are control characters no text export holds (random or
-    binary data has about one in eight; a NUL alone does not always turn up)."""
-    return sum(head.count(bytes([b])) for b in (*range(0x01, 0x09), 0x0E, *range(0x10, 0x1A), *range(0x1C, 0x20), 0x7F))
-
-
 def file_kind(path: Path) -> str:
     """The kind of cycler file, from its first bytes: one of the keys of ``READERS``."""
     with path.open("rb") as handle:
@@ -326,7 +320,9 @@ def file_kind(path: Path) -> str:
         raise InvalidValue(f"{path.name} is a ZIP archive but not an XLSX workbook or .ndax file")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InvalidValue(f"{path.name} is an old Excel .xls workbook; save it as .xlsx or CSV")
-    if b"\x00" in head or _control_bytes(head) > max(2, len(head) // 100):
+    from cedb.limits import looks_binary
+
+    if looks_binary(head):
         raise InvalidValue(
             f"{path.name} is a binary file of no format cedb reads; export it as CSV "
             "(cedb reads .mpr, .mpt, .res, .nda, .ndax, XLSX and text exports)"

@@ -25,6 +25,16 @@ PDF_SIZE_FACTOR = 10
 MAX_HTTP_RESPONSE_BYTES = 5_000_000
 
 
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file (about 4 KB) are binary data, not text: a NUL, or more
+    control characters than text holds (random or binary data has about one in eight; a NUL
+    alone does not always turn up). Tab, line breaks, form feed, SUB and ESC are text's."""
+    control = sum(
+        head.count(bytes([b])) for b in (*range(0x01, 0x09), 0x0E, *range(0x10, 0x1A), *range(0x1C, 0x20), 0x7F)
+    )
+    return b"\x00" in head or control > max(2, len(head) // 100)
+
+
 def checked_max_input_mb(value: float | None) -> float | None:
     """``--max-input-mb`` if it is positive (None: not given)."""
     if value is not None and not value > 0:

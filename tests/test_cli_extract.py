@@ -343,3 +343,25 @@ def test_an_average_given_as_a_range_stays_an_average(run, tmp_path):
 
     [row] = yaml.safe_load((tmp_path / "d" / "avg2025.yaml").read_text(encoding="utf-8"))["measurements"]
     assert (row["ce_percent"], row["statistic"]) == (98.9, "average")
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("p.txt", b"\x00\x01\x02 binary data"),  # a NUL
+        ("p.md", bytes(range(1, 9)) * 200),  # control bytes, no NUL
+        ("p.txt", "Li||Cu 99.5%".encode("utf-16")),  # UTF-16 text: not the UTF-8 cedb reads
+    ],
+)
+def test_binary_data_named_as_text_is_refused_in_one_line(run, tmp_path, name, data):
+    (tmp_path / name).write_bytes(data)
+    assert_user_error(run("extract", name), contains="binary data, not text")
+
+
+@pytest.mark.end_to_end  # in-process, pytest's log capture would hide what pypdf prints
+def test_a_broken_pdf_gives_only_the_error_line(run, tmp_path):
+    # pypdf logs its repair attempts ("EOF marker not found"); the user sees the one error line
+    (tmp_path / "p.pdf").write_bytes(bytes(range(256)) * 12)  # no header, no EOF marker
+    process = run("extract", "p.pdf")
+    assert_user_error(process, contains="cannot read the PDF")
+    assert process.stderr.strip().count("\n") == 0, process.stderr

@@ -276,7 +276,14 @@ def read_source(path: str | Path) -> tuple[str, str]:
         raise NotFound(f"no file {path}: check the path")
     if kind == "pdf":
         return _pdf_text(path), "text"
-    return path.read_text(encoding="utf-8", errors="replace"), kind
+    from cedb.limits import looks_binary
+
+    data = path.read_bytes()
+    if looks_binary(data[:4096]):
+        raise InvalidValue(
+            f"{path.name} is binary data, not text: give the paper's text as UTF-8 (.txt, .md, .html) or its PDF"
+        )
+    return data.decode("utf-8", errors="replace"), kind
 
 
 def read_bounded(path: str | Path, *, max_input_mb: float | None = None) -> tuple[str, str]:
@@ -303,12 +310,21 @@ def extract_file(path: str | Path) -> list[Candidate]:
 
 
 def _pdf_text(path: Path) -> str:
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs what it repairs ("EOF marker not found") to stderr: the one line cedb prints is
+    # the error, or nothing when the text could be read
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as exc:
         raise InvalidValue(f"cannot read the PDF {path.name} ({exc}): is it a valid, unencrypted PDF?") from exc
+    finally:
+        pypdf_log.setLevel(level)
     return "\n\n".join(pages)
